@@ -1,0 +1,29 @@
+# Thin wrapper over CMake. `make demo` and `make test` install what is missing first.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build test demo bench asan clean install
+
+all: build
+
+deps:
+	sh scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	sh scripts/run-tests.sh $(BUILD)
+
+demo: build
+	sh scripts/demo.sh $(BUILD)
+
+bench: build
+	sh tests/bench/compare-nss $(BUILD)
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

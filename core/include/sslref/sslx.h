@@ -1,0 +1,101 @@
+/**
+ * @file sslx.h
+ * @brief sslref extensions to the SSLRef 3.0 API (not part of the 1996 spec).
+ *
+ * Key, certificate and DH-parameter loading from PEM/DER, the enabled-suite list and its order,
+ * names for suites and errors, a key-log hook, and a few status calls the spec lacks.
+ * Objects made here (SSLRSAPrivateKey, SSLDHParams) are reference-counted and allocated with
+ * malloc, so one key can serve many contexts and threads; SSLSet...Key takes the caller's reference.
+ */
+#ifndef SSLREF_SSLX_H
+#define SSLREF_SSLX_H
+
+#include "ssl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Keys and parameters ------------------------------------------------------------------- */
+
+/** Parse an RSA private key: DER PKCS#1 RSAPrivateKey or PKCS#8 PrivateKeyInfo (unencrypted).
+ *  @return SSLNoErr, ASNBadEncodingErr, SSLUnsupportedErr (not RSA), SSLMemoryErr. */
+SSLErr SSLXRSAPrivateKeyFromDER(const uint8 *der, size_t len, SSLRSAPrivateKey **out);
+/** The same from PEM text ("RSA PRIVATE KEY" or "PRIVATE KEY"); the first such block is used. */
+SSLErr SSLXRSAPrivateKeyFromPEM(const char *pem, size_t len, SSLRSAPrivateKey **out);
+/** Take one more reference (for a second SSLSet...Key). Returns @p key. */
+SSLRSAPrivateKey *SSLXRSAPrivateKeyRetain(SSLRSAPrivateKey *key);
+/** Drop a reference; the last one wipes and frees the key. NULL is ignored. */
+void SSLXRSAPrivateKeyFree(SSLRSAPrivateKey *key);
+/** Modulus size in bits. */
+uint32 SSLXRSAPrivateKeyBits(const SSLRSAPrivateKey *key);
+
+/** Parse PKCS#3 DHParameter (SEQUENCE { p INTEGER, g INTEGER [, l] }), DER or PEM "DH PARAMETERS". */
+SSLErr SSLXDHParamsFromDER(const uint8 *der, size_t len, SSLDHParams **out);
+SSLErr SSLXDHParamsFromPEM(const char *pem, size_t len, SSLDHParams **out);
+SSLDHParams *SSLXDHParamsRetain(SSLDHParams *params);
+void SSLXDHParamsFree(SSLDHParams *params);
+
+/**
+ * Find the next PEM block with @p label (e.g. "CERTIFICATE") at or after *pos in @p pem, decode it
+ * into a malloc'd buffer (*der, *derLen; free() it) and advance *pos past it.
+ * @return SSLNoErr, X509DataNotFoundErr when there is no further block, ASNBadEncodingErr, SSLMemoryErr.
+ */
+SSLErr SSLXPEMDecode(const char *pem, size_t len, size_t *pos, const char *label,
+                     uint8 **der, uint32 *derLen);
+/** Add every CERTIFICATE in @p pem to ctx's chain, in file order (leaf first, then its issuers),
+ *  marking the last one complete. Errors as SSLAddCertificate, or X509DataNotFoundErr if none. */
+SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len);
+
+/* ---- Suites -------------------------------------------------------------------------------- */
+
+/**
+ * Set the enabled SSL 3.0 suites, in preference order (the server picks its first suite that the
+ * client offers; the client offers them in this order). Unknown or unimplemented ids give
+ * SSLUnsupportedErr and change nothing. The default list: AES-128, AES-256, 3DES, RC4-SHA,
+ * RC4-MD5, DES (never NULL, export or anonymous suites).
+ */
+SSLErr SSLXSetCipherSuites(SSLContext *ctx, const uint16 *suites, uint32 count);
+/** Copy up to *count enabled suites into @p suites; *count becomes the number enabled. */
+SSLErr SSLXGetCipherSuites(SSLContext *ctx, uint16 *suites, uint32 *count);
+/** Every suite this build implements, in default preference order (NULL-terminated by count). */
+uint32 SSLXSupportedCipherSuites(const uint16 **suites);
+/** "SSL_RSA_WITH_RC4_128_MD5" etc.; NULL for a suite this build does not implement. */
+const char *SSLXCipherSuiteName(uint16 suite);
+/** "SSLProtocolErr" etc.; "unknown" for other values. */
+const char *SSLXErrorName(SSLErr err);
+
+/* ---- Status -------------------------------------------------------------------------------- */
+
+/** Non-zero in *resumed if the completed handshake resumed a cached session. */
+SSLErr SSLXGetResumed(SSLContext *ctx, int *resumed);
+/** The last alert this side sent and received (level << 8 | description), 0 if none. */
+SSLErr SSLXGetLastAlerts(SSLContext *ctx, uint16 *sent, uint16 *received);
+/** The session ID of the current session (up to 32 bytes); *len becomes its length. */
+SSLErr SSLXGetSessionID(SSLContext *ctx, uint8 *id, uint32 *len);
+
+/* ---- Behaviour switches --------------------------------------------------------------------- */
+
+/** Split CBC application records 1/n-1 (on by default; BEAST countermeasure). */
+SSLErr SSLXSetCBCRecordSplitting(SSLContext *ctx, int enable);
+
+/* ---- Key log --------------------------------------------------------------------------------- */
+
+/** Called once per established SSL 3.0 session with an NSS key-log line ("CLIENT_RANDOM <64 hex>
+ *  <96 hex>", no newline). The line holds the master secret: treat it as a secret. */
+typedef void (*SSLXKeyLogFunc)(const char *line, void *ref);
+SSLErr SSLXSetKeyLogFunc(SSLContext *ctx, SSLXKeyLogFunc fn, void *ref);
+/** A ready SSLXKeyLogFunc: appends the line and a newline to the file named by @p ref (a path). */
+void SSLXKeyLogToFile(const char *line, void *ref);
+
+/* ---- Convenience ----------------------------------------------------------------------------- */
+
+/** malloc SSLContextSize() bytes and SSLInitContext them. */
+SSLErr SSLXNewContext(SSLContext **out);
+/** SSLDeleteContext then free. NULL is ignored. */
+void SSLXFreeContext(SSLContext *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

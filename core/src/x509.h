@@ -1,0 +1,44 @@
+/*
+ * x509.h - just enough X.509 (v1-v3) for SSL: locate the signed part, names, validity, the RSA key
+ * and the signature, and check that one certificate issued another. Parsing points into the
+ * caller's DER (no allocation); every read goes through der.h and the bounded reader of buf.h.
+ */
+#ifndef SSLREF_X509_H
+#define SSLREF_X509_H
+
+#include <stdint.h>
+#include "err.h"
+
+enum x509_key_type { X509_KEY_OTHER = 0, X509_KEY_RSA = 1, X509_KEY_DSA = 2 };
+
+struct x509_cert {
+    const uint8_t *der;      uint32_t der_len;      /* the whole Certificate */
+    const uint8_t *tbs;      uint32_t tbs_len;      /* TBSCertificate TLV (what is signed) */
+    int version;                                    /* 1, 2 or 3 */
+    const uint8_t *serial;   uint32_t serial_len;   /* INTEGER contents */
+    const uint8_t *issuer;   uint32_t issuer_len;   /* Name TLV */
+    const uint8_t *subject;  uint32_t subject_len;  /* Name TLV */
+    int64_t not_before, not_after;                  /* seconds since 1970-01-01 GMT */
+    int key_type;
+    const uint8_t *spki;     uint32_t spki_len;     /* SubjectPublicKeyInfo TLV */
+    const uint8_t *rsa_n;    uint32_t rsa_n_len;    /* RSA only: big-endian, no leading zero */
+    const uint8_t *rsa_e;    uint32_t rsa_e_len;
+    int sig_hash;            /* enum cry_hash_alg of an RSA signature, or -1 if unsupported */
+    const uint8_t *sig;      uint32_t sig_len;      /* BIT STRING contents without the unused-bits byte */
+};
+
+/* ASNBadEncodingErr on any malformation (trailing bytes included). */
+SSLErr x509_parse(const uint8_t *der, uint32_t len, struct x509_cert *out) SSL_MUST;
+/* child.issuer must equal parent.subject byte for byte (X509NamesNotEqualErr) and child's signature
+ * must verify with parent's RSA key (X509CertChainInvalidErr). */
+SSLErr x509_check_issued(const struct x509_cert *child, const struct x509_cert *parent) SSL_MUST;
+/* PKCS#1 v1.5 type 1 verification of a DigestInfo-wrapped digest (X509CertChainInvalidErr). */
+SSLErr x509_rsa_verify_digest(const uint8_t *n, uint32_t nlen, const uint8_t *e, uint32_t elen,
+                              int hash_alg, const uint8_t *digest, const uint8_t *sig,
+                              uint32_t siglen) SSL_MUST;
+/* A Name TLV as text, "CN=localhost, O=Example" (most significant RDN last as in RFC 4514 is not
+ * required: attributes in certificate order, known short names CN, O, OU, C, ST, L, emailAddress,
+ * others as dotted OIDs; non-printable bytes escaped). Truncates to cap-1 chars; NUL-terminated. */
+SSLErr x509_name_string(const uint8_t *name, uint32_t len, char *out, size_t cap) SSL_MUST;
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install the Debian 12 packages sslref needs to build, test and demo. Idempotent; run as root.
+# Only missing packages are installed, so a prepared machine pays nothing.
+set -eu
+PKGS="build-essential cmake pkg-config libtomcrypt-dev libtommath-dev liblmdb-dev \
+libcriterion-dev libnss3-tools openssl valgrind clang libclang-rt-14-dev"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $missing
+fi
