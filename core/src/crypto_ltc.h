@@ -62,7 +62,7 @@ void cry_rsa_key_release(SSLRSAPrivateKey *k);
 /* Modulus length in bytes / bits. */
 size_t cry_rsa_key_bytes(const SSLRSAPrivateKey *k);
 uint32_t cry_rsa_key_bits(const SSLRSAPrivateKey *k);
-/* Big-endian modulus and public exponent, without leading zeros. *nlen/*elen: capacity in, length out. */
+/* Big-endian modulus and public exponent, without leading zeros; nlen and elen: capacity in, length out. */
 SSLErr cry_rsa_key_public(const SSLRSAPrivateKey *k, uint8_t *n, size_t *nlen, uint8_t *e,
                           size_t *elen) SSL_MUST;
 /* out = in^d mod n (CRT), inlen == modulus bytes, in < n; out gets exactly modulus-bytes bytes. */

@@ -58,8 +58,9 @@ SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len);
 SSLErr SSLXSetCipherSuites(SSLContext *ctx, const uint16 *suites, uint32 count);
 /** Copy up to *count enabled suites into @p suites; *count becomes the number enabled. */
 SSLErr SSLXGetCipherSuites(SSLContext *ctx, uint16 *suites, uint32 *count);
-/** Every suite this build implements, in default preference order (NULL-terminated by count). */
-uint32 SSLXSupportedCipherSuites(const uint16 **suites);
+/** Copy up to @p max ids of the suites this build implements (default preference order first) into
+ *  @p suites; returns how many there are in all. */
+uint32 SSLXSupportedCipherSuites(uint16 *suites, uint32 max);
 /** "SSL_RSA_WITH_RC4_128_MD5" etc.; NULL for a suite this build does not implement. */
 const char *SSLXCipherSuiteName(uint16 suite);
 /** "SSLProtocolErr" etc.; "unknown" for other values. */

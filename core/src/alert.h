@@ -1,0 +1,24 @@
+/*
+ * alert.h - SSL 3.0 alerts (RFC 6101 §5.4.2): the descriptions, sending one, turning a received
+ * one into an SSLErr, and the table that maps our errors to the alert we send.
+ */
+#ifndef SSLREF_ALERT_H
+#define SSLREF_ALERT_H
+
+#include "ctx.h"
+
+enum { AL_WARNING = 1, AL_FATAL = 2 };
+enum {
+    AL_CLOSE_NOTIFY = 0, AL_UNEXPECTED_MESSAGE = 10, AL_BAD_RECORD_MAC = 20,
+    AL_DECOMPRESSION_FAILURE = 30, AL_HANDSHAKE_FAILURE = 40, AL_NO_CERTIFICATE = 41,
+    AL_BAD_CERTIFICATE = 42, AL_UNSUPPORTED_CERTIFICATE = 43, AL_CERTIFICATE_REVOKED = 44,
+    AL_CERTIFICATE_EXPIRED = 45, AL_CERTIFICATE_UNKNOWN = 46, AL_ILLEGAL_PARAMETER = 47
+};
+
+/* Queue an alert record (it is sent with the next flush). */
+SSLErr alert_send(SSLContext *ctx, uint8_t level, uint8_t desc) SSL_MUST;
+/* The alert we send for an error detected without a more specific one; -1 for none
+ * (would-block, I/O failures, the peer's own alert, a graceful close). */
+int alert_for_error(SSLErr err);
+
+#endif

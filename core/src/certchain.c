@@ -1,0 +1,69 @@
+/*
+ * certchain.c - the local certificate chain (SSLAddCertificate, SSLXAddCertificatesPEM) and the
+ * distinguished names for CertificateRequest (SSLAddDistinguishedName). A certificate added with
+ * `parent` is the issuer of the one before it; without, it becomes the new leaf. When the chain is
+ * complete every link is checked: issuer name against subject, then the signature.
+ */
+#include "ctx.h"
+#include "x509.h"
+#include <stdlib.h>
+
+static SSLErr chain_verify(const struct certlist *l)
+{
+    struct x509_cert a, b;
+    for (uint32_t i = 0; i < l->n; i++) {
+        SSL_TRY(x509_parse(l->certs[i].data, l->certs[i].length, i % 2 ? &b : &a));
+        if (i > 0)
+            SSL_TRY(i % 2 ? x509_check_issued(&a, &b) : x509_check_issued(&b, &a));
+    }
+    return SSLNoErr;
+}
+
+SSLErr SSLAddCertificate(SSLContext *ctx, SSLBuffer derCert, int parent, int complete)
+{
+    if (!ctx || ctx->magic != CTX_MAGIC || !derCert.data || !derCert.length)
+        return SSLBadParameterErr;
+    struct x509_cert c;
+    SSL_TRY(x509_parse(derCert.data, derCert.length, &c));
+    SSL_TRY(certlist_add(ctx, &ctx->local_chain, derCert.data, derCert.length, !parent));
+    ctx->chain_complete = 0;
+    if (complete) {
+        SSL_TRY(chain_verify(&ctx->local_chain));
+        ctx->chain_complete = 1;
+    }
+    return SSLNoErr;
+}
+
+SSLErr SSLAddDistinguishedName(SSLContext *ctx, SSLBuffer derDN)
+{
+    if (!ctx || ctx->magic != CTX_MAGIC || !derDN.data || !derDN.length || derDN.length > 65535)
+        return SSLBadParameterErr;
+    return certlist_add(ctx, &ctx->dns, derDN.data, derDN.length, 0);
+}
+
+SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len)
+{
+    if (!ctx || ctx->magic != CTX_MAGIC || !pem)
+        return SSLBadParameterErr;
+    size_t pos = 0;
+    uint8 *der = NULL, *next = NULL;
+    uint32 derlen = 0, nextlen = 0;
+    SSLErr e = SSLXPEMDecode(pem, len, &pos, "CERTIFICATE", &der, &derlen);
+    for (int first = 1; e == SSLNoErr; first = 0) {
+        SSLErr more = SSLXPEMDecode(pem, len, &pos, "CERTIFICATE", &next, &nextlen);
+        if (more != SSLNoErr && more != X509DataNotFoundErr) {
+            free(der);
+            return more;
+        }
+        SSLBuffer b = {derlen, der};
+        e = SSLAddCertificate(ctx, b, !first, more == X509DataNotFoundErr);
+        free(der);
+        der = next;
+        derlen = nextlen;
+        next = NULL;
+        if (more == X509DataNotFoundErr)
+            return e;
+    }
+    free(der);
+    return e;
+}

@@ -1,0 +1,520 @@
+/*
+ * context.c - SSLContext life cycle (init, delete, duplicate), configuration setters, status
+ * getters, and the internal memory/random/time services. Protocol work lives elsewhere.
+ * Invariant: every buffer in a context comes from its Alloc callback and goes back through Free,
+ * wiped first; a context that failed half-way through SSLDuplicateContext is still deletable.
+ */
+#include "ctx.h"
+#include "alert.h"
+#include "session.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <errno.h>
+
+/* ---- default platform callbacks ---- */
+
+static SSLErr def_alloc(SSLBuffer *b, void *ref)
+{
+    (void)ref;
+    b->data = b->length ? malloc(b->length) : malloc(1);
+    return b->data ? SSLNoErr : SSLMemoryErr;
+}
+
+static SSLErr def_free(SSLBuffer *b, void *ref)
+{
+    (void)ref;
+    free(b->data);
+    b->data = NULL;
+    return SSLNoErr;
+}
+
+static SSLErr def_realloc(SSLBuffer *b, uint32 n, void *ref)
+{
+    (void)ref;
+    uint8 *p = realloc(b->data, n ? n : 1);
+    if (!p)
+        return SSLMemoryErr;
+    b->data = p;
+    b->length = n;
+    return SSLNoErr;
+}
+
+static SSLErr def_random(SSLBuffer b, void *ref)
+{
+    (void)ref;
+    uint32 done = 0;
+    while (done < b.length) {
+        ssize_t n = getrandom(b.data + done, b.length - done, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return SSLUnknownErr;
+        }
+        done += (uint32)n;
+    }
+    return SSLNoErr;
+}
+
+static SSLErr def_time(uint32 *t, void *ref)
+{
+    (void)ref;
+    *t = (uint32)time(NULL);
+    return SSLNoErr;
+}
+
+static SSLErr def_convert_time(uint32 *t, void *ref)
+{
+    (void)ref; /* mktime() values are already seconds since the epoch on POSIX */
+    (void)t;
+    return SSLNoErr;
+}
+
+/* ---- internal services ---- */
+
+SSLErr ctx_alloc(SSLContext *ctx, SSLBuffer *b, uint32_t len)
+{
+    b->length = len;
+    b->data = NULL;
+    SSLErr e = ctx->alloc_fn(b, ctx->alloc_ref);
+    if (e != SSLNoErr || !b->data) {
+        if (b->data)
+            ctx->free_fn(b, ctx->alloc_ref);
+        b->data = NULL;
+        b->length = 0;
+        return e != SSLNoErr ? e : SSLMemoryErr;
+    }
+    b->length = len;
+    return SSLNoErr;
+}
+
+void ctx_free(SSLContext *ctx, SSLBuffer *b)
+{
+    if (b->data) {
+        cry_wipe(b->data, b->length);
+        (void)ctx->free_fn(b, ctx->alloc_ref);
+    }
+    b->data = NULL;
+    b->length = 0;
+}
+
+SSLErr ctx_grow(SSLContext *ctx, SSLBuffer *b, uint32_t len, uint32_t keep)
+{
+    if (b->data && b->length >= len)
+        return SSLNoErr;
+    SSLBuffer nb;
+    SSL_TRY(ctx_alloc(ctx, &nb, len));
+    if (b->data && keep)
+        memcpy(nb.data, b->data, keep < b->length ? keep : b->length);
+    ctx_free(ctx, b);
+    *b = nb;
+    return SSLNoErr;
+}
+
+SSLErr ctx_random(SSLContext *ctx, void *p, uint32_t len)
+{
+    SSLBuffer b = {len, p};
+    return ctx->random_fn(b, ctx->random_ref);
+}
+
+SSLErr ctx_time(SSLContext *ctx, uint32_t *now)
+{
+    return ctx->time_fn(now, ctx->time_ref);
+}
+
+SSLErr ctx_fail(SSLContext *ctx, uint8_t alert, SSLErr err)
+{
+    if (ctx->alert_pending < 0 && ctx->sticky == SSLNoErr)
+        ctx->alert_pending = alert;
+    return err;
+}
+
+void certlist_free(SSLContext *ctx, struct certlist *l)
+{
+    if (l->certs) {
+        for (uint32_t i = 0; i < l->n; i++)
+            ctx_free(ctx, &l->certs[i]);
+        SSLBuffer arr = {(uint32_t)(MAX_CHAIN * sizeof(SSLBuffer)), (uint8 *)l->certs};
+        ctx_free(ctx, &arr);
+    }
+    l->certs = NULL;
+    l->n = 0;
+}
+
+SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint32_t len,
+                    int at_front)
+{
+    SSL_ENSURE(l->n < MAX_CHAIN, SSLOverflowErr);
+    if (!l->certs) {
+        SSLBuffer arr;
+        SSL_TRY(ctx_alloc(ctx, &arr, (uint32_t)(MAX_CHAIN * sizeof(SSLBuffer))));
+        memset(arr.data, 0, arr.length);
+        l->certs = (SSLBuffer *)(void *)arr.data;
+    }
+    SSLBuffer c;
+    SSL_TRY(ctx_alloc(ctx, &c, len));
+    if (len)
+        memcpy(c.data, p, len);
+    if (at_front) {
+        memmove(&l->certs[1], &l->certs[0], l->n * sizeof(SSLBuffer));
+        l->certs[0] = c;
+    } else {
+        l->certs[l->n] = c;
+    }
+    l->n++;
+    return SSLNoErr;
+}
+
+static void dir_clear(SSLContext *ctx, struct dirstate *d)
+{
+    if (d->cipher.data)
+        cry_cipher_wipe(d->cipher.data);
+    ctx_free(ctx, &d->cipher);
+    cry_wipe(d, sizeof *d);
+}
+
+void ctx_reset_connection(SSLContext *ctx)
+{
+    dir_clear(ctx, &ctx->rd_cur);
+    dir_clear(ctx, &ctx->rd_pend);
+    dir_clear(ctx, &ctx->wr_cur);
+    dir_clear(ctx, &ctx->wr_pend);
+    ctx_free(ctx, &ctx->in);
+    ctx_free(ctx, &ctx->hs);
+    ctx_free(ctx, &ctx->out);
+    ctx_free(ctx, &ctx->scratch);
+    certlist_free(ctx, &ctx->peer_chain);
+    cry_wipe(ctx->master, sizeof ctx->master);
+    cry_wipe(&ctx->hs_md5, sizeof ctx->hs_md5);
+    cry_wipe(&ctx->hs_sha1, sizeof ctx->hs_sha1);
+}
+
+static void set_default_suites(SSLContext *ctx)
+{
+    uint32_t n;
+    const struct suite *all = suite_all(&n);
+    ctx->nsuites = 0;
+    for (uint32_t i = 0; i < n && ctx->nsuites < SUITES_MAX; i++)
+        if (all[i].default_on)
+            ctx->suites[ctx->nsuites++] = all[i].id;
+}
+
+static void init_connection(SSLContext *ctx)
+{
+    ctx->peer_id.data = NULL;
+    ctx->peer_id.length = 0;
+    ctx->sticky = SSLNoErr;
+    ctx->alert_pending = -1;
+    ctx->hs_step = -1;
+    ctx->negotiated = ctx->version_set;
+}
+
+/* ---- creation and deletion ---- */
+
+uint32 SSLContextSize(void) { return (uint32)sizeof(SSLContext); }
+
+SSLErr SSLInitContext(SSLContext *ctx)
+{
+    if (!ctx)
+        return SSLBadParameterErr;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->magic = CTX_MAGIC;
+    ctx->side = SSL_ClientSide;
+    ctx->version_set = SSL_Version_Undetermined;
+    ctx->alloc_fn = def_alloc;
+    ctx->free_fn = def_free;
+    ctx->realloc_fn = def_realloc;
+    ctx->time_fn = def_time;
+    ctx->convert_time_fn = def_convert_time;
+    ctx->random_fn = def_random;
+    ctx->cbc_split = 1;
+    set_default_suites(ctx);
+    init_connection(ctx);
+    SSLErr e = cry_init();
+    if (e != SSLNoErr)
+        ctx->sticky = e;
+    return SSLNoErr;
+}
+
+SSLErr SSLDeleteContext(SSLContext *ctx)
+{
+    if (!ctx || ctx->magic != CTX_MAGIC)
+        return SSLBadParameterErr;
+    ctx_reset_connection(ctx);
+    certlist_free(ctx, &ctx->local_chain);
+    certlist_free(ctx, &ctx->dns);
+    ctx_free(ctx, &ctx->peer_id);
+    cry_rsa_key_release(ctx->key);
+    cry_rsa_key_release(ctx->export_key);
+    SSLXDHParamsFree(ctx->dh_params);
+    ctx->key = ctx->export_key = NULL;
+    ctx->dh_params = NULL;
+    cry_wipe(ctx, sizeof *ctx);
+    return SSLNoErr;
+}
+
+static SSLErr copy_list(SSLContext *dest, struct certlist *to, const struct certlist *from)
+{
+    for (uint32_t i = 0; i < from->n; i++)
+        SSL_TRY(certlist_add(dest, to, from->certs[i].data, from->certs[i].length, 0));
+    return SSLNoErr;
+}
+
+SSLErr SSLDuplicateContext(SSLContext *src, SSLContext *dest, void *ioRef)
+{
+    if (!src || !dest || src->magic != CTX_MAGIC || src == dest)
+        return SSLBadParameterErr;
+    memcpy(dest, src, offsetof(SSLContext, peer_id));
+    dest->local_chain.certs = NULL;
+    dest->local_chain.n = 0;
+    dest->dns.certs = NULL;
+    dest->dns.n = 0;
+    memset((uint8_t *)dest + offsetof(SSLContext, peer_id), 0,
+           sizeof *dest - offsetof(SSLContext, peer_id));
+    init_connection(dest);
+    dest->io_ref = ioRef;
+    if (dest->key)
+        cry_rsa_key_retain(dest->key);
+    if (dest->export_key)
+        cry_rsa_key_retain(dest->export_key);
+    if (dest->dh_params)
+        SSLXDHParamsRetain(dest->dh_params);
+    SSL_TRY(copy_list(dest, &dest->local_chain, &src->local_chain));
+    SSL_TRY(copy_list(dest, &dest->dns, &src->dns));
+    return SSLNoErr;
+}
+
+SSLErr SSLXNewContext(SSLContext **out)
+{
+    if (!out)
+        return SSLBadParameterErr;
+    *out = malloc(sizeof(SSLContext));
+    if (!*out)
+        return SSLMemoryErr;
+    return SSLInitContext(*out);
+}
+
+void SSLXFreeContext(SSLContext *ctx)
+{
+    if (!ctx)
+        return;
+    SSLDeleteContext(ctx);
+    free(ctx);
+}
+
+/* ---- configuration ---- */
+
+#define CHECK_CTX(ctx)                                                                         \
+    do {                                                                                       \
+        if (!(ctx) || (ctx)->magic != CTX_MAGIC)                                               \
+            return SSLBadParameterErr;                                                         \
+    } while (0)
+#define SETTER(fname, type, field)                                                             \
+    SSLErr fname(SSLContext *ctx, type v)                                                      \
+    {                                                                                          \
+        CHECK_CTX(ctx);                                                                        \
+        ctx->field = v;                                                                        \
+        return SSLNoErr;                                                                       \
+    }
+
+SETTER(SSLSetProtocolSide, SSLProtocolSide, side)
+SETTER(SSLSetRequestClientCert, int, request_client_cert)
+SETTER(SSLSetAllocFunc, SSLAllocFunc, alloc_fn)
+SETTER(SSLSetFreeFunc, SSLFreeFunc, free_fn)
+SETTER(SSLSetReallocFunc, SSLReallocFunc, realloc_fn)
+SETTER(SSLSetAllocRef, void *, alloc_ref)
+SETTER(SSLSetTimeFunc, SSLTimeFunc, time_fn)
+SETTER(SSLSetConvertTimeFunc, SSLConvertTimeFunc, convert_time_fn)
+SETTER(SSLSetTimeRef, void *, time_ref)
+SETTER(SSLSetRandomFunc, SSLRandomFunc, random_fn)
+SETTER(SSLSetRandomRef, void *, random_ref)
+SETTER(SSLSetReadFunc, SSLIOFunc, read_fn)
+SETTER(SSLSetWriteFunc, SSLIOFunc, write_fn)
+SETTER(SSLSetIORef, void *, io_ref)
+SETTER(SSLSetAddSessionFunc, SSLAddSessionFunc, add_session_fn)
+SETTER(SSLSetGetSessionFunc, SSLGetSessionFunc, get_session_fn)
+SETTER(SSLSetDeleteSessionFunc, SSLDeleteSessionFunc, delete_session_fn)
+SETTER(SSLSetSessionRef, void *, session_ref)
+SETTER(SSLSetCheckCertificateFunc, SSLCheckCertificateFunc, check_cert_fn)
+SETTER(SSLSetCheckCertificateRef, void *, check_cert_ref)
+
+SSLErr SSLSetProtocolVersion(SSLContext *ctx, SSLProtocolVersion version)
+{
+    CHECK_CTX(ctx);
+    if (version > SSL_Version_2_0)
+        return SSLBadParameterErr;
+    ctx->version_set = version;
+    if (ctx->hs_step < 0)
+        ctx->negotiated = version;
+    return SSLNoErr;
+}
+
+SSLErr SSLSetPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)
+{
+    CHECK_CTX(ctx);
+    if (ctx->key != k)
+        cry_rsa_key_release(ctx->key);
+    ctx->key = k;
+    return SSLNoErr;
+}
+
+SSLErr SSLSetExportPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)
+{
+    CHECK_CTX(ctx);
+    if (ctx->export_key != k)
+        cry_rsa_key_release(ctx->export_key);
+    ctx->export_key = k;
+    return SSLNoErr;
+}
+
+SSLErr SSLSetDHAnonParams(SSLContext *ctx, SSLDHParams *p)
+{
+    CHECK_CTX(ctx);
+    if (ctx->dh_params != p)
+        SSLXDHParamsFree(ctx->dh_params);
+    ctx->dh_params = p;
+    return SSLNoErr;
+}
+
+SSLErr SSLSetPeerID(SSLContext *ctx, SSLBuffer peerID)
+{
+    CHECK_CTX(ctx);
+    if (ctx->peer_id.data != peerID.data)
+        ctx_free(ctx, &ctx->peer_id);
+    ctx->peer_id = peerID;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetCipherSuites(SSLContext *ctx, const uint16 *suites, uint32 count)
+{
+    CHECK_CTX(ctx);
+    if ((!suites && count) || count > SUITES_MAX)
+        return SSLBadParameterErr;
+    for (uint32 i = 0; i < count; i++)
+        if (!suite_find(suites[i]))
+            return SSLUnsupportedErr;
+    for (uint32 i = 0; i < count; i++)
+        ctx->suites[i] = suites[i];
+    ctx->nsuites = count;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetCipherSuites(SSLContext *ctx, uint16 *suites, uint32 *count)
+{
+    CHECK_CTX(ctx);
+    if (!count)
+        return SSLBadParameterErr;
+    for (uint32 i = 0; i < ctx->nsuites && i < *count && suites; i++)
+        suites[i] = ctx->suites[i];
+    *count = ctx->nsuites;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetCBCRecordSplitting(SSLContext *ctx, int enable)
+{
+    CHECK_CTX(ctx);
+    ctx->cbc_split = enable != 0;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetKeyLogFunc(SSLContext *ctx, SSLXKeyLogFunc fn, void *ref)
+{
+    CHECK_CTX(ctx);
+    ctx->keylog_fn = fn;
+    ctx->keylog_ref = ref;
+    return SSLNoErr;
+}
+
+/* ---- status ---- */
+
+SSLErr SSLGetProtocolVersion(SSLContext *ctx, SSLProtocolVersion *v)
+{
+    CHECK_CTX(ctx);
+    if (!v)
+        return SSLBadParameterErr;
+    *v = ctx->negotiated;
+    return SSLNoErr;
+}
+
+SSLErr SSLGetPeerCertificateChainLength(SSLContext *ctx, int *n)
+{
+    CHECK_CTX(ctx);
+    if (!n)
+        return SSLBadParameterErr;
+    *n = (int)ctx->peer_chain.n;
+    return SSLNoErr;
+}
+
+SSLErr SSLGetPeerCertificate(SSLContext *ctx, int index, SSLBuffer *der)
+{
+    CHECK_CTX(ctx);
+    if (!der)
+        return SSLBadParameterErr;
+    der->data = NULL;
+    der->length = 0;
+    if (index < 0 || (uint32_t)index >= ctx->peer_chain.n)
+        return SSLOverflowErr;
+    const SSLBuffer *c = &ctx->peer_chain.certs[index];
+    SSL_TRY(ctx_alloc(ctx, der, c->length));
+    memcpy(der->data, c->data, c->length);
+    return SSLNoErr;
+}
+
+SSLErr SSLGetNegotiatedCipher(SSLContext *ctx, uint16 *suite)
+{
+    CHECK_CTX(ctx);
+    if (!suite)
+        return SSLBadParameterErr;
+    *suite = ctx->suite ? ctx->suite->id : SSL_NULL_WITH_NULL_NULL;
+    return SSLNoErr;
+}
+
+SSLErr SSLGetWritePendingSize(SSLContext *ctx, uint32 *n)
+{
+    CHECK_CTX(ctx);
+    if (!n)
+        return SSLBadParameterErr;
+    *n = ctx->out_len - ctx->out_off;
+    return SSLNoErr;
+}
+
+SSLErr SSLGetReadPendingSize(SSLContext *ctx, uint32 *n)
+{
+    CHECK_CTX(ctx);
+    if (!n)
+        return SSLBadParameterErr;
+    *n = ctx->rec_type == CT_APPDATA ? ctx->rec_len : 0;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetResumed(SSLContext *ctx, int *resumed)
+{
+    CHECK_CTX(ctx);
+    if (!resumed)
+        return SSLBadParameterErr;
+    *resumed = ctx->resumed;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetLastAlerts(SSLContext *ctx, uint16 *sent, uint16 *received)
+{
+    CHECK_CTX(ctx);
+    if (sent)
+        *sent = ctx->last_alert_sent;
+    if (received)
+        *received = ctx->last_alert_recv;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetSessionID(SSLContext *ctx, uint8 *id, uint32 *len)
+{
+    CHECK_CTX(ctx);
+    if (!len || (!id && *len))
+        return SSLBadParameterErr;
+    if (*len < ctx->sid_len)
+        return SSLOverflowErr;
+    memcpy(id, ctx->session_id, ctx->sid_len);
+    *len = ctx->sid_len;
+    return SSLNoErr;
+}

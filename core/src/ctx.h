@@ -1,0 +1,132 @@
+/*
+ * ctx.h - struct SSLContext (opaque to users) and the small internal services every engine file
+ * uses: memory through the user's callbacks, randomness, time, the sticky error and the pending
+ * alert. Configuration fields are copied by SSLDuplicateContext; connection fields never are.
+ */
+#ifndef SSLREF_CTX_H
+#define SSLREF_CTX_H
+
+#include "sslref/sslx.h"
+#include "crypto_ltc.h"
+#include "err.h"
+#include "suites.h"
+
+#define SSL3_MAX_PLAIN 16384u                    /* RFC 6101 §5.2.1: 2^14 */
+#define SSL3_MAX_CIPHER (SSL3_MAX_PLAIN + 2048u) /* RFC 6101 §5.2.3 */
+#define SSL3_HDR 5u
+#define SSL3_IN_CAP (SSL3_HDR + SSL3_MAX_CIPHER)
+#define HS_MAX_MSG 65536u      /* largest handshake message accepted (certificate chains) */
+#define OUT_HIGH_WATER 262144u /* SSLWrite stops queueing past this many pending bytes */
+#define SSL3_MASTER_LEN 48
+#define SSL3_RANDOM_LEN 32
+#define SSL3_SID_MAX 32
+#define MAX_CHAIN 10
+
+enum ct_type { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23 };
+
+/* One direction's cipher state (RFC 6101 §5.1). */
+struct dirstate {
+    const struct suite *suite; /* NULL: SSL_NULL_WITH_NULL_NULL */
+    SSLBuffer cipher;          /* cry_cipher state, from the context allocator */
+    uint8_t mac_secret[20];
+    uint64_t seq;
+};
+
+struct certlist {
+    SSLBuffer *certs; /* array from the allocator; each cert's bytes too */
+    uint32_t n;
+};
+
+struct SSLContext {
+    /* ---- configuration (copied by SSLDuplicateContext) ---- */
+    uint32_t magic;
+    SSLProtocolSide side;
+    SSLProtocolVersion version_set;
+    SSLAllocFunc alloc_fn;
+    SSLFreeFunc free_fn;
+    SSLReallocFunc realloc_fn;
+    void *alloc_ref;
+    SSLTimeFunc time_fn;
+    SSLConvertTimeFunc convert_time_fn;
+    void *time_ref;
+    SSLRandomFunc random_fn;
+    void *random_ref;
+    SSLIOFunc read_fn, write_fn;
+    void *io_ref;
+    SSLAddSessionFunc add_session_fn;
+    SSLGetSessionFunc get_session_fn;
+    SSLDeleteSessionFunc delete_session_fn;
+    void *session_ref;
+    SSLCheckCertificateFunc check_cert_fn;
+    void *check_cert_ref;
+    SSLXKeyLogFunc keylog_fn;
+    void *keylog_ref;
+    SSLRSAPrivateKey *key, *export_key;
+    SSLDHParams *dh_params;
+    int request_client_cert;
+    int cbc_split;
+    struct certlist local_chain;
+    int chain_complete;
+    struct certlist dns; /* distinguished names for CertificateRequest */
+    uint16_t suites[SUITES_MAX];
+    uint32_t nsuites;
+
+    /* ---- connection (reset by init, never copied) ---- */
+    SSLBuffer peer_id;
+    SSLErr sticky;           /* first fatal error; returned by every later call */
+    int alert_pending;       /* an alert to send before reporting the error (-1: none) */
+    uint16_t last_alert_sent, last_alert_recv;
+    int hs_step;             /* index into the flow table; -1 before start */
+    int hs_done;             /* handshake complete and flushed */
+    int closed_sent, closed_recv;
+    SSLProtocolVersion negotiated; /* SSL_Version_3_0 / SSL_Version_2_0 once known */
+    const struct suite *suite;
+    int resumed;
+    int cert_requested;      /* client: got CertificateRequest; server: sent one */
+    int client_cert_sent;    /* client: sent a Certificate; server: received one */
+    uint16_t client_version; /* from ClientHello, for the premaster check */
+    uint8_t client_random[SSL3_RANDOM_LEN], server_random[SSL3_RANDOM_LEN];
+    uint8_t session_id[SSL3_SID_MAX];
+    uint8_t sid_len;
+    uint8_t offered_sid_len;                /* client: the session ID it offered */
+    uint8_t offered_sid[SSL3_SID_MAX];
+    uint16_t offered_suite;                 /* client: the cached session's suite */
+    uint8_t master[SSL3_MASTER_LEN];
+    struct cry_hash hs_md5, hs_sha1;        /* running handshake hashes */
+    struct certlist peer_chain;
+    SSLBuffer cached_session;   /* client: the cache entry offered in ClientHello */
+    int hs_skip_msg;            /* a send handler produced no message (client: no certificate) */
+
+    /* record layer */
+    struct dirstate rd_cur, rd_pend, wr_cur, wr_pend;
+    SSLBuffer in;           /* raw records from the peer; decrypted in place */
+    uint32_t in_start, in_end;
+    int rec_type;           /* current decrypted record: 0 if none */
+    uint32_t rec_off, rec_len; /* unread plaintext at in.data + rec_off, rec_len bytes left */
+    uint32_t rec_next;      /* offset where the next raw record begins */
+    SSLBuffer hs;           /* handshake message assembly */
+    uint32_t hs_len;
+    SSLBuffer out;          /* the write queue: sealed records */
+    uint32_t out_off, out_len;
+    SSLBuffer scratch;      /* outgoing handshake message body */
+};
+
+#define CTX_MAGIC 0x53534c33u
+
+/* Memory through the context's callbacks. ctx_free wipes before freeing and leaves {0, NULL}. */
+SSLErr ctx_alloc(SSLContext *ctx, SSLBuffer *b, uint32_t len) SSL_MUST;
+void ctx_free(SSLContext *ctx, SSLBuffer *b);
+/* Grow b to at least len bytes, keeping its first keep bytes. */
+SSLErr ctx_grow(SSLContext *ctx, SSLBuffer *b, uint32_t len, uint32_t keep) SSL_MUST;
+SSLErr ctx_random(SSLContext *ctx, void *p, uint32_t len) SSL_MUST;
+SSLErr ctx_time(SSLContext *ctx, uint32_t *now) SSL_MUST;
+void certlist_free(SSLContext *ctx, struct certlist *l);
+SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint32_t len,
+                    int at_front) SSL_MUST;
+
+/* Record a fatal protocol failure: the alert to send and the error to return. */
+SSLErr ctx_fail(SSLContext *ctx, uint8_t alert, SSLErr err) SSL_MUST;
+/* Release connection state (buffers, cipher states, secrets, peer chain). */
+void ctx_reset_connection(SSLContext *ctx);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * hs3.h - the SSL 3.0 handshake (RFC 6101 §5.6): message types, the handlers of each message
+ * (a builder for the side that sends it, a parser for the side that receives it), and the driver.
+ * Handlers do no I/O and never choose the next state: hs3_flow.c owns the order.
+ */
+#ifndef SSLREF_HS3_H
+#define SSLREF_HS3_H
+
+#include "buf.h"
+#include "ctx.h"
+
+enum hs3_type {
+    HS3_HELLO_REQUEST = 0, HS3_CLIENT_HELLO = 1, HS3_SERVER_HELLO = 2, HS3_CERTIFICATE = 11,
+    HS3_SERVER_KEY_EXCHANGE = 12, HS3_CERTIFICATE_REQUEST = 13, HS3_SERVER_HELLO_DONE = 14,
+    HS3_CERTIFICATE_VERIFY = 15, HS3_CLIENT_KEY_EXCHANGE = 16, HS3_FINISHED = 20
+};
+
+typedef SSLErr (*hs3_build_fn)(SSLContext *ctx, struct wr *w);
+typedef SSLErr (*hs3_parse_fn)(SSLContext *ctx, struct rd *r);
+
+/* Run the handshake as far as I/O allows. */
+SSLErr hs3_drive(SSLContext *ctx) SSL_MUST;
+
+/* hs3_hello.c */
+SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r) SSL_MUST;
+SSLErr hs3_build_server_hello(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_server_hello(SSLContext *ctx, struct rd *r) SSL_MUST;
+/* hs3_cert.c */
+SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_certificate(SSLContext *ctx, struct rd *r) SSL_MUST;
+SSLErr hs3_build_cert_request(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_cert_request(SSLContext *ctx, struct rd *r) SSL_MUST;
+SSLErr hs3_build_cert_verify(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_cert_verify(SSLContext *ctx, struct rd *r) SSL_MUST;
+/* hs3_kx.c */
+SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r) SSL_MUST;
+SSLErr hs3_build_hello_done(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_hello_done(SSLContext *ctx, struct rd *r) SSL_MUST;
+SSLErr hs3_build_client_kx(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_client_kx(SSLContext *ctx, struct rd *r) SSL_MUST;
+/* 1 if this suite/key combination has the server send ServerKeyExchange. */
+int hs3_needs_server_kx(const SSLContext *ctx);
+/* hs3_finish.c */
+SSLErr hs3_build_ccs(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_ccs(SSLContext *ctx, struct rd *r) SSL_MUST;
+SSLErr hs3_build_finished(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_finished(SSLContext *ctx, struct rd *r) SSL_MUST;
+/* Master secret from a premaster, then the pending keys; writes the key-log line. */
+SSLErr hs3_set_master(SSLContext *ctx, const uint8_t *pre, uint32_t prelen) SSL_MUST;
+/* Keys from ctx->master (resumption), and the key-log line. */
+SSLErr hs3_keys_ready(SSLContext *ctx) SSL_MUST;
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * hs3_cert.c - Certificate, CertificateRequest and CertificateVerify (RFC 6101 §5.6.2, §5.6.4,
+ * §5.6.6, §5.6.8). A received chain must parse, each certificate must be issued by the next one
+ * (names and signature), the leaf must carry an RSA key; then the user's SSLCheckCertificateFunc
+ * decides. A client asked for a certificate that has none sends a no_certificate warning instead.
+ */
+#include "hs3.h"
+#include "alert.h"
+#include "kdf3.h"
+#include "pkcs1.h"
+#include "x509.h"
+
+SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w)
+{
+    if (ctx->side == SSL_ClientSide && (!ctx->local_chain.n || !ctx->key)) {
+        ctx->hs_skip_msg = 1;
+        return alert_send(ctx, AL_WARNING, AL_NO_CERTIFICATE);
+    }
+    size_t m = wr_open(w, 3);
+    for (uint32_t i = 0; i < ctx->local_chain.n; i++) {
+        size_t c = wr_open(w, 3);
+        wr_bytes(w, ctx->local_chain.certs[i].data, ctx->local_chain.certs[i].length);
+        wr_close(w, c, 3);
+    }
+    wr_close(w, m, 3);
+    if (ctx->side == SSL_ClientSide)
+        ctx->client_cert_sent = 1;
+    return SSLNoErr;
+}
+
+/* Each certificate parses and is issued by the next; the leaf has an RSA key. */
+static SSLErr check_chain(SSLContext *ctx, const struct certlist *l)
+{
+    struct x509_cert a, b;
+    for (uint32_t i = 0; i < l->n; i++) {
+        SSLErr e = x509_parse(l->certs[i].data, l->certs[i].length, i % 2 ? &b : &a);
+        if (e != SSLNoErr)
+            return ctx_fail(ctx, AL_BAD_CERTIFICATE, e);
+        if (i == 0 && a.key_type != X509_KEY_RSA)
+            return ctx_fail(ctx, AL_UNSUPPORTED_CERTIFICATE, SSLBadCertificateErr);
+        if (i > 0) {
+            e = i % 2 ? x509_check_issued(&a, &b) : x509_check_issued(&b, &a);
+            if (e != SSLNoErr)
+                return ctx_fail(ctx, AL_BAD_CERTIFICATE, e);
+        }
+    }
+    return SSLNoErr;
+}
+
+SSLErr hs3_parse_certificate(SSLContext *ctx, struct rd *r)
+{
+    struct rd list = rd_sub24(r);
+    certlist_free(ctx, &ctx->peer_chain);
+    while (rd_left(&list)) {
+        struct rd c = rd_sub24(&list);
+        uint32_t n = (uint32_t)rd_left(&c);
+        if (n == 0 || ctx->peer_chain.n == MAX_CHAIN)
+            return ctx_fail(ctx, AL_BAD_CERTIFICATE, SSLBadCertificateErr);
+        SSL_TRY(certlist_add(ctx, &ctx->peer_chain, rd_bytes(&c, n), n, 0));
+    }
+    if (!rd_ok(r))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (ctx->peer_chain.n == 0) {
+        if (ctx->side == SSL_ServerSide)
+            return SSLNoErr; /* an empty client chain is the same as no_certificate */
+        return ctx_fail(ctx, AL_BAD_CERTIFICATE, SSLBadCertificateErr);
+    }
+    SSL_TRY(check_chain(ctx, &ctx->peer_chain));
+    if (ctx->check_cert_fn) {
+        SSLErr e = ctx->check_cert_fn((int)ctx->peer_chain.n, ctx->peer_chain.certs, ctx->check_cert_ref);
+        if (e != SSLNoErr)
+            return ctx_fail(ctx, AL_BAD_CERTIFICATE, e);
+    }
+    if (ctx->side == SSL_ServerSide)
+        ctx->client_cert_sent = 1;
+    return SSLNoErr;
+}
+
+SSLErr hs3_build_cert_request(SSLContext *ctx, struct wr *w)
+{
+    wr_u8(w, 1);
+    wr_u8(w, 1); /* ClientCertificateType rsa_sign */
+    size_t m = wr_open(w, 2);
+    for (uint32_t i = 0; i < ctx->dns.n; i++) {
+        size_t d = wr_open(w, 2);
+        wr_bytes(w, ctx->dns.certs[i].data, ctx->dns.certs[i].length);
+        wr_close(w, d, 2);
+    }
+    wr_close(w, m, 2);
+    ctx->cert_requested = 1;
+    return SSLNoErr;
+}
+
+SSLErr hs3_parse_cert_request(SSLContext *ctx, struct rd *r)
+{
+    struct rd types = rd_sub8(r);
+    struct rd dns = rd_sub16(r);
+    if (rd_left(&types) == 0)
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    (void)rd_bytes(&types, rd_left(&types));
+    while (rd_left(&dns)) {
+        struct rd dn = rd_sub16(&dns);
+        if (rd_left(&dn) == 0)
+            rd_fail(r);
+        (void)rd_bytes(&dn, rd_left(&dn));
+    }
+    ctx->cert_requested = 1;
+    return SSLNoErr;
+}
+
+/* RFC 6101 §5.6.8: MD5 and SHA-1 of master + pad2 + hash(handshake_messages + master + pad1). */
+SSLErr hs3_build_cert_verify(SSLContext *ctx, struct wr *w)
+{
+    uint8_t hashes[36], sig[1024];
+    uint32_t siglen;
+    kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, NULL, ctx->master, hashes);
+    SSL_TRY(pkcs1_sign(ctx->key, hashes, sizeof hashes, sig, sizeof sig, &siglen));
+    size_t m = wr_open(w, 2);
+    wr_bytes(w, sig, siglen);
+    wr_close(w, m, 2);
+    return SSLNoErr;
+}
+
+SSLErr hs3_parse_cert_verify(SSLContext *ctx, struct rd *r)
+{
+    struct rd s = rd_sub16(r);
+    uint32_t n = (uint32_t)rd_left(&s);
+    const uint8_t *sig = rd_bytes(&s, n);
+    if (!rd_ok(r))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    struct x509_cert leaf;
+    SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
+    uint8_t hashes[36];
+    kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, NULL, ctx->master, hashes);
+    if (!pkcs1_verify(leaf.rsa_n, leaf.rsa_n_len, leaf.rsa_e, leaf.rsa_e_len, sig, n, hashes,
+                      sizeof hashes))
+        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
+    return SSLNoErr;
+}

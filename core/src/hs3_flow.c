@@ -1,0 +1,199 @@
+/*
+ * hs3_flow.c - the SSL 3.0 handshake of both sides as two tables (RFC 6101 §5.6, figures 1-2) and
+ * the driver that walks them. The message table says who sends each message and which handler builds
+ * or parses it; the flow table is the one message order both sides walk, each row with the condition
+ * under which it occurs (full or resumed handshake, server certificate, key exchange, client auth).
+ * A step advances only after its message is built into the write queue or fully parsed; on
+ * SSLWouldBlockErr the driver returns with nothing changed. Every handshake message is hashed after
+ * its handler ran (the Finished and CertificateVerify hashes cover the messages before them).
+ */
+#include "hs3.h"
+#include "alert.h"
+#include "io.h"
+#include "record3.h"
+#include "session.h"
+#include <string.h>
+
+enum msg_id { M_CH, M_SH, M_CERT_S, M_SKE, M_CREQ, M_SHD, M_CERT_C, M_CKE, M_CV,
+              M_CCS_C, M_FIN_C, M_CCS_S, M_FIN_S, M_END };
+
+static const struct hs_msg {
+    uint8_t content;     /* CT_HANDSHAKE or CT_CCS */
+    uint8_t type;        /* handshake type */
+    uint8_t sender;      /* SSL_ClientSide / SSL_ServerSide */
+    hs3_build_fn build;
+    hs3_parse_fn parse;
+} msgs[] = {
+    [M_CH] = {CT_HANDSHAKE, HS3_CLIENT_HELLO, SSL_ClientSide, hs3_build_client_hello, hs3_parse_client_hello},
+    [M_SH] = {CT_HANDSHAKE, HS3_SERVER_HELLO, SSL_ServerSide, hs3_build_server_hello, hs3_parse_server_hello},
+    [M_CERT_S] = {CT_HANDSHAKE, HS3_CERTIFICATE, SSL_ServerSide, hs3_build_certificate, hs3_parse_certificate},
+    [M_SKE] = {CT_HANDSHAKE, HS3_SERVER_KEY_EXCHANGE, SSL_ServerSide, hs3_build_server_kx, hs3_parse_server_kx},
+    [M_CREQ] = {CT_HANDSHAKE, HS3_CERTIFICATE_REQUEST, SSL_ServerSide, hs3_build_cert_request, hs3_parse_cert_request},
+    [M_SHD] = {CT_HANDSHAKE, HS3_SERVER_HELLO_DONE, SSL_ServerSide, hs3_build_hello_done, hs3_parse_hello_done},
+    [M_CERT_C] = {CT_HANDSHAKE, HS3_CERTIFICATE, SSL_ClientSide, hs3_build_certificate, hs3_parse_certificate},
+    [M_CKE] = {CT_HANDSHAKE, HS3_CLIENT_KEY_EXCHANGE, SSL_ClientSide, hs3_build_client_kx, hs3_parse_client_kx},
+    [M_CV] = {CT_HANDSHAKE, HS3_CERTIFICATE_VERIFY, SSL_ClientSide, hs3_build_cert_verify, hs3_parse_cert_verify},
+    [M_CCS_C] = {CT_CCS, 0, SSL_ClientSide, hs3_build_ccs, hs3_parse_ccs},
+    [M_FIN_C] = {CT_HANDSHAKE, HS3_FINISHED, SSL_ClientSide, hs3_build_finished, hs3_parse_finished},
+    [M_CCS_S] = {CT_CCS, 0, SSL_ServerSide, hs3_build_ccs, hs3_parse_ccs},
+    [M_FIN_S] = {CT_HANDSHAKE, HS3_FINISHED, SSL_ServerSide, hs3_build_finished, hs3_parse_finished},
+};
+
+/* Conditions of a flow row. */
+enum {
+    IF_FULL = 1,      /* a new session (not resumed) */
+    IF_RESUMED = 2,   /* a resumed session */
+    IF_SRV_CERT = 4,  /* the suite authenticates the server (not anonymous DH) */
+    IF_SKE = 8,       /* ServerKeyExchange is part of this suite/key combination */
+    IF_CREQ = 16,     /* server: it asks for a certificate; client: present only if received */
+    IF_CERT_ASKED = 32, /* a CertificateRequest was sent/received */
+    IF_CLIENT_CERT = 64 /* the client sent a certificate (so CertificateVerify follows) */
+};
+
+static const struct step {
+    uint8_t msg;
+    uint8_t when;
+} flow[] = {
+    {M_CH, 0},
+    {M_SH, 0},
+    {M_CERT_S, IF_FULL | IF_SRV_CERT},
+    {M_SKE, IF_FULL | IF_SKE},
+    {M_CREQ, IF_FULL | IF_SRV_CERT | IF_CREQ},
+    {M_SHD, IF_FULL},
+    {M_CERT_C, IF_FULL | IF_CERT_ASKED},
+    {M_CKE, IF_FULL},
+    {M_CV, IF_FULL | IF_CLIENT_CERT},
+    {M_CCS_C, IF_FULL},
+    {M_FIN_C, IF_FULL},
+    {M_CCS_S, 0},
+    {M_FIN_S, 0},
+    {M_CCS_C, IF_RESUMED},
+    {M_FIN_C, IF_RESUMED},
+    {M_END, 0},
+};
+
+static int step_applies(const SSLContext *ctx, const struct step *st, int sending)
+{
+    uint8_t w = st->when;
+    if ((w & IF_FULL) && ctx->resumed)
+        return 0;
+    if ((w & IF_RESUMED) && !ctx->resumed)
+        return 0;
+    if ((w & IF_SRV_CERT) && ctx->suite && ctx->suite->kx == KX_DH_ANON)
+        return 0;
+    if ((w & IF_SKE) && !hs3_needs_server_kx(ctx))
+        return 0;
+    if ((w & IF_CREQ) && sending && !ctx->request_client_cert)
+        return 0;
+    if ((w & IF_CERT_ASKED) && !ctx->cert_requested)
+        return 0;
+    if ((w & IF_CLIENT_CERT) && !ctx->client_cert_sent)
+        return 0;
+    return 1;
+}
+
+static SSLErr hash_msg(SSLContext *ctx, const uint8_t *p, uint32_t n)
+{
+    cry_hash_update(&ctx->hs_md5, p, n);
+    cry_hash_update(&ctx->hs_sha1, p, n);
+    return SSLNoErr;
+}
+
+/* Build a message into the write queue (whole, in one go: building never blocks). */
+static SSLErr send_msg(SSLContext *ctx, const struct hs_msg *m)
+{
+    if (!ctx->scratch.data)
+        SSL_TRY(ctx_alloc(ctx, &ctx->scratch, HS_MAX_MSG + 4));
+    struct wr w;
+    wr_init(&w, ctx->scratch.data, ctx->scratch.length);
+    ctx->hs_skip_msg = 0;
+    if (m->content == CT_CCS) {
+        SSL_TRY(m->build(ctx, &w));
+        SSL_ENSURE(wr_ok(&w), SSLUnknownErr);
+        SSL_TRY(rec3_seal(ctx, CT_CCS, w.p, (uint32_t)w.len));
+        rec3_activate_write(ctx);
+        return SSLNoErr;
+    }
+    wr_u8(&w, m->type);
+    size_t mark = wr_open(&w, 3);
+    SSL_TRY(m->build(ctx, &w));
+    wr_close(&w, mark, 3);
+    SSL_ENSURE(wr_ok(&w), SSLOverflowErr);
+    if (ctx->hs_skip_msg)
+        return SSLNoErr;
+    SSL_TRY(hash_msg(ctx, w.p, (uint32_t)w.len));
+    return rec3_seal_all(ctx, CT_HANDSHAKE, w.p, (uint32_t)w.len);
+}
+
+/* Receive the message of this step. *skipped is set when an optional message is absent. */
+static SSLErr recv_msg(SSLContext *ctx, const struct hs_msg *m, const struct step *st, int *skipped)
+{
+    struct unit u;
+    SSL_TRY(io_next_hs_unit(ctx, &u));
+    *skipped = 0;
+    if (u.kind == U_NO_CERT) {
+        /* RFC 6101 §5.4.2: a client without a certificate answers with a no_certificate alert. */
+        if (ctx->side == SSL_ServerSide && m->type == HS3_CERTIFICATE && m->sender == SSL_ClientSide) {
+            *skipped = 1;
+            return SSLNoErr;
+        }
+        return ctx_fail(ctx, AL_UNEXPECTED_MESSAGE, SSLProtocolErr);
+    }
+    int match = u.kind == U_HANDSHAKE ? m->content == CT_HANDSHAKE && u.hs_type == m->type
+                                      : m->content == CT_CCS;
+    if (!match && (st->when & IF_CREQ)) {
+        *skipped = 1; /* CertificateRequest is optional for the client */
+        return SSLNoErr;
+    }
+    if (!match)
+        return ctx_fail(ctx, AL_UNEXPECTED_MESSAGE, SSLProtocolErr);
+    struct rd r;
+    rd_init(&r, u.body, u.len);
+    SSL_TRY(m->parse(ctx, &r));
+    if (!rd_done(&r))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (u.kind == U_HANDSHAKE)
+        SSL_TRY(hash_msg(ctx, u.raw, u.raw_len));
+    else
+        rec3_activate_read(ctx);
+    io_consume_unit(ctx, &u);
+    return SSLNoErr;
+}
+
+static void hs_finish(SSLContext *ctx)
+{
+    if (!ctx->resumed)
+        session_store(ctx);
+    session_release(ctx);
+    ctx->hs_done = 1;
+    ctx_free(ctx, &ctx->scratch);
+    if (ctx->hs_len == 0)
+        ctx_free(ctx, &ctx->hs);
+}
+
+SSLErr hs3_drive(SSLContext *ctx)
+{
+    if (ctx->hs_step < 0) {
+        SSL_ENSURE(ctx->side == SSL_ClientSide || ctx->side == SSL_ServerSide, SSLBadParameterErr);
+        SSL_ENSURE(ctx->version_set != SSL_Version_2_0, SSLUnsupportedErr);
+        cry_hash_init(&ctx->hs_md5, CRY_MD5);
+        cry_hash_init(&ctx->hs_sha1, CRY_SHA1);
+        ctx->hs_step = 0;
+    }
+    while (flow[ctx->hs_step].msg != M_END) {
+        const struct step *st = &flow[ctx->hs_step];
+        const struct hs_msg *m = &msgs[st->msg];
+        int sending = m->sender == ctx->side, skipped = 0;
+        if (step_applies(ctx, st, sending)) {
+            if (sending)
+                SSL_TRY(send_msg(ctx, m));
+            else
+                SSL_TRY(recv_msg(ctx, m, st, &skipped));
+        }
+        ctx->hs_step++;
+    }
+    SSL_TRY(io_flush(ctx));
+    if (!ctx->hs_done)
+        hs_finish(ctx);
+    return SSLNoErr;
+}

@@ -1,0 +1,149 @@
+/*
+ * hs3_hello.c - ClientHello and ServerHello (RFC 6101 §5.6.1.2, §5.6.1.3): randoms, session IDs
+ * and resumption, suite and compression choice. The server picks its own first enabled suite that
+ * the client offers and that its keys can serve; data after the compression methods is ignored
+ * (§5.6.1.2 allows it for forward compatibility) but hashed.
+ */
+#include "hs3.h"
+#include "alert.h"
+#include "session.h"
+#include <string.h>
+
+static SSLErr make_random(SSLContext *ctx, uint8_t out[32])
+{
+    uint32_t now;
+    SSL_TRY(ctx_time(ctx, &now));
+    struct wr w;
+    wr_init(&w, out, 32);
+    wr_u32(&w, now); /* gmt_unix_time */
+    return ctx_random(ctx, out + 4, 28);
+}
+
+static int suite_enabled(const SSLContext *ctx, uint16_t id)
+{
+    for (uint32_t i = 0; i < ctx->nsuites; i++)
+        if (ctx->suites[i] == id)
+            return 1;
+    return 0;
+}
+
+/* Whether this side's keys and certificates can serve suite s (server side). */
+static int suite_usable(const SSLContext *ctx, const struct suite *s)
+{
+    switch (s->kx) {
+    case KX_RSA:
+        return ctx->key && ctx->local_chain.n > 0;
+    default:
+        return 0;
+    }
+}
+
+SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
+{
+    session_client_lookup(ctx);
+    SSL_TRY(make_random(ctx, ctx->client_random));
+    wr_u16(w, 0x0300);
+    wr_bytes(w, ctx->client_random, 32);
+    size_t m = wr_open(w, 1);
+    wr_bytes(w, ctx->offered_sid, ctx->offered_sid_len);
+    wr_close(w, m, 1);
+    m = wr_open(w, 2);
+    for (uint32_t i = 0; i < ctx->nsuites; i++)
+        wr_u16(w, ctx->suites[i]);
+    wr_u16(w, TLS_EMPTY_RENEGOTIATION_INFO_SCSV); /* RFC 5746 §3.3: we never renegotiate */
+    wr_close(w, m, 2);
+    wr_u8(w, 1); /* compression methods: null only */
+    wr_u8(w, 0);
+    return SSLNoErr;
+}
+
+SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r)
+{
+    uint16_t version = rd_u16(r);
+    rd_copy(r, ctx->client_random, 32);
+    struct rd sid = rd_sub8(r);
+    struct rd suites = rd_sub16(r);
+    struct rd comp = rd_sub8(r);
+    (void)rd_bytes(r, rd_left(r)); /* forward-compatible trailing data: hashed, ignored */
+    if (!rd_ok(r) || rd_left(&sid) > SSL3_SID_MAX || rd_left(&suites) < 2 || rd_left(&suites) % 2 ||
+        rd_left(&comp) < 1)
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (version >> 8 != 3)
+        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    ctx->client_version = version;
+    int null_comp = 0;
+    while (rd_left(&comp))
+        null_comp |= rd_u8(&comp) == 0;
+    if (!null_comp)
+        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    uint32_t nsid = (uint32_t)rd_left(&sid), noff = (uint32_t)rd_left(&suites) / 2;
+    const uint8_t *sidp = rd_bytes(&sid, nsid), *off = rd_bytes(&suites, 2 * noff);
+    ctx->negotiated = SSL_Version_3_0;
+    if (nsid && session_server_lookup(ctx, sidp, nsid, off, noff)) {
+        ctx->resumed = 1;
+        return SSLNoErr;
+    }
+    ctx->suite = NULL;
+    for (uint32_t i = 0; i < ctx->nsuites && !ctx->suite; i++) {
+        const struct suite *s = suite_find(ctx->suites[i]);
+        if (!s || !suite_usable(ctx, s))
+            continue;
+        for (uint32_t j = 0; j < noff; j++)
+            if ((off[2 * j] << 8 | off[2 * j + 1]) == s->id)
+                ctx->suite = s;
+    }
+    if (!ctx->suite)
+        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    ctx->sid_len = 0;
+    if (ctx->peer_id.data) { /* the spec: only a server with a peer ID caches sessions */
+        ctx->sid_len = SSL3_SID_MAX;
+        SSL_TRY(ctx_random(ctx, ctx->session_id, SSL3_SID_MAX));
+    }
+    return SSLNoErr;
+}
+
+SSLErr hs3_build_server_hello(SSLContext *ctx, struct wr *w)
+{
+    SSL_TRY(make_random(ctx, ctx->server_random));
+    wr_u16(w, 0x0300);
+    wr_bytes(w, ctx->server_random, 32);
+    size_t m = wr_open(w, 1);
+    wr_bytes(w, ctx->session_id, ctx->sid_len);
+    wr_close(w, m, 1);
+    wr_u16(w, ctx->suite->id);
+    wr_u8(w, 0);
+    if (ctx->resumed)
+        SSL_TRY(hs3_keys_ready(ctx));
+    return SSLNoErr;
+}
+
+SSLErr hs3_parse_server_hello(SSLContext *ctx, struct rd *r)
+{
+    uint16_t version = rd_u16(r);
+    rd_copy(r, ctx->server_random, 32);
+    struct rd sid = rd_sub8(r);
+    uint16_t id = rd_u16(r);
+    uint8_t comp = rd_u8(r);
+    (void)rd_bytes(r, rd_left(r)); /* extensions (e.g. renegotiation_info): ignored */
+    if (!rd_ok(r) || rd_left(&sid) > SSL3_SID_MAX)
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (version != 0x0300)
+        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    const struct suite *s = suite_find(id);
+    if (!s || !suite_enabled(ctx, id) || comp != 0)
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    ctx->negotiated = SSL_Version_3_0;
+    ctx->suite = s;
+    ctx->sid_len = (uint8_t)rd_left(&sid);
+    rd_copy(&sid, ctx->session_id, ctx->sid_len);
+    if (ctx->offered_sid_len && ctx->sid_len == ctx->offered_sid_len &&
+        memcmp(ctx->session_id, ctx->offered_sid, ctx->sid_len) == 0) {
+        /* RFC 6101 §5.6.1.3: the same ID means the server resumes; the suite must be the session's. */
+        if (id != ctx->offered_suite)
+            return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+        ctx->resumed = 1;
+        SSL_TRY(session_client_resume(ctx));
+        SSL_TRY(hs3_keys_ready(ctx));
+    }
+    return SSLNoErr;
+}

@@ -1,0 +1,27 @@
+/*
+ * io.h - the only place that calls the Read/Write callbacks. Output is flushed before any read;
+ * a would-block at any byte returns with every buffer intact, so the same call resumes exactly.
+ * Incoming records are turned into units for the handshake driver: a whole handshake message
+ * (reassembled across records, or one of several in a record), a ChangeCipherSpec, or an alert.
+ */
+#ifndef SSLREF_IO_H
+#define SSLREF_IO_H
+
+#include "ctx.h"
+
+enum unit_kind { U_HANDSHAKE = 1, U_CCS, U_NO_CERT };
+
+struct unit {
+    int kind;
+    uint8_t hs_type;
+    const uint8_t *body; uint32_t len;    /* message body (CCS: the record's bytes) */
+    const uint8_t *raw;  uint32_t raw_len; /* handshake: header + body, as hashed */
+};
+
+SSLErr io_flush(SSLContext *ctx) SSL_MUST;
+/* Next unit of the handshake; reads (after flushing) as needed. */
+SSLErr io_next_hs_unit(SSLContext *ctx, struct unit *u) SSL_MUST;
+/* Drop the unit returned last (after it was handled). */
+void io_consume_unit(SSLContext *ctx, const struct unit *u);
+
+#endif

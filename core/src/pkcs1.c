@@ -1,0 +1,92 @@
+/*
+ * pkcs1.c - PKCS#1 v1.5 block formats for SSL 3.0 (RFC 6101 §5.6.7.1, §5.6.8; PKCS#1 v1.5 §8).
+ * Invariant: the premaster decryption path has no branch or early exit that depends on the
+ * decrypted block, so a client learns nothing from our alerts or timing (Bleichenbacher 1998).
+ */
+#include "pkcs1.h"
+#include "ct.h"
+#include <string.h>
+
+#define RSA_MAX 1024 /* bytes: up to 8192-bit keys */
+
+SSLErr pkcs1_sign(const SSLRSAPrivateKey *key, const uint8_t *in, uint32_t inlen, uint8_t *out,
+                  uint32_t outcap, uint32_t *outlen)
+{
+    uint32_t k = (uint32_t)cry_rsa_key_bytes(key);
+    SSL_ENSURE(k <= RSA_MAX && k <= outcap && inlen + 11 <= k, SSLBadParameterErr);
+    uint8_t block[RSA_MAX];
+    block[0] = 0;
+    block[1] = 1;
+    memset(block + 2, 0xff, k - inlen - 3);
+    block[k - inlen - 1] = 0;
+    memcpy(block + k - inlen, in, inlen);
+    SSL_TRY(cry_rsa_private(key, block, k, out));
+    *outlen = k;
+    return SSLNoErr;
+}
+
+int pkcs1_verify(const uint8_t *n, uint32_t nlen, const uint8_t *e, uint32_t elen,
+                 const uint8_t *sig, uint32_t siglen, const uint8_t *in, uint32_t inlen)
+{
+    uint8_t got[RSA_MAX], want[RSA_MAX];
+    if (nlen > RSA_MAX || siglen != nlen || inlen + 11 > nlen)
+        return 0;
+    if (cry_rsa_public(n, nlen, e, elen, sig, siglen, got) != SSLNoErr)
+        return 0;
+    want[0] = 0;
+    want[1] = 1;
+    memset(want + 2, 0xff, nlen - inlen - 3);
+    want[nlen - inlen - 1] = 0;
+    memcpy(want + nlen - inlen, in, inlen);
+    return ct_memeq(got, want, nlen);
+}
+
+SSLErr pkcs1_encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+                     uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out)
+{
+    SSL_ENSURE(nlen <= RSA_MAX && inlen + 11 <= nlen, SSLBadParameterErr);
+    uint8_t block[RSA_MAX];
+    uint32_t ps = nlen - inlen - 3;
+    block[0] = 0;
+    block[1] = 2;
+    SSL_TRY(ctx_random(ctx, block + 2, ps));
+    for (uint32_t i = 0; i < ps; i++) /* padding bytes must be non-zero */
+        while (block[2 + i] == 0)
+            SSL_TRY(ctx_random(ctx, block + 2 + i, 1));
+    block[2 + ps] = 0;
+    memcpy(block + 3 + ps, in, inlen);
+    SSLErr err = cry_rsa_public(n, nlen, e, elen, block, nlen, out);
+    cry_wipe(block, sizeof block);
+    return err;
+}
+
+SSLErr pkcs1_decrypt_premaster(SSLContext *ctx, const SSLRSAPrivateKey *key, const uint8_t *in,
+                               uint32_t inlen, uint16_t version, uint8_t out[48])
+{
+    uint8_t fake[48], block[RSA_MAX];
+    uint32_t k = (uint32_t)cry_rsa_key_bytes(key);
+    SSL_TRY(ctx_random(ctx, fake, sizeof fake));
+    fake[0] = (uint8_t)(version >> 8);
+    fake[1] = (uint8_t)version;
+    memset(block, 0, sizeof block);
+    uint32_t good = ct_eq32(inlen, k) & ~ct_lt32(RSA_MAX, k) & ~ct_lt32(k, 59);
+    if (k <= RSA_MAX && inlen == k) { /* public facts only: the lengths */
+        SSLErr e = cry_rsa_private(key, in, inlen, block);
+        good &= ct_eq32((uint32_t)e, (uint32_t)SSLNoErr);
+    }
+    if (k >= 59 && k <= RSA_MAX) {
+        /* 00 02 PS(non-zero, k-51 bytes) 00 premaster(48) */
+        good &= ct_eq32(block[0], 0) & ct_eq32(block[1], 2);
+        for (uint32_t i = 2; i < k - 49; i++)
+            good &= ~ct_eq32(block[i], 0);
+        good &= ct_eq32(block[k - 49], 0);
+        good &= ct_eq32(block[k - 48], (uint8_t)(version >> 8)) & ct_eq32(block[k - 47], (uint8_t)version);
+        for (uint32_t i = 0; i < 48; i++)
+            out[i] = ct_sel8(good, block[k - 48 + i], fake[i]);
+    } else {
+        memcpy(out, fake, 48);
+    }
+    cry_wipe(block, sizeof block);
+    cry_wipe(fake, sizeof fake);
+    return SSLNoErr;
+}

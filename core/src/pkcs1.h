@@ -1,0 +1,28 @@
+/*
+ * pkcs1.h - PKCS#1 v1.5 as SSL 3.0 uses it: type 1 signatures over raw MD5+SHA-1 hashes (no
+ * DigestInfo, RFC 6101 §5.6.8), type 2 encryption of the premaster secret, and the server's
+ * constant-time premaster decryption (Bleichenbacher: any fault yields a random premaster).
+ */
+#ifndef SSLREF_PKCS1_H
+#define SSLREF_PKCS1_H
+
+#include "ctx.h"
+
+/* Sign @in (<= k - 11 bytes) with key; writes k bytes to out (capacity outcap). */
+SSLErr pkcs1_sign(const SSLRSAPrivateKey *key, const uint8_t *in, uint32_t inlen, uint8_t *out,
+                  uint32_t outcap, uint32_t *outlen) SSL_MUST;
+/* 1 if sig is a valid type 1 signature of exactly @in under (n, e). */
+int pkcs1_verify(const uint8_t *n, uint32_t nlen, const uint8_t *e, uint32_t elen,
+                 const uint8_t *sig, uint32_t siglen, const uint8_t *in, uint32_t inlen);
+/* Encrypt @in with (n, e) using ctx's random source; writes nlen bytes. */
+SSLErr pkcs1_encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+                     uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out) SSL_MUST;
+/*
+ * Decrypt a 48-byte premaster whose first two bytes must equal @version. Whatever goes wrong
+ * (length, padding, version, the RSA operation itself), out gets a random premaster with @version
+ * instead, chosen without a secret-dependent branch. Fails only if randomness fails.
+ */
+SSLErr pkcs1_decrypt_premaster(SSLContext *ctx, const SSLRSAPrivateKey *key, const uint8_t *in,
+                               uint32_t inlen, uint16_t version, uint8_t out[48]) SSL_MUST;
+
+#endif

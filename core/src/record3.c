@@ -1,0 +1,221 @@
+/*
+ * record3.c - SSL 3.0 records (RFC 6101 §5.2): key setup from the key block (§6.2.2), sealing
+ * (MAC, pad, encrypt) into the write queue, and opening in place (decrypt, check padding length and
+ * MAC in constant time). SSL 3.0 padding bytes are arbitrary: only the padding length is checked
+ * (it must be below the block size). The record version is 3.0 once the ServerHello is through.
+ */
+#include "record3.h"
+#include "alert.h"
+#include "buf.h"
+#include "ct.h"
+#include "kdf3.h"
+#include "mac3.h"
+#include <string.h>
+
+static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s,
+                      const uint8_t *mac, const uint8_t *key, const uint8_t *iv, int encrypt)
+{
+    d->suite = s;
+    d->seq = 0;
+    memcpy(d->mac_secret, mac, s->mac_len);
+    if (s->cipher == CRY_C_NULL)
+        return SSLNoErr;
+    SSL_TRY(ctx_alloc(ctx, &d->cipher, (uint32_t)cry_cipher_state_size(s->cipher)));
+    memset(d->cipher.data, 0, d->cipher.length);
+    return cry_cipher_init(d->cipher.data, s->cipher, encrypt, key, s->key_len, iv);
+}
+
+SSLErr rec3_derive_keys(SSLContext *ctx)
+{
+    const struct suite *s = ctx->suite;
+    uint8_t kb[2 * (20 + 32 + 16)], ckey[32], skey[32], civ[16], siv[16];
+    uint32_t need = suite_key_block_len(s);
+    kdf3_key_block(ctx->master, ctx->server_random, ctx->client_random, kb, need);
+    const uint8_t *p = kb;
+    const uint8_t *cmac = p, *smac = p + s->mac_len;
+    p += 2 * s->mac_len;
+    memcpy(ckey, p, s->key_material);
+    memcpy(skey, p + s->key_material, s->key_material);
+    p += 2 * s->key_material;
+    if (s->exportable) { /* RFC 6101 §6.2.2: final keys and IVs from MD5 of the randoms */
+        kdf3_export_md5(ckey, s->key_material, ctx->client_random, ctx->server_random, ckey, s->key_len);
+        kdf3_export_md5(skey, s->key_material, ctx->server_random, ctx->client_random, skey, s->key_len);
+        kdf3_export_md5(NULL, 0, ctx->client_random, ctx->server_random, civ, s->iv_len);
+        kdf3_export_md5(NULL, 0, ctx->server_random, ctx->client_random, siv, s->iv_len);
+    } else {
+        memcpy(civ, p, s->iv_len);
+        memcpy(siv, p + s->iv_len, s->iv_len);
+    }
+    int client = ctx->side == SSL_ClientSide;
+    SSLErr e = dir_key(ctx, &ctx->wr_pend, s, client ? cmac : smac, client ? ckey : skey,
+                       client ? civ : siv, 1);
+    if (e == SSLNoErr)
+        e = dir_key(ctx, &ctx->rd_pend, s, client ? smac : cmac, client ? skey : ckey,
+                    client ? siv : civ, 0);
+    cry_wipe(kb, sizeof kb);
+    cry_wipe(ckey, sizeof ckey);
+    cry_wipe(skey, sizeof skey);
+    cry_wipe(civ, sizeof civ);
+    cry_wipe(siv, sizeof siv);
+    return e;
+}
+
+static void activate(SSLContext *ctx, struct dirstate *cur, struct dirstate *pend)
+{
+    if (cur->cipher.data)
+        cry_cipher_wipe(cur->cipher.data);
+    ctx_free(ctx, &cur->cipher);
+    *cur = *pend;
+    memset(pend, 0, sizeof *pend);
+}
+
+void rec3_activate_write(SSLContext *ctx) { activate(ctx, &ctx->wr_cur, &ctx->wr_pend); }
+void rec3_activate_read(SSLContext *ctx) { activate(ctx, &ctx->rd_cur, &ctx->rd_pend); }
+
+int rec3_write_is_cbc(const SSLContext *ctx)
+{
+    return ctx->wr_cur.suite && ctx->wr_cur.suite->iv_len > 0;
+}
+
+/* Make room for n more bytes at the end of the write queue. */
+static SSLErr out_reserve(SSLContext *ctx, uint32_t n)
+{
+    if (ctx->out_off == ctx->out_len)
+        ctx->out_off = ctx->out_len = 0;
+    if (ctx->out.length - ctx->out_len >= n)
+        return SSLNoErr;
+    if (ctx->out_off) {
+        memmove(ctx->out.data, ctx->out.data + ctx->out_off, ctx->out_len - ctx->out_off);
+        ctx->out_len -= ctx->out_off;
+        ctx->out_off = 0;
+        if (ctx->out.length - ctx->out_len >= n)
+            return SSLNoErr;
+    }
+    uint32_t want = ctx->out.length ? ctx->out.length : 4096;
+    while (want - ctx->out_len < n)
+        want *= 2;
+    return ctx_grow(ctx, &ctx->out, want, ctx->out_len);
+}
+
+SSLErr rec3_seal(SSLContext *ctx, uint8_t type, const uint8_t *data, uint32_t len)
+{
+    struct dirstate *d = &ctx->wr_cur;
+    const struct suite *s = d->suite;
+    uint32_t maclen = s ? s->mac_len : 0, bs = s && s->iv_len ? s->iv_len : 1;
+    uint32_t body = len + maclen, pad = 0;
+    if (bs > 1) {
+        pad = bs - (body + 1) % bs; /* padding bytes; plus one length byte */
+        if (pad == bs)
+            pad = 0;
+        body += pad + 1;
+    }
+    SSL_ENSURE(len <= SSL3_MAX_PLAIN, SSLBadParameterErr);
+    SSL_TRY(out_reserve(ctx, SSL3_HDR + body));
+    uint8_t *rec = ctx->out.data + ctx->out_len;
+    struct wr w;
+    wr_init(&w, rec, SSL3_HDR + body);
+    wr_u8(&w, type);
+    wr_u16(&w, 0x0300);
+    wr_u16(&w, (uint16_t)body);
+    uint8_t *frag = wr_reserve(&w, body);
+    SSL_ENSURE(wr_ok(&w) && frag, SSLUnknownErr);
+    if (len)
+        memmove(frag, data, len);
+    if (s && maclen)
+        mac3_compute(s->mac, d->mac_secret, d->seq, type, frag, len, frag + len);
+    if (bs > 1) {
+        memset(frag + len + maclen, (int)pad, pad + 1); /* pad bytes are arbitrary in SSL 3.0 */
+    }
+    if (d->cipher.data)
+        SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, body));
+    d->seq++;
+    ctx->out_len += SSL3_HDR + body;
+    return SSLNoErr;
+}
+
+SSLErr rec3_seal_all(SSLContext *ctx, uint8_t type, const uint8_t *data, uint32_t len)
+{
+    do {
+        uint32_t n = len > SSL3_MAX_PLAIN ? SSL3_MAX_PLAIN : len;
+        SSL_TRY(rec3_seal(ctx, type, data, n));
+        data += n;
+        len -= n;
+    } while (len);
+    return SSLNoErr;
+}
+
+SSLErr rec3_complete_len(SSLContext *ctx, uint32_t *len)
+{
+    *len = 0;
+    struct rd r;
+    rd_init(&r, ctx->in.data + ctx->in_start, ctx->in_end - ctx->in_start);
+    uint8_t type = rd_u8(&r);
+    uint8_t major = rd_u8(&r), minor = rd_u8(&r);
+    uint16_t n = rd_u16(&r);
+    if (!rd_ok(&r))
+        return SSLNoErr; /* header incomplete */
+    if (type < CT_CCS || type > CT_APPDATA)
+        return ctx_fail(ctx, AL_UNEXPECTED_MESSAGE, SSLProtocolErr);
+    /* RFC 6101 §5.2.1: once negotiated the version is fixed at 3.0; before, any 3.x is read. */
+    if (major != 3 || (ctx->negotiated == SSL_Version_3_0 && minor != 0))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    uint32_t limit = ctx->rd_cur.suite ? SSL3_MAX_CIPHER : SSL3_MAX_PLAIN;
+    if (n > limit)
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (rd_left(&r) >= n)
+        *len = SSL3_HDR + n;
+    return SSLNoErr;
+}
+
+/* Check padding and MAC of a decrypted fragment; returns the plaintext length or fails. */
+static SSLErr open_check(SSLContext *ctx, struct dirstate *d, uint8_t type, uint8_t *frag,
+                         uint32_t n, uint32_t *plain)
+{
+    const struct suite *s = d->suite;
+    uint32_t maclen = s->mac_len, bs = s->iv_len ? s->iv_len : 1;
+    uint32_t good = 0xffffffffu, padlen = 0;
+    if (n < maclen + (bs > 1 ? 1 : 0) || n % bs)
+        return ctx_fail(ctx, AL_BAD_RECORD_MAC, SSLProtocolErr);
+    if (bs > 1) {
+        padlen = frag[n - 1];
+        /* RFC 6101 §5.2.3.2: padding_length is less than the block length; the bytes are arbitrary. */
+        good &= ct_lt32(padlen, bs);
+        good &= ~ct_lt32(n, padlen + 1 + maclen);
+        padlen = (padlen + 1) & good; /* on failure, MAC the maximal length: no early exit */
+    }
+    uint32_t len = n - padlen - maclen;
+    uint8_t mac[20];
+    mac3_compute(s->mac, d->mac_secret, d->seq, type, frag, len, mac);
+    good &= ct_memeq(mac, frag + len, maclen) ? 0xffffffffu : 0;
+    if (!good)
+        return ctx_fail(ctx, AL_BAD_RECORD_MAC, SSLProtocolErr);
+    *plain = len;
+    return SSLNoErr;
+}
+
+SSLErr rec3_open(SSLContext *ctx)
+{
+    struct dirstate *d = &ctx->rd_cur;
+    uint8_t *rec = ctx->in.data + ctx->in_start;
+    struct rd r;
+    rd_init(&r, rec, ctx->in_end - ctx->in_start);
+    uint8_t type = rd_u8(&r);
+    rd_u16(&r);
+    uint32_t n = rd_u16(&r);
+    uint8_t *frag = (uint8_t *)rd_bytes(&r, n);
+    SSL_ENSURE(frag, SSLUnknownErr); /* rec3_complete_len said the record is complete */
+    uint32_t plain = n;
+    if (d->suite) {
+        if (d->cipher.data)
+            SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, n));
+        SSL_TRY(open_check(ctx, d, type, frag, n, &plain));
+        d->seq++;
+    }
+    if (plain > SSL3_MAX_PLAIN)
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    ctx->rec_type = type;
+    ctx->rec_off = (uint32_t)(frag - ctx->in.data);
+    ctx->rec_len = plain;
+    ctx->rec_next = ctx->in_start + SSL3_HDR + n;
+    return SSLNoErr;
+}

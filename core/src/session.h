@@ -1,0 +1,39 @@
+/*
+ * session.h - resumable sessions through the user's Add/Get/DeleteSession callbacks (SSLRef 3.0
+ * API "Session Resumption Callbacks"). A client keys entries by its peer ID; a server by session ID,
+ * and only when a peer ID was set. The stored blob is versioned and decoded with the bounded reader:
+ * whatever a cache returns is hostile.
+ */
+#ifndef SSLREF_SESSION_H
+#define SSLREF_SESSION_H
+
+#include "ctx.h"
+
+/* Client, before ClientHello: look up the peer ID; on a usable entry fill offered_sid/offered_suite. */
+void session_client_lookup(SSLContext *ctx);
+/* Client, on a ServerHello that resumes: load master secret and peer chain from the cached entry. */
+SSLErr session_client_resume(SSLContext *ctx) SSL_MUST;
+/* Server, on a ClientHello with a session ID: 1 if the entry exists, is valid, and its suite is in
+ * @offered (n ids) and enabled here; then suite, master, session ID and peer chain are loaded. */
+int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
+                          const uint8_t *offered, uint32_t n);
+/* After a full handshake: store the session (errors ignored, as the spec says). */
+void session_store(SSLContext *ctx);
+/* After an unclean end: delete the session (errors ignored). */
+void session_forget(SSLContext *ctx);
+/* Drop the cached blob the client kept between lookup and ServerHello. */
+void session_release(SSLContext *ctx);
+
+/* Blob codec, exposed for tests and the fuzz harness. */
+SSLErr session_encode(SSLContext *ctx, SSLBuffer *out) SSL_MUST;
+struct session_view {
+    uint16_t version, suite;
+    const uint8_t *sid; uint32_t sid_len;
+    const uint8_t *master;
+    uint32_t created;
+    uint32_t ncerts;
+    const uint8_t *cert[MAX_CHAIN]; uint32_t cert_len[MAX_CHAIN];
+};
+SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v) SSL_MUST;
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * suites.c - the cipher-suite table (RFC 6101 Appendix A.6 and C; AES rows from RFC 3268, which
+ * SSL 3.0 peers such as NSS negotiate). Row order is the default server preference order.
+ */
+#include "suites.h"
+#include "crypto_ltc.h"
+#include "sslref/sslx.h"
+
+#define ROW(id, kx, c, mac, exp, km, kl, iv, ml, on) {id, #id, kx, c, mac, exp, km, kl, iv, ml, on}
+
+static const struct suite table[] = {
+    ROW(TLS_RSA_WITH_AES_128_CBC_SHA, KX_RSA, CRY_C_AES, MAC_SHA1, 0, 16, 16, 16, 20, 1),
+    ROW(TLS_RSA_WITH_AES_256_CBC_SHA, KX_RSA, CRY_C_AES, MAC_SHA1, 0, 32, 32, 16, 20, 1),
+    ROW(SSL_RSA_WITH_3DES_EDE_CBC_SHA, KX_RSA, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 1),
+    ROW(SSL_RSA_WITH_RC4_128_SHA, KX_RSA, CRY_C_RC4, MAC_SHA1, 0, 16, 16, 0, 20, 1),
+    ROW(SSL_RSA_WITH_RC4_128_MD5, KX_RSA, CRY_C_RC4, MAC_MD5, 0, 16, 16, 0, 16, 1),
+    ROW(SSL_RSA_WITH_DES_CBC_SHA, KX_RSA, CRY_C_DES, MAC_SHA1, 0, 8, 8, 8, 20, 1),
+    ROW(SSL_RSA_WITH_NULL_SHA, KX_RSA, CRY_C_NULL, MAC_SHA1, 0, 0, 0, 0, 20, 0),
+    ROW(SSL_RSA_WITH_NULL_MD5, KX_RSA, CRY_C_NULL, MAC_MD5, 0, 0, 0, 0, 16, 0),
+};
+
+const struct suite *suite_find(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].id == id)
+            return &table[i];
+    return NULL;
+}
+
+const struct suite *suite_all(uint32_t *n)
+{
+    *n = (uint32_t)(sizeof table / sizeof table[0]);
+    return table;
+}
+
+uint32_t suite_key_block_len(const struct suite *s)
+{
+    return 2u * (s->mac_len + s->key_material + (s->exportable ? 0u : s->iv_len));
+}
+
+const char *SSLXCipherSuiteName(uint16 id)
+{
+    const struct suite *s = suite_find(id);
+    return s ? s->name : NULL;
+}
+
+uint32 SSLXSupportedCipherSuites(uint16 *suites, uint32 max)
+{
+    uint32_t n = (uint32_t)(sizeof table / sizeof table[0]);
+    for (uint32_t i = 0; i < n && i < max && suites; i++)
+        suites[i] = table[i].id;
+    return n;
+}
