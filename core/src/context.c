@@ -184,6 +184,8 @@ void ctx_reset_connection(SSLContext *ctx)
     ctx_free(ctx, &ctx->hs);
     ctx_free(ctx, &ctx->out);
     ctx_free(ctx, &ctx->scratch);
+    ctx_free(ctx, &ctx->kx);
+    ctx_free(ctx, &ctx->cached_session);
     certlist_free(ctx, &ctx->peer_chain);
     cry_wipe(ctx->master, sizeof ctx->master);
     cry_wipe(&ctx->hs_md5, sizeof ctx->hs_md5);

@@ -94,6 +94,8 @@ struct SSLContext {
     uint8_t master[SSL3_MASTER_LEN];
     struct cry_hash hs_md5, hs_sha1;        /* running handshake hashes */
     struct certlist peer_chain;
+    SSLBuffer kx;               /* key-exchange values: see hs3_kx.c */
+    uint32_t peer_key_bits;     /* modulus bits of the peer's leaf certificate */
     SSLBuffer cached_session;   /* client: the cache entry offered in ClientHello */
     int hs_skip_msg;            /* a send handler produced no message (client: no certificate) */
 

@@ -38,6 +38,12 @@ static SSLErr check_chain(SSLContext *ctx, const struct certlist *l)
             return ctx_fail(ctx, AL_BAD_CERTIFICATE, e);
         if (i == 0 && a.key_type != X509_KEY_RSA)
             return ctx_fail(ctx, AL_UNSUPPORTED_CERTIFICATE, SSLBadCertificateErr);
+        if (i == 0) {
+            uint32_t bits = a.rsa_n_len * 8;
+            for (uint8_t top = a.rsa_n_len ? a.rsa_n[0] : 0x80; top && !(top & 0x80); top <<= 1)
+                bits--;
+            ctx->peer_key_bits = bits;
+        }
         if (i > 0) {
             e = i % 2 ? x509_check_issued(&a, &b) : x509_check_issued(&b, &a);
             if (e != SSLNoErr)

@@ -33,6 +33,13 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s)
     switch (s->kx) {
     case KX_RSA:
         return ctx->key && ctx->local_chain.n > 0;
+    case KX_RSA_EXPORT: /* RFC 6101 §5.6.3: a longer key needs the temporary export key */
+        return ctx->key && ctx->local_chain.n > 0 &&
+               (cry_rsa_key_bits(ctx->key) <= 512 || ctx->export_key);
+    case KX_DHE_RSA:
+        return ctx->key && ctx->local_chain.n > 0 && ctx->dh_params;
+    case KX_DH_ANON:
+        return ctx->dh_params != NULL;
     default:
         return 0;
     }

@@ -1,32 +1,137 @@
 /*
- * hs3_kx.c - key exchange: ServerHelloDone and ClientKeyExchange for RSA (RFC 6101 §5.6.5,
- * §5.6.7.1). SSL 3.0 sends the encrypted premaster without the two-byte length TLS added. The
- * server decrypts in constant time and carries on with a random premaster on any fault.
- * ServerKeyExchange belongs to the export-RSA and Diffie-Hellman suites, which this build's suite
- * table does not list yet, so no flow ever reaches it.
+ * hs3_kx.c - key exchange (RFC 6101 §5.6.3, §5.6.5, §5.6.7): ServerKeyExchange for export RSA
+ * (a temporary <= 512-bit key, sent only when the certificate's key is longer) and for ephemeral or
+ * anonymous Diffie-Hellman, ServerHelloDone, and ClientKeyExchange. SSL 3.0 sends the encrypted
+ * premaster without the two-byte length TLS added; the server decrypts it in constant time and goes
+ * on with a random premaster on any fault. ctx->kx holds, on the client, the server's temporary
+ * parameters as received (RSA: n, e; DH: p, g, Ys, each u16-length-prefixed); on the server, the
+ * DH private exponent.
  */
 #include "hs3.h"
 #include "alert.h"
+#include "dhparams.h"
 #include "kdf3.h"
 #include "pkcs1.h"
 #include "x509.h"
-#include <stdio.h>
+#include <string.h>
+
+#define DH_MAX 1024u /* bytes: up to 8192-bit groups */
+#define DH_MIN 64u   /* bytes: 512-bit groups (export) and up */
+#define DH_X_LEN 32u /* bytes of private exponent */
+
+static int is_dh(const struct suite *s) { return s->kx == KX_DHE_RSA || s->kx == KX_DH_ANON; }
 
 int hs3_needs_server_kx(const SSLContext *ctx)
 {
-    return ctx->suite && ctx->suite->kx != KX_RSA;
+    const struct suite *s = ctx->suite;
+    if (!s || s->kx == KX_RSA)
+        return 0;
+    if (s->kx == KX_RSA_EXPORT) /* §5.6.3: only when the certificate's key is too long */
+        return ctx->side == SSL_ServerSide ? cry_rsa_key_bits(ctx->key) > 512
+                                           : ctx->peer_key_bits > 512;
+    return 1;
+}
+
+/* MD5 and SHA-1 of ClientHello.random + ServerHello.random + params (§5.6.3). */
+static void params_hash(const SSLContext *ctx, const uint8_t *params, size_t n, uint8_t out[36])
+{
+    struct cry_hash h;
+    int alg[2] = {CRY_MD5, CRY_SHA1};
+    for (int i = 0; i < 2; i++) {
+        cry_hash_init(&h, alg[i]);
+        cry_hash_update(&h, ctx->client_random, 32);
+        cry_hash_update(&h, ctx->server_random, 32);
+        cry_hash_update(&h, params, n);
+        cry_hash_final(&h, out + 16 * i);
+    }
+}
+
+/* Write one u16-prefixed big number. */
+static void wr_bn(struct wr *w, const uint8_t *p, size_t n)
+{
+    size_t m = wr_open(w, 2);
+    wr_bytes(w, p, n);
+    wr_close(w, m, 2);
 }
 
 SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
 {
-    (void)w;
-    return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLUnsupportedErr);
+    size_t start = w->len;
+    if (ctx->suite->kx == KX_RSA_EXPORT) {
+        uint8_t n[DH_MAX], e[16];
+        size_t nl = sizeof n, el = sizeof e;
+        SSL_TRY(cry_rsa_key_public(ctx->export_key, n, &nl, e, &el));
+        wr_bn(w, n, nl);
+        wr_bn(w, e, el);
+    } else {
+        const SSLDHParams *dh = ctx->dh_params;
+        uint8_t y[DH_MAX];
+        SSL_ENSURE(dh->plen <= DH_MAX, SSLUnsupportedErr);
+        SSL_TRY(ctx_alloc(ctx, &ctx->kx, DH_X_LEN));
+        SSL_TRY(ctx_random(ctx, ctx->kx.data, DH_X_LEN));
+        SSL_TRY(cry_modexp(dh->g, dh->glen, ctx->kx.data, DH_X_LEN, dh->p, dh->plen, y));
+        wr_bn(w, dh->p, dh->plen);
+        wr_bn(w, dh->g, dh->glen);
+        wr_bn(w, y, dh->plen);
+    }
+    if (ctx->suite->kx == KX_DH_ANON)
+        return SSLNoErr;
+    SSL_ENSURE(wr_ok(w), SSLOverflowErr);
+    uint8_t hash[36], sig[DH_MAX];
+    uint32_t siglen;
+    params_hash(ctx, w->p + start, w->len - start, hash);
+    SSL_TRY(pkcs1_sign(ctx->key, hash, sizeof hash, sig, sizeof sig, &siglen));
+    wr_bn(w, sig, siglen);
+    return SSLNoErr;
+}
+
+/* 1 < y < p - 1 (rejects 0, 1 and p - 1: small-subgroup values). */
+static int dh_value_ok(const uint8_t *y, size_t ylen, const uint8_t *p, size_t plen)
+{
+    uint8_t pm1[DH_MAX];
+    if (plen > DH_MAX || plen == 0)
+        return 0;
+    memcpy(pm1, p, plen);
+    for (size_t i = plen; i-- > 0;) /* p - 1 (p is odd, so no borrow beyond the last byte) */
+        if (pm1[i]--)
+            break;
+    static const uint8_t one = 1;
+    return cry_bn_cmp(y, ylen, &one, 1) > 0 && cry_bn_cmp(y, ylen, pm1, plen) < 0;
 }
 
 SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
 {
-    (void)r;
-    return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLUnsupportedErr);
+    const uint8_t *params = r->p + r->off;
+    struct rd a = rd_sub16(r), b = rd_sub16(r), c = a;
+    int dh = is_dh(ctx->suite);
+    if (dh)
+        c = rd_sub16(r);
+    size_t plen = (size_t)(r->p + r->off - params);
+    if (!rd_ok(r) || !rd_left(&a) || !rd_left(&b) || (dh && !rd_left(&c)))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (ctx->suite->kx != KX_DH_ANON) {
+        struct rd s = rd_sub16(r);
+        uint32_t siglen = (uint32_t)rd_left(&s);
+        const uint8_t *sig = rd_bytes(&s, siglen);
+        struct x509_cert leaf;
+        uint8_t hash[36];
+        SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
+        params_hash(ctx, params, plen, hash);
+        if (!sig || !pkcs1_verify(leaf.rsa_n, leaf.rsa_n_len, leaf.rsa_e, leaf.rsa_e_len, sig, siglen,
+                                  hash, sizeof hash))
+            return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
+    }
+    if (dh) {
+        size_t pl = rd_left(&a);
+        if (pl < DH_MIN || pl > DH_MAX || !dh_value_ok(c.p, rd_left(&c), a.p, pl) ||
+            !dh_value_ok(b.p, rd_left(&b), a.p, pl))
+            return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    } else if (rd_left(&a) > 64) { /* an export key has at most 512 bits */
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    }
+    SSL_TRY(ctx_alloc(ctx, &ctx->kx, (uint32_t)plen));
+    memcpy(ctx->kx.data, params, plen);
+    return SSLNoErr;
 }
 
 SSLErr hs3_build_hello_done(SSLContext *ctx, struct wr *w)
@@ -43,31 +148,92 @@ SSLErr hs3_parse_hello_done(SSLContext *ctx, struct rd *r)
     return SSLNoErr;
 }
 
+/* Strip the leading zero bytes of Z (the DH premaster, as TLS and SSL 3.0 implementations do). */
+static SSLErr dh_finish(SSLContext *ctx, const uint8_t *z, size_t zlen)
+{
+    size_t i = 0;
+    while (i + 1 < zlen && z[i] == 0)
+        i++;
+    return hs3_set_master(ctx, z + i, (uint32_t)(zlen - i));
+}
+
+static SSLErr client_kx_dh(SSLContext *ctx, struct wr *w)
+{
+    struct rd r, p, g, ys;
+    rd_init(&r, ctx->kx.data, ctx->kx.length);
+    p = rd_sub16(&r);
+    g = rd_sub16(&r);
+    ys = rd_sub16(&r);
+    size_t pl = rd_left(&p);
+    uint8_t x[DH_X_LEN], yc[DH_MAX], z[DH_MAX];
+    SSL_ENSURE(rd_ok(&r) && pl <= DH_MAX, SSLUnknownErr);
+    SSL_TRY(ctx_random(ctx, x, sizeof x));
+    SSLErr e = cry_modexp(g.p, rd_left(&g), x, sizeof x, p.p, pl, yc);
+    if (e == SSLNoErr)
+        e = cry_modexp(ys.p, rd_left(&ys), x, sizeof x, p.p, pl, z);
+    if (e == SSLNoErr) {
+        wr_bn(w, yc, pl);
+        e = dh_finish(ctx, z, pl);
+    }
+    cry_wipe(x, sizeof x);
+    cry_wipe(z, sizeof z);
+    return e;
+}
+
 SSLErr hs3_build_client_kx(SSLContext *ctx, struct wr *w)
 {
-    uint8_t pre[48], enc[1024];
+    if (is_dh(ctx->suite))
+        return client_kx_dh(ctx, w);
+    uint8_t pre[48], enc[DH_MAX];
+    const uint8_t *n, *e;
+    uint32_t nl, el;
     struct x509_cert leaf;
-    SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
-    SSL_ENSURE(leaf.rsa_n_len <= sizeof enc, SSLUnsupportedErr);
+    struct rd r, rn, re;
+    if (ctx->kx.data) { /* export: the server's temporary key */
+        rd_init(&r, ctx->kx.data, ctx->kx.length);
+        rn = rd_sub16(&r);
+        re = rd_sub16(&r);
+        nl = (uint32_t)rd_left(&rn);
+        el = (uint32_t)rd_left(&re);
+        n = rn.p;
+        e = re.p;
+    } else {
+        SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
+        n = leaf.rsa_n, nl = leaf.rsa_n_len, e = leaf.rsa_e, el = leaf.rsa_e_len;
+    }
+    SSL_ENSURE(nl <= sizeof enc, SSLUnsupportedErr);
     pre[0] = 3; /* RFC 6101 §5.6.7.1: the version the client offered */
     pre[1] = 0;
     SSL_TRY(ctx_random(ctx, pre + 2, 46));
-    SSLErr e = pkcs1_encrypt(ctx, leaf.rsa_n, leaf.rsa_n_len, leaf.rsa_e, leaf.rsa_e_len, pre,
-                             sizeof pre, enc);
-    if (e == SSLNoErr) {
-        wr_bytes(w, enc, leaf.rsa_n_len);
-        e = hs3_set_master(ctx, pre, sizeof pre);
+    SSLErr err = pkcs1_encrypt(ctx, n, nl, e, el, pre, sizeof pre, enc);
+    if (err == SSLNoErr) {
+        wr_bytes(w, enc, nl);
+        err = hs3_set_master(ctx, pre, sizeof pre);
     }
     cry_wipe(pre, sizeof pre);
-    return e;
+    return err;
 }
 
 SSLErr hs3_parse_client_kx(SSLContext *ctx, struct rd *r)
 {
+    if (is_dh(ctx->suite)) {
+        const SSLDHParams *dh = ctx->dh_params;
+        struct rd yc = rd_sub16(r);
+        size_t yl = rd_left(&yc);
+        uint8_t z[DH_MAX];
+        if (!rd_ok(r) || !dh_value_ok(yc.p, yl, dh->p, dh->plen))
+            return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+        (void)rd_bytes(&yc, yl);
+        SSL_TRY(cry_modexp(yc.p, yl, ctx->kx.data, DH_X_LEN, dh->p, dh->plen, z));
+        SSLErr e = dh_finish(ctx, z, dh->plen);
+        cry_wipe(z, sizeof z);
+        return e;
+    }
     uint8_t pre[48];
     uint32_t n = (uint32_t)rd_left(r);
     const uint8_t *enc = rd_bytes(r, n);
-    SSL_TRY(pkcs1_decrypt_premaster(ctx, ctx->key, enc, n, ctx->client_version, pre));
+    const SSLRSAPrivateKey *key = hs3_needs_server_kx(ctx) ? ctx->export_key : ctx->key;
+    SSL_TRY(pkcs1_decrypt_premaster(ctx, key, enc, n, ctx->client_version, pre));
     SSLErr e = hs3_set_master(ctx, pre, sizeof pre);
     cry_wipe(pre, sizeof pre);
     return e;

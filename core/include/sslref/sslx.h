@@ -52,8 +52,9 @@ SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len);
 /**
  * Set the enabled SSL 3.0 suites, in preference order (the server picks its first suite that the
  * client offers; the client offers them in this order). Unknown or unimplemented ids give
- * SSLUnsupportedErr and change nothing. The default list: AES-128, AES-256, 3DES, RC4-SHA,
- * RC4-MD5, DES (never NULL, export or anonymous suites).
+ * SSLUnsupportedErr and change nothing. The default list: RSA with AES-128, AES-256, 3DES,
+ * RC4-SHA, RC4-MD5; DHE-RSA with AES-128, AES-256, 3DES; then single DES. NULL, export and
+ * anonymous suites are never enabled by default.
  */
 SSLErr SSLXSetCipherSuites(SSLContext *ctx, const uint16 *suites, uint32 count);
 /** Copy up to *count enabled suites into @p suites; *count becomes the number enabled. */
