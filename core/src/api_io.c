@@ -13,6 +13,7 @@
 #include "hs3.h"
 #include "record3.h"
 #include "session.h"
+#include "ssl2.h"
 #include <string.h>
 
 /* ---- output ---- */
@@ -48,6 +49,22 @@ static void rec_done(SSLContext *ctx)
         ctx->in_start = ctx->in_end = 0;
 }
 
+/* The record format is decided by the first record only (RFC 6101 Appendix E): an SSL 2.0
+ * CLIENT-HELLO to a server, or an SSL 2.0 SERVER-HELLO or ERROR to a client that sent an SSL 2.0
+ * hello, unless the setting is 3.0 only (Version Handshaking Summary, notes (a) and (e)). */
+static SSLErr detect_format(SSLContext *ctx)
+{
+    const uint8_t *p = ctx->in.data + ctx->in_start;
+    int v2 = (p[0] & 0x80) && ctx->version_set != SSL_Version_3_0_Only &&
+             (ctx->side == SSL_ServerSide ? p[2] == MSG2_CLIENT_HELLO
+                                          : ctx->challenge_len && (p[2] == MSG2_SERVER_HELLO || p[2] == MSG2_ERROR));
+    ctx->first_record_seen = 1;
+    ctx->v2_records = v2;
+    if (v2)
+        SSL_TRY(ctx_grow(ctx, &ctx->in, SSL2_IN_CAP, ctx->in_end));
+    return SSLNoErr;
+}
+
 /* Make the next record current (decrypted in place). */
 static SSLErr io_read_record(SSLContext *ctx)
 {
@@ -55,10 +72,17 @@ static SSLErr io_read_record(SSLContext *ctx)
     if (!ctx->in.data)
         SSL_TRY(ctx_alloc(ctx, &ctx->in, SSL3_IN_CAP));
     for (;;) {
-        uint32_t n;
-        SSL_TRY(rec3_complete_len(ctx, &n));
+        uint32_t n = 0;
+        if (!ctx->first_record_seen && ctx->in_end - ctx->in_start >= 3)
+            SSL_TRY(detect_format(ctx));
+        if (ctx->first_record_seen) {
+            if (ctx->v2_records)
+                SSL_TRY(ssl2_complete_len(ctx, &n));
+            else
+                SSL_TRY(rec3_complete_len(ctx, &n));
+        }
         if (n)
-            return rec3_open(ctx);
+            return ctx->v2_records ? ssl2_open(ctx) : rec3_open(ctx);
         SSL_TRY(io_flush(ctx));
         if (ctx->in_start) {
             memmove(ctx->in.data, ctx->in.data + ctx->in_start, ctx->in_end - ctx->in_start);
@@ -73,6 +97,10 @@ static SSLErr io_read_record(SSLContext *ctx)
         ctx->in_end += got;
         if (e != SSLNoErr)
             return e;
+        if (got == 0 && ctx->v2_records && ctx->hs_done) {
+            ctx->closed_recv = 1; /* SSL 2.0 has no close_notify: the end of the stream is the end */
+            return SSLConnectionClosedGraceful;
+        }
         if (got == 0)
             return SSLConnectionClosedError;
     }
@@ -130,6 +158,11 @@ SSLErr io_next_hs_unit(SSLContext *ctx, struct unit *u)
             continue;
         }
         switch (ctx->rec_type) {
+        case CT_V2:
+            u->kind = U_V2;
+            u->body = ctx->in.data + ctx->rec_off;
+            u->len = ctx->rec_len;
+            return SSLNoErr;
         case CT_HANDSHAKE: {
             uint32_t need = ctx->hs_len + ctx->rec_len;
             if (need > HS_MAX_MSG + 4 + SSL3_MAX_PLAIN)
@@ -174,7 +207,7 @@ void io_consume_unit(SSLContext *ctx, const struct unit *u)
         ctx->hs_len -= u->raw_len;
         if (ctx->hs_len)
             memmove(ctx->hs.data, ctx->hs.data + u->raw_len, ctx->hs_len);
-    } else if (u->kind == U_CCS) {
+    } else if (u->kind == U_CCS || u->kind == U_V2) {
         rec_done(ctx);
     }
 }
@@ -192,6 +225,8 @@ static SSLErr api_finish(SSLContext *ctx, SSLErr e)
         return e;
     }
     int al = ctx->alert_pending >= 0 ? ctx->alert_pending : alert_for_error(e);
+    if (ctx->v2_records)
+        al = -1; /* SSL 2.0 reports errors with its ERROR message, sent where they are found */
     if (al >= 0 && !ctx->closed_sent && e != SSLIOErr) {
         ctx->closed_sent = 1;
         if (alert_send(ctx, AL_FATAL, (uint8_t)al) == SSLNoErr) {
@@ -297,14 +332,16 @@ SSLErr SSLWrite(void *data, uint32 *length, SSLContext *ctx)
     const uint8_t *p = data;
     uint32_t done = 0;
     /* 1/n-1 split of CBC records against chosen-plaintext IV attacks (BEAST), as NSS does. */
-    int split = ctx->cbc_split && rec3_write_is_cbc(ctx) && want > 1;
+    int split = ctx->cbc_split && !ctx->v2_records && rec3_write_is_cbc(ctx) && want > 1;
     while (done < want && ctx->out_len - ctx->out_off < OUT_HIGH_WATER) {
         uint32_t n = want - done > SSL3_MAX_PLAIN ? SSL3_MAX_PLAIN : want - done;
         if (split) {
             n = 1;
             split = 0;
         }
-        SSLErr e = rec3_seal(ctx, CT_APPDATA, p + done, n);
+        if (ctx->v2_records && n > SSL2_MAX_DATA)
+            n = SSL2_MAX_DATA;
+        SSLErr e = ctx->v2_records ? ssl2_seal(ctx, p + done, n) : rec3_seal(ctx, CT_APPDATA, p + done, n);
         if (e != SSLNoErr) {
             *length = done;
             return api_finish(ctx, e);
@@ -335,7 +372,7 @@ SSLErr SSLClose(SSLContext *ctx)
         return ctx->sticky == SSLConnectionClosedGraceful ? SSLNoErr : ctx->sticky;
     if (!ctx->hs_done)
         session_forget(ctx); /* a connection closed mid-handshake is not resumable */
-    if (!ctx->closed_sent && ctx->hs_step >= 0) {
+    if (!ctx->closed_sent && ctx->hs_step >= 0 && !ctx->v2_records) {
         ctx->closed_sent = 1;
         SSLErr e = alert_send(ctx, AL_WARNING, AL_CLOSE_NOTIFY);
         if (e != SSLNoErr)

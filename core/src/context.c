@@ -7,6 +7,7 @@
 #include "ctx.h"
 #include "alert.h"
 #include "session.h"
+#include "ssl2.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -180,6 +181,13 @@ void ctx_reset_connection(SSLContext *ctx)
     dir_clear(ctx, &ctx->rd_pend);
     dir_clear(ctx, &ctx->wr_cur);
     dir_clear(ctx, &ctx->wr_pend);
+    struct ssl2_dir *d2[2] = {&ctx->rd2, &ctx->wr2};
+    for (int i = 0; i < 2; i++) {
+        if (d2[i]->cipher.data)
+            cry_cipher_wipe(d2[i]->cipher.data);
+        ctx_free(ctx, &d2[i]->cipher);
+        cry_wipe(d2[i]->secret, sizeof d2[i]->secret);
+    }
     ctx_free(ctx, &ctx->in);
     ctx_free(ctx, &ctx->hs);
     ctx_free(ctx, &ctx->out);
@@ -200,6 +208,10 @@ static void set_default_suites(SSLContext *ctx)
     for (uint32_t i = 0; i < n && ctx->nsuites < SUITES_MAX; i++)
         if (all[i].default_on)
             ctx->suites[ctx->nsuites++] = all[i].id;
+    const struct ssl2_kind *k = ssl2_kind_all(&n);
+    for (uint32_t i = 0; i < n && ctx->nsuites < SUITES_MAX; i++) /* SSL 2.0: no export kinds */
+        if (!k[i].clear_len && cry_cipher_state_size(k[i].cipher))
+            ctx->suites[ctx->nsuites++] = k[i].suite;
 }
 
 static void init_connection(SSLContext *ctx)
@@ -209,6 +221,7 @@ static void init_connection(SSLContext *ctx)
     ctx->sticky = SSLNoErr;
     ctx->alert_pending = -1;
     ctx->hs_step = -1;
+    ctx->hs2_step = -1;
     ctx->negotiated = ctx->version_set;
 }
 
@@ -394,7 +407,7 @@ SSLErr SSLXSetCipherSuites(SSLContext *ctx, const uint16 *suites, uint32 count)
     if ((!suites && count) || count > SUITES_MAX)
         return SSLBadParameterErr;
     for (uint32 i = 0; i < count; i++)
-        if (!suite_find(suites[i]))
+        if (!suite_find(suites[i]) && !ssl2_kind_by_suite(suites[i]))
             return SSLUnsupportedErr;
     for (uint32 i = 0; i < count; i++)
         ctx->suites[i] = suites[i];
@@ -468,7 +481,7 @@ SSLErr SSLGetNegotiatedCipher(SSLContext *ctx, uint16 *suite)
     CHECK_CTX(ctx);
     if (!suite)
         return SSLBadParameterErr;
-    *suite = ctx->suite ? ctx->suite->id : SSL_NULL_WITH_NULL_NULL;
+    *suite = ctx->kind2 ? ctx->kind2->suite : ctx->suite ? ctx->suite->id : SSL_NULL_WITH_NULL_NULL;
     return SSLNoErr;
 }
 

@@ -22,7 +22,9 @@
 #define SSL3_SID_MAX 32
 #define MAX_CHAIN 10
 
-enum ct_type { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23 };
+enum ct_type { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_V2 = 128 };
+
+struct ssl2_kind;
 
 /* One direction's cipher state (RFC 6101 §5.1). */
 struct dirstate {
@@ -91,6 +93,7 @@ struct SSLContext {
     uint8_t offered_sid_len;                /* client: the session ID it offered */
     uint8_t offered_sid[SSL3_SID_MAX];
     uint16_t offered_suite;                 /* client: the cached session's suite */
+    uint16_t offered_version;               /* client: its version, 0 if none */
     uint8_t master[SSL3_MASTER_LEN];
     struct cry_hash hs_md5, hs_sha1;        /* running handshake hashes */
     struct certlist peer_chain;
@@ -111,6 +114,25 @@ struct SSLContext {
     SSLBuffer out;          /* the write queue: sealed records */
     uint32_t out_off, out_len;
     SSLBuffer scratch;      /* outgoing handshake message body */
+
+    /* SSL 2.0 (ssl2_*.c) */
+    int v2_records;          /* records are in SSL 2.0 format */
+    int first_record_seen;   /* the SSL 2.0 / 3.0 record format is recognised only on the first */
+    int hs2_step;            /* index into the SSL 2.0 flow; -1 before it starts */
+    const struct ssl2_kind *kind2;
+    struct ssl2_dir {
+        SSLBuffer cipher;
+        uint8_t secret[24];
+        uint32_t seq;
+        int on;
+    } rd2, wr2;
+    uint8_t challenge[32], challenge_len;
+    uint8_t conn_id[32], conn_id_len;
+    uint8_t key_arg[8], key_arg_len;
+    uint8_t master_len;      /* SSL 2.0 master key length (<= 24) */
+    uint8_t v2_offer[3 * 16]; /* SSL 2.0 kinds the peer offered / the server listed */
+    uint8_t v2_offer_len;
+    uint32_t rollback;       /* all-ones: an SSL 3.0 client's rollback mark was seen */
 };
 
 #define CTX_MAGIC 0x53534c33u

@@ -24,6 +24,9 @@ SSLErr hs3_drive(SSLContext *ctx) SSL_MUST;
 /* hs3_hello.c */
 SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w) SSL_MUST;
 SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r) SSL_MUST;
+/* Server: resume or choose a suite for a client offering @off (noff 2-byte suite ids). */
+SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, const uint8_t *off,
+                         uint32_t noff) SSL_MUST;
 SSLErr hs3_build_server_hello(SSLContext *ctx, struct wr *w) SSL_MUST;
 SSLErr hs3_parse_server_hello(SSLContext *ctx, struct rd *r) SSL_MUST;
 /* hs3_cert.c */

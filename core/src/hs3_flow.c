@@ -12,6 +12,7 @@
 #include "io.h"
 #include "record3.h"
 #include "session.h"
+#include "ssl2.h"
 #include <string.h>
 
 enum msg_id { M_CH, M_SH, M_CERT_S, M_SKE, M_CREQ, M_SHD, M_CERT_C, M_CKE, M_CV,
@@ -102,6 +103,14 @@ static SSLErr hash_msg(SSLContext *ctx, const uint8_t *p, uint32_t n)
 /* Build a message into the write queue (whole, in one go: building never blocks). */
 static SSLErr send_msg(SSLContext *ctx, const struct hs_msg *m)
 {
+    if (m->type == HS3_CLIENT_HELLO) {
+        /* The cache decides first: a cached SSL 3.0 session is offered in an SSL 3.0 hello. */
+        uint16_t cached = session_client_lookup(ctx);
+        SSLProtocolVersion v = ctx->version_set;
+        if (v == SSL_Version_2_0 ||
+            ((v == SSL_Version_Undetermined || v == SSL_Version_3_0_With_2_0_Hello) && cached != 0x0300))
+            return ssl2_send_client_hello(ctx);
+    }
     if (!ctx->scratch.data)
         SSL_TRY(ctx_alloc(ctx, &ctx->scratch, HS_MAX_MSG + 4));
     struct wr w;
@@ -131,6 +140,16 @@ static SSLErr recv_msg(SSLContext *ctx, const struct hs_msg *m, const struct ste
     struct unit u;
     SSL_TRY(io_next_hs_unit(ctx, &u));
     *skipped = 0;
+    if (u.kind == U_V2 && m->type == HS3_CLIENT_HELLO) { /* an SSL 2.0-format hello */
+        int v3;
+        SSLErr e = ssl2_recv_client_hello(ctx, u.body, u.len, &v3);
+        io_consume_unit(ctx, &u);
+        return e;
+    }
+    if (u.kind == U_V2 && m->type == HS3_SERVER_HELLO) /* the server answered in SSL 2.0 */
+        return ssl2_client_switch(ctx);
+    if (u.kind == U_V2)
+        return ctx_fail(ctx, AL_UNEXPECTED_MESSAGE, SSLProtocolErr);
     if (u.kind == U_NO_CERT) {
         /* RFC 6101 §5.4.2: a client without a certificate answers with a no_certificate alert. */
         if (ctx->side == SSL_ServerSide && m->type == HS3_CERTIFICATE && m->sender == SSL_ClientSide) {
@@ -175,12 +194,13 @@ SSLErr hs3_drive(SSLContext *ctx)
 {
     if (ctx->hs_step < 0) {
         SSL_ENSURE(ctx->side == SSL_ClientSide || ctx->side == SSL_ServerSide, SSLBadParameterErr);
-        SSL_ENSURE(ctx->version_set != SSL_Version_2_0, SSLUnsupportedErr);
         cry_hash_init(&ctx->hs_md5, CRY_MD5);
         cry_hash_init(&ctx->hs_sha1, CRY_SHA1);
         ctx->hs_step = 0;
     }
     while (flow[ctx->hs_step].msg != M_END) {
+        if (ctx->hs2_step >= 0)
+            return ssl2_drive(ctx);
         const struct step *st = &flow[ctx->hs_step];
         const struct hs_msg *m = &msgs[st->msg];
         int sending = m->sender == ctx->side, skipped = 0;

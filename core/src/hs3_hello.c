@@ -47,7 +47,8 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s)
 
 SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
 {
-    session_client_lookup(ctx);
+    if (ctx->offered_version != 0x0300) /* the driver looked the cache up; SSL 2.0 entries don't fit */
+        ctx->offered_sid_len = 0;
     SSL_TRY(make_random(ctx, ctx->client_random));
     wr_u16(w, 0x0300);
     wr_bytes(w, ctx->client_random, 32);
@@ -56,7 +57,8 @@ SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
     wr_close(w, m, 1);
     m = wr_open(w, 2);
     for (uint32_t i = 0; i < ctx->nsuites; i++)
-        wr_u16(w, ctx->suites[i]);
+        if (suite_find(ctx->suites[i]))
+            wr_u16(w, ctx->suites[i]);
     wr_u16(w, TLS_EMPTY_RENEGOTIATION_INFO_SCSV); /* RFC 5746 §3.3: we never renegotiate */
     wr_close(w, m, 2);
     wr_u8(w, 1); /* compression methods: null only */
@@ -77,6 +79,8 @@ SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     if (version >> 8 != 3)
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    if (ctx->version_set == SSL_Version_2_0) /* Version Handshaking Summary (c) */
+        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
     ctx->client_version = version;
     int null_comp = 0;
     while (rd_left(&comp))
@@ -85,8 +89,14 @@ SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r)
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
     uint32_t nsid = (uint32_t)rd_left(&sid), noff = (uint32_t)rd_left(&suites) / 2;
     const uint8_t *sidp = rd_bytes(&sid, nsid), *off = rd_bytes(&suites, 2 * noff);
+    return hs3_server_select(ctx, sidp, nsid, off, noff);
+}
+
+SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, const uint8_t *off,
+                         uint32_t noff)
+{
     ctx->negotiated = SSL_Version_3_0;
-    if (nsid && session_server_lookup(ctx, sidp, nsid, off, noff)) {
+    if (nsid && session_server_lookup(ctx, sid, nsid, off, noff)) {
         ctx->resumed = 1;
         return SSLNoErr;
     }
@@ -134,7 +144,7 @@ SSLErr hs3_parse_server_hello(SSLContext *ctx, struct rd *r)
     (void)rd_bytes(r, rd_left(r)); /* extensions (e.g. renegotiation_info): ignored */
     if (!rd_ok(r) || rd_left(&sid) > SSL3_SID_MAX)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
-    if (version != 0x0300)
+    if (version != 0x0300 || ctx->version_set == SSL_Version_2_0)
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
     const struct suite *s = suite_find(id);
     if (!s || !suite_enabled(ctx, id) || comp != 0)

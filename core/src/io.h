@@ -9,7 +9,7 @@
 
 #include "ctx.h"
 
-enum unit_kind { U_HANDSHAKE = 1, U_CCS, U_NO_CERT };
+enum unit_kind { U_HANDSHAKE = 1, U_CCS, U_NO_CERT, U_V2 /* one SSL 2.0 message */ };
 
 struct unit {
     int kind;

@@ -41,8 +41,8 @@ int pkcs1_verify(const uint8_t *n, uint32_t nlen, const uint8_t *e, uint32_t ele
     return ct_memeq(got, want, nlen);
 }
 
-SSLErr pkcs1_encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
-                     uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out)
+static SSLErr encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+                      uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out, int mark)
 {
     SSL_ENSURE(nlen <= RSA_MAX && inlen + 11 <= nlen, SSLBadParameterErr);
     uint8_t block[RSA_MAX];
@@ -53,6 +53,8 @@ SSLErr pkcs1_encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uin
     for (uint32_t i = 0; i < ps; i++) /* padding bytes must be non-zero */
         while (block[2 + i] == 0)
             SSL_TRY(ctx_random(ctx, block + 2 + i, 1));
+    if (mark)
+        memset(block + 2 + ps - 8, 0x03, 8);
     block[2 + ps] = 0;
     memcpy(block + 3 + ps, in, inlen);
     SSLErr err = cry_rsa_public(n, nlen, e, elen, block, nlen, out);
@@ -60,33 +62,65 @@ SSLErr pkcs1_encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uin
     return err;
 }
 
+SSLErr pkcs1_encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+                     uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out)
+{
+    return encrypt(ctx, n, nlen, e, elen, in, inlen, out, 0);
+}
+
+SSLErr pkcs1_encrypt_rollback(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+                              uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out)
+{
+    return encrypt(ctx, n, nlen, e, elen, in, inlen, out, 1);
+}
+
+SSLErr pkcs1_decrypt_fixed(const SSLRSAPrivateKey *key, const uint8_t *in, uint32_t inlen,
+                           uint8_t *out, uint32_t outlen, uint32_t *good, uint32_t *rollback)
+{
+    uint8_t block[RSA_MAX];
+    uint32_t k = (uint32_t)cry_rsa_key_bytes(key);
+    uint32_t ok = ct_eq32(inlen, k), rb = 0xffffffffu;
+    memset(block, 0, sizeof block);
+    memset(out, 0, outlen);
+    if (k > RSA_MAX || outlen + 11 > k || outlen == 0) { /* public facts: sizes only */
+        *good = 0;
+        if (rollback)
+            *rollback = 0;
+        return SSLNoErr;
+    }
+    if (inlen == k)
+        ok &= ct_eq32((uint32_t)cry_rsa_private(key, in, inlen, block), (uint32_t)SSLNoErr);
+    /* 00 02 PS(non-zero, k - outlen - 3 bytes) 00 data(outlen) */
+    uint32_t sep = k - outlen - 1;
+    ok &= ct_eq32(block[0], 0) & ct_eq32(block[1], 2);
+    for (uint32_t i = 2; i < sep; i++)
+        ok &= ~ct_eq32(block[i], 0);
+    ok &= ct_eq32(block[sep], 0);
+    for (uint32_t i = sep - 8; i < sep; i++)
+        rb &= ct_eq32(block[i], 3);
+    for (uint32_t i = 0; i < outlen; i++)
+        out[i] = block[sep + 1 + i];
+    *good = ok;
+    if (rollback)
+        *rollback = rb & ok;
+    cry_wipe(block, sizeof block);
+    return SSLNoErr;
+}
+
 SSLErr pkcs1_decrypt_premaster(SSLContext *ctx, const SSLRSAPrivateKey *key, const uint8_t *in,
                                uint32_t inlen, uint16_t version, uint8_t out[48])
 {
-    uint8_t fake[48], block[RSA_MAX];
-    uint32_t k = (uint32_t)cry_rsa_key_bytes(key);
+    uint8_t fake[48], got[48];
+    uint32_t good;
     SSL_TRY(ctx_random(ctx, fake, sizeof fake));
     fake[0] = (uint8_t)(version >> 8);
     fake[1] = (uint8_t)version;
-    memset(block, 0, sizeof block);
-    uint32_t good = ct_eq32(inlen, k) & ~ct_lt32(RSA_MAX, k) & ~ct_lt32(k, 59);
-    if (k <= RSA_MAX && inlen == k) { /* public facts only: the lengths */
-        SSLErr e = cry_rsa_private(key, in, inlen, block);
-        good &= ct_eq32((uint32_t)e, (uint32_t)SSLNoErr);
-    }
-    if (k >= 59 && k <= RSA_MAX) {
-        /* 00 02 PS(non-zero, k-51 bytes) 00 premaster(48) */
-        good &= ct_eq32(block[0], 0) & ct_eq32(block[1], 2);
-        for (uint32_t i = 2; i < k - 49; i++)
-            good &= ~ct_eq32(block[i], 0);
-        good &= ct_eq32(block[k - 49], 0);
-        good &= ct_eq32(block[k - 48], (uint8_t)(version >> 8)) & ct_eq32(block[k - 47], (uint8_t)version);
-        for (uint32_t i = 0; i < 48; i++)
-            out[i] = ct_sel8(good, block[k - 48 + i], fake[i]);
-    } else {
-        memcpy(out, fake, 48);
-    }
-    cry_wipe(block, sizeof block);
+    SSL_TRY(pkcs1_decrypt_fixed(key, in, inlen, got, sizeof got, &good, NULL));
+    /* RFC 6101 §5.6.7.1: the first two bytes are the version the client offered */
+    good &= ct_eq32(got[0], (uint8_t)(version >> 8)) & ct_eq32(got[1], (uint8_t)version);
+    for (uint32_t i = 0; i < 48; i++)
+        out[i] = ct_sel8(good, got[i], fake[i]);
+    cry_wipe(got, sizeof got);
     cry_wipe(fake, sizeof fake);
     return SSLNoErr;
 }

@@ -18,6 +18,17 @@ int pkcs1_verify(const uint8_t *n, uint32_t nlen, const uint8_t *e, uint32_t ele
 SSLErr pkcs1_encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
                      uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out) SSL_MUST;
 /*
+ * Decrypt a type 2 block that must carry exactly @outlen bytes. Never branches on the block:
+ * *good is all-ones if the padding is right (else 0) and out always receives outlen bytes.
+ * If @rollback is non-NULL it gets all-ones when the last 8 padding bytes are 0x03 (RFC 6101
+ * Appendix E.2: an SSL 3.0-capable client forced down to SSL 2.0).
+ */
+SSLErr pkcs1_decrypt_fixed(const SSLRSAPrivateKey *key, const uint8_t *in, uint32_t inlen,
+                           uint8_t *out, uint32_t outlen, uint32_t *good, uint32_t *rollback) SSL_MUST;
+/* Encrypt like pkcs1_encrypt, marking the last 8 padding bytes 0x03 (Appendix E.2). */
+SSLErr pkcs1_encrypt_rollback(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+                              uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out) SSL_MUST;
+/*
  * Decrypt a 48-byte premaster whose first two bytes must equal @version. Whatever goes wrong
  * (length, padding, version, the RSA operation itself), out gets a random premaster with @version
  * instead, chosen without a secret-dependent branch. Fails only if randomness fails.

@@ -1,16 +1,18 @@
 /*
  * session.c - resumable sessions through the user's callbacks, and the blob they store.
- * Blob (format 1): "SR" 0x01 | version u16 | suite u16 | sid_len u8 | sid | master[48] |
- * created u32 | ncerts u8 | ncerts x (u24 len | DER). It holds a master secret: callers wipe it.
+ * Blob (format 2): "SR" 0x02 | version u16 | suite u16 | sid_len u8 | sid | master_len u8 | master |
+ * key_arg_len u8 | key_arg | created u32 | ncerts u8 | ncerts x (u24 len | DER). SSL 2.0 sessions
+ * (version 0x0002) store the kind's 16-bit id (cryptype.h SSL2_SUITE_...) as the suite. It holds a master secret: callers wipe it.
  * Decoding trusts nothing: every length is bounded by the reader and checked against the limits.
  */
 #include "session.h"
 #include "buf.h"
+#include "ssl2.h"
 #include <string.h>
 
 #define BLOB_MAGIC0 'S'
 #define BLOB_MAGIC1 'R'
-#define BLOB_FORMAT 1
+#define BLOB_FORMAT 2
 
 SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
 {
@@ -24,7 +26,12 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
     struct rd sid = rd_sub8(&r);
     v->sid_len = (uint32_t)rd_left(&sid);
     v->sid = rd_bytes(&sid, v->sid_len);
-    v->master = rd_bytes(&r, SSL3_MASTER_LEN);
+    struct rd m = rd_sub8(&r);
+    v->master_len = (uint32_t)rd_left(&m);
+    v->master = rd_bytes(&m, v->master_len);
+    struct rd ka = rd_sub8(&r);
+    v->key_arg_len = (uint32_t)rd_left(&ka);
+    v->key_arg = rd_bytes(&ka, v->key_arg_len);
     v->created = rd_u32(&r);
     v->ncerts = rd_u8(&r);
     if (v->ncerts > MAX_CHAIN)
@@ -36,15 +43,23 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
         if (v->cert_len[i] == 0)
             rd_fail(&r);
     }
-    if (!rd_done(&r) || v->sid_len == 0 || v->sid_len > SSL3_SID_MAX || v->version != 0x0300 ||
-        !suite_find(v->suite))
+    if (!rd_done(&r) || v->sid_len == 0 || v->sid_len > SSL3_SID_MAX)
         return SSLSessionNotFoundErr;
-    return SSLNoErr;
+    if (v->version == 0x0300 && suite_find(v->suite) && v->master_len == SSL3_MASTER_LEN &&
+        v->key_arg_len == 0)
+        return SSLNoErr;
+    const struct ssl2_kind *k = ssl2_kind_by_suite(v->suite);
+    if (v->version == 0x0002 && k && v->master_len == k->key_len && v->key_arg_len == k->iv_len &&
+        v->sid_len == SSL2_SID_LEN)
+        return SSLNoErr;
+    return SSLSessionNotFoundErr;
 }
 
 SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
 {
-    uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + SSL3_MASTER_LEN + 4 + 1;
+    int v2 = ctx->negotiated == SSL_Version_2_0;
+    uint32_t mlen = v2 ? ctx->master_len : SSL3_MASTER_LEN, klen = v2 ? ctx->key_arg_len : 0;
+    uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + 1 + mlen + 1 + klen + 4 + 1;
     for (uint32_t i = 0; i < ctx->peer_chain.n; i++)
         need += 3 + ctx->peer_chain.certs[i].length;
     uint32_t now;
@@ -55,11 +70,14 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
     wr_u8(&w, BLOB_MAGIC0);
     wr_u8(&w, BLOB_MAGIC1);
     wr_u8(&w, BLOB_FORMAT);
-    wr_u16(&w, 0x0300);
-    wr_u16(&w, ctx->suite->id);
+    wr_u16(&w, v2 ? 0x0002 : 0x0300);
+    wr_u16(&w, v2 ? ctx->kind2->suite : ctx->suite->id);
     wr_u8(&w, ctx->sid_len);
     wr_bytes(&w, ctx->session_id, ctx->sid_len);
-    wr_bytes(&w, ctx->master, SSL3_MASTER_LEN);
+    wr_u8(&w, (uint8_t)mlen);
+    wr_bytes(&w, ctx->master, mlen);
+    wr_u8(&w, (uint8_t)klen);
+    wr_bytes(&w, ctx->key_arg, klen);
     wr_u32(&w, now);
     wr_u8(&w, (uint8_t)ctx->peer_chain.n);
     for (uint32_t i = 0; i < ctx->peer_chain.n; i++) {
@@ -83,7 +101,8 @@ static int enabled(const SSLContext *ctx, uint16_t id)
 }
 
 /* Fetch and validate an entry; on success *blob holds it (free with ctx_free). */
-static int fetch(SSLContext *ctx, SSLBuffer key, SSLBuffer *blob, struct session_view *v)
+static int fetch(SSLContext *ctx, SSLBuffer key, SSLBuffer *blob, struct session_view *v,
+                 uint16_t version)
 {
     blob->data = NULL;
     blob->length = 0;
@@ -91,7 +110,7 @@ static int fetch(SSLContext *ctx, SSLBuffer key, SSLBuffer *blob, struct session
         return 0;
     SSLErr e = ctx->get_session_fn(key, blob, ctx->session_ref);
     if (e != SSLNoErr || !blob->data || session_decode(blob->data, blob->length, v) != SSLNoErr ||
-        !enabled(ctx, v->suite)) {
+        !enabled(ctx, v->suite) || (version && v->version != version)) {
         ctx_free(ctx, blob);
         return 0;
     }
@@ -100,24 +119,34 @@ static int fetch(SSLContext *ctx, SSLBuffer key, SSLBuffer *blob, struct session
 
 static SSLErr load_view(SSLContext *ctx, const struct session_view *v)
 {
-    memcpy(ctx->master, v->master, SSL3_MASTER_LEN);
-    ctx->suite = suite_find(v->suite);
+    memcpy(ctx->master, v->master, v->master_len);
+    if (v->version == 0x0002) {
+        ctx->kind2 = ssl2_kind_by_suite(v->suite);
+        ctx->master_len = (uint8_t)v->master_len;
+        ctx->key_arg_len = (uint8_t)v->key_arg_len;
+        memcpy(ctx->key_arg, v->key_arg, v->key_arg_len);
+    } else {
+        ctx->suite = suite_find(v->suite);
+    }
     certlist_free(ctx, &ctx->peer_chain);
     for (uint32_t i = 0; i < v->ncerts; i++)
         SSL_TRY(certlist_add(ctx, &ctx->peer_chain, v->cert[i], v->cert_len[i], 0));
     return SSLNoErr;
 }
 
-void session_client_lookup(SSLContext *ctx)
+uint16_t session_client_lookup(SSLContext *ctx)
 {
     struct session_view v;
     ctx->offered_sid_len = 0;
+    ctx->offered_version = 0;
     session_release(ctx);
-    if (!ctx->peer_id.data || !fetch(ctx, ctx->peer_id, &ctx->cached_session, &v))
-        return;
+    if (!ctx->peer_id.data || !fetch(ctx, ctx->peer_id, &ctx->cached_session, &v, 0))
+        return 0;
     ctx->offered_sid_len = (uint8_t)v.sid_len;
     memcpy(ctx->offered_sid, v.sid, v.sid_len);
     ctx->offered_suite = v.suite;
+    ctx->offered_version = v.version;
+    return v.version;
 }
 
 SSLErr session_client_resume(SSLContext *ctx)
@@ -135,12 +164,35 @@ int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
         return 0;
     SSLBuffer key = {sidlen, (uint8_t *)sid}, blob;
     struct session_view v;
-    if (!fetch(ctx, key, &blob, &v))
+    if (!fetch(ctx, key, &blob, &v, 0x0300))
         return 0;
     int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0;
     int in_offer = 0;
     for (uint32_t i = 0; i < n; i++)
         in_offer |= (offered[2 * i] << 8 | offered[2 * i + 1]) == v.suite;
+    ok = ok && in_offer && load_view(ctx, &v) == SSLNoErr;
+    if (ok) {
+        memcpy(ctx->session_id, sid, sidlen);
+        ctx->sid_len = (uint8_t)sidlen;
+    }
+    ctx_free(ctx, &blob);
+    return ok;
+}
+
+int session_server_lookup2(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
+                           const uint8_t *offered, uint32_t n)
+{
+    if (!ctx->peer_id.data)
+        return 0;
+    SSLBuffer key = {sidlen, (uint8_t *)sid}, blob;
+    struct session_view v;
+    if (!fetch(ctx, key, &blob, &v, 0x0002))
+        return 0;
+    const struct ssl2_kind *k = ssl2_kind_by_suite(v.suite);
+    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0;
+    int in_offer = 0;
+    for (uint32_t i = 0; i < n; i++)
+        in_offer |= k && ssl2_kind_id(offered + 3 * i) == k->id;
     ok = ok && in_offer && load_view(ctx, &v) == SSLNoErr;
     if (ok) {
         memcpy(ctx->session_id, sid, sidlen);
@@ -165,7 +217,7 @@ static SSLBuffer session_key(SSLContext *ctx)
 void session_store(SSLContext *ctx)
 {
     SSLBuffer key = session_key(ctx), blob;
-    if (!key.data || !ctx->add_session_fn || !ctx->sid_len || !ctx->suite)
+    if (!key.data || !ctx->add_session_fn || !ctx->sid_len || !(ctx->suite || ctx->kind2))
         return;
     if (session_encode(ctx, &blob) != SSLNoErr)
         return;

@@ -9,14 +9,19 @@
 
 #include "ctx.h"
 
-/* Client, before ClientHello: look up the peer ID; on a usable entry fill offered_sid/offered_suite. */
-void session_client_lookup(SSLContext *ctx);
+/* Client, before its hello: look up the peer ID; on a usable entry fill offered_sid/offered_suite
+ * and return the entry's version (0x0300 or 0x0002), else 0. */
+uint16_t session_client_lookup(SSLContext *ctx);
 /* Client, on a ServerHello that resumes: load master secret and peer chain from the cached entry. */
 SSLErr session_client_resume(SSLContext *ctx) SSL_MUST;
 /* Server, on a ClientHello with a session ID: 1 if the entry exists, is valid, and its suite is in
  * @offered (n ids) and enabled here; then suite, master, session ID and peer chain are loaded. */
 int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
                           const uint8_t *offered, uint32_t n);
+/* SSL 2.0 server: 1 if an SSL 2.0 session with this ID exists whose kind the client offered
+ * (@offered: n 3-byte kinds); then kind, master key, key arg and peer chain are loaded. */
+int session_server_lookup2(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
+                           const uint8_t *offered, uint32_t n);
 /* After a full handshake: store the session (errors ignored, as the spec says). */
 void session_store(SSLContext *ctx);
 /* After an unclean end: delete the session (errors ignored). */
@@ -29,7 +34,8 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out) SSL_MUST;
 struct session_view {
     uint16_t version, suite;
     const uint8_t *sid; uint32_t sid_len;
-    const uint8_t *master;
+    const uint8_t *master; uint32_t master_len;   /* 48 (SSL 3.0) or the SSL 2.0 key length */
+    const uint8_t *key_arg; uint32_t key_arg_len; /* SSL 2.0 KEY-ARG (IV), else empty */
     uint32_t created;
     uint32_t ncerts;
     const uint8_t *cert[MAX_CHAIN]; uint32_t cert_len[MAX_CHAIN];

@@ -5,6 +5,7 @@
 #include "suites.h"
 #include "crypto_ltc.h"
 #include "sslref/sslx.h"
+#include "ssl2.h"
 
 #define ROW(id, kx, c, mac, exp, km, kl, iv, ml, on) {id, #id, kx, c, mac, exp, km, kl, iv, ml, on}
 
@@ -55,7 +56,8 @@ uint32_t suite_key_block_len(const struct suite *s)
 const char *SSLXCipherSuiteName(uint16 id)
 {
     const struct suite *s = suite_find(id);
-    return s ? s->name : NULL;
+    const struct ssl2_kind *k = ssl2_kind_by_suite(id);
+    return s ? s->name : k ? k->name : NULL;
 }
 
 uint32 SSLXSupportedCipherSuites(uint16 *suites, uint32 max)
