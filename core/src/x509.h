@@ -6,6 +6,7 @@
 #ifndef SSLREF_X509_H
 #define SSLREF_X509_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "err.h"
 
