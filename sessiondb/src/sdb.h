@@ -1,0 +1,96 @@
+/*
+ * sdb.h - internals of the LMDB session cache shared by sdb_env.c (environment, read slots),
+ * sdb_ops.c (the three session callbacks), sdb_evict.c (budgets, purge, verify, stats) and
+ * sdb_record.c (value format). Invariant: every entry of the session table has exactly one entry
+ * in the expiry index (8-byte big-endian expiry || key), and the shared byte counter is the sum of
+ * sdb_record_cost() over the session table; each write transaction keeps all three in step.
+ */
+#ifndef SSLREF_SDB_H
+#define SSLREF_SDB_H
+
+#include "sslref/sessiondb.h"
+#include <lmdb.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define SDB_SLOTS 16           /* read transactions kept per handle, at most */
+#define SDB_REC_HDR 24         /* record header size, see sdb_record.c */
+#define SDB_ENTRY_OVERHEAD 64  /* budgeted bytes per entry for LMDB nodes and the index */
+#define SDB_READER_CHECK_SECS 10
+#define SDB_GUARD_BATCH 8       /* entries evicted per transaction by the map guard / a full map */
+
+/* One reusable read transaction; claimed by one thread at a time with an atomic exchange. */
+struct sdb_slot {
+    _Alignas(64) atomic_int busy;
+    MDB_txn *txn;                   /* NULL, or a reset read transaction owned by this slot */
+    atomic_uint_least64_t hits;     /* written only by the slot's owner */
+    atomic_uint_least64_t misses;
+};
+
+struct SDBCache {
+    struct sdb_slot slots[SDB_SLOTS];
+    MDB_env *env;
+    MDB_dbi sess;                   /* key -> record */
+    MDB_dbi index;                  /* expiry || key -> empty */
+    MDB_dbi meta;                   /* "counters" -> struct sdb_counters */
+    pid_t pid;                      /* the process that opened the handle */
+    unsigned nslots;
+    size_t maxBytes;                /* 0: no byte budget */
+    size_t pageLimit;               /* map guard: tree pages allowed, 3/4 of the map */
+    size_t maxValue;                /* largest record that may be added: 1/8 of the map */
+    uint32 maxEntries;
+    uint32 lifetime;
+    SDBOptions opt;
+    atomic_uint_least64_t hits;     /* gets that found no free slot */
+    atomic_uint_least64_t misses;
+    atomic_uint_least64_t corrupt;
+    atomic_uint lastReaderCheck;    /* time of the last mdb_reader_check */
+    atomic_int lastError;
+};
+
+/* Shared counters, stored in the meta table under "counters" (native byte order, one machine). */
+struct sdb_counters {
+    uint64_t bytes;
+    uint64_t evictions;
+    uint64_t expired;
+};
+
+/* A decoded, checked record: data points into the map (valid during the transaction). */
+struct sdb_rec {
+    uint64_t expiry;
+    uint32 length;
+    const uint8 *data;
+};
+
+/* A write transaction with the shared counters loaded. */
+struct sdb_wtx {
+    MDB_txn *txn;
+    struct sdb_counters cnt;
+};
+
+/* sdb_record.c */
+size_t sdb_record_size(uint32 length);
+uint64_t sdb_record_cost(size_t keyLen, size_t valueSize);
+void sdb_record_write(uint8 *out, const MDB_val *key, uint64_t expiry, const uint8 *data,
+                      uint32 length);
+bool sdb_record_check(const MDB_val *key, const MDB_val *val, struct sdb_rec *out);
+void sdb_record_index_key(uint8 *out, uint64_t expiry, const MDB_val *key, MDB_val *ikey);
+bool sdb_record_index_split(const MDB_val *ikey, uint64_t *expiry, MDB_val *key);
+
+/* sdb_env.c */
+SSLErr sdb_env_err(SDBCache *c, int rc);
+SSLErr sdb_env_now(SDBCache *c, uint64_t *now);
+int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn);
+void sdb_env_read_end(SDBCache *c, struct sdb_slot *slot, MDB_txn *txn);
+void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now);
+
+/* sdb_evict.c */
+int sdb_evict_begin(SDBCache *c, struct sdb_wtx *w);
+int sdb_evict_commit(SDBCache *c, struct sdb_wtx *w);
+int sdb_evict_remove(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val);
+int sdb_evict_head(SDBCache *c, struct sdb_wtx *w, uint64_t limit, uint64_t now, bool onlyExpired,
+                   uint64_t *removed);
+int sdb_evict_budget(SDBCache *c, struct sdb_wtx *w, uint64_t now);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * sdb_env.c - the LMDB environment of a session cache: SDBOpen/SDBClose (directory and file
+ * modes, MDB_NOTLS, the three tables, a stale-reader check), the per-handle pool of reusable read
+ * transactions (claimed with one atomic exchange, no lock), error mapping and the clock.
+ * Does not read or write entries. Invariant: a handle touches LMDB only in the process that
+ * opened it; a slot's transaction is either NULL or reset and owned by the slot.
+ */
+#include "sdb.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static SSLErr def_alloc(SSLBuffer *b, void *ref)
+{
+    (void)ref;
+    b->data = malloc(b->length ? b->length : 1);
+    return b->data ? SSLNoErr : SSLMemoryErr;
+}
+
+static SSLErr def_free(SSLBuffer *b, void *ref)
+{
+    (void)ref;
+    free(b->data);
+    b->data = NULL;
+    return SSLNoErr;
+}
+
+static SSLErr def_time(uint32 *t, void *ref)
+{
+    (void)ref;
+    *t = (uint32)time(NULL);
+    return SSLNoErr;
+}
+
+void SDBDefaultOptions(SDBOptions *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->mapSize = (size_t)64 << 20;
+    opt->lifetime = 86400;
+    opt->maxReaders = 126;
+    opt->alloc = def_alloc;
+    opt->free = def_free;
+    opt->time = def_time;
+}
+
+SSLErr sdb_env_err(SDBCache *c, int rc)
+{
+    if (rc == MDB_SUCCESS)
+        return SSLNoErr;
+    if (c)
+        atomic_store_explicit(&c->lastError, rc, memory_order_relaxed);
+    switch (rc) {
+    case MDB_NOTFOUND:
+        return SSLNoMatchingSessionKeyErr;
+    case ENOMEM:
+    case MDB_MAP_FULL:
+    case MDB_TXN_FULL:
+        return SSLMemoryErr;
+    case EINVAL:
+    case MDB_BAD_VALSIZE:
+        return SSLBadParameterErr;
+    case MDB_BAD_TXN:
+    case MDB_BAD_DBI:
+    case MDB_BAD_RSLOT:
+    case MDB_INCOMPATIBLE:
+        return SSLUnknownErr;
+    default:
+        return SSLIOErr;
+    }
+}
+
+SSLErr sdb_env_now(SDBCache *c, uint64_t *now)
+{
+    uint32 t = 0;
+    SSLErr err = c->opt.time(&t, c->opt.timeRef);
+    *now = t;
+    return err;
+}
+
+/* ---- directory and files ---- */
+
+static SSLErr check_dir(const char *dir)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return SSLIOErr;
+    if (stat(dir, &st) != 0)
+        return SSLIOErr;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+        return SSLBadParameterErr;
+    return SSLNoErr;
+}
+
+static SSLErr narrow_file(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return SSLBadParameterErr;
+    if (stat(path, &st) != 0)
+        return SSLIOErr;
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+        return SSLBadParameterErr;
+    if ((st.st_mode & 077) != 0 && chmod(path, st.st_mode & 0700) != 0)
+        return SSLIOErr;
+    return SSLNoErr;
+}
+
+static int open_tables(SDBCache *c)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(c->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_dbi_open(txn, "sessions", MDB_CREATE, &c->sess)) != 0 ||
+        (rc = mdb_dbi_open(txn, "expiry", MDB_CREATE, &c->index)) != 0 ||
+        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &c->meta)) != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
+
+static SSLErr check_options(const SDBOptions *o)
+{
+    if (o->mapSize < ((size_t)1 << 20) || !o->alloc || !o->free || !o->time)
+        return SSLBadParameterErr;
+    if (o->maxReaders < 2 || o->lifetime == 0 || (o->flags & ~SDB_NOSYNC) != 0)
+        return SSLBadParameterErr;
+    return SSLNoErr;
+}
+
+SSLErr SDBOpen(SDBCache **cache, const char *dir, const SDBOptions *opt)
+{
+    SDBOptions def;
+    SDBCache *c = NULL;
+    SSLErr err;
+    int rc;
+
+    if (!cache)
+        return SSLBadParameterErr;
+    *cache = NULL;
+    if (!dir)
+        return SSLBadParameterErr;
+    if (!opt) {
+        SDBDefaultOptions(&def);
+        opt = &def;
+    }
+    if ((err = check_options(opt)) != SSLNoErr || (err = check_dir(dir)) != SSLNoErr)
+        return err;
+    if (posix_memalign((void **)&c, 64, sizeof *c) != 0)
+        return SSLMemoryErr;
+    memset(c, 0, sizeof *c);
+    c->opt = *opt;
+    c->pid = getpid();
+    c->lifetime = opt->lifetime;
+    c->maxEntries = opt->maxEntries;
+    c->maxBytes = opt->maxBytes ? opt->maxBytes : opt->mapSize / 5 * 2;
+    c->maxValue = opt->mapSize / 8;
+    c->nslots = opt->maxReaders / 8;
+    c->nslots = c->nslots < 1 ? 1 : c->nslots > SDB_SLOTS ? SDB_SLOTS : c->nslots;
+
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+    flags |= (opt->flags & SDB_NOSYNC) ? MDB_NOSYNC : MDB_NOMETASYNC;
+    if ((rc = mdb_env_create(&c->env)) != 0) {
+        free(c);
+        return sdb_env_err(NULL, rc);
+    }
+    if ((rc = mdb_env_set_mapsize(c->env, opt->mapSize)) != 0 ||
+        (rc = mdb_env_set_maxreaders(c->env, opt->maxReaders)) != 0 ||
+        (rc = mdb_env_set_maxdbs(c->env, 3)) != 0 ||
+        (rc = mdb_env_open(c->env, dir, flags, 0600)) != 0 || (rc = open_tables(c)) != 0) {
+        err = sdb_env_err(NULL, rc);
+        goto fail;
+    }
+    if ((err = narrow_file(dir, "data.mdb")) != SSLNoErr ||
+        (err = narrow_file(dir, "lock.mdb")) != SSLNoErr)
+        goto fail;
+    MDB_envinfo info;
+    MDB_stat est;
+    if ((rc = mdb_env_info(c->env, &info)) != 0 || (rc = mdb_env_stat(c->env, &est)) != 0) {
+        err = sdb_env_err(NULL, rc);
+        goto fail;
+    }
+    c->pageLimit = info.me_mapsize / est.ms_psize / 4 * 3;
+    int dead = 0;
+    mdb_reader_check(c->env, &dead);
+    uint64_t now;
+    if ((err = sdb_env_now(c, &now)) != SSLNoErr)
+        goto fail;
+    atomic_store(&c->lastReaderCheck, (unsigned)now);
+    *cache = c;
+    return SSLNoErr;
+fail:
+    mdb_env_close(c->env);
+    free(c);
+    return err;
+}
+
+void SDBClose(SDBCache *c)
+{
+    if (!c)
+        return;
+    if (c->pid == getpid()) {
+        for (unsigned i = 0; i < SDB_SLOTS; i++)
+            if (c->slots[i].txn)
+                mdb_txn_abort(c->slots[i].txn);
+        mdb_env_close(c->env);
+    }
+    /* In a fork child: aborting the slots would clear the parent's reader slots, and closing the
+     * environment is forbidden; the inherited mapping and descriptors go with the process. */
+    free(c);
+}
+
+SSLErr SDBFreeBuffer(SDBCache *c, SSLBuffer *buf)
+{
+    if (!c || !buf)
+        return SSLBadParameterErr;
+    SSLErr err = c->opt.free(buf, c->opt.allocRef);
+    buf->data = NULL;
+    buf->length = 0;
+    return err;
+}
+
+SSLErr SDBReaderCheck(SDBCache *c, int *cleared)
+{
+    int dead = 0;
+    if (!c)
+        return SSLBadParameterErr;
+    int rc = mdb_reader_check(c->env, &dead);
+    if (cleared)
+        *cleared = dead;
+    return sdb_env_err(c, rc);
+}
+
+void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now)
+{
+    unsigned last = atomic_load_explicit(&c->lastReaderCheck, memory_order_relaxed);
+    if ((unsigned)now - last < SDB_READER_CHECK_SECS)
+        return;
+    if (atomic_compare_exchange_strong(&c->lastReaderCheck, &last, (unsigned)now)) {
+        int dead = 0;
+        mdb_reader_check(c->env, &dead);
+    }
+}
+
+/* ---- read transactions ---- */
+
+static unsigned slot_start(const SDBCache *c)
+{
+    uint64_t t = (uint64_t)(uintptr_t)pthread_self();
+    t = (t >> 10) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(t >> 40) % c->nslots;
+}
+
+static int begin_fresh(SDBCache *c, MDB_txn **txn)
+{
+    int rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, txn);
+    if (rc == MDB_READERS_FULL) {
+        int dead = 0;
+        mdb_reader_check(c->env, &dead);
+        rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, txn);
+    }
+    return rc;
+}
+
+int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn)
+{
+    unsigned start = slot_start(c);
+    *slot = NULL;
+    for (unsigned i = 0; i < c->nslots; i++) {
+        struct sdb_slot *s = &c->slots[(start + i) % c->nslots];
+        if (atomic_load_explicit(&s->busy, memory_order_relaxed) ||
+            atomic_exchange_explicit(&s->busy, 1, memory_order_acquire))
+            continue;
+        int rc = MDB_SUCCESS;
+        if (s->txn) {
+            rc = mdb_txn_renew(s->txn);
+            if (rc) {
+                mdb_txn_abort(s->txn);
+                s->txn = NULL;
+            }
+        }
+        if (!s->txn)
+            rc = begin_fresh(c, &s->txn);
+        if (rc) {
+            s->txn = NULL;
+            atomic_store_explicit(&s->busy, 0, memory_order_release);
+            return rc;
+        }
+        *slot = s;
+        *txn = s->txn;
+        return MDB_SUCCESS;
+    }
+    return begin_fresh(c, txn);
+}
+
+void sdb_env_read_end(SDBCache *c, struct sdb_slot *slot, MDB_txn *txn)
+{
+    (void)c;
+    if (!slot) {
+        mdb_txn_abort(txn);
+        return;
+    }
+    mdb_txn_reset(txn);
+    atomic_store_explicit(&slot->busy, 0, memory_order_release);
+}

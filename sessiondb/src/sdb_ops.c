@@ -1,0 +1,211 @@
+/*
+ * sdb_ops.c - the three session callbacks (SSLAddSessionFunc, SSLGetSessionFunc and
+ * SSLDeleteSessionFunc shapes, ssl.h), each one short LMDB transaction. Get runs in a pooled read
+ * transaction and takes no lock; add and delete run in a write transaction that keeps the record,
+ * its expiry-index entry and the shared byte counter in step. A full map is answered by evicting
+ * the entries that expire first and retrying, never by failing while eviction can still help.
+ */
+#include "sdb.h"
+#include <string.h>
+
+#define SDB_ADD_TRIES 8
+#define SDB_EXPIRE_PER_ADD 4   /* expired entries removed in passing by each add */
+
+static bool key_ok(SSLBuffer key)
+{
+    return key.data && key.length > 0 && key.length <= SDB_MAX_KEY;
+}
+
+static int add_in(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, SSLBuffer data, uint64_t now)
+{
+    MDB_val old, val, ikey;
+    uint8 ibuf[8 + SDB_MAX_KEY];
+    int rc = sdb_evict_head(c, w, SDB_EXPIRE_PER_ADD, now, true, NULL);
+    if (rc)
+        return rc;
+    rc = mdb_get(w->txn, c->sess, (MDB_val *)key, &old);
+    if (rc == MDB_SUCCESS)
+        rc = sdb_evict_remove(c, w, key, &old);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    uint64_t expiry = now + c->lifetime;
+    val.mv_size = sdb_record_size(data.length);
+    val.mv_data = NULL;
+    if ((rc = mdb_put(w->txn, c->sess, (MDB_val *)key, &val, MDB_RESERVE)) != 0)
+        return rc;
+    sdb_record_write(val.mv_data, key, expiry, data.data, data.length);
+    sdb_record_index_key(ibuf, expiry, key, &ikey);
+    if ((rc = mdb_put(w->txn, c->index, &ikey, &(MDB_val){0, NULL}, 0)) != 0)
+        return rc;
+    w->cnt.bytes += sdb_record_cost(key->mv_size, val.mv_size);
+    return sdb_evict_budget(c, w, now);
+}
+
+/* After a full map: evict a few of the entries that expire first, in a transaction of its own
+ * (few, because each eviction dirties a page of its own; see sdb_evict_budget). */
+static int make_room(SDBCache *c, uint64_t now)
+{
+    struct sdb_wtx w;
+    int rc = sdb_evict_begin(c, &w);
+    if (rc)
+        return rc;
+    if ((rc = sdb_evict_head(c, &w, SDB_GUARD_BATCH, now, false, NULL)) != 0) {
+        mdb_txn_abort(w.txn);
+        return rc;
+    }
+    return sdb_evict_commit(c, &w);
+}
+
+SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionRef)
+{
+    SDBCache *c = sessionRef;
+    uint64_t now;
+    if (!c || !key_ok(sessionKey) || sessionData.length > SDB_MAX_VALUE ||
+        (sessionData.length && !sessionData.data))
+        return SSLBadParameterErr;
+    if (sdb_record_size(sessionData.length) + sessionKey.length > c->maxValue)
+        return SSLMemoryErr;           /* would empty the cache and still not fit */
+    SSLErr err = sdb_env_now(c, &now);
+    if (err)
+        return err;
+    sdb_env_reader_check_maybe(c, now);
+    MDB_val key = {sessionKey.length, sessionKey.data};
+    int rc = MDB_MAP_FULL;
+    for (unsigned attempt = 0; attempt < SDB_ADD_TRIES && rc == MDB_MAP_FULL; attempt++) {
+        struct sdb_wtx w;
+        if (attempt > 0 && (rc = make_room(c, now)) != 0 && rc != MDB_MAP_FULL)
+            break;
+        if ((rc = sdb_evict_begin(c, &w)) != 0)
+            break;
+        if ((rc = add_in(c, &w, &key, sessionData, now)) != 0) {
+            mdb_txn_abort(w.txn);
+            continue;
+        }
+        rc = sdb_evict_commit(c, &w);
+    }
+    return sdb_env_err(c, rc);
+}
+
+/* Remove the entry under @p key if it is still expired or corrupt (another writer may have
+ * replaced it since the read transaction saw it). */
+static void remove_stale(SDBCache *c, const MDB_val *key, uint64_t now)
+{
+    struct sdb_wtx w;
+    struct sdb_rec rec;
+    MDB_val val;
+    if (sdb_evict_begin(c, &w) != 0)
+        return;
+    int rc = mdb_get(w.txn, c->sess, (MDB_val *)key, &val);
+    if (rc == 0) {
+        bool bad = !sdb_record_check(key, &val, &rec);
+        if (bad || rec.expiry <= now) {
+            rc = sdb_evict_remove(c, &w, key, &val);
+            if (!bad)
+                w.cnt.expired++;
+            if (rc == 0) {
+                sdb_evict_commit(c, &w);
+                return;
+            }
+        }
+    }
+    mdb_txn_abort(w.txn);
+}
+
+static void count(SDBCache *c, struct sdb_slot *slot, bool hit)
+{
+    if (slot) {                        /* the slot's owner is the only writer: no locked add */
+        atomic_uint_least64_t *p = hit ? &slot->hits : &slot->misses;
+        atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(hit ? &c->hits : &c->misses, 1, memory_order_relaxed);
+    }
+}
+
+SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *sessionRef)
+{
+    SDBCache *c = sessionRef;
+    struct sdb_slot *slot;
+    struct sdb_rec rec;
+    MDB_txn *txn;
+    MDB_val val;
+    uint64_t now;
+    if (!sessionData)
+        return SSLBadParameterErr;
+    sessionData->data = NULL;
+    sessionData->length = 0;
+    if (!c || !key_ok(sessionKey))
+        return SSLBadParameterErr;
+    SSLErr err = sdb_env_now(c, &now);
+    if (err)
+        return err;
+    MDB_val key = {sessionKey.length, sessionKey.data};
+    int rc = sdb_env_read_begin(c, &slot, &txn);
+    if (rc)
+        return sdb_env_err(c, rc);
+    bool stale = false;
+    rc = mdb_get(txn, c->sess, &key, &val);
+    if (rc == MDB_SUCCESS) {
+        if (!sdb_record_check(&key, &val, &rec)) {
+            atomic_fetch_add_explicit(&c->corrupt, 1, memory_order_relaxed);
+            stale = true;
+        } else if (rec.expiry <= now) {
+            stale = true;
+        } else {
+            sessionData->length = rec.length;
+            err = c->opt.alloc(sessionData, c->opt.allocRef);
+            if (err == SSLNoErr && !sessionData->data)
+                err = SSLMemoryErr;
+            if (err == SSLNoErr && rec.length)
+                memcpy(sessionData->data, rec.data, rec.length);
+        }
+    }
+    sdb_env_read_end(c, slot, txn);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return sdb_env_err(c, rc);
+    if (rc == MDB_NOTFOUND || stale) {
+        count(c, slot, false);
+        if (stale)
+            remove_stale(c, &key, now);
+        return SSLNoMatchingSessionKeyErr;
+    }
+    if (err != SSLNoErr) {
+        sessionData->data = NULL;
+        sessionData->length = 0;
+        return err;
+    }
+    count(c, slot, true);
+    return SSLNoErr;
+}
+
+SSLErr SDBDeleteSession(SSLBuffer sessionKey, void *sessionRef)
+{
+    SDBCache *c = sessionRef;
+    struct sdb_wtx w;
+    struct sdb_rec rec;
+    MDB_val val;
+    uint64_t now;
+    if (!c || !key_ok(sessionKey))
+        return SSLBadParameterErr;
+    SSLErr err = sdb_env_now(c, &now);
+    if (err)
+        return err;
+    MDB_val key = {sessionKey.length, sessionKey.data};
+    int rc = sdb_evict_begin(c, &w);
+    if (rc)
+        return sdb_env_err(c, rc);
+    rc = mdb_get(w.txn, c->sess, &key, &val);
+    if (rc) {
+        mdb_txn_abort(w.txn);
+        return sdb_env_err(c, rc);
+    }
+    bool live = sdb_record_check(&key, &val, &rec) && rec.expiry > now;
+    if (!live && sdb_record_check(&key, &val, &rec))
+        w.cnt.expired++;
+    if ((rc = sdb_evict_remove(c, &w, &key, &val)) != 0 || (rc = sdb_evict_commit(c, &w)) != 0) {
+        if (w.txn)
+            mdb_txn_abort(w.txn);
+        return sdb_env_err(c, rc);
+    }
+    return live ? SSLNoErr : SSLNoMatchingSessionKeyErr;
+}
