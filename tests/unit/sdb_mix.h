@@ -10,6 +10,9 @@
 #define SDB_MIX_H
 
 #include "sdb_util.h"
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 
 #define SDB_MIX_PRIV 64
 #define SDB_MIX_SHARED 32
@@ -117,7 +120,7 @@ static inline unsigned sdb_mix_check_final(SDBCache *c, const struct sdb_mix_wor
     unsigned bad = 0;
     for (unsigned i = 0; i < SDB_MIX_PRIV; i++) {
         SSLBuffer out;
-        unsigned writer, seq;
+        unsigned writer = 0, seq = 0;
         SSLErr e = SDBGetSession(sdbt_key(kb, sizeof kb, w->id, i), &out, c);
         if (w->priv_seq[i] == 0) {
             bad += e != SSLNoMatchingSessionKeyErr;
@@ -145,6 +148,81 @@ static inline uint64_t sdb_mix_shared_present(SDBCache *c)
         }
     }
     return n;
+}
+
+static void *sdb_mix_thread(void *arg)
+{
+    sdb_mix_run(arg);
+    return NULL;
+}
+
+static inline int sdb_mix_report(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+/*
+ * The threaded test, shared by tests/unit/sdb_threads.c (Criterion) and
+ * tests/interop/sdb_tsan_main.c (plain main, because Criterion cannot run under TSan): @p threads
+ * threads x @p ops operations on one handle, then the final state, the hit/miss counters and a
+ * full scan. Returns 0, or 1 with a description in @p err.
+ */
+static inline int sdb_mix_threads(unsigned threads, unsigned ops, char *err, size_t n)
+{
+    char dir[256];
+    SDBCache *cache;
+    static struct sdb_mix_worker w[SDB_MIX_WORKERS_MAX];
+    static struct sdb_mix_shared shared;
+    pthread_t th[SDB_MIX_WORKERS_MAX];
+    int bad = 0;
+
+    if (threads > SDB_MIX_WORKERS_MAX)
+        return sdb_mix_report(err, n, "too many threads");
+    sdbt_tempdir(dir, sizeof dir);
+    if (SDBOpen(&cache, dir, NULL) != SSLNoErr)
+        return sdb_mix_report(err, n, "open %s", dir);
+    for (unsigned i = 0; i < threads; i++) {
+        w[i] = (struct sdb_mix_worker){.id = i, .ops = ops, .seed = 0x1234567ull * (i + 1),
+                                       .cache = cache, .shared = &shared};
+        if (pthread_create(&th[i], NULL, sdb_mix_thread, &w[i]) != 0)
+            abort();
+    }
+    uint64_t gets = 0, hits = 0, present = 0;
+    for (unsigned i = 0; i < threads; i++) {
+        pthread_join(th[i], NULL);
+        if (!bad && w[i].failures)
+            bad = sdb_mix_report(err, n, "%llu failures, first: %s",
+                                 (unsigned long long)w[i].failures, w[i].first_failure);
+        if (!bad && w[i].hits == 0)
+            bad = sdb_mix_report(err, n, "thread %u never hit", i);
+        gets += w[i].gets;
+        hits += w[i].hits;
+    }
+    SDBStats st;
+    SDBVerifyReport r;
+    if (!bad && SDBGetStats(cache, &st) != SSLNoErr)
+        bad = sdb_mix_report(err, n, "stats");
+    if (!bad && (st.hits != hits || st.hits + st.misses != gets || st.corrupt || st.evictions))
+        bad = sdb_mix_report(err, n, "counters: hits %llu/%llu misses %llu gets %llu",
+                             (unsigned long long)st.hits, (unsigned long long)hits,
+                             (unsigned long long)st.misses, (unsigned long long)gets);
+    for (unsigned i = 0; i < threads && !bad; i++)
+        if (sdb_mix_check_final(cache, &w[i], &present) != 0)
+            bad = sdb_mix_report(err, n, "final state of thread %u", i);
+    present += sdb_mix_shared_present(cache);
+    if (!bad && SDBVerify(cache, &r, 0) != SSLNoErr)
+        bad = sdb_mix_report(err, n, "verify");
+    if (!bad && (r.entries != present || r.valid != present || r.indexed != present))
+        bad = sdb_mix_report(err, n, "scan: %llu entries, %llu valid, %llu indexed, %llu expected",
+                             (unsigned long long)r.entries, (unsigned long long)r.valid,
+                             (unsigned long long)r.indexed, (unsigned long long)present);
+    SDBClose(cache);
+    sdbt_rmdir(dir);
+    return bad;
 }
 
 static inline unsigned sdb_mix_ops(unsigned dflt)

@@ -82,7 +82,7 @@ static int pong(const char *dir, int rfd, int wfd, unsigned me, unsigned rounds,
             if (read(rfd, &got, sizeof got) != sizeof got)
                 return 101;
             SSLBuffer out;
-            unsigned writer, seq;
+            unsigned writer = 0, seq = 0;
             SSLErr e = SDBGetSession(sdbt_key(kb, sizeof kb, 1 - me, got), &out, c);
             bad += e != SSLNoErr || !sdbt_value_ok(out, 1 - me, got, 64, &writer, &seq) ||
                    writer != 1 - me || seq != got;
