@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#define SDB_MUST __attribute__((warn_unused_result))
 #define SDB_SLOTS 16           /* read transactions kept per handle, at most */
 #define SDB_REC_HDR 24         /* record header size, see sdb_record.c */
 #define SDB_ENTRY_OVERHEAD 64  /* budgeted bytes per entry for LMDB nodes and the index */
@@ -79,18 +80,19 @@ void sdb_record_index_key(uint8 *out, uint64_t expiry, const MDB_val *key, MDB_v
 bool sdb_record_index_split(const MDB_val *ikey, uint64_t *expiry, MDB_val *key);
 
 /* sdb_env.c */
-SSLErr sdb_env_err(SDBCache *c, int rc);
-SSLErr sdb_env_now(SDBCache *c, uint64_t *now);
-int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn);
+SDB_MUST SSLErr sdb_env_err(SDBCache *c, int rc);
+SDB_MUST SSLErr sdb_env_now(SDBCache *c, uint64_t *now);
+SDB_MUST int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn);
 void sdb_env_read_end(SDBCache *c, struct sdb_slot *slot, MDB_txn *txn);
 void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now);
 
 /* sdb_evict.c */
-int sdb_evict_begin(SDBCache *c, struct sdb_wtx *w);
-int sdb_evict_commit(SDBCache *c, struct sdb_wtx *w);
-int sdb_evict_remove(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val);
-int sdb_evict_head(SDBCache *c, struct sdb_wtx *w, uint64_t limit, uint64_t now, bool onlyExpired,
+SDB_MUST int sdb_evict_begin(SDBCache *c, struct sdb_wtx *w);
+SDB_MUST int sdb_evict_commit(SDBCache *c, struct sdb_wtx *w);
+SDB_MUST int sdb_evict_unindex(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val);
+SDB_MUST int sdb_evict_remove(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val);
+SDB_MUST int sdb_evict_head(SDBCache *c, struct sdb_wtx *w, uint64_t limit, uint64_t now, bool onlyExpired,
                    uint64_t *removed);
-int sdb_evict_budget(SDBCache *c, struct sdb_wtx *w, uint64_t now);
+SDB_MUST int sdb_evict_budget(SDBCache *c, struct sdb_wtx *w, uint64_t now);
 
 #endif

@@ -41,21 +41,27 @@ int sdb_evict_commit(SDBCache *c, struct sdb_wtx *w)
     return rc;
 }
 
-/* Remove the record @p val stored under @p key and, if the record is valid, its index entry. */
-int sdb_evict_remove(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val)
+/* Forget the record @p val stored under @p key: its index entry (if the record is valid, else it
+ * has none that can be found) and its share of the byte counter. The record itself stays. */
+int sdb_evict_unindex(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val)
 {
     struct sdb_rec rec;
     uint64_t cost = sdb_record_cost(key->mv_size, val->mv_size);
-    if (sdb_record_check(key, val, &rec)) {
-        uint8 buf[8 + SDB_MAX_KEY];
-        MDB_val ikey;
-        sdb_record_index_key(buf, rec.expiry, key, &ikey);
-        int rc = mdb_del(w->txn, c->index, &ikey, NULL);
-        if (rc && rc != MDB_NOTFOUND)
-            return rc;
-    }
     w->cnt.bytes = w->cnt.bytes > cost ? w->cnt.bytes - cost : 0;
-    return mdb_del(w->txn, c->sess, (MDB_val *)key, NULL);
+    if (!sdb_record_check(key, val, &rec))
+        return MDB_SUCCESS;
+    uint8 buf[8 + SDB_MAX_KEY];
+    MDB_val ikey;
+    sdb_record_index_key(buf, rec.expiry, key, &ikey);
+    int rc = mdb_del(w->txn, c->index, &ikey, NULL);
+    return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
+}
+
+/* Remove the record @p val stored under @p key with its index entry. */
+int sdb_evict_remove(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val)
+{
+    int rc = sdb_evict_unindex(c, w, key, val);
+    return rc ? rc : mdb_del(w->txn, c->sess, (MDB_val *)key, NULL);
 }
 
 /*

@@ -24,8 +24,8 @@ static int add_in(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, SSLBuffer 
     if (rc)
         return rc;
     rc = mdb_get(w->txn, c->sess, (MDB_val *)key, &old);
-    if (rc == MDB_SUCCESS)
-        rc = sdb_evict_remove(c, w, key, &old);
+    if (rc == MDB_SUCCESS)             /* replace: the put below overwrites the record */
+        rc = sdb_evict_unindex(c, w, key, &old);
     if (rc && rc != MDB_NOTFOUND)
         return rc;
     uint64_t expiry = now + c->lifetime;
@@ -103,7 +103,7 @@ static void remove_stale(SDBCache *c, const MDB_val *key, uint64_t now)
             if (!bad)
                 w.cnt.expired++;
             if (rc == 0) {
-                sdb_evict_commit(c, &w);
+                (void)!sdb_evict_commit(c, &w); /* best effort: a later get or add retries */
                 return;
             }
         }
