@@ -2,14 +2,15 @@
  * sdb_api.c - unit tests of the LMDB session cache (sessiondb.h): add/get/delete/replace/miss,
  * expiry with a fake clock, eviction by entry budget, byte budget and full map, purge, stats,
  * file modes, corrupt and foreign records (written with raw LMDB), verify/repair, custom
- * allocator, fork-child close. Single-threaded; concurrency and crashes are in sdb_threads.c,
- * sdb_procs.c and sdb_crash.c.
+ * allocator, fork-child close, and the record decoder on every truncation and byte change.
+ * Single-threaded; concurrency and crashes are in sdb_threads.c, sdb_procs.c and sdb_crash.c.
  */
 #include <criterion/criterion.h>
 #include <lmdb.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "sdb_util.h"
+#include "../../sessiondb/src/sdb.h" /* the record codec, tested directly */
 
 /* The callbacks have exactly the SSLRef callback shapes (compile-time check). */
 static const SSLAddSessionFunc add_shape = SDBAddSession;
@@ -578,4 +579,63 @@ Test(sdb_api, fork_child_close_only_frees)
     int cleared = -1;
     cr_assert_eq(SDBReaderCheck(cache, &cleared), SSLNoErr);
     cr_assert_eq(cleared, 0);
+}
+
+/* The record decoder on generated negatives: every truncation, every extension and every
+ * one-byte change of a valid record (three masks per byte) must be rejected, without a crash. */
+
+Test(sdb_record, every_truncation_and_byte_change_is_rejected)
+{
+    uint8 data[40], rec[24 + 40 + 1], bad[24 + 40 + 1];
+    struct sdb_rec out;
+    MDB_val key = {5, "key-1"};
+    for (int i = 0; i < 40; i++)
+        data[i] = (uint8)(i * 7 + 1);
+    size_t size = sdb_record_size(40);
+    cr_assert_eq(size, 64);
+    sdb_record_write(rec, &key, 0x0102030405060708ull, data, 40);
+    MDB_val v = {size, rec};
+    cr_assert(sdb_record_check(&key, &v, &out));
+    cr_assert_eq(out.expiry, 0x0102030405060708ull);
+    cr_assert_eq(out.length, 40);
+    cr_assert_arr_eq(out.data, data, 40);
+    for (size_t n = 0; n <= size + 1; n++) {
+        memcpy(bad, rec, size);
+        bad[size] = 0;
+        MDB_val t = {n, bad};
+        cr_assert_eq(sdb_record_check(&key, &t, &out), n == size, "size %zu", n);
+    }
+    const uint8 masks[3] = {0x01, 0x80, 0xff};
+    for (size_t i = 0; i < size; i++)
+        for (int m = 0; m < 3; m++) {
+            memcpy(bad, rec, size);
+            bad[i] ^= masks[m];
+            MDB_val t = {size, bad};
+            cr_assert(!sdb_record_check(&key, &t, &out), "byte %zu mask %02x", i, masks[m]);
+        }
+    uint8 kb[5];
+    for (size_t i = 0; i < 5; i++) { /* the same record under a key one byte different */
+        memcpy(kb, "key-1", 5);
+        kb[i] ^= 0x20;
+        MDB_val k2 = {5, kb};
+        cr_assert(!sdb_record_check(&k2, &v, &out), "key byte %zu", i);
+    }
+    MDB_val shorter = {4, "key-"};
+    cr_assert(!sdb_record_check(&shorter, &v, &out));
+}
+
+Test(sdb_record, index_key_round_trip)
+{
+    uint8 buf[8 + SDB_MAX_KEY];
+    MDB_val key = {3, "abc"}, ikey, back;
+    uint64_t e = 0;
+    sdb_record_index_key(buf, 0x1122334455667788ull, &key, &ikey);
+    cr_assert_eq(ikey.mv_size, 11);
+    cr_assert_eq(buf[0], 0x11, "big-endian, so the index sorts by time");
+    cr_assert(sdb_record_index_split(&ikey, &e, &back));
+    cr_assert_eq(e, 0x1122334455667788ull);
+    cr_assert_eq(back.mv_size, 3);
+    cr_assert_arr_eq(back.mv_data, "abc", 3);
+    MDB_val tooShort = {8, buf};
+    cr_assert(!sdb_record_index_split(&tooShort, &e, &back));
 }
