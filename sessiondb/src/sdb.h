@@ -89,10 +89,12 @@ void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now);
 /* sdb_evict.c */
 SDB_MUST int sdb_evict_begin(SDBCache *c, struct sdb_wtx *w);
 SDB_MUST int sdb_evict_commit(SDBCache *c, struct sdb_wtx *w);
-SDB_MUST int sdb_evict_unindex(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val);
-SDB_MUST int sdb_evict_remove(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, const MDB_val *val);
-SDB_MUST int sdb_evict_head(SDBCache *c, struct sdb_wtx *w, uint64_t limit, uint64_t now, bool onlyExpired,
-                   uint64_t *removed);
+SDB_MUST int sdb_evict_unindex(SDBCache *c, struct sdb_wtx *w, const MDB_val *key,
+                               const MDB_val *val);
+SDB_MUST int sdb_evict_remove(SDBCache *c, struct sdb_wtx *w, const MDB_val *key,
+                              const MDB_val *val);
+SDB_MUST int sdb_evict_head(SDBCache *c, struct sdb_wtx *w, uint64_t limit, uint64_t now,
+                            bool onlyExpired, uint64_t *removed);
 SDB_MUST int sdb_evict_budget(SDBCache *c, struct sdb_wtx *w, uint64_t now);
 
 #endif

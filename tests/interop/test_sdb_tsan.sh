@@ -18,9 +18,9 @@ cmake -S "$SRC" -B "$T" -DSSLREF_TSAN=ON -DSSLREF_TESTS=ON -DCMAKE_BUILD_TYPE=Re
     -DCMAKE_C_COMPILER="$CC" >"$T/configure.log" 2>&1 || { cat "$T/configure.log"; exit 1; }
 cmake --build "$T" -j2 --target sslref_sessiondb >"$T/build.log" 2>&1 ||
     { tail -50 "$T/build.log"; exit 1; }
-"$CC" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=thread -fno-omit-frame-pointer \
-    -I"$SRC/core/include" -I"$SRC/sessiondb/include" "$SRC/tests/interop/sdb_tsan_main.c" \
-    "$T/libsslref_sessiondb.a" -llmdb -lpthread -o "$T/sdb_tsan"
+"$CC" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=thread \
+    -fno-omit-frame-pointer -I"$SRC/core/include" -I"$SRC/sessiondb/include" \
+    "$SRC/tests/interop/sdb_tsan_main.c" "$T/libsslref_sessiondb.a" -llmdb -lpthread -o "$T/sdb_tsan"
 # gcc's TSan runtime may fail to map its shadow under high-entropy ASLR: run without ASLR if we can.
 RUN=()
 if command -v setarch >/dev/null && setarch "$(uname -m)" -R true 2>/dev/null; then

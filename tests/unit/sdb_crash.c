@@ -105,8 +105,8 @@ Test(sdb_crash, sigkill_mid_transaction, .timeout = 300)
     SDBCache *c = NULL;
     unsigned killed_in_write = 0;
     int cleared_total = 0;
-    struct victim_state *vs =
-        mmap(NULL, sizeof *vs * ITERATIONS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct victim_state *vs = mmap(NULL, sizeof *vs * ITERATIONS, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     cr_assert_neq(vs, MAP_FAILED);
     sdbt_tempdir(dir, sizeof dir);
     uint64_t rs = 42;
@@ -159,10 +159,11 @@ Test(sdb_crash, sigkill_mid_transaction, .timeout = 300)
     char kb[48];
     for (unsigned i = 0; i < ITERATIONS; i++) {
         SSLBuffer out;
-        cr_assert_eq(SDBGetSession(sdbt_key(kb, sizeof kb, 7, i), &out, c), SSLNoErr, "probe %u", i);
+        cr_assert_eq(SDBGetSession(sdbt_key(kb, sizeof kb, 7, i), &out, c), SSLNoErr, "probe %u",
+                     i);
         free(out.data);
-        cr_assert_eq(SDBAddSession(sdbt_key(kb, sizeof kb, 8, i), (SSLBuffer){3, (uint8 *)"new"}, c),
-                     SSLNoErr);
+        SSLBuffer v = {3, (uint8 *)"new"};
+        cr_assert_eq(SDBAddSession(sdbt_key(kb, sizeof kb, 8, i), v, c), SSLNoErr);
     }
     SDBStats s;
     cr_assert_eq(SDBGetStats(c, &s), SSLNoErr);

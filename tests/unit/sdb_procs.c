@@ -20,7 +20,8 @@ Test(sdb_procs, four_processes_one_directory, .timeout = 300)
 {
     char dir[256];
     unsigned ops = sdb_mix_ops(50000);
-    struct shm *m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct shm *m =
+        mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     cr_assert_neq(m, MAP_FAILED);
     memset(m, 0, sizeof *m);
     sdbt_tempdir(dir, sizeof dir);

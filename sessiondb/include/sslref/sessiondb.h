@@ -80,11 +80,12 @@ typedef struct SDBCache SDBCache;
 
 /** Options of SDBOpen. Fill with SDBDefaultOptions, then change what you need. */
 typedef struct SDBOptions {
-    size_t mapSize;      /**< LMDB map size in bytes, >= 1 MiB (default 64 MiB); the file grows up to it */
-    size_t maxBytes;     /**< byte budget of keys+values+88/entry; 0 = 2/5 of mapSize (default) */
-    uint32 maxEntries;   /**< entry budget; 0 = no entry limit, only the byte budget (default) */
-    uint32 lifetime;     /**< seconds an added entry lives (default 86400, the SSL 3.0 maximum) */
-    uint32 maxReaders;   /**< LMDB reader slots, all processes together (default 126) */
+    size_t mapSize;      /**< LMDB map size, >= 1 MiB (default 64 MiB); the file grows to it */
+    size_t maxBytes;     /**< byte budget: keys + values + 88 per entry; 0 = 2/5 of mapSize */
+    uint32 maxEntries;   /**< entry budget; 0 = none, only the byte budget (default) */
+    uint32 lifetime;     /**< seconds an entry lives (default 86400, SSL 3.0's suggested limit) */
+    uint32 maxReaders;   /**< LMDB reader slots for all processes together (default 126); a
+                              handle uses about one per concurrently reading thread */
     uint32 flags;        /**< 0 or SDB_NOSYNC */
     SSLAllocFunc alloc;  /**< allocates buffers returned by SDBGetSession (default malloc) */
     SSLFreeFunc free;    /**< frees them (default free); used by SDBFreeBuffer */
@@ -100,13 +101,13 @@ typedef struct SDBStats {
     uint64_t evictions;  /**< entries removed to respect a budget or a full map (shared, ever) */
     uint64_t expired;    /**< expired entries removed (shared, ever) */
     uint64_t hits;       /**< SDBGetSession calls that returned an entry (this handle) */
-    uint64_t misses;     /**< SDBGetSession calls that returned SSLNoMatchingSessionKeyErr (handle) */
-    uint64_t corrupt;    /**< corrupt or foreign records met, each treated as a miss (this handle) */
+    uint64_t misses;     /**< SDBGetSession calls that missed (this handle) */
+    uint64_t corrupt;    /**< corrupt or foreign records met, each a miss (this handle) */
     size_t mapSize;      /**< size of the map */
     size_t mapUsed;      /**< bytes of the map in use (highest page in use x page size) */
     uint32 maxReaders;   /**< reader slots in the lock file */
     uint32 readersUsed;  /**< reader slots ever taken (LMDB's high-water mark) */
-    int lastError;       /**< last LMDB or errno error code met by this handle, 0 if none */
+    int lastError;       /**< last LMDB/errno code met by this handle (mdb_strerror), or 0 */
 } SDBStats;
 
 /** Result of SDBVerify: a full scan of the store. A consistent store has corrupt, dangling and
@@ -153,8 +154,9 @@ void SDBClose(SDBCache *cache);
  * @param[in] sessionKey 1..SDB_MAX_KEY bytes; not kept.
  * @param[in] sessionData 0..SDB_MAX_VALUE bytes; copied.
  * @param[in] sessionRef the SDBCache handle.
- * @return SSLNoErr; SSLBadParameterErr (NULL handle or data, bad length); SSLMemoryErr (the entry
- *         is larger than mapSize / 8, or does not fit even in an emptied map); SSLIOErr or SSLUnknownErr (an LMDB failure).
+ * @return SSLNoErr; SSLBadParameterErr (NULL handle or data, bad length); SSLMemoryErr (key +
+ *         value + 24 exceeds mapSize / 8, or the map stayed full after evictions); SSLIOErr or
+ *         SSLUnknownErr (an LMDB failure; SDBStats::lastError has its code).
  */
 SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionRef);
 
@@ -166,7 +168,8 @@ SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionR
  * @param[out] sessionData receives the copy; {0, NULL} on any error.
  * @param[in] sessionRef the SDBCache handle.
  * @return SSLNoErr; SSLNoMatchingSessionKeyErr (miss); SSLBadParameterErr; SSLMemoryErr (or the
- *         alloc callback's error); SSLIOErr or SSLUnknownErr (an LMDB failure).
+ *         alloc callback's error); SSLIOErr or SSLUnknownErr (an LMDB failure, e.g. no free reader
+ *         slot: see SDBOptions::maxReaders).
  */
 SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *sessionRef);
 
@@ -175,7 +178,8 @@ SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *session
  * @param[in] sessionKey the key.
  * @param[in] sessionRef the SDBCache handle.
  * @return SSLNoErr (a live entry was removed); SSLNoMatchingSessionKeyErr (no entry, or only an
- *         expired or corrupt one, which is removed too); SSLBadParameterErr; SSLIOErr, SSLUnknownErr.
+ *         expired or corrupt one, which is removed too); SSLBadParameterErr; SSLIOErr or
+ *         SSLUnknownErr.
  */
 SSLErr SDBDeleteSession(SSLBuffer sessionKey, void *sessionRef);
 
@@ -210,7 +214,8 @@ SSLErr SDBGetStats(SDBCache *cache, SDBStats *stats);
  * @param[in] cache the handle.
  * @param[out] report receives the counts.
  * @param[in] repair 0 to only look, 1 to repair.
- * @return SSLNoErr (even if the report shows problems); SSLBadParameterErr; SSLIOErr, SSLUnknownErr.
+ * @return SSLNoErr (even if the report shows problems); SSLBadParameterErr; SSLIOErr or
+ *         SSLUnknownErr.
  */
 SSLErr SDBVerify(SDBCache *cache, SDBVerifyReport *report, int repair);
 
