@@ -19,6 +19,7 @@
 #define SDB_REC_HDR 24         /* record header size, see sdb_record.c */
 #define SDB_ENTRY_OVERHEAD 64  /* budgeted bytes per entry for LMDB nodes and the index */
 #define SDB_READER_CHECK_SECS 10
+#define SDB_READ_ROUNDS 20000   /* tries of a read while the reader table is full (~2 s) */
 #define SDB_GUARD_BATCH 8       /* entries evicted per transaction by the map guard / a full map */
 
 /* One reusable read transaction; claimed by one thread at a time with an atomic exchange. */

@@ -8,6 +8,7 @@
 #include "sdb.h"
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,10 +259,10 @@ static unsigned slot_start(const SDBCache *c)
     return (unsigned)(t >> 40) % c->nslots;
 }
 
-static int begin_fresh(SDBCache *c, MDB_txn **txn)
+static int begin_fresh(SDBCache *c, MDB_txn **txn, unsigned round)
 {
     int rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, txn);
-    if (rc == MDB_READERS_FULL) {
+    if (rc == MDB_READERS_FULL && round % 64 == 0) { /* slots of dead processes? */
         int dead = 0;
         mdb_reader_check(c->env, &dead);
         rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, txn);
@@ -269,27 +270,24 @@ static int begin_fresh(SDBCache *c, MDB_txn **txn)
     return rc;
 }
 
-int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn)
+/* Claim a free slot and make its transaction current; SDB_ALL_BUSY if every slot is taken. */
+#define SDB_ALL_BUSY (-1) /* not an LMDB code (those are < -30000) nor an errno */
+static int claim_slot(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn, unsigned round)
 {
     unsigned start = slot_start(c);
-    *slot = NULL;
     for (unsigned i = 0; i < c->nslots; i++) {
         struct sdb_slot *s = &c->slots[(start + i) % c->nslots];
         if (atomic_load_explicit(&s->busy, memory_order_relaxed) ||
             atomic_exchange_explicit(&s->busy, 1, memory_order_acquire))
             continue;
         int rc = MDB_SUCCESS;
-        if (s->txn) {
-            rc = mdb_txn_renew(s->txn);
-            if (rc) {
-                mdb_txn_abort(s->txn);
-                s->txn = NULL;
-            }
-        }
-        if (!s->txn)
-            rc = begin_fresh(c, &s->txn);
-        if (rc) {
+        if (s->txn && (rc = mdb_txn_renew(s->txn)) != 0) {
+            mdb_txn_abort(s->txn);
             s->txn = NULL;
+        }
+        if (!s->txn && (rc = begin_fresh(c, &s->txn, round)) != 0)
+            s->txn = NULL;
+        if (rc) {
             atomic_store_explicit(&s->busy, 0, memory_order_release);
             return rc;
         }
@@ -297,7 +295,29 @@ int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn)
         *txn = s->txn;
         return MDB_SUCCESS;
     }
-    return begin_fresh(c, txn);
+    return SDB_ALL_BUSY;
+}
+
+/*
+ * Begin a read: a pooled transaction (renewing keeps its reader slot, so this cannot run out of
+ * slots), else a transaction of its own. When the reader table is full, yield, then sleep 100 us,
+ * and try again (for up to about 2 s), since readers finish within microseconds: a full table
+ * slows reads and fails them only if it stays full.
+ */
+int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn)
+{
+    int rc = MDB_READERS_FULL;
+    *slot = NULL;
+    for (unsigned round = 0; round < SDB_READ_ROUNDS && rc == MDB_READERS_FULL; round++) {
+        if (round > 0 && round < 64)
+            sched_yield();
+        else if (round >= 64)
+            nanosleep(&(struct timespec){0, 100 * 1000}, NULL);
+        rc = claim_slot(c, slot, txn, round);
+        if (rc == SDB_ALL_BUSY)
+            rc = begin_fresh(c, txn, round);
+    }
+    return rc;
 }
 
 void sdb_env_read_end(SDBCache *c, struct sdb_slot *slot, MDB_txn *txn)

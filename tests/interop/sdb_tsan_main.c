@@ -10,7 +10,7 @@ int main(void)
 {
     char err[300] = "";
     unsigned ops = sdb_mix_ops(5000);
-    if (sdb_mix_threads(8, ops, err, sizeof err) != 0) {
+    if (sdb_mix_threads(8, ops, NULL, err, sizeof err) != 0) {
         fprintf(stderr, "FAIL: %s\n", err);
         return 1;
     }

@@ -169,9 +169,11 @@ static inline int sdb_mix_report(char *err, size_t n, const char *fmt, ...)
  * The threaded test, shared by tests/unit/sdb_threads.c (Criterion) and
  * tests/interop/sdb_tsan_main.c (plain main, because Criterion cannot run under TSan): @p threads
  * threads x @p ops operations on one handle, then the final state, the hit/miss counters and a
- * full scan. Returns 0, or 1 with a description in @p err.
+ * full scan. @p opt: options for SDBOpen (NULL: defaults). Returns 0, or 1 with a description in
+ * @p err.
  */
-static inline int sdb_mix_threads(unsigned threads, unsigned ops, char *err, size_t n)
+static inline int sdb_mix_threads(unsigned threads, unsigned ops, const SDBOptions *opt, char *err,
+                                  size_t n)
 {
     char dir[256];
     SDBCache *cache;
@@ -183,7 +185,7 @@ static inline int sdb_mix_threads(unsigned threads, unsigned ops, char *err, siz
     if (threads > SDB_MIX_WORKERS_MAX)
         return sdb_mix_report(err, n, "too many threads");
     sdbt_tempdir(dir, sizeof dir);
-    if (SDBOpen(&cache, dir, NULL) != SSLNoErr)
+    if (SDBOpen(&cache, dir, opt) != SSLNoErr)
         return sdb_mix_report(err, n, "open %s", dir);
     for (unsigned i = 0; i < threads; i++) {
         w[i] = (struct sdb_mix_worker){.id = i, .ops = ops, .seed = 0x1234567ull * (i + 1),

@@ -168,8 +168,8 @@ SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionR
  * @param[out] sessionData receives the copy; {0, NULL} on any error.
  * @param[in] sessionRef the SDBCache handle.
  * @return SSLNoErr; SSLNoMatchingSessionKeyErr (miss); SSLBadParameterErr; SSLMemoryErr (or the
- *         alloc callback's error); SSLIOErr or SSLUnknownErr (an LMDB failure, e.g. no free reader
- *         slot: see SDBOptions::maxReaders).
+ *         alloc callback's error); SSLIOErr or SSLUnknownErr (an LMDB failure, e.g. the reader
+ *         table stayed full for 2 s: a get waits for a free slot; see SDBOptions::maxReaders).
  */
 SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *sessionRef);
 
