@@ -19,7 +19,7 @@ Test(sdb_threads, eight_threads_one_handle, .timeout = 300)
 static SSLErr slow_alloc(SSLBuffer *b, void *ref)
 {
     (void)ref;
-    nanosleep(&(struct timespec){0, 30 * 1000 * 1000}, NULL);
+    nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     b->data = malloc(b->length ? b->length : 1);
     return b->data ? SSLNoErr : SSLMemoryErr;
 }
@@ -47,7 +47,7 @@ Test(sdb_threads, more_readers_than_reader_slots, .timeout = 120)
     SDBStats st;
     SDBDefaultOptions(&o);
     o.maxReaders = 8;     /* LMDB rounds the table up to fill its page */
-    o.alloc = slow_alloc; /* each get holds its reader slot for 30 ms */
+    o.alloc = slow_alloc; /* each get holds its reader slot for 10 ms */
     sdbt_tempdir(dir, sizeof dir);
     cr_assert_eq(SDBOpen(&cache, dir, &o), SSLNoErr);
     cr_assert_eq(SDBAddSession((SSLBuffer){3, (uint8 *)"key"}, (SSLBuffer){1, (uint8 *)"v"}, cache),
