@@ -1,0 +1,806 @@
+/*
+ * pair.c - the pair-test harness of pair.h: counting allocator, seeded random source, fixed clock,
+ * an in-test session cache, two byte pipes with configurable partial I/O and would-block injection,
+ * a per-record hook, and drivers that run the two contexts alternately in one thread until they are
+ * done, fail, or stop moving. Uses only the public API (ssl.h, sslx.h).
+ */
+#include "pair.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const uint16_t pair_suites[8] = {0x0001, 0x0002, 0x0004, 0x0005, 0x0009, 0x000a, 0x002f, 0x0035};
+
+#define STALL_ROUNDS 16
+#define REC_CAP (2u * (5u + 65535u))
+
+/* ---- allocator ---- */
+
+struct blockhdr {
+    uint64_t magic;
+    uint64_t size;
+};
+#define BLOCK_MAGIC 0x50414952414c4c43ull /* "PAIRALLC" */
+
+void pair_alloc_init(struct pair_alloc *a) { memset(a, 0, sizeof *a); }
+
+void pair_alloc_fail_in(struct pair_alloc *a, uint64_t k, int persistent)
+{
+    a->fail_at = a->calls + k;
+    a->fail_after = persistent;
+}
+
+static int alloc_should_fail(struct pair_alloc *a)
+{
+    a->calls++;
+    if (a->fail_at && (a->calls == a->fail_at || (a->fail_after && a->calls > a->fail_at))) {
+        a->failures++;
+        return 1;
+    }
+    return 0;
+}
+
+static struct blockhdr *hdr_of(void *data)
+{
+    return (struct blockhdr *)(void *)((uint8_t *)data - sizeof(struct blockhdr));
+}
+
+SSLErr pair_alloc_fn(SSLBuffer *b, void *ref)
+{
+    struct pair_alloc *a = ref;
+    b->data = NULL;
+    if (alloc_should_fail(a))
+        return SSLMemoryErr;
+    struct blockhdr *h = malloc(sizeof *h + (b->length ? b->length : 1));
+    if (!h)
+        return SSLMemoryErr;
+    h->magic = BLOCK_MAGIC;
+    h->size = b->length;
+    memset(h + 1, 0xA5, b->length); /* no zeroed memory for free */
+    a->live_blocks++;
+    a->live_bytes += (long)b->length;
+    if (a->live_bytes > a->peak_bytes)
+        a->peak_bytes = a->live_bytes;
+    b->data = (uint8_t *)(h + 1);
+    return SSLNoErr;
+}
+
+SSLErr pair_free_fn(SSLBuffer *b, void *ref)
+{
+    struct pair_alloc *a = ref;
+    if (!b->data)
+        return SSLNoErr;
+    struct blockhdr *h = hdr_of(b->data);
+    if (h->magic != BLOCK_MAGIC) {
+        a->bad_frees++; /* not ours (or freed twice): leak it rather than corrupt the heap */
+        b->data = NULL;
+        return SSLNoErr;
+    }
+    a->live_blocks--;
+    a->live_bytes -= (long)h->size;
+    memset(h + 1, 0x5A, h->size);
+    h->magic = 0;
+    free(h);
+    b->data = NULL;
+    return SSLNoErr;
+}
+
+SSLErr pair_realloc_fn(SSLBuffer *b, uint32 n, void *ref)
+{
+    struct pair_alloc *a = ref;
+    if (alloc_should_fail(a))
+        return SSLMemoryErr;
+    SSLBuffer nb = {n, NULL};
+    a->calls--; /* pair_alloc_fn counts again */
+    SSLErr e = pair_alloc_fn(&nb, a);
+    if (e != SSLNoErr)
+        return e;
+    if (b->data) {
+        uint64_t old = hdr_of(b->data)->size;
+        memcpy(nb.data, b->data, old < n ? old : n);
+        pair_free_fn(b, a);
+    }
+    *b = nb;
+    return SSLNoErr;
+}
+
+/* ---- random and time ---- */
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+SSLErr pair_random_fn(SSLBuffer b, void *ref)
+{
+    struct pair_rng *r = ref;
+    if (++r->calls == r->fail_at)
+        return SSLUnknownErr;
+    for (uint32_t i = 0; i < b.length; i += 8) {
+        uint64_t v = splitmix(&r->s);
+        for (uint32_t j = 0; j < 8 && i + j < b.length; j++)
+            b.data[i + j] = (uint8_t)(v >> (8 * j));
+    }
+    return SSLNoErr;
+}
+
+SSLErr pair_time_fn(uint32 *t, void *ref)
+{
+    (void)ref;
+    *t = PAIR_TIME;
+    return SSLNoErr;
+}
+
+/* ---- session cache ---- */
+
+void pair_cache_init(struct pair_cache *c) { memset(c, 0, sizeof *c); }
+
+void pair_cache_clear(struct pair_cache *c)
+{
+    for (uint32_t i = 0; i < c->n; i++)
+        free(c->e[i].data);
+    c->n = 0;
+}
+
+int pair_cache_copy(struct pair_cache *dst, const struct pair_cache *src)
+{
+    pair_cache_init(dst);
+    for (uint32_t i = 0; i < src->n; i++) {
+        dst->e[i] = src->e[i];
+        dst->e[i].data = malloc(src->e[i].len ? src->e[i].len : 1);
+        if (!dst->e[i].data)
+            return -1;
+        memcpy(dst->e[i].data, src->e[i].data, src->e[i].len);
+        dst->n = i + 1;
+    }
+    dst->mangle = src->mangle;
+    dst->mangle_ref = src->mangle_ref;
+    return 0;
+}
+
+static struct pair_cache_entry *cache_find(struct pair_cache *c, SSLBuffer key)
+{
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->e[i].keylen == key.length && memcmp(c->e[i].key, key.data, key.length) == 0)
+            return &c->e[i];
+    return NULL;
+}
+
+SSLErr pair_cache_add(SSLBuffer key, SSLBuffer data, void *ref)
+{
+    struct pair_cache *c = ref;
+    c->adds++;
+    if (key.length > sizeof c->e[0].key || !data.data)
+        return SSLBadParameterErr;
+    struct pair_cache_entry *e = cache_find(c, key);
+    if (!e) {
+        if (c->n == PAIR_CACHE_MAX)
+            return SSLMemoryErr;
+        e = &c->e[c->n++];
+        e->data = NULL;
+    }
+    uint8_t *copy = malloc(data.length ? data.length : 1);
+    if (!copy)
+        return SSLMemoryErr;
+    memcpy(copy, data.data, data.length);
+    free(e->data);
+    memcpy(e->key, key.data, key.length);
+    e->keylen = key.length;
+    e->data = copy;
+    e->len = data.length;
+    return SSLNoErr;
+}
+
+SSLErr pair_cache_get(SSLBuffer key, SSLBuffer *data, void *ref)
+{
+    struct pair_cache *c = ref;
+    c->gets++;
+    data->data = NULL;
+    data->length = 0;
+    struct pair_cache_entry *e = cache_find(c, key);
+    if (!e)
+        return SSLNoMatchingSessionKeyErr;
+    if (!c->alloc)
+        return SSLMemoryErr;
+    SSLBuffer b = {e->len, NULL};
+    SSLErr err = pair_alloc_fn(&b, c->alloc); /* the library frees it with the context's Free */
+    if (err != SSLNoErr)
+        return err;
+    memcpy(b.data, e->data, e->len);
+    if (c->mangle)
+        c->mangle(b.data, &b.length, c->mangle_ref);
+    c->hits++;
+    *data = b;
+    return SSLNoErr;
+}
+
+SSLErr pair_cache_delete(SSLBuffer key, void *ref)
+{
+    struct pair_cache *c = ref;
+    c->deletes++;
+    struct pair_cache_entry *e = cache_find(c, key);
+    if (!e)
+        return SSLNoMatchingSessionKeyErr;
+    free(e->data);
+    *e = c->e[--c->n];
+    return SSLNoErr;
+}
+
+/* ---- pipes ---- */
+
+static void pipe_put(struct pair_pipe *pp, const uint8_t *d, size_t n)
+{
+    if (pp->eof || n == 0)
+        return; /* the stream was cut: what follows goes nowhere */
+    if (pp->off && pp->off == pp->len)
+        pp->off = pp->len = 0;
+    if (pp->len + n > pp->cap) {
+        if (pp->off) {
+            memmove(pp->buf, pp->buf + pp->off, pp->len - pp->off);
+            pp->len -= pp->off;
+            pp->off = 0;
+        }
+        size_t cap = pp->cap ? pp->cap : 4096;
+        while (cap < pp->len + n)
+            cap *= 2;
+        if (cap != pp->cap) {
+            uint8_t *nb = realloc(pp->buf, cap);
+            if (!nb)
+                abort();
+            pp->buf = nb;
+            pp->cap = cap;
+        }
+    }
+    memcpy(pp->buf + pp->len, d, n);
+    pp->len += n;
+    pp->total += n;
+    for (size_t i = 0; i < n; i++) /* FNV-1a over the stream */
+        pp->hash = (pp->hash ^ d[i]) * 0x100000001b3ull;
+}
+
+static size_t rec_len_of(const uint8_t *h) { return 5u + ((size_t)h[3] << 8 | h[4]); }
+
+/* Bytes side @from wrote: straight into its pipe, or record by record through the hook. */
+static void deliver(struct pair *p, int from, const uint8_t *d, size_t n)
+{
+    struct pair_pipe *pp = &p->pipe[from];
+    if (pp->eof)
+        return;
+    if (!p->hook) {
+        pipe_put(pp, d, n);
+        return;
+    }
+    memcpy(pp->stage + pp->stage_len, d, n); /* callers never pass more than REC_CAP/2 */
+    pp->stage_len += n;
+    while (pp->stage_len >= 5 && pp->stage_len >= rec_len_of(pp->stage)) {
+        size_t rl = rec_len_of(pp->stage);
+        uint8_t *rb = pp->stage + REC_CAP; /* second half: the record buffer */
+        memcpy(rb, pp->stage, rl);
+        struct pair_rec r = {rb, rl, REC_CAP};
+        int act = p->hook(from, pp->records++, &r, p->hook_ref);
+        memmove(pp->stage, pp->stage + rl, pp->stage_len - rl);
+        pp->stage_len -= rl;
+        pipe_put(pp, r.b, r.len);
+        if (act == PAIR_CLOSE) {
+            pp->eof = 1;
+            pp->stage_len = 0;
+            return;
+        }
+    }
+}
+
+static SSLErr io_write(SSLBuffer data, uint32 *processed, void *ref)
+{
+    struct pair_end *e = ref;
+    struct pair *p = e->p;
+    struct pair_pipe *pp = &p->pipe[e->side];
+    const struct pair_io_cfg *io = &p->s[e->side].io;
+    *processed = 0;
+    e->wr_calls++;
+    size_t n = data.length;
+    if (n == 0)
+        return SSLNoErr;
+    if (pp->limit) {
+        size_t unread = pp->len - pp->off;
+        if (unread >= pp->limit) {
+            e->wouldblocks++;
+            return SSLWouldBlockErr;
+        }
+        if (n > pp->limit - unread)
+            n = pp->limit - unread;
+    }
+    if (io->chunk && n > io->chunk)
+        n = io->chunk;
+    if (n > REC_CAP / 2)
+        n = REC_CAP / 2;
+    if (io->wb_every_byte) {
+        if (!e->wb_wr) {
+            e->wb_wr = 1;
+            e->wouldblocks++;
+            return SSLWouldBlockErr;
+        }
+        e->wb_wr = 0;
+        n = 1;
+    }
+    deliver(p, e->side, data.data, n);
+    pp->written += n;
+    *processed = (uint32)n;
+    return io->wb_with_data ? SSLWouldBlockErr : SSLNoErr;
+}
+
+static SSLErr io_read(SSLBuffer data, uint32 *processed, void *ref)
+{
+    struct pair_end *e = ref;
+    struct pair *p = e->p;
+    struct pair_pipe *pp = &p->pipe[PAIR_PEER(e->side)];
+    const struct pair_io_cfg *io = &p->s[e->side].io;
+    *processed = 0;
+    e->rd_calls++;
+    size_t avail = pp->len - pp->off;
+    if (avail == 0) {
+        if (pp->eof)
+            return io->eof_noerr ? SSLNoErr : SSLConnectionClosedError;
+        e->wouldblocks++;
+        return SSLWouldBlockErr;
+    }
+    size_t n = data.length < avail ? data.length : avail;
+    if (io->chunk && n > io->chunk)
+        n = io->chunk;
+    if (io->wb_every_byte && n) {
+        if (!e->wb_rd) {
+            e->wb_rd = 1;
+            e->wouldblocks++;
+            return SSLWouldBlockErr;
+        }
+        e->wb_rd = 0;
+        n = 1;
+    }
+    memcpy(data.data, pp->buf + pp->off, n);
+    pp->off += n;
+    pp->consumed += n;
+    *processed = (uint32)n;
+    return io->wb_with_data ? SSLWouldBlockErr : SSLNoErr;
+}
+
+void pair_inject(struct pair *p, int side, const void *data, size_t n)
+{
+    pipe_put(&p->pipe[PAIR_PEER(side)], data, n);
+}
+
+void pair_eof(struct pair *p, int side) { p->pipe[PAIR_PEER(side)].eof = 1; }
+
+size_t pair_pending(const struct pair *p, int side, const uint8_t **data)
+{
+    const struct pair_pipe *pp = &p->pipe[PAIR_PEER(side)];
+    if (data)
+        *data = pp->buf + pp->off;
+    return pp->len - pp->off;
+}
+
+void pair_drain(struct pair *p, int side)
+{
+    struct pair_pipe *pp = &p->pipe[PAIR_PEER(side)];
+    pp->off = pp->len = 0;
+}
+
+/* ---- set-up ---- */
+
+char *pair_read_data(const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", SSLREF_TEST_DATA, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap);
+    size_t got;
+    while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (b) {
+        b[n] = 0;
+        if (len)
+            *len = n;
+    }
+    return b;
+}
+
+void pair_pattern(uint8_t *buf, size_t n, uint32_t seed)
+{
+    uint64_t s = seed;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t v = splitmix(&s);
+        for (size_t j = 0; j < 8 && i + j < n; j++)
+            buf[i + j] = (uint8_t)(v >> (8 * j));
+    }
+}
+
+void pair_config_init(struct pair_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->version[0] = c->version[1] = SSL_Version_3_0_Only;
+    c->peer_id[0] = c->peer_id[1] = 1;
+    c->cbc_split = -1;
+    c->server_key = "server-key-pkcs8.pem";
+    c->server_chain = "server-chain.pem";
+    c->seed = 1;
+}
+
+void pair_config_suite(struct pair_config *c, const uint16_t *suite)
+{
+    c->suites[0] = c->suites[1] = suite;
+    c->nsuites[0] = c->nsuites[1] = 1;
+}
+
+static SSLErr load_server(SSLContext *ctx, const struct pair_config *c)
+{
+    size_t len;
+    char *pem = pair_read_data(c->server_key, &len);
+    if (!pem)
+        return SSLIOErr;
+    SSLRSAPrivateKey *key = NULL;
+    SSLErr e = SSLXRSAPrivateKeyFromPEM(pem, len, &key);
+    free(pem);
+    if (e != SSLNoErr)
+        return e;
+    SSLSetPrivateKey(ctx, key);
+    pem = pair_read_data(c->server_chain, &len);
+    if (!pem)
+        return SSLIOErr;
+    e = SSLXAddCertificatesPEM(ctx, pem, len);
+    free(pem);
+    return e;
+}
+
+static SSLErr init_side(struct pair *p, int side, const struct pair_config *c)
+{
+    struct pair_side *ps = &p->s[side];
+    SSLErr e;
+    pair_alloc_init(&ps->alloc);
+    ps->rng.s = c->seed * 0x100000001b3ull + (uint64_t)side + 1;
+    ps->end.p = p;
+    ps->end.side = side;
+    ps->io = c->io[side];
+    ps->ctx = malloc(SSLContextSize());
+    if (!ps->ctx)
+        return SSLMemoryErr;
+    if ((e = SSLInitContext(ps->ctx)) != SSLNoErr) {
+        free(ps->ctx);
+        ps->ctx = NULL;
+        return e;
+    }
+    SSLContext *ctx = ps->ctx;
+    SSLSetAllocFunc(ctx, pair_alloc_fn);
+    SSLSetFreeFunc(ctx, pair_free_fn);
+    SSLSetReallocFunc(ctx, pair_realloc_fn);
+    SSLSetAllocRef(ctx, &ps->alloc);
+    SSLSetRandomFunc(ctx, pair_random_fn);
+    SSLSetRandomRef(ctx, &ps->rng);
+    SSLSetTimeFunc(ctx, pair_time_fn);
+    SSLSetReadFunc(ctx, io_read);
+    SSLSetWriteFunc(ctx, io_write);
+    SSLSetIORef(ctx, &ps->end);
+    SSLSetProtocolSide(ctx, side == PAIR_CLIENT ? SSL_ClientSide : SSL_ServerSide);
+    if ((e = SSLSetProtocolVersion(ctx, c->version[side])) != SSLNoErr)
+        return e;
+    if (c->suites[side] && (e = SSLXSetCipherSuites(ctx, c->suites[side], c->nsuites[side])) != SSLNoErr)
+        return e;
+    if (c->cbc_split >= 0)
+        SSLXSetCBCRecordSplitting(ctx, c->cbc_split);
+    if (c->cache[side]) {
+        ps->cache = c->cache[side];
+        ps->cache->alloc = &ps->alloc;
+        SSLSetAddSessionFunc(ctx, pair_cache_add);
+        SSLSetGetSessionFunc(ctx, pair_cache_get);
+        SSLSetDeleteSessionFunc(ctx, pair_cache_delete);
+        SSLSetSessionRef(ctx, ps->cache);
+    }
+    if (c->peer_id[side]) {
+        const char *id = side == PAIR_CLIENT ? "localhost:4433" : "sslref-test-server";
+        SSLBuffer b = {(uint32)strlen(id), NULL};
+        if ((e = pair_alloc_fn(&b, &ps->alloc)) != SSLNoErr)
+            return e;
+        memcpy(b.data, id, b.length);
+        SSLSetPeerID(ctx, b);
+    }
+    if (side == PAIR_SERVER)
+        return load_server(ctx, c);
+    return SSLNoErr;
+}
+
+SSLErr pair_init(struct pair *p, const struct pair_config *c)
+{
+    memset(p, 0, sizeof *p);
+    p->hook = c->hook;
+    p->hook_ref = c->hook_ref;
+    for (int d = 0; d < 2; d++) {
+        p->pipe[d].limit = c->pipe_limit;
+        p->pipe[d].hash = 0xcbf29ce484222325ull;
+        if (c->hook && !(p->pipe[d].stage = malloc(2 * REC_CAP)))
+            return SSLMemoryErr;
+    }
+    for (int side = 0; side < 2; side++) {
+        SSLErr e = init_side(p, side, c);
+        if (e != SSLNoErr) {
+            pair_free(p);
+            return e;
+        }
+    }
+    return SSLNoErr;
+}
+
+void pair_delete_side(struct pair *p, int side)
+{
+    struct pair_side *ps = &p->s[side];
+    if (ps->ctx) {
+        SSLDeleteContext(ps->ctx);
+        free(ps->ctx);
+        ps->ctx = NULL;
+    }
+    if (ps->cache)
+        ps->cache->alloc = NULL;
+}
+
+void pair_free(struct pair *p)
+{
+    for (int side = 0; side < 2; side++) {
+        pair_delete_side(p, side);
+        free(p->s[side].rx);
+        p->s[side].rx = NULL;
+        p->s[side].rx_len = p->s[side].rx_cap = 0;
+    }
+    for (int d = 0; d < 2; d++) {
+        free(p->pipe[d].buf);
+        free(p->pipe[d].stage);
+        p->pipe[d].buf = p->pipe[d].stage = NULL;
+    }
+}
+
+long pair_live_blocks(const struct pair *p) { return p->s[0].alloc.live_blocks + p->s[1].alloc.live_blocks; }
+
+/* ---- drivers ---- */
+
+static uint64_t progress(const struct pair *p)
+{
+    uint64_t v = 0;
+    for (int d = 0; d < 2; d++)
+        v += p->pipe[d].written + p->pipe[d].consumed;
+    return v;
+}
+
+static uint32 write_pending(SSLContext *ctx)
+{
+    uint32 n = 0;
+    if (SSLGetWritePendingSize(ctx, &n) != SSLNoErr)
+        return 0;
+    return n;
+}
+
+/* A side that failed: flush its queued alert (it may take many calls), then close its stream. */
+static void flush_failed(struct pair *p, int side)
+{
+    SSLContext *ctx = p->s[side].ctx;
+    if (p->pipe[side].eof)
+        return;
+    if (write_pending(ctx) > 0) {
+        SSLErr e = SSLServiceWriteQueue(ctx);
+        if (e == SSLWouldBlockErr && write_pending(ctx) > 0)
+            return;
+    }
+    p->pipe[side].eof = 1;
+}
+
+int pair_handshake(struct pair *p)
+{
+    int failed[2] = {0, 0}, stall = 0;
+    for (;;) {
+        uint64_t before = progress(p);
+        int changed = 0;
+        for (int side = 0; side < 2; side++) {
+            struct pair_side *ps = &p->s[side];
+            if (ps->done)
+                continue;
+            if (failed[side]) {
+                flush_failed(p, side);
+                continue;
+            }
+            SSLErr e = SSLHandshake(ps->ctx);
+            ps->last = e;
+            if (e == SSLNoErr) {
+                ps->done = 1;
+                changed = 1;
+            } else if (e != SSLWouldBlockErr) {
+                failed[side] = 1;
+                changed = 1;
+                flush_failed(p, side);
+            }
+        }
+        p->rounds++;
+        int settled = (p->s[0].done || (failed[0] && p->pipe[0].eof)) &&
+                      (p->s[1].done || (failed[1] && p->pipe[1].eof));
+        if (p->s[0].done && p->s[1].done)
+            return PAIR_OK;
+        if (settled)
+            return PAIR_FAILED;
+        if (changed || progress(p) != before)
+            stall = 0;
+        else if (++stall >= STALL_ROUNDS)
+            return failed[0] || failed[1] ? PAIR_FAILED : PAIR_STALL;
+    }
+}
+
+SSLErr pair_run_side(struct pair *p, int side)
+{
+    struct pair_side *ps = &p->s[side];
+    int stall = 0;
+    for (;;) {
+        uint64_t before = progress(p);
+        SSLErr e = SSLHandshake(ps->ctx);
+        ps->last = e;
+        if (e != SSLWouldBlockErr) {
+            if (e != SSLNoErr) {
+                for (int i = 0; i < 1000000 && !p->pipe[side].eof; i++)
+                    flush_failed(p, side);
+            }
+            return e;
+        }
+        if (progress(p) != before)
+            stall = 0;
+        else if (++stall >= STALL_ROUNDS)
+            return SSLWouldBlockErr;
+    }
+}
+
+static SSLErr rx_reserve(struct pair_side *ps, size_t more)
+{
+    if (ps->rx_cap - ps->rx_len >= more)
+        return SSLNoErr;
+    size_t cap = ps->rx_cap ? ps->rx_cap : 65536;
+    while (cap - ps->rx_len < more)
+        cap *= 2;
+    uint8_t *nb = realloc(ps->rx, cap);
+    if (!nb)
+        return SSLMemoryErr;
+    ps->rx = nb;
+    ps->rx_cap = cap;
+    return SSLNoErr;
+}
+
+/* Read on @side until would-block; the result is SSLWouldBlockErr or what ended the reading. */
+static SSLErr pump_read(struct pair *p, int side)
+{
+    struct pair_side *ps = &p->s[side];
+    for (int i = 0; i < 100000; i++) {
+        if (rx_reserve(ps, 32768) != SSLNoErr)
+            return SSLMemoryErr;
+        uint32 len = (uint32)(ps->rx_cap - ps->rx_len);
+        if (len > 32768)
+            len = 32768;
+        SSLErr e = SSLRead(ps->rx + ps->rx_len, &len, ps->ctx);
+        ps->rx_len += len;
+        if (e != SSLNoErr) {
+            ps->last = e;
+            return e;
+        }
+        if (len == 0)
+            return SSLWouldBlockErr;
+    }
+    return SSLWouldBlockErr;
+}
+
+static int fatal(SSLErr e) { return e != SSLNoErr && e != SSLWouldBlockErr; }
+
+SSLErr pair_send(struct pair *p, int from, const void *data, size_t n)
+{
+    struct pair_side *ps = &p->s[from];
+    int to = PAIR_PEER(from), stall = 0;
+    size_t written = 0;
+    const uint8_t *d = data;
+    for (;;) {
+        uint64_t before = progress(p);
+        size_t wbefore = written;
+        SSLErr e;
+        if (written < n) {
+            uint32 len = (uint32)(n - written > 0x40000000u ? 0x40000000u : n - written);
+            e = SSLWrite((void *)(d + written), &len, ps->ctx);
+            written += len;
+        } else {
+            e = write_pending(ps->ctx) ? SSLServiceWriteQueue(ps->ctx) : SSLNoErr;
+        }
+        if (fatal(e)) {
+            ps->last = e;
+            return e;
+        }
+        SSLErr r = pump_read(p, to);
+        if (fatal(r))
+            return r;
+        if (written == n && write_pending(ps->ctx) == 0)
+            return SSLNoErr;
+        if (progress(p) != before || written != wbefore)
+            stall = 0;
+        else if (++stall >= STALL_ROUNDS)
+            return SSLWouldBlockErr;
+    }
+}
+
+SSLErr pair_recv_all(struct pair *p, int side, size_t n)
+{
+    struct pair_side *ps = &p->s[side];
+    SSLContext *peer = p->s[PAIR_PEER(side)].ctx;
+    int stall = 0;
+    while (ps->rx_len < n) {
+        uint64_t before = progress(p);
+        size_t rbefore = ps->rx_len;
+        if (peer && write_pending(peer)) {
+            SSLErr e = SSLServiceWriteQueue(peer);
+            if (fatal(e))
+                return e;
+        }
+        SSLErr r = pump_read(p, side);
+        if (fatal(r))
+            return r;
+        if (progress(p) != before || ps->rx_len != rbefore)
+            stall = 0;
+        else if (++stall >= STALL_ROUNDS)
+            return SSLWouldBlockErr;
+    }
+    return SSLNoErr;
+}
+
+SSLErr pair_exchange(struct pair *p, int from, const void *data, size_t n)
+{
+    int to = PAIR_PEER(from);
+    p->s[to].rx_len = 0;
+    SSLErr e = pair_send(p, from, data, n);
+    if (e == SSLNoErr)
+        e = pair_recv_all(p, to, n);
+    if (e == SSLNoErr && (p->s[to].rx_len != n || memcmp(p->s[to].rx, data, n) != 0))
+        e = SSLUnknownErr;
+    return e;
+}
+
+SSLErr pair_close(struct pair *p, int side, SSLErr *close_result)
+{
+    SSLContext *ctx = p->s[side].ctx;
+    int peer = PAIR_PEER(side), stall = 0;
+    SSLErr c = SSLClose(ctx);
+    if (close_result)
+        *close_result = c;
+    if (c != SSLNoErr && c != SSLWouldBlockErr)
+        return c;
+    for (;;) {
+        uint64_t before = progress(p);
+        if (write_pending(ctx)) {
+            SSLErr e = SSLServiceWriteQueue(ctx);
+            if (fatal(e)) {
+                if (close_result)
+                    *close_result = e;
+                return e;
+            }
+        }
+        if (close_result && *close_result == SSLWouldBlockErr && write_pending(ctx) == 0)
+            *close_result = SSLNoErr; /* the close_notify is out */
+        SSLErr r = pump_read(p, peer);
+        if (r != SSLWouldBlockErr)
+            return r;
+        if (progress(p) != before)
+            stall = 0;
+        else if (++stall >= STALL_ROUNDS)
+            return SSLWouldBlockErr;
+    }
+}
