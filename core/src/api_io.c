@@ -303,16 +303,30 @@ SSLErr SSLRead(void *data, uint32 *length, SSLContext *ctx)
         return SSLNoErr;
     if (!data)
         return SSLBadParameterErr;
-    SSLErr e = io_next_app(ctx);
-    if (e != SSLNoErr)
-        return api_finish(ctx, e);
-    uint32_t n = want < ctx->rec_len ? want : ctx->rec_len;
-    memcpy(data, ctx->in.data + ctx->rec_off, n);
-    ctx->rec_off += n;
-    ctx->rec_len -= n;
-    if (ctx->rec_len == 0)
-        rec_done(ctx);
-    *length = n;
+    uint32_t done = 0;
+    for (;;) {
+        SSLErr e = io_next_app(ctx);
+        if (e != SSLNoErr) {
+            *length = done;
+            if (done && (e == SSLWouldBlockErr || e == SSLConnectionClosedGraceful))
+                return SSLNoErr; /* report the bytes now; the condition comes back next call */
+            return api_finish(ctx, e);
+        }
+        uint32_t n = want - done < ctx->rec_len ? want - done : ctx->rec_len;
+        memcpy((uint8_t *)data + done, ctx->in.data + ctx->rec_off, n);
+        ctx->rec_off += n;
+        ctx->rec_len -= n;
+        done += n;
+        if (ctx->rec_len == 0)
+            rec_done(ctx);
+        /* keep going only while whole records are already buffered: never block with data in hand */
+        uint32_t next = 0;
+        if (done == want || ctx->v2_records || ctx->in_end - ctx->in_start < SSL3_HDR ||
+            rec3_complete_len(ctx, &next) != SSLNoErr || next == 0 ||
+            ctx->in.data[ctx->in_start] != CT_APPDATA)
+            break;
+    }
+    *length = done;
     return SSLNoErr;
 }
 
