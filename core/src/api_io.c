@@ -95,12 +95,12 @@ static SSLErr io_read_record(SSLContext *ctx)
         if (got > b.length)
             got = b.length;
         ctx->in_end += got;
-        if (e != SSLNoErr)
-            return e;
-        if (got == 0 && ctx->v2_records && ctx->hs_done) {
+        if (ctx->v2_records && ctx->hs_done && (e == SSLConnectionClosedError || (e == SSLNoErr && !got))) {
             ctx->closed_recv = 1; /* SSL 2.0 has no close_notify: the end of the stream is the end */
             return SSLConnectionClosedGraceful;
         }
+        if (e != SSLNoErr)
+            return e;
         if (got == 0)
             return SSLConnectionClosedError;
     }
