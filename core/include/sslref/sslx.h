@@ -90,6 +90,22 @@ SSLErr SSLXSetKeyLogFunc(SSLContext *ctx, SSLXKeyLogFunc fn, void *ref);
 /** A ready SSLXKeyLogFunc: appends the line and a newline to the file named by @p ref (a path). */
 void SSLXKeyLogToFile(const char *line, void *ref);
 
+/* ---- Certificate inspection (for SSLCheckCertificateFunc and for printing) ------------------- */
+
+/** The subject Name of DER certificate @p der as text, e.g. "CN=localhost, O=Example"
+ *  (attributes in certificate order), truncated to @p cap - 1 chars and NUL-terminated.
+ *  @return SSLNoErr, SSLBadParameterErr, ASNBadEncodingErr. */
+SSLErr SSLXCertificateSubject(SSLBuffer der, char *out, size_t cap);
+/** The issuer Name of @p der as text, like SSLXCertificateSubject. */
+SSLErr SSLXCertificateIssuer(SSLBuffer der, char *out, size_t cap);
+/** Check that @p parent issued @p child: child's issuer equals parent's subject and child's RSA
+ *  signature verifies with parent's key. @return SSLNoErr, X509NamesNotEqualErr,
+ *  X509CertChainInvalidErr, ASNBadEncodingErr, SSLBadParameterErr. */
+SSLErr SSLXCertificateIssuedBy(SSLBuffer child, SSLBuffer parent);
+/** The validity period of @p der in seconds since 1970-01-01 GMT.
+ *  @return SSLNoErr, SSLBadParameterErr, ASNBadEncodingErr. */
+SSLErr SSLXCertificateValidity(SSLBuffer der, int64_t *notBefore, int64_t *notAfter);
+
 /* ---- Convenience ----------------------------------------------------------------------------- */
 
 /** malloc SSLContextSize() bytes and SSLInitContext them. */
