@@ -1,7 +1,21 @@
 #!/bin/sh
-# Run every test: the normal build's ctest suite (unit, pair, interop with NSS).
+# Run every test: the normal build's ctest suite (unit, pair, interop with real NSS peers), then
+# the unit and pair tests again under ASan+UBSan with LeakSanitizer on.
 # Usage: scripts/run-tests.sh BUILD_DIR
 set -eu
 BUILD=${1:-build}
-cd "$BUILD"
-ctest --output-on-failure -j 2
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+JOBS=$(nproc)
+
+echo "== tests (normal build)"
+(cd "$BUILD" && ctest --output-on-failure -j "$JOBS")
+
+echo "== tests under ASan+UBSan (leaks checked)"
+ASAN_BUILD="$ROOT/build-asan"
+cmake -S "$ROOT" -B "$ASAN_BUILD" -DSSLREF_ASAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$ASAN_BUILD" -j "$JOBS" >/dev/null
+(cd "$ASAN_BUILD" && \
+ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+ LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp \
+ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ ctest --output-on-failure -j "$JOBS" -E '^interop_')

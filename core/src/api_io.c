@@ -173,7 +173,8 @@ SSLErr io_next_hs_unit(SSLContext *ctx, struct unit *u)
                     cap *= 2;
                 SSL_TRY(ctx_grow(ctx, &ctx->hs, cap, ctx->hs_len));
             }
-            memcpy(ctx->hs.data + ctx->hs_len, ctx->in.data + ctx->rec_off, ctx->rec_len);
+            if (ctx->rec_len)
+                memcpy(ctx->hs.data + ctx->hs_len, ctx->in.data + ctx->rec_off, ctx->rec_len);
             ctx->hs_len += ctx->rec_len;
             rec_done(ctx);
             break;
