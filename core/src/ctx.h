@@ -100,6 +100,7 @@ struct SSLContext {
     SSLBuffer kx;               /* key-exchange values: see hs3_kx.c */
     uint32_t peer_key_bits;     /* modulus bits of the peer's leaf certificate */
     SSLBuffer cached_session;   /* client: the cache entry offered in ClientHello */
+    int secure_reneg;           /* RFC 5746: the peer signalled it (SCSV or empty renegotiation_info) */
     int hs_skip_msg;            /* a send handler produced no message (client: no certificate) */
 
     /* record layer */

@@ -45,6 +45,29 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s)
     }
 }
 
+#define EXT_RENEGOTIATION_INFO 0xff01
+
+/* Extensions after the compression methods (RFC 5746 §3.2 format). Only renegotiation_info is
+ * understood: on an initial handshake it must be empty (§3.6, §3.4). Anything else is skipped. */
+static SSLErr parse_extensions(SSLContext *ctx, struct rd *r)
+{
+    struct rd all = rd_sub16(r);
+    while (rd_left(&all)) {
+        uint16_t type = rd_u16(&all);
+        struct rd data = rd_sub16(&all);
+        if (type == EXT_RENEGOTIATION_INFO) {
+            struct rd inner = rd_sub8(&data);
+            if (!rd_done(&data) || rd_left(&inner) != 0)
+                return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
+            ctx->secure_reneg = 1;
+        }
+        (void)rd_bytes(&data, rd_left(&data));
+    }
+    if (!rd_done(&all))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    return SSLNoErr;
+}
+
 SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
 {
     if (ctx->offered_version != 0x0300) /* the driver looked the cache up; SSL 2.0 entries don't fit */
@@ -73,7 +96,9 @@ SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r)
     struct rd sid = rd_sub8(r);
     struct rd suites = rd_sub16(r);
     struct rd comp = rd_sub8(r);
-    (void)rd_bytes(r, rd_left(r)); /* forward-compatible trailing data: hashed, ignored */
+    ctx->secure_reneg = 0;
+    if (rd_left(r)) /* §5.6.1.2: trailing data is allowed; we look only for renegotiation_info */
+        SSL_TRY(parse_extensions(ctx, r));
     if (!rd_ok(r) || rd_left(&sid) > SSL3_SID_MAX || rd_left(&suites) < 2 || rd_left(&suites) % 2 ||
         rd_left(&comp) < 1)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
@@ -89,6 +114,9 @@ SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r)
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
     uint32_t nsid = (uint32_t)rd_left(&sid), noff = (uint32_t)rd_left(&suites) / 2;
     const uint8_t *sidp = rd_bytes(&sid, nsid), *off = rd_bytes(&suites, 2 * noff);
+    for (uint32_t j = 0; j < noff; j++) /* RFC 5746 §3.6: the SCSV means the same as an empty RI */
+        if ((off[2 * j] << 8 | off[2 * j + 1]) == TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+            ctx->secure_reneg = 1;
     return hs3_server_select(ctx, sidp, nsid, off, noff);
 }
 
@@ -129,6 +157,13 @@ SSLErr hs3_build_server_hello(SSLContext *ctx, struct wr *w)
     wr_close(w, m, 1);
     wr_u16(w, ctx->suite->id);
     wr_u8(w, 0);
+    if (ctx->secure_reneg) { /* RFC 5746 §3.6: an empty renegotiation_info in reply */
+        size_t m2 = wr_open(w, 2);
+        wr_u16(w, EXT_RENEGOTIATION_INFO);
+        wr_u16(w, 1);
+        wr_u8(w, 0);
+        wr_close(w, m2, 2);
+    }
     if (ctx->resumed)
         SSL_TRY(hs3_keys_ready(ctx));
     return SSLNoErr;
@@ -141,7 +176,8 @@ SSLErr hs3_parse_server_hello(SSLContext *ctx, struct rd *r)
     struct rd sid = rd_sub8(r);
     uint16_t id = rd_u16(r);
     uint8_t comp = rd_u8(r);
-    (void)rd_bytes(r, rd_left(r)); /* extensions (e.g. renegotiation_info): ignored */
+    if (rd_left(r)) /* extensions: renegotiation_info, if present, must be empty */
+        SSL_TRY(parse_extensions(ctx, r));
     if (!rd_ok(r) || rd_left(&sid) > SSL3_SID_MAX)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     if (version != 0x0300 || ctx->version_set == SSL_Version_2_0)
