@@ -1,0 +1,50 @@
+/*
+ * sample_cli.h - what sslref-server and sslref-client share: reading files, loading keys,
+ * certificates and DH parameters into a context, parsing --ciphers and --version, checking a peer
+ * chain against --ca, and the one-line connection summary printed to stderr.
+ */
+#ifndef SAMPLE_CLI_H
+#define SAMPLE_CLI_H
+
+#include <stdio.h>
+#include "sslref/ssl.h"
+
+/** Read a whole file into a malloc'd, NUL-terminated buffer. 0 on success, -1 (printed) on error. */
+int cli_read_file(const char *path, char **data, size_t *len);
+
+/** Load a PEM (or DER) RSA private key into ctx; @p is_export selects SSLSetExportPrivateKey. */
+SSLErr cli_load_key(SSLContext *ctx, const char *path, int is_export);
+/** Add every certificate of a PEM file (leaf first) or one DER certificate to ctx's chain. */
+SSLErr cli_load_certs(SSLContext *ctx, const char *path);
+/** Load PEM or DER DH parameters (SSLSetDHAnonParams). */
+SSLErr cli_load_dh(SSLContext *ctx, const char *path);
+
+/** Parse "000a,0005" or ":000a:0005" (hex, optional 0x, separators , : or space) and enable the
+ *  suites in that order. Prints and returns an error for an unknown id. */
+SSLErr cli_set_ciphers(SSLContext *ctx, const char *list);
+/** Map any|ssl3|ssl3-with-ssl2-hello|ssl2 to SSLProtocolVersion. 0 on success, -1 if unknown. */
+int cli_parse_version(const char *s, SSLProtocolVersion *v);
+/** Parse a port number 0..65535. 0 on success, -1 if bad. */
+int cli_parse_port(const char *s, int *port);
+
+/** Trust anchors for SSLCheckCertificateFunc (the ref is the struct cli_ca). */
+struct cli_ca {
+    int n;
+    SSLBuffer *certs; /* DER, malloc'd */
+};
+/** Load every CERTIFICATE of a PEM file. 0 on success, -1 (printed) on error. */
+int cli_ca_load(struct cli_ca *ca, const char *path);
+void cli_ca_free(struct cli_ca *ca);
+/** SSLCheckCertificateFunc: each certificate must be within its validity period and issued by the
+ *  next one, and the last must be an anchor or issued by one. Prints why it refuses a chain. */
+SSLErr cli_ca_check(int certCount, SSLBuffer *derCerts, void *ref);
+
+/**
+ * Print the connection summary, e.g.
+ * `version=3.0 cipher=0x000a SSL_RSA_WITH_3DES_EDE_CBC_SHA resumed=no peer="CN=localhost"`,
+ * followed by @p extra (if not NULL) and a newline. peer is the subject of the peer's leaf
+ * certificate, "" when it sent none.
+ */
+void cli_print_connection(FILE *out, SSLContext *ctx, const char *extra);
+
+#endif
