@@ -50,7 +50,7 @@ SSLErr pair_alloc_fn(SSLBuffer *b, void *ref)
     struct pair_alloc *a = ref;
     b->data = NULL;
     if (alloc_should_fail(a))
-        return SSLMemoryErr;
+        return a->fail_err ? a->fail_err : SSLMemoryErr;
     struct blockhdr *h = malloc(sizeof *h + (b->length ? b->length : 1));
     if (!h)
         return SSLMemoryErr;
@@ -89,7 +89,7 @@ SSLErr pair_realloc_fn(SSLBuffer *b, uint32 n, void *ref)
 {
     struct pair_alloc *a = ref;
     if (alloc_should_fail(a))
-        return SSLMemoryErr;
+        return a->fail_err ? a->fail_err : SSLMemoryErr;
     SSLBuffer nb = {n, NULL};
     a->calls--; /* pair_alloc_fn counts again */
     SSLErr e = pair_alloc_fn(&nb, a);

@@ -22,6 +22,7 @@ struct pair_alloc {
     uint64_t fail_at;    /* the call number that fails (0: none) */
     int fail_after;      /* non-zero: every call from fail_at on fails */
     uint64_t failures;   /* calls that were failed */
+    SSLErr fail_err;     /* what a failed call returns (0: SSLMemoryErr) */
     long live_blocks, live_bytes, peak_bytes;
     long bad_frees;      /* frees of pointers this allocator did not hand out */
 };

@@ -1,0 +1,472 @@
+/*
+ * test_api.c - public API semantics (SSLRef 3.0 API, "How This Function Affects the Library"):
+ * SSLContextSize/Init/Delete/Duplicate, status getters before and after a handshake,
+ * SSLGetPeerCertificate index errors and ownership, SSLGetWritePendingSize/ReadPendingSize telling
+ * the truth, SSLRead/SSLWrite handshaking first, SSLClose, sticky errors, the certificate callback.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pair.h"
+
+static void expect_no_leaks(const struct pair *p)
+{
+    for (int side = 0; side < 2; side++) {
+        cr_expect_eq(p->s[side].alloc.live_blocks, 0, "side %d leaks %ld blocks", side,
+                     p->s[side].alloc.live_blocks);
+        cr_expect_eq(p->s[side].alloc.bad_frees, 0);
+    }
+}
+
+static void handshake(struct pair *p, const struct pair_config *c)
+{
+    cr_assert_eq(pair_init(p, c), SSLNoErr);
+    cr_assert_eq(pair_handshake(p), PAIR_OK, "%s / %s", SSLXErrorName(p->s[0].last),
+                 SSLXErrorName(p->s[1].last));
+}
+
+Test(api, context_size_and_init)
+{
+    uint32 n = SSLContextSize();
+    cr_expect_gt(n, 0);
+    cr_expect_eq(SSLContextSize(), n, "constant");
+    cr_expect_eq(SSLInitContext(NULL), SSLBadParameterErr);
+    SSLContext *ctx = malloc(n);
+    memset(ctx, 0xff, n); /* whatever the memory held is ignored */
+    cr_assert_eq(SSLInitContext(ctx), SSLNoErr);
+    SSLProtocolVersion v = SSL_Version_3_0;
+    cr_expect_eq(SSLGetProtocolVersion(ctx, &v), SSLNoErr);
+    cr_expect_eq(v, SSL_Version_Undetermined, "the default version setting");
+    uint16 suite = 0xffff;
+    cr_expect_eq(SSLGetNegotiatedCipher(ctx, &suite), SSLNoErr);
+    cr_expect_eq(suite, SSL_NULL_WITH_NULL_NULL);
+    int len = -1;
+    cr_expect_eq(SSLGetPeerCertificateChainLength(ctx, &len), SSLNoErr);
+    cr_expect_eq(len, 0);
+    uint32 pend = 7;
+    cr_expect_eq(SSLGetWritePendingSize(ctx, &pend), SSLNoErr);
+    cr_expect_eq(pend, 0);
+    pend = 7;
+    cr_expect_eq(SSLGetReadPendingSize(ctx, &pend), SSLNoErr);
+    cr_expect_eq(pend, 0);
+    int resumed = -1;
+    cr_expect_eq(SSLXGetResumed(ctx, &resumed), SSLNoErr);
+    cr_expect_eq(resumed, 0);
+    SSLBuffer c = {123, (uint8 *)ctx};
+    cr_expect_eq(SSLGetPeerCertificate(ctx, 0, &c), SSLOverflowErr, "no peer chain yet");
+    cr_expect_null(c.data);
+    cr_expect_eq(c.length, 0);
+    /* the default suites: AES-128 first; no NULL, export or anonymous suites */
+    uint16 suites[64];
+    uint32 ns = 64;
+    cr_expect_eq(SSLXGetCipherSuites(ctx, suites, &ns), SSLNoErr);
+    cr_assert_gt(ns, 0);
+    cr_expect_eq(suites[0], TLS_RSA_WITH_AES_128_CBC_SHA);
+    for (uint32 i = 0; i < ns; i++) {
+        cr_expect_neq(suites[i], SSL_RSA_WITH_NULL_MD5);
+        cr_expect_neq(suites[i], SSL_RSA_WITH_NULL_SHA);
+        cr_expect_neq(suites[i], SSL_RSA_EXPORT_WITH_RC4_40_MD5);
+        cr_expect(suites[i] < SSL_DH_anon_EXPORT_WITH_RC4_40_MD5 || suites[i] > SSL_DH_anon_WITH_3DES_EDE_CBC_SHA,
+                  "anonymous suite %04x enabled by default", suites[i]);
+    }
+    /* an unknown suite changes nothing */
+    const uint16 bad[] = {TLS_RSA_WITH_AES_256_CBC_SHA, 0x1234};
+    cr_expect_eq(SSLXSetCipherSuites(ctx, bad, 2), SSLUnsupportedErr);
+    uint32 ns2 = 64;
+    uint16 suites2[64];
+    cr_expect_eq(SSLXGetCipherSuites(ctx, suites2, &ns2), SSLNoErr);
+    cr_expect_eq(ns2, ns);
+    cr_expect_arr_eq(suites2, suites, ns * sizeof suites[0]);
+    /* getters and setters refuse NULL */
+    cr_expect_eq(SSLGetProtocolVersion(ctx, NULL), SSLBadParameterErr);
+    cr_expect_eq(SSLGetNegotiatedCipher(NULL, &suite), SSLBadParameterErr);
+    cr_expect_eq(SSLSetIORef(NULL, NULL), SSLBadParameterErr);
+    cr_expect_eq(SSLDeleteContext(ctx), SSLNoErr);
+    cr_expect_eq(SSLDeleteContext(NULL), SSLBadParameterErr);
+    free(ctx);
+}
+
+Test(api, getters_after_handshake)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    static const uint16_t s = SSL_RSA_WITH_RC4_128_SHA;
+    pair_config_suite(&c, &s);
+    struct pair p;
+    handshake(&p, &c);
+    SSLContext *cl = p.s[PAIR_CLIENT].ctx;
+    SSLProtocolVersion v;
+    cr_expect_eq(SSLGetProtocolVersion(cl, &v), SSLNoErr);
+    cr_expect_eq(v, SSL_Version_3_0);
+    uint16 suite;
+    cr_expect_eq(SSLGetNegotiatedCipher(cl, &suite), SSLNoErr);
+    cr_expect_eq(suite, SSL_RSA_WITH_RC4_128_SHA);
+    cr_expect_eq(SSLHandshake(cl), SSLNoErr, "a finished handshake returns at once");
+    uint64_t rd = p.s[PAIR_CLIENT].end.rd_calls, wr = p.s[PAIR_CLIENT].end.wr_calls;
+    cr_expect_eq(SSLHandshake(cl), SSLNoErr);
+    cr_expect_eq(p.s[PAIR_CLIENT].end.rd_calls, rd, "without I/O");
+    cr_expect_eq(p.s[PAIR_CLIENT].end.wr_calls, wr);
+    /* peer certificates: valid indexes 0 and 1, copies from the context's allocator */
+    int n = 0;
+    cr_expect_eq(SSLGetPeerCertificateChainLength(cl, &n), SSLNoErr);
+    cr_assert_eq(n, 2);
+    static const int bad[] = {-1, 2, 3, 1000, -1000};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        SSLBuffer b = {99, (uint8 *)&n};
+        cr_expect_eq(SSLGetPeerCertificate(cl, bad[i], &b), SSLOverflowErr, "index %d", bad[i]);
+        cr_expect_null(b.data);
+    }
+    cr_expect_eq(SSLGetPeerCertificate(cl, 0, NULL), SSLBadParameterErr);
+    long live = p.s[PAIR_CLIENT].alloc.live_blocks;
+    SSLBuffer c0, c1;
+    cr_assert_eq(SSLGetPeerCertificate(cl, 0, &c0), SSLNoErr);
+    cr_assert_eq(SSLGetPeerCertificate(cl, 1, &c1), SSLNoErr);
+    cr_expect_eq(p.s[PAIR_CLIENT].alloc.live_blocks, live + 2, "copies come from the Alloc callback");
+    cr_expect(c0.length > 100 && c0.data[0] == 0x30);
+    cr_expect(c1.length > 100 && c1.data[0] == 0x30);
+    cr_expect(c0.length != c1.length || memcmp(c0.data, c1.data, c0.length) != 0);
+    c0.data[0] = 0; /* the copy is ours: the chain is unchanged */
+    pair_free_fn(&c0, &p.s[PAIR_CLIENT].alloc);
+    cr_assert_eq(SSLGetPeerCertificate(cl, 0, &c0), SSLNoErr);
+    cr_expect_eq(c0.data[0], 0x30);
+    pair_free_fn(&c0, &p.s[PAIR_CLIENT].alloc);
+    pair_free_fn(&c1, &p.s[PAIR_CLIENT].alloc);
+    /* the allocator's error is passed on */
+    pair_alloc_fail_in(&p.s[PAIR_CLIENT].alloc, 1, 0);
+    cr_expect_eq(SSLGetPeerCertificate(cl, 0, &c0), SSLMemoryErr);
+    cr_expect_null(c0.data);
+    /* the server has no peer chain */
+    cr_expect_eq(SSLGetPeerCertificateChainLength(p.s[PAIR_SERVER].ctx, &n), SSLNoErr);
+    cr_expect_eq(n, 0);
+    cr_expect_eq(SSLGetPeerCertificate(p.s[PAIR_SERVER].ctx, 0, &c0), SSLOverflowErr);
+    /* session ID buffer too small */
+    uint8 sid[32];
+    uint32 sl = 4;
+    cr_expect_eq(SSLXGetSessionID(cl, sid, &sl), SSLOverflowErr);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* SSLWrite and SSLRead run the handshake first. */
+Test(api, read_write_handshake_first)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    uint8_t msg[] = "hello over SSL 3.0";
+    cr_expect_eq(pair_exchange(&p, PAIR_CLIENT, msg, sizeof msg), SSLNoErr);
+    cr_expect_eq(pair_exchange(&p, PAIR_SERVER, msg, sizeof msg), SSLNoErr);
+    uint16 s;
+    cr_expect_eq(SSLGetNegotiatedCipher(p.s[0].ctx, &s), SSLNoErr);
+    cr_expect_eq(s, TLS_RSA_WITH_AES_128_CBC_SHA);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* A zero-length SSLRead/SSLWrite is harmless once connected. */
+Test(api, zero_length_calls)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    handshake(&p, &c);
+    uint32 len = 0;
+    cr_expect_eq(SSLWrite(NULL, &len, p.s[0].ctx), SSLNoErr);
+    cr_expect_eq(len, 0);
+    len = 0;
+    uint8_t b[1];
+    cr_expect_eq(SSLRead(b, &len, p.s[1].ctx), SSLNoErr);
+    cr_expect_eq(len, 0);
+    cr_expect_eq(SSLRead(b, NULL, p.s[1].ctx), SSLBadParameterErr);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+Test(api, write_pending_size_is_true)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    c.pipe_limit = 100; /* the transport takes 100 bytes, then would-block */
+    struct pair p;
+    handshake(&p, &c);
+    SSLContext *cl = p.s[PAIR_CLIENT].ctx;
+    uint8_t buf[10000];
+    pair_pattern(buf, sizeof buf, 5);
+    uint64_t before = p.pipe[PAIR_CLIENT].written;
+    uint32 len = sizeof buf;
+    cr_expect_eq(SSLWrite(buf, &len, cl), SSLWouldBlockErr);
+    cr_expect_eq(len, sizeof buf, "all the data went into the queue");
+    uint32 pend = 0;
+    cr_expect_eq(SSLGetWritePendingSize(cl, &pend), SSLNoErr);
+    uint64_t sent = p.pipe[PAIR_CLIENT].written - before;
+    cr_expect_eq(sent, 100);
+    cr_expect_gt(pend, sizeof buf - 100, "the rest is pending: %u", pend);
+    /* drain step by step: pending + written stays the same total */
+    uint64_t total = sent + pend;
+    while (pend) {
+        pair_drain(&p, PAIR_SERVER); /* the peer took the bytes: room for 100 more */
+        SSLErr e = SSLServiceWriteQueue(cl);
+        cr_expect(e == SSLNoErr || e == SSLWouldBlockErr);
+        cr_expect_eq(SSLGetWritePendingSize(cl, &pend), SSLNoErr);
+        cr_expect_eq(p.pipe[PAIR_CLIENT].written - before + pend, total);
+        if (e == SSLNoErr)
+            cr_expect_eq(pend, 0, "SSLServiceWriteQueue returns SSLNoErr only when the queue is empty");
+    }
+    cr_expect_eq(SSLServiceWriteQueue(cl), SSLNoErr);
+    cr_expect_eq(SSLProcessWriteQueue(cl), SSLNoErr);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+Test(api, read_pending_size_is_true)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    static const uint16_t s = SSL_RSA_WITH_RC4_128_MD5; /* a stream suite: no 1/n-1 split */
+    pair_config_suite(&c, &s);
+    struct pair p;
+    handshake(&p, &c);
+    uint8_t buf[1000];
+    pair_pattern(buf, sizeof buf, 9);
+    uint32 wl = sizeof buf; /* SSLWrite itself: pair_send would make the server read too */
+    cr_assert_eq(SSLWrite(buf, &wl, p.s[PAIR_CLIENT].ctx), SSLNoErr);
+    cr_assert_eq(wl, sizeof buf);
+    SSLContext *sv = p.s[PAIR_SERVER].ctx;
+    uint32 pend = 1;
+    uint8_t got[1000];
+    uint32 len = 10;
+    cr_expect_eq(SSLGetReadPendingSize(sv, &pend), SSLNoErr);
+    cr_expect_eq(pend, 0, "nothing decrypted yet");
+    cr_expect_eq(SSLRead(got, &len, sv), SSLNoErr);
+    cr_expect_eq(len, 10);
+    cr_expect_eq(SSLGetReadPendingSize(sv, &pend), SSLNoErr);
+    cr_expect_eq(pend, 990);
+    len = 500;
+    cr_expect_eq(SSLRead(got + 10, &len, sv), SSLNoErr);
+    cr_expect_eq(len, 500);
+    cr_expect_eq(SSLGetReadPendingSize(sv, &pend), SSLNoErr);
+    cr_expect_eq(pend, 490);
+    len = 1000;
+    cr_expect_eq(SSLRead(got + 510, &len, sv), SSLNoErr);
+    cr_expect_eq(len, 490, "one read returns what is buffered");
+    cr_expect_eq(SSLGetReadPendingSize(sv, &pend), SSLNoErr);
+    cr_expect_eq(pend, 0);
+    cr_expect_arr_eq(got, buf, sizeof buf);
+    len = 10;
+    cr_expect_eq(SSLRead(got, &len, sv), SSLWouldBlockErr, "nothing more");
+    cr_expect_eq(len, 0);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+Test(api, close_semantics)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    /* before any handshake: nothing is written */
+    cr_expect_eq(SSLClose(p.s[PAIR_CLIENT].ctx), SSLNoErr);
+    cr_expect_eq(p.pipe[PAIR_CLIENT].total, 0, "no close_notify before a connection exists");
+    pair_free(&p);
+    expect_no_leaks(&p);
+
+    handshake(&p, &c);
+    SSLContext *cl = p.s[PAIR_CLIENT].ctx;
+    SSLErr ce;
+    cr_expect_eq(pair_close(&p, PAIR_CLIENT, &ce), SSLConnectionClosedGraceful);
+    cr_expect_eq(ce, SSLNoErr);
+    uint16 sent, recv;
+    SSLXGetLastAlerts(cl, &sent, &recv);
+    cr_expect_eq(sent, 0x0100, "a close_notify warning");
+    SSLXGetLastAlerts(p.s[PAIR_SERVER].ctx, &sent, &recv);
+    cr_expect_eq(recv, 0x0100);
+    uint64_t total = p.pipe[PAIR_CLIENT].total;
+    cr_expect_eq(SSLClose(cl), SSLNoErr, "closing twice is harmless");
+    cr_expect_eq(p.pipe[PAIR_CLIENT].total, total, "and sends nothing more");
+    uint8_t b[4] = {1, 2, 3, 4};
+    uint32 len = 4;
+    cr_expect_eq(SSLWrite(b, &len, cl), SSLConnectionClosedError, "no writing after SSLClose");
+    cr_expect_eq(len, 0);
+    pair_free(&p);
+    expect_no_leaks(&p);
+
+    /* SSLClose under would-block: SSLServiceWriteQueue finishes it */
+    c.io[0].wb_every_byte = c.io[1].wb_every_byte = 1;
+    handshake(&p, &c);
+    cl = p.s[PAIR_CLIENT].ctx;
+    cr_expect_eq(SSLClose(cl), SSLWouldBlockErr);
+    SSLErr e;
+    int i = 0;
+    while ((e = SSLServiceWriteQueue(cl)) == SSLWouldBlockErr && i++ < 1000)
+        ;
+    cr_expect_eq(e, SSLNoErr);
+    len = 4;
+    for (i = 0; i < 1000 && (e = SSLRead(b, &len, p.s[PAIR_SERVER].ctx)) == SSLWouldBlockErr; i++)
+        len = 4;
+    cr_expect_eq(e, SSLConnectionClosedGraceful);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+static int flip_first_app(int from, uint32_t index, struct pair_rec *r, void *ref)
+{
+    (void)index;
+    int *done = ref;
+    if (from == PAIR_CLIENT && r->b[0] == 23 && !*done) {
+        r->b[r->len - 1] ^= 1;
+        *done = 1;
+    }
+    return PAIR_PASS;
+}
+
+Test(api, errors_are_sticky)
+{
+    int done = 0;
+    struct pair_config c;
+    pair_config_init(&c);
+    c.hook = flip_first_app;
+    c.hook_ref = &done;
+    struct pair p;
+    handshake(&p, &c);
+    uint8_t b[16] = {0};
+    cr_expect_neq(pair_send(&p, PAIR_CLIENT, b, sizeof b), SSLNoErr);
+    SSLContext *sv = p.s[PAIR_SERVER].ctx;
+    cr_expect_eq(p.s[PAIR_SERVER].last, SSLProtocolErr);
+    uint32 len = sizeof b;
+    cr_expect_eq(SSLRead(b, &len, sv), SSLProtocolErr);
+    cr_expect_eq(len, 0);
+    len = sizeof b;
+    cr_expect_eq(SSLWrite(b, &len, sv), SSLProtocolErr);
+    cr_expect_eq(len, 0);
+    cr_expect_eq(SSLHandshake(sv), SSLProtocolErr);
+    cr_expect_eq(SSLServiceWriteQueue(sv), SSLProtocolErr);
+    cr_expect_eq(SSLClose(sv), SSLProtocolErr);
+    /* the client got the alert and is stuck on its own error */
+    len = sizeof b;
+    cr_expect_eq(SSLRead(b, &len, p.s[PAIR_CLIENT].ctx), SSLFatalAlert);
+    len = sizeof b;
+    cr_expect_eq(SSLWrite(b, &len, p.s[PAIR_CLIENT].ctx), SSLFatalAlert);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* A template server context duplicated per connection, then deleted before the copies are used. */
+Test(api, duplicate_context)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    static const uint16_t s[] = {SSL_RSA_WITH_3DES_EDE_CBC_SHA, SSL_RSA_WITH_RC4_128_MD5};
+    c.suites[PAIR_SERVER] = s;
+    c.nsuites[PAIR_SERVER] = 2;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    SSLContext *tmpl = p.s[PAIR_SERVER].ctx;
+    SSLContext *dup = malloc(SSLContextSize());
+    cr_expect_eq(SSLDuplicateContext(tmpl, tmpl, NULL), SSLBadParameterErr);
+    cr_expect_eq(SSLDuplicateContext(NULL, dup, NULL), SSLBadParameterErr);
+    cr_assert_eq(SSLDuplicateContext(tmpl, dup, &p.s[PAIR_SERVER].end), SSLNoErr);
+    uint16 got[8];
+    uint32 n = 8;
+    cr_expect_eq(SSLXGetCipherSuites(dup, got, &n), SSLNoErr);
+    cr_expect_eq(n, 2);
+    cr_expect_eq(got[0], SSL_RSA_WITH_3DES_EDE_CBC_SHA);
+    SSLDeleteContext(tmpl); /* the key is shared by reference: the copy keeps it alive */
+    free(tmpl);
+    p.s[PAIR_SERVER].ctx = dup;
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    uint16 suite;
+    SSLGetNegotiatedCipher(dup, &suite);
+    cr_expect_eq(suite, SSL_RSA_WITH_3DES_EDE_CBC_SHA);
+    SSLProtocolVersion v;
+    SSLGetProtocolVersion(dup, &v);
+    cr_expect_eq(v, SSL_Version_3_0);
+    uint8 sid[32];
+    uint32 sl = sizeof sid;
+    cr_expect_eq(SSLXGetSessionID(dup, sid, &sl), SSLNoErr);
+    cr_expect_eq(sl, 0, "the peer ID is not copied, so the copy does not cache");
+    uint8_t msg[100];
+    pair_pattern(msg, sizeof msg, 2);
+    cr_expect_eq(pair_exchange(&p, PAIR_SERVER, msg, sizeof msg), SSLNoErr);
+    pair_free(&p);
+    expect_no_leaks(&p);
+
+    /* duplicating an active connection gives an inactive one */
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK);
+    dup = malloc(SSLContextSize());
+    cr_assert_eq(SSLDuplicateContext(p.s[PAIR_CLIENT].ctx, dup, NULL), SSLNoErr);
+    cr_expect_eq(SSLGetNegotiatedCipher(dup, &suite), SSLNoErr);
+    cr_expect_eq(suite, SSL_NULL_WITH_NULL_NULL);
+    int len = -1;
+    cr_expect_eq(SSLGetPeerCertificateChainLength(dup, &len), SSLNoErr);
+    cr_expect_eq(len, 0);
+    SSLDeleteContext(dup);
+    free(dup);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+Test(api, set_peer_id_takes_ownership)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    struct pair_alloc *a = &p.s[PAIR_CLIENT].alloc;
+    long live = a->live_blocks;
+    SSLBuffer id = {5, NULL};
+    cr_assert_eq(pair_alloc_fn(&id, a), SSLNoErr);
+    memcpy(id.data, "peer2", 5);
+    cr_expect_eq(SSLSetPeerID(p.s[PAIR_CLIENT].ctx, id), SSLNoErr);
+    cr_expect_eq(a->live_blocks, live, "the replaced peer ID was freed");
+    cr_expect_eq(SSLSetPeerID(p.s[PAIR_CLIENT].ctx, id), SSLNoErr);
+    cr_expect_eq(a->live_blocks, live, "setting the same buffer again frees nothing");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+static SSLErr refuse_cert(int count, SSLBuffer *certs, void *ref)
+{
+    int *seen = ref;
+    *seen = count;
+    cr_expect(count > 0 && certs[0].length > 100 && certs[0].data[0] == 0x30);
+    return X509CertChainInvalidErr;
+}
+
+static SSLErr accept_cert(int count, SSLBuffer *certs, void *ref)
+{
+    (void)certs;
+    *(int *)ref = count;
+    return SSLNoErr;
+}
+
+Test(api, check_certificate_callback)
+{
+    for (int refuse = 0; refuse < 2; refuse++) {
+        struct pair_config c;
+        pair_config_init(&c);
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        int seen = 0;
+        SSLSetCheckCertificateFunc(p.s[PAIR_CLIENT].ctx, refuse ? refuse_cert : accept_cert);
+        SSLSetCheckCertificateRef(p.s[PAIR_CLIENT].ctx, &seen);
+        int r = pair_handshake(&p);
+        cr_expect_eq(seen, 2, "the callback saw the chain (leaf and CA)");
+        if (refuse) {
+            cr_expect_eq(r, PAIR_FAILED);
+            cr_expect_eq(p.s[PAIR_CLIENT].last, X509CertChainInvalidErr, "the callback's error: %s",
+                         SSLXErrorName(p.s[PAIR_CLIENT].last));
+            uint16 sent, recv;
+            SSLXGetLastAlerts(p.s[PAIR_CLIENT].ctx, &sent, &recv);
+            cr_expect_eq(sent, 0x022a, "bad_certificate: %04x", sent);
+            cr_expect_eq(p.s[PAIR_SERVER].last, SSLFatalAlert);
+        } else {
+            cr_expect_eq(r, PAIR_OK);
+        }
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+}
