@@ -943,3 +943,216 @@ Test(badinput, alerts_after_handshake)
     finish(&p);
     free(m);
 }
+
+/* ---- hello contents a peer must refuse ---- */
+
+Test(badinput, hello_values)
+{
+    static const struct {
+        const char *what;
+        int from;
+        long off;
+        uint8_t val;
+        SSLErr err;
+        uint16_t alert;
+    } cases[] = {
+        {"ClientHello version 2.0", PAIR_CLIENT, 9, 2, SSLNegotiationErr, FATAL(HS_FAILURE)},
+        {"ClientHello without the null compression method", PAIR_CLIENT, -1, 1, SSLNegotiationErr,
+         FATAL(HS_FAILURE)},
+        {"ClientHello suites changed in flight (Finished catches it)", PAIR_CLIENT, 49, 0x0a,
+         SSLProtocolErr, FATAL(HS_FAILURE)},
+        {"ServerHello version 3.1", PAIR_SERVER, 10, 1, SSLNegotiationErr, FATAL(HS_FAILURE)},
+        {"ServerHello suite not offered", PAIR_SERVER, 77, 0x04, SSLProtocolErr, FATAL(ILLEGAL)},
+        {"ServerHello unknown suite", PAIR_SERVER, 76, 0x7f, SSLProtocolErr, FATAL(ILLEGAL)},
+        {"ServerHello compression 1", PAIR_SERVER, 78, 1, SSLProtocolErr, FATAL(ILLEGAL)},
+    };
+    static const uint16_t suites[] = {TLS_RSA_WITH_AES_128_CBC_SHA, TLS_RSA_WITH_AES_256_CBC_SHA};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mitm *m = calloc(1, sizeof *m);
+        struct pair_config c;
+        pair_config_init(&c);
+        c.suites[PAIR_CLIENT] = suites; /* offer 002f, 0035 (+SCSV); the server has only 002f */
+        c.nsuites[PAIR_CLIENT] = 2;
+        c.suites[PAIR_SERVER] = suites;
+        c.nsuites[PAIR_SERVER] = 1;
+        c.hook = mitm_hook;
+        c.hook_ref = m;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        m->p = &p;
+        m->from = cases[i].from;
+        m->index = 0;
+        m->op = OP_SET;
+        m->off = cases[i].off;
+        m->val = cases[i].val;
+        cr_expect_eq(pair_handshake(&p), PAIR_FAILED, "%s", cases[i].what);
+        cr_expect(m->hit);
+        expect_failure(&p, PAIR_PEER(cases[i].from), cases[i].err, cases[i].alert, cases[i].what);
+        finish(&p);
+        free(m);
+    }
+}
+
+/* A changed server random gives the client other keys: the server sees a bad MAC on Finished. */
+Test(badinput, server_random_changed)
+{
+    struct mitm *m = calloc(1, sizeof *m);
+    struct pair p;
+    start(&p, m, NULL);
+    m->from = PAIR_SERVER;
+    m->index = 0;
+    m->op = OP_FLIP;
+    m->off = 20;
+    m->val = 0x40;
+    cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+    expect_failure(&p, PAIR_SERVER, SSLProtocolErr, FATAL(BAD_MAC), "server random");
+    finish(&p);
+    free(m);
+}
+
+/* The server answers the offered session ID with another suite than the session's. */
+Test(badinput, resumed_with_other_suite)
+{
+    static const uint16_t suites[] = {TLS_RSA_WITH_AES_128_CBC_SHA, TLS_RSA_WITH_AES_256_CBC_SHA};
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    struct pair_config c;
+    pair_config_init(&c);
+    c.suites[0] = c.suites[1] = suites;
+    c.nsuites[0] = c.nsuites[1] = 2;
+    c.cache[0] = &cc;
+    c.cache[1] = &sc;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK);
+    SSLErr ce;
+    cr_expect_eq(pair_close(&p, PAIR_CLIENT, &ce), SSLConnectionClosedGraceful);
+    pair_free(&p);
+    struct mitm *m = calloc(1, sizeof *m);
+    c.hook = mitm_hook;
+    c.hook_ref = m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    m->p = &p;
+    m->from = PAIR_SERVER;
+    m->index = 0;
+    m->op = OP_SET;
+    m->off = 77;
+    m->val = 0x35; /* 002f -> 0035: offered, but not the session's suite */
+    cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+    cr_expect(m->hit);
+    expect_failure(&p, PAIR_CLIENT, SSLProtocolErr, FATAL(ILLEGAL), "resumed with another suite");
+    finish(&p);
+    free(m);
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
+}
+
+/* ---- certificates ---- */
+
+static uint8_t *cert_der(const char *file, int index, uint32_t *len)
+{
+    size_t n, pos = 0;
+    char *pem = pair_read_data(file, &n);
+    cr_assert(pem);
+    uint8 *der = NULL;
+    for (int i = 0; i <= index; i++) {
+        free(der);
+        der = NULL;
+        cr_assert_eq(SSLXPEMDecode(pem, n, &pos, "CERTIFICATE", &der, len), SSLNoErr);
+    }
+    free(pem);
+    return der;
+}
+
+/* A Certificate record carrying the given DER certificates. */
+static size_t cert_record(uint8_t *out, size_t cap, const uint8_t *const *certs, const uint32_t *lens, int n)
+{
+    size_t list = 0;
+    for (int i = 0; i < n; i++)
+        list += 3 + lens[i];
+    size_t body = 4 + 3 + list;
+    cr_assert_leq(5 + body, cap);
+    cr_assert_leq(body, 16384);
+    uint8_t *p = out + 5;
+    *p++ = 11;
+    *p++ = (uint8_t)((body - 4) >> 16), *p++ = (uint8_t)((body - 4) >> 8), *p++ = (uint8_t)(body - 4);
+    *p++ = (uint8_t)(list >> 16), *p++ = (uint8_t)(list >> 8), *p++ = (uint8_t)list;
+    for (int i = 0; i < n; i++) {
+        *p++ = (uint8_t)(lens[i] >> 16), *p++ = (uint8_t)(lens[i] >> 8), *p++ = (uint8_t)lens[i];
+        memcpy(p, certs[i], lens[i]);
+        p += lens[i];
+    }
+    out[0] = 22, out[1] = 3, out[2] = 0, out[3] = (uint8_t)(body >> 8), out[4] = (uint8_t)body;
+    return 5 + body;
+}
+
+Test(badinput, bad_server_certificates)
+{
+    uint32_t leaf_len, ca_len;
+    uint8_t *leaf = cert_der("server-chain.pem", 0, &leaf_len);
+    uint8_t *ca = cert_der("server-chain.pem", 1, &ca_len);
+    uint8_t *bad_sig = malloc(leaf_len);
+    memcpy(bad_sig, leaf, leaf_len);
+    bad_sig[leaf_len - 5] ^= 0x01; /* inside the signature */
+    static const uint8_t garbage[10] = {0x30, 0x08, 1, 2, 3, 4, 5, 6, 7, 8};
+    struct {
+        const char *what;
+        const uint8_t *c[12];
+        uint32_t l[12];
+        int n;
+        SSLErr err;
+    } cases[] = {
+        {"empty chain", {NULL}, {0}, 0, SSLBadCertificateErr},
+        {"not a certificate", {garbage}, {sizeof garbage}, 1, ASNBadEncodingErr},
+        {"CA before leaf", {ca, leaf}, {ca_len, leaf_len}, 2, X509NamesNotEqualErr},
+        {"leaf signature broken", {bad_sig, ca}, {leaf_len, ca_len}, 2, X509CertChainInvalidErr},
+        {"11 certificates", {leaf, leaf, leaf, leaf, leaf, leaf, leaf, leaf, leaf, leaf, leaf},
+         {leaf_len, leaf_len, leaf_len, leaf_len, leaf_len, leaf_len, leaf_len, leaf_len, leaf_len,
+          leaf_len, leaf_len},
+         11, SSLBadCertificateErr},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mitm *m = calloc(1, sizeof *m);
+        struct pair p;
+        start(&p, m, NULL);
+        m->from = PAIR_SERVER;
+        m->index = 1;
+        m->op = OP_REPLACE;
+        m->nbytes = cert_record(m->bytes, sizeof m->bytes, cases[i].c, cases[i].l, cases[i].n);
+        cr_expect_eq(pair_handshake(&p), PAIR_FAILED, "%s", cases[i].what);
+        cr_expect(m->hit);
+        expect_failure(&p, PAIR_CLIENT, cases[i].err, FATAL(42), cases[i].what);
+        finish(&p);
+        free(m);
+    }
+    free(leaf);
+    free(ca);
+    free(bad_sig);
+}
+
+/* Client authentication: a changed CertificateVerify signature is refused. */
+Test(badinput, bad_certificate_verify)
+{
+    struct mitm *m = calloc(1, sizeof *m);
+    struct pair_config c;
+    pair_config_init(&c);
+    c.request_client_cert = 1;
+    c.client_key = "client-key.pem";
+    c.client_chain = "client-cert.pem";
+    c.hook = mitm_hook;
+    c.hook_ref = m;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    m->p = &p;
+    m->from = PAIR_CLIENT;
+    m->index = 3; /* ClientHello, Certificate, ClientKeyExchange, CertificateVerify */
+    m->op = OP_FLIP;
+    m->off = -1;
+    m->val = 0x01;
+    cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+    cr_expect(m->hit);
+    expect_failure(&p, PAIR_SERVER, SSLProtocolErr, FATAL(HS_FAILURE), "CertificateVerify");
+    finish(&p);
+    free(m);
+}

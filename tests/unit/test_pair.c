@@ -321,6 +321,7 @@ static void expect_same(const struct summary *a, const struct summary *b, const 
         for (int side = 0; side < 2; side++) {
             cr_expect_str_eq(a->keylog[conn][side], b->keylog[conn][side], "%s: keys differ", what);
             cr_expect_str_neq(b->keylog[conn][side], "", "%s: key log line written", what);
+            cr_expect_str_eq(b->keylog[conn][side], b->keylog[conn][0], "%s: both sides agree", what);
             cr_expect_eq(a->hs_hash[conn][side], b->hs_hash[conn][side], "%s: transcript differs", what);
             cr_expect_eq(a->hs_bytes[conn][side], b->hs_bytes[conn][side]);
         }
@@ -615,4 +616,110 @@ ParameterizedTest(size_t *k, pair, handshake_record_framing)
     pair_free(&p);
     expect_no_leaks(&p);
     free(rc);
+}
+
+/* ---- every suite this build implements (export, DHE and anonymous suites included) ---- */
+
+ParameterizedTestParameters(pair, every_supported_suite)
+{
+    static uint16_t ids[64];
+    uint32_t n = SSLXSupportedCipherSuites(ids, 64);
+    return cr_make_param_array(uint16_t, ids, n < 64 ? n : 64);
+}
+
+ParameterizedTest(uint16_t *suite, pair, every_supported_suite, .timeout = 60)
+{
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    struct pair_config c;
+    pair_config_init(&c);
+    pair_config_suite(&c, suite);
+    c.export_key = "export512-key.pem";
+    c.dh_params = "dh1024.pem";
+    c.cache[0] = &cc;
+    c.cache[1] = &sc;
+    const char *name = SSLXCipherSuiteName(*suite);
+    cr_assert(name);
+    int anon = strstr(name, "_anon_") != NULL;
+    for (int conn = 0; conn < 2; conn++) {
+        struct pair p;
+        c.seed = 70 + (uint64_t)conn;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s conn %d: %s / %s", name, conn,
+                     SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last));
+        for (int side = 0; side < 2; side++) {
+            uint16 got = 0;
+            int r = -1;
+            SSLGetNegotiatedCipher(p.s[side].ctx, &got);
+            SSLXGetResumed(p.s[side].ctx, &r);
+            cr_expect_eq(got, *suite, "%s side %d", name, side);
+            cr_expect_eq(r, conn, "%s side %d conn %d resumed=%d", name, side, conn, r);
+        }
+        int n = -1;
+        SSLGetPeerCertificateChainLength(p.s[PAIR_CLIENT].ctx, &n);
+        cr_expect_eq(n, anon ? 0 : 2, "%s: peer chain %d", name, n);
+        const size_t sizes[] = {1, 16385};
+        exchange_sizes(&p, sizes, 2);
+        close_both(&p, PAIR_CLIENT);
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
+}
+
+/* ---- client authentication ---- */
+
+Test(pair, client_auth, .timeout = 60)
+{
+    for (int has_cert = 0; has_cert < 2; has_cert++) {
+        struct pair_cache cc, sc;
+        pair_cache_init(&cc);
+        pair_cache_init(&sc);
+        struct pair_config c;
+        pair_config_init(&c);
+        c.request_client_cert = 1;
+        if (has_cert) {
+            c.client_key = "client-key.pem";
+            c.client_chain = "client-cert.pem";
+        }
+        c.cache[0] = &cc;
+        c.cache[1] = &sc;
+        for (int conn = 0; conn < 2; conn++) {
+            struct pair p;
+            c.seed = 80 + (uint64_t)conn;
+            cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+            cr_assert_eq(pair_handshake(&p), PAIR_OK, "cert %d conn %d: %s / %s", has_cert, conn,
+                         SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last));
+            int r = -1, n = -1;
+            SSLXGetResumed(p.s[PAIR_SERVER].ctx, &r);
+            cr_expect_eq(r, conn);
+            SSLGetPeerCertificateChainLength(p.s[PAIR_SERVER].ctx, &n);
+            cr_expect_eq(n, has_cert, "cert %d conn %d: the server sees %d client certificates",
+                         has_cert, conn, n);
+            if (n == 1) {
+                SSLBuffer der;
+                cr_assert_eq(SSLGetPeerCertificate(p.s[PAIR_SERVER].ctx, 0, &der), SSLNoErr);
+                size_t len;
+                char *pem = pair_read_data("client-cert.pem", &len);
+                size_t pos = 0;
+                uint8 *want = NULL;
+                uint32 wl = 0;
+                cr_assert_eq(SSLXPEMDecode(pem, len, &pos, "CERTIFICATE", &want, &wl), SSLNoErr);
+                cr_expect(der.length == wl && memcmp(der.data, want, wl) == 0, "the client's certificate");
+                free(want);
+                free(pem);
+                pair_free_fn(&der, &p.s[PAIR_SERVER].alloc);
+            }
+            uint8_t msg[100];
+            pair_pattern(msg, sizeof msg, 1);
+            cr_expect_eq(pair_exchange(&p, PAIR_CLIENT, msg, sizeof msg), SSLNoErr);
+            close_both(&p, PAIR_CLIENT);
+            pair_free(&p);
+            expect_no_leaks(&p);
+        }
+        pair_cache_clear(&cc);
+        pair_cache_clear(&sc);
+    }
 }

@@ -447,10 +447,10 @@ void pair_config_suite(struct pair_config *c, const uint16_t *suite)
     c->nsuites[0] = c->nsuites[1] = 1;
 }
 
-static SSLErr load_server(SSLContext *ctx, const struct pair_config *c)
+static SSLErr load_key(SSLContext *ctx, const char *file, int export_key)
 {
     size_t len;
-    char *pem = pair_read_data(c->server_key, &len);
+    char *pem = pair_read_data(file, &len);
     if (!pem)
         return SSLIOErr;
     SSLRSAPrivateKey *key = NULL;
@@ -458,13 +458,51 @@ static SSLErr load_server(SSLContext *ctx, const struct pair_config *c)
     free(pem);
     if (e != SSLNoErr)
         return e;
-    SSLSetPrivateKey(ctx, key);
-    pem = pair_read_data(c->server_chain, &len);
+    return export_key ? SSLSetExportPrivateKey(ctx, key) : SSLSetPrivateKey(ctx, key);
+}
+
+static SSLErr load_chain(SSLContext *ctx, const char *file)
+{
+    size_t len;
+    char *pem = pair_read_data(file, &len);
     if (!pem)
         return SSLIOErr;
-    e = SSLXAddCertificatesPEM(ctx, pem, len);
+    SSLErr e = SSLXAddCertificatesPEM(ctx, pem, len);
     free(pem);
     return e;
+}
+
+static SSLErr load_side(SSLContext *ctx, int side, const struct pair_config *c)
+{
+    SSLErr e = SSLNoErr;
+    if (side == PAIR_CLIENT) {
+        if (c->client_key && (e = load_key(ctx, c->client_key, 0)) != SSLNoErr)
+            return e;
+        if (c->client_chain)
+            e = load_chain(ctx, c->client_chain);
+        return e;
+    }
+    if (c->server_key && (e = load_key(ctx, c->server_key, 0)) != SSLNoErr)
+        return e;
+    if (c->server_chain && (e = load_chain(ctx, c->server_chain)) != SSLNoErr)
+        return e;
+    if (c->export_key && (e = load_key(ctx, c->export_key, 1)) != SSLNoErr)
+        return e;
+    if (c->dh_params) {
+        size_t len;
+        char *pem = pair_read_data(c->dh_params, &len);
+        if (!pem)
+            return SSLIOErr;
+        SSLDHParams *dh = NULL;
+        e = SSLXDHParamsFromPEM(pem, len, &dh);
+        free(pem);
+        if (e != SSLNoErr)
+            return e;
+        SSLSetDHAnonParams(ctx, dh);
+    }
+    if (c->request_client_cert)
+        SSLSetRequestClientCert(ctx, 1);
+    return SSLNoErr;
 }
 
 static SSLErr init_side(struct pair *p, int side, const struct pair_config *c)
@@ -518,9 +556,7 @@ static SSLErr init_side(struct pair *p, int side, const struct pair_config *c)
         memcpy(b.data, id, b.length);
         SSLSetPeerID(ctx, b);
     }
-    if (side == PAIR_SERVER)
-        return load_server(ctx, c);
-    return SSLNoErr;
+    return load_side(ctx, side, c);
 }
 
 SSLErr pair_init(struct pair *p, const struct pair_config *c)
