@@ -70,7 +70,7 @@ static SSLErr io_read_record(SSLContext *ctx)
 {
     rec_done(ctx);
     if (!ctx->in.data)
-        SSL_TRY(ctx_alloc(ctx, &ctx->in, SSL3_IN_CAP));
+        SSL_TRY(ctx_alloc(ctx, &ctx->in, ctx->v2_records ? SSL2_IN_CAP : SSL3_IN_CAP));
     for (;;) {
         uint32_t n = 0;
         if (!ctx->first_record_seen && ctx->in_end - ctx->in_start >= 3)
@@ -213,6 +213,23 @@ void io_consume_unit(SSLContext *ctx, const struct unit *u)
     }
 }
 
+/* An idle connection (waiting for the peer, nothing buffered either way) gives its record buffers
+ * back; they are allocated again on demand. This keeps an idle connection to the context and its
+ * cipher states (see docs/performance.md). */
+static void io_release_idle(SSLContext *ctx)
+{
+    if (ctx->in.data && ctx->in_start == ctx->in_end && !ctx->rec_type && !ctx->hs_len) {
+        ctx_free(ctx, &ctx->in);
+        ctx->in_start = ctx->in_end = 0;
+    }
+    if (ctx->out.data && ctx->out_off == ctx->out_len) {
+        ctx_free(ctx, &ctx->out);
+        ctx->out_off = ctx->out_len = 0;
+    }
+    if (ctx->hs.data && !ctx->hs_len)
+        ctx_free(ctx, &ctx->hs);
+}
+
 /* ---- the public data-exchange calls ---- */
 
 /* Turn a fatal error into a sticky one: queue the alert, flush what we can, forget the session. */
@@ -307,6 +324,8 @@ SSLErr SSLRead(void *data, uint32 *length, SSLContext *ctx)
     uint32_t done = 0;
     for (;;) {
         SSLErr e = io_next_app(ctx);
+        if (e == SSLWouldBlockErr)
+            io_release_idle(ctx);
         if (e != SSLNoErr) {
             *length = done;
             if (done && (e == SSLWouldBlockErr || e == SSLConnectionClosedGraceful))
