@@ -470,3 +470,81 @@ Test(api, check_certificate_callback)
         expect_no_leaks(&p);
     }
 }
+
+/* Full duplex over a small transport: both sides have more queued than the pipes hold. SSLRead must
+ * still read what the peer sent, or two peers that both write before reading never progress.
+ * Disabled until the engine fix (notes/bugs.md, "Full-duplex deadlock"). */
+Test(api, full_duplex_small_pipes, .disabled = 1)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    c.pipe_limit = 4096;
+    struct pair p;
+    handshake(&p, &c);
+    enum { N = 100000 };
+    uint8_t *out[2], *in[2];
+    size_t sent[2] = {0, 0}, got[2] = {0, 0};
+    for (int s = 0; s < 2; s++) {
+        out[s] = malloc(N);
+        in[s] = malloc(N);
+        pair_pattern(out[s], N, (uint32_t)s + 40);
+    }
+    int rounds = 0, stall = 0;
+    while ((got[0] < N || got[1] < N) && stall < 50 && rounds++ < 1000000) {
+        size_t before = sent[0] + sent[1] + got[0] + got[1];
+        for (int s = 0; s < 2; s++) {
+            SSLContext *ctx = p.s[s].ctx;
+            if (sent[s] < N) {
+                uint32 len = (uint32)(N - sent[s]);
+                SSLErr e = SSLWrite(out[s] + sent[s], &len, ctx);
+                cr_assert(e == SSLNoErr || e == SSLWouldBlockErr, "write: %s", SSLXErrorName(e));
+                sent[s] += len;
+            } else {
+                SSLErr e = SSLServiceWriteQueue(ctx);
+                cr_assert(e == SSLNoErr || e == SSLWouldBlockErr);
+            }
+            uint32 len = (uint32)(N - got[s]);
+            if (len) {
+                SSLErr e = SSLRead(in[s] + got[s], &len, ctx);
+                cr_assert(e == SSLNoErr || e == SSLWouldBlockErr, "read: %s", SSLXErrorName(e));
+                got[s] += len;
+            }
+        }
+        stall = sent[0] + sent[1] + got[0] + got[1] == before ? stall + 1 : 0;
+    }
+    cr_expect_eq(got[0], N, "client received %zu of %d (sent %zu/%zu)", got[0], N, sent[0], sent[1]);
+    cr_expect_eq(got[1], N, "server received %zu of %d", got[1], N);
+    cr_expect(got[0] == N && memcmp(in[0], out[1], N) == 0);
+    cr_expect(got[1] == N && memcmp(in[1], out[0], N) == 0);
+    for (int s = 0; s < 2; s++) {
+        free(out[s]);
+        free(in[s]);
+    }
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* Reading one byte at a time returns every byte in order. */
+Test(api, read_one_byte_at_a_time)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    handshake(&p, &c);
+    enum { N = 16385 };
+    uint8_t *buf = malloc(N), *got = malloc(N);
+    pair_pattern(buf, N, 77);
+    uint32 wl = N;
+    cr_assert_eq(SSLWrite(buf, &wl, p.s[PAIR_CLIENT].ctx), SSLNoErr);
+    cr_assert_eq(wl, N);
+    for (size_t i = 0; i < N; i++) {
+        uint32 len = 1;
+        SSLErr e = SSLRead(got + i, &len, p.s[PAIR_SERVER].ctx);
+        cr_assert(e == SSLNoErr && len == 1, "byte %zu: %s len %u", i, SSLXErrorName(e), len);
+    }
+    cr_expect_arr_eq(got, buf, N);
+    free(buf);
+    free(got);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
