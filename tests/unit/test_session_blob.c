@@ -368,3 +368,70 @@ Test(session_blob, unclean_close_deletes_session)
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
 }
+
+/* Resumption only with a suite both sides still enable; a lost server entry means a new session. */
+Test(session_blob, resumption_rules)
+{
+    static const uint16_t both[] = {TLS_RSA_WITH_AES_128_CBC_SHA, SSL_RSA_WITH_RC4_128_SHA};
+    static const uint16_t rc4[] = {SSL_RSA_WITH_RC4_128_SHA};
+    for (int variant = 0; variant < 3; variant++) {
+        struct pair_cache cc, sc;
+        pair_cache_init(&cc);
+        pair_cache_init(&sc);
+        struct pair_config c;
+        pair_config_init(&c);
+        c.suites[0] = c.suites[1] = both;
+        c.nsuites[0] = c.nsuites[1] = 2;
+        c.cache[0] = &cc;
+        c.cache[1] = &sc;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK);
+        uint8 sid1[32];
+        uint32 l1 = sizeof sid1;
+        SSLXGetSessionID(p.s[0].ctx, sid1, &l1);
+        SSLErr ce;
+        cr_expect_eq(pair_close(&p, PAIR_CLIENT, &ce), SSLConnectionClosedGraceful);
+        pair_free(&p);
+        if (variant == 0)
+            c.suites[PAIR_CLIENT] = rc4, c.nsuites[PAIR_CLIENT] = 1; /* the client dropped AES */
+        else if (variant == 1)
+            c.suites[PAIR_SERVER] = rc4, c.nsuites[PAIR_SERVER] = 1; /* the server dropped AES */
+        else
+            pair_cache_clear(&sc); /* the server lost its entry */
+        c.seed = 2;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK, "variant %d: %s / %s", variant,
+                     SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last));
+        int r0 = -1, r1 = -1;
+        SSLXGetResumed(p.s[0].ctx, &r0);
+        SSLXGetResumed(p.s[1].ctx, &r1);
+        cr_expect_eq(r0, 0, "variant %d: not resumed", variant);
+        cr_expect_eq(r1, 0, "variant %d: not resumed", variant);
+        uint16 s = 0;
+        SSLGetNegotiatedCipher(p.s[0].ctx, &s);
+        cr_expect_eq(s, variant == 2 ? TLS_RSA_WITH_AES_128_CBC_SHA : SSL_RSA_WITH_RC4_128_SHA);
+        uint8 sid2[32];
+        uint32 l2 = sizeof sid2;
+        SSLXGetSessionID(p.s[0].ctx, sid2, &l2);
+        cr_expect(l2 == 32 && (l1 != l2 || memcmp(sid1, sid2, l1) != 0), "variant %d: a new session", variant);
+        cr_expect_eq(pair_close(&p, PAIR_CLIENT, &ce), SSLConnectionClosedGraceful);
+        pair_free(&p);
+        cr_expect_eq(pair_live_blocks(&p), 0);
+        /* the client's entry now holds the new session: a third connection resumes it */
+        c.seed = 3;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK);
+        SSLXGetResumed(p.s[0].ctx, &r0);
+        SSLXGetResumed(p.s[1].ctx, &r1);
+        cr_expect(r0 == 1 && r1 == 1, "variant %d: the new session resumes", variant);
+        uint8 sid3[32];
+        uint32 l3 = sizeof sid3;
+        SSLXGetSessionID(p.s[0].ctx, sid3, &l3);
+        cr_expect(l3 == l2 && memcmp(sid3, sid2, l2) == 0);
+        pair_free(&p);
+        cr_expect_eq(pair_live_blocks(&p), 0);
+        pair_cache_clear(&cc);
+        pair_cache_clear(&sc);
+    }
+}
