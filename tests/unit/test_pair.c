@@ -723,3 +723,32 @@ Test(pair, client_auth, .timeout = 60)
         pair_cache_clear(&sc);
     }
 }
+
+/* A handshake message longer than one record (a CertificateRequest with large names) is sent as
+ * several records and reassembled. */
+Test(pair, handshake_message_over_several_records)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    c.request_client_cert = 1;
+    c.client_key = "client-key.pem";
+    c.client_chain = "client-cert.pem";
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    uint8_t *dn = malloc(12000);
+    for (int i = 0; i < 4; i++) {
+        pair_pattern(dn, 12000, (uint32_t)i);
+        dn[0] = 0x30; /* the client does not parse the names */
+        SSLBuffer b = {12000, dn};
+        cr_assert_eq(SSLAddDistinguishedName(p.s[PAIR_SERVER].ctx, b), SSLNoErr);
+    }
+    free(dn);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    int n = 0;
+    SSLGetPeerCertificateChainLength(p.s[PAIR_SERVER].ctx, &n);
+    cr_expect_eq(n, 1);
+    cr_expect_gt(p.pipe[PAIR_SERVER].total, 48000, "the names went over the wire");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
