@@ -252,7 +252,10 @@ static SSLErr api_finish(SSLContext *ctx, SSLErr e)
             (void)fe;
         }
     }
-    session_forget(ctx);
+    /* A transport failure while we send our own close_notify after a completed handshake does not
+     * put the session at risk; every other fatal end does (SSLRef: the session must not resume). */
+    if (!(e == SSLIOErr && ctx->closed_sent && ctx->hs_done))
+        session_forget(ctx);
     ctx->sticky = e;
     return e;
 }
