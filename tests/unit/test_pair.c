@@ -265,8 +265,10 @@ struct summary {
 };
 
 /* Two connections (full, then resumed), each with data both ways and a clean close. */
-static void run_scenario(uint16_t suite, const struct pair_io_cfg *io, size_t limit, size_t datalen,
-                         struct summary *out)
+enum { SC_CLIENT_AUTH = 1 };
+
+static void run_scenario_f(uint16_t suite, const struct pair_io_cfg *io, size_t limit, size_t datalen,
+                           struct summary *out, int flags)
 {
     struct pair_cache cc, sc;
     pair_cache_init(&cc);
@@ -279,6 +281,13 @@ static void run_scenario(uint16_t suite, const struct pair_io_cfg *io, size_t li
     c.cache[1] = &sc;
     c.io[0] = c.io[1] = *io;
     c.pipe_limit = limit;
+    c.export_key = "export512-key.pem";
+    c.dh_params = "dh1024.pem";
+    if (flags & SC_CLIENT_AUTH) {
+        c.request_client_cert = 1;
+        c.client_key = "client-key.pem";
+        c.client_chain = "client-cert.pem";
+    }
     /* CBC splitting stays on: the transcripts compared are the handshakes', which it does not touch */
     uint8_t *buf = malloc(datalen);
     cr_assert(buf);
@@ -313,6 +322,12 @@ static void run_scenario(uint16_t suite, const struct pair_io_cfg *io, size_t li
     free(buf);
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
+}
+
+static void run_scenario(uint16_t suite, const struct pair_io_cfg *io, size_t limit, size_t datalen,
+                         struct summary *out)
+{
+    run_scenario_f(suite, io, limit, datalen, out, 0);
 }
 
 static void expect_same(const struct summary *a, const struct summary *b, const char *what)
@@ -751,4 +766,34 @@ Test(pair, handshake_message_over_several_records)
     cr_expect_gt(p.pipe[PAIR_SERVER].total, 48000, "the names went over the wire");
     pair_free(&p);
     expect_no_leaks(&p);
+}
+
+/* Would-block at every byte and 3-byte I/O in the other flows: ServerKeyExchange (export RSA, DHE,
+ * anonymous DH) and client authentication (CertificateRequest, Certificate, CertificateVerify). */
+struct flow_param {
+    uint16_t suite;
+    int flags;
+};
+
+ParameterizedTestParameters(pair, would_block_other_flows)
+{
+    static struct flow_param ps[] = {
+        {SSL_RSA_EXPORT_WITH_RC4_40_MD5, 0},
+        {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, 0},
+        {SSL_DH_anon_WITH_RC4_128_MD5, 0},
+        {TLS_RSA_WITH_AES_128_CBC_SHA, SC_CLIENT_AUTH},
+        {SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, SC_CLIENT_AUTH},
+    };
+    return cr_make_param_array(struct flow_param, ps, sizeof ps / sizeof ps[0]);
+}
+
+ParameterizedTest(struct flow_param *fp, pair, would_block_other_flows, .timeout = 60)
+{
+    struct summary ref, got;
+    struct pair_io_cfg plain = {0}, wb = {.wb_every_byte = 1}, part = {.chunk = 3};
+    run_scenario_f(fp->suite, &plain, 0, 5000, &ref, fp->flags);
+    run_scenario_f(fp->suite, &wb, 0, 5000, &got, fp->flags);
+    expect_same(&ref, &got, "would-block before every byte");
+    run_scenario_f(fp->suite, &part, 0, 5000, &got, fp->flags);
+    expect_same(&ref, &got, "3-byte I/O");
 }
