@@ -83,7 +83,11 @@ static SSLErr io_read_record(SSLContext *ctx)
         }
         if (n)
             return ctx->v2_records ? ssl2_open(ctx) : rec3_open(ctx);
-        SSL_TRY(io_flush(ctx));
+        /* Send what is queued first, but a peer that is not reading must not stop us reading
+         * (full duplex): a blocked flush keeps its queue and the read goes ahead. */
+        SSLErr fe = io_flush(ctx);
+        if (fe != SSLNoErr && fe != SSLWouldBlockErr)
+            return fe;
         if (ctx->in_start) {
             memmove(ctx->in.data, ctx->in.data + ctx->in_start, ctx->in_end - ctx->in_start);
             ctx->in_end -= ctx->in_start;

@@ -139,6 +139,12 @@ static SSLErr recv_msg(SSLContext *ctx, const struct hs_msg *m, const struct ste
 {
     struct unit u;
     SSL_TRY(io_next_hs_unit(ctx, &u));
+    /* RFC 6101 §5.6.1.1: a client ignores HelloRequest during a handshake; it is not hashed. */
+    while (ctx->side == SSL_ClientSide && u.kind == U_HANDSHAKE && u.hs_type == HS3_HELLO_REQUEST &&
+           u.len == 0) {
+        io_consume_unit(ctx, &u);
+        SSL_TRY(io_next_hs_unit(ctx, &u));
+    }
     *skipped = 0;
     if (u.kind == U_V2 && m->type == HS3_CLIENT_HELLO) { /* an SSL 2.0-format hello */
         int v3;
