@@ -1,78 +1,140 @@
 /*
- * crypto_ltc.c - the crypto adapter over libtomcrypt/libtommath (the only file that includes
- * tomcrypt.h). Registration happens once under pthread_once; no other writable global exists.
- * Every argument is checked here before libtomcrypt sees it, because its LTC_ARGCHK aborts.
+ * crypto_ltc.c - the libtomcrypt/libtommath adapter: the only file that includes tomcrypt.h.
+ * Owns registration (once, under pthread_once), hashes, bulk ciphers (IDEA comes from idea.c),
+ * RSA keys and raw RSA, and modular exponentiation. It owns no protocol logic. Every argument is
+ * checked here before libtomcrypt sees it (its LTC_ARGCHK aborts the process). The only writable
+ * global is the pthread_once control; libtomcrypt's tables are written once, inside it.
  */
 #include "crypto_ltc.h"
+#include "idea.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tomcrypt.h>
 
-struct SSLRSAPrivateKey {
-    atomic_int ref;
-    rsa_key k;
-};
+/* ---- Registration ---- */
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int init_ok; /* written once inside pthread_once, read-only afterwards */
+static pthread_once_t cry_once = PTHREAD_ONCE_INIT;
 
-static void do_init(void)
+static void cry_register(void)
 {
     ltc_mp = ltm_desc;
-    int ok = register_hash(&md5_desc) >= 0 && register_hash(&sha1_desc) >= 0 &&
-             register_hash(&sha256_desc) >= 0 && register_hash(&sha384_desc) >= 0 &&
-             register_hash(&sha512_desc) >= 0 && register_cipher(&aes_desc) >= 0 &&
-             register_cipher(&des_desc) >= 0 && register_cipher(&des3_desc) >= 0 &&
-             register_cipher(&rc2_desc) >= 0;
-    init_ok = ok;
+    const struct ltc_hash_descriptor *h[] = {&md5_desc, &sha1_desc, &sha256_desc, &sha384_desc,
+                                             &sha512_desc};
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+        (void)register_hash(h[i]);
+    const struct ltc_cipher_descriptor *c[] = {&rc2_desc, &des_desc, &des3_desc, &aes_desc};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+        (void)register_cipher(c[i]);
+}
+
+/* pthread_once only: the cheap guard used by every entry point that needs the tables. */
+static int cry_ready(void)
+{
+    return pthread_once(&cry_once, cry_register) == 0 && ltc_mp.name != NULL;
 }
 
 SSLErr cry_init(void)
 {
-    pthread_once(&once, do_init);
-    return init_ok ? SSLNoErr : SSLUnknownErr;
+    SSL_ENSURE(cry_ready(), SSLUnknownErr);
+    static const char hashes[][8] = {"md5", "sha1", "sha256", "sha384", "sha512"};
+    static const char ciphers[][8] = {"rc2", "des", "3des", "aes"};
+    for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++)
+        SSL_ENSURE(find_hash(hashes[i]) >= 0, SSLUnknownErr);
+    for (size_t i = 0; i < sizeof ciphers / sizeof ciphers[0]; i++)
+        SSL_ENSURE(find_cipher(ciphers[i]) >= 0, SSLUnknownErr);
+    return SSLNoErr;
 }
 
-/* ---- hashes ---- */
-
-/* Each algorithm's state fits (the descriptors only touch their own member of hash_state). */
-#define CRY_FITS(t) _Static_assert(sizeof(t) <= sizeof(((struct cry_hash *)0)->st), #t " fits")
-CRY_FITS(struct md5_state);
-CRY_FITS(struct sha1_state);
-CRY_FITS(struct sha256_state);
-CRY_FITS(struct sha512_state);
-
-static const struct ltc_hash_descriptor *hash_desc(int alg)
+static SSLErr cry_map(int err)
 {
-    switch (alg) {
-    case CRY_MD5: return &md5_desc;
-    case CRY_SHA1: return &sha1_desc;
-    case CRY_SHA256: return &sha256_desc;
-    case CRY_SHA384: return &sha384_desc;
-    default: return &sha512_desc;
+    switch (err) {
+    case CRYPT_OK:
+        return SSLNoErr;
+    case CRYPT_MEM:
+        return SSLMemoryErr;
+    default:
+        return SSLUnknownErr;
     }
 }
 
-size_t cry_hash_len(int alg) { return hash_desc(alg)->hashsize; }
+void cry_wipe(void *p, size_t n)
+{
+    if (p && n)
+        zeromem(p, n);
+}
 
+/* ---- Hashes ---- */
+
+_Static_assert(sizeof(struct md5_state) <= sizeof(((struct cry_hash *)0)->st.raw), "md5 state");
+_Static_assert(sizeof(struct sha1_state) <= sizeof(((struct cry_hash *)0)->st.raw), "sha1 state");
+_Static_assert(sizeof(struct sha256_state) <= sizeof(((struct cry_hash *)0)->st.raw), "sha256 state");
+_Static_assert(sizeof(struct sha512_state) <= sizeof(((struct cry_hash *)0)->st.raw), "sha512 state");
+_Static_assert(_Alignof(hash_state) <= _Alignof(uint64_t), "hash state alignment");
+
+/* Only the member of hash_state that belongs to h->alg is ever touched, and it fits in raw. */
+#define HS(h) ((hash_state *)(void *)(h)->st.raw)
+
+size_t cry_hash_len(int alg)
+{
+    static const uint8_t len[] = {16, 20, 32, 48, 64};
+    return alg >= CRY_MD5 && alg <= CRY_SHA512 ? len[alg] : 0;
+}
+
+/* An unknown alg leaves the state marked invalid (-1): update and final then do nothing. */
 void cry_hash_init(struct cry_hash *h, int alg)
 {
+    if (!h)
+        return;
     h->alg = alg;
-    hash_desc(alg)->init((hash_state *)(void *)&h->st);
+    switch (alg) {
+    case CRY_MD5: (void)md5_init(HS(h)); break;
+    case CRY_SHA1: (void)sha1_init(HS(h)); break;
+    case CRY_SHA256: (void)sha256_init(HS(h)); break;
+    case CRY_SHA384: (void)sha384_init(HS(h)); break;
+    case CRY_SHA512: (void)sha512_init(HS(h)); break;
+    default: h->alg = -1; break;
+    }
 }
 
 void cry_hash_update(struct cry_hash *h, const void *p, size_t n)
 {
-    if (n)
-        hash_desc(h->alg)->process((hash_state *)(void *)&h->st, p, (unsigned long)n);
+    if (!h || !n || !p)
+        return;
+    const unsigned char *b = p;
+    /* libtomcrypt counts bits in 64 bits and takes unsigned long lengths: feed in bounded pieces */
+    while (n) {
+        unsigned long k = n > (1ul << 30) ? (1ul << 30) : (unsigned long)n;
+        switch (h->alg) {
+        case CRY_MD5: (void)md5_process(HS(h), b, k); break;
+        case CRY_SHA1: (void)sha1_process(HS(h), b, k); break;
+        case CRY_SHA256: (void)sha256_process(HS(h), b, k); break;
+        case CRY_SHA384: (void)sha384_process(HS(h), b, k); break;
+        case CRY_SHA512: (void)sha512_process(HS(h), b, k); break;
+        default: return;
+        }
+        b += k;
+        n -= k;
+    }
 }
 
 void cry_hash_final(struct cry_hash *h, uint8_t *out)
 {
-    hash_desc(h->alg)->done((hash_state *)(void *)&h->st, out);
-    zeromem(&h->st, sizeof h->st);
+    if (!h)
+        return;
+    if (out) {
+        switch (h->alg) {
+        case CRY_MD5: (void)md5_done(HS(h), out); break;
+        case CRY_SHA1: (void)sha1_done(HS(h), out); break;
+        case CRY_SHA256: (void)sha256_done(HS(h), out); break;
+        case CRY_SHA384: (void)sha384_done(HS(h), out); break;
+        case CRY_SHA512: (void)sha512_done(HS(h), out); break;
+        default: break;
+        }
+    }
+    zeromem(h, sizeof *h);
+    h->alg = -1;
 }
 
 void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out)
@@ -83,222 +145,445 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out)
     cry_hash_final(&h, out);
 }
 
-/* ---- bulk ciphers ---- */
+/* ---- Bulk ciphers ---- */
 
-struct cipher_state {
-    int alg, encrypt;
+#define CIPHER_KEYED 0x4b455945u /* set only by a successful init: a zeroed or failed state runs nothing */
+
+struct cry_cipher {
+    int alg;
+    int encrypt;
+    uint32_t keyed;
+    uint32_t block;
     union {
+        uint64_t align;
         rc4_state rc4;
         symmetric_CBC cbc;
+        struct idea_cbc idea;
     } u;
 };
+_Static_assert(_Alignof(struct cry_cipher) <= 8, "cipher state must fit an 8-byte aligned buffer");
+
+#define CIPHER_HDR offsetof(struct cry_cipher, u)
 
 size_t cry_cipher_state_size(int alg)
 {
-    return alg == CRY_C_IDEA ? 0 : sizeof(struct cipher_state); /* IDEA: not in libtomcrypt 1.18 */
+    switch (alg) {
+    case CRY_C_RC4: return CIPHER_HDR + sizeof(rc4_state);
+    case CRY_C_RC2:
+    case CRY_C_DES:
+    case CRY_C_3DES:
+    case CRY_C_AES: return CIPHER_HDR + sizeof(symmetric_CBC);
+    case CRY_C_IDEA: return CIPHER_HDR + sizeof(struct idea_cbc);
+    case CRY_C_NULL: return CIPHER_HDR;
+    default: return 0; /* unknown ids are unavailable */
+    }
 }
 
 size_t cry_cipher_block_size(int alg)
 {
     switch (alg) {
+    case CRY_C_RC2:
+    case CRY_C_DES:
+    case CRY_C_3DES:
+    case CRY_C_IDEA: return 8;
     case CRY_C_AES: return 16;
-    case CRY_C_DES: case CRY_C_3DES: case CRY_C_RC2: case CRY_C_IDEA: return 8;
     default: return 1;
     }
+}
+
+static SSLErr cbc_key(struct cry_cipher *c, const char *name, const uint8_t *key, size_t keylen,
+                      const uint8_t *iv)
+{
+    int idx = find_cipher(name);
+    SSL_ENSURE(idx >= 0, SSLUnknownErr);
+    return cry_map(cbc_start(idx, iv, key, (int)keylen, 0, &c->u.cbc));
+}
+
+static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, size_t keylen,
+                         unsigned rc2_bits, const uint8_t *iv)
+{
+    SSL_ENSURE(st && (key || alg == CRY_C_NULL), SSLBadParameterErr);
+    SSL_ENSURE(cry_ready(), SSLUnknownErr);
+    SSL_ENSURE(cry_cipher_block_size(alg) == 1 || iv, SSLBadParameterErr);
+    struct cry_cipher *c = st;
+    size_t size = cry_cipher_state_size(alg);
+    SSL_ENSURE(size != 0, SSLUnsupportedErr);
+    zeromem(c, size);
+    c->alg = CRY_C_NULL;
+    c->encrypt = encrypt != 0;
+    c->block = (uint32_t)cry_cipher_block_size(alg);
+    SSLErr e;
+    switch (alg) {
+    case CRY_C_NULL:
+        e = SSLNoErr;
+        break;
+    case CRY_C_RC4: /* libtomcrypt refuses RC4 keys under 40 bits */
+        SSL_ENSURE(keylen >= 5 && keylen <= 256, SSLBadParameterErr);
+        e = cry_map(rc4_stream_setup(&c->u.rc4, key, (unsigned long)keylen));
+        break;
+    case CRY_C_RC2:
+        SSL_ENSURE(keylen >= 1 && keylen <= 128 && rc2_bits >= 1 && rc2_bits <= 1024,
+                   SSLBadParameterErr);
+        e = cbc_key(c, "rc2", key, keylen, iv);
+        if (e == SSLNoErr) /* cbc_start keyed 8*keylen effective bits; re-key with the asked ones */
+            e = cry_map(rc2_setup_ex(key, (int)keylen, (int)rc2_bits, 0, &c->u.cbc.key));
+        break;
+    case CRY_C_DES:
+        SSL_ENSURE(keylen == 8, SSLBadParameterErr);
+        e = cbc_key(c, "des", key, keylen, iv);
+        break;
+    case CRY_C_3DES:
+        SSL_ENSURE(keylen == 24, SSLBadParameterErr);
+        e = cbc_key(c, "3des", key, keylen, iv);
+        break;
+    case CRY_C_AES:
+        SSL_ENSURE(keylen == 16 || keylen == 24 || keylen == 32, SSLBadParameterErr);
+        e = cbc_key(c, "aes", key, keylen, iv);
+        break;
+    case CRY_C_IDEA:
+        SSL_ENSURE(keylen == 16, SSLBadParameterErr);
+        idea_cbc_init(&c->u.idea, encrypt != 0, key, iv);
+        e = SSLNoErr;
+        break;
+    default:
+        return SSLUnsupportedErr;
+    }
+    if (e != SSLNoErr) {
+        zeromem(c, size);
+        return e;
+    }
+    c->alg = alg;
+    c->keyed = CIPHER_KEYED;
+    return SSLNoErr;
 }
 
 SSLErr cry_cipher_init(void *st, int alg, int encrypt, const uint8_t *key, size_t keylen,
                        const uint8_t *iv)
 {
-    struct cipher_state *c = st;
-    if (!st || (!key && keylen))
-        return SSLBadParameterErr;
-    c->alg = alg;
-    c->encrypt = encrypt;
-    const char *name;
-    switch (alg) {
-    case CRY_C_NULL:
-        return SSLNoErr;
-    case CRY_C_RC4:
-        if (keylen < 1 || keylen > 256)
-            return SSLBadParameterErr;
-        return rc4_stream_setup(&c->u.rc4, key, (unsigned long)keylen) == CRYPT_OK ? SSLNoErr : SSLUnknownErr;
-    case CRY_C_AES: name = "aes"; if (keylen != 16 && keylen != 32) return SSLBadParameterErr; break;
-    case CRY_C_DES: name = "des"; if (keylen != 8) return SSLBadParameterErr; break;
-    case CRY_C_3DES: name = "3des"; if (keylen != 24) return SSLBadParameterErr; break;
-    case CRY_C_RC2: name = "rc2"; if (keylen < 1 || keylen > 128) return SSLBadParameterErr; break;
-    default: return SSLUnsupportedErr;
-    }
-    if (!iv)
-        return SSLBadParameterErr;
-    int idx = find_cipher(name);
-    if (idx < 0)
-        return SSLUnknownErr;
-    return cbc_start(idx, iv, key, (int)keylen, 0, &c->u.cbc) == CRYPT_OK ? SSLNoErr : SSLUnknownErr;
+    return cipher_key(st, alg, encrypt, key, keylen, (unsigned)(8 * (keylen <= 128 ? keylen : 0)), iv);
+}
+
+SSLErr cry_cipher_init_rc2(void *st, int encrypt, const uint8_t *key, size_t keylen,
+                           unsigned effective_bits, const uint8_t *iv)
+{
+    return cipher_key(st, CRY_C_RC2, encrypt, key, keylen, effective_bits, iv);
 }
 
 SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len)
 {
-    struct cipher_state *c = st;
-    if (!len)
+    SSL_ENSURE(st, SSLBadParameterErr);
+    struct cry_cipher *c = st;
+    SSL_ENSURE(c->keyed == CIPHER_KEYED, SSLBadParameterErr);
+    if (len == 0)
         return SSLNoErr;
-    if (!st || !in || !out)
-        return SSLBadParameterErr;
-    int r;
+    SSL_ENSURE(in && out, SSLBadParameterErr);
+    SSL_ENSURE(len <= 0x7fffffffu, SSLBadParameterErr);
     switch (c->alg) {
     case CRY_C_NULL:
         if (in != out)
             memmove(out, in, len);
         return SSLNoErr;
     case CRY_C_RC4:
-        r = rc4_stream_crypt(&c->u.rc4, in, (unsigned long)len, out);
-        break;
+        return cry_map(rc4_stream_crypt(&c->u.rc4, in, (unsigned long)len, out));
+    case CRY_C_RC2:
+    case CRY_C_DES:
+    case CRY_C_3DES:
+    case CRY_C_AES:
+        SSL_ENSURE(len % c->block == 0, SSLBadParameterErr);
+        return cry_map(c->encrypt ? cbc_encrypt(in, out, (unsigned long)len, &c->u.cbc)
+                                  : cbc_decrypt(in, out, (unsigned long)len, &c->u.cbc));
+    case CRY_C_IDEA:
+        SSL_ENSURE(len % 8 == 0, SSLBadParameterErr);
+        idea_cbc_run(&c->u.idea, in, out, len);
+        return SSLNoErr;
     default:
-        if (len % cry_cipher_block_size(c->alg))
-            return SSLBadParameterErr;
-        r = c->encrypt ? cbc_encrypt(in, out, (unsigned long)len, &c->u.cbc)
-                       : cbc_decrypt(in, out, (unsigned long)len, &c->u.cbc);
+        return SSLBadParameterErr; /* a corrupt state */
     }
-    return r == CRYPT_OK ? SSLNoErr : SSLUnknownErr;
 }
 
 void cry_cipher_wipe(void *st)
 {
-    if (st)
-        zeromem(st, sizeof(struct cipher_state));
+    if (!st)
+        return;
+    struct cry_cipher *c = st;
+    size_t size = c->keyed == CIPHER_KEYED ? cry_cipher_state_size(c->alg) : 0;
+    zeromem(c, size ? size : CIPHER_HDR);
 }
 
 /* ---- RSA ---- */
 
-SSLErr cry_rsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out)
+struct SSLRSAPrivateKey {
+    atomic_uint refs;
+    rsa_key key;
+    size_t nbytes;
+    uint32_t nbits;
+    uint8_t n[]; /* big-endian modulus, nbytes long (no leading zero) */
+};
+
+/*
+ * A strict shape check runs before libtomcrypt's DER decoder, which is lenient (it ignores the
+ * class bits of tags and accepts a SET for a SEQUENCE). Only definite, minimal lengths pass.
+ */
+struct der {
+    const uint8_t *p, *end;
+};
+
+/* Next element: its tag, and a sub-reader over its contents. 0 on any malformation. */
+static int der_next(struct der *d, uint8_t *tag, struct der *in)
 {
-    if (!der || !len || !out)
-        return SSLBadParameterErr;
-    SSL_TRY(cry_init());
-    SSLRSAPrivateKey *k = calloc(1, sizeof *k);
-    if (!k)
-        return SSLMemoryErr;
-    if (rsa_import(der, (unsigned long)len, &k->k) != CRYPT_OK &&
-        rsa_import_pkcs8(der, (unsigned long)len, NULL, 0, &k->k) != CRYPT_OK) {
-        free(k);
-        return ASNBadEncodingErr;
+    if (d->end - d->p < 2)
+        return 0;
+    *tag = *d->p++;
+    size_t l = *d->p++;
+    if (l & 0x80) {
+        size_t k = l & 0x7f;
+        if (k == 0 || k > 3 || (size_t)(d->end - d->p) < k || d->p[0] == 0)
+            return 0;
+        for (l = 0; k; k--)
+            l = (l << 8) | *d->p++;
+        if (l < 0x80)
+            return 0; /* not minimal */
     }
-    if (k->k.type != PK_PRIVATE) {
-        rsa_free(&k->k);
-        free(k);
-        return SSLUnsupportedErr;
+    if (l > (size_t)(d->end - d->p))
+        return 0;
+    in->p = d->p;
+    in->end = d->p + l;
+    d->p += l;
+    return 1;
+}
+
+/* A minimal, non-negative INTEGER; *zero tells whether it is 0. */
+static int der_uint(struct der *d, int *zero)
+{
+    uint8_t tag;
+    struct der v;
+    if (!der_next(d, &tag, &v) || tag != 0x02 || v.p == v.end || (v.p[0] & 0x80))
+        return 0;
+    if (v.end - v.p > 1 && v.p[0] == 0 && !(v.p[1] & 0x80))
+        return 0;
+    *zero = v.end - v.p == 1 && v.p[0] == 0;
+    return 1;
+}
+
+/* Number of INTEGERs making up exactly the contents of the SEQUENCE that is all of @d, else -1;
+ * *first_zero tells whether the first one is 0 (the version of a private key). */
+static int der_int_seq(struct der d, int *first_zero)
+{
+    uint8_t tag;
+    struct der in;
+    if (!der_next(&d, &tag, &in) || tag != 0x30 || d.p != d.end)
+        return -1;
+    int n = 0, zero = 0;
+    while (in.p != in.end) {
+        if (!der_uint(&in, &zero))
+            return -1;
+        if (n++ == 0)
+            *first_zero = zero;
     }
-    atomic_init(&k->ref, 1);
+    return n;
+}
+
+enum key_shape { SHAPE_BAD, SHAPE_PKCS1, SHAPE_PKCS8_RSA, SHAPE_PUBLIC, SHAPE_OTHER_ALG };
+
+static enum key_shape key_shape(const uint8_t *der, size_t len)
+{
+    static const uint8_t rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    struct der all = {der, der + len}, d = all, seq, a, b, c, oid;
+    int v0 = 0, n = der_int_seq(all, &v0);
+    if (n == 9 && v0) /* RSAPrivateKey, two-prime (PKCS#1 A.1.2) */
+        return SHAPE_PKCS1;
+    if (n == 2) /* RSAPublicKey */
+        return SHAPE_PUBLIC;
+    uint8_t tag, t1, t2;
+    if (!der_next(&d, &tag, &seq) || tag != 0x30 || d.p != d.end)
+        return SHAPE_BAD;
+    if (der_next(&seq, &t1, &a) && t1 == 0x30 && der_next(&seq, &t2, &b) && t2 == 0x03 &&
+        seq.p == seq.end) /* SubjectPublicKeyInfo */
+        return SHAPE_PUBLIC;
+    /* PrivateKeyInfo (RFC 5208): version 0, AlgorithmIdentifier, OCTET STRING [, [0] attributes] */
+    d = all;
+    if (!der_next(&d, &tag, &seq) || !der_uint(&seq, &v0) || !v0)
+        return SHAPE_BAD;
+    if (!der_next(&seq, &t1, &a) || t1 != 0x30 || !der_next(&seq, &t2, &c) || t2 != 0x04)
+        return SHAPE_BAD;
+    if (seq.p != seq.end && (!der_next(&seq, &tag, &b) || tag != 0xa0 || seq.p != seq.end))
+        return SHAPE_BAD;
+    if (!der_next(&a, &tag, &oid) || tag != 0x06)
+        return SHAPE_BAD;
+    if ((size_t)(oid.end - oid.p) != sizeof rsa_oid || memcmp(oid.p, rsa_oid, sizeof rsa_oid))
+        return SHAPE_OTHER_ALG;
+    return der_int_seq(c, &v0) == 9 && v0 ? SHAPE_PKCS8_RSA : SHAPE_BAD;
+}
+
+static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
+{
+    SSL_ENSURE(rk->type == PK_PRIVATE, SSLUnsupportedErr);
+    unsigned long nb = ltc_mp.unsigned_size(rk->N);
+    SSL_ENSURE(nb >= 8 && nb <= 2048, SSLUnsupportedErr);
+    SSLRSAPrivateKey *k = calloc(1, sizeof *k + nb);
+    SSL_ENSURE(k, SSLMemoryErr);
+    SSLErr e = cry_map(ltc_mp.unsigned_write(rk->N, k->n));
+    if (e == SSLNoErr && !(k->n[nb - 1] & 1))
+        e = SSLUnsupportedErr; /* an even modulus is no RSA key */
+    if (e != SSLNoErr) {
+        free(k);
+        return e;
+    }
+    atomic_init(&k->refs, 1u);
+    k->key = *rk;
+    k->nbytes = nb;
+    k->nbits = (uint32_t)ltc_mp.count_bits(rk->N);
     *out = k;
     return SSLNoErr;
+}
+
+SSLErr cry_rsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out)
+{
+    SSL_ENSURE(out, SSLBadParameterErr);
+    *out = NULL;
+    SSL_ENSURE(der && len && len <= 0x100000, ASNBadEncodingErr);
+    enum key_shape shape = key_shape(der, len);
+    SSL_ENSURE(shape != SHAPE_PUBLIC && shape != SHAPE_OTHER_ALG, SSLUnsupportedErr);
+    SSL_ENSURE(shape != SHAPE_BAD, ASNBadEncodingErr);
+    SSL_ENSURE(cry_ready(), SSLUnknownErr);
+    rsa_key rk;
+    memset(&rk, 0, sizeof rk);
+    int err = shape == SHAPE_PKCS1 ? rsa_import(der, (unsigned long)len, &rk)
+                                   : rsa_import_pkcs8(der, (unsigned long)len, NULL, 0, &rk);
+    if (err != CRYPT_OK) /* libtomcrypt frees what it took on failure */
+        return err == CRYPT_MEM ? SSLMemoryErr : ASNBadEncodingErr;
+    SSLErr e = key_wrap(&rk, out);
+    if (e != SSLNoErr)
+        rsa_free(&rk);
+    return e;
 }
 
 SSLRSAPrivateKey *cry_rsa_key_retain(SSLRSAPrivateKey *k)
 {
     if (k)
-        atomic_fetch_add(&k->ref, 1);
+        atomic_fetch_add_explicit(&k->refs, 1u, memory_order_relaxed);
     return k;
 }
 
 void cry_rsa_key_release(SSLRSAPrivateKey *k)
 {
-    if (k && atomic_fetch_sub(&k->ref, 1) == 1) {
-        rsa_free(&k->k);
-        zeromem(k, sizeof *k);
-        free(k);
-    }
+    if (!k || atomic_fetch_sub_explicit(&k->refs, 1u, memory_order_acq_rel) != 1u)
+        return;
+    rsa_free(&k->key); /* libtommath's mp_clear zeroes each digit array before freeing it */
+    zeromem(k, sizeof *k + k->nbytes);
+    free(k);
 }
 
-size_t cry_rsa_key_bytes(const SSLRSAPrivateKey *k) { return k ? ltc_mp.unsigned_size(k->k.N) : 0; }
-uint32_t cry_rsa_key_bits(const SSLRSAPrivateKey *k) { return k ? (uint32_t)ltc_mp.count_bits(k->k.N) : 0; }
+size_t cry_rsa_key_bytes(const SSLRSAPrivateKey *k) { return k ? k->nbytes : 0; }
+
+uint32_t cry_rsa_key_bits(const SSLRSAPrivateKey *k) { return k ? k->nbits : 0; }
 
 SSLErr cry_rsa_key_public(const SSLRSAPrivateKey *k, uint8_t *n, size_t *nlen, uint8_t *e,
                           size_t *elen)
 {
-    if (!k || !n || !nlen || !e || !elen)
-        return SSLBadParameterErr;
-    size_t a = ltc_mp.unsigned_size(k->k.N), b = ltc_mp.unsigned_size(k->k.e);
-    if (a > *nlen || b > *elen)
-        return SSLOverflowErr;
-    if (ltc_mp.unsigned_write(k->k.N, n) != CRYPT_OK || ltc_mp.unsigned_write(k->k.e, e) != CRYPT_OK)
-        return SSLUnknownErr;
-    *nlen = a;
-    *elen = b;
+    SSL_ENSURE(k && n && nlen && e && elen, SSLBadParameterErr);
+    unsigned long eb = ltc_mp.unsigned_size(k->key.e);
+    SSL_ENSURE(*nlen >= k->nbytes && *elen >= eb, SSLOverflowErr);
+    memcpy(n, k->n, k->nbytes);
+    SSL_TRY(cry_map(ltc_mp.unsigned_write(k->key.e, e)));
+    *nlen = k->nbytes;
+    *elen = eb;
     return SSLNoErr;
 }
 
+/*
+ * rsa_exptmod(PK_PRIVATE) in libtomcrypt 1.18.2 blinds with a random r from mp_rand, which is
+ * libtommath's own platform source (getrandom or /dev/urandom): no PRNG state, so concurrent
+ * calls on one key are safe (the key is only read). It uses CRT and then checks the result
+ * with the public exponent (LTC_RSA_CRT_HARDENING); a mismatch gives SSLUnknownErr.
+ */
 SSLErr cry_rsa_private(const SSLRSAPrivateKey *k, const uint8_t *in, size_t inlen, uint8_t *out)
 {
-    if (!k || !in || !out || inlen != cry_rsa_key_bytes(k))
-        return SSLBadParameterErr;
-    unsigned long outlen = (unsigned long)inlen;
-    int r = rsa_exptmod(in, (unsigned long)inlen, out, &outlen, PK_PRIVATE, (rsa_key *)&k->k);
-    return r == CRYPT_OK && outlen == inlen ? SSLNoErr : SSLBadParameterErr;
+    SSL_ENSURE(k && in && out && inlen == k->nbytes, SSLBadParameterErr);
+    SSL_ENSURE(cry_bn_cmp(in, inlen, k->n, k->nbytes) < 0, SSLBadParameterErr);
+    unsigned long outlen = (unsigned long)k->nbytes;
+    int err = rsa_exptmod(in, (unsigned long)inlen, out, &outlen, PK_PRIVATE, (rsa_key *)&k->key);
+    SSL_ENSURE(err == CRYPT_OK && outlen == k->nbytes, err == CRYPT_MEM ? SSLMemoryErr : SSLUnknownErr);
+    return SSLNoErr;
+}
+
+/* Skip leading zero bytes of a big-endian number. */
+static size_t bn_trim(const uint8_t **p, size_t n)
+{
+    while (n && **p == 0) {
+        (*p)++;
+        n--;
+    }
+    return n;
 }
 
 SSLErr cry_rsa_public(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen,
                       const uint8_t *in, size_t inlen, uint8_t *out)
 {
-    rsa_key k;
-    if (!n || !nlen || !e || !elen || !in || !inlen || inlen > nlen || !out)
-        return SSLBadParameterErr;
-    SSL_TRY(cry_init());
-    if (rsa_set_key(n, (unsigned long)nlen, e, (unsigned long)elen, NULL, 0, &k) != CRYPT_OK)
-        return SSLBadParameterErr;
-    unsigned long outlen = (unsigned long)nlen;
-    int r = rsa_exptmod(in, (unsigned long)inlen, out, &outlen, PK_PUBLIC, &k);
-    rsa_free(&k);
-    return r == CRYPT_OK && outlen == nlen ? SSLNoErr : SSLBadParameterErr;
+    SSL_ENSURE(n && e && in && out && nlen && elen && inlen && inlen <= nlen, SSLBadParameterErr);
+    SSL_ENSURE(nlen <= 2048 && elen <= 2048, SSLBadParameterErr);
+    const uint8_t *nt = n, *et = e;
+    size_t ntl = bn_trim(&nt, nlen), etl = bn_trim(&et, elen);
+    SSL_ENSURE(ntl > 0 && etl > 0 && (nt[ntl - 1] & 1), SSLBadParameterErr); /* odd modulus, e > 0 */
+    SSL_ENSURE(cry_bn_cmp(in, inlen, nt, ntl) < 0, SSLBadParameterErr);
+    SSL_ENSURE(cry_ready(), SSLUnknownErr);
+    rsa_key pub;
+    memset(&pub, 0, sizeof pub);
+    SSL_TRY(cry_map(rsa_set_key(nt, (unsigned long)ntl, et, (unsigned long)etl, NULL, 0, &pub)));
+    uint8_t tmp[2048];
+    unsigned long tl = sizeof tmp;
+    int err = rsa_exptmod(in, (unsigned long)inlen, tmp, &tl, PK_PUBLIC, &pub);
+    rsa_free(&pub);
+    SSL_ENSURE(err == CRYPT_OK && tl <= nlen, err == CRYPT_MEM ? SSLMemoryErr : SSLUnknownErr);
+    memset(out, 0, nlen - tl);
+    memcpy(out + (nlen - tl), tmp, tl);
+    return SSLNoErr;
 }
 
-/* ---- modular exponentiation ---- */
+/* ---- Big numbers ---- */
 
 SSLErr cry_modexp(const uint8_t *base, size_t baselen, const uint8_t *exp, size_t explen,
                   const uint8_t *mod, size_t modlen, uint8_t *out)
 {
+    static const uint8_t zero = 0;
+    SSL_ENSURE(mod && out && modlen && (base || !baselen) && (exp || !explen), SSLBadParameterErr);
+    SSL_ENSURE(baselen <= 4096 && explen <= 4096 && modlen <= 4096, SSLBadParameterErr);
+    const uint8_t *mt = mod;
+    size_t mtl = bn_trim(&mt, modlen);
+    SSL_ENSURE(mtl > 1 || (mtl == 1 && mt[0] > 1), SSLBadParameterErr); /* modulus >= 2 */
+    SSL_ENSURE(cry_ready(), SSLUnknownErr);
     void *b = NULL, *x = NULL, *m = NULL, *r = NULL;
-    if (!base || !exp || !mod || !modlen || !out)
-        return SSLBadParameterErr;
-    SSL_TRY(cry_init());
-    SSLErr err = SSLMemoryErr;
-    void **all[4] = {&b, &x, &m, &r};
-    for (int i = 0; i < 4; i++)
-        if (ltc_mp.init(all[i]) != CRYPT_OK) {
-            *all[i] = NULL; /* a failed init frees what it took */
-            goto done;
+    int err = ltc_init_multi(&b, &x, &m, &r, NULL);
+    if (err != CRYPT_OK)
+        return cry_map(err);
+    if ((err = ltc_mp.unsigned_read(b, (unsigned char *)(baselen ? base : &zero),
+                                    (unsigned long)(baselen ? baselen : 1))) == CRYPT_OK &&
+        (err = ltc_mp.unsigned_read(x, (unsigned char *)(explen ? exp : &zero),
+                                    (unsigned long)(explen ? explen : 1))) == CRYPT_OK &&
+        (err = ltc_mp.unsigned_read(m, (unsigned char *)mt, (unsigned long)mtl)) == CRYPT_OK &&
+        (err = ltc_mp.exptmod(b, x, m, r)) == CRYPT_OK) {
+        unsigned long rl = ltc_mp.unsigned_size(r);
+        if (rl > modlen) {
+            err = CRYPT_ERROR;
+        } else {
+            memset(out, 0, modlen - rl);
+            if (rl)
+                err = ltc_mp.unsigned_write(r, out + (modlen - rl));
         }
-    err = SSLUnknownErr;
-    if (ltc_mp.unsigned_read(b, (unsigned char *)base, (unsigned long)baselen) == CRYPT_OK &&
-        ltc_mp.unsigned_read(x, (unsigned char *)exp, (unsigned long)explen) == CRYPT_OK &&
-        ltc_mp.unsigned_read(m, (unsigned char *)mod, (unsigned long)modlen) == CRYPT_OK &&
-        ltc_mp.compare_d(m, 1) == LTC_MP_GT && ltc_mp.exptmod(b, x, m, r) == CRYPT_OK) {
-        size_t rl = ltc_mp.unsigned_size(r);
-        memset(out, 0, modlen);
-        if (rl <= modlen && ltc_mp.unsigned_write(r, out + modlen - rl) == CRYPT_OK)
-            err = SSLNoErr;
     }
-done:
-    if (b) ltc_mp.deinit(b);
-    if (x) ltc_mp.deinit(x);
-    if (m) ltc_mp.deinit(m);
-    if (r) ltc_mp.deinit(r);
-    return err;
+    /* the exponent and result are secrets: libtommath 1.2's mp_clear zeroes digits before freeing */
+    ltc_deinit_multi(b, x, m, r, NULL);
+    return cry_map(err);
 }
 
 int cry_bn_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-    while (alen && !*a)
-        a++, alen--;
-    while (blen && !*b)
-        b++, blen--;
+    alen = a ? bn_trim(&a, alen) : 0;
+    blen = b ? bn_trim(&b, blen) : 0;
     if (alen != blen)
         return alen < blen ? -1 : 1;
-    int c = alen ? memcmp(a, b, alen) : 0;
-    return c < 0 ? -1 : c > 0;
-}
-
-void cry_wipe(void *p, size_t n)
-{
-    if (p && n)
-        zeromem(p, n);
+    for (size_t i = 0; i < alen; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return 0;
 }

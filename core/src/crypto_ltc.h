@@ -37,44 +37,70 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out);
 enum cry_cipher_alg {
     CRY_C_NULL = 0, CRY_C_RC4, CRY_C_RC2, CRY_C_DES, CRY_C_3DES, CRY_C_IDEA, CRY_C_AES
 };
-/* Bytes of state a cipher needs (the caller allocates it; 8-byte aligned). */
+/*
+ * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned; zero it before first use).
+ * 0 means the cipher is not available in this build. NULL needs a small header only. The state
+ * holds keys: cry_cipher_wipe it before freeing. Sizes: RC4 ~280, IDEA ~130, CBC ciphers ~4.4 KB
+ * (libtomcrypt's symmetric_CBC holds a union of every cipher's key).
+ */
 size_t cry_cipher_state_size(int alg);
 /* 1 for stream ciphers (NULL, RC4), else the CBC block size. */
 size_t cry_cipher_block_size(int alg);
 /*
- * Key a cipher into @st. CBC ciphers take an IV of block size; RC4 and NULL ignore iv.
- * keylen: RC4 any 1..256, RC2 1..128 (effective key bits = 8*keylen), DES 8, 3DES 24, IDEA 16,
- * AES 16/32. Returns SSLBadParameterErr on a bad length, SSLUnknownErr if libtomcrypt fails.
+ * Key a cipher into @st. CBC ciphers take an IV of block size; RC4 and NULL ignore iv (may be NULL).
+ * keylen: RC4 5..256 (libtomcrypt refuses keys under 40 bits), RC2 1..128 (effective key bits =
+ * 8*keylen, as SSL 3.0 and SSL 2.0 use it), DES 8, 3DES 24, IDEA 16, AES 16/24/32 (SSL uses 16/32).
+ * DES parity bits are ignored. Returns SSLBadParameterErr on a NULL or bad length,
+ * SSLUnsupportedErr for an unknown alg, SSLUnknownErr if libtomcrypt fails. On failure the state is
+ * left zeroed and cry_cipher_run refuses it.
  */
 SSLErr cry_cipher_init(void *st, int alg, int encrypt, const uint8_t *key, size_t keylen,
                        const uint8_t *iv) SSL_MUST;
-/* Encrypt or decrypt (as keyed) len bytes; in == out allowed; CBC needs len % block == 0. */
+/* RC2-CBC with explicit effective key bits (RFC 2268 "T1", 1..1024); keylen 1..128. */
+SSLErr cry_cipher_init_rc2(void *st, int encrypt, const uint8_t *key, size_t keylen,
+                           unsigned effective_bits, const uint8_t *iv) SSL_MUST;
+/* Encrypt or decrypt (as keyed) len bytes; in == out allowed (not other overlaps); CBC needs
+ * len % block == 0 (else SSLBadParameterErr). The CBC chain / RC4 stream carries over between calls.
+ * SSLBadParameterErr on a state that was never keyed successfully. */
 SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len) SSL_MUST;
-/* Wipe the state (zeromem). Safe on a state that was never keyed if it was zeroed. */
+/* Wipe the state (zeromem). Safe on a state that was never keyed if it was zeroed, and on NULL. */
 void cry_cipher_wipe(void *st);
 
 /* ---- RSA ---- */
 /* struct SSLRSAPrivateKey is defined in crypto_ltc.c: { refcount, rsa_key }. */
-/* DER PKCS#1 RSAPrivateKey or PKCS#8 PrivateKeyInfo -> new key with refcount 1. */
+/*
+ * DER PKCS#1 RSAPrivateKey or unencrypted PKCS#8 PrivateKeyInfo -> new key with refcount 1
+ * (malloc). Errors: ASNBadEncodingErr (not a key; also encrypted PKCS#8), SSLUnsupportedErr
+ * (a public key, a non-RSA PKCS#8 key, a modulus over 16384 bits), SSLMemoryErr. Keys are
+ * immutable after creation: any number of threads may use one key at once.
+ */
 SSLErr cry_rsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out) SSL_MUST;
 SSLRSAPrivateKey *cry_rsa_key_retain(SSLRSAPrivateKey *k);
 void cry_rsa_key_release(SSLRSAPrivateKey *k);
 /* Modulus length in bytes / bits. */
 size_t cry_rsa_key_bytes(const SSLRSAPrivateKey *k);
 uint32_t cry_rsa_key_bits(const SSLRSAPrivateKey *k);
-/* Big-endian modulus and public exponent, without leading zeros; nlen and elen: capacity in, length out. */
+/* Big-endian modulus and public exponent, without leading zeros; nlen and elen: capacity in, length
+ * out. SSLOverflowErr if a capacity is too small. */
 SSLErr cry_rsa_key_public(const SSLRSAPrivateKey *k, uint8_t *n, size_t *nlen, uint8_t *e,
                           size_t *elen) SSL_MUST;
-/* out = in^d mod n (CRT), inlen == modulus bytes, in < n; out gets exactly modulus-bytes bytes. */
+/*
+ * out = in^d mod n (CRT, blinded, result checked with e), inlen == modulus bytes, in < n; out gets
+ * exactly modulus-bytes bytes. SSLBadParameterErr on a wrong length or in >= n (public facts only);
+ * SSLUnknownErr if the computation failed its check; SSLMemoryErr. Thread-safe on a shared key.
+ */
 SSLErr cry_rsa_private(const SSLRSAPrivateKey *k, const uint8_t *in, size_t inlen,
                        uint8_t *out) SSL_MUST;
-/* out = in^e mod n for a public key given as big-endian n, e; inlen <= nlen; out gets nlen bytes
- * (n without leading zeros). */
+/* out = in^e mod n for a public key given as big-endian n, e; inlen <= nlen; out gets nlen bytes,
+ * left-padded with zeros (n should have no leading zeros; if it has, out still gets nlen bytes).
+ * SSLBadParameterErr if in >= n, n is even or zero, e is zero, or sizes exceed 16384 bits. */
 SSLErr cry_rsa_public(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen,
                       const uint8_t *in, size_t inlen, uint8_t *out) SSL_MUST;
 
 /* ---- Big-number exponentiation (Diffie-Hellman) ---- */
-/* out = base^exp mod mod, all big-endian; out gets exactly modlen bytes. */
+/* out = base^exp mod mod, all big-endian; out gets exactly modlen bytes (left-padded). Any
+ * base (reduced mod mod), any exponent (empty = 0); mod >= 2, lengths up to 4096 bytes, else
+ * SSLBadParameterErr. Not constant time (libtommath). The exponent's digits are zeroed after use. */
 SSLErr cry_modexp(const uint8_t *base, size_t baselen, const uint8_t *exp, size_t explen,
                   const uint8_t *mod, size_t modlen, uint8_t *out) SSL_MUST;
 /* -1, 0, 1 comparing two big-endian unsigned numbers of any lengths (not constant time). */
