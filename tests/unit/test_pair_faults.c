@@ -12,6 +12,27 @@
 #include <string.h>
 #include "pair.h"
 
+struct fault_param {
+    uint16_t suite;
+    int side;
+    int resumed;
+    int persistent;
+    int wb;          /* would-block before every byte as well */
+    SSLErr err;      /* what the failing allocator returns */
+    int client_auth; /* the server asks for and gets a client certificate */
+};
+
+static void flows(struct pair_config *c, const struct fault_param *fp)
+{
+    c->export_key = "export512-key.pem";
+    c->dh_params = "dh1024.pem";
+    if (fp && fp->client_auth) {
+        c->request_client_cert = 1;
+        c->client_key = "client-key.pem";
+        c->client_chain = "client-cert.pem";
+    }
+}
+
 /* Run a connection; returns the first error (SSLNoErr when everything worked). */
 static SSLErr scenario(struct pair *p)
 {
@@ -37,13 +58,16 @@ static SSLErr scenario(struct pair *p)
 }
 
 /* A cache holding one session from a completed full connection. */
-static void prepare_caches(struct pair_cache *cc, struct pair_cache *sc, const uint16_t *fault_suite)
+static void prepare_caches(struct pair_cache *cc, struct pair_cache *sc, const uint16_t *fault_suite,
+                           int client_auth)
 {
     pair_cache_init(cc);
     pair_cache_init(sc);
     struct pair_config c;
     pair_config_init(&c);
     pair_config_suite(&c, fault_suite);
+    struct fault_param fp0 = {.client_auth = client_auth};
+    flows(&c, &fp0);
     c.cache[0] = cc;
     c.cache[1] = sc;
     struct pair p;
@@ -53,15 +77,6 @@ static void prepare_caches(struct pair_cache *cc, struct pair_cache *sc, const u
     cr_assert_eq(cc->n, 1);
     cr_assert_eq(sc->n, 1);
 }
-
-struct fault_param {
-    uint16_t suite;
-    int side;
-    int resumed;
-    int persistent;
-    int wb;          /* would-block before every byte as well */
-    SSLErr err;      /* what the failing allocator returns */
-};
 
 enum { FAULT_ALLOC, FAULT_RANDOM };
 
@@ -80,6 +95,7 @@ static SSLErr run_once(const struct fault_param *fp, int what, uint64_t k, const
     c.cache[1] = &sc;
     c.seed = 99;
     c.io[0].wb_every_byte = c.io[1].wb_every_byte = fp->wb;
+    flows(&c, fp);
     struct pair p;
     cr_assert_eq(pair_init(&p, &c), SSLNoErr);
     struct pair_side *ps = &p.s[fp->side];
@@ -136,7 +152,7 @@ static void every_k(const struct fault_param *fp, int what)
 {
     struct pair_cache cc0, sc0;
     if (fp->resumed) {
-        prepare_caches(&cc0, &sc0, &fp->suite);
+        prepare_caches(&cc0, &sc0, &fp->suite, fp->client_auth);
     } else {
         pair_cache_init(&cc0);
         pair_cache_init(&sc0);
@@ -157,8 +173,8 @@ static void every_k(const struct fault_param *fp, int what)
         if (k == total + 1)
             cr_expect_eq(e, SSLNoErr, "no call was failed: the run succeeds");
     }
-    cr_log_info("suite %04x side %d resumed %d persistent %d wb %d %s: %llu calls, %u failed cleanly, "
-                "%u succeeded", fp->suite, fp->side, fp->resumed, fp->persistent, fp->wb,
+    cr_log_info("suite %04x auth %d side %d resumed %d persistent %d wb %d %s: %llu calls, %u failed "
+                "cleanly, %u succeeded", fp->suite, fp->client_auth, fp->side, fp->resumed, fp->persistent, fp->wb,
                 what == FAULT_ALLOC ? "alloc" : "random",
                 (unsigned long long)total, failed, survived);
     cr_expect_gt(failed, 0);
@@ -168,17 +184,26 @@ static void every_k(const struct fault_param *fp, int what)
 
 ParameterizedTestParameters(faults, alloc_every_k)
 {
-    static struct fault_param ps[4 * PAIR_NSUITES + 4 + 4 + 2];
+    static struct fault_param ps[4 * PAIR_NSUITES + 4 + 4 + 2 + 4 * 4];
     int n = 0;
     for (int i = 0; i < PAIR_NSUITES; i++) /* every suite, both sides, full and resumed */
         for (int j = 0; j < 4; j++)
-            ps[n++] = (struct fault_param){pair_suites[i], j & 1, j >> 1, 0, 0, SSLMemoryErr};
+            ps[n++] = (struct fault_param){pair_suites[i], j & 1, j >> 1, 0, 0, SSLMemoryErr, 0};
     for (int j = 0; j < 4; j++) /* every call from k on fails */
-        ps[n++] = (struct fault_param){TLS_RSA_WITH_AES_128_CBC_SHA, j & 1, j >> 1, 1, 0, SSLMemoryErr};
+        ps[n++] = (struct fault_param){TLS_RSA_WITH_AES_128_CBC_SHA, j & 1, j >> 1, 1, 0, SSLMemoryErr, 0};
     for (int j = 0; j < 4; j++) /* with would-block before every byte */
-        ps[n++] = (struct fault_param){SSL_RSA_WITH_3DES_EDE_CBC_SHA, j & 1, j >> 1, 0, 1, SSLMemoryErr};
+        ps[n++] = (struct fault_param){SSL_RSA_WITH_3DES_EDE_CBC_SHA, j & 1, j >> 1, 0, 1, SSLMemoryErr, 0};
     for (int j = 0; j < 2; j++) /* the allocator's own error is passed on */
-        ps[n++] = (struct fault_param){SSL_RSA_WITH_RC4_128_MD5, j, 0, 0, 0, SSLUnknownErr};
+        ps[n++] = (struct fault_param){SSL_RSA_WITH_RC4_128_MD5, j, 0, 0, 0, SSLUnknownErr, 0};
+    static const struct {
+        uint16_t suite;
+        int client_auth;
+    } other[] = {{SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, 0}, {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, 0},
+                 {SSL_DH_anon_WITH_3DES_EDE_CBC_SHA, 0}, {SSL_RSA_WITH_RC4_128_SHA, 1}};
+    for (int i = 0; i < 4; i++) /* the other flows: ServerKeyExchange, client authentication */
+        for (int j = 0; j < 4; j++)
+            ps[n++] = (struct fault_param){other[i].suite, j & 1, j >> 1, 0, 0, SSLMemoryErr,
+                                           other[i].client_auth};
     return cr_make_param_array(struct fault_param, ps, (size_t)n);
 }
 
@@ -191,7 +216,7 @@ ParameterizedTestParameters(faults, random_every_k)
 {
     static struct fault_param ps[4];
     for (int i = 0; i < 4; i++)
-        ps[i] = (struct fault_param){TLS_RSA_WITH_AES_256_CBC_SHA, i & 1, (i >> 1) & 1, 0, 0, SSLMemoryErr};
+        ps[i] = (struct fault_param){TLS_RSA_WITH_AES_256_CBC_SHA, i & 1, (i >> 1) & 1, 0, 0, SSLMemoryErr, 0};
     return cr_make_param_array(struct fault_param, ps, 4);
 }
 

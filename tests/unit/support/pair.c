@@ -784,8 +784,10 @@ SSLErr pair_recv_all(struct pair *p, int side, size_t n)
         size_t rbefore = ps->rx_len;
         if (peer && write_pending(peer)) {
             SSLErr e = SSLServiceWriteQueue(peer);
-            if (fatal(e))
+            if (fatal(e)) {
+                p->s[PAIR_PEER(side)].last = e;
                 return e;
+            }
         }
         SSLErr r = pump_read(p, side);
         if (fatal(r))
@@ -817,8 +819,10 @@ SSLErr pair_close(struct pair *p, int side, SSLErr *close_result)
     SSLErr c = SSLClose(ctx);
     if (close_result)
         *close_result = c;
-    if (c != SSLNoErr && c != SSLWouldBlockErr)
+    if (c != SSLNoErr && c != SSLWouldBlockErr) {
+        p->s[side].last = c;
         return c;
+    }
     for (;;) {
         uint64_t before = progress(p);
         if (write_pending(ctx)) {
@@ -826,6 +830,7 @@ SSLErr pair_close(struct pair *p, int side, SSLErr *close_result)
             if (fatal(e)) {
                 if (close_result)
                     *close_result = e;
+                p->s[side].last = e;
                 return e;
             }
         }
