@@ -1,20 +1,20 @@
 /*
- * server.c - sslref-server: a single-process SSL server over blocking sockets, one connection at
- * a time (the threadpool makes it concurrent later). A template context holds the configuration;
- * every connection is SSLDuplicateContext(template) plus its socket and a peer ID (the client's
- * IP address, which enables server-side session caching). Modes: http (answer one request with
- * it echoed back) and echo. Flags and output are an interface: see docs/samples.md.
+ * server.c - sslref-server: the SSL server sample on the threadpool framework (server.h):
+ * --processes P worker processes x --threads T epoll threads, non-blocking sockets, an LMDB
+ * session cache shared by all processes (--cache DIR) or an in-process one. A template context
+ * holds the configuration; the framework duplicates it per connection. Modes: http (answer one
+ * request with it echoed back) and echo. Flags and output are an interface: see docs/operations.md.
  */
 #include "sample_cache.h"
 #include "sample_cli.h"
-#include "sample_sock.h"
-#include "sslref/sessiondb.h"
+#include "sslref/server.h"
 #include "sslref/ssl.h"
 #include "sslref/sslx.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define REQ_MAX 65536
@@ -22,21 +22,22 @@
 struct server_opts {
     const char *bind, *cert, *key, *export_key, *dh, *ciphers, *ca, *cache_dir;
     const char *mode;
-    int port, request_cert, no_split, once, stats, threads, processes;
+    int port, request_cert, no_split, once, stats, threads, processes, quiet, echo;
+    long max_conns, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms;
     SSLProtocolVersion version;
 };
 
-struct server_stats {
-    unsigned long connections, full, resumed, failures;
+struct server_app {
+    struct server_opts *o;
+    TPServer *srv;
 };
 
-static volatile sig_atomic_t server_stop;
-
-static void server_on_signal(int sig)
-{
-    (void)sig;
-    server_stop = 1;
-}
+/* http mode: the request read so far (per connection, freed at close). */
+struct http_req {
+    size_t have;
+    int answered;
+    char buf[REQ_MAX + 1];
+};
 
 static void server_usage(FILE *out)
 {
@@ -44,16 +45,28 @@ static void server_usage(FILE *out)
             "usage: sslref-server --port N [--bind 127.0.0.1] --cert chain.pem --key key.pem\n"
             "         [--export-key k512.pem] [--dh-params dh.pem] [--ciphers 000a,0005,...]\n"
             "         [--version any|ssl3|ssl3-with-ssl2-hello|ssl2] [--request-client-cert]\n"
-            "         [--ca ca.pem] [--cache DIR] [--mode http|echo] [--no-split] [--once] [--stats]\n"
+            "         [--ca ca.pem] [--cache DIR] [--threads T] [--processes P] [--mode http|echo]\n"
+            "         [--no-split] [--once] [--stats] [--quiet] [--max-conns N]\n"
+            "         [--handshake-timeout MS] [--idle-timeout MS] [--shutdown-timeout MS]\n"
             "  --port 0 picks a free port; the chosen one is printed as \"listening on ADDR:PORT\".\n"
-            "  --threads/--processes: only 1 is supported until the threadpool lands.\n"
+            "  --max-conns is per worker thread. SIGTERM/SIGINT stop it with a final stats line.\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
+}
+
+static int server_num(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == 0 || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 static int server_parse(int argc, char **argv, struct server_opts *o)
 {
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
-           O_MODE, O_NOSPLIT, O_ONCE, O_STATS };
+           O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_HST, O_IDLE, O_SHUT };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -63,14 +76,21 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"cache", required_argument, 0, O_CACHE},  {"threads", required_argument, 0, O_THREADS},
         {"processes", required_argument, 0, O_PROCS}, {"mode", required_argument, 0, O_MODE},
         {"no-split", no_argument, 0, O_NOSPLIT},   {"once", no_argument, 0, O_ONCE},
-        {"stats", no_argument, 0, O_STATS},        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"stats", no_argument, 0, O_STATS},        {"quiet", no_argument, 0, O_QUIET},
+        {"max-conns", required_argument, 0, O_MAXC}, {"handshake-timeout", required_argument, 0, O_HST},
+        {"idle-timeout", required_argument, 0, O_IDLE}, {"shutdown-timeout", required_argument, 0, O_SHUT},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
     o->mode = "http";
     o->port = -1;
     o->threads = o->processes = 1;
+    o->max_conns = 4096;
+    o->hs_timeout_ms = 10000;
+    o->idle_timeout_ms = 60000;
+    o->shutdown_timeout_ms = 5000;
     o->version = SSL_Version_Undetermined;
+    long v;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
@@ -85,12 +105,23 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         case O_REQ: o->request_cert = 1; break;
         case O_CA: o->ca = optarg; break;
         case O_CACHE: o->cache_dir = optarg; break;
-        case O_THREADS: o->threads = atoi(optarg); break;
-        case O_PROCS: o->processes = atoi(optarg); break;
+        case O_THREADS:
+            if (server_num(optarg, 1, 64, &v)) goto bad;
+            o->threads = (int)v;
+            break;
+        case O_PROCS:
+            if (server_num(optarg, 1, 64, &v)) goto bad;
+            o->processes = (int)v;
+            break;
         case O_MODE: o->mode = optarg; break;
         case O_NOSPLIT: o->no_split = 1; break;
         case O_ONCE: o->once = 1; break;
         case O_STATS: o->stats = 1; break;
+        case O_QUIET: o->quiet = 1; break;
+        case O_MAXC: if (server_num(optarg, 1, 1000000, &o->max_conns)) goto bad; break;
+        case O_HST: if (server_num(optarg, 1, 86400000, &o->hs_timeout_ms)) goto bad; break;
+        case O_IDLE: if (server_num(optarg, 1, 86400000, &o->idle_timeout_ms)) goto bad; break;
+        case O_SHUT: if (server_num(optarg, 0, 86400000, &o->shutdown_timeout_ms)) goto bad; break;
         case 'h': server_usage(stdout); exit(0);
         default: server_usage(stderr); return -1;
         }
@@ -104,12 +135,11 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         fprintf(stderr, "sslref-server: --mode must be http or echo\n");
         return -1;
     }
-    if (o->threads != 1 || o->processes != 1) {
-        fprintf(stderr, "sslref-server: --threads and --processes other than 1 are not supported yet "
-                        "(this server handles one connection at a time until the threadpool lands)\n");
-        return -1;
-    }
+    o->echo = strcmp(o->mode, "echo") == 0;
     return 0;
+bad:
+    fprintf(stderr, "sslref-server: bad value '%s'\n", optarg);
+    return -1;
 }
 
 /* Build the template context that every connection duplicates. */
@@ -133,134 +163,125 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
     }
     if (e == SSLNoErr && getenv("SSLKEYLOGFILE") && *getenv("SSLKEYLOGFILE"))
         e = SSLXSetKeyLogFunc(t, SSLXKeyLogToFile, getenv("SSLKEYLOGFILE"));
-    SSLSetReadFunc(t, sock_read);
-    SSLSetWriteFunc(t, sock_write);
     return e;
 }
 
-/* Write all of buf; SSLWrite consumes everything in blocking mode, but loop to be safe. */
-static SSLErr server_write_all(SSLContext *ctx, const char *buf, size_t len)
+/* ---- handlers (run on the connection's worker thread) ---------------------------------------- */
+
+static int on_open(TPConn *c, void *ref)
 {
-    while (len) {
-        uint32 n = len > 16384 ? 16384 : (uint32)len;
-        SSLErr e = SSLWrite((void *)buf, &n, ctx);
-        if (e != SSLNoErr && e != SSLWouldBlockErr)
-            return e;
-        buf += n;
-        len -= n;
+    struct server_app *app = ref;
+    if (!app->o->quiet) {
+        char extra[64];
+        snprintf(extra, sizeof extra, "from=%s", TPConnPeer(c));
+        cli_print_connection(stderr, TPConnContext(c), extra);
     }
-    return SSLServiceWriteQueue(ctx);
+    return 0;
 }
 
-/* http mode: read up to the first empty line, answer 200 with the request as the body. */
-static SSLErr server_http(SSLContext *ctx)
+static void on_failed(TPConn *c, SSLErr err, void *ref)
 {
-    char *req = malloc(REQ_MAX + 1);
-    if (!req)
-        return SSLMemoryErr;
-    size_t have = 0;
-    SSLErr e = SSLNoErr;
-    for (;;) {
-        req[have] = 0;
-        if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n") || have == REQ_MAX)
-            break;
-        uint32 n = (uint32)(REQ_MAX - have);
-        e = SSLRead(req + have, &n, ctx);
-        have += n;
-        if (e == SSLConnectionClosedGraceful && have)
-            break; /* answer what we got */
-        if (e != SSLNoErr)
-            goto out;
+    struct server_app *app = ref;
+    if (app->o->quiet)
+        return;
+    uint16 sent = 0, recv = 0;
+    (void)SSLXGetLastAlerts(TPConnContext(c), &sent, &recv);
+    fprintf(stderr, "error=%s alert_sent=0x%04x alert_received=0x%04x from=%s\n",
+            err == SSLIOErr ? "SSLIOErr(timeout or I/O)" : SSLXErrorName(err), sent, recv,
+            TPConnPeer(c));
+}
+
+/* http: collect up to the first empty line, answer 200 with the request as the body, close. */
+static int http_data(TPConn *c, const uint8 *data, size_t len)
+{
+    struct http_req *r = TPConnUserData(c);
+    if (!r) {
+        r = malloc(sizeof *r);
+        if (!r)
+            return -1;
+        r->have = 0;
+        r->answered = 0;
+        TPConnSetUserData(c, r);
     }
+    if (r->answered)
+        return 0; /* after the answer everything is dropped */
+    size_t take = len > REQ_MAX - r->have ? REQ_MAX - r->have : len;
+    memcpy(r->buf + r->have, data, take);
+    r->have += take;
+    r->buf[r->have] = 0;
+    if (!strstr(r->buf, "\r\n\r\n") && !strstr(r->buf, "\n\n") && r->have < REQ_MAX)
+        return 0;
     char head[128];
     int hl = snprintf(head, sizeof head,
-                      "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n", have);
-    e = server_write_all(ctx, head, (size_t)hl);
-    if (e == SSLNoErr)
-        e = server_write_all(ctx, req, have);
-out:
-    free(req);
-    return e;
+                      "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n",
+                      r->have);
+    r->answered = 1;
+    if (TPConnWrite(c, head, (size_t)hl) != SSLNoErr || TPConnWrite(c, r->buf, r->have) != SSLNoErr)
+        return -1;
+    TPConnClose(c);
+    return 0;
 }
 
-/* echo mode: send back every byte until the peer closes. */
-static SSLErr server_echo(SSLContext *ctx)
+static int on_data(TPConn *c, const uint8 *data, size_t len, void *ref)
 {
-    char buf[16384];
-    for (;;) {
-        uint32 n = sizeof buf;
-        SSLErr e = SSLRead(buf, &n, ctx);
-        if (n) {
-            SSLErr w = server_write_all(ctx, buf, n);
-            if (w != SSLNoErr)
-                return w;
-        }
-        if (e == SSLConnectionClosedGraceful)
-            return SSLNoErr;
-        if (e != SSLNoErr)
-            return e;
+    struct server_app *app = ref;
+    if (app->o->echo)
+        return TPConnWrite(c, data, len) == SSLNoErr ? 0 : -1;
+    return http_data(c, data, len);
+}
+
+static void on_close(TPConn *c, SSLErr reason, void *ref)
+{
+    (void)reason;
+    (void)ref;
+    free(TPConnUserData(c));
+    TPConnSetUserData(c, NULL);
+}
+
+static void print_stats(FILE *out, const char *prefix, const TPStats *st)
+{
+    fprintf(out, "%s connections=%llu full=%llu resumed=%llu failures=%llu\n", prefix,
+            (unsigned long long)st->connections, (unsigned long long)st->full,
+            (unsigned long long)st->resumed, (unsigned long long)st->failures);
+}
+
+static void print_detail(FILE *out, TPServer *srv)
+{
+    TPStats st;
+    (void)TPServerGetStats(srv, -1, &st);
+    fprintf(out,
+            "stats-detail: active=%llu refused=%llu hs_timeouts=%llu idle_timeouts=%llu "
+            "restarts=%llu bytes_in=%llu bytes_out=%llu\n",
+            (unsigned long long)st.active, (unsigned long long)st.refused,
+            (unsigned long long)st.hsTimeouts, (unsigned long long)st.idleTimeouts,
+            (unsigned long long)st.restarts, (unsigned long long)st.bytesIn,
+            (unsigned long long)st.bytesOut);
+    for (int p = 0; p < TPServerProcesses(srv); p++) {
+        char prefix[48];
+        snprintf(prefix, sizeof prefix, "stats-process: process=%d", p);
+        (void)TPServerGetStats(srv, p, &st);
+        print_stats(out, prefix, &st);
     }
 }
 
-static void server_connection(const struct server_opts *o, SSLContext *tmpl, int fd,
-                              const char *peer, const char *peer_ip, struct server_stats *st)
+static void on_stats(const TPStats *st, void *ref)
 {
-    char extra[160];
-    st->connections++;
-    SSLContext *ctx = malloc(SSLContextSize());
-    if (!ctx) {
-        fprintf(stderr, "error=SSLMemoryErr from=%s\n", peer);
-        st->failures++;
-        close(fd);
+    struct server_app *app = ref;
+    if (app->o->once) { /* --once: stop when the first connection is over */
+        if (st->connections >= 1 && st->active == 0)
+            TPServerStop(app->srv);
         return;
     }
-    SSLErr e = SSLDuplicateContext(tmpl, ctx, SOCK_REF(fd));
-    if (e == SSLNoErr) {
-        /* Any peer ID enables server-side caching (keyed by session ID); the library frees it
-         * with the context's Free callback, and the default allocator is malloc. */
-        size_t idlen = strlen(peer_ip);
-        SSLBuffer id = {(uint32)idlen, malloc(idlen)};
-        if (!id.data)
-            e = SSLMemoryErr;
-        else {
-            memcpy(id.data, peer_ip, idlen);
-            e = SSLSetPeerID(ctx, id);
-        }
-    }
-    if (e == SSLNoErr)
-        e = SSLHandshake(ctx);
-    if (e != SSLNoErr) {
-        uint16 sent = 0, recv = 0;
-        (void)SSLXGetLastAlerts(ctx, &sent, &recv);
-        fprintf(stderr, "error=%s alert_sent=0x%04x alert_received=0x%04x from=%s\n",
-                SSLXErrorName(e), sent, recv, peer);
-        st->failures++;
-    } else {
-        int resumed = 0;
-        (void)SSLXGetResumed(ctx, &resumed);
-        if (resumed)
-            st->resumed++;
-        else
-            st->full++;
-        snprintf(extra, sizeof extra, "from=%s", peer);
-        cli_print_connection(stderr, ctx, extra);
-        e = strcmp(o->mode, "echo") == 0 ? server_echo(ctx) : server_http(ctx);
-        if (e == SSLNoErr)
-            e = SSLClose(ctx);
-        if (e != SSLNoErr && e != SSLConnectionClosedGraceful) {
-            fprintf(stderr, "error=%s after handshake from=%s\n", SSLXErrorName(e), peer);
-            st->failures++;
-        }
-    }
-    SSLDeleteContext(ctx);
-    free(ctx);
-    close(fd);
+    print_stats(stderr, "stats-live:", st);
 }
 
-static void server_print_stats(const struct server_stats *st)
+static void raise_fd_limit(void)
 {
-    fprintf(stderr, "stats: connections=%lu full=%lu resumed=%lu failures=%lu\n", st->connections,
-            st->full, st->resumed, st->failures);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 int main(int argc, char **argv)
@@ -268,12 +289,8 @@ int main(int argc, char **argv)
     struct server_opts o;
     if (server_parse(argc, argv, &o) != 0)
         return 2;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = server_on_signal; /* no SA_RESTART: accept() returns EINTR */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
 
     struct cli_ca ca = {0, NULL};
     SSLContext *tmpl = malloc(SSLContextSize());
@@ -286,53 +303,61 @@ int main(int argc, char **argv)
         return 1;
     }
     struct memcache *mc = NULL;
-    SDBCache *sdb = NULL;
-    if (o.cache_dir) {
-        SSLErr e = SDBOpen(&sdb, o.cache_dir, NULL);
-        if (e != SSLNoErr) {
-            fprintf(stderr, "sslref-server: cannot open --cache %s: %s\n", o.cache_dir, SSLXErrorName(e));
-            SSLDeleteContext(tmpl);
-            free(tmpl);
-            cli_ca_free(&ca);
-            return 1;
-        }
-        SSLSetAddSessionFunc(tmpl, SDBAddSession);
-        SSLSetGetSessionFunc(tmpl, SDBGetSession);
-        SSLSetDeleteSessionFunc(tmpl, SDBDeleteSession);
-        SSLSetSessionRef(tmpl, sdb);
-    } else {
-        mc = memcache_new(1024, 86400);
+    if (!o.cache_dir) { /* per process: sessions resume within a process only (use --cache) */
+        mc = memcache_new(4096, 86400);
         if (mc)
             memcache_attach(mc, tmpl);
     }
-    int port = 0, status = 0;
-    int lfd = sock_listen(o.bind, o.port, &port);
-    if (lfd < 0) {
+    struct server_app app = {&o, NULL};
+    TPConfig cfg;
+    TPDefaultConfig(&cfg);
+    cfg.bindAddr = o.bind;
+    cfg.port = o.port;
+    cfg.tmpl = tmpl;
+    cfg.threads = o.threads;
+    cfg.processes = o.processes;
+    cfg.cacheDir = o.cache_dir;
+    cfg.maxConnections = (uint32)o.max_conns;
+    cfg.handshakeTimeoutMs = (uint32)o.hs_timeout_ms;
+    cfg.idleTimeoutMs = (uint32)o.idle_timeout_ms;
+    cfg.shutdownTimeoutMs = (uint32)o.shutdown_timeout_ms;
+    if (o.once)
+        cfg.statsIntervalMs = 20;
+    else if (o.stats)
+        cfg.statsIntervalMs = 5000;
+    cfg.onStats = on_stats;
+    cfg.handlers.open = on_open;
+    cfg.handlers.handshakeFailed = on_failed;
+    cfg.handlers.data = on_data;
+    cfg.handlers.close = on_close;
+    cfg.appRef = &app;
+    int status = 0;
+    SSLErr e = TPServerCreate(&app.srv, &cfg);
+    if (e != SSLNoErr) {
+        perror("sslref-server: listen");
         status = 1;
         goto out;
     }
-    fprintf(stderr, "listening on %s:%d\n", o.bind, port);
-    struct server_stats st = {0, 0, 0, 0};
-    while (!server_stop) {
-        char peer[64], peer_ip[48];
-        int fd = sock_accept(lfd, peer, sizeof peer, peer_ip, sizeof peer_ip);
-        if (fd < 0)
-            continue; /* EINTR (a signal) or a failed accept */
-        sock_set_timeout(fd, 30);
-        server_connection(&o, tmpl, fd, peer, peer_ip, &st);
-        if (o.once)
-            break;
+    fprintf(stderr, "listening on %s:%d\n", o.bind, TPServerPort(app.srv));
+    e = TPServerRun(app.srv);
+    if (e != SSLNoErr) {
+        fprintf(stderr, "sslref-server: %s\n", SSLXErrorName(e));
+        status = 1;
     }
-    close(lfd);
-    if (o.stats || server_stop)
-        server_print_stats(&st);
+    TPStats st;
+    (void)TPServerGetStats(app.srv, -1, &st);
+    if (!o.once || o.stats) {
+        print_stats(stderr, "stats:", &st);
+        if (o.stats)
+            print_detail(stderr, app.srv);
+    }
     if (o.once && st.failures)
         status = 1;
+    TPServerFree(app.srv);
 out:
     SSLDeleteContext(tmpl);
     free(tmpl);
     memcache_free(mc);
-    SDBClose(sdb);
     cli_ca_free(&ca);
     return status;
 }

@@ -1,0 +1,342 @@
+/*
+ * tp_conn.c - one connection: its non-blocking socket I/O callbacks, the state machine that drives
+ * its SSLContext (handshake, open, closing), the per-connection plaintext output buffer (allocated
+ * only while output is waiting, released once drained) and the TPConn API of server.h. Runs only on
+ * the owning worker thread, so nothing is locked. SSLWouldBlockErr stops here: handlers never see it.
+ */
+#include "tp.h"
+#include "sslref/sslx.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* SSLIOFunc over a non-blocking socket; end of stream is SSLConnectionClosedError (ssl.h). */
+static SSLErr conn_read(SSLBuffer data, uint32 *processed, void *ref)
+{
+    TPConn *c = ref;
+    *processed = 0;
+    for (;;) {
+        ssize_t n = recv(c->fd, data.data, data.length, 0);
+        if (n > 0) {
+            *processed = (uint32)n;
+            return SSLNoErr;
+        }
+        if (n == 0)
+            return SSLConnectionClosedError;
+        if (errno == EINTR)
+            continue;
+        return (errno == EAGAIN || errno == EWOULDBLOCK) ? SSLWouldBlockErr : SSLIOErr;
+    }
+}
+
+static SSLErr conn_write(SSLBuffer data, uint32 *processed, void *ref)
+{
+    TPConn *c = ref;
+    uint32 done = 0;
+    while (done < data.length) {
+        ssize_t n = send(c->fd, data.data + done, data.length - done, MSG_NOSIGNAL);
+        if (n > 0) {
+            done += (uint32)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        *processed = done;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->wblocked = 1;
+            return SSLWouldBlockErr;
+        }
+        return SSLIOErr;
+    }
+    *processed = done;
+    return SSLNoErr;
+}
+
+TPConn *tp_conn_new(struct tp_worker *w, int fd, const char *peer, const char *peer_ip)
+{
+    TPServer *srv = w->srv;
+    TPConn *c = calloc(1, sizeof *c);
+    SSLContext *ctx = c ? malloc(SSLContextSize()) : NULL;
+    if (!ctx) {
+        free(c);
+        return NULL;
+    }
+    c->w = w;
+    c->fd = fd;
+    c->ctx = ctx;
+    c->state = TP_HANDSHAKE;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    SSLErr e = SSLDuplicateContext(srv->cfg.tmpl, ctx, c);
+    if (e == SSLNoErr) {
+        SSLSetReadFunc(ctx, conn_read);
+        SSLSetWriteFunc(ctx, conn_write);
+        if (srv->cache) {
+            SSLSetAddSessionFunc(ctx, SDBAddSession);
+            SSLSetGetSessionFunc(ctx, SDBGetSession);
+            SSLSetDeleteSessionFunc(ctx, SDBDeleteSession);
+            SSLSetSessionRef(ctx, srv->cache);
+        }
+        /* Any peer ID turns on server-side caching; the context frees it (default Free = free). */
+        size_t n = strlen(peer_ip);
+        SSLBuffer id = {(uint32)n, malloc(n ? n : 1)};
+        if (!id.data)
+            e = SSLMemoryErr;
+        else {
+            memcpy(id.data, peer_ip, n);
+            e = SSLSetPeerID(ctx, id);
+        }
+    }
+    if (e != SSLNoErr) {
+        SSLDeleteContext(ctx);
+        free(ctx);
+        free(c);
+        return NULL;
+    }
+    c->deadline = tp_now_ms() + srv->cfg.handshakeTimeoutMs;
+    tp_list_append(&w->hs_list, &c->link);
+    w->nconn++;
+    tp_stats_add(w->slot, TP_C_ACTIVE, 1); /* before connections: see --once in sslref-server */
+    tp_stats_add(w->slot, TP_C_CONNECTIONS, 1);
+    return c;
+}
+
+void tp_conn_free(TPConn *c)
+{
+    struct tp_worker *w = c->w;
+    tp_list_remove(&c->link);
+    SSLDeleteContext(c->ctx);
+    free(c->ctx);
+    free(c->pend);
+    close(c->fd); /* also removes it from the epoll set */
+    w->nconn--;
+    tp_stats_sub(w->slot, TP_C_ACTIVE, 1);
+    free(c);
+}
+
+/* The end of a connection: tell the application (if it saw open), then free everything. */
+static void conn_finish(TPConn *c, SSLErr reason, int failure)
+{
+    const TPConfig *cfg = &c->w->srv->cfg;
+    if (failure)
+        tp_stats_add(c->w->slot, TP_C_FAILURES, 1);
+    if (!c->opened && c->state == TP_HANDSHAKE && cfg->handlers.handshakeFailed)
+        cfg->handlers.handshakeFailed(c, reason, cfg->appRef);
+    c->state = TP_DEAD;
+    if (c->opened && cfg->handlers.close)
+        cfg->handlers.close(c, reason, cfg->appRef);
+    tp_conn_free(c);
+}
+
+/* Move plaintext from the pending buffer into the engine and the engine's queue to the socket. */
+static SSLErr conn_flush(TPConn *c)
+{
+    while (c->pend_off < c->pend_len) {
+        size_t left = c->pend_len - c->pend_off;
+        uint32 n = left > TP_READ_CHUNK ? TP_READ_CHUNK : (uint32)left;
+        SSLErr e = SSLWrite(c->pend + c->pend_off, &n, c->ctx);
+        c->pend_off += n;
+        if (e == SSLWouldBlockErr)
+            return e; /* what was consumed is queued; wait for EPOLLOUT before queueing more */
+        if (e != SSLNoErr)
+            return e;
+    }
+    if (c->pend) { /* drained: release the buffer (bounded memory for idle connections) */
+        free(c->pend);
+        c->pend = NULL;
+        c->pend_len = c->pend_off = c->pend_cap = 0;
+    }
+    return SSLServiceWriteQueue(c->ctx);
+}
+
+/* Set the epoll interest: EPOLLOUT only while the socket refused bytes. */
+static void conn_interest(TPConn *c)
+{
+    if (c->wblocked != c->want_out) {
+        c->want_out = c->wblocked;
+        tp_loop_interest(c);
+    }
+}
+
+static void conn_established(TPConn *c)
+{
+    struct tp_worker *w = c->w;
+    const TPConfig *cfg = &w->srv->cfg;
+    int resumed = 0;
+    (void)SSLXGetResumed(c->ctx, &resumed);
+    tp_stats_add(w->slot, resumed ? TP_C_RESUMED : TP_C_FULL, 1);
+    c->state = TP_OPEN;
+    c->opened = 1;
+    tp_list_remove(&c->link);
+    c->deadline = tp_now_ms() + cfg->idleTimeoutMs;
+    tp_list_append(&w->idle_list, &c->link);
+}
+
+/* Read everything available and hand it to the data handler. 0 to go on, -1 if c was freed. */
+static int conn_read_all(TPConn *c)
+{
+    struct tp_worker *w = c->w;
+    const TPConfig *cfg = &w->srv->cfg;
+    while (c->state == TP_OPEN) {
+        uint32 n = TP_READ_CHUNK;
+        SSLErr e = SSLRead(w->rbuf, &n, c->ctx);
+        if (n > 0) {
+            tp_stats_add(w->slot, TP_C_BYTES_IN, n);
+            if (cfg->handlers.data && cfg->handlers.data(c, w->rbuf, n, cfg->appRef)) {
+                conn_finish(c, SSLIOErr, 1);
+                return -1;
+            }
+        }
+        if (e == SSLNoErr)
+            continue;
+        if (e == SSLWouldBlockErr)
+            break;
+        if (e == SSLConnectionClosedGraceful) { /* close_notify: answer with ours, then close */
+            c->reason = e;
+            c->state = TP_CLOSING;
+            break;
+        }
+        /* A peer that disconnects without close_notify after the handshake is not a failure of
+         * ours (many clients do it); everything else is. */
+        conn_finish(c, e, e != SSLConnectionClosedError);
+        return -1;
+    }
+    return 0;
+}
+
+void tp_conn_drive(TPConn *c)
+{
+    struct tp_worker *w = c->w;
+    const TPConfig *cfg = &w->srv->cfg;
+    c->wblocked = 0;
+    if (c->state == TP_HANDSHAKE) {
+        SSLErr e = SSLHandshake(c->ctx);
+        if (e == SSLWouldBlockErr) {
+            conn_interest(c);
+            return;
+        }
+        if (e != SSLNoErr) {
+            conn_finish(c, e, 1);
+            return;
+        }
+        conn_established(c);
+        if (cfg->handlers.open && cfg->handlers.open(c, cfg->appRef)) {
+            conn_finish(c, SSLIOErr, 1);
+            return;
+        }
+    } else if (c->state == TP_OPEN && !atomic_load_explicit(&w->stopping, memory_order_relaxed)) {
+        /* activity: move to the tail of the idle list (kept sorted by deadline) */
+        tp_list_remove(&c->link);
+        c->deadline = tp_now_ms() + cfg->idleTimeoutMs;
+        tp_list_append(&w->idle_list, &c->link);
+    }
+    if (c->state == TP_OPEN && conn_read_all(c) < 0)
+        return;
+    for (int round = 0; round < 4; round++) {
+        SSLErr e = conn_flush(c);
+        if (e == SSLWouldBlockErr)
+            break;
+        if (e != SSLNoErr) {
+            conn_finish(c, e, 1);
+            return;
+        }
+        if (c->state == TP_CLOSING) {
+            e = c->close_sent ? SSLServiceWriteQueue(c->ctx) : SSLClose(c->ctx);
+            c->close_sent = 1;
+            if (e == SSLWouldBlockErr)
+                break;
+            conn_finish(c, c->reason, 0);
+            return;
+        }
+        if (!c->notify_writable || !cfg->handlers.writable)
+            break;
+        c->notify_writable = 0; /* the handler may write again: flush that too */
+        if (cfg->handlers.writable(c, cfg->appRef)) {
+            conn_finish(c, SSLIOErr, 1);
+            return;
+        }
+    }
+    conn_interest(c);
+}
+
+void tp_conn_timeout(TPConn *c)
+{
+    if (c->state == TP_HANDSHAKE) {
+        tp_stats_add(c->w->slot, TP_C_HS_TIMEOUTS, 1);
+        conn_finish(c, SSLIOErr, 1);
+        return;
+    }
+    if (c->state == TP_OPEN) {
+        tp_stats_add(c->w->slot, TP_C_IDLE_TIMEOUTS, 1);
+        (void)SSLClose(c->ctx); /* best effort close_notify; the socket is closed anyway */
+    }
+    conn_finish(c, SSLIOErr, 0);
+}
+
+/* The stop grace period is over: close_notify to open connections, close everything. */
+void tp_conn_shutdown(TPConn *c)
+{
+    if (c->state == TP_HANDSHAKE) {
+        conn_finish(c, SSLIOErr, 1);
+        return;
+    }
+    if (!c->close_sent)
+        (void)SSLClose(c->ctx);
+    conn_finish(c, SSLNoErr, 0);
+}
+
+/* ---- server.h connection API ---------------------------------------------------------------- */
+
+SSLErr TPConnWrite(TPConn *c, const void *data, size_t len)
+{
+    if (!c || (!data && len))
+        return SSLBadParameterErr;
+    if (c->state != TP_OPEN)
+        return SSLConnectionClosedError;
+    if (len == 0)
+        return SSLNoErr;
+    size_t live = c->pend_len - c->pend_off;
+    if (live + len > TP_MAX_PENDING)
+        return SSLOverflowErr;
+    if (c->pend_off && c->pend_len + len > c->pend_cap) { /* compact before growing */
+        memmove(c->pend, c->pend + c->pend_off, live);
+        c->pend_len = live;
+        c->pend_off = 0;
+    }
+    if (c->pend_len + len > c->pend_cap) {
+        size_t cap = c->pend_cap ? c->pend_cap : 4096;
+        while (cap < c->pend_len + len)
+            cap *= 2;
+        uint8 *p = realloc(c->pend, cap);
+        if (!p)
+            return SSLMemoryErr;
+        c->pend = p;
+        c->pend_cap = cap;
+    }
+    memcpy(c->pend + c->pend_len, data, len);
+    c->pend_len += len;
+    tp_stats_add(c->w->slot, TP_C_BYTES_OUT, len);
+    SSLErr e = conn_flush(c);
+    if (e == SSLWouldBlockErr) {
+        c->notify_writable = 1;
+        return SSLNoErr; /* buffered; the loop finishes it on EPOLLOUT */
+    }
+    return e; /* a fatal error also ends the connection when the handler returns */
+}
+
+void TPConnClose(TPConn *c)
+{
+    if (c && c->state == TP_OPEN) {
+        c->state = TP_CLOSING;
+        c->reason = SSLNoErr;
+    }
+}
+
+SSLContext *TPConnContext(TPConn *c) { return c ? c->ctx : NULL; }
+const char *TPConnPeer(const TPConn *c) { return c ? c->peer : ""; }
+void TPConnSetUserData(TPConn *c, void *data) { if (c) c->user = data; }
+void *TPConnUserData(const TPConn *c) { return c ? c->user : NULL; }
+int TPConnProcess(const TPConn *c) { return c ? c->w->srv->process : -1; }
+int TPConnThread(const TPConn *c) { return c ? c->w->index : -1; }

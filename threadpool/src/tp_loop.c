@@ -1,0 +1,192 @@
+/*
+ * tp_loop.c - one worker thread: its epoll set (the shared listening socket with EPOLLEXCLUSIVE,
+ * a wake-up eventfd, its own connections), accepting with the per-thread connection limit, the
+ * handshake and idle deadline lists, and the stop sequence (stop accepting, let in-flight
+ * connections finish until the grace period ends, then close_notify and close the rest).
+ */
+#include "tp.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define LOOP_EVENTS 64
+#define LOOP_ACCEPT_BURST 32
+
+void tp_list_init(struct tp_link *l) { l->prev = l->next = l; }
+
+void tp_list_remove(struct tp_link *e)
+{
+    if (e->next) {
+        e->prev->next = e->next;
+        e->next->prev = e->prev;
+    }
+    e->prev = e->next = NULL;
+}
+
+void tp_list_append(struct tp_link *l, struct tp_link *e)
+{
+    e->prev = l->prev;
+    e->next = l;
+    l->prev->next = e;
+    l->prev = e;
+}
+
+SSLErr tp_loop_init(struct tp_worker *w, TPServer *srv, int index)
+{
+    w->srv = srv;
+    w->index = index;
+    w->slot = tp_stats_slot(srv, srv->process, index);
+    tp_list_init(&w->hs_list);
+    tp_list_init(&w->idle_list);
+    atomic_init(&w->stopping, 0);
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->epfd < 0 || w->wake_fd < 0)
+        return SSLIOErr;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->wake_fd};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev) != 0)
+        return SSLIOErr;
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.ptr = &srv->lfd;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, srv->lfd, &ev) != 0)
+        return SSLIOErr;
+    return SSLNoErr;
+}
+
+void tp_loop_fini(struct tp_worker *w)
+{
+    if (w->epfd >= 0)
+        close(w->epfd);
+    if (w->wake_fd >= 0)
+        close(w->wake_fd);
+    w->epfd = w->wake_fd = -1;
+}
+
+void tp_loop_stop(struct tp_worker *w)
+{
+    uint64_t one = 1;
+    atomic_store(&w->stopping, 1);
+    ssize_t r = write(w->wake_fd, &one, sizeof one);
+    (void)r;
+}
+
+void tp_loop_interest(TPConn *c)
+{
+    struct epoll_event ev = {.events = EPOLLIN | (c->want_out ? EPOLLOUT : 0), .data.ptr = c};
+    (void)epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void loop_accept(struct tp_worker *w)
+{
+    TPServer *srv = w->srv;
+    for (int i = 0; i < LOOP_ACCEPT_BURST; i++) {
+        struct sockaddr_in sa;
+        socklen_t sl = sizeof sa;
+        int fd = accept4(srv->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN (another thread took it), or EMFILE: try again on the next event */
+        if (w->nconn >= srv->cfg.maxConnections) {
+            tp_stats_add(w->slot, TP_C_REFUSED, 1); /* refused, not queued */
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        char ip[INET_ADDRSTRLEN] = "?", peer[32];
+        inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+        snprintf(peer, sizeof peer, "%s:%u", ip, (unsigned)ntohs(sa.sin_port));
+        TPConn *c = tp_conn_new(w, fd, peer, ip);
+        if (!c) {
+            tp_stats_add(w->slot, TP_C_FAILURES, 1);
+            close(fd);
+            continue;
+        }
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            tp_conn_shutdown(c);
+            continue;
+        }
+        tp_conn_drive(c); /* the ClientHello may already be there */
+    }
+}
+
+/* Close connections whose deadline has passed (each list is sorted by deadline). */
+static void loop_expire(struct tp_link *l, int64_t now)
+{
+    while (l->next != l) {
+        TPConn *c = (TPConn *)l->next;
+        if (c->deadline > now)
+            break;
+        tp_conn_timeout(c);
+    }
+}
+
+static int loop_timeout(struct tp_worker *w, int64_t now)
+{
+    int64_t next = now + 1000;
+    if (w->hs_list.next != &w->hs_list && ((TPConn *)w->hs_list.next)->deadline < next)
+        next = ((TPConn *)w->hs_list.next)->deadline;
+    if (w->idle_list.next != &w->idle_list && ((TPConn *)w->idle_list.next)->deadline < next)
+        next = ((TPConn *)w->idle_list.next)->deadline;
+    if (w->stop_deadline && w->stop_deadline < next)
+        next = w->stop_deadline;
+    return next <= now ? 0 : (int)(next - now);
+}
+
+static void loop_begin_stop(struct tp_worker *w)
+{
+    if (w->stop_deadline)
+        return;
+    (void)epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->srv->lfd, NULL);
+    w->stop_deadline = tp_now_ms() + w->srv->cfg.shutdownTimeoutMs;
+    if (w->stop_deadline == 0)
+        w->stop_deadline = 1;
+}
+
+void *tp_loop_run(void *arg)
+{
+    struct tp_worker *w = arg;
+    struct epoll_event evs[LOOP_EVENTS];
+    for (;;) {
+        int n = epoll_wait(w->epfd, evs, LOOP_EVENTS, loop_timeout(w, tp_now_ms()));
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &w->wake_fd) {
+                uint64_t v;
+                ssize_t r = read(w->wake_fd, &v, sizeof v);
+                (void)r;
+                if (atomic_load(&w->stopping))
+                    loop_begin_stop(w);
+            } else if (p == &w->srv->lfd) {
+                if (!w->stop_deadline)
+                    loop_accept(w);
+            } else {
+                tp_conn_drive(p);
+            }
+        }
+        int64_t now = tp_now_ms();
+        loop_expire(&w->hs_list, now);
+        loop_expire(&w->idle_list, now);
+        if (w->stop_deadline) {
+            if (w->nconn == 0)
+                break;
+            if (now >= w->stop_deadline) {
+                while (w->hs_list.next != &w->hs_list)
+                    tp_conn_shutdown((TPConn *)w->hs_list.next);
+                while (w->idle_list.next != &w->idle_list)
+                    tp_conn_shutdown((TPConn *)w->idle_list.next);
+                break;
+            }
+        }
+    }
+    return NULL;
+}
