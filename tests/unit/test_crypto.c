@@ -4,6 +4,7 @@
  * the OpenSSL 3.0 CLI. RSA uses the committed test keys in tests/data (nothing is generated here).
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,6 +608,50 @@ Test(crypto, rsa_der_rejects)
              "ce30f25808609e62043e843a26a333024e");
     cr_assert_eq(cry_rsa_key_from_der(enc, enc_len, &k), ASNBadEncodingErr);
     cr_assert_null(k);
+}
+
+struct rsa_thread {
+    SSLRSAPrivateKey *key;
+    const uint8_t *n, *e;
+    size_t nl, el;
+    int seed, ok;
+};
+
+static void *rsa_worker(void *arg)
+{
+    struct rsa_thread *t = arg;
+    uint8_t m[256], c[256], back[256];
+    t->ok = 1;
+    for (int i = 0; i < 12; i++) {
+        m[0] = 0;
+        for (size_t j = 1; j < sizeof m; j++)
+            m[j] = (uint8_t)(j * (size_t)(t->seed + 3) + (size_t)i);
+        if (cry_rsa_public(t->n, t->nl, t->e, t->el, m, sizeof m, c) != SSLNoErr ||
+            cry_rsa_private(t->key, c, sizeof c, back) != SSLNoErr || memcmp(back, m, sizeof m))
+            t->ok = 0;
+    }
+    return NULL;
+}
+
+Test(crypto, rsa_shared_key_many_threads)
+{
+    /* one key, four threads at once: keys are immutable and blinding draws from the OS */
+    SSLRSAPrivateKey *k = load_key("server-key-pkcs8.pem", "PRIVATE KEY");
+    uint8_t n[256], e[4];
+    size_t nl = sizeof n, el = sizeof e;
+    cr_assert_eq(cry_rsa_key_public(k, n, &nl, e, &el), SSLNoErr);
+    pthread_t th[4];
+    struct rsa_thread t[4];
+    for (int i = 0; i < 4; i++) {
+        t[i] = (struct rsa_thread){cry_rsa_key_retain(k), n, e, nl, el, i, 0};
+        cr_assert_eq(pthread_create(&th[i], NULL, rsa_worker, &t[i]), 0);
+    }
+    cry_rsa_key_release(k); /* the threads hold their own references */
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cr_assert(t[i].ok, "thread %d", i);
+        cry_rsa_key_release(t[i].key);
+    }
 }
 
 static void every_truncation_fails(const char *file, const char *label)
