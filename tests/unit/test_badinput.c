@@ -1178,3 +1178,147 @@ Test(badinput, hello_request_during_handshake_is_ignored)
         free(m);
     }
 }
+
+/* ---- key exchange values ---- */
+
+/* A changed RSA-encrypted premaster is not reported at ClientKeyExchange (Bleichenbacher): the
+ * server goes on with a random premaster and the first error is the client's Finished. */
+Test(badinput, rsa_premaster_tampered)
+{
+    static const long offs[] = {9, 100, -1};
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        struct mitm *m = calloc(1, sizeof *m);
+        struct pair p;
+        start(&p, m, NULL);
+        m->from = PAIR_CLIENT;
+        m->index = 1;
+        m->op = OP_FLIP;
+        m->off = offs[i];
+        m->val = 0x01;
+        cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+        cr_expect(m->hit);
+        expect_failure(&p, PAIR_SERVER, SSLProtocolErr, FATAL(BAD_MAC), "tampered premaster");
+        finish(&p);
+        free(m);
+    }
+}
+
+/* DHE: a changed ServerKeyExchange (parameters or signature) fails the signature check. */
+Test(badinput, dhe_server_key_exchange_tampered)
+{
+    static const long offs[] = {20, 141, 200, -1};
+    static const uint16_t dhe = TLS_DHE_RSA_WITH_AES_128_CBC_SHA;
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        struct mitm *m = calloc(1, sizeof *m);
+        struct pair_config c;
+        pair_config_init(&c);
+        pair_config_suite(&c, &dhe);
+        c.dh_params = "dh1024.pem";
+        c.hook = mitm_hook;
+        c.hook_ref = m;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        m->p = &p;
+        m->from = PAIR_SERVER;
+        m->index = 2; /* ServerHello, Certificate, ServerKeyExchange */
+        m->op = OP_FLIP;
+        m->off = offs[i];
+        m->val = 0x01;
+        cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+        cr_expect(m->hit);
+        expect_failure(&p, PAIR_CLIENT, SSLProtocolErr, FATAL(HS_FAILURE), "tampered ServerKeyExchange");
+        finish(&p);
+        free(m);
+    }
+}
+
+struct dh_case {
+    const char *what;
+    int value; /* Ys: 0, 1, -1 (p - 1), -2 (p), -3 (short p) */
+};
+
+/* Anonymous DH: the client refuses small-subgroup values and short groups; the server refuses the
+ * same in ClientKeyExchange. */
+static int dh_hook(int from, uint32_t index, struct pair_rec *r, void *ref)
+{
+    const struct dh_case *dc = ref;
+    if (from != PAIR_SERVER || index != 1 || r->b[5] != 12)
+        return PAIR_PASS;
+    uint8_t *q = r->b + 9;
+    size_t pl = (size_t)q[0] << 8 | q[1];
+    const uint8_t *pv = q + 2;
+    size_t gl = (size_t)q[2 + pl] << 8 | q[3 + pl];
+    uint8_t *y = q + 2 + pl + 2 + gl + 2;
+    if (dc->value >= 0) {
+        memset(y, 0, pl);
+        y[pl - 1] = (uint8_t)dc->value;
+    } else if (dc->value == -1 || dc->value == -2) {
+        memcpy(y, pv, pl);
+        if (dc->value == -1)
+            y[pl - 1]--; /* p is odd */
+    } else { /* p of 32 bytes: cut p to its last 32 bytes and fix the lengths */
+        uint8_t body[2048];
+        size_t o = 0, cut = pl - 32;
+        body[o++] = 0, body[o++] = 32;
+        memcpy(body + o, pv + cut, 32), o += 32;
+        size_t rest = (r->len - 9) - (2 + pl);
+        memcpy(body + o, q + 2 + pl, rest), o += rest;
+        memcpy(q, body, o);
+        size_t hl = o, rl = 4 + o;
+        r->b[6] = 0, r->b[7] = (uint8_t)(hl >> 8), r->b[8] = (uint8_t)hl;
+        r->b[3] = (uint8_t)(rl >> 8), r->b[4] = (uint8_t)rl;
+        r->len = 5 + rl;
+    }
+    return PAIR_PASS;
+}
+
+Test(badinput, dh_anon_bad_values)
+{
+    static const struct dh_case cases[] = {
+        {"Ys = 0", 0}, {"Ys = 1", 1}, {"Ys = p - 1", -1}, {"Ys = p", -2}, {"a 256-bit group", -3}};
+    static const uint16_t anon = SSL_DH_anon_WITH_RC4_128_MD5;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pair_config c;
+        pair_config_init(&c);
+        pair_config_suite(&c, &anon);
+        c.dh_params = "dh1024.pem";
+        c.hook = dh_hook;
+        c.hook_ref = (void *)&cases[i];
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_expect_eq(pair_handshake(&p), PAIR_FAILED, "%s", cases[i].what);
+        expect_failure(&p, PAIR_CLIENT, SSLProtocolErr, FATAL(ILLEGAL), cases[i].what);
+        finish(&p);
+    }
+}
+
+Test(badinput, dh_client_value_refused)
+{
+    static const uint16_t anon = SSL_DH_anon_WITH_RC4_128_MD5;
+    for (int v = 0; v < 2; v++) {
+        struct mitm *m = calloc(1, sizeof *m);
+        struct pair_config c;
+        pair_config_init(&c);
+        pair_config_suite(&c, &anon);
+        c.dh_params = "dh1024.pem";
+        c.hook = mitm_hook;
+        c.hook_ref = m;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        m->p = &p;
+        m->from = PAIR_CLIENT;
+        m->index = 1; /* ClientKeyExchange: u16 length, Yc */
+        m->op = OP_REPLACE;
+        uint8_t body[4 + 2 + 128];
+        body[0] = 16, body[1] = 0, body[2] = 0, body[3] = 130;
+        body[4] = 0, body[5] = 128;
+        memset(body + 6, 0, 128);
+        body[6 + 127] = (uint8_t)v;
+        m->nbytes = rec(m->bytes, 22, body, sizeof body);
+        cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+        cr_expect(m->hit);
+        expect_failure(&p, PAIR_SERVER, SSLProtocolErr, FATAL(ILLEGAL), "Yc");
+        finish(&p);
+        free(m);
+    }
+}
