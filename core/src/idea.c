@@ -2,18 +2,23 @@
  * idea.c - IDEA (Lai and Massey 1991): key schedule, decryption key inversion, one block, CBC.
  * Written from the algorithm description: 8 rounds mixing XOR, addition mod 2^16 and multiplication
  * mod 2^16+1 (where 0 stands for 2^16), then an output transformation. Big-endian 16-bit words.
- * Secret-dependent timing: the multiply uses a division by 65537 (no branches on key or data).
+ * No table lookups and no branches or divisions on key or data (constant time on common CPUs).
  */
 #include "idea.h"
 #include <string.h>
 
-/* a * b mod 65537, with 0 meaning 65536 on input and output. */
+/*
+ * a * b mod 65537, with 0 meaning 65536 on input and output. No branch and no division: since
+ * 2^16 = -1 (mod 65537), hi * 2^16 + lo = lo - hi. The product is never 0 mod 65537 (a prime).
+ */
 static uint16_t mul(uint16_t a, uint16_t b)
 {
-    uint32_t x = a + (((uint32_t)a - 1) >> 31 << 16); /* 0 -> 65536 without a branch */
-    uint32_t y = b + (((uint32_t)b - 1) >> 31 << 16);
-    uint32_t p = (uint32_t)(((uint64_t)x * y) % 65537u);
-    return (uint16_t)p; /* 65536 -> 0 by truncation */
+    uint64_t x = a + (((uint64_t)a - 1) >> 63 << 16); /* 0 -> 65536 */
+    uint64_t y = b + (((uint64_t)b - 1) >> 63 << 16);
+    uint64_t p = x * y;                               /* <= 2^32 */
+    int64_t d = (int64_t)(p & 0xffff) - (int64_t)(p >> 16);
+    d += 65537 & -(int64_t)((uint64_t)d >> 63);       /* now 1..65536 */
+    return (uint16_t)d;                               /* 65536 -> 0 */
 }
 
 /* Multiplicative inverse mod 65537 (x^65535, Fermat); 0 (= 65536 = -1) is its own inverse. */
