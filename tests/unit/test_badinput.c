@@ -1322,3 +1322,73 @@ Test(badinput, dh_client_value_refused)
         free(m);
     }
 }
+
+/* ---- the SSL 2.0-format ClientHello (client and server SSL_Version_Undetermined) ---- */
+
+/* Does @out (what the server wrote) answer a hello: an SSL 3.0 handshake record or an SSL 2.0
+ * SERVER-HELLO? An SSL 3.0 alert or an SSL 2.0 ERROR is not an answer. */
+static int answers_hello(const uint8_t *out, size_t len)
+{
+    if (len >= 5 && out[0] == 22)
+        return 1;
+    return len >= 3 && (out[0] & 0x80) && out[2] == 4;
+}
+
+static SSLErr feed_v2(const uint8_t *b, size_t n, int *accepted)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    c.version[PAIR_SERVER] = SSL_Version_Undetermined;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    pair_inject(&p, PAIR_SERVER, b, n);
+    pair_eof(&p, PAIR_SERVER);
+    SSLErr e = pair_run_side(&p, PAIR_SERVER);
+    const uint8_t *out;
+    size_t len = pair_pending(&p, PAIR_CLIENT, &out);
+    *accepted = answers_hello(out, len);
+    cr_expect_neq(e, SSLWouldBlockErr);
+    finish(&p);
+    return e;
+}
+
+Test(badinput, generated_v2_client_hello, .timeout = 120)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    c.version[PAIR_CLIENT] = SSL_Version_Undetermined;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_run_side(&p, PAIR_CLIENT), SSLWouldBlockErr);
+    const uint8_t *d;
+    uint8_t hello[512];
+    size_t n = pair_pending(&p, PAIR_SERVER, &d);
+    cr_assert(n > 11 && n < sizeof hello && (d[0] & 0x80) && d[2] == 1, "an SSL 2.0 CLIENT-HELLO");
+    memcpy(hello, d, n);
+    finish(&p);
+    int accepted;
+    feed_v2(hello, n, &accepted);
+    cr_assert(accepted, "control: the hello is answered");
+    /* the length fields: record header, cipher-specs, session-id and challenge lengths */
+    size_t specs = (size_t)hello[5] << 8 | hello[6], sid = (size_t)hello[7] << 8 | hello[8],
+           chal = (size_t)hello[9] << 8 | hello[10];
+    cr_assert_eq(11 + specs + sid + chal, n, "the test walks the whole hello");
+    static const size_t off[] = {0, 1, 5, 6, 7, 8, 9, 10};
+    uint8_t m[512];
+    unsigned failed = 0;
+    for (size_t f = 0; f < sizeof off / sizeof off[0]; f++)
+        for (int v = 0; v < 256; v++) {
+            if (v == hello[off[f]])
+                continue;
+            memcpy(m, hello, n);
+            m[off[f]] = (uint8_t)v;
+            SSLErr e = feed_v2(m, n, &accepted);
+            cr_expect(!accepted && e != SSLNoErr, "byte %zu = %02x: accepted (%s)", off[f], v, SSLXErrorName(e));
+            failed += e != SSLNoErr;
+        }
+    for (size_t t = 0; t < n; t++) {
+        SSLErr e = feed_v2(hello, t, &accepted);
+        cr_expect(!accepted && e == SSLConnectionClosedError, "cut to %zu: %s", t, SSLXErrorName(e));
+    }
+    cr_log_info("SSL 2.0 ClientHello: 8 length bytes x 255 values, %u failed cleanly", failed);
+}
