@@ -1392,3 +1392,57 @@ Test(badinput, generated_v2_client_hello, .timeout = 120)
     }
     cr_log_info("SSL 2.0 ClientHello: 8 length bytes x 255 values, %u failed cleanly", failed);
 }
+
+/* A leaf whose key is not RSA cannot be used for RSA key exchange. */
+Test(badinput, non_rsa_server_certificate)
+{
+    static const char *files[] = {"ec-cert.pem", "dsa-cert.pem"};
+    for (int i = 0; i < 2; i++) {
+        uint32_t len;
+        uint8_t *der = cert_der(files[i], 0, &len);
+        const uint8_t *certs[1] = {der};
+        struct mitm *m = calloc(1, sizeof *m);
+        struct pair p;
+        start(&p, m, NULL);
+        m->from = PAIR_SERVER;
+        m->index = 1;
+        m->op = OP_REPLACE;
+        m->nbytes = cert_record(m->bytes, sizeof m->bytes, certs, &len, 1);
+        cr_expect_eq(pair_handshake(&p), PAIR_FAILED, "%s", files[i]);
+        expect_failure(&p, PAIR_CLIENT, SSLBadCertificateErr, FATAL(43), files[i]);
+        finish(&p);
+        free(m);
+        free(der);
+    }
+}
+
+/* Configuration mistakes end in a clean handshake failure. */
+Test(badinput, server_misconfigured)
+{
+    /* no key or certificate: no RSA suite is usable */
+    struct pair_config c;
+    pair_config_init(&c);
+    c.server_key = NULL;
+    c.server_chain = NULL;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+    expect_failure(&p, PAIR_SERVER, SSLNegotiationErr, FATAL(HS_FAILURE), "no key");
+    finish(&p);
+    /* a key that does not match the certificate: the premaster decrypts to garbage, which is only
+     * seen at the client's Finished */
+    pair_config_init(&c);
+    c.server_key = "server1024-key.pem";
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+    expect_failure(&p, PAIR_SERVER, SSLProtocolErr, FATAL(BAD_MAC), "wrong key");
+    finish(&p);
+    /* a DHE-only server without DH parameters */
+    static const uint16_t dhe = TLS_DHE_RSA_WITH_AES_128_CBC_SHA;
+    pair_config_init(&c);
+    pair_config_suite(&c, &dhe);
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
+    expect_failure(&p, PAIR_SERVER, SSLNegotiationErr, FATAL(HS_FAILURE), "DHE without parameters");
+    finish(&p);
+}
