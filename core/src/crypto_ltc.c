@@ -67,10 +67,11 @@ void cry_wipe(void *p, size_t n)
 
 /* ---- Hashes ---- */
 
-_Static_assert(sizeof(struct md5_state) <= sizeof(((struct cry_hash *)0)->st.raw), "md5 state");
-_Static_assert(sizeof(struct sha1_state) <= sizeof(((struct cry_hash *)0)->st.raw), "sha1 state");
-_Static_assert(sizeof(struct sha256_state) <= sizeof(((struct cry_hash *)0)->st.raw), "sha256 state");
-_Static_assert(sizeof(struct sha512_state) <= sizeof(((struct cry_hash *)0)->st.raw), "sha512 state");
+#define HASH_RAW sizeof(((struct cry_hash *)0)->st.raw)
+_Static_assert(sizeof(struct md5_state) <= HASH_RAW, "md5 state fits");
+_Static_assert(sizeof(struct sha1_state) <= HASH_RAW, "sha1 state fits");
+_Static_assert(sizeof(struct sha256_state) <= HASH_RAW, "sha256 state fits");
+_Static_assert(sizeof(struct sha512_state) <= HASH_RAW, "sha512 (and sha384) state fits");
 _Static_assert(_Alignof(hash_state) <= _Alignof(uint64_t), "hash state alignment");
 
 /* Only the member of hash_state that belongs to h->alg is ever touched, and it fits in raw. */
@@ -147,7 +148,8 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out)
 
 /* ---- Bulk ciphers ---- */
 
-#define CIPHER_KEYED 0x4b455945u /* set only by a successful init: a zeroed or failed state runs nothing */
+/* Set only by a successful init: a zeroed or failed state runs nothing. */
+#define CIPHER_KEYED 0x4b455945u
 
 struct cry_cipher {
     int alg;
@@ -260,7 +262,8 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
 SSLErr cry_cipher_init(void *st, int alg, int encrypt, const uint8_t *key, size_t keylen,
                        const uint8_t *iv)
 {
-    return cipher_key(st, alg, encrypt, key, keylen, (unsigned)(8 * (keylen <= 128 ? keylen : 0)), iv);
+    unsigned rc2_bits = (unsigned)(8 * (keylen <= 128 ? keylen : 0)); /* SSL's RC2: 8 * keylen */
+    return cipher_key(st, alg, encrypt, key, keylen, rc2_bits, iv);
 }
 
 SSLErr cry_cipher_init_rc2(void *st, int encrypt, const uint8_t *key, size_t keylen,
@@ -503,7 +506,8 @@ SSLErr cry_rsa_private(const SSLRSAPrivateKey *k, const uint8_t *in, size_t inle
     SSL_ENSURE(cry_bn_cmp(in, inlen, k->n, k->nbytes) < 0, SSLBadParameterErr);
     unsigned long outlen = (unsigned long)k->nbytes;
     int err = rsa_exptmod(in, (unsigned long)inlen, out, &outlen, PK_PRIVATE, (rsa_key *)&k->key);
-    SSL_ENSURE(err == CRYPT_OK && outlen == k->nbytes, err == CRYPT_MEM ? SSLMemoryErr : SSLUnknownErr);
+    SSL_ENSURE(err == CRYPT_OK && outlen == k->nbytes,
+               err == CRYPT_MEM ? SSLMemoryErr : SSLUnknownErr);
     return SSLNoErr;
 }
 
@@ -524,7 +528,8 @@ SSLErr cry_rsa_public(const uint8_t *n, size_t nlen, const uint8_t *e, size_t el
     SSL_ENSURE(nlen <= 2048 && elen <= 2048, SSLBadParameterErr);
     const uint8_t *nt = n, *et = e;
     size_t ntl = bn_trim(&nt, nlen), etl = bn_trim(&et, elen);
-    SSL_ENSURE(ntl > 0 && etl > 0 && (nt[ntl - 1] & 1), SSLBadParameterErr); /* odd modulus, e > 0 */
+    /* an odd modulus, e > 0 */
+    SSL_ENSURE(ntl > 0 && etl > 0 && (nt[ntl - 1] & 1), SSLBadParameterErr);
     SSL_ENSURE(cry_bn_cmp(in, inlen, nt, ntl) < 0, SSLBadParameterErr);
     SSL_ENSURE(cry_ready(), SSLUnknownErr);
     rsa_key pub;
@@ -571,7 +576,7 @@ SSLErr cry_modexp(const uint8_t *base, size_t baselen, const uint8_t *exp, size_
                 err = ltc_mp.unsigned_write(r, out + (modlen - rl));
         }
     }
-    /* the exponent and result are secrets: libtommath 1.2's mp_clear zeroes digits before freeing */
+    /* exponent and result are secrets: libtommath 1.2's mp_clear zeroes digits before freeing */
     ltc_deinit_multi(b, x, m, r, NULL);
     return cry_map(err);
 }

@@ -38,7 +38,7 @@ enum cry_cipher_alg {
     CRY_C_NULL = 0, CRY_C_RC4, CRY_C_RC2, CRY_C_DES, CRY_C_3DES, CRY_C_IDEA, CRY_C_AES
 };
 /*
- * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned; zero it before first use).
+ * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned, zeroed before first use).
  * 0 means the cipher is not available in this build. NULL needs a small header only. The state
  * holds keys: cry_cipher_wipe it before freeing. Sizes: RC4 ~280, IDEA ~130, CBC ciphers ~4.4 KB
  * (libtomcrypt's symmetric_CBC holds a union of every cipher's key).
@@ -47,7 +47,8 @@ size_t cry_cipher_state_size(int alg);
 /* 1 for stream ciphers (NULL, RC4), else the CBC block size. */
 size_t cry_cipher_block_size(int alg);
 /*
- * Key a cipher into @st. CBC ciphers take an IV of block size; RC4 and NULL ignore iv (may be NULL).
+ * Key a cipher into @st. CBC ciphers take an IV of block size; RC4 and NULL ignore iv (may be
+ * NULL).
  * keylen: RC4 5..256 (libtomcrypt refuses keys under 40 bits), RC2 1..128 (effective key bits =
  * 8*keylen, as SSL 3.0 and SSL 2.0 use it), DES 8, 3DES 24, IDEA 16, AES 16/24/32 (SSL uses 16/32).
  * DES parity bits are ignored. Returns SSLBadParameterErr on a NULL or bad length,
@@ -60,7 +61,7 @@ SSLErr cry_cipher_init(void *st, int alg, int encrypt, const uint8_t *key, size_
 SSLErr cry_cipher_init_rc2(void *st, int encrypt, const uint8_t *key, size_t keylen,
                            unsigned effective_bits, const uint8_t *iv) SSL_MUST;
 /* Encrypt or decrypt (as keyed) len bytes; in == out allowed (not other overlaps); CBC needs
- * len % block == 0 (else SSLBadParameterErr). The CBC chain / RC4 stream carries over between calls.
+ * len % block == 0 (else SSLBadParameterErr). The CBC chain / RC4 stream carries over calls.
  * SSLBadParameterErr on a state that was never keyed successfully. */
 SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len) SSL_MUST;
 /* Wipe the state (zeromem). Safe on a state that was never keyed if it was zeroed, and on NULL. */
@@ -100,7 +101,7 @@ SSLErr cry_rsa_public(const uint8_t *n, size_t nlen, const uint8_t *e, size_t el
 /* ---- Big-number exponentiation (Diffie-Hellman) ---- */
 /* out = base^exp mod mod, all big-endian; out gets exactly modlen bytes (left-padded). Any
  * base (reduced mod mod), any exponent (empty = 0); mod >= 2, lengths up to 4096 bytes, else
- * SSLBadParameterErr. Not constant time (libtommath). The exponent's digits are zeroed after use. */
+ * SSLBadParameterErr. Not constant time (libtommath). Temporaries are zeroed after use. */
 SSLErr cry_modexp(const uint8_t *base, size_t baselen, const uint8_t *exp, size_t explen,
                   const uint8_t *mod, size_t modlen, uint8_t *out) SSL_MUST;
 /* -1, 0, 1 comparing two big-endian unsigned numbers of any lengths (not constant time). */

@@ -1,7 +1,7 @@
 /*
  * idea.h - IDEA block cipher (Lai and Massey, 1991) in CBC mode, for the SSL 3.0 and SSL 2.0 IDEA
  * suites. Written from the published algorithm description (X. Lai, "On the Design and Security of
- * Block Ciphers", 1992); no library provides IDEA here. Pure computation: no allocation, no globals.
+ * Block Ciphers", 1992); libtomcrypt 1.18 has no IDEA. Pure computation: no allocation or globals.
  */
 #ifndef SSLREF_IDEA_H
 #define SSLREF_IDEA_H

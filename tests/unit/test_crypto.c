@@ -83,7 +83,8 @@ Test(crypto, sha1_fips180)
 Test(crypto, sha2_fips180)
 {
     /* FIPS 180-2 appendix B.1, B.2 (SHA-256), D.1 (SHA-384), C.1 (SHA-512) */
-    check_hash(CRY_SHA256, "abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    check_hash(CRY_SHA256, "abc", 3,
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     check_hash(CRY_SHA256, msg448, 56,
                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     check_hash(CRY_SHA384, "abc", 3,
@@ -118,7 +119,8 @@ Test(crypto, hash_fork_running_state)
     /* copying struct cry_hash forks a running hash: both continue independently */
     for (int alg = CRY_MD5; alg <= CRY_SHA512; alg++) {
         struct cry_hash h, fork;
-        uint8_t a[CRY_MAX_DIGEST], b[CRY_MAX_DIGEST], want_a[CRY_MAX_DIGEST], want_b[CRY_MAX_DIGEST];
+        uint8_t a[CRY_MAX_DIGEST], b[CRY_MAX_DIGEST];
+        uint8_t want_a[CRY_MAX_DIGEST], want_b[CRY_MAX_DIGEST];
         cry_hash_init(&h, alg);
         cry_hash_update(&h, msg448, 40); /* mid-block */
         fork = h;
@@ -163,7 +165,8 @@ static void cbc_case(int alg, const char *key, const char *iv, const char *pt, c
     HEX(p, pt);
     HEX(c, ct);
     cr_assert_eq(p_len, c_len);
-    cr_assert(cry_cipher_state_size(alg) > 0 && cry_cipher_state_size(alg) <= sizeof(struct cstate));
+    size_t size = cry_cipher_state_size(alg);
+    cr_assert(size > 0 && size <= sizeof(struct cstate));
     struct cstate s;
     uint8_t buf[512];
     memset(&s, 0, sizeof s);
@@ -194,8 +197,9 @@ Test(crypto, aes_fips197_blocks)
              "00112233445566778899aabbccddeeff", "8ea2b7ca516745bfeafc49904b496089");
 }
 
-static const char sp800_38a_pt[] = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
-                                   "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
+static const char sp800_38a_pt[] =
+    "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+    "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
 
 Test(crypto, aes_cbc_sp800_38a)
 {
@@ -213,7 +217,8 @@ Test(crypto, aes_cbc_sp800_38a)
 Test(crypto, des_vectors)
 {
     /* NIST SP 800-20 table A.1 (variable plaintext KAT), first entry */
-    cbc_case(CRY_C_DES, "0101010101010101", "0000000000000000", "8000000000000000", "95f8a5e5dd31d900");
+    cbc_case(CRY_C_DES, "0101010101010101", "0000000000000000", "8000000000000000",
+             "95f8a5e5dd31d900");
     /* FIPS 81 appendix C, table C1: CBC mode, "Now is the time for all " */
     cbc_case(CRY_C_DES, "0123456789abcdef", "1234567890abcdef",
              "4e6f77206973207468652074696d6520666f7220616c6c20",
@@ -383,10 +388,12 @@ Test(crypto, idea_key_schedule)
     /* Key schedule (Lai-Massey): subkeys 1-8 are the key words; each next 8 come from the key
      * rotated left by 25 bits. For key (1,...,8): 2nd group and output-transform keys worked out
      * by hand from that rule: (1,..,8) << 25 gives words 0x0400, 0x0600, ..., 0x1000, 0x0200. */
-    HEX(k, "00010002000300040005000600070008");
+    HEX(k,
+        "00010002000300040005000600070008");
     uint16_t ek[IDEA_SUBKEYS];
     idea_expand_key(k, ek);
-    static const uint16_t second[8] = {0x0400, 0x0600, 0x0800, 0x0a00, 0x0c00, 0x0e00, 0x1000, 0x0200};
+    static const uint16_t second[8] = {0x0400, 0x0600, 0x0800, 0x0a00,
+                                       0x0c00, 0x0e00, 0x1000, 0x0200};
     static const uint16_t last[4] = {0x0080, 0x00c0, 0x0100, 0x0140};
     for (int i = 0; i < 8; i++) {
         cr_assert_eq(ek[i], i + 1);
@@ -399,8 +406,10 @@ Test(crypto, idea_key_schedule)
 Test(crypto, idea_cbc_chaining)
 {
     /* CBC over several blocks equals chaining single blocks by hand */
-    HEX(k, "9d4075c103bc322afb03e7be6ab30006");
-    HEX(iv, "0102030405060708");
+    HEX(k,
+        "9d4075c103bc322afb03e7be6ab30006");
+    HEX(iv,
+        "0102030405060708");
     uint8_t pt[40], ct[40], blk[8], chain[8];
     for (int i = 0; i < 40; i++)
         pt[i] = (uint8_t)(i * 7 + 1);
@@ -495,8 +504,9 @@ Test(crypto, rsa_private_known_answer)
     memset(m + 2, 0x42, 60);
     m[62] = 0x13;
     m[63] = 0x37;
-    HEX(want, "0f9668d6825a87cf40a84fda7166a95c11bc9baf6e873ec74ade026a10345241"
-              "ad7476ef00be48035406bdfc137851a6c67679b03fd9a93527a43f55e36f0996");
+    HEX(want,
+        "0f9668d6825a87cf40a84fda7166a95c11bc9baf6e873ec74ade026a10345241ad7476ef00be4803"
+        "5406bdfc137851a6c67679b03fd9a93527a43f55e36f0996");
     cr_assert_eq(cry_rsa_private(k, m, 64, out), SSLNoErr);
     cr_assert_arr_eq(out, want, 64);
     size_t nl = sizeof n, el = sizeof e;
@@ -522,7 +532,8 @@ Test(crypto, rsa_round_trip_2048)
         cr_assert_eq(cry_rsa_private(k, c, sizeof c, back), SSLNoErr);
         cr_assert_arr_eq(back, m, sizeof m, "private(public(m)) == m, case %d", t);
         /* a short input to the public operation is a number with fewer bytes */
-        cr_assert_eq(cry_rsa_public(n, nl, e, el, m + 1 + t, sizeof m - 1 - (size_t)t, back), SSLNoErr);
+        size_t skip = 1 + (size_t)t;
+        cr_assert_eq(cry_rsa_public(n, nl, e, el, m + skip, sizeof m - skip, back), SSLNoErr);
         cr_assert_arr_eq(back, c, sizeof c);
     }
     /* 0 and 1 are their own images, left-padded to the modulus size */
@@ -582,30 +593,38 @@ Test(crypto, rsa_der_rejects)
     cr_assert_eq(cry_rsa_key_from_der(junk, 10, NULL), SSLBadParameterErr);
     /* public keys (SubjectPublicKeyInfo and PKCS#1 RSAPublicKey of export512-key.pem, from
      * openssl rsa -pubout / -RSAPublicKey_out -outform DER) */
-    HEX(spki, "305c300d06092a864886f70d0101010500034b003048024100a574593434f445598ae2ec0619664617be34d6e3547015"
-              "e955051d3980164d41455751dcc21d752857b6e8c63b4c1a7df544ee80bb3d1b150d680cf4317f05fd0203010001");
-    HEX(pk1, "3048024100a574593434f445598ae2ec0619664617be34d6e3547015e955051d3980164d41455751dcc21d752857b6e8"
-             "c63b4c1a7df544ee80bb3d1b150d680cf4317f05fd0203010001");
+    HEX(spki,
+        "305c300d06092a864886f70d0101010500034b003048024100a574593434f445598ae2ec06196646"
+        "17be34d6e3547015e955051d3980164d41455751dcc21d752857b6e8c63b4c1a7df544ee80bb3d1b"
+        "150d680cf4317f05fd0203010001");
+    HEX(pk1,
+        "3048024100a574593434f445598ae2ec0619664617be34d6e3547015e955051d3980164d41455751"
+        "dcc21d752857b6e8c63b4c1a7df544ee80bb3d1b150d680cf4317f05fd0203010001");
     cr_assert_eq(cry_rsa_key_from_der(spki, spki_len, &k), SSLUnsupportedErr);
     cr_assert_null(k);
     cr_assert_eq(cry_rsa_key_from_der(pk1, pk1_len, &k), SSLUnsupportedErr);
     /* PKCS#8 holding a P-256 key (openssl genpkey EC | openssl pkcs8 -topk8 -nocrypt) */
-    HEX(ec8, "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420541f4093bdeb312b57af96fe"
-             "dfa8f668f828a383446afff93d93b608d03a17b6a14403420004b7499f16ee846461bf7863e5ec7c7dccbfad2717b2b2"
-             "31af4b02730fd62947563961dbb641cdb7fbfdb910056f9a96c460ae6b8ae31d870ad900818fa0f0c05a");
+    HEX(ec8,
+        "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420541f4093"
+        "bdeb312b57af96fedfa8f668f828a383446afff93d93b608d03a17b6a14403420004b7499f16ee84"
+        "6461bf7863e5ec7c7dccbfad2717b2b231af4b02730fd62947563961dbb641cdb7fbfdb910056f9a"
+        "96c460ae6b8ae31d870ad900818fa0f0c05a");
     cr_assert_eq(cry_rsa_key_from_der(ec8, ec8_len, &k), SSLUnsupportedErr);
     /* encrypted PKCS#8 of export512-key.pem (openssl pkcs8 -topk8 -v2 aes-128-cbc): refused,
      * never handed to libtomcrypt without a password */
-    HEX(enc, "308201bd305706092a864886f70d01050d304a302906092a864886f70d01050c301c0408a8ddcabd6fdb29b902020800"
-             "300c06082a864886f70d02090500301d06096086480165030401020410b3b53a8b27d4586280da9d40ebe65133048201"
-             "6027cbfb8b6b42a65b53e9176bb48fe56f06daade06cd13b79061dec78d8993c1eb30c7f6a446c775fba9ab0bd0056ce"
-             "99c496ac7a4130e458ef92df1c99d920d245579aba3d0dc9a3c74f0152ee1438be92df0fda96af4c86bebad664f74955"
-             "dfc1210953191eb6b76610ee1865f77f7c723b8460b31d808ab08c7808660a4eea0197f75d8625585ab1d149add48ac4"
-             "6811688506cfd3e155fbd881edc55392fc23ed57a7e607b8f3bd81bb6f82de16e0179dc6daa1e39353cdaf9c23f81746"
-             "c7b1f9e9903856d57d2285d98e29dd103af9d44d8f66af93b47167b460afd68cea5c0054584ff16482748be4d2078401"
-             "39888d6fe8a24fa56779751bcfce0ee222b88e76a5dba8fed5181904d9d42337dd3ce56a58660a2a064ea694ad61b595"
-             "b3f33b31dcfaa2cee052dfcf13235ba9b09fe37e1a0f3955936ae5aa0049c151250f1e2f86276135f3bb7f13260a109b"
-             "ce30f25808609e62043e843a26a333024e");
+    HEX(enc,
+        "308201bd305706092a864886f70d01050d304a302906092a864886f70d01050c301c0408a8ddcabd"
+        "6fdb29b902020800300c06082a864886f70d02090500301d06096086480165030401020410b3b53a"
+        "8b27d4586280da9d40ebe651330482016027cbfb8b6b42a65b53e9176bb48fe56f06daade06cd13b"
+        "79061dec78d8993c1eb30c7f6a446c775fba9ab0bd0056ce99c496ac7a4130e458ef92df1c99d920"
+        "d245579aba3d0dc9a3c74f0152ee1438be92df0fda96af4c86bebad664f74955dfc1210953191eb6"
+        "b76610ee1865f77f7c723b8460b31d808ab08c7808660a4eea0197f75d8625585ab1d149add48ac4"
+        "6811688506cfd3e155fbd881edc55392fc23ed57a7e607b8f3bd81bb6f82de16e0179dc6daa1e393"
+        "53cdaf9c23f81746c7b1f9e9903856d57d2285d98e29dd103af9d44d8f66af93b47167b460afd68c"
+        "ea5c0054584ff16482748be4d207840139888d6fe8a24fa56779751bcfce0ee222b88e76a5dba8fe"
+        "d5181904d9d42337dd3ce56a58660a2a064ea694ad61b595b3f33b31dcfaa2cee052dfcf13235ba9"
+        "b09fe37e1a0f3955936ae5aa0049c151250f1e2f86276135f3bb7f13260a109bce30f25808609e62"
+        "043e843a26a333024e");
     cr_assert_eq(cry_rsa_key_from_der(enc, enc_len, &k), ASNBadEncodingErr);
     cr_assert_null(k);
 }
