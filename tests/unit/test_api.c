@@ -548,3 +548,75 @@ Test(api, read_one_byte_at_a_time)
     pair_free(&p);
     expect_no_leaks(&p);
 }
+
+/* Both sides close at once: the close_notify alerts cross and each side reads the other's. */
+Test(api, simultaneous_close)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    handshake(&p, &c);
+    cr_expect_eq(SSLClose(p.s[0].ctx), SSLNoErr);
+    cr_expect_eq(SSLClose(p.s[1].ctx), SSLNoErr);
+    for (int side = 0; side < 2; side++) {
+        uint8_t b[4];
+        uint32 len = sizeof b;
+        cr_expect_eq(SSLRead(b, &len, p.s[side].ctx), SSLConnectionClosedGraceful, "side %d", side);
+    }
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* After sending close_notify a side still reads what the peer sent before the peer's own close. */
+Test(api, half_close)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    handshake(&p, &c);
+    cr_expect_eq(SSLClose(p.s[PAIR_CLIENT].ctx), SSLNoErr);
+    uint32 len = 5;
+    cr_expect_eq(SSLWrite("late!", &len, p.s[PAIR_SERVER].ctx), SSLNoErr);
+    cr_expect_eq(len, 5);
+    uint8_t b[8];
+    len = sizeof b;
+    cr_expect_eq(SSLRead(b, &len, p.s[PAIR_SERVER].ctx), SSLConnectionClosedGraceful);
+    cr_expect_eq(SSLClose(p.s[PAIR_SERVER].ctx), SSLNoErr);
+    len = sizeof b;
+    cr_expect_eq(SSLRead(b, &len, p.s[PAIR_CLIENT].ctx), SSLNoErr);
+    cr_expect(len == 5 && memcmp(b, "late!", 5) == 0, "the data sent before the peer's close");
+    len = sizeof b;
+    cr_expect_eq(SSLRead(b, &len, p.s[PAIR_CLIENT].ctx), SSLConnectionClosedGraceful);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* A resumed handshake driven only by SSLWrite (client) and SSLRead (server): the client's data follows
+ * its Finished in the same flight and waits in the server's buffer. */
+Test(api, resumed_handshake_through_read_write)
+{
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    struct pair_config c;
+    pair_config_init(&c);
+    c.cache[0] = &cc;
+    c.cache[1] = &sc;
+    for (int conn = 0; conn < 2; conn++) {
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        uint8_t msg[5000];
+        pair_pattern(msg, sizeof msg, 8);
+        cr_expect_eq(pair_exchange(&p, PAIR_CLIENT, msg, sizeof msg), SSLNoErr, "conn %d", conn);
+        cr_expect_eq(pair_exchange(&p, PAIR_SERVER, msg, sizeof msg), SSLNoErr);
+        int r = -1;
+        SSLXGetResumed(p.s[PAIR_SERVER].ctx, &r);
+        cr_expect_eq(r, conn);
+        SSLErr ce;
+        cr_expect_eq(pair_close(&p, PAIR_SERVER, &ce), SSLConnectionClosedGraceful);
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
+}
