@@ -418,6 +418,32 @@ static enum key_shape key_shape(const uint8_t *der, size_t len)
     return der_int_seq(c, &v0) == 9 && v0 ? SHAPE_PKCS8_RSA : SHAPE_BAD;
 }
 
+/*
+ * Load-time consistency check: (x^d)^e == x for one x. libtomcrypt does not check that the CRT
+ * numbers belong to n; a key whose numbers do not fit together is refused here, once, rather
+ * than failing at every handshake.
+ */
+static SSLErr key_selftest(const SSLRSAPrivateKey *k)
+{
+    uint8_t *buf = malloc(3 * k->nbytes);
+    SSL_ENSURE(buf, SSLMemoryErr);
+    uint8_t *x = buf, *y = buf + k->nbytes, *z = buf + 2 * k->nbytes;
+    x[0] = 0; /* below n, whose first byte is not zero */
+    for (size_t i = 1; i < k->nbytes; i++)
+        x[i] = (uint8_t)(0x5c ^ i);
+    SSLErr e = cry_rsa_private(k, x, k->nbytes, y);
+    unsigned long zl = (unsigned long)k->nbytes;
+    if (e == SSLNoErr &&
+        (rsa_exptmod(y, zl, z, &zl, PK_PUBLIC, (rsa_key *)&k->key) != CRYPT_OK ||
+         zl != k->nbytes || memcmp(x, z, k->nbytes) != 0))
+        e = SSLUnknownErr;
+    zeromem(buf, 3 * k->nbytes);
+    free(buf);
+    if (e == SSLUnknownErr || e == SSLBadParameterErr)
+        e = ASNBadEncodingErr;
+    return e;
+}
+
 static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
 {
     SSL_ENSURE(rk->type == PK_PRIVATE, SSLUnsupportedErr);
@@ -436,6 +462,12 @@ static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
     k->key = *rk;
     k->nbytes = nb;
     k->nbits = (uint32_t)ltc_mp.count_bits(rk->N);
+    e = key_selftest(k);
+    if (e != SSLNoErr) {
+        zeromem(k, sizeof *k + nb); /* rk still owns the numbers: the caller frees them */
+        free(k);
+        return e;
+    }
     *out = k;
     return SSLNoErr;
 }

@@ -709,6 +709,24 @@ static void every_truncation_fails(const char *file, const char *label)
     free(der);
 }
 
+Test(crypto, rsa_inconsistent_key_refused)
+{
+    /* a well-formed PKCS#1 key whose CRT coefficient (the last INTEGER) was altered: the DER is
+     * fine but the numbers no longer fit together; the load-time self-check refuses it */
+    uint32_t len;
+    uint8_t *der = load_der("server-key-pkcs1.pem", "RSA PRIVATE KEY", &len);
+    SSLRSAPrivateKey *k = NULL;
+    for (uint32_t back = 1; back <= 20; back += 19) {
+        der[len - back] ^= 0x04;
+        cr_assert_eq(cry_rsa_key_from_der(der, len, &k), ASNBadEncodingErr, "byte -%u", back);
+        cr_assert_null(k);
+        der[len - back] ^= 0x04;
+    }
+    cr_assert_eq(cry_rsa_key_from_der(der, len, &k), SSLNoErr);
+    cry_rsa_key_release(k);
+    free(der);
+}
+
 Test(crypto, rsa_der_every_truncation_fails)
 {
     every_truncation_fails("server-key-pkcs1.pem", "RSA PRIVATE KEY");
