@@ -1,10 +1,10 @@
 /*
- * test_pair_faults.c - the allocator (and the random source) failing at the k-th call, for every k,
- * on either side, in a full and in a resumed connection (handshake, data both ways, close). Each run
- * must end cleanly: either it succeeds (the failure hit a call whose error the spec says to ignore,
- * such as storing or fetching a session) or the failing side reports the callback's error, its peer
- * sees an alert or the end of the stream, nothing crashes, and after SSLDeleteContext nothing is
- * left allocated.
+ * test_pair_faults.c - the allocator, the random source, the clock and the I/O callbacks failing at
+ * the k-th call, for every k, on either side, in a full and in a resumed connection (handshake, data
+ * both ways, close). Each run must end cleanly: either it succeeds (the failure hit a call whose error
+ * the spec says to ignore, such as storing or fetching a session) or the failing side reports the
+ * callback's error, its peer sees an alert or the end of the stream, nothing crashes, and after
+ * SSLDeleteContext nothing is left allocated.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -78,7 +78,19 @@ static void prepare_caches(struct pair_cache *cc, struct pair_cache *sc, const u
     cr_assert_eq(sc->n, 1);
 }
 
-enum { FAULT_ALLOC, FAULT_RANDOM };
+enum { FAULT_ALLOC, FAULT_RANDOM, FAULT_TIME, FAULT_IO };
+static const char *const fault_name[] = {"alloc", "random", "time", "I/O"};
+
+/* Calls of the faulty callback so far. */
+static uint64_t fault_calls(struct pair_side *ps, int what)
+{
+    switch (what) {
+    case FAULT_ALLOC: return ps->alloc.calls;
+    case FAULT_RANDOM: return ps->rng.calls;
+    case FAULT_TIME: return ps->clock.calls;
+    default: return ps->end.rd_calls + ps->end.wr_calls;
+    }
+}
 
 /* One run with the side's allocator (or random source) failing at call k (0: never).
  * Returns the error; *calls gets the number of calls that side made after set-up. */
@@ -99,17 +111,20 @@ static SSLErr run_once(const struct fault_param *fp, int what, uint64_t k, const
     struct pair p;
     cr_assert_eq(pair_init(&p, &c), SSLNoErr);
     struct pair_side *ps = &p.s[fp->side];
-    uint64_t start = what == FAULT_ALLOC ? ps->alloc.calls : ps->rng.calls;
+    ps->rng.calls = ps->clock.calls = ps->end.rd_calls = ps->end.wr_calls = 0;
+    uint64_t start = fault_calls(ps, what);
     ps->alloc.fail_err = fp->err;
     if (k && what == FAULT_ALLOC)
         pair_alloc_fail_in(&ps->alloc, k, fp->persistent);
     if (k && what == FAULT_RANDOM)
         ps->rng.fail_at = k;
-    if (what == FAULT_RANDOM)
-        ps->rng.calls = 0;
+    if (k && what == FAULT_TIME)
+        ps->clock.fail_at = k;
+    if (k && what == FAULT_IO)
+        ps->io.fail_call = k;
     SSLErr e = scenario(&p);
-    int injected = what == FAULT_ALLOC ? ps->alloc.failures > 0 : (k && ps->rng.calls >= k);
-    SSLErr expect = what == FAULT_ALLOC ? fp->err : SSLUnknownErr;
+    int injected = what == FAULT_ALLOC ? ps->alloc.failures > 0 : (k && fault_calls(ps, what) >= k);
+    SSLErr expect = what == FAULT_ALLOC ? fp->err : what == FAULT_IO ? SSLIOErr : SSLUnknownErr;
     *resumed = 0;
     if (e == SSLNoErr) {
         SSLXGetResumed(p.s[0].ctx, resumed);
@@ -136,7 +151,7 @@ static SSLErr run_once(const struct fault_param *fp, int what, uint64_t k, const
             cr_expect_eq(recv >> 8, 2, "a fatal alert");
         }
     }
-    *calls = (what == FAULT_ALLOC ? ps->alloc.calls : ps->rng.calls) - start;
+    *calls = fault_calls(ps, what) - start;
     pair_free(&p);
     for (int side = 0; side < 2; side++) {
         cr_expect_eq(p.s[side].alloc.live_blocks, 0, "k=%llu side %d: %ld blocks leaked",
@@ -175,7 +190,7 @@ static void every_k(const struct fault_param *fp, int what)
     }
     cr_log_info("suite %04x auth %d side %d resumed %d persistent %d wb %d %s: %llu calls, %u failed "
                 "cleanly, %u succeeded", fp->suite, fp->client_auth, fp->side, fp->resumed, fp->persistent, fp->wb,
-                what == FAULT_ALLOC ? "alloc" : "random",
+                fault_name[what],
                 (unsigned long long)total, failed, survived);
     cr_expect_gt(failed, 0);
     pair_cache_clear(&cc0);
@@ -223,6 +238,35 @@ ParameterizedTestParameters(faults, random_every_k)
 ParameterizedTest(struct fault_param *fp, faults, random_every_k, .timeout = 120)
 {
     every_k(fp, FAULT_RANDOM);
+}
+
+ParameterizedTestParameters(faults, time_every_k)
+{
+    static struct fault_param ps[4];
+    for (int i = 0; i < 4; i++)
+        ps[i] = (struct fault_param){TLS_RSA_WITH_AES_128_CBC_SHA, i & 1, (i >> 1) & 1, 0, 0, SSLMemoryErr, 0};
+    return cr_make_param_array(struct fault_param, ps, 4);
+}
+
+ParameterizedTest(struct fault_param *fp, faults, time_every_k, .timeout = 120)
+{
+    every_k(fp, FAULT_TIME);
+}
+
+/* The Read or Write callback fails (SSLIOErr) at its k-th call: the side reports SSLIOErr and sends
+ * no alert. With would-block at every byte there are many more calls, so many more fault points. */
+ParameterizedTestParameters(faults, io_every_k)
+{
+    static struct fault_param ps[8];
+    for (int i = 0; i < 8; i++)
+        ps[i] = (struct fault_param){i & 4 ? SSL_RSA_WITH_RC4_128_MD5 : TLS_RSA_WITH_AES_256_CBC_SHA, i & 1,
+                                     (i >> 1) & 1, 0, 0, SSLMemoryErr, 0};
+    return cr_make_param_array(struct fault_param, ps, 8);
+}
+
+ParameterizedTest(struct fault_param *fp, faults, io_every_k, .timeout = 120)
+{
+    every_k(fp, FAULT_IO);
 }
 
 /* Configuration calls that allocate (the local chain) fail cleanly too. */

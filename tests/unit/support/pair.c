@@ -129,7 +129,9 @@ SSLErr pair_random_fn(SSLBuffer b, void *ref)
 
 SSLErr pair_time_fn(uint32 *t, void *ref)
 {
-    (void)ref;
+    struct pair_clock *c = ref;
+    if (c && ++c->calls == c->fail_at)
+        return SSLUnknownErr;
     *t = PAIR_TIME;
     return SSLNoErr;
 }
@@ -300,6 +302,8 @@ static SSLErr io_write(SSLBuffer data, uint32 *processed, void *ref)
     const struct pair_io_cfg *io = &p->s[e->side].io;
     *processed = 0;
     e->wr_calls++;
+    if (io->fail_call && e->rd_calls + e->wr_calls == io->fail_call)
+        return io->fail_err ? io->fail_err : SSLIOErr;
     size_t n = data.length;
     if (n == 0)
         return SSLNoErr;
@@ -339,6 +343,8 @@ static SSLErr io_read(SSLBuffer data, uint32 *processed, void *ref)
     const struct pair_io_cfg *io = &p->s[e->side].io;
     *processed = 0;
     e->rd_calls++;
+    if (io->fail_call && e->rd_calls + e->wr_calls == io->fail_call)
+        return io->fail_err ? io->fail_err : SSLIOErr;
     size_t avail = pp->len - pp->off;
     if (avail == 0) {
         if (pp->eof)
@@ -530,6 +536,7 @@ static SSLErr init_side(struct pair *p, int side, const struct pair_config *c)
     SSLSetRandomFunc(ctx, pair_random_fn);
     SSLSetRandomRef(ctx, &ps->rng);
     SSLSetTimeFunc(ctx, pair_time_fn);
+    SSLSetTimeRef(ctx, &ps->clock);
     SSLSetReadFunc(ctx, io_read);
     SSLSetWriteFunc(ctx, io_write);
     SSLSetIORef(ctx, &ps->end);

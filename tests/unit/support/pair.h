@@ -41,6 +41,10 @@ struct pair_rng {
 };
 SSLErr pair_random_fn(SSLBuffer buf, void *randomRef);
 #define PAIR_TIME 1800000000u /* 2027-01-15, inside the validity of tests/data certificates */
+struct pair_clock {
+    uint64_t calls, fail_at; /* fail the fail_at-th call (0: never) with SSLUnknownErr */
+};
+/* Always PAIR_TIME; timeRef may be NULL or a struct pair_clock. */
 SSLErr pair_time_fn(uint32 *t, void *timeRef);
 
 /* ---- session cache (the user's Add/Get/DeleteSession callbacks) ---------------------------- */
@@ -75,6 +79,8 @@ struct pair_io_cfg {
     int wb_every_byte;   /* would-block before every byte: a call that could move a byte instead
                             returns SSLWouldBlockErr with nothing done, the next moves one byte */
     int wb_with_data;    /* a call that moved bytes returns SSLWouldBlockErr instead of SSLNoErr */
+    uint64_t fail_call;  /* the n-th Read or Write call of this side fails (0: none) ... */
+    SSLErr fail_err;     /* ... with this error (0: SSLIOErr) */
     int eof_noerr;       /* at end of stream, return SSLNoErr with 0 bytes (else
                             SSLConnectionClosedError) */
 };
@@ -116,6 +122,7 @@ struct pair_side {
     SSLContext *ctx;
     struct pair_alloc alloc;
     struct pair_rng rng;
+    struct pair_clock clock;
     struct pair_end end;
     struct pair_io_cfg io;
     struct pair_cache *cache;
