@@ -620,3 +620,46 @@ Test(api, resumed_handshake_through_read_write)
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
 }
+
+/* The usual server: one configured template, a duplicate per connection with its own peer ID; the
+ * session cache makes the second connection resume across duplicates. */
+Test(api, duplicates_share_the_session_cache)
+{
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    struct pair_config c;
+    pair_config_init(&c);
+    c.cache[0] = &cc;
+    c.cache[1] = &sc;
+    c.peer_id[PAIR_SERVER] = 0; /* the template has none; each duplicate gets one */
+    for (int conn = 0; conn < 2; conn++) {
+        struct pair p;
+        c.seed = 90 + (uint64_t)conn;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        SSLContext *tmpl = p.s[PAIR_SERVER].ctx, *dup = malloc(SSLContextSize());
+        cr_assert_eq(SSLDuplicateContext(tmpl, dup, &p.s[PAIR_SERVER].end), SSLNoErr);
+        SSLBuffer id = {4, NULL};
+        cr_assert_eq(pair_alloc_fn(&id, &p.s[PAIR_SERVER].alloc), SSLNoErr);
+        memcpy(id.data, "conn", 4);
+        cr_expect_eq(SSLSetPeerID(dup, id), SSLNoErr);
+        p.s[PAIR_SERVER].ctx = dup;
+        cr_assert_eq(pair_handshake(&p), PAIR_OK, "conn %d: %s / %s", conn, SSLXErrorName(p.s[0].last),
+                     SSLXErrorName(p.s[1].last));
+        int r0 = -1, r1 = -1;
+        SSLXGetResumed(p.s[0].ctx, &r0);
+        SSLXGetResumed(dup, &r1);
+        cr_expect_eq(r0, conn, "client resumed=%d on connection %d", r0, conn);
+        cr_expect_eq(r1, conn, "server resumed=%d on connection %d", r1, conn);
+        SSLErr ce;
+        cr_expect_eq(pair_close(&p, PAIR_CLIENT, &ce), SSLConnectionClosedGraceful);
+        cr_expect_eq(SSLDeleteContext(tmpl), SSLNoErr);
+        free(tmpl);
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+    cr_expect_eq(sc.adds, 1);
+    cr_expect_eq(sc.hits, 1);
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
+}
