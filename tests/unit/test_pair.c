@@ -797,3 +797,30 @@ ParameterizedTest(struct flow_param *fp, pair, would_block_other_flows, .timeout
     run_scenario_f(fp->suite, &part, 0, 5000, &got, fp->flags);
     expect_same(&ref, &got, "3-byte I/O");
 }
+
+/* Random I/O: every call moves a random number of bytes and some would-block, with a different
+ * pattern per seed; transcripts, keys and data must be those of the plain run. */
+struct random_param {
+    uint16_t suite;
+    uint64_t seed;
+};
+
+ParameterizedTestParameters(pair, random_io)
+{
+    static struct random_param ps[4 * 12];
+    static const uint16_t suites[4] = {TLS_RSA_WITH_AES_128_CBC_SHA, SSL_RSA_WITH_RC4_128_MD5,
+                                       SSL_RSA_WITH_3DES_EDE_CBC_SHA, SSL_RSA_WITH_NULL_SHA};
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 12; j++)
+            ps[i * 12 + j] = (struct random_param){suites[i], (uint64_t)j + 1};
+    return cr_make_param_array(struct random_param, ps, 4 * 12);
+}
+
+ParameterizedTest(struct random_param *rp, pair, random_io, .timeout = 60)
+{
+    struct summary ref, got;
+    struct pair_io_cfg plain = {0}, rnd = {.random_io = rp->seed};
+    run_scenario(rp->suite, &plain, 0, 40000, &ref);
+    run_scenario(rp->suite, &rnd, rp->seed % 3 ? 0 : 700, 40000, &got);
+    expect_same(&ref, &got, "random I/O");
+}

@@ -294,6 +294,24 @@ static void deliver(struct pair *p, int from, const uint8_t *d, size_t n)
     }
 }
 
+/* random_io: limit *n and say whether this call would-blocks instead. */
+static int random_limit(struct pair_end *e, const struct pair_io_cfg *io, size_t *n)
+{
+    if (!io->random_io)
+        return 0;
+    if (!e->rnd)
+        e->rnd = io->random_io * 2 + (uint64_t)e->side + 1;
+    uint64_t v = splitmix(&e->rnd);
+    if ((v & 3) == 0) {
+        e->wouldblocks++;
+        return 1;
+    }
+    size_t lim = 1 + (size_t)((v >> 8) % 300);
+    if (*n > lim)
+        *n = lim;
+    return 0;
+}
+
 static SSLErr io_write(SSLBuffer data, uint32 *processed, void *ref)
 {
     struct pair_end *e = ref;
@@ -320,6 +338,8 @@ static SSLErr io_write(SSLBuffer data, uint32 *processed, void *ref)
         n = io->chunk;
     if (n > REC_CAP / 2)
         n = REC_CAP / 2;
+    if (random_limit(e, io, &n))
+        return SSLWouldBlockErr;
     if (io->wb_every_byte) {
         if (!e->wb_wr) {
             e->wb_wr = 1;
@@ -355,6 +375,8 @@ static SSLErr io_read(SSLBuffer data, uint32 *processed, void *ref)
     size_t n = data.length < avail ? data.length : avail;
     if (io->chunk && n > io->chunk)
         n = io->chunk;
+    if (n && random_limit(e, io, &n))
+        return SSLWouldBlockErr;
     if (io->wb_every_byte && n) {
         if (!e->wb_rd) {
             e->wb_rd = 1;

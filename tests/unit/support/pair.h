@@ -79,6 +79,8 @@ struct pair_io_cfg {
     int wb_every_byte;   /* would-block before every byte: a call that could move a byte instead
                             returns SSLWouldBlockErr with nothing done, the next moves one byte */
     int wb_with_data;    /* a call that moved bytes returns SSLWouldBlockErr instead of SSLNoErr */
+    uint64_t random_io;  /* non-zero: a seed; each call then moves 1..300 bytes at random and one
+                            call in four would-blocks first (on top of chunk/wb_every_byte) */
     uint64_t fail_call;  /* the n-th Read or Write call of this side fails (0: none) ... */
     SSLErr fail_err;     /* ... with this error (0: SSLIOErr) */
     int eof_noerr;       /* at end of stream, return SSLNoErr with 0 bytes (else
@@ -115,6 +117,7 @@ struct pair_end {
     struct pair *p;
     int side;
     int wb_rd, wb_wr;      /* would-block toggles */
+    uint64_t rnd;          /* random_io state */
     uint64_t rd_calls, wr_calls, wouldblocks;
 };
 
