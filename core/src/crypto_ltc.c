@@ -7,7 +7,9 @@
  */
 #include "crypto_ltc.h"
 #include "idea.h"
+#include <errno.h>
 #include <pthread.h>
+#include <sys/random.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +19,39 @@
 
 static pthread_once_t cry_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The bignum library behind RSA and DH: GMP (libtomcrypt's gmp_desc; about 3x faster for RSA-2048
+ * private operations here, see docs/performance.md) unless SSLREF_MATH=ltm is set in the
+ * environment when the first context is made, which selects libtommath.
+ */
+/*
+ * RSA blinding draws its factor through ltc_mp.rand. gmp_desc's uses mpz_random(): GMP's global,
+ * unlocked, non-cryptographic state, a data race between threads. Every descriptor gets this one:
+ * getrandom() bytes read into the number (size is in digits).
+ */
+static int cry_mp_rand(void *a, int size)
+{
+    uint8_t buf[1024];
+    size_t n = (size_t)size * (size_t)ltc_mp.bits_per_digit / 8;
+    if (size <= 0 || n > sizeof buf)
+        return CRYPT_INVALID_ARG;
+    for (size_t got = 0; got < n;) {
+        ssize_t r = getrandom(buf + got, n - got, 0);
+        if (r < 0 && errno != EINTR)
+            return CRYPT_ERROR_READPRNG;
+        got += r > 0 ? (size_t)r : 0;
+    }
+    buf[0] |= 1; /* never zero: blinding inverts it */
+    int err = ltc_mp.unsigned_read(a, buf, (unsigned long)n);
+    zeromem(buf, n);
+    return err;
+}
+
 static void cry_register(void)
 {
-    ltc_mp = ltm_desc;
+    const char *math = secure_getenv("SSLREF_MATH");
+    ltc_mp = math && strcmp(math, "ltm") == 0 ? ltm_desc : gmp_desc;
+    ltc_mp.rand = cry_mp_rand;
     const struct ltc_hash_descriptor *h[] = {&md5_desc, &sha1_desc, &sha256_desc, &sha384_desc,
                                              &sha512_desc};
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
@@ -151,6 +183,23 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out)
 /* Set only by a successful init: a zeroed or failed state runs nothing. */
 #define CIPHER_KEYED 0x4b455945u
 
+/*
+ * CBC is done here over the one block cipher's key schedule, not with libtomcrypt's symmetric_CBC,
+ * whose symmetric_key union holds every cipher's schedule (4 KiB): a connection keeps two states,
+ * and this keeps each to the size of the key schedule it needs (see docs/performance.md).
+ * libtomcrypt's setup and ECB functions take a symmetric_key * but touch only their own member.
+ */
+struct cbc_state {
+    uint8_t iv[16];
+    union {
+        uint64_t align;
+        struct rijndael_key aes;
+        struct des_key des;
+        struct des3_key des3;
+        struct rc2_key rc2;
+    } k;
+};
+
 struct cry_cipher {
     int alg;
     int encrypt;
@@ -159,7 +208,7 @@ struct cry_cipher {
     union {
         uint64_t align;
         rc4_state rc4;
-        symmetric_CBC cbc;
+        struct cbc_state cbc;
         struct idea_cbc idea;
     } u;
 };
@@ -171,10 +220,10 @@ size_t cry_cipher_state_size(int alg)
 {
     switch (alg) {
     case CRY_C_RC4: return CIPHER_HDR + sizeof(rc4_state);
-    case CRY_C_RC2:
-    case CRY_C_DES:
-    case CRY_C_3DES:
-    case CRY_C_AES: return CIPHER_HDR + sizeof(symmetric_CBC);
+    case CRY_C_RC2: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct rc2_key);
+    case CRY_C_DES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct des_key);
+    case CRY_C_3DES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct des3_key);
+    case CRY_C_AES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct rijndael_key);
     case CRY_C_IDEA: return CIPHER_HDR + sizeof(struct idea_cbc);
     case CRY_C_NULL: return CIPHER_HDR;
     default: return 0; /* unknown ids are unavailable */
@@ -193,12 +242,46 @@ size_t cry_cipher_block_size(int alg)
     }
 }
 
-static SSLErr cbc_key(struct cry_cipher *c, const char *name, const uint8_t *key, size_t keylen,
-                      const uint8_t *iv)
+static symmetric_key *cbc_sched(struct cry_cipher *c) { return (symmetric_key *)(void *)&c->u.cbc.k; }
+
+static SSLErr cbc_key(struct cry_cipher *c, int alg, const uint8_t *key, size_t keylen,
+                      unsigned rc2_bits, const uint8_t *iv)
 {
-    int idx = find_cipher(name);
-    SSL_ENSURE(idx >= 0, SSLUnknownErr);
-    return cry_map(cbc_start(idx, iv, key, (int)keylen, 0, &c->u.cbc));
+    memcpy(c->u.cbc.iv, iv, c->block);
+    int k = (int)keylen;
+    switch (alg) {
+    case CRY_C_AES: return cry_map(rijndael_setup(key, k, 0, cbc_sched(c)));
+    case CRY_C_DES: return cry_map(des_setup(key, k, 0, cbc_sched(c)));
+    case CRY_C_3DES: return cry_map(des3_setup(key, k, 0, cbc_sched(c)));
+    default: return cry_map(rc2_setup_ex(key, k, (int)rc2_bits, 0, cbc_sched(c)));
+    }
+}
+
+typedef int (*ecb_fn)(const unsigned char *, unsigned char *, symmetric_key *);
+
+static void cbc_run(struct cry_cipher *c, const uint8_t *in, uint8_t *out, size_t len)
+{
+    static const ecb_fn enc[] = {[CRY_C_AES] = rijndael_ecb_encrypt, [CRY_C_DES] = des_ecb_encrypt,
+                                 [CRY_C_3DES] = des3_ecb_encrypt, [CRY_C_RC2] = rc2_ecb_encrypt};
+    static const ecb_fn dec[] = {[CRY_C_AES] = rijndael_ecb_decrypt, [CRY_C_DES] = des_ecb_decrypt,
+                                 [CRY_C_3DES] = des3_ecb_decrypt, [CRY_C_RC2] = rc2_ecb_decrypt};
+    uint32_t bs = c->block;
+    uint8_t *iv = c->u.cbc.iv, x[16];
+    for (size_t off = 0; off < len; off += bs) {
+        if (c->encrypt) { /* C_i = E(P_i ^ C_{i-1}) */
+            for (uint32_t i = 0; i < bs; i++)
+                x[i] = in[off + i] ^ iv[i];
+            (void)enc[c->alg](x, out + off, cbc_sched(c));
+            memcpy(iv, out + off, bs);
+        } else { /* P_i = D(C_i) ^ C_{i-1}; in and out may be the same buffer */
+            memcpy(x, in + off, bs);
+            (void)dec[c->alg](x, out + off, cbc_sched(c));
+            for (uint32_t i = 0; i < bs; i++)
+                out[off + i] ^= iv[i];
+            memcpy(iv, x, bs);
+        }
+    }
+    zeromem(x, sizeof x);
 }
 
 static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, size_t keylen,
@@ -226,21 +309,19 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
     case CRY_C_RC2:
         SSL_ENSURE(keylen >= 1 && keylen <= 128 && rc2_bits >= 1 && rc2_bits <= 1024,
                    SSLBadParameterErr);
-        e = cbc_key(c, "rc2", key, keylen, iv);
-        if (e == SSLNoErr) /* cbc_start keyed 8*keylen effective bits; re-key with the asked ones */
-            e = cry_map(rc2_setup_ex(key, (int)keylen, (int)rc2_bits, 0, &c->u.cbc.key));
+        e = cbc_key(c, alg, key, keylen, rc2_bits, iv);
         break;
     case CRY_C_DES:
         SSL_ENSURE(keylen == 8, SSLBadParameterErr);
-        e = cbc_key(c, "des", key, keylen, iv);
+        e = cbc_key(c, alg, key, keylen, 0, iv);
         break;
     case CRY_C_3DES:
         SSL_ENSURE(keylen == 24, SSLBadParameterErr);
-        e = cbc_key(c, "3des", key, keylen, iv);
+        e = cbc_key(c, alg, key, keylen, 0, iv);
         break;
     case CRY_C_AES:
         SSL_ENSURE(keylen == 16 || keylen == 24 || keylen == 32, SSLBadParameterErr);
-        e = cbc_key(c, "aes", key, keylen, iv);
+        e = cbc_key(c, alg, key, keylen, 0, iv);
         break;
     case CRY_C_IDEA:
         SSL_ENSURE(keylen == 16, SSLBadParameterErr);
@@ -293,8 +374,8 @@ SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len)
     case CRY_C_3DES:
     case CRY_C_AES:
         SSL_ENSURE(len % c->block == 0, SSLBadParameterErr);
-        return cry_map(c->encrypt ? cbc_encrypt(in, out, (unsigned long)len, &c->u.cbc)
-                                  : cbc_decrypt(in, out, (unsigned long)len, &c->u.cbc));
+        cbc_run(c, in, out, len);
+        return SSLNoErr;
     case CRY_C_IDEA:
         SSL_ENSURE(len % 8 == 0, SSLBadParameterErr);
         idea_cbc_run(&c->u.idea, in, out, len);

@@ -19,6 +19,7 @@ static const struct suite table[] = {
     ROW(TLS_DHE_RSA_WITH_AES_256_CBC_SHA, KX_DHE_RSA, CRY_C_AES, MAC_SHA1, 0, 32, 32, 16, 20, 1),
     ROW(SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, KX_DHE_RSA, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 1),
     ROW(SSL_RSA_WITH_DES_CBC_SHA, KX_RSA, CRY_C_DES, MAC_SHA1, 0, 8, 8, 8, 20, 1),
+    ROW(SSL_RSA_WITH_IDEA_CBC_SHA, KX_RSA, CRY_C_IDEA, MAC_SHA1, 0, 16, 16, 8, 20, 0),
     ROW(SSL_DHE_RSA_WITH_DES_CBC_SHA, KX_DHE_RSA, CRY_C_DES, MAC_SHA1, 0, 8, 8, 8, 20, 1),
     /* never enabled by default: export, anonymous and NULL-cipher suites */
     ROW(SSL_RSA_EXPORT_WITH_RC4_40_MD5, KX_RSA_EXPORT, CRY_C_RC4, MAC_MD5, 1, 5, 16, 0, 16, 0),
