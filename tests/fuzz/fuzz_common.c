@@ -1,0 +1,396 @@
+/*
+ * fuzz_common.c - see fuzz_common.h. Only the public API is used here, so the harness drives the
+ * library exactly as an application does; keys are parsed once per process and shared by reference
+ * count (SSLXRSAPrivateKeyRetain) between the contexts each input creates.
+ */
+#include "fuzz_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FZ_TIME 1800000000u /* 2027-01-15, inside the validity of the tests/data certificates */
+
+static struct {
+    int ready;
+    SSLRSAPrivateKey *server_key, *export_key, *client_key;
+    SSLDHParams *dh;
+    char *server_chain, *client_chain;
+    size_t server_chain_len, client_chain_len;
+} g_keys; /* written once by fz_init, read-only afterwards */
+
+static char *read_file(const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", FUZZ_DATA_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            char *nb = realloc(buf, cap = 2 * cap + 8192);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, 4096, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    fclose(f);
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "fuzz: cannot load %s from %s\n", what, FUZZ_DATA_DIR);
+    abort();
+}
+
+static SSLRSAPrivateKey *load_key(const char *name)
+{
+    size_t len;
+    char *pem = read_file(name, &len);
+    SSLRSAPrivateKey *k = NULL;
+    if (!pem || SSLXRSAPrivateKeyFromPEM(pem, len, &k) != SSLNoErr)
+        die(name);
+    free(pem);
+    return k;
+}
+
+void fz_init(void)
+{
+    if (g_keys.ready)
+        return;
+    /* 1024-bit server key: a quarter of the RSA cost of the 2048-bit one, so more execs per second */
+    g_keys.server_key = load_key("server1024-key.pem");
+    g_keys.export_key = load_key("export512-key.pem");
+    g_keys.client_key = load_key("client-key.pem");
+    size_t len;
+    char *pem = read_file("dh1024.pem", &len);
+    if (!pem || SSLXDHParamsFromPEM(pem, len, &g_keys.dh) != SSLNoErr)
+        die("dh1024.pem");
+    free(pem);
+    if (!(g_keys.server_chain = read_file("server1024-cert.pem", &g_keys.server_chain_len)))
+        die("server1024-cert.pem");
+    if (!(g_keys.client_chain = read_file("client-cert.pem", &g_keys.client_chain_len)))
+        die("client-cert.pem");
+    g_keys.ready = 1;
+}
+
+int fz_bytes_put(struct fz_bytes *x, const void *p, size_t n)
+{
+    if (x->len + n > x->cap) {
+        size_t cap = x->cap ? x->cap : 4096;
+        while (cap < x->len + n)
+            cap *= 2;
+        uint8_t *nb = realloc(x->b, cap);
+        if (!nb)
+            return -1;
+        x->b = nb;
+        x->cap = cap;
+    }
+    if (n)
+        memcpy(x->b + x->len, p, n);
+    x->len += n;
+    return 0;
+}
+
+/* ---- callbacks ---- */
+
+static SSLErr io_read(SSLBuffer data, uint32 *processed, void *ref)
+{
+    struct fz_io *io = ref;
+    size_t avail = io->rx ? io->rx->len - io->rx_off : 0;
+    *processed = 0;
+    if (avail == 0)
+        return io->tx == NULL ? SSLConnectionClosedError : SSLWouldBlockErr;
+    size_t n = data.length < avail ? data.length : avail;
+    memcpy(data.data, io->rx->b + io->rx_off, n);
+    io->rx_off += n;
+    *processed = (uint32)n;
+    return SSLNoErr;
+}
+
+static SSLErr io_write(SSLBuffer data, uint32 *processed, void *ref)
+{
+    struct fz_io *io = ref;
+    if (io->tx && fz_bytes_put(io->tx, data.data, data.length) != 0)
+        return SSLMemoryErr;
+    *processed = data.length;
+    return SSLNoErr;
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static SSLErr rng_fn(SSLBuffer b, void *ref)
+{
+    struct fz_rng *r = ref;
+    for (uint32_t i = 0; i < b.length; i += 8) {
+        uint64_t v = splitmix(&r->s);
+        for (uint32_t j = 0; j < 8 && i + j < b.length; j++)
+            b.data[i + j] = (uint8_t)(v >> (8 * j));
+    }
+    return SSLNoErr;
+}
+
+static SSLErr time_fn(uint32 *t, void *ref)
+{
+    (void)ref;
+    *t = FZ_TIME;
+    return SSLNoErr;
+}
+
+uint64_t fz_seed(int side, int conn) { return 0x5eed000000000000ull + (uint64_t)side * 16 + (uint64_t)conn; }
+
+/* ---- session cache ---- */
+
+static SSLErr cache_add(SSLBuffer key, SSLBuffer data, void *ref)
+{
+    struct fz_cache *c = ref;
+    if (key.length > sizeof c->e[0].key)
+        return SSLUnknownErr;
+    if (c->record) { /* recorder: keep the blob as a seed for the session harness */
+        uint8_t len[4] = {(uint8_t)(data.length >> 24), (uint8_t)(data.length >> 16),
+                          (uint8_t)(data.length >> 8), (uint8_t)data.length};
+        if (fz_bytes_put(c->record, len, 4) || fz_bytes_put(c->record, data.data, data.length))
+            return SSLMemoryErr;
+        c->record_count++;
+    }
+    uint32_t i = 0;
+    while (i < c->n && !(c->e[i].keylen == key.length && !memcmp(c->e[i].key, key.data, key.length)))
+        i++;
+    if (i == FZ_CACHE_MAX)
+        return SSLUnknownErr;
+    uint8_t *copy = malloc(data.length ? data.length : 1);
+    if (!copy)
+        return SSLMemoryErr;
+    memcpy(copy, data.data, data.length);
+    if (i == c->n)
+        c->n++;
+    else
+        free(c->e[i].data);
+    memcpy(c->e[i].key, key.data, key.length);
+    c->e[i].keylen = key.length;
+    c->e[i].data = copy;
+    c->e[i].len = data.length;
+    return SSLNoErr;
+}
+
+static SSLErr cache_get(SSLBuffer key, SSLBuffer *data, void *ref)
+{
+    struct fz_cache *c = ref;
+    data->data = NULL;
+    data->length = 0;
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->e[i].keylen == key.length && !memcmp(c->e[i].key, key.data, key.length)) {
+            /* the library frees it with the context's Free callback (the default: free) */
+            uint8_t *copy = malloc(c->e[i].len ? c->e[i].len : 1);
+            if (!copy)
+                return SSLMemoryErr;
+            memcpy(copy, c->e[i].data, c->e[i].len);
+            data->data = copy;
+            data->length = c->e[i].len;
+            return SSLNoErr;
+        }
+    return SSLNoMatchingSessionKeyErr;
+}
+
+static SSLErr cache_delete(SSLBuffer key, void *ref)
+{
+    struct fz_cache *c = ref;
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->e[i].keylen == key.length && !memcmp(c->e[i].key, key.data, key.length)) {
+            free(c->e[i].data);
+            c->e[i] = c->e[--c->n];
+            return SSLNoErr;
+        }
+    return SSLNoMatchingSessionKeyErr;
+}
+
+void fz_cache_free(struct fz_cache *c)
+{
+    for (uint32_t i = 0; i < c->n; i++)
+        free(c->e[i].data);
+    c->n = 0;
+}
+
+/* ---- contexts ---- */
+
+static const SSLProtocolVersion versions[4] = {SSL_Version_Undetermined, SSL_Version_3_0_With_2_0_Hello,
+                                               SSL_Version_3_0_Only, SSL_Version_2_0};
+
+static SSLErr set_all_suites(SSLContext *ctx, unsigned rot)
+{
+    uint16 all[64], rotated[64];
+    uint32 n = SSLXSupportedCipherSuites(all, 48);
+    if (n > 48)
+        n = 48;
+    for (uint16 k = SSL2_SUITE_RC4_128_WITH_MD5; k <= SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5; k++)
+        all[n++] = k;
+    if (n > 40) /* SUITES_MAX in core/src/suites.h */
+        n = 40;
+    for (uint32 i = 0; i < n; i++)
+        rotated[i] = all[(i + rot) % n];
+    return SSLXSetCipherSuites(ctx, rotated, n);
+}
+
+SSLContext *fz_new_context(int side, unsigned flags, unsigned rot, struct fz_io *io, struct fz_rng *rng,
+                           struct fz_cache *cache)
+{
+    SSLContext *ctx = NULL;
+    if (SSLXNewContext(&ctx) != SSLNoErr)
+        return NULL;
+    SSLSetRandomFunc(ctx, rng_fn);
+    SSLSetRandomRef(ctx, rng);
+    SSLSetTimeFunc(ctx, time_fn);
+    SSLSetReadFunc(ctx, io_read);
+    SSLSetWriteFunc(ctx, io_write);
+    SSLSetIORef(ctx, io);
+    SSLSetProtocolSide(ctx, side);
+    if (SSLSetProtocolVersion(ctx, versions[flags & FZ_VERSION_MASK]) != SSLNoErr)
+        goto fail;
+    if ((flags & FZ_ALL_SUITES) && set_all_suites(ctx, rot) != SSLNoErr)
+        goto fail;
+    if (flags & FZ_NO_SPLIT)
+        SSLXSetCBCRecordSplitting(ctx, 0);
+    if (cache) {
+        SSLSetAddSessionFunc(ctx, cache_add);
+        SSLSetGetSessionFunc(ctx, cache_get);
+        SSLSetDeleteSessionFunc(ctx, cache_delete);
+        SSLSetSessionRef(ctx, cache);
+        const char *id = side == SSL_ClientSide ? "localhost:4433" : "fuzz-server";
+        SSLBuffer b = {(uint32)strlen(id), malloc(strlen(id))};
+        if (!b.data)
+            goto fail;
+        memcpy(b.data, id, b.length);
+        SSLSetPeerID(ctx, b);
+    }
+    if (side == SSL_ServerSide) {
+        if (SSLSetPrivateKey(ctx, SSLXRSAPrivateKeyRetain(g_keys.server_key)) != SSLNoErr ||
+            SSLXAddCertificatesPEM(ctx, g_keys.server_chain, g_keys.server_chain_len) != SSLNoErr)
+            goto fail;
+        if (flags & FZ_ALL_SUITES) {
+            if (SSLSetExportPrivateKey(ctx, SSLXRSAPrivateKeyRetain(g_keys.export_key)) != SSLNoErr ||
+                SSLSetDHAnonParams(ctx, SSLXDHParamsRetain(g_keys.dh)) != SSLNoErr)
+                goto fail;
+        }
+        if (flags & FZ_CLIENT_AUTH)
+            SSLSetRequestClientCert(ctx, 1);
+    } else if (flags & FZ_CLIENT_AUTH) {
+        if (SSLSetPrivateKey(ctx, SSLXRSAPrivateKeyRetain(g_keys.client_key)) != SSLNoErr ||
+            SSLXAddCertificatesPEM(ctx, g_keys.client_chain, g_keys.client_chain_len) != SSLNoErr)
+            goto fail;
+    }
+    return ctx;
+fail:
+    SSLXFreeContext(ctx);
+    return NULL;
+}
+
+void fz_free_context(SSLContext *ctx) { SSLXFreeContext(ctx); }
+
+/* ---- the one-sided driver ---- */
+
+SSLErr fz_drive(SSLContext *ctx, struct fz_io *io)
+{
+    SSLErr e = SSLWouldBlockErr;
+    size_t last = (size_t)-1;
+    for (int i = 0; i < 100000; i++) {
+        e = SSLHandshake(ctx);
+        if (e != SSLWouldBlockErr || io->rx_off == last)
+            break;
+        last = io->rx_off;
+    }
+    if (e != SSLNoErr)
+        return e;
+    static const char line[] = "GET / HTTP/1.0\r\n\r\n";
+    uint8_t msg[sizeof line];
+    memcpy(msg, line, sizeof line);
+    uint32 n = (uint32)(sizeof line - 1);
+    (void)SSLWrite(msg, &n, ctx);
+    uint8_t buf[2048];
+    last = (size_t)-1;
+    for (int i = 0; i < 100000; i++) {
+        n = sizeof buf;
+        SSLErr r = SSLRead(buf, &n, ctx);
+        if (r == SSLWouldBlockErr ? io->rx_off == last : r != SSLNoErr)
+            break;
+        last = io->rx_off;
+    }
+    (void)SSLClose(ctx);
+    return e;
+}
+
+int fz_split(const uint8_t *data, size_t size, unsigned *flags, unsigned *rot, const uint8_t *s[2],
+             size_t n[2])
+{
+    if (size < 2)
+        return 0;
+    *flags = data[0];
+    *rot = data[1];
+    data += 2;
+    size -= 2;
+    if (!(*flags & FZ_TWO_CONNS)) {
+        s[0] = data;
+        n[0] = size;
+        return 1;
+    }
+    if (size < 2)
+        return 0;
+    size_t l = (size_t)data[0] << 8 | data[1];
+    data += 2;
+    size -= 2;
+    if (l > size)
+        l = size;
+    s[0] = data;
+    n[0] = l;
+    s[1] = data + l;
+    n[1] = size - l;
+    return 2;
+}
+
+void fz_run_side(int side, const uint8_t *data, size_t size)
+{
+    unsigned flags, rot;
+    const uint8_t *s[2];
+    size_t n[2];
+    int conns = fz_split(data, size, &flags, &rot, s, n);
+    struct fz_cache cache;
+    memset(&cache, 0, sizeof cache);
+    int verbose = getenv("FUZZ_VERBOSE") != NULL; /* replay debugging: how far each input got */
+    for (int c = 0; c < conns; c++) {
+        struct fz_bytes in = {(uint8_t *)(uintptr_t)s[c], n[c], n[c]}; /* never written */
+        struct fz_io io = {&in, 0, NULL};
+        struct fz_rng rng = {fz_seed(side, c)};
+        SSLContext *ctx = fz_new_context(side, flags, rot, &io, &rng, conns == 2 ? &cache : NULL);
+        if (!ctx)
+            abort(); /* setup from fixed data cannot fail: a failure here is a bug */
+        SSLErr e = fz_drive(ctx, &io);
+        if (verbose) {
+            uint16 suite = 0;
+            SSLProtocolVersion v = SSL_Version_Undetermined;
+            SSLGetNegotiatedCipher(ctx, &suite);
+            SSLGetProtocolVersion(ctx, &v);
+            fprintf(stderr, "fuzz: %s conn %d: handshake %s, version %d, suite %04x, %zu/%zu bytes read\n",
+                    side == SSL_ServerSide ? "server" : "client", c, SSLXErrorName(e), (int)v, suite,
+                    io.rx_off, n[c]);
+        }
+        fz_free_context(ctx);
+    }
+    fz_cache_free(&cache);
+}

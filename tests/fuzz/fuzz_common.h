@@ -1,0 +1,80 @@
+/*
+ * fuzz_common.h - shared setup for the libFuzzer harnesses and the seed recorder: in-memory I/O
+ * callbacks over byte buffers, a seeded random source and a fixed clock (runs are reproducible),
+ * keys and certificates from tests/data loaded once, a tiny session cache, and a one-sided driver
+ * that runs a context against a recorded peer byte stream.
+ */
+#ifndef SSLREF_FUZZ_COMMON_H
+#define SSLREF_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "sslref/sslx.h"
+
+#ifndef FUZZ_DATA_DIR
+#error "FUZZ_DATA_DIR (tests/data) must be defined"
+#endif
+
+/* Layout of a handshake-harness input:
+ *   byte 0: flags (FZ_*); byte 1: rotation of the suite list (with FZ_ALL_SUITES: the preference
+ *   order starts at this index, so a seed can pick the suite); if FZ_TWO_CONNS: bytes 2-3 big-endian
+ *   length L of the first peer stream, then L bytes (connection 1), then the rest (connection 2, same
+ *   session cache: resumption); otherwise the rest is the peer stream of a single connection. */
+enum {
+    FZ_VERSION_MASK = 0x03, /* 0 Undetermined, 1 3.0 with 2.0 hello, 2 3.0 only, 3 2.0 only */
+    FZ_CLIENT_AUTH = 0x04,  /* server: request a client certificate; client: have one */
+    FZ_ALL_SUITES = 0x08,   /* every implemented suite (export, DHE, anonymous, NULL) */
+    FZ_TWO_CONNS = 0x10,    /* two connections sharing a session cache */
+    FZ_NO_SPLIT = 0x20      /* CBC record splitting off */
+};
+
+struct fz_bytes {
+    uint8_t *b;
+    size_t len, cap;
+};
+int fz_bytes_put(struct fz_bytes *x, const void *p, size_t n); /* 0 on success */
+
+/* One end of a connection: reads rx[rx_off..len), writes to tx. tx NULL: output is discarded and
+ * the end of rx is the end of the stream (SSLConnectionClosedError); else it would-blocks there. */
+struct fz_io {
+    struct fz_bytes *rx;
+    size_t rx_off;
+    struct fz_bytes *tx;
+};
+
+#define FZ_CACHE_MAX 4
+struct fz_cache {
+    struct { uint8_t key[64]; uint32_t keylen; uint8_t *data; uint32_t len; } e[FZ_CACHE_MAX];
+    uint32_t n;
+    struct fz_bytes *record; /* recorder: every added blob is appended here as one file's worth */
+    int record_count;
+};
+void fz_cache_free(struct fz_cache *c);
+
+struct fz_rng { uint64_t s; };
+
+/* Keys and chains loaded once (abort on failure: the harness would be useless). */
+void fz_init(void);
+
+/* A context for @side (SSL_ClientSide / SSL_ServerSide) with @flags, suite rotation @rot,
+ * I/O @io, random @rng,
+ * cache @cache (NULL: none; a client then has no peer ID). NULL on failure. */
+SSLContext *fz_new_context(int side, unsigned flags, unsigned rot, struct fz_io *io, struct fz_rng *rng,
+                           struct fz_cache *cache);
+void fz_free_context(SSLContext *ctx);
+
+/* Seeds of the random source: connection @conn (0 or 1) of @side. */
+uint64_t fz_seed(int side, int conn);
+
+/* Drive one side against the bytes in io->rx: handshake, then write a line, read until the
+ * stream ends, close. Returns the last SSLHandshake result. */
+SSLErr fz_drive(SSLContext *ctx, struct fz_io *io);
+
+/* Parse a harness input (see above); returns the number of streams (1 or 2), 0 if too short. */
+int fz_split(const uint8_t *data, size_t size, unsigned *flags, unsigned *rot, const uint8_t *s[2],
+             size_t n[2]);
+
+/* Run the whole handshake harness for @side on one input. */
+void fz_run_side(int side, const uint8_t *data, size_t size);
+
+#endif
