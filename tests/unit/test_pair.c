@@ -265,7 +265,7 @@ struct summary {
 };
 
 /* Two connections (full, then resumed), each with data both ways and a clean close. */
-enum { SC_CLIENT_AUTH = 1 };
+enum { SC_CLIENT_AUTH = 1, SC_SSL2 = 2 };
 
 static void run_scenario_f(uint16_t suite, const struct pair_io_cfg *io, size_t limit, size_t datalen,
                            struct summary *out, int flags)
@@ -283,6 +283,8 @@ static void run_scenario_f(uint16_t suite, const struct pair_io_cfg *io, size_t 
     c.pipe_limit = limit;
     c.export_key = "export512-key.pem";
     c.dh_params = "dh1024.pem";
+    if (flags & SC_SSL2)
+        c.version[0] = c.version[1] = SSL_Version_2_0;
     if (flags & SC_CLIENT_AUTH) {
         c.request_client_cert = 1;
         c.client_key = "client-key.pem";
@@ -823,4 +825,66 @@ ParameterizedTest(struct random_param *rp, pair, random_io, .timeout = 60)
     run_scenario(rp->suite, &plain, 0, 40000, &ref);
     run_scenario(rp->suite, &rnd, rp->seed % 3 ? 0 : 700, 40000, &got);
     expect_same(&ref, &got, "random I/O");
+}
+
+/* ---- SSL 2.0: every cipher kind, full and resumed, data, close, and the same under would-block
+ * at every byte and 5-byte I/O ---- */
+
+ParameterizedTestParameters(pair, ssl2_kinds)
+{
+    static uint16_t kinds[] = {SSL2_SUITE_RC4_128_WITH_MD5, SSL2_SUITE_RC4_128_EXPORT40_WITH_MD5,
+                               SSL2_SUITE_RC2_128_CBC_WITH_MD5, SSL2_SUITE_RC2_128_CBC_EXPORT40_WITH_MD5,
+                               SSL2_SUITE_IDEA_128_CBC_WITH_MD5, SSL2_SUITE_DES_64_CBC_WITH_MD5,
+                               SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5};
+    return cr_make_param_array(uint16_t, kinds, sizeof kinds / sizeof kinds[0]);
+}
+
+ParameterizedTest(uint16_t *kind, pair, ssl2_kinds, .timeout = 60)
+{
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    struct pair_config c;
+    pair_config_init(&c);
+    pair_config_suite(&c, kind);
+    c.version[0] = c.version[1] = SSL_Version_2_0;
+    c.cache[0] = &cc;
+    c.cache[1] = &sc;
+    for (int conn = 0; conn < 2; conn++) {
+        struct pair p;
+        c.seed = 100 + (uint64_t)conn;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK, "kind %04x conn %d: %s / %s", *kind, conn,
+                     SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last));
+        for (int side = 0; side < 2; side++) {
+            uint16 got = 0;
+            SSLProtocolVersion v;
+            int r = -1;
+            SSLGetNegotiatedCipher(p.s[side].ctx, &got);
+            SSLGetProtocolVersion(p.s[side].ctx, &v);
+            SSLXGetResumed(p.s[side].ctx, &r);
+            cr_expect_eq(got, *kind, "side %d: %04x", side, got);
+            cr_expect_eq(v, SSL_Version_2_0);
+            cr_expect_eq(r, conn, "kind %04x side %d conn %d resumed=%d", *kind, side, conn, r);
+        }
+        int n = -1;
+        SSLGetPeerCertificateChainLength(p.s[PAIR_CLIENT].ctx, &n);
+        cr_expect_geq(n, 1, "the client has the server's certificate");
+        const size_t sizes[] = {1, 16000, 16001, 100000};
+        exchange_sizes(&p, sizes, 4);
+        close_both(&p, conn ? PAIR_SERVER : PAIR_CLIENT);
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
+    struct summary ref, got;
+    struct pair_io_cfg plain = {0}, wb = {.wb_every_byte = 1}, part = {.chunk = 5};
+    run_scenario_f(*kind, &plain, 0, 20000, &ref, SC_SSL2);
+    cr_expect_eq(ref.resumed[1], 1);
+    run_scenario_f(*kind, &wb, 0, 20000, &got, SC_SSL2);
+    cr_expect(memcmp(ref.hs_hash, got.hs_hash, sizeof ref.hs_hash) == 0, "would-block: same transcript");
+    cr_expect_eq(got.resumed[1], 1);
+    run_scenario_f(*kind, &part, 0, 20000, &got, SC_SSL2);
+    cr_expect(memcmp(ref.hs_hash, got.hs_hash, sizeof ref.hs_hash) == 0, "5-byte I/O: same transcript");
 }

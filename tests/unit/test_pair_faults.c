@@ -19,14 +19,19 @@ struct fault_param {
     int persistent;
     int wb;          /* would-block before every byte as well */
     SSLErr err;      /* what the failing allocator returns */
-    int client_auth; /* the server asks for and gets a client certificate */
+    int flow;        /* FLOW_CLIENT_AUTH: the server asks for and gets a client certificate;
+                        FLOW_SSL2: both sides speak SSL 2.0 only */
 };
+
+enum { FLOW_CLIENT_AUTH = 1, FLOW_SSL2 = 2 };
 
 static void flows(struct pair_config *c, const struct fault_param *fp)
 {
     c->export_key = "export512-key.pem";
     c->dh_params = "dh1024.pem";
-    if (fp && fp->client_auth) {
+    if (fp && (fp->flow & FLOW_SSL2))
+        c->version[0] = c->version[1] = SSL_Version_2_0;
+    if (fp && (fp->flow & FLOW_CLIENT_AUTH)) {
         c->request_client_cert = 1;
         c->client_key = "client-key.pem";
         c->client_chain = "client-cert.pem";
@@ -59,14 +64,14 @@ static SSLErr scenario(struct pair *p)
 
 /* A cache holding one session from a completed full connection. */
 static void prepare_caches(struct pair_cache *cc, struct pair_cache *sc, const uint16_t *fault_suite,
-                           int client_auth)
+                           int flow)
 {
     pair_cache_init(cc);
     pair_cache_init(sc);
     struct pair_config c;
     pair_config_init(&c);
     pair_config_suite(&c, fault_suite);
-    struct fault_param fp0 = {.client_auth = client_auth};
+    struct fault_param fp0 = {.flow = flow};
     flows(&c, &fp0);
     c.cache[0] = cc;
     c.cache[1] = sc;
@@ -167,7 +172,7 @@ static void every_k(const struct fault_param *fp, int what)
 {
     struct pair_cache cc0, sc0;
     if (fp->resumed) {
-        prepare_caches(&cc0, &sc0, &fp->suite, fp->client_auth);
+        prepare_caches(&cc0, &sc0, &fp->suite, fp->flow);
     } else {
         pair_cache_init(&cc0);
         pair_cache_init(&sc0);
@@ -188,8 +193,8 @@ static void every_k(const struct fault_param *fp, int what)
         if (k == total + 1)
             cr_expect_eq(e, SSLNoErr, "no call was failed: the run succeeds");
     }
-    cr_log_info("suite %04x auth %d side %d resumed %d persistent %d wb %d %s: %llu calls, %u failed "
-                "cleanly, %u succeeded", fp->suite, fp->client_auth, fp->side, fp->resumed, fp->persistent, fp->wb,
+    cr_log_info("suite %04x flow %d side %d resumed %d persistent %d wb %d %s: %llu calls, %u failed "
+                "cleanly, %u succeeded", fp->suite, fp->flow, fp->side, fp->resumed, fp->persistent, fp->wb,
                 fault_name[what],
                 (unsigned long long)total, failed, survived);
     cr_expect_gt(failed, 0);
@@ -199,7 +204,7 @@ static void every_k(const struct fault_param *fp, int what)
 
 ParameterizedTestParameters(faults, alloc_every_k)
 {
-    static struct fault_param ps[4 * PAIR_NSUITES + 4 + 4 + 2 + 4 * 4];
+    static struct fault_param ps[4 * PAIR_NSUITES + 4 + 4 + 2 + 4 * 6];
     int n = 0;
     for (int i = 0; i < PAIR_NSUITES; i++) /* every suite, both sides, full and resumed */
         for (int j = 0; j < 4; j++)
@@ -212,13 +217,13 @@ ParameterizedTestParameters(faults, alloc_every_k)
         ps[n++] = (struct fault_param){SSL_RSA_WITH_RC4_128_MD5, j, 0, 0, 0, SSLUnknownErr, 0};
     static const struct {
         uint16_t suite;
-        int client_auth;
+        int flow;
     } other[] = {{SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, 0}, {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, 0},
-                 {SSL_DH_anon_WITH_3DES_EDE_CBC_SHA, 0}, {SSL_RSA_WITH_RC4_128_SHA, 1}};
-    for (int i = 0; i < 4; i++) /* the other flows: ServerKeyExchange, client authentication */
+                 {SSL_DH_anon_WITH_3DES_EDE_CBC_SHA, 0}, {SSL_RSA_WITH_RC4_128_SHA, FLOW_CLIENT_AUTH},
+                 {SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5, FLOW_SSL2}, {SSL2_SUITE_RC4_128_WITH_MD5, FLOW_SSL2}};
+    for (int i = 0; i < 6; i++) /* the other flows: ServerKeyExchange, client auth, SSL 2.0 */
         for (int j = 0; j < 4; j++)
-            ps[n++] = (struct fault_param){other[i].suite, j & 1, j >> 1, 0, 0, SSLMemoryErr,
-                                           other[i].client_auth};
+            ps[n++] = (struct fault_param){other[i].suite, j & 1, j >> 1, 0, 0, SSLMemoryErr, other[i].flow};
     return cr_make_param_array(struct fault_param, ps, (size_t)n);
 }
 

@@ -845,6 +845,8 @@ SSLErr pair_close(struct pair *p, int side, SSLErr *close_result)
 {
     SSLContext *ctx = p->s[side].ctx;
     int peer = PAIR_PEER(side), stall = 0;
+    SSLProtocolVersion v = SSL_Version_3_0;
+    SSLGetProtocolVersion(ctx, &v);
     SSLErr c = SSLClose(ctx);
     if (close_result)
         *close_result = c;
@@ -852,6 +854,8 @@ SSLErr pair_close(struct pair *p, int side, SSLErr *close_result)
         p->s[side].last = c;
         return c;
     }
+    if (v == SSL_Version_2_0 && c == SSLNoErr)
+        p->pipe[side].eof = 1; /* SSL 2.0 has no close_notify: closing the transport is the end */
     for (;;) {
         uint64_t before = progress(p);
         if (write_pending(ctx)) {

@@ -197,7 +197,8 @@ SSLErr pair_recv_all(struct pair *p, int side, size_t n);
  * differs). The peer's rx buffer is emptied first. */
 SSLErr pair_exchange(struct pair *p, int from, const void *data, size_t n);
 /* SSLClose on @side (queue serviced until flushed); then SSLRead on the peer until it returns
- * something other than would-block, which is returned (SSLConnectionClosedGraceful expected). */
+ * something other than would-block, which is returned (SSLConnectionClosedGraceful expected).
+ * With SSL 2.0 (no close_notify) the closing side's stream is ended after SSLClose. */
 SSLErr pair_close(struct pair *p, int side, SSLErr *close_result);
 
 /* Scripted peer: put raw bytes into the pipe @side reads from (bypassing the hook) / end it. */
