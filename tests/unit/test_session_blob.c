@@ -336,6 +336,7 @@ Test(session_blob, server_without_peer_id_does_not_cache)
     }
     cr_expect_eq(sc.adds, 0);
     cr_expect_eq(sc.gets, 0);
+    cr_expect_eq(cc.adds, 0, "the client stores nothing without a session ID");
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
 }

@@ -5,6 +5,22 @@
  * change, drop or truncate it. Each side has a counting allocator that can fail its k-th call, a
  * seeded random source and a fixed clock, so every run is reproducible. Built only on the public API.
  */
+/*
+ * A pair test, in short:
+ *
+ *     struct pair_config c;
+ *     pair_config_init(&c);                 // 3.0 only, default suites, seed 1
+ *     pair_config_suite(&c, &suite);        // optional: one suite on both sides
+ *     c.io[PAIR_CLIENT].wb_every_byte = 1;  // optional: I/O pattern, hook, caches, client auth...
+ *     struct pair p;
+ *     cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+ *     cr_assert_eq(pair_handshake(&p), PAIR_OK);
+ *     cr_assert_eq(pair_exchange(&p, PAIR_CLIENT, buf, len), SSLNoErr);
+ *     SSLErr closed;
+ *     cr_assert_eq(pair_close(&p, PAIR_CLIENT, &closed), SSLConnectionClosedGraceful);
+ *     pair_free(&p);
+ *     cr_assert_eq(pair_live_blocks(&p), 0); // nothing leaked through the context allocators
+ */
 #ifndef SSLREF_TEST_PAIR_H
 #define SSLREF_TEST_PAIR_H
 
