@@ -1446,3 +1446,52 @@ Test(badinput, server_misconfigured)
     expect_failure(&p, PAIR_SERVER, SSLNegotiationErr, FATAL(HS_FAILURE), "DHE without parameters");
     finish(&p);
 }
+
+/* ---- random junk ---- */
+
+/* Random bytes (some starting like a record header) instead of the peer's first flight, and after a
+ * completed handshake: the victim fails cleanly once the stream ends, and never accepts them. */
+Test(badinput, random_junk, .timeout = 120)
+{
+    uint8_t junk[600];
+    for (uint32_t seed = 1; seed <= 150; seed++) {
+        size_t n = 1 + seed * 7 % sizeof junk;
+        pair_pattern(junk, n, seed);
+        if (seed % 3 == 0) { /* a plausible header: handshake 3.0, random length */
+            junk[0] = 22, junk[1] = 3, junk[2] = 0;
+        } else if (seed % 3 == 1 && n > 5) {
+            junk[0] = (uint8_t)(20 + seed % 4), junk[1] = 3, junk[2] = 0;
+            junk[3] = 0, junk[4] = (uint8_t)(n - 5);
+            if (junk[0] == 22 && n > 9) { /* a handshake message of a random type, right length */
+                junk[5] = (uint8_t)(seed % 21), junk[6] = 0, junk[7] = 0, junk[8] = (uint8_t)(n - 9);
+            }
+        }
+        for (int victim = 0; victim < 2; victim++) {
+            /* before the handshake */
+            int accepted;
+            SSLErr e = victim == PAIR_SERVER ? feed(PAIR_SERVER, junk, n, &accepted)
+                                             : feed(PAIR_CLIENT, junk, n, &accepted);
+            cr_expect(!accepted && e != SSLNoErr && e != SSLWouldBlockErr, "seed %u victim %d: %s", seed,
+                      victim, SSLXErrorName(e));
+            /* after it */
+            struct pair_config c;
+            pair_config_init(&c);
+            struct pair p;
+            cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+            cr_assert_eq(pair_handshake(&p), PAIR_OK);
+            pair_inject(&p, victim, junk, n);
+            pair_eof(&p, victim);
+            uint8_t b[700];
+            uint32 len = sizeof b;
+            e = SSLRead(b, &len, p.s[victim].ctx);
+            for (int i = 0; i < 10 && e == SSLNoErr; i++) {
+                cr_expect_eq(len, 0, "seed %u: junk accepted as data", seed);
+                len = sizeof b;
+                e = SSLRead(b, &len, p.s[victim].ctx);
+            }
+            cr_expect(e != SSLNoErr && e != SSLWouldBlockErr && e != SSLConnectionClosedGraceful,
+                      "seed %u victim %d after the handshake: %s", seed, victim, SSLXErrorName(e));
+            finish(&p);
+        }
+    }
+}
