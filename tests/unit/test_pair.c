@@ -265,7 +265,7 @@ struct summary {
 };
 
 /* Two connections (full, then resumed), each with data both ways and a clean close. */
-enum { SC_CLIENT_AUTH = 1, SC_SSL2 = 2 };
+enum { SC_CLIENT_AUTH = 1, SC_SSL2 = 2, SC_V2HELLO = 4 };
 
 static void run_scenario_f(uint16_t suite, const struct pair_io_cfg *io, size_t limit, size_t datalen,
                            struct summary *out, int flags)
@@ -285,6 +285,8 @@ static void run_scenario_f(uint16_t suite, const struct pair_io_cfg *io, size_t 
     c.dh_params = "dh1024.pem";
     if (flags & SC_SSL2)
         c.version[0] = c.version[1] = SSL_Version_2_0;
+    if (flags & SC_V2HELLO) /* SSL 3.0 negotiated through an SSL 2.0-format hello */
+        c.version[0] = c.version[1] = SSL_Version_Undetermined;
     if (flags & SC_CLIENT_AUTH) {
         c.request_client_cert = 1;
         c.client_key = "client-key.pem";
@@ -785,6 +787,8 @@ ParameterizedTestParameters(pair, would_block_other_flows)
         {SSL_DH_anon_WITH_RC4_128_MD5, 0},
         {TLS_RSA_WITH_AES_128_CBC_SHA, SC_CLIENT_AUTH},
         {SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, SC_CLIENT_AUTH},
+        {TLS_RSA_WITH_AES_256_CBC_SHA, SC_V2HELLO},
+        {SSL_RSA_WITH_RC4_128_MD5, SC_V2HELLO | SC_CLIENT_AUTH},
     };
     return cr_make_param_array(struct flow_param, ps, sizeof ps / sizeof ps[0]);
 }
