@@ -15,6 +15,7 @@ static void expect_no_leaks(const struct pair *p)
         cr_expect_eq(p->s[side].alloc.live_blocks, 0, "side %d leaks %ld blocks", side,
                      p->s[side].alloc.live_blocks);
         cr_expect_eq(p->s[side].alloc.bad_frees, 0);
+        cr_expect_eq(p->s[side].alloc.unwiped_frees, 0, "side %d: blocks freed without wiping", side);
     }
 }
 
@@ -125,10 +126,12 @@ Test(api, getters_after_handshake)
     cr_expect(c0.length > 100 && c0.data[0] == 0x30);
     cr_expect(c1.length > 100 && c1.data[0] == 0x30);
     cr_expect(c0.length != c1.length || memcmp(c0.data, c1.data, c0.length) != 0);
-    c0.data[0] = 0; /* the copy is ours: the chain is unchanged */
+    memset(c0.data, 0, c0.length); /* the copy is ours: the chain is unchanged */
     pair_free_fn(&c0, &p.s[PAIR_CLIENT].alloc);
     cr_assert_eq(SSLGetPeerCertificate(cl, 0, &c0), SSLNoErr);
     cr_expect_eq(c0.data[0], 0x30);
+    memset(c0.data, 0, c0.length); /* (the allocator counts blocks freed unwiped) */
+    memset(c1.data, 0, c1.length);
     pair_free_fn(&c0, &p.s[PAIR_CLIENT].alloc);
     pair_free_fn(&c1, &p.s[PAIR_CLIENT].alloc);
     /* the allocator's error is passed on */

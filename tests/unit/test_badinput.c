@@ -142,6 +142,7 @@ static void expect_no_leaks(const struct pair *p)
         cr_expect_eq(p->s[side].alloc.live_blocks, 0, "side %d: %ld blocks leaked", side,
                      p->s[side].alloc.live_blocks);
         cr_expect_eq(p->s[side].alloc.bad_frees, 0);
+        cr_expect_eq(p->s[side].alloc.unwiped_frees, 0, "side %d: blocks freed without wiping", side);
     }
 }
 

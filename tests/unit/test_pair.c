@@ -22,6 +22,8 @@ static void expect_no_leaks(const struct pair *p)
         cr_expect_eq(p->s[side].alloc.live_blocks, 0, "side %d leaks %ld blocks (%ld bytes)", side,
                      p->s[side].alloc.live_blocks, p->s[side].alloc.live_bytes);
         cr_expect_eq(p->s[side].alloc.bad_frees, 0, "side %d freed foreign blocks", side);
+        cr_expect_eq(p->s[side].alloc.unwiped_frees, 0, "side %d freed %ld blocks without wiping them",
+                     side, p->s[side].alloc.unwiped_frees);
     }
 }
 
@@ -50,6 +52,7 @@ static void expect_peer_chain(struct pair *p)
     cr_expect_eq(c.length, len);
     cr_expect(c.length == len && memcmp(c.data, der, len) == 0, "leaf is server-cert.pem");
     free(der);
+    memset(c.data, 0, c.length); /* the allocator counts blocks freed unwiped */
     pair_free_fn(&c, &p->s[PAIR_CLIENT].alloc);
     n = -1;
     cr_expect_eq(SSLGetPeerCertificateChainLength(p->s[PAIR_SERVER].ctx, &n), SSLNoErr);
@@ -729,6 +732,7 @@ Test(pair, client_auth, .timeout = 60)
                 cr_expect(der.length == wl && memcmp(der.data, want, wl) == 0, "the client's certificate");
                 free(want);
                 free(pem);
+                memset(der.data, 0, der.length);
                 pair_free_fn(&der, &p.s[PAIR_SERVER].alloc);
             }
             uint8_t msg[100];

@@ -162,6 +162,8 @@ static SSLErr run_once(const struct fault_param *fp, int what, uint64_t k, const
         cr_expect_eq(p.s[side].alloc.live_blocks, 0, "k=%llu side %d: %ld blocks leaked",
                      (unsigned long long)k, side, p.s[side].alloc.live_blocks);
         cr_expect_eq(p.s[side].alloc.bad_frees, 0);
+        cr_expect_eq(p.s[side].alloc.unwiped_frees, 0, "k=%llu side %d: blocks freed without wiping",
+                     (unsigned long long)k, side);
     }
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);

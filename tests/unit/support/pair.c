@@ -78,6 +78,11 @@ SSLErr pair_free_fn(SSLBuffer *b, void *ref)
     }
     a->live_blocks--;
     a->live_bytes -= (long)h->size;
+    for (uint64_t i = 0; i < h->size; i++)
+        if (((uint8_t *)(h + 1))[i]) {
+            a->unwiped_frees++;
+            break;
+        }
     memset(h + 1, 0x5A, h->size);
     h->magic = 0;
     free(h);

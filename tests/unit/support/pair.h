@@ -41,6 +41,7 @@ struct pair_alloc {
     SSLErr fail_err;     /* what a failed call returns (0: SSLMemoryErr) */
     long live_blocks, live_bytes, peak_bytes;
     long bad_frees;      /* frees of pointers this allocator did not hand out */
+    long unwiped_frees;  /* blocks freed with non-zero contents (DESIGN.md: buffers are wiped) */
 };
 void pair_alloc_init(struct pair_alloc *a);
 /* Fail the k-th call from now (k >= 1); persistent: that one and all later calls. */
