@@ -13,6 +13,7 @@
 #include <string.h>
 #include "pair.h"
 #include "pair_kx.h"
+#include "x509.h"
 
 enum kx_mode { K_EXPORT_SKE, K_EXPORT_PLAIN, K_DHE, K_ANON };
 enum auth_mode { A_NONE, A_CERT, A_NOCERT };
@@ -524,4 +525,150 @@ Test(kx, suite_names)
                      "SSL_DH_anon_WITH_3DES_EDE_CBC_SHA");
     cr_expect_str_eq(SSLXCipherSuiteName(SSL_RSA_EXPORT_WITH_DES40_CBC_SHA),
                      "SSL_RSA_EXPORT_WITH_DES40_CBC_SHA");
+}
+
+/* ---- CertificateRequest contents, and a client with a chain but no key ---- */
+
+/* §5.6.4: the request lists rsa_sign and the names added with SSLAddDistinguishedName, in order. */
+Test(kx, distinguished_names_in_request)
+{
+    static const struct kx_case k = {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_CERT};
+    struct pair_config c;
+    configure(&c, &k);
+    struct pair p;
+    struct pkx_mitm m;
+    pkx_mitm_init(&m, &p);
+    m.cap_from = PAIR_SERVER;
+    m.cap_type = 13;
+    c.hook = pkx_hook;
+    c.hook_ref = &m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    struct seen2 seen;
+    post_init(&p, &k, &seen);
+    const char *files[2] = {"ca-cert.pem", "server-selfsigned.pem"};
+    uint8_t *dn[2];
+    uint32_t dnlen[2];
+    for (int i = 0; i < 2; i++) {
+        uint32_t len = 0;
+        uint8_t *der = pkx_cert_der(files[i], 0, &len);
+        cr_assert(der);
+        struct x509_cert x;
+        cr_assert_eq(x509_parse(der, len, &x), SSLNoErr);
+        dn[i] = malloc(x.subject_len);
+        cr_assert(dn[i]);
+        memcpy(dn[i], x.subject, x.subject_len);
+        dnlen[i] = x.subject_len;
+        free(der);
+        SSLBuffer b = {dnlen[i], dn[i]};
+        cr_assert_eq(SSLAddDistinguishedName(p.s[PAIR_SERVER].ctx, b), SSLNoErr);
+    }
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    cr_assert(m.captured, "a CertificateRequest was sent");
+    /* types<1..255>, then DistinguishedName certificate_authorities<3..2^16-1> */
+    size_t want = 1 + 1 + 2 + 2 + dnlen[0] + 2 + dnlen[1];
+    cr_expect_eq(m.cap_len, want, "CertificateRequest is %zu bytes, want %zu", m.cap_len, want);
+    if (m.cap_len == want) {
+        const uint8_t *q = m.cap;
+        cr_expect(q[0] == 1 && q[1] == 1, "one type: rsa_sign");
+        cr_expect_eq((size_t)(q[2] << 8 | q[3]), want - 4);
+        q += 4;
+        for (int i = 0; i < 2; i++) {
+            cr_expect_eq((uint32_t)(q[0] << 8 | q[1]), dnlen[i]);
+            cr_expect(memcmp(q + 2, dn[i], dnlen[i]) == 0, "name %d is %s's subject", i, files[i]);
+            q += 2 + dnlen[i];
+        }
+    }
+    expect_chain(&p, PAIR_SERVER, 2, "client-cert.pem", "with names");
+    for (int i = 0; i < 2; i++)
+        free(dn[i]); /* the context keeps its own copies */
+    exchange(&p, 100, 1, "with names");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* A client with a certificate chain but no private key cannot sign CertificateVerify: it answers
+ * the request with no_certificate and the server goes on without a client certificate. */
+Test(kx, client_chain_without_key)
+{
+    static const struct kx_case k = {SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, K_EXPORT_SKE, A_NOCERT};
+    struct pair_config c;
+    configure(&c, &k);
+    struct pair p;
+    struct pkx_mitm m;
+    pkx_mitm_init(&m, &p);
+    c.hook = pkx_hook;
+    c.hook_ref = &m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    struct seen2 seen;
+    post_init(&p, &k, &seen);
+    cr_assert_eq(pkx_add_chain(p.s[PAIR_CLIENT].ctx, client_chain, 2), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    expect_messages(&m, &k, 0, "chain without key");
+    expect_state(&p, &k, 0, "chain without key");
+    cr_expect_eq(seen.s[PAIR_SERVER].calls, 0);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* ---- the same key exchanges after an SSL 2.0-format hello (RFC 6101 Appendix E.1) ---- */
+
+struct v2h_case {
+    struct kx_case k;
+    SSLProtocolVersion client;
+};
+
+ParameterizedTestParameters(kx, after_v2_format_hello)
+{
+    static struct v2h_case cs[] = {
+        {{SSL_RSA_EXPORT_WITH_RC4_40_MD5, K_EXPORT_SKE, A_CERT}, SSL_Version_Undetermined},
+        {{SSL_RSA_EXPORT_WITH_RC2_CBC_40_MD5, K_EXPORT_PLAIN, A_NONE}, SSL_Version_3_0_With_2_0_Hello},
+        {{TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_CERT}, SSL_Version_3_0_With_2_0_Hello},
+        {{SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, K_DHE, A_NOCERT}, SSL_Version_Undetermined},
+        {{SSL_DH_anon_WITH_RC4_128_MD5, K_ANON, A_NONE}, SSL_Version_Undetermined},
+        {{SSL_DH_anon_EXPORT_WITH_DES40_CBC_SHA, K_ANON, A_CERT}, SSL_Version_3_0_With_2_0_Hello},
+    };
+    return cr_make_param_array(struct v2h_case, cs, sizeof cs / sizeof cs[0]);
+}
+
+/* The hello goes out in SSL 2.0 format and the rest in SSL 3.0; ServerKeyExchange signatures use the
+ * right-aligned challenge as client random and CertificateVerify/Finished hash the SSL 2.0 hello. */
+ParameterizedTest(struct v2h_case *v, kx, after_v2_format_hello, .timeout = 60)
+{
+    struct pair_config c;
+    configure(&c, &v->k);
+    c.version[PAIR_CLIENT] = v->client;
+    c.version[PAIR_SERVER] = SSL_Version_Undetermined;
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    c.cache[PAIR_CLIENT] = &cc;
+    c.cache[PAIR_SERVER] = &sc;
+    for (int conn = 0; conn < 2; conn++) {
+        char what[64];
+        snprintf(what, sizeof what, "v2 hello %04x auth %d conn %d", v->k.suite, v->k.auth, conn);
+        c.seed = 70 + (uint64_t)conn;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        struct seen2 seen;
+        post_init(&p, &v->k, &seen);
+        uint8_t first = 0;
+        cr_assert_eq(pair_run_side(&p, PAIR_CLIENT), SSLWouldBlockErr);
+        const uint8_t *d = NULL;
+        cr_assert_gt(pair_pending(&p, PAIR_SERVER, &d), 2);
+        first = d[0];
+        /* a cached SSL 3.0 session is offered in an SSL 3.0 hello (it cannot fit an SSL 2.0 one) */
+        cr_expect_eq(first & 0x80, conn ? 0 : 0x80, "%s: first byte %02x", what, first);
+        int r = pair_handshake(&p);
+        cr_assert_eq(r, PAIR_OK, "%s: %s / %s", what, SSLXErrorName(p.s[0].last),
+                     SSLXErrorName(p.s[1].last));
+        expect_state(&p, &v->k, conn, what);
+        exchange(&p, 3000, 5, what);
+        close_clean(&p, PAIR_CLIENT, what);
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
 }

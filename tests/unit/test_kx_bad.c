@@ -660,3 +660,125 @@ ParameterizedTest(uint16_t *suite, kx_bad, freak, .timeout = 30)
     pair_free(&p);
     expect_no_leaks(&p);
 }
+
+/* ---- messages out of place ---- */
+
+/* §5.6.4: an anonymous server may not ask for a certificate; a CertificateRequest after the anonymous
+ * ServerKeyExchange is unexpected. */
+Test(kx_bad, certificate_request_from_anonymous_server)
+{
+    static const uint16_t suite = SSL_DH_anon_WITH_3DES_EDE_CBC_SHA;
+    uint8_t rec[5 + 4 + 4] = {22, 3, 0, 0, 8, 13, 0, 0, 4, 1, 1, 0, 0};
+    struct pair_config c;
+    pair_config_init(&c);
+    pair_config_suite(&c, &suite);
+    c.dh_params = "dh1024.pem";
+    struct pair p;
+    struct pkx_mitm m;
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_SERVER;
+    m.after_type = 12;
+    m.inject = rec;
+    m.inject_len = sizeof rec;
+    c.hook = pkx_hook;
+    c.hook_ref = &m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    int r = pair_handshake(&p);
+    cr_expect_eq(m.injected, 1);
+    expect_failure(&p, r, PAIR_CLIENT, SSLProtocolErr, PKX_UNEXPECTED, "CertificateRequest, anonymous");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* A client Certificate the server did not ask for (sent right after ClientHello). */
+Test(kx_bad, unsolicited_client_certificate)
+{
+    static const uint16_t suite = TLS_RSA_WITH_AES_128_CBC_SHA;
+    uint32_t len = 0;
+    uint8_t *der = pkx_cert_der("client-cert.pem", 0, &len);
+    cr_assert(der);
+    size_t n = 4 + 3 + 3 + len;
+    uint8_t *rec = malloc(5 + n);
+    cr_assert(rec);
+    rec[0] = 22, rec[1] = 3, rec[2] = 0;
+    put16(rec + 3, n);
+    rec[5] = 11;
+    rec[6] = 0, put16(rec + 7, 6 + len);
+    rec[9] = 0, put16(rec + 10, 3 + len);
+    rec[12] = 0, put16(rec + 13, len);
+    memcpy(rec + 15, der, len);
+    free(der);
+    struct pair_config c;
+    pair_config_init(&c);
+    pair_config_suite(&c, &suite);
+    struct pair p;
+    struct pkx_mitm m;
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_CLIENT;
+    m.after_type = 1;
+    m.inject = rec;
+    m.inject_len = 5 + n;
+    c.hook = pkx_hook;
+    c.hook_ref = &m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    int r = pair_handshake(&p);
+    cr_expect_eq(m.injected, 1);
+    expect_failure(&p, r, PAIR_SERVER, SSLProtocolErr, PKX_UNEXPECTED, "unsolicited Certificate");
+    pair_free(&p);
+    expect_no_leaks(&p);
+    free(rec);
+}
+
+/* A client that sent a certificate must prove it: without CertificateVerify the server fails. */
+Test(kx_bad, certificate_verify_missing)
+{
+    static const uint16_t suites[] = {TLS_RSA_WITH_AES_256_CBC_SHA, SSL_DHE_RSA_WITH_DES_CBC_SHA};
+    for (int i = 0; i < 2; i++) {
+        struct auth_setup a = {suites[i], "client-key.pem", client_chain, 2};
+        struct pair p;
+        struct pkx_mitm m;
+        struct pkx_seen seen = {0};
+        pkx_mitm_init(&m, &p);
+        m.from = PAIR_CLIENT;
+        m.type = 15;
+        m.drop = 1;
+        int r = run_auth(&p, &m, &a, &seen);
+        cr_expect_eq(m.dropped, 1);
+        expect_failure(&p, r, PAIR_SERVER, SSLProtocolErr, PKX_UNEXPECTED, "no CertificateVerify");
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+}
+
+/* A CertificateVerify from a client that sent no certificate (no_certificate, then a CV). */
+Test(kx_bad, certificate_verify_without_certificate)
+{
+    static const uint16_t suite = TLS_DHE_RSA_WITH_AES_128_CBC_SHA;
+    uint8_t rec[5 + 4 + 2 + 256];
+    rec[0] = 22, rec[1] = 3, rec[2] = 0;
+    put16(rec + 3, 4 + 2 + 256);
+    rec[5] = 15, rec[6] = 0;
+    put16(rec + 7, 2 + 256);
+    put16(rec + 9, 256);
+    memset(rec + 11, 0x33, 256);
+    struct pair_config c;
+    pair_config_init(&c);
+    pair_config_suite(&c, &suite);
+    c.dh_params = "dh1024.pem";
+    c.request_client_cert = 1;
+    struct pair p;
+    struct pkx_mitm m;
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_CLIENT;
+    m.after_type = 16;
+    m.inject = rec;
+    m.inject_len = sizeof rec;
+    c.hook = pkx_hook;
+    c.hook_ref = &m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    int r = pair_handshake(&p);
+    cr_expect_eq(m.injected, 1);
+    expect_failure(&p, r, PAIR_SERVER, SSLProtocolErr, PKX_UNEXPECTED, "CertificateVerify, no cert");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}

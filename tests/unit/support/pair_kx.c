@@ -13,6 +13,21 @@ void pkx_mitm_init(struct pkx_mitm *m, struct pair *p)
     memset(m, 0, sizeof *m);
     m->p = p;
     m->from = -1;
+    m->cap_from = -1;
+}
+
+/* Remove the message at body offset @o (mlen body bytes) from record r; an emptied record goes. */
+static void drop_msg(struct pkx_mitm *m, struct pair_rec *r, size_t o, size_t mlen)
+{
+    size_t at = 5 + o, n = 4 + mlen;
+    memmove(r->b + at, r->b + at + n, r->len - at - n);
+    r->len -= n;
+    size_t rl = r->len - 5;
+    r->b[3] = (uint8_t)(rl >> 8);
+    r->b[4] = (uint8_t)rl;
+    if (rl == 0)
+        r->len = 0;
+    m->dropped++;
 }
 
 static void put24(uint8_t *b, size_t v)
@@ -72,6 +87,17 @@ int pkx_hook(int from, uint32_t index, struct pair_rec *r, void *ref)
         if (type == 12 && mlen <= sizeof m->ske) {
             memcpy(m->ske, h + 4, mlen);
             m->ske_len = mlen;
+        }
+        if (from == m->cap_from && type == m->cap_type && !m->captured && mlen <= sizeof m->cap) {
+            memcpy(m->cap, h + 4, mlen);
+            m->cap_len = mlen;
+            m->captured = 1;
+        }
+        if (from == m->from && type == m->type && m->drop && !m->edit) {
+            drop_msg(m, r, o, mlen);
+            if (r->len == 0)
+                break;
+            continue;
         }
         if (from == m->from && type == m->type && m->edit) {
             edit_msg(m, r, o, mlen);

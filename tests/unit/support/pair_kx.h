@@ -36,6 +36,14 @@ struct pkx_mitm {
     pkx_edit_fn edit;
     void *edit_ref;
     int edited;
+    int drop;               /* with @from and @type and no edit: remove that message */
+    int dropped;
+    /* a copy of the first message @cap_type sent by @cap_from (body only) */
+    int cap_from;
+    uint8_t cap_type;
+    uint8_t cap[4096];
+    size_t cap_len;
+    int captured;
     /* action: after message @after_type from @from, append these bytes (whole records) */
     uint8_t after_type;
     const uint8_t *inject;
