@@ -666,3 +666,27 @@ Test(api, duplicates_share_the_session_cache)
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
 }
+
+/* SSLDeleteContext leaves no secret in the caller's memory: the whole context is wiped. */
+Test(api, delete_wipes_the_context)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    handshake(&p, &c);
+    uint8_t msg[64] = {1};
+    cr_expect_eq(pair_exchange(&p, PAIR_CLIENT, msg, sizeof msg), SSLNoErr);
+    for (int side = 0; side < 2; side++) {
+        SSLContext *ctx = p.s[side].ctx;
+        cr_assert_eq(SSLDeleteContext(ctx), SSLNoErr);
+        const uint8_t *b = (const uint8_t *)ctx;
+        size_t nonzero = 0;
+        for (uint32 i = 0; i < SSLContextSize(); i++)
+            nonzero += b[i] != 0;
+        cr_expect_eq(nonzero, 0, "side %d: %zu bytes of the deleted context are not zero", side, nonzero);
+        free(ctx);
+        p.s[side].ctx = NULL;
+    }
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
