@@ -344,6 +344,11 @@ static void expect_same(const struct summary *a, const struct summary *b, const 
             cr_expect_str_eq(a->keylog[conn][side], b->keylog[conn][side], "%s: keys differ", what);
             cr_expect_str_neq(b->keylog[conn][side], "", "%s: key log line written", what);
             cr_expect_str_eq(b->keylog[conn][side], b->keylog[conn][0], "%s: both sides agree", what);
+            cr_expect(strlen(b->keylog[conn][side]) == 14 + 64 + 1 + 96 &&
+                          strncmp(b->keylog[conn][side], "CLIENT_RANDOM ", 14) == 0 &&
+                          strspn(b->keylog[conn][side] + 14, "0123456789abcdef") == 64 &&
+                          strspn(b->keylog[conn][side] + 79, "0123456789abcdef") == 96,
+                      "%s: NSS key-log format: %s", what, b->keylog[conn][side]);
             cr_expect_eq(a->hs_hash[conn][side], b->hs_hash[conn][side], "%s: transcript differs", what);
             cr_expect_eq(a->hs_bytes[conn][side], b->hs_bytes[conn][side]);
         }
