@@ -338,3 +338,113 @@ ParameterizedTest(uint16_t *suite, ssl2, would_block_every_byte, .timeout = 120)
     run_scenario(*suite, &part, &got);
     expect_same(&ref, &got, "5-byte partial I/O");
 }
+
+/* ---- records as large as the peer may send, a small server key, a session the server forgot ---- */
+
+/* SSL 2.0 §1.1: a 2-byte header carries up to 32767 bytes, a 3-byte one up to 16383. We send at most
+ * 16000 data bytes per record, but must take the largest records a peer may send. */
+Test(ssl2, largest_records_from_peer)
+{
+    static const struct {
+        uint16_t kind;
+        uint32_t data;
+    } cases[] = {
+        {SSL2_SUITE_RC4_128_WITH_MD5, 32767 - 16},            /* 2-byte header, full */
+        {SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5, 32760 - 16},   /* 2-byte header, no padding */
+        {SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5, 16376 - 16 - 7}, /* 3-byte header, 7 padding bytes */
+        {SSL2_SUITE_RC2_128_CBC_WITH_MD5, 16376 - 16 - 1},    /* 3-byte header, 1 padding byte */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pair_config c;
+        config_v2(&c, &cases[i].kind);
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK);
+        for (int from = 0; from < 2; from++) {
+            uint8_t *buf = malloc(cases[i].data);
+            cr_assert(buf);
+            pair_pattern(buf, cases[i].data, (uint32_t)i);
+            uint64_t before = p.pipe[from].total;
+            cr_assert_eq(ssl2_seal(p.s[from].ctx, buf, cases[i].data), SSLNoErr);
+            cr_assert_eq(SSLServiceWriteQueue(p.s[from].ctx), SSLNoErr);
+            size_t hdr = cases[i].data + 16 == 32767 || (cases[i].data + 16) % 8 == 0 ? 2 : 3;
+            size_t pad = hdr == 3 ? 8 - (cases[i].data + 16) % 8 : 0;
+            cr_expect_eq(p.pipe[from].total - before, hdr + 16 + cases[i].data + pad,
+                         "case %zu: one record of %zu header bytes", i, hdr);
+            int to = PAIR_PEER(from);
+            p.s[to].rx_len = 0;
+            SSLErr e = pair_recv_all(&p, to, cases[i].data);
+            cr_expect_eq(e, SSLNoErr, "case %zu from %d: %s", i, from, SSLXErrorName(e));
+            cr_expect(p.s[to].rx_len == cases[i].data && memcmp(p.s[to].rx, buf, cases[i].data) == 0,
+                      "case %zu from %d: %zu bytes arrived intact", i, from, p.s[to].rx_len);
+            free(buf);
+        }
+        exchange(&p, 100, 3, "after a large record");
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+}
+
+ParameterizedTestParameters(ssl2, server_key_512)
+{
+    static uint16_t ok[NKINDS];
+    size_t n = 0;
+    for (int i = 0; i < NKINDS; i++)
+        if (cry_cipher_state_size(ssl2_kind_by_suite(kinds[i])->cipher))
+            ok[n++] = kinds[i];
+    return cr_make_param_array(uint16_t, ok, n);
+}
+
+/* A 512-bit server key (the smallest RSA block the master key must fit in). */
+ParameterizedTest(uint16_t *suite, ssl2, server_key_512)
+{
+    struct pair_config c;
+    config_v2(&c, suite);
+    c.server_key = "export512-key.pem";
+    c.server_chain = "export512-cert.pem";
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%04x: %s / %s", *suite, SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    uint16 got = 0;
+    cr_expect_eq(SSLGetNegotiatedCipher(p.s[PAIR_CLIENT].ctx, &got), SSLNoErr);
+    cr_expect_eq(got, *suite);
+    exchange(&p, 20000, 4, "512-bit server");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* The client offers a session ID the server no longer has: a full handshake follows, on both sides. */
+Test(ssl2, reuse_miss)
+{
+    static const uint16_t k = SSL2_SUITE_RC2_128_CBC_WITH_MD5;
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    struct pair_config c;
+    config_v2(&c, &k);
+    c.cache[PAIR_CLIENT] = &cc;
+    c.cache[PAIR_SERVER] = &sc;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK);
+    uint8 sid1[16], sid2[16];
+    uint32 l1 = 16, l2 = 16;
+    cr_expect_eq(SSLXGetSessionID(p.s[0].ctx, sid1, &l1), SSLNoErr);
+    pair_free(&p);
+    pair_cache_clear(&sc); /* the server forgets */
+    pair_cache_init(&sc);
+    c.seed = 9;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    cr_expect_eq(cc.hits, 1, "the client offered its cached session");
+    expect_v2(&p, k, 0, "reuse miss");
+    cr_expect_eq(SSLXGetSessionID(p.s[0].ctx, sid2, &l2), SSLNoErr);
+    cr_expect(memcmp(sid1, sid2, 16) != 0, "a new session");
+    exchange(&p, 16000, 8, "reuse miss");
+    pair_free(&p);
+    expect_no_leaks(&p);
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
+}
