@@ -229,6 +229,8 @@ void pair_drain(struct pair *p, int side);
 char *pair_read_data(const char *name, size_t *len);
 /* Deterministic test pattern. */
 void pair_pattern(uint8_t *buf, size_t n, uint32_t seed);
+/* The harness's pseudo-random step (splitmix64). */
+uint64_t pair_splitmix(uint64_t *state);
 
 /* Suites of issue 2. */
 extern const uint16_t pair_suites[8];
