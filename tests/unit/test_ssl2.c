@@ -448,3 +448,48 @@ Test(ssl2, reuse_miss)
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
 }
+
+/* An SSL 2.0 session offered in an SSL 2.0-format hello that also offers 3.0: a 3.0-capable server
+ * continues in 3.0 and must not resume the SSL 2.0 session there; a full 3.0 handshake follows. */
+Test(ssl2, v2_session_not_resumed_as_v3)
+{
+    static const uint16_t both[] = {TLS_RSA_WITH_AES_128_CBC_SHA, SSL2_SUITE_RC4_128_WITH_MD5};
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    struct pair_config c;
+    pair_config_init(&c);
+    c.suites[0] = c.suites[1] = both;
+    c.nsuites[0] = c.nsuites[1] = 2;
+    c.version[PAIR_CLIENT] = SSL_Version_2_0;
+    c.version[PAIR_SERVER] = SSL_Version_Undetermined;
+    c.cache[PAIR_CLIENT] = &cc;
+    c.cache[PAIR_SERVER] = &sc;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK);
+    SSLProtocolVersion v = SSL_Version_Undetermined;
+    cr_expect_eq(SSLGetProtocolVersion(p.s[0].ctx, &v), SSLNoErr);
+    cr_expect_eq(v, SSL_Version_2_0);
+    pair_free(&p);
+    c.version[PAIR_CLIENT] = SSL_Version_Undetermined; /* now the client offers 3.0 as well */
+    c.seed = 3;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    for (int side = 0; side < 2; side++) {
+        int r = -1;
+        uint16 s = 0;
+        cr_expect_eq(SSLGetProtocolVersion(p.s[side].ctx, &v), SSLNoErr);
+        cr_expect_eq(v, SSL_Version_3_0, "side %d", side);
+        cr_expect_eq(SSLXGetResumed(p.s[side].ctx, &r), SSLNoErr);
+        cr_expect_eq(r, 0, "side %d did not resume the SSL 2.0 session", side);
+        cr_expect_eq(SSLGetNegotiatedCipher(p.s[side].ctx, &s), SSLNoErr);
+        cr_expect_eq(s, TLS_RSA_WITH_AES_128_CBC_SHA);
+    }
+    exchange(&p, 5000, 6, "3.0 after a 2.0 session");
+    pair_free(&p);
+    expect_no_leaks(&p);
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
+}
