@@ -77,6 +77,12 @@ for s in $DHE_SUITES; do
         fail "$name: selfserv did not report 1 hit and 1 miss"
         show "$SS_LOG"
     fi
+    if grep -q 'Key Exchange: 2048-bit DHE' "$SS_LOG"; then
+        pass "$name: selfserv used a 2048-bit DH group, which our client took"
+    else
+        fail "$name: selfserv log has no 2048-bit DHE key exchange"
+        show "$SS_LOG"
+    fi
 done
 
 # ---- B. tstclnt and strsclnt against sslref-server --dh-params ----
