@@ -356,11 +356,20 @@ ParameterizedTestParameters(badinput, unexpected_message)
                                sizeof unexpected_cases / sizeof unexpected_cases[0]);
 }
 
-ParameterizedTest(struct unexpected_case *uc, badinput, unexpected_message)
+/* One case; with @io the pipes would-block or move few bytes, and the alert must still arrive whole. */
+static void run_unexpected(const struct unexpected_case *uc, const struct pair_io_cfg *io)
 {
     struct mitm *m = calloc(1, sizeof *m);
     struct pair p;
-    start(&p, m, &null_sha);
+    struct pair_config c;
+    pair_config_init(&c);
+    pair_config_suite(&c, &null_sha);
+    c.hook = mitm_hook;
+    c.hook_ref = m;
+    if (io)
+        c.io[0] = c.io[1] = *io;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    m->p = &p;
     m->from = uc->from;
     m->index = uc->index;
     uint8_t body[400];
@@ -390,6 +399,21 @@ ParameterizedTest(struct unexpected_case *uc, badinput, unexpected_message)
     expect_failure(&p, PAIR_PEER(uc->from), SSLProtocolErr, FATAL(UNEXPECTED), uc->what);
     finish(&p);
     free(m);
+}
+
+ParameterizedTest(struct unexpected_case *uc, badinput, unexpected_message)
+{
+    run_unexpected(uc, NULL);
+}
+
+/* The same with would-block before every byte and with 2-byte I/O. */
+Test(badinput, unexpected_message_partial_io)
+{
+    const struct pair_io_cfg wb = {.wb_every_byte = 1}, two = {.chunk = 2};
+    for (size_t i = 0; i < sizeof unexpected_cases / sizeof unexpected_cases[0]; i++) {
+        run_unexpected(&unexpected_cases[i], &wb);
+        run_unexpected(&unexpected_cases[i], &two);
+    }
 }
 
 /* The resumed flow: unexpected messages where ChangeCipherSpec must come. */
