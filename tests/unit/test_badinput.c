@@ -47,6 +47,37 @@ ParameterizedTest(struct mac_param *mp, badinput, bad_mac)
     free(m);
 }
 
+/* The same under would-block before every byte and 3-byte I/O, for a CBC and a stream suite. */
+Test(badinput, bad_mac_partial_io)
+{
+    static const uint16_t suites[] = {SSL_RSA_WITH_3DES_EDE_CBC_SHA, SSL_RSA_WITH_RC4_128_SHA};
+    const struct pair_io_cfg ios[] = {{.wb_every_byte = 1}, {.chunk = 3}};
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; i < 2; i++)
+            for (int from = 0; from < 2; from++) {
+                struct mitm *m = calloc(1, sizeof *m);
+                struct pair_config c;
+                pair_config_init(&c);
+                pair_config_suite(&c, &suites[s]);
+                c.io[0] = c.io[1] = ios[i];
+                c.hook = mitm_hook;
+                c.hook_ref = m;
+                struct pair p;
+                cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+                m->p = &p;
+                m->from = from;
+                m->appdata = 1;
+                m->op = OP_FLIP;
+                m->off = -2;
+                m->val = 0x10;
+                send_after_handshake(&p, from, 150);
+                cr_expect(m->hit);
+                expect_failure(&p, PAIR_PEER(from), SSLProtocolErr, FATAL(BAD_MAC), "bad MAC, partial I/O");
+                finish(&p);
+                free(m);
+            }
+}
+
 /* A changed byte in the encrypted Finished. */
 Test(badinput, bad_mac_in_finished)
 {
