@@ -782,3 +782,79 @@ Test(kx_bad, certificate_verify_without_certificate)
     pair_free(&p);
     expect_no_leaks(&p);
 }
+
+/* A client certificate whose key is not RSA (a DSA leaf): unsupported_certificate (43). */
+Test(kx_bad, client_certificate_not_rsa)
+{
+    static const char *const dsa[] = {"dsa-cert.pem"};
+    struct chain_edit ce = {dsa, 1};
+    struct auth_setup a = {TLS_RSA_WITH_AES_128_CBC_SHA, "client-key.pem", client_chain, 2};
+    struct pair p;
+    struct pkx_mitm m;
+    struct pkx_seen seen = {0};
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_CLIENT;
+    m.type = 11;
+    m.edit = edit_replace_chain;
+    m.edit_ref = &ce;
+    int r = run_auth(&p, &m, &a, &seen);
+    cr_expect_eq(m.edited, 1);
+    expect_failure(&p, r, PAIR_SERVER, SSLBadCertificateErr, 43, "DSA client certificate");
+    cr_expect_eq(seen.calls, 0);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* An empty client Certificate counts as no certificate (§5.6.6): the CertificateVerify the client
+ * still sends is then out of place. */
+Test(kx_bad, empty_client_certificate_then_verify)
+{
+    struct chain_edit ce = {NULL, 0};
+    struct auth_setup a = {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, "client-key.pem", client_chain, 2};
+    struct pair p;
+    struct pkx_mitm m;
+    struct pkx_seen seen = {0};
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_CLIENT;
+    m.type = 11;
+    m.edit = edit_replace_chain;
+    m.edit_ref = &ce;
+    int r = run_auth(&p, &m, &a, &seen);
+    cr_expect_eq(m.edited, 1);
+    expect_failure(&p, r, PAIR_SERVER, SSLProtocolErr, PKX_UNEXPECTED, "empty Certificate, then CV");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* A server that leaves out a ServerKeyExchange the suite needs (export with a long key, DHE). */
+ParameterizedTestParameters(kx_bad, server_key_exchange_missing)
+{
+    static const uint16_t suites[] = {SSL_RSA_EXPORT_WITH_RC4_40_MD5, TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
+                                      SSL_DH_anon_WITH_RC4_128_MD5};
+    return cr_make_param_array(uint16_t, (void *)suites, 3);
+}
+
+ParameterizedTest(uint16_t *suite, kx_bad, server_key_exchange_missing)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    pair_config_suite(&c, suite);
+    c.dh_params = "dh1024.pem";
+    c.export_key = "export512-key.pem";
+    struct pair p;
+    struct pkx_mitm m;
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_SERVER;
+    m.type = 12;
+    m.drop = 1;
+    c.hook = pkx_hook;
+    c.hook_ref = &m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    int r = pair_handshake(&p);
+    cr_expect_eq(m.dropped, 1);
+    char what[48];
+    snprintf(what, sizeof what, "%04x without ServerKeyExchange", *suite);
+    expect_failure(&p, r, PAIR_CLIENT, SSLProtocolErr, PKX_UNEXPECTED, what);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}

@@ -136,8 +136,10 @@ Test(ssl2_bad, rollback_detected)
 
 /* ---- generated malformed handshake messages ---- */
 
-enum target { T_CH, T_SH, T_CMK, NTARGETS };
-static const char *const target_names[] = {"CLIENT-HELLO", "SERVER-HELLO", "CLIENT-MASTER-KEY"};
+/* T_CH3: the SSL 2.0-format CLIENT-HELLO that offers 3.0, read by a 3.0-capable server. */
+enum target { T_CH, T_SH, T_CMK, T_CH3, NTARGETS };
+static const char *const target_names[] = {"CLIENT-HELLO", "SERVER-HELLO", "CLIENT-MASTER-KEY",
+                                           "CLIENT-HELLO offering 3.0"};
 static const uint16_t v2_kind = SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5;
 
 struct capture {
@@ -155,11 +157,16 @@ static void setup(struct pair *p, int target, struct capture *cap)
     pair_config_init(&c);
     pair_config_suite(&c, &v2_kind);
     c.version[0] = c.version[1] = SSL_Version_2_0;
+    if (target == T_CH3) {
+        c.suites[0] = c.suites[1] = mixed;
+        c.nsuites[0] = c.nsuites[1] = 3;
+        c.version[0] = c.version[1] = SSL_Version_Undetermined;
+    }
     cr_assert_eq(pair_init(p, &c), SSLNoErr);
     cr_assert_eq(pair_run_side(p, PAIR_CLIENT), SSLWouldBlockErr);
-    if (target >= T_SH)
+    if (target == T_SH || target == T_CMK)
         cr_assert_eq(pair_run_side(p, PAIR_SERVER), SSLWouldBlockErr);
-    if (target >= T_CMK)
+    if (target == T_CMK)
         cr_assert_eq(pair_run_side(p, PAIR_CLIENT), SSLWouldBlockErr);
     cap->victim = target == T_SH ? PAIR_CLIENT : PAIR_SERVER;
     uint8_t all[8192];
@@ -171,7 +178,7 @@ static void setup(struct pair *p, int target, struct capture *cap)
     cap->len = rl;
     cap->rest_len = n - rl;
     memcpy(cap->rest, all + rl, n - rl);
-    uint8_t want[] = {1, 4, 2};
+    uint8_t want[] = {1, 4, 2, 1};
     cr_assert_eq(all[hdr], want[target], "%s captured", target_names[target]);
 }
 
@@ -201,7 +208,7 @@ static int length_offsets(int target, const struct capture *cap, size_t *off)
     int n = 0;
     for (size_t i = 0; i < hdr; i++) /* the record header: length (and padding) */
         off[n++] = i;
-    static const size_t fields[NTARGETS][3] = {{3, 5, 7}, {5, 7, 9}, {4, 6, 8}};
+    static const size_t fields[NTARGETS][3] = {{3, 5, 7}, {5, 7, 9}, {4, 6, 8}, {3, 5, 7}};
     for (int f = 0; f < 3; f++) {
         off[n++] = hdr + fields[target][f];
         off[n++] = hdr + fields[target][f] + 1;
@@ -233,7 +240,7 @@ static void expect_clean_failure(struct pair *p, const struct capture *cap, SSLE
 
 ParameterizedTestParameters(ssl2_bad, malformed_message)
 {
-    static int ts[NTARGETS] = {T_CH, T_SH, T_CMK};
+    static int ts[NTARGETS] = {T_CH, T_SH, T_CMK, T_CH3};
     return cr_make_param_array(int, ts, NTARGETS);
 }
 
@@ -350,3 +357,4 @@ ParameterizedTest(uint16_t *kind, ssl2_bad, damaged_record, .timeout = 60)
         expect_no_leaks(&p, cases[i].what);
     }
 }
+
