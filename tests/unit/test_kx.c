@@ -22,6 +22,7 @@ struct kx_case {
     uint16_t suite;
     uint8_t kx;   /* enum kx_mode */
     uint8_t auth; /* enum auth_mode */
+    uint8_t v2hello; /* both sides Undetermined: the client's first hello is in SSL 2.0 format */
 };
 
 static const struct { uint16_t suite; uint8_t kx; } all_suites[] = {
@@ -72,6 +73,8 @@ static void configure(struct pair_config *c, const struct kx_case *k)
         c->request_client_cert = 1;
     if (k->auth == A_CERT)
         c->client_key = "client-key.pem";
+    if (k->v2hello)
+        c->version[PAIR_CLIENT] = c->version[PAIR_SERVER] = SSL_Version_Undetermined;
 }
 
 struct seen2 {
@@ -232,7 +235,7 @@ ParameterizedTestParameters(kx, suite_full_resumed)
     static struct kx_case cs[NALL * 3];
     for (int i = 0; i < NALL; i++)
         for (int a = 0; a < 3; a++)
-            cs[3 * i + a] = (struct kx_case){all_suites[i].suite, all_suites[i].kx, (uint8_t)a};
+            cs[3 * i + a] = (struct kx_case){all_suites[i].suite, all_suites[i].kx, (uint8_t)a, 0};
     return cr_make_param_array(struct kx_case, cs, NALL * 3);
 }
 
@@ -362,13 +365,16 @@ static void expect_same(const struct summary *a, const struct summary *b, const 
 ParameterizedTestParameters(kx, would_block_every_byte)
 {
     static struct kx_case cs[] = {
-        {SSL_RSA_EXPORT_WITH_RC4_40_MD5, K_EXPORT_SKE, A_NONE},
-        {SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, K_EXPORT_PLAIN, A_NONE},
-        {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_NONE},
-        {SSL_DH_anon_WITH_3DES_EDE_CBC_SHA, K_ANON, A_NONE},
-        {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, K_DHE, A_CERT},
-        {SSL_RSA_EXPORT_WITH_RC2_CBC_40_MD5, K_EXPORT_SKE, A_CERT},
-        {SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, K_DHE, A_NOCERT},
+        {SSL_RSA_EXPORT_WITH_RC4_40_MD5, K_EXPORT_SKE, A_NONE, 0},
+        {SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, K_EXPORT_PLAIN, A_NONE, 0},
+        {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_NONE, 0},
+        {SSL_DH_anon_WITH_3DES_EDE_CBC_SHA, K_ANON, A_NONE, 0},
+        {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, K_DHE, A_CERT, 0},
+        {SSL_RSA_EXPORT_WITH_RC2_CBC_40_MD5, K_EXPORT_SKE, A_CERT, 0},
+        {SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, K_DHE, A_NOCERT, 0},
+        {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_CERT, 1},
+        {SSL_DH_anon_WITH_RC4_128_MD5, K_ANON, A_NONE, 1},
+        {SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, K_EXPORT_SKE, A_NOCERT, 1},
     };
     return cr_make_param_array(struct kx_case, cs, sizeof cs / sizeof cs[0]);
 }
@@ -532,7 +538,7 @@ Test(kx, suite_names)
 /* §5.6.4: the request lists rsa_sign and the names added with SSLAddDistinguishedName, in order. */
 Test(kx, distinguished_names_in_request)
 {
-    static const struct kx_case k = {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_CERT};
+    static const struct kx_case k = {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_CERT, 0};
     struct pair_config c;
     configure(&c, &k);
     struct pair p;
@@ -591,7 +597,7 @@ Test(kx, distinguished_names_in_request)
  * the request with no_certificate and the server goes on without a client certificate. */
 Test(kx, client_chain_without_key)
 {
-    static const struct kx_case k = {SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, K_EXPORT_SKE, A_NOCERT};
+    static const struct kx_case k = {SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, K_EXPORT_SKE, A_NOCERT, 0};
     struct pair_config c;
     configure(&c, &k);
     struct pair p;
@@ -622,12 +628,12 @@ struct v2h_case {
 ParameterizedTestParameters(kx, after_v2_format_hello)
 {
     static struct v2h_case cs[] = {
-        {{SSL_RSA_EXPORT_WITH_RC4_40_MD5, K_EXPORT_SKE, A_CERT}, SSL_Version_Undetermined},
-        {{SSL_RSA_EXPORT_WITH_RC2_CBC_40_MD5, K_EXPORT_PLAIN, A_NONE}, SSL_Version_3_0_With_2_0_Hello},
-        {{TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_CERT}, SSL_Version_3_0_With_2_0_Hello},
-        {{SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, K_DHE, A_NOCERT}, SSL_Version_Undetermined},
-        {{SSL_DH_anon_WITH_RC4_128_MD5, K_ANON, A_NONE}, SSL_Version_Undetermined},
-        {{SSL_DH_anon_EXPORT_WITH_DES40_CBC_SHA, K_ANON, A_CERT}, SSL_Version_3_0_With_2_0_Hello},
+        {{SSL_RSA_EXPORT_WITH_RC4_40_MD5, K_EXPORT_SKE, A_CERT, 0}, SSL_Version_Undetermined},
+        {{SSL_RSA_EXPORT_WITH_RC2_CBC_40_MD5, K_EXPORT_PLAIN, A_NONE, 0}, SSL_Version_3_0_With_2_0_Hello},
+        {{TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_CERT, 0}, SSL_Version_3_0_With_2_0_Hello},
+        {{SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, K_DHE, A_NOCERT, 0}, SSL_Version_Undetermined},
+        {{SSL_DH_anon_WITH_RC4_128_MD5, K_ANON, A_NONE, 0}, SSL_Version_Undetermined},
+        {{SSL_DH_anon_EXPORT_WITH_DES40_CBC_SHA, K_ANON, A_CERT, 0}, SSL_Version_3_0_With_2_0_Hello},
     };
     return cr_make_param_array(struct v2h_case, cs, sizeof cs / sizeof cs[0]);
 }
