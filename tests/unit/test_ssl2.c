@@ -493,3 +493,47 @@ Test(ssl2, v2_session_not_resumed_as_v3)
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
 }
+
+/* SSL 2.0 §2.6: a server may send REQUEST-CERTIFICATE after SERVER-VERIFY. Our client has no SSL 2.0
+ * client certificates: it answers ERROR (NO-CERTIFICATE-ERROR) and the handshake goes on. Our server
+ * never asks, so a scripted one does: it seals the request with its own keys before its
+ * SERVER-FINISHED. (That server does not wait for the answer, so the ERROR reaches it after its
+ * handshake, as the 3 bytes 00 00 02 of the first record: the client sent it, sealed in sequence.) */
+Test(ssl2, request_certificate_answered_with_error)
+{
+    static const uint16_t k = SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5;
+    struct pair_config c;
+    config_v2(&c, &k);
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_run_side(&p, PAIR_CLIENT), SSLWouldBlockErr);  /* CLIENT-HELLO */
+    cr_assert_eq(pair_run_side(&p, PAIR_SERVER), SSLWouldBlockErr);  /* SERVER-HELLO */
+    cr_assert_eq(pair_run_side(&p, PAIR_CLIENT), SSLWouldBlockErr);  /* MASTER-KEY, FINISHED */
+    const uint8_t *d = NULL;
+    size_t n = pair_pending(&p, PAIR_SERVER, &d), hdr, body, pad;
+    size_t cmk = pkx_v2_record(d, n, &hdr, &body, &pad);
+    cr_assert(cmk > 0 && cmk < n);
+    uint8_t *all = malloc(n);
+    cr_assert(all);
+    memcpy(all, d, n);
+    const uint8_t *rest = all + cmk;
+    size_t restlen = n - cmk;
+    pair_drain(&p, PAIR_SERVER);
+    pair_inject(&p, PAIR_SERVER, all, cmk);
+    cr_assert_eq(pair_run_side(&p, PAIR_SERVER), SSLWouldBlockErr); /* SERVER-VERIFY, waits */
+    uint8_t req[1 + 1 + 16] = {MSG2_REQUEST_CERTIFICATE, 1 /* SSL_AT_MD5_WITH_RSA_ENCRYPTION */};
+    memset(req + 2, 0x42, 16);
+    cr_assert_eq(ssl2_seal(p.s[PAIR_SERVER].ctx, req, sizeof req), SSLNoErr);
+    pair_inject(&p, PAIR_SERVER, rest, restlen);
+    free(all);
+    cr_assert_eq(pair_run_side(&p, PAIR_SERVER), SSLNoErr, "%s", SSLXErrorName(p.s[1].last));
+    SSLErr e = pair_run_side(&p, PAIR_CLIENT);
+    cr_assert_eq(e, SSLNoErr, "the client goes on after REQUEST-CERTIFICATE: %s", SSLXErrorName(e));
+    cr_expect_eq(pair_recv_all(&p, PAIR_SERVER, 3), SSLNoErr);
+    cr_expect(p.s[PAIR_SERVER].rx_len == 3 && p.s[PAIR_SERVER].rx[0] == MSG2_ERROR &&
+                  p.s[PAIR_SERVER].rx[1] == 0 && p.s[PAIR_SERVER].rx[2] == ERR2_NO_CERTIFICATE,
+              "the client answered ERROR NO-CERTIFICATE (%zu bytes)", p.s[PAIR_SERVER].rx_len);
+    exchange(&p, 1000, 2, "after REQUEST-CERTIFICATE");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
