@@ -1,8 +1,9 @@
 #!/bin/sh
-# demo.sh - what `make demo` runs: start sslref-server on a free loopback port with a session
-# cache in a temp dir, connect sslref-client four times (one full handshake, then --resume 3),
-# show both sides' connection lines and the answer, then stop the server and show its stats.
-# Single process, one connection at a time, until the threadpool lands.
+# demo.sh - what `make demo` runs: start sslref-server (2 worker processes x 2 threads) on a free
+# loopback port with an LMDB session cache in a temp dir; connect one sslref-client four times
+# (a full handshake, then --resume 3) and show both sides' lines and the answer; then run four
+# such clients at once, whose resumptions land on either worker process through the shared cache;
+# stop the server (SIGTERM) and show its stats.
 # Usage: sh scripts/demo.sh BUILD_DIR
 set -eu
 BUILD=$(cd "${1:-build}" && pwd)
@@ -26,7 +27,8 @@ trap 'exit 130' INT TERM
 
 : >"$TMP/server.log"
 "$BIN/sslref-server" --port 0 --bind 127.0.0.1 --cert "$DATA/server-chain.pem" \
-    --key "$DATA/server-key-pkcs8.pem" --cache "$TMP/cache" --mode http 2>"$TMP/server.log" &
+    --key "$DATA/server-key-pkcs8.pem" --cache "$TMP/cache" --mode http --processes 2 --threads 2 \
+    2>"$TMP/server.log" &
 SRV_PID=$!
 PORT=
 i=0
@@ -43,7 +45,7 @@ if [ -z "$PORT" ]; then
     exit 1
 fi
 
-echo "== sslref-server listening on 127.0.0.1:$PORT (session cache: LMDB in $TMP/cache)"
+echo "== sslref-server listening on 127.0.0.1:$PORT: 2 processes x 2 threads, LMDB session cache in $TMP/cache"
 echo "== sslref-client --host 127.0.0.1 --port $PORT --ca tests/data/ca-cert.pem --resume 3"
 status=0
 "$BIN/sslref-client" --host 127.0.0.1 --port "$PORT" --ca "$DATA/ca-cert.pem" --resume 3 \
@@ -54,16 +56,30 @@ sed 's/^/   /' "$TMP/client.log"
 echo "-- first answer from the server:"
 awk 'NR > 1 && /^HTTP\/1.0/ { exit } { print "   " $0 }' "$TMP/client.out"
 
+echo "== four clients at once, each --resume 3"
+pids=
+for n in 1 2 3 4; do
+    "$BIN/sslref-client" --host 127.0.0.1 --port "$PORT" --ca "$DATA/ca-cert.pem" --resume 3 \
+        >/dev/null 2>"$TMP/client$n.log" &
+    pids="$pids $!"
+done
+for p in $pids; do
+    wait "$p" || status=1
+done
+for n in 1 2 3 4; do
+    echo "   client $n: $(grep -c 'resumed=no' "$TMP/client$n.log") full, $(grep -c 'resumed=yes' "$TMP/client$n.log") resumed"
+done
+
 kill -TERM "$SRV_PID" 2>/dev/null || true
 wait "$SRV_PID" 2>/dev/null || true
 SRV_PID=
 echo "-- server, one line per connection, then its stats:"
 grep -v '^listening' "$TMP/server.log" | sed 's/^/   /'
 
-resumed=$(grep -c 'resumed=yes' "$TMP/client.log" || true)
+resumed=$(cat "$TMP"/client*.log | grep -c 'resumed=yes' || true)
 if [ "$status" -ne 0 ]; then
-    echo "== demo FAILED: sslref-client exited with $status"
+    echo "== demo FAILED: an sslref-client failed"
     exit 1
 fi
-echo "== done: 4 connections, $resumed of them resumed the first one's session"
-[ "$resumed" -eq 3 ]
+echo "== done: 20 connections, $resumed resumed (expected 15: every client's last three)"
+[ "$resumed" -eq 15 ]
