@@ -14,6 +14,7 @@
 #include "pair.h"
 #include "pair_kx.h"
 #include "ssl2.h"
+#include "ctx.h"
 
 static const uint16_t kinds[] = {
     SSL2_SUITE_RC4_128_WITH_MD5,         SSL2_SUITE_RC4_128_EXPORT40_WITH_MD5,
@@ -534,6 +535,108 @@ Test(ssl2, request_certificate_answered_with_error)
                   p.s[PAIR_SERVER].rx[1] == 0 && p.s[PAIR_SERVER].rx[2] == ERR2_NO_CERTIFICATE,
               "the client answered ERROR NO-CERTIFICATE (%zu bytes)", p.s[PAIR_SERVER].rx_len);
     exchange(&p, 1000, 2, "after REQUEST-CERTIFICATE");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* ---- RFC 6101 Appendix E.1: a shorter challenge is the right-aligned client random ---- */
+
+ParameterizedTestParameters(ssl2, v2_hello_challenge_lengths)
+{
+    static uint32_t lens[] = {16, 17, 20, 31, 32};
+    return cr_make_param_array(uint32_t, lens, 5);
+}
+
+/* Old clients send 16-byte challenges. Our client always sends 32, so the test shortens its hello in
+ * flight to the last @len bytes and makes the client agree (random = zeros + those bytes, handshake
+ * hashes restarted with the changed hello). The server must right-align the challenge (a DHE
+ * signature covers the client random) and hash the hello as received (Finished). */
+ParameterizedTest(uint32_t *len, ssl2, v2_hello_challenge_lengths)
+{
+    static const uint16_t suites[] = {TLS_DHE_RSA_WITH_AES_128_CBC_SHA};
+    struct pair_config c;
+    pair_config_init(&c);
+    c.suites[0] = c.suites[1] = suites;
+    c.nsuites[0] = c.nsuites[1] = 1;
+    c.version[0] = c.version[1] = SSL_Version_Undetermined;
+    c.dh_params = "dh1024.pem";
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_run_side(&p, PAIR_CLIENT), SSLWouldBlockErr);
+    const uint8_t *d = NULL;
+    size_t n = pair_pending(&p, PAIR_SERVER, &d);
+    uint8_t rec[512];
+    cr_assert_leq(n, sizeof rec);
+    memcpy(rec, d, n);
+    pair_drain(&p, PAIR_SERVER);
+    cr_assert(rec[0] & 0x80);
+    uint8_t *m = rec + 2;
+    size_t body = n - 2, nch = (size_t)m[7] << 8 | m[8];
+    cr_assert_eq(nch, 32);
+    /* drop the first 32 - len challenge bytes */
+    size_t cut = 32 - *len;
+    memmove(m + body - 32, m + body - 32 + cut, *len);
+    body -= cut;
+    m[7] = 0, m[8] = (uint8_t)*len;
+    rec[0] = (uint8_t)(0x80 | body >> 8), rec[1] = (uint8_t)body;
+    SSLContext *cl = p.s[PAIR_CLIENT].ctx;
+    memset(cl->client_random, 0, cut);
+    cr_assert(memcmp(cl->client_random + cut, m + body - *len, *len) == 0);
+    cry_hash_init(&cl->hs_md5, CRY_MD5);
+    cry_hash_init(&cl->hs_sha1, CRY_SHA1);
+    cry_hash_update(&cl->hs_md5, m, body);
+    cry_hash_update(&cl->hs_sha1, m, body);
+    pair_inject(&p, PAIR_SERVER, rec, 2 + body);
+    int r = pair_handshake(&p);
+    cr_assert_eq(r, PAIR_OK, "challenge %u: %s / %s", *len, SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    cr_expect(memcmp(p.s[PAIR_SERVER].ctx->client_random, cl->client_random, 32) == 0,
+              "the server's client random is the right-aligned challenge");
+    SSLProtocolVersion v = SSL_Version_Undetermined;
+    cr_expect_eq(SSLGetProtocolVersion(p.s[PAIR_SERVER].ctx, &v), SSLNoErr);
+    cr_expect_eq(v, SSL_Version_3_0);
+    exchange(&p, 2000, 1, "short challenge");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+ParameterizedTestParameters(ssl2, challenge_lengths)
+{
+    static uint32_t lens[] = {16, 23, 32};
+    return cr_make_param_array(uint32_t, lens, 3);
+}
+
+/* The same in SSL 2.0 proper: CHALLENGE-LENGTH 16..32 (§2.5); SERVER-VERIFY echoes the challenge and
+ * the key material hashes it, so both must use exactly the bytes sent. */
+ParameterizedTest(uint32_t *len, ssl2, challenge_lengths)
+{
+    static const uint16_t k = SSL2_SUITE_RC2_128_CBC_EXPORT40_WITH_MD5;
+    struct pair_config c;
+    config_v2(&c, &k);
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_run_side(&p, PAIR_CLIENT), SSLWouldBlockErr);
+    const uint8_t *d = NULL;
+    size_t n = pair_pending(&p, PAIR_SERVER, &d);
+    uint8_t rec[512];
+    cr_assert_leq(n, sizeof rec);
+    memcpy(rec, d, n);
+    pair_drain(&p, PAIR_SERVER);
+    uint8_t *m = rec + 2;
+    size_t body = n - 2, cut = 32 - *len;
+    cr_assert_eq(m[8], 32);
+    memmove(m + body - 32, m + body - 32 + cut, *len);
+    body -= cut;
+    m[8] = (uint8_t)*len;
+    rec[0] = (uint8_t)(0x80 | body >> 8), rec[1] = (uint8_t)body;
+    SSLContext *cl = p.s[PAIR_CLIENT].ctx;
+    memmove(cl->challenge, cl->challenge + cut, *len);
+    cl->challenge_len = (uint8_t)*len;
+    pair_inject(&p, PAIR_SERVER, rec, 2 + body);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "challenge %u: %s / %s", *len,
+                 SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last));
+    expect_v2(&p, k, 0, "short challenge");
+    exchange(&p, 2000, 1, "short challenge");
     pair_free(&p);
     expect_no_leaks(&p);
 }
