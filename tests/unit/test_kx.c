@@ -678,3 +678,58 @@ ParameterizedTest(struct v2h_case *v, kx, after_v2_format_hello, .timeout = 60)
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
 }
+
+/* ---- a server context made by SSLDuplicateContext (as servers built on a template are) ---- */
+
+/* The export key, DH parameters, the client-certificate request and the distinguished names reach
+ * the copy; the template can go first. */
+Test(kx, duplicated_server_context)
+{
+    static const struct kx_case cases[] = {
+        {SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, K_EXPORT_SKE, A_CERT, 0},
+        {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, K_DHE, A_CERT, 0},
+        {SSL_DH_anon_WITH_3DES_EDE_CBC_SHA, K_ANON, A_NONE, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct kx_case *k = &cases[i];
+        struct pair_config c;
+        configure(&c, k);
+        struct pair p;
+        struct pkx_mitm m;
+        pkx_mitm_init(&m, &p);
+        m.cap_from = PAIR_SERVER;
+        m.cap_type = 13;
+        c.hook = pkx_hook;
+        c.hook_ref = &m;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        struct seen2 seen;
+        post_init(&p, k, &seen);
+        uint32_t dl = 0;
+        uint8_t *ca = pkx_cert_der("ca-cert.pem", 0, &dl);
+        cr_assert(ca);
+        struct x509_cert x;
+        cr_assert_eq(x509_parse(ca, dl, &x), SSLNoErr);
+        SSLBuffer dn = {x.subject_len, (uint8_t *)x.subject};
+        cr_assert_eq(SSLAddDistinguishedName(p.s[PAIR_SERVER].ctx, dn), SSLNoErr);
+        SSLContext *copy = malloc(SSLContextSize());
+        cr_assert(copy);
+        cr_assert_eq(SSLDuplicateContext(p.s[PAIR_SERVER].ctx, copy, &p.s[PAIR_SERVER].end), SSLNoErr);
+        pair_delete_side(&p, PAIR_SERVER); /* the template goes; the copy serves */
+        p.s[PAIR_SERVER].ctx = copy;
+        int r = pair_handshake(&p);
+        cr_assert_eq(r, PAIR_OK, "%04x via a copy: %s / %s", k->suite, SSLXErrorName(p.s[0].last),
+                     SSLXErrorName(p.s[1].last));
+        expect_state(&p, k, 0, "duplicated server");
+        expect_messages(&m, k, 0, "duplicated server");
+        if (k->auth == A_CERT) {
+            cr_expect(m.captured && m.cap_len == 4 + 2 + x.subject_len &&
+                          memcmp(m.cap + 6, x.subject, x.subject_len) == 0,
+                      "the copy's CertificateRequest names the CA");
+            expect_seen(&seen.s[PAIR_SERVER], 1, 2, "client-cert.pem", "duplicated server");
+        }
+        free(ca);
+        exchange(&p, 5000, 3, "duplicated server");
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+}
