@@ -7,7 +7,8 @@
 #      --cert/--key (selfserv logs our subject, full and resumed) and without (-r: no_certificate and
 #      the connection goes on; -r -r: selfserv refuses with bad_certificate);
 #   D. client authentication, our server (--request-client-cert --ca): tstclnt -n client (the
-#      server logs the client's subject), a tstclnt without any certificate (the server goes on), and
+#      server logs the client's subject, also on a strsclnt resumption), a tstclnt without any
+#      certificate (the server goes on), and
 #      a tstclnt with a self-signed certificate the CA did not issue (the server refuses it);
 #   E. what NSS 3.87 refuses (docs/suites-nss.md): export, IDEA and DH_anon suites are unknown to
 #      selfserv -c and tstclnt -c, and a selfserv with its defaults answers our client offering one
@@ -196,6 +197,24 @@ d_case() {
 for s in 0033 0039 0016 0015 000a 002f; do
     d_case "D-$s-client" "$s" "$DB" "-n client" "CN=sslref test client"
 done
+# Resumption keeps the client's certificate: strsclnt -n client, two connections.
+log="$TMP/D-resume.server"
+if start_sslref_server "$log" --dh-params "$DATA/dh1024.pem" --request-client-cert \
+    --ca "$DATA/ca-cert.pem"; then
+    timeout 30 strsclnt -p "$SRV_PORT" -d "$DB" -V ssl3:ssl3 -C :0033 -c 2 -t 1 -q -o -n client \
+        127.0.0.1 >"$TMP/D-resume.strsclnt" 2>&1
+    stop_pid "$SRV_PID" TERM
+    pattern=$(sed -n 's/^version=3.0 cipher=0x0033 .* resumed=\([a-z]*\) peer="CN=sslref test client" .*/\1/p' \
+        "$log" | tr '\n' ' ')
+    if grep -q '1 cache hits; 1 cache misses' "$TMP/D-resume.strsclnt" && [ "$pattern" = "no yes " ]; then
+        pass "D-resume: strsclnt -n client resumed; the server still names the client"
+    else
+        fail "D-resume: resumed pattern '$pattern'"
+        show "$log" "$TMP/D-resume.strsclnt"
+    fi
+else
+    fail "D-resume: server start"
+fi
 d_case "D-0033-nocert" 0033 "$NOCERT_DB" "" ""
 d_case "D-000a-nocert" 000a "$NOCERT_DB" "" ""
 d_case "D-0033-rogue" 0033 "$ROGUE_DB" "-n rogue" refused
