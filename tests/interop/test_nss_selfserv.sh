@@ -6,7 +6,8 @@
 # 0, prints two lines for the suite with resumed=no then resumed=yes, peer="CN=localhost", and gets
 # selfserv's HTTP answer to its request twice; selfserv, stopped with SIGUSR1, reports
 # "1 cache hits; 1 cache misses". One more case: client authentication (selfserv -r -r requires a
-# certificate and logs the client's subject).
+# certificate and logs the client's subject), and a selfserv without a session cache (-N), to
+# which the client falls back to full handshakes.
 # Usage: bash tests/interop/test_nss_selfserv.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -61,5 +62,27 @@ if grep -q 'subject DN: CN=sslref test client' "$TMP/000a-client-auth.selfserv";
     pass "000a-client-auth: selfserv received the client certificate"
 else
     fail "000a-client-auth: selfserv did not log the client certificate"
+fi
+
+# A server that does not resume (selfserv -N: no session cache): the client offers its cached
+# session each time, gets a full handshake instead, and carries on.
+port=$(free_port)
+/usr/bin/selfserv -n server -p "$port" -d "$DB" -V ssl3:ssl3 -N -c :002f >"$TMP/nocache.selfserv" 2>&1 &
+ss=$!
+INTEROP_PIDS+=("$ss")
+if wait_listen "$port" "$ss"; then
+    timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$port" --ciphers 002f --resume 2 \
+        >"$TMP/nocache.out" 2>"$TMP/nocache.err"
+    rc=$?
+    stop_pid "$ss" USR1
+    if [ $rc -eq 0 ] && [ "$(grep -c '^version=3.0 cipher=0x002f .* resumed=no ' "$TMP/nocache.err")" -eq 3 ]; then
+        pass "no server cache (selfserv -N): three full handshakes, the offered session is dropped"
+    else
+        fail "no server cache (exit $rc)"
+        show "$TMP/nocache.err" "$TMP/nocache.selfserv"
+    fi
+else
+    fail "selfserv -N did not start"
+    stop_pid "$ss" KILL
 fi
 interop_finish
