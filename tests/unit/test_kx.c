@@ -3,8 +3,9 @@
  * temporary key), DHE-RSA and anonymous DH suite, full and resumed, with and without client
  * authentication (a client with a chain, a client without one); the handshake messages each side
  * sent, both peer chains and the certificate callbacks; the same connections with would-block at
- * every byte; suite selection (no export suite without an export key, no anonymous suite by default).
- * Hostile key exchanges are in test_kx_bad.c.
+ * every byte; suite selection (no export suite without an export key, no anonymous suite by default);
+ * CertificateRequest names; the key exchanges after an SSL 2.0-format hello; a duplicated server.
+ * Hostile key exchanges are in test_kx_bad.c, generated malformed messages in test_kx_gen.c.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
