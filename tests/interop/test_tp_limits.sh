@@ -7,6 +7,8 @@
 #    by the handshake timeout (2 s, EOF within 6 s), the server counts them as hs_timeouts, and the
 #    other clients see no error.
 # 3. --max-conns 50 on one thread: of 60 held connections 10 are refused at once, not queued.
+# 4. Out of descriptors (ulimit -n 48): the server serves what it can and does not spin on the
+#    listening socket (no CPU used while the backlog waits), and serves again afterwards.
 # Usage: bash tests/interop/test_tp_limits.sh BUILD_DIR
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -103,5 +105,36 @@ if grep -q 'held 60 connections open; 50 answered afterwards' "$TMP/max.out" && 
 else
     fail "--max-conns (errors=$errs)"
     show "$TMP/max.out" "$TMP/max.log"
+fi
+
+# 4. Out of descriptors.
+(ulimit -n 48 && exec "$BIN/sslref-server" --port 0 --cert "$DATA/server-chain.pem" \
+    --key "$DATA/server-key-pkcs8.pem" --threads 2 --quiet --stats) 2>"$TMP/emf.log" &
+SRV_PID=$!
+INTEROP_PIDS+=("$SRV_PID")
+SRV_PORT=
+for i in $(seq 1 50); do
+    SRV_PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/emf.log" 2>/dev/null)
+    [ -n "$SRV_PORT" ] && break
+    sleep 0.1
+done
+"$BIN/sslref-bench" --host 127.0.0.1 --port "$SRV_PORT" --hold 60 --hold-seconds 3 --threads 2 \
+    --full-percent 0 --timeout 2 --quiet >"$TMP/emf.out" 2>&1 &
+b=$!
+sleep 1.5
+t0=$(awk '{ print $14 + $15 }' "/proc/$SRV_PID/stat")
+sleep 2
+t1=$(awk '{ print $14 + $15 }' "/proc/$SRV_PID/stat")
+wait "$b"
+"$BIN/sslref-bench" --host 127.0.0.1 --port "$SRV_PORT" --connections 100 --threads 2 \
+    --full-percent 0 --quiet >"$TMP/emf2.out" 2>&1
+r=$?
+stop_pid "$SRV_PID" TERM
+answered=$(sed -n 's/.*; \([0-9]*\) answered afterwards/\1/p' "$TMP/emf.out")
+if [ $((t1 - t0)) -le 20 ] && [ "${answered:-0}" -ge 20 ] && [ $r -eq 0 ]; then
+    pass "out of descriptors: $answered of 60 served, $((t1 - t0)) CPU ticks in 2 s (no spin), serves again after"
+else
+    fail "out of descriptors (ticks=$((t1 - t0)) answered=$answered after-run exit $r)"
+    show "$TMP/emf.out" "$TMP/emf2.out" "$TMP/emf.log"
 fi
 interop_finish

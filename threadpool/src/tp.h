@@ -78,6 +78,7 @@ struct tp_worker {
     int epfd, wake_fd;    /* wake_fd: eventfd, written to stop */
     _Atomic int stopping;
     int64_t stop_deadline;
+    int64_t accept_resume;  /* accepting paused (EMFILE) until then; 0 = not paused */
     uint32 nconn;
     struct tp_link hs_list, idle_list;
     struct tp_slot *slot;

@@ -90,8 +90,15 @@ static void loop_accept(struct tp_worker *w)
         struct sockaddr_in sa;
         socklen_t sl = sizeof sa;
         int fd = accept4(srv->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
-            return; /* EAGAIN (another thread took it), or EMFILE: try again on the next event */
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* Out of descriptors: the level-triggered listener would wake us at once and
+                 * forever. Leave the set for 100 ms; the backlog waits (or overflows). */
+                (void)epoll_ctl(w->epfd, EPOLL_CTL_DEL, srv->lfd, NULL);
+                w->accept_resume = tp_now_ms() + 100;
+            }
+            return; /* EAGAIN: another thread took it */
+        }
         if (w->nconn >= srv->cfg.maxConnections) {
             tp_stats_add(w->slot, TP_C_REFUSED, 1); /* refused, not queued */
             close(fd);
@@ -137,6 +144,8 @@ static int loop_timeout(struct tp_worker *w, int64_t now)
         next = ((TPConn *)w->idle_list.next)->deadline;
     if (w->stop_deadline && w->stop_deadline < next)
         next = w->stop_deadline;
+    if (w->accept_resume && w->accept_resume < next)
+        next = w->accept_resume;
     return next <= now ? 0 : (int)(next - now);
 }
 
@@ -174,6 +183,12 @@ void *tp_loop_run(void *arg)
             }
         }
         int64_t now = tp_now_ms();
+        if (w->accept_resume && now >= w->accept_resume) {
+            w->accept_resume = 0;
+            struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &w->srv->lfd};
+            if (!w->stop_deadline)
+                (void)epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->srv->lfd, &ev);
+        }
         loop_expire(&w->hs_list, now);
         loop_expire(&w->idle_list, now);
         if (w->stop_deadline) {
