@@ -4,6 +4,7 @@
 # there, and runs: (1) one process x 4 threads with the LMDB cache, 4 bench threads, full and
 # resumed; (2) 2 processes x 2 threads (supervisor, fork, shared counters); (3) handshake timeouts
 # of silent clients beside held connections, then SIGTERM with connections open. Any
+# then (4) the server.h API driver of test_tp_api.sh linked against the TSan libraries. Any
 # "WARNING: ThreadSanitizer" in either program's output fails the test, as does any bench error.
 # Usage: bash tests/interop/test_tp_tsan.sh BUILD_DIR
 set -uo pipefail
@@ -13,7 +14,7 @@ T="$BUILD/tsan-tp"
 mkdir -p "$T"
 cmake -S "$SRC" -B "$T" -DSSLREF_TSAN=ON -DSSLREF_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     >"$T/configure.log" 2>&1 || { cat "$T/configure.log"; exit 1; }
-cmake --build "$T" -j2 --target sslref-server sslref-bench >"$T/build.log" 2>&1 ||
+cmake --build "$T" -j2 --target sslref-server sslref-bench sslref_threadpool >"$T/build.log" 2>&1 ||
     { tail -50 "$T/build.log"; exit 1; }
 BIN="$T/bin"
 # gcc's TSan runtime may fail to map its shadow under high-entropy ASLR: run without ASLR if we can.
@@ -28,6 +29,7 @@ summary_value() { awk -v r="$2" -v c="$3" '$1 == r { print $c }' "$1"; }
 start() {
     local log=$1 i
     shift
+    : >"$log"
     "${RUN[@]}" "$BIN/sslref-server" --port 0 --cert "$DATA/server-chain.pem" \
         --key "$DATA/server-key-pkcs8.pem" --quiet --stats "$@" 2>"$log" &
     SRV_PID=$!
@@ -89,5 +91,15 @@ if [ $r -eq 0 ] && grep -q 'held 60 connections open; 60 answered' "$TMP/b3.out"
 else
     fail "timeouts/SIGTERM under TSan (exit $r)"
     show "$TMP/s3.log" "$TMP/b3.out" "$TMP/b3.err"
+fi
+
+TP_LIBDIR="$T" TP_CFLAGS=-fsanitize=thread TP_RUN="${RUN[*]}" \
+    bash "$SRC/tests/interop/test_tp_api.sh" "$BUILD" >"$TMP/api.log" 2>&1
+r=$?
+if [ $r -eq 0 ] && clean "$TMP/api.log" && grep -q '^all passed$' "$TMP/api.log"; then
+    pass "server.h API driver (back-pressure, overflow, timeouts, close reasons, stop): no race"
+else
+    fail "API driver under TSan (exit $r)"
+    show "$TMP/api.log"
 fi
 interop_finish

@@ -234,7 +234,7 @@ void tp_conn_drive(TPConn *c)
     }
     if (c->state == TP_OPEN && conn_read_all(c) < 0)
         return;
-    for (int round = 0; round < 4; round++) {
+    for (int round = 0;; round++) {
         SSLErr e = conn_flush(c);
         if (e == SSLWouldBlockErr)
             break;
@@ -250,8 +250,12 @@ void tp_conn_drive(TPConn *c)
             conn_finish(c, c->reason, 0);
             return;
         }
-        if (!c->notify_writable || !cfg->handlers.writable)
+        if (!c->notify_writable || !cfg->handlers.writable || c->state != TP_OPEN)
             break;
+        if (round == 16) { /* fairness: come back through epoll (the socket is writable) */
+            c->wblocked = 1;
+            break;
+        }
         c->notify_writable = 0; /* the handler may write again: flush that too */
         if (cfg->handlers.writable(c, cfg->appRef)) {
             conn_finish(c, SSLIOErr, 1);
@@ -318,11 +322,10 @@ SSLErr TPConnWrite(TPConn *c, const void *data, size_t len)
     memcpy(c->pend + c->pend_len, data, len);
     c->pend_len += len;
     tp_stats_add(c->w->slot, TP_C_BYTES_OUT, len);
+    c->notify_writable = 1; /* the writable handler runs once this has gone to the kernel */
     SSLErr e = conn_flush(c);
-    if (e == SSLWouldBlockErr) {
-        c->notify_writable = 1;
+    if (e == SSLWouldBlockErr)
         return SSLNoErr; /* buffered; the loop finishes it on EPOLLOUT */
-    }
     return e; /* a fatal error also ends the connection when the handler returns */
 }
 

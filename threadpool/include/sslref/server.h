@@ -79,8 +79,9 @@ typedef struct TPHandlers {
     int (*open)(TPConn *c, void *appRef);
     /** @p len > 0 bytes of plaintext arrived. The buffer is valid only during the call. */
     int (*data)(TPConn *c, const uint8 *data, size_t len, void *appRef);
-    /** Everything written with TPConnWrite has been handed to the kernel (called only after a
-     *  TPConnWrite that could not complete at once). Use it for back-pressure. */
+    /** Everything written with TPConnWrite (since the last call) has been handed to the kernel:
+     *  write the next piece of a long response here (back-pressure). Called once after each
+     *  handler that wrote, as soon as the output has drained (at once if the socket took it). */
     int (*writable)(TPConn *c, void *appRef);
     /** A handshake failed or timed out (@p err: the engine's error, SSLIOErr for a timeout).
      *  For logging: TPConnContext and TPConnPeer work; the connection is closed after the call. */
