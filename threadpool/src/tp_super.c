@@ -1,7 +1,8 @@
 /*
  * tp_super.c - the supervisor (processes >= 2): forks P worker processes that share the listening
  * socket and the counter map, restarts a worker that dies (after a short pause if it died right
- * after starting, so a crash loop cannot spin), and on SIGTERM/SIGINT/TPServerStop sends SIGTERM
+ * after starting, so a crash loop cannot spin; after 5 such deaths in a row it gives up and stops
+ * the server with SSLIOErr), and on SIGTERM/SIGINT/TPServerStop sends SIGTERM
  * to every worker and waits for them (SIGKILL after the grace period plus 3 s). Single-threaded.
  */
 #include "tp.h"
@@ -17,7 +18,10 @@
 struct super_child {
     pid_t pid;
     int64_t started;
+    int quick_deaths; /* consecutive deaths within 1 s of starting */
 };
+
+#define SUPER_GIVE_UP 5   /* that many quick deaths in a row: the worker cannot start */
 
 static pid_t super_spawn(TPServer *srv, int p, int sfd)
 {
@@ -41,7 +45,7 @@ static int super_alive(const struct super_child *ch, int n)
 SSLErr tp_super_run(TPServer *srv)
 {
     const TPConfig *cfg = &srv->cfg;
-    struct super_child ch[TP_MAX_PROCESSES] = {{0, 0}};
+    struct super_child ch[TP_MAX_PROCESSES] = {{0, 0, 0}};
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -95,8 +99,16 @@ SSLErr tp_super_run(TPServer *srv)
                     fprintf(stderr, "sslref: worker %d (pid %d) exited with %d; restarting\n", p,
                             (int)pid, WEXITSTATUS(status));
                 if (tp_now_ms() - ch[p].started < 1000) {
+                    if (++ch[p].quick_deaths >= SUPER_GIVE_UP) {
+                        fprintf(stderr, "sslref: worker %d keeps dying at start; stopping\n", p);
+                        result = SSLIOErr;
+                        stop_now = 1;
+                        break;
+                    }
                     struct timespec ts = {0, 500 * 1000000L};
                     nanosleep(&ts, NULL); /* crash loop guard */
+                } else {
+                    ch[p].quick_deaths = 0;
                 }
                 atomic_fetch_add(&srv->shared->restarts, 1);
                 tp_stats_reset_active(srv, p);

@@ -149,7 +149,8 @@ int TPServerPort(const TPServer *srv);
  * Run until SIGTERM/SIGINT or TPServerStop, then stop accepting, give in-flight connections
  * shutdownTimeoutMs to finish, send close_notify to the rest and return. May be called once.
  * @return SSLNoErr; SSLIOErr if the cache could not be opened, a thread or process could not be
- *         started, or a signal descriptor could not be made.
+ *         started, a signal descriptor could not be made, or (processes >= 2) a worker died
+ *         within a second of starting five times in a row (e.g. processInit or the cache fails).
  */
 SSLErr TPServerRun(TPServer *srv);
 
