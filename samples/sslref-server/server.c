@@ -79,7 +79,8 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"stats", no_argument, 0, O_STATS},        {"quiet", no_argument, 0, O_QUIET},
         {"max-conns", required_argument, 0, O_MAXC},
         {"handshake-timeout", required_argument, 0, O_HST},
-        {"idle-timeout", required_argument, 0, O_IDLE}, {"shutdown-timeout", required_argument, 0, O_SHUT},
+        {"idle-timeout", required_argument, 0, O_IDLE},
+        {"shutdown-timeout", required_argument, 0, O_SHUT},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
