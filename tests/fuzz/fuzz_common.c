@@ -113,7 +113,11 @@ static SSLErr io_read(SSLBuffer data, uint32 *processed, void *ref)
     *processed = 0;
     if (avail == 0)
         return io->tx == NULL ? SSLConnectionClosedError : SSLWouldBlockErr;
+    if ((io->mode & FZ_WOULD_BLOCK) && (io->wb_rd ^= 1))
+        return SSLWouldBlockErr;
     size_t n = data.length < avail ? data.length : avail;
+    if ((io->mode & FZ_SMALL_READS) && n > 1 + io->rx_off % 7)
+        n = 1 + io->rx_off % 7;
     memcpy(data.data, io->rx->b + io->rx_off, n);
     io->rx_off += n;
     *processed = (uint32)n;
@@ -123,6 +127,9 @@ static SSLErr io_read(SSLBuffer data, uint32 *processed, void *ref)
 static SSLErr io_write(SSLBuffer data, uint32 *processed, void *ref)
 {
     struct fz_io *io = ref;
+    *processed = 0;
+    if ((io->mode & FZ_WOULD_BLOCK) && data.length && (io->wb_wr ^= 1))
+        return SSLWouldBlockErr;
     if (io->tx && fz_bytes_put(io->tx, data.data, data.length) != 0)
         return SSLMemoryErr;
     *processed = data.length;
@@ -310,9 +317,13 @@ SSLErr fz_drive(SSLContext *ctx, struct fz_io *io)
 {
     SSLErr e = SSLWouldBlockErr;
     size_t last = (size_t)-1;
+    int idle = 0; /* would-blocks in a row without input consumed (FZ_WOULD_BLOCK needs a retry) */
     for (int i = 0; i < 100000; i++) {
         e = SSLHandshake(ctx);
-        if (e != SSLWouldBlockErr || io->rx_off == last)
+        if (e != SSLWouldBlockErr)
+            break;
+        idle = io->rx_off == last ? idle + 1 : 0;
+        if (idle > 3)
             break;
         last = io->rx_off;
     }
@@ -325,14 +336,19 @@ SSLErr fz_drive(SSLContext *ctx, struct fz_io *io)
     (void)SSLWrite(msg, &n, ctx);
     uint8_t buf[2048];
     last = (size_t)-1;
+    idle = 0;
     for (int i = 0; i < 100000; i++) {
         n = sizeof buf;
         SSLErr r = SSLRead(buf, &n, ctx);
-        if (r == SSLWouldBlockErr ? io->rx_off == last : r != SSLNoErr)
+        if (r != SSLNoErr && r != SSLWouldBlockErr)
+            break;
+        idle = r == SSLWouldBlockErr && io->rx_off == last ? idle + 1 : 0;
+        if (idle > 3)
             break;
         last = io->rx_off;
     }
-    (void)SSLClose(ctx);
+    for (int i = 0; i < 4 && SSLClose(ctx) == SSLWouldBlockErr; i++)
+        (void)SSLServiceWriteQueue(ctx);
     return e;
 }
 
@@ -375,7 +391,7 @@ void fz_run_side(int side, const uint8_t *data, size_t size)
     int verbose = getenv("FUZZ_VERBOSE") != NULL; /* replay debugging: how far each input got */
     for (int c = 0; c < conns; c++) {
         struct fz_bytes in = {(uint8_t *)(uintptr_t)s[c], n[c], n[c]}; /* never written */
-        struct fz_io io = {&in, 0, NULL};
+        struct fz_io io = {&in, 0, NULL, flags & (FZ_SMALL_READS | FZ_WOULD_BLOCK), 0, 0};
         struct fz_rng rng = {fz_seed(side, c)};
         SSLContext *ctx = fz_new_context(side, flags, rot, &io, &rng, conns == 2 ? &cache : NULL);
         if (!ctx)

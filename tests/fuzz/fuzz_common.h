@@ -25,7 +25,9 @@ enum {
     FZ_CLIENT_AUTH = 0x04,  /* server: request a client certificate; client: have one */
     FZ_ALL_SUITES = 0x08,   /* every implemented suite (export, DHE, anonymous, NULL) */
     FZ_TWO_CONNS = 0x10,    /* two connections sharing a session cache */
-    FZ_NO_SPLIT = 0x20      /* CBC record splitting off */
+    FZ_NO_SPLIT = 0x20,     /* CBC record splitting off */
+    FZ_SMALL_READS = 0x40,  /* harness reads deliver 1..7 bytes (partial records) */
+    FZ_WOULD_BLOCK = 0x80   /* every other harness read and write would-blocks first */
 };
 
 struct fz_bytes {
@@ -40,6 +42,8 @@ struct fz_io {
     struct fz_bytes *rx;
     size_t rx_off;
     struct fz_bytes *tx;
+    unsigned mode;      /* FZ_SMALL_READS | FZ_WOULD_BLOCK (harness side only) */
+    int wb_rd, wb_wr;   /* would-block toggles */
 };
 
 #define FZ_CACHE_MAX 4

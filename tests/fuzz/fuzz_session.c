@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* the same bytes as a client's cached session: lookup, hello, then the stream ends */
     struct blob b = {data, size};
-    struct fz_io io = {NULL, 0, NULL};
+    struct fz_io io = {NULL, 0, NULL, 0, 0, 0};
     struct fz_rng rng = {fz_seed(SSL_ClientSide, 0)};
     SSLContext *ctx = fz_new_context(SSL_ClientSide, 0, 0, &io, &rng, NULL);
     if (!ctx)

@@ -33,7 +33,7 @@ static void write_file(const char *sub, const char *name, const uint8_t *p, size
 static int one_conn(unsigned sf, unsigned cf, unsigned rot, int conn, struct fz_cache *cache,
                     struct fz_bytes *c2s, struct fz_bytes *s2c)
 {
-    struct fz_io sio = {c2s, c2s->len, s2c}, cio = {s2c, s2c->len, c2s};
+    struct fz_io sio = {c2s, c2s->len, s2c, 0, 0, 0}, cio = {s2c, s2c->len, c2s, 0, 0, 0};
     struct fz_rng srng = {fz_seed(SSL_ServerSide, conn)}, crng = {fz_seed(SSL_ClientSide, conn)};
     SSLContext *s = fz_new_context(SSL_ServerSide, sf, rot, &sio, &srng, cache ? &cache[0] : NULL);
     SSLContext *c = fz_new_context(SSL_ClientSide, cf, rot, &cio, &crng, cache ? &cache[1] : NULL);
@@ -103,11 +103,18 @@ static void record(unsigned sf, unsigned cf, unsigned rot)
     char name[64];
     snprintf(name, sizeof name, "seed-s%02x-c%02x-r%02u%s", sf, cf, rot, ok ? "" : "-fail");
     struct fz_bytes in = {0};
-    put_input(&in, sf, rot, c2s, two);
-    write_file("server", name, in.b, in.len);
-    in.len = 0;
-    put_input(&in, cf, rot, s2c, two);
-    write_file("client", name, in.b, in.len);
+    /* the same streams read in small pieces and with would-blocks (harness side only) */
+    static const unsigned io_modes[] = {0, FZ_SMALL_READS, FZ_WOULD_BLOCK, FZ_SMALL_READS | FZ_WOULD_BLOCK};
+    for (size_t m = 0; m < sizeof io_modes / sizeof io_modes[0]; m++) {
+        char mname[80];
+        snprintf(mname, sizeof mname, "%s%s", name, m ? (m == 1 ? "-small" : m == 2 ? "-wb" : "-small-wb") : "");
+        in.len = 0;
+        put_input(&in, sf | io_modes[m], rot, c2s, two);
+        write_file("server", mname, in.b, in.len);
+        in.len = 0;
+        put_input(&in, cf | io_modes[m], rot, s2c, two);
+        write_file("client", mname, in.b, in.len);
+    }
     free(in.b);
     for (size_t off = 0; off + 4 <= blobs.len;) {
         size_t l = (size_t)blobs.b[off] << 24 | (size_t)blobs.b[off + 1] << 16 | (size_t)blobs.b[off + 2] << 8 |
