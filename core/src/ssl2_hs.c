@@ -104,9 +104,10 @@ SSLErr ssl2_recv_client_hello(SSLContext *ctx, const uint8_t *msg, uint32_t len,
         return fail2(ctx, 0, SSLProtocolErr);
     if (version >= 0x0300 && ctx->version_set != SSL_Version_2_0) {
         /* RFC 6101 Appendix E.1: continue in SSL 3.0; the challenge is the right-aligned random */
+        /* a 2-byte header allows 32767 bytes: specs beyond what a 3-byte one holds are ignored */
         uint8_t off[2 * 5461];
         uint32_t n = 0;
-        for (uint32_t i = 0; i < nspec / 3; i++)
+        for (uint32_t i = 0; i < nspec / 3 && n < sizeof off / 2; i++)
             if (spec[3 * i] == 0) {
                 off[2 * n] = spec[3 * i + 1];
                 off[2 * n + 1] = spec[3 * i + 2];
@@ -434,10 +435,10 @@ SSLErr ssl2_drive(SSLContext *ctx)
         }
         ctx->hs2_step++;
     }
+    if (!ctx->resumed && !ctx->sess_stored) /* before the last flush, as in SSL 3.0 */
+        session_store(ctx);
     SSL_TRY(io_flush(ctx));
     if (!ctx->hs_done) {
-        if (!ctx->resumed)
-            session_store(ctx);
         session_release(ctx);
         ctx->hs_done = 1;
     }

@@ -358,3 +358,45 @@ ParameterizedTest(uint16_t *kind, ssl2_bad, damaged_record, .timeout = 60)
     }
 }
 
+
+/* ---- an SSL 2.0-format hello as large as a 2-byte header allows ---- */
+
+/* A 3.0-capable server takes an SSL 2.0-format hello of up to 32767 bytes; with more SSL 3.0 specs
+ * than any real client sends (10900, in a 32741-byte record) it still answers with a ServerHello
+ * (choosing the one suite it knows) or refuses cleanly: no overflow, no crash. */
+Test(ssl2_bad, v2_hello_many_v3_specs)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    c.version[0] = c.version[1] = SSL_Version_Undetermined;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    size_t nspec = 3 * 10900, nch = 32, body = 9 + nspec + nch;
+    uint8_t *rec = calloc(1, 2 + body);
+    cr_assert(rec);
+    rec[0] = (uint8_t)(0x80 | body >> 8);
+    rec[1] = (uint8_t)body;
+    uint8_t *m = rec + 2;
+    m[0] = 1, m[1] = 3, m[2] = 0;
+    m[3] = (uint8_t)(nspec >> 8), m[4] = (uint8_t)nspec;
+    m[5] = 0, m[6] = 0, m[7] = 0, m[8] = (uint8_t)nch;
+    for (size_t i = 0; i < nspec; i += 3) /* 00 00 01 .. : ids the server does not know, then 002f */
+        m[9 + i] = 0, m[10 + i] = (uint8_t)(i / 3 >> 8), m[11 + i] = (uint8_t)(i / 3);
+    m[9 + nspec - 3] = 0, m[9 + nspec - 2] = 0x00, m[9 + nspec - 1] = 0x2f;
+    memset(m + 9 + nspec, 0x11, nch);
+    pair_inject(&p, PAIR_SERVER, rec, 2 + body);
+    free(rec);
+    SSLErr e = pair_run_side(&p, PAIR_SERVER);
+    const uint8_t *out = NULL;
+    size_t n = pair_pending(&p, PAIR_CLIENT, &out);
+    if (e == SSLWouldBlockErr) {
+        cr_assert_gt(n, 5 + 4 + 2 + 32 + 1 + 32 + 2);
+        cr_expect(out[0] == 22 && out[5] == 2, "a ServerHello");
+        size_t at = 44 + out[43]; /* after the session ID */
+        cr_expect(out[at] == 0x00 && out[at + 1] == 0x2f, "suite 002f chosen");
+    } else {
+        cr_expect_neq(e, SSLNoErr, "%s", SSLXErrorName(e));
+    }
+    pair_free(&p);
+    expect_no_leaks(&p, "many specs");
+}
