@@ -80,6 +80,13 @@ struct rd rd_sub8(struct rd *r) { size_t n = rd_u8(r); return rd_sub(r, n); }
 struct rd rd_sub16(struct rd *r) { size_t n = rd_u16(r); return rd_sub(r, n); }
 struct rd rd_sub24(struct rd *r) { size_t n = rd_u24(r); return rd_sub(r, n); }
 
+const uint8_t *rd_skip_zeros(struct rd *r)
+{
+    while (!*r->err && r->off < r->len && r->p[r->off] == 0)
+        r->off++;
+    return r->p + r->off;
+}
+
 int rd_done(struct rd *r)
 {
     if (*r->err || r->off != r->len) {

@@ -37,6 +37,9 @@ static inline size_t rd_left(const struct rd *r) { return *r->err ? 0 : r->len -
 static inline int rd_ok(const struct rd *r) { return !*r->err; }
 /* Mark the reader failed (a semantic check on a value read from it failed). */
 static inline void rd_fail(struct rd *r) { *r->err = 1; }
+/* Skip leading zero bytes (the padding of a big-endian number); returns what follows, as rd_bytes
+ * would for the rest of r. */
+const uint8_t *rd_skip_zeros(struct rd *r);
 /* 1 if no read failed and r is exactly consumed; otherwise sets the error and returns 0. */
 int rd_done(struct rd *r);
 

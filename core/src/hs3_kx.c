@@ -4,7 +4,7 @@
  * anonymous Diffie-Hellman, ServerHelloDone, and ClientKeyExchange. SSL 3.0 sends the encrypted
  * premaster without the two-byte length TLS added; the server decrypts it in constant time and goes
  * on with a random premaster on any fault. ctx->kx holds, on the client, the server's temporary
- * parameters as received (RSA: n, e; DH: p, g, Ys, each u16-length-prefixed); on the server, the
+ * parameters in minimal form (RSA: n, e; DH: p, g, Ys, each u16-length-prefixed); on the server, the
  * DH private exponent.
  */
 #include "hs3.h"
@@ -121,16 +121,30 @@ SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
                                   hash, sizeof hash))
             return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
     }
-    if (dh) {
-        size_t pl = rd_left(&a);
-        if (pl < DH_MIN || pl > DH_MAX || !dh_value_ok(c.p, rd_left(&c), a.p, pl) ||
-            !dh_value_ok(b.p, rd_left(&b), a.p, pl))
+    /* Numbers are measured without their leading zeros (a padded 5-bit group is still 5 bits) and
+     * kept in minimal form for the ClientKeyExchange. */
+    struct rd *num[3] = {&a, &b, &c};
+    size_t len[3], n = dh ? 3 : 2, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        rd_skip_zeros(num[i]);
+        len[i] = rd_left(num[i]);
+        total += 2 + len[i];
+    }
+    const uint8_t *p = a.p + a.off;
+    if (dh) { /* an odd p of 512 bits or more; 1 < g, Ys < p - 1 */
+        if (len[0] < DH_MIN || len[0] > DH_MAX || !(p[len[0] - 1] & 1) ||
+            !dh_value_ok(c.p + c.off, len[2], p, len[0]) ||
+            !dh_value_ok(b.p + b.off, len[1], p, len[0]))
             return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
-    } else if (rd_left(&a) > 64) { /* an export key has at most 512 bits */
+    } else if (len[0] < 48 || len[0] > 64 || !len[1] || len[1] > len[0]) {
+        /* an export key has 384 to 512 bits; the exponent is shorter than the modulus */
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     }
-    SSL_TRY(ctx_alloc(ctx, &ctx->kx, (uint32_t)plen));
-    memcpy(ctx->kx.data, params, plen);
+    SSL_TRY(ctx_alloc(ctx, &ctx->kx, (uint32_t)total));
+    struct wr w;
+    wr_init(&w, ctx->kx.data, total);
+    for (size_t i = 0; i < n; i++)
+        wr_bn(&w, rd_bytes(num[i], len[i]), len[i]);
     return SSLNoErr;
 }
 
@@ -219,12 +233,13 @@ SSLErr hs3_parse_client_kx(SSLContext *ctx, struct rd *r)
     if (is_dh(ctx->suite)) {
         const SSLDHParams *dh = ctx->dh_params;
         struct rd yc = rd_sub16(r);
+        const uint8_t *y = rd_skip_zeros(&yc);
         size_t yl = rd_left(&yc);
         uint8_t z[DH_MAX];
-        if (!rd_ok(r) || !dh_value_ok(yc.p, yl, dh->p, dh->plen))
+        if (!rd_ok(r) || !dh_value_ok(y, yl, dh->p, dh->plen))
             return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
         (void)rd_bytes(&yc, yl);
-        SSL_TRY(cry_modexp(yc.p, yl, ctx->kx.data, DH_X_LEN, dh->p, dh->plen, z));
+        SSL_TRY(cry_modexp(y, yl, ctx->kx.data, DH_X_LEN, dh->p, dh->plen, z));
         SSLErr e = dh_finish(ctx, z, dh->plen);
         cry_wipe(z, sizeof z);
         return e;
