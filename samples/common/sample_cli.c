@@ -69,6 +69,8 @@ SSLErr cli_load_key(SSLContext *ctx, const char *path, int is_export)
     free(data);
     if (e == SSLNoErr)
         e = is_export ? SSLSetExportPrivateKey(ctx, key) : SSLSetPrivateKey(ctx, key);
+    if (e != SSLNoErr)
+        SSLXRSAPrivateKeyFree(key); /* a refused key stays ours */
     return cli_report("cannot load key", path, e);
 }
 

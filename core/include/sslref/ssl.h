@@ -129,7 +129,8 @@ SSLErr SSLSetProtocolSide(SSLContext *ctx, SSLProtocolSide side);
 SSLErr SSLSetProtocolVersion(SSLContext *ctx, SSLProtocolVersion version);
 /** The key for RSA key exchange and signatures. Ownership passes to ctx (NULL clears). */
 SSLErr SSLSetPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *privKey);
-/** The temporary <= 512-bit RSA key for export suites. Ownership passes to ctx. */
+/** The temporary <= 512-bit RSA key for export suites. Ownership passes to ctx; a longer key is
+ * refused with SSLBadParameterErr and stays the caller's. */
 SSLErr SSLSetExportPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *privKey);
 /** Parameters for anonymous and ephemeral Diffie-Hellman. Ownership passes to ctx. */
 SSLErr SSLSetDHAnonParams(SSLContext *ctx, SSLDHParams *dhAnonParams);

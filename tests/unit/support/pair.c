@@ -227,7 +227,10 @@ static SSLErr load_key(SSLContext *ctx, const char *file, int export_key)
     free(pem);
     if (e != SSLNoErr)
         return e;
-    return export_key ? SSLSetExportPrivateKey(ctx, key) : SSLSetPrivateKey(ctx, key);
+    e = export_key ? SSLSetExportPrivateKey(ctx, key) : SSLSetPrivateKey(ctx, key);
+    if (e != SSLNoErr)
+        SSLXRSAPrivateKeyFree(key);
+    return e;
 }
 
 static SSLErr load_chain(SSLContext *ctx, const char *file)
