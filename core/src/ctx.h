@@ -85,6 +85,8 @@ struct SSLContext {
     const struct suite *suite;
     int resumed;
     int cert_requested;      /* client: got CertificateRequest; server: sent one */
+    int cert_rsa_asked;      /* client: that request listed rsa_sign */
+    int sess_stored;         /* session_store() ran (the session may be in the cache) */
     int client_cert_sent;    /* client: sent a Certificate; server: received one */
     uint16_t client_version; /* from ClientHello, for the premaster check */
     uint8_t client_random[SSL3_RANDOM_LEN], server_random[SSL3_RANDOM_LEN];

@@ -2,7 +2,8 @@
  * hs3_cert.c - Certificate, CertificateRequest and CertificateVerify (RFC 6101 §5.6.2, §5.6.4,
  * §5.6.6, §5.6.8). A received chain must parse, each certificate must be issued by the next one
  * (names and signature), the leaf must carry an RSA key; then the user's SSLCheckCertificateFunc
- * decides. A client asked for a certificate that has none sends a no_certificate warning instead.
+ * decides. A client asked for a certificate that has none (or none of a type the server lists: ours
+ * are rsa_sign) sends a no_certificate warning instead.
  */
 #include "hs3.h"
 #include "alert.h"
@@ -12,7 +13,7 @@
 
 SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w)
 {
-    if (ctx->side == SSL_ClientSide && (!ctx->local_chain.n || !ctx->key)) {
+    if (ctx->side == SSL_ClientSide && (!ctx->local_chain.n || !ctx->key || !ctx->cert_rsa_asked)) {
         ctx->hs_skip_msg = 1;
         return alert_send(ctx, AL_WARNING, AL_NO_CERTIFICATE);
     }
@@ -103,7 +104,9 @@ SSLErr hs3_parse_cert_request(SSLContext *ctx, struct rd *r)
     struct rd dns = rd_sub16(r);
     if (rd_left(&types) == 0)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
-    (void)rd_bytes(&types, rd_left(&types));
+    while (rd_left(&types)) /* §5.6.4: our certificate is only sent if rsa_sign is listed */
+        if (rd_u8(&types) == 1)
+            ctx->cert_rsa_asked = 1;
     while (rd_left(&dns)) {
         struct rd dn = rd_sub16(&dns);
         if (rd_left(&dn) == 0)

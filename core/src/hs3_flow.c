@@ -187,8 +187,6 @@ static SSLErr recv_msg(SSLContext *ctx, const struct hs_msg *m, const struct ste
 
 static void hs_finish(SSLContext *ctx)
 {
-    if (!ctx->resumed)
-        session_store(ctx);
     session_release(ctx);
     ctx->hs_done = 1;
     ctx_free(ctx, &ctx->scratch);
@@ -218,6 +216,10 @@ SSLErr hs3_drive(SSLContext *ctx)
         }
         ctx->hs_step++;
     }
+    /* The session is complete once both Finished are done: store it before our last flight is
+     * flushed, so a client that reconnects at once (to another thread or process) finds it. */
+    if (!ctx->resumed && !ctx->sess_stored)
+        session_store(ctx);
     SSL_TRY(io_flush(ctx));
     if (!ctx->hs_done)
         hs_finish(ctx);

@@ -217,6 +217,7 @@ static SSLBuffer session_key(SSLContext *ctx)
 void session_store(SSLContext *ctx)
 {
     SSLBuffer key = session_key(ctx), blob;
+    ctx->sess_stored = 1;
     if (!key.data || !ctx->add_session_fn || !ctx->sid_len || !(ctx->suite || ctx->kind2))
         return;
     if (session_encode(ctx, &blob) != SSLNoErr)
@@ -230,7 +231,7 @@ void session_forget(SSLContext *ctx)
     SSLBuffer key = session_key(ctx);
     if (!key.data || !ctx->delete_session_fn)
         return;
-    if (ctx->side == SSL_ServerSide && !ctx->hs_done && !ctx->resumed)
+    if (ctx->side == SSL_ServerSide && !ctx->sess_stored && !ctx->resumed)
         return; /* nothing was stored under a session ID that never completed */
     (void)ctx->delete_session_fn(key, ctx->session_ref);
 }

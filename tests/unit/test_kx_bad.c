@@ -858,3 +858,104 @@ ParameterizedTest(uint16_t *suite, kx_bad, server_key_exchange_missing)
     pair_free(&p);
     expect_no_leaks(&p);
 }
+
+/* ---- DH group size ---- */
+
+/* A group smaller than 512 bits is refused even when p is padded with leading zero bytes to look
+ * long enough: the size that counts is the number's, not its encoding's. (Anonymous DH: nothing to
+ * re-sign; p = 23, g = 5, Ys = 8 encoded in 64 bytes each.) */
+static void edit_tiny_group(struct pair *p, uint8_t *body, size_t *len, size_t cap, void *ref)
+{
+    (void)p, (void)ref;
+    size_t o = 0;
+    const uint8_t vals[3] = {23, 5, 8};
+    cr_assert_leq(3 * 66, cap);
+    for (int i = 0; i < 3; i++) {
+        put16(body + o, 64);
+        memset(body + o + 2, 0, 64);
+        body[o + 2 + 63] = vals[i];
+        o += 66;
+    }
+    *len = o;
+}
+
+Test(kx_bad, dh_group_padded_with_zeros)
+{
+    static const uint16_t suite = SSL_DH_anon_WITH_RC4_128_MD5;
+    struct pair_config c;
+    pair_config_init(&c);
+    pair_config_suite(&c, &suite);
+    c.dh_params = "dh1024.pem";
+    struct pair p;
+    struct pkx_mitm m;
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_SERVER;
+    m.type = 12;
+    m.edit = edit_tiny_group;
+    c.hook = pkx_hook;
+    c.hook_ref = &m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    int r = pair_handshake(&p);
+    cr_expect_eq(m.edited, 1);
+    expect_failure(&p, r, PAIR_CLIENT, SSLProtocolErr, PKX_ILLEGAL, "p = 23 in 64 bytes");
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+
+/* ---- configuration and CertificateRequest types ---- */
+
+/* SSLSetExportPrivateKey refuses a key over 512 bits at set-up (the caller keeps it). */
+Test(kx_bad, export_key_setter_refuses_long_keys)
+{
+    SSLContext *ctx = NULL;
+    cr_assert_eq(SSLXNewContext(&ctx), SSLNoErr);
+    const char *files[] = {"server-key-pkcs8.pem", "export512-key.pem"};
+    SSLErr want[] = {SSLBadParameterErr, SSLNoErr};
+    for (int i = 0; i < 2; i++) {
+        size_t len;
+        char *pem = pair_read_data(files[i], &len);
+        cr_assert(pem);
+        SSLRSAPrivateKey *k = NULL;
+        cr_assert_eq(SSLXRSAPrivateKeyFromPEM(pem, len, &k), SSLNoErr);
+        free(pem);
+        SSLErr e = SSLSetExportPrivateKey(ctx, k);
+        cr_expect_eq(e, want[i], "%s: %s", files[i], SSLXErrorName(e));
+        if (e != SSLNoErr)
+            SSLXRSAPrivateKeyFree(k);
+    }
+    SSLXFreeContext(ctx);
+}
+
+static void edit_dss_only(struct pair *p, uint8_t *body, size_t *len, size_t cap, void *ref)
+{
+    (void)p, (void)cap, (void)ref;
+    cr_assert_geq(*len, 2);
+    cr_assert_eq(body[0], 1, "one certificate type");
+    body[1] = 2; /* rsa_sign -> dss_sign */
+}
+
+/* §5.6.4: asked only for a DSS certificate, a client with an RSA chain answers no_certificate
+ * (the edit breaks the transcript, so the handshake then fails at the Finished). */
+Test(kx_bad, certificate_request_without_rsa_sign)
+{
+    struct auth_setup a = {TLS_RSA_WITH_AES_128_CBC_SHA, "client-key.pem", client_chain, 2};
+    struct pair p;
+    struct pkx_mitm m;
+    struct pkx_seen seen = {0};
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_SERVER;
+    m.type = 13;
+    m.edit = edit_dss_only;
+    int r = run_auth(&p, &m, &a, &seen);
+    cr_expect_eq(m.edited, 1);
+    cr_expect_eq(r, PAIR_FAILED);
+    static const uint8_t want[] = {1, 16}; /* no Certificate, no CertificateVerify */
+    char buf[128];
+    cr_expect(pkx_types_eq(&m, PAIR_CLIENT, want, 2), "client sent %s",
+              pkx_types_str(&m, PAIR_CLIENT, buf, sizeof buf));
+    cr_expect_eq(m.nalerts[PAIR_CLIENT] >= 1 ? m.alerts[PAIR_CLIENT][0] : 0, PKX_AL(1, PKX_NO_CERT));
+    cr_expect_eq(seen.calls, 0);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
