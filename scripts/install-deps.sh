@@ -1,9 +1,10 @@
 #!/bin/sh
 # Install the Debian 12 packages sslref needs to build, test and demo. Idempotent; run as root.
-# Only missing packages are installed, so a prepared machine pays nothing.
+# Only missing packages are installed, so a prepared machine pays nothing. tshark (the key-log and
+# export-suite decryption tests) is installed without questions: dumpcap is not made setuid.
 set -eu
 PKGS="build-essential cmake pkg-config libtomcrypt-dev libtommath-dev liblmdb-dev \
-libcriterion-dev libnss3-tools openssl valgrind clang libclang-rt-14-dev"
+libcriterion-dev libnss3-tools openssl valgrind clang libclang-rt-14-dev tshark"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -15,6 +16,10 @@ if [ -n "$missing" ]; then
   fi
   echo "install-deps: installing$missing"
   export DEBIAN_FRONTEND=noninteractive
+  case " $missing " in
+    *" tshark "*)
+      echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections ;;
+  esac
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends $missing
 fi
