@@ -25,7 +25,17 @@ static int kind_enabled(const SSLContext *ctx, const struct ssl2_kind *k)
     return 0;
 }
 
-static int offers_v3(const SSLContext *ctx) { return ctx->version_set != SSL_Version_2_0; }
+/* A client offers 3.0 unless set to 2.0 or left with SSL 2.0 kinds only (then it is a 2.0 client:
+ * no 3.0 in the hello, no rollback mark). */
+static int offers_v3(const SSLContext *ctx)
+{
+    if (ctx->version_set == SSL_Version_2_0)
+        return 0;
+    for (uint32_t i = 0; i < ctx->nsuites; i++)
+        if (!ssl2_kind_by_suite(ctx->suites[i]))
+            return 1;
+    return 0;
+}
 static int allows_v2(const SSLContext *ctx)
 {
     return ctx->version_set == SSL_Version_Undetermined || ctx->version_set == SSL_Version_2_0;

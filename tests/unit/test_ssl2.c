@@ -257,6 +257,21 @@ Test(ssl2, protocol_version_reporting)
     exchange(&p, 5000, 9, "undetermined server, 2.0-only client");
     pair_free(&p);
     expect_no_leaks(&p);
+    /* an Undetermined client with SSL 2.0 kinds only is a 2.0 client: it does not offer 3.0 (which
+     * it could not use) and does not mark its padding, so an Undetermined server talks 2.0 */
+    pair_config_init(&c);
+    pair_config_suite(&c, &k);
+    c.version[PAIR_CLIENT] = c.version[PAIR_SERVER] = SSL_Version_Undetermined;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    for (int side = 0; side < 2; side++) {
+        cr_expect_eq(SSLGetProtocolVersion(p.s[side].ctx, &v), SSLNoErr);
+        cr_expect_eq(v, SSL_Version_2_0, "side %d", side);
+    }
+    exchange(&p, 300, 7, "undetermined pair, SSL 2.0 kinds only");
+    pair_free(&p);
+    expect_no_leaks(&p);
 }
 
 /* ---- would-block at every byte and partial I/O: the same bytes on the wire ---- */
