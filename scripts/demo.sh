@@ -1,16 +1,16 @@
 #!/bin/sh
-# demo.sh - what `make demo` runs: start sslref-server (2 worker processes x 2 threads) on a free
-# loopback port with an LMDB session cache in a temp dir; connect one sslref-client four times
-# (a full handshake, then --resume 3) and show both sides' lines and the answer; then run four
-# such clients at once, whose resumptions land on either worker process through the shared cache;
-# stop the server (SIGTERM) and show its stats.
+# demo.sh - what `make demo` runs: start sslref-server (2 worker processes x 2 threads, --stats) on a
+# free loopback port with an LMDB session cache in a temp dir; one sslref-client (a full handshake,
+# then --resume 3); then sslref-bench (2000 connections over 4 threads, 10% full, the rest resumed);
+# stop the server (SIGTERM), show its stats, and count from its per-connection lines (process and
+# session ID) the resumptions that crossed processes. Fails unless all of it worked and some did.
 # Usage: sh scripts/demo.sh BUILD_DIR
 set -eu
 BUILD=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 DATA="$SRC/tests/data"
 BIN="$BUILD/bin"
-for p in sslref-server sslref-client; do
+for p in sslref-server sslref-client sslref-bench; do
     [ -x "$BIN/$p" ] || { echo "demo: $BIN/$p is not built (run make build)" >&2; exit 1; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sslref-demo.XXXXXX")
@@ -28,7 +28,7 @@ trap 'exit 130' INT TERM
 : >"$TMP/server.log"
 "$BIN/sslref-server" --port 0 --bind 127.0.0.1 --cert "$DATA/server-chain.pem" \
     --key "$DATA/server-key-pkcs8.pem" --cache "$TMP/cache" --mode http --processes 2 --threads 2 \
-    2>"$TMP/server.log" &
+    --stats 2>>"$TMP/server.log" &
 SRV_PID=$!
 PORT=
 i=0
@@ -44,42 +44,82 @@ if [ -z "$PORT" ]; then
     cat "$TMP/server.log" >&2
     exit 1
 fi
+WORKERS=
+i=0
+while [ $i -lt 50 ]; do # the supervisor prints "listening" before it forks the workers
+    WORKERS=$(echo $(ps -o pid= --ppid "$SRV_PID"))
+    [ "$(echo "$WORKERS" | wc -w)" -eq 2 ] && break
+    sleep 0.1
+    i=$((i + 1))
+done
 
 echo "== sslref-server listening on 127.0.0.1:$PORT: 2 processes x 2 threads, LMDB session cache in $TMP/cache"
+echo "   supervisor pid $SRV_PID, worker pids $WORKERS"
 echo "== sslref-client --host 127.0.0.1 --port $PORT --ca tests/data/ca-cert.pem --resume 3"
 status=0
 "$BIN/sslref-client" --host 127.0.0.1 --port "$PORT" --ca "$DATA/ca-cert.pem" --resume 3 \
     --send 'GET /demo HTTP/1.0\r\nUser-Agent: sslref-client\r\n\r\n' \
-    >"$TMP/client.out" 2>"$TMP/client.log" || status=$?
+    >"$TMP/client.out" 2>"$TMP/client.log" || { echo "== sslref-client FAILED"; status=1; }
 echo "-- client, one line per connection:"
 sed 's/^/   /' "$TMP/client.log"
 echo "-- first answer from the server:"
 awk 'NR > 1 && /^HTTP\/1.0/ { exit } { print "   " $0 }' "$TMP/client.out"
+echo "-- server, one line per connection (process = worker process index):"
+grep '^version=' "$TMP/server.log" | sed 's/^/   /'
 
-echo "== four clients at once, each --resume 3"
-pids=
-for n in 1 2 3 4; do
-    "$BIN/sslref-client" --host 127.0.0.1 --port "$PORT" --ca "$DATA/ca-cert.pem" --resume 3 \
-        >/dev/null 2>"$TMP/client$n.log" &
-    pids="$pids $!"
-done
-for p in $pids; do
-    wait "$p" || status=1
-done
-for n in 1 2 3 4; do
-    echo "   client $n: $(grep -c 'resumed=no' "$TMP/client$n.log") full, $(grep -c 'resumed=yes' "$TMP/client$n.log") resumed"
-done
+echo "== sslref-bench --host 127.0.0.1 --port $PORT --connections 2000 --threads 4 --full-percent 10"
+"$BIN/sslref-bench" --host 127.0.0.1 --port "$PORT" --connections 2000 --threads 4 \
+    --full-percent 10 || { echo "== sslref-bench FAILED"; status=1; }
 
 kill -TERM "$SRV_PID" 2>/dev/null || true
-wait "$SRV_PID" 2>/dev/null || true
+wait "$SRV_PID" || { echo "== sslref-server exited with status $?"; status=1; }
 SRV_PID=
-echo "-- server, one line per connection, then its stats:"
-grep -v '^listening' "$TMP/server.log" | sed 's/^/   /'
+left=
+for w in $WORKERS; do
+    kill -0 "$w" 2>/dev/null && left="$left $w"
+done
+[ -z "$left" ] || { echo "== worker processes still running:$left"; status=1; }
+echo "== server stopped (SIGTERM); supervisor and workers $WORKERS exited. Its stats:"
+grep '^stats[:-]' "$TMP/server.log" | grep -v '^stats-live' | sed 's/^/   /'
 
-resumed=$(cat "$TMP"/client*.log | grep -c 'resumed=yes' || true)
-if [ "$status" -ne 0 ]; then
-    echo "== demo FAILED: an sslref-client failed"
+# Per-connection lines: "... resumed=yes|no ... process=P session=HEX". A full handshake names the
+# process that created the session; a resumption on another process is a cross-process cache hit.
+echo "== cross-process resumption (from the server's per-connection lines):"
+grep '^version=' "$TMP/server.log" | sed -n \
+    's/.* resumed=\([a-z]*\) .* process=\([0-9]*\) session=\([0-9a-f-]*\)$/\1 \2 \3/p' >"$TMP/conns"
+awk -v out="$TMP/cross" '
+    NR == FNR { if ($1 == "no") made[$3] = $2; next }
+    $1 == "no" { full[$2]++; procs[$2] = 1 }
+    $1 == "yes" {
+        res[$2]++; procs[$2] = 1
+        if (!($3 in made)) unknown++
+        else if (made[$3] != $2) { cross[$2]++; total++ }
+        if (!($3 in seen)) { seen[$3] = 1; nres++; if ($3 in made) mres[made[$3]]++ }
+    }
+    END {
+        for (p = 0; p < 2; p++)
+            printf "   process %d: %d full, %d resumed, %d of them a session created by the other process\n",
+                p, full[p], res[p], cross[p]
+        printf "   %d sessions were resumed: %d made by process 0, %d by process 1\n", nres, mres[0], mres[1]
+        if (unknown) printf "   (%d resumptions of sessions whose full handshake is not in the log)\n", unknown
+        print total + 0 > out
+    }' "$TMP/conns" "$TMP/conns"
+cross=$(cat "$TMP/cross")
+lines=$(wc -l <"$TMP/conns")
+resumed=$(grep -c '^yes ' "$TMP/conns" || true)
+stats_resumed=$(sed -n 's/^stats: .* resumed=\([0-9]*\) .*/\1/p' "$TMP/server.log")
+failures=$(sed -n 's/^stats: .* failures=\([0-9]*\)$/\1/p' "$TMP/server.log")
+echo "   $cross of $resumed resumptions crossed processes (the shared LMDB cache); $lines connections logged"
+
+ok=1
+[ "$status" -eq 0 ] || ok=0
+[ "$lines" -eq 2004 ] || { echo "   expected 2004 connection lines, got $lines"; ok=0; }
+[ "$resumed" = "$stats_resumed" ] || { echo "   stats resumed=$stats_resumed differs from the lines"; ok=0; }
+[ "$failures" = 0 ] || { echo "   the server counted $failures failures"; ok=0; }
+[ "$cross" -gt 0 ] || { echo "   no resumption crossed processes"; ok=0; }
+if [ "$ok" -ne 1 ]; then
+    echo "== demo FAILED"
     exit 1
 fi
-echo "== done: 20 connections, $resumed resumed (expected 15: every client's last three)"
-[ "$resumed" -eq 15 ]
+echo "== done: 2004 connections, $resumed resumed, $cross of them on the other process than the one"
+echo "   that made the session; no failure; server and workers stopped, temp dir removed"

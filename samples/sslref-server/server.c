@@ -173,9 +173,15 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
 static int on_open(TPConn *c, void *ref)
 {
     struct server_app *app = ref;
-    if (!app->o->quiet) {
-        char extra[64];
-        snprintf(extra, sizeof extra, "from=%s", TPConnPeer(c));
+    if (!app->o->quiet) { /* process and session ID: who created a session and who resumed it */
+        uint8 id[32];
+        uint32 n = sizeof id;
+        char extra[160], hex[2 * sizeof id + 1] = "";
+        if (SSLXGetSessionID(TPConnContext(c), id, &n) == SSLNoErr)
+            for (uint32 i = 0; i < n && i < sizeof id; i++)
+                snprintf(hex + 2 * i, 3, "%02x", id[i]);
+        snprintf(extra, sizeof extra, "from=%s process=%d session=%s", TPConnPeer(c),
+                 TPConnProcess(c), hex[0] ? hex : "-");
         cli_print_connection(stderr, TPConnContext(c), extra);
     }
     return 0;
