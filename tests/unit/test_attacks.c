@@ -490,3 +490,213 @@ Test(attacks, padding_and_mac_errors_look_alike)
             }
     }
 }
+
+/* ---- FREAK: the export-RSA downgrade ---- */
+
+/* The man in the middle of FREAK: the client offers only strong RSA suites; the attacker replaces
+ * them in ClientHello by an export suite, so the server sends a 512-bit temporary key in
+ * ServerKeyExchange, and (optionally) puts the client's suite back into ServerHello. */
+struct freak {
+    int attack;            /* downgrade the ClientHello */
+    int rewrite_sh;
+    int ch_edited, sh_edited;
+    int ske_seen;          /* the server sent ServerKeyExchange */
+    int client_kx_sent;    /* the client sent ClientKeyExchange */
+};
+
+static size_t hello_suite_off(const uint8_t *r)
+{
+    size_t o = 5 + 4 + 2 + 32;
+    return o + 1 + r[o]; /* after the session ID */
+}
+
+static int freak_hook(int from, uint32_t index, struct pair_rec *r, void *ref)
+{
+    struct freak *f = ref;
+    if (r->b[0] != 22 || r->len < 9)
+        return PAIR_PASS;
+    if (f->attack && from == PAIR_CLIENT && index == 0 && r->b[5] == 1) {
+        size_t o = hello_suite_off(r->b);
+        size_t n = (size_t)r->b[o] << 8 | r->b[o + 1];
+        for (size_t i = o + 2; i < o + 2 + n; i += 2)
+            if (r->b[i] == 0 && r->b[i + 1] == 0x04) { /* RC4_128_MD5 -> RSA_EXPORT_WITH_RC4_40_MD5 */
+                r->b[i + 1] = 0x03;
+                f->ch_edited = 1;
+            }
+    }
+    for (size_t o = 5; o + 4 <= r->len;) { /* handshake messages of this record */
+        uint8_t type = r->b[o];
+        size_t mlen = (size_t)r->b[o + 1] << 16 | (size_t)r->b[o + 2] << 8 | r->b[o + 3];
+        if (from == PAIR_SERVER && type == 2 && f->rewrite_sh) {
+            size_t so = o + 4 + 2 + 32;
+            so += 1 + r->b[so];
+            if (r->b[so] == 0 && r->b[so + 1] == 0x03) {
+                r->b[so + 1] = 0x04;
+                f->sh_edited = 1;
+            }
+        }
+        f->ske_seen |= from == PAIR_SERVER && type == 12;
+        f->client_kx_sent |= from == PAIR_CLIENT && type == 16;
+        o += 4 + mlen;
+    }
+    return PAIR_PASS;
+}
+
+static int freak_run(const uint16_t *client_suites, uint32_t nclient, struct freak *f, struct pair *p)
+{
+    static const uint16_t server_suites[] = {SSL_RSA_EXPORT_WITH_RC4_40_MD5, SSL_RSA_WITH_RC4_128_MD5};
+    struct pair_config c;
+    pair_config_init(&c);
+    c.suites[PAIR_CLIENT] = client_suites;
+    c.nsuites[PAIR_CLIENT] = nclient;
+    c.suites[PAIR_SERVER] = server_suites;
+    c.nsuites[PAIR_SERVER] = 2;
+    c.export_key = "export512-key.pem";
+    c.hook = freak_hook;
+    c.hook_ref = f;
+    cr_assert_eq(pair_init(p, &c), SSLNoErr);
+    return pair_handshake(p);
+}
+
+Test(attacks, freak_downgrade_refused)
+{
+    static const uint16_t strong[] = {SSL_RSA_WITH_RC4_128_MD5};
+    for (int rewrite = 0; rewrite < 2; rewrite++) {
+        struct freak f = {.attack = 1, .rewrite_sh = rewrite};
+        struct pair p;
+        int r = freak_run(strong, 1, &f, &p);
+        cr_expect(f.ch_edited, "the ClientHello was downgraded");
+        cr_expect(f.ske_seen, "the server sent its 512-bit key");
+        cr_expect_eq(f.sh_edited, rewrite);
+        cr_expect_eq(r, PAIR_FAILED);
+        cr_expect_eq(p.s[PAIR_CLIENT].last, SSLProtocolErr, "%s", SSLXErrorName(p.s[PAIR_CLIENT].last));
+        /* without the rewrite the client sees a suite it never offered; with it, a
+         * ServerKeyExchange its RSA suite does not have */
+        uint16_t want = rewrite ? FATAL(UNEXPECTED) : FATAL(ILLEGAL);
+        cr_expect_eq(alert_sent(&p, PAIR_CLIENT), want, "rewrite %d: client sent %04x", rewrite,
+                     alert_sent(&p, PAIR_CLIENT));
+        cr_expect(!f.client_kx_sent, "nothing was encrypted to the 512-bit key");
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+    /* control: a client that offers the export suite takes the server's temporary key */
+    static const uint16_t both[] = {SSL_RSA_EXPORT_WITH_RC4_40_MD5, SSL_RSA_WITH_RC4_128_MD5};
+    struct freak f = {0};
+    struct pair p;
+    cr_expect_eq(freak_run(both, 2, &f, &p), PAIR_OK);
+    cr_expect(f.ske_seen && f.client_kx_sent);
+    uint16 s = 0;
+    SSLGetNegotiatedCipher(p.s[PAIR_CLIENT].ctx, &s);
+    cr_expect_eq(s, SSL_RSA_EXPORT_WITH_RC4_40_MD5);
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
+/* ---- BEAST: 1/n-1 record splitting of CBC application data ---- */
+
+/* Decrypts on the side what @from sends after the handshake, with a copy of the receiver's read
+ * state, and lists each application record's plaintext length and first byte. */
+struct tap {
+    struct pair *p;
+    int from;
+    uint8_t *st;
+    const struct suite *suite;
+    int n;
+    size_t plain[16];
+    uint8_t first[16];
+};
+
+static int tap_hook(int from, uint32_t index, struct pair_rec *r, void *ref)
+{
+    (void)index;
+    struct tap *t = ref;
+    if (!t->p || from != t->from || !t->p->s[0].done || !t->p->s[1].done)
+        return PAIR_PASS;
+    if (!t->suite) {
+        const struct dirstate *d = &t->p->s[PAIR_PEER(from)].ctx->rd_cur;
+        t->suite = d->suite;
+        t->st = malloc(d->cipher.length);
+        cr_assert(t->st);
+        memcpy(t->st, d->cipher.data, d->cipher.length);
+    }
+    uint8_t buf[16384 + 2048];
+    size_t n = r->len - 5;
+    memcpy(buf, r->b + 5, n);
+    cr_assert_eq(cry_cipher_run(t->st, buf, buf, n), SSLNoErr);
+    size_t pad = t->suite->iv_len ? (size_t)buf[n - 1] + 1 : 0;
+    cr_assert_geq(n, pad + t->suite->mac_len);
+    if (r->b[0] == 23 && t->n < 16) {
+        t->plain[t->n] = n - pad - t->suite->mac_len;
+        t->first[t->n] = buf[0];
+        t->n++;
+    }
+    return PAIR_PASS;
+}
+
+struct split_case {
+    uint16_t suite;
+    int split; /* -1: the library default */
+};
+
+ParameterizedTestParameters(attacks, beast_record_splitting)
+{
+    static struct split_case cs[] = {
+        {TLS_RSA_WITH_AES_128_CBC_SHA, -1}, {TLS_RSA_WITH_AES_128_CBC_SHA, 0}, {TLS_RSA_WITH_AES_128_CBC_SHA, 1},
+        {SSL_RSA_WITH_3DES_EDE_CBC_SHA, -1}, {SSL_RSA_WITH_3DES_EDE_CBC_SHA, 0},
+        {SSL_RSA_WITH_RC4_128_SHA, -1}, {SSL_RSA_WITH_RC4_128_SHA, 1},
+    };
+    return cr_make_param_array(struct split_case, cs, sizeof cs / sizeof cs[0]);
+}
+
+/* Each SSLWrite of more than one byte under a CBC suite goes out as a 1-byte record first, then
+ * the rest (records of at most 2^14), on by default as in NSS; SSLXSetCBCRecordSplitting(ctx, 0)
+ * turns it off; stream ciphers are never split. Seen on the wire, decrypted, both directions. */
+ParameterizedTest(struct split_case *sc, attacks, beast_record_splitting, .timeout = 60)
+{
+    int cbc = sc->suite != SSL_RSA_WITH_RC4_128_SHA, split = cbc && sc->split != 0;
+    static const size_t sizes[] = {100, 2, 1, 40000};
+    uint8_t *buf = malloc(40000);
+    cr_assert(buf);
+    for (int from = 0; from < 2; from++) {
+        struct tap t = {.from = from};
+        struct pair_config c;
+        pair_config_init(&c);
+        pair_config_suite(&c, &sc->suite);
+        c.cbc_split = sc->split;
+        c.hook = tap_hook;
+        c.hook_ref = &t;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK);
+        t.p = &p;
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+            size_t n = sizes[i];
+            pair_pattern(buf, n, (uint32_t)(i + 1));
+            t.n = 0;
+            cr_assert_eq(pair_exchange(&p, from, buf, n), SSLNoErr);
+            size_t want[8];
+            int nw = 0;
+            size_t rest = n;
+            if (split && n > 1)
+                want[nw++] = 1, rest--;
+            while (rest) {
+                size_t k = rest > 16384 ? 16384 : rest;
+                want[nw++] = k;
+                rest -= k;
+            }
+            cr_expect_eq(t.n, nw, "suite %04x split %d from %d: %zu bytes in %d records, want %d", sc->suite,
+                         sc->split, from, n, t.n, nw);
+            size_t off = 0;
+            for (int j = 0; j < nw && j < t.n; j++) {
+                cr_expect_eq(t.plain[j], want[j], "suite %04x split %d, %zu bytes: record %d holds %zu, want %zu",
+                             sc->suite, sc->split, n, j, t.plain[j], want[j]);
+                cr_expect_eq(t.first[j], buf[off], "record %d starts at byte %zu", j, off);
+                off += want[j];
+            }
+        }
+        free(t.st);
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+    free(buf);
+}
