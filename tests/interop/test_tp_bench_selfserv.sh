@@ -40,8 +40,11 @@ for s in 000a 002f; do
         fail "$s: full run (exit $r1)"
         show "$TMP/full-$s.out" "$TMP/full-$s.err"
     fi
-    # Up to one full handshake per bench thread (they start together with an empty cache).
-    if [ $r2 -eq 0 ] && [ "$rerr" = 0 ] && [ "$rfull" -le 3 ] && [ $((res + rfull)) -eq 600 ]; then
+    # One full handshake per bench thread (they start together with an empty cache), and rarely one
+    # or two more: a thread may offer a session another thread has just stored before selfserv's
+    # own thread has put it in selfserv's cache (seen once: full=4 resumed=596, selfserv hits=596).
+    # The hit count below must still match exactly.
+    if [ $r2 -eq 0 ] && [ "$rerr" = 0 ] && [ "$rfull" -le 6 ] && [ $((res + rfull)) -eq 600 ]; then
         pass "$s: selfserv, $res of 600 resumed, no error"
     else
         fail "$s: resumed run (exit $r2)"
