@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+# gap_ssl3_transcript.py - an independent check of SSL 3.0 handshakes captured on the wire, written
+# from RFC 6101 with Python's hashlib only (no sslref code): used by test_gap_v2hello_hash.sh.
+#   proxy PORTFILE TARGET_PORT OUTDIR : a loopback TCP proxy; connection n is saved as
+#                                      OUTDIR/n.c2s and OUTDIR/n.s2c. Exits after 20 s idle.
+#   check KEYLOG FILE.c2s FILE.s2c    : for a NULL-cipher (0x0001/0x0002) SSL 3.0 connection, full or
+#                                      resumed, whose ClientHello may be in SSL 2.0 format
+#                                      (RFC 6101 Appendix E): client_random from the hello (the
+#                                      SSL 2.0 challenge right-aligned in 32 bytes), the key log's
+#                                      line for it, both Finished messages recomputed over the
+#                                      handshake transcript (the SSL 2.0 hello counted without its
+#                                      record header), and the MAC of every record after
+#                                      ChangeCipherSpec. Prints one line per fact, exits 1 on a
+#                                      mismatch.
+import hashlib
+import select
+import socket
+import sys
+
+PAD1, PAD2 = b"\x36", b"\x5c"
+
+
+def proxy(portfile, target, outdir):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(8)
+    with open(portfile, "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    n = 0
+    while True:
+        r, _, _ = select.select([ls], [], [], 20)
+        if not r:
+            return
+        c, _ = ls.accept()
+        s = socket.create_connection(("127.0.0.1", target))
+        data = {c: bytearray(), s: bytearray()}
+        peer = {c: s, s: c}
+        live = {c, s}
+        while live:
+            r, _, _ = select.select(list(live), [], [], 20)
+            if not r:
+                break
+            for x in r:
+                try:
+                    b = x.recv(65536)
+                except OSError:
+                    b = b""
+                if not b:
+                    live.discard(x)
+                    try:
+                        peer[x].shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
+                    continue
+                data[x] += b
+                try:
+                    peer[x].sendall(b)
+                except OSError:
+                    pass
+        n += 1
+        with open("%s/%d.c2s" % (outdir, n), "wb") as f:
+            f.write(data[c])
+        with open("%s/%d.s2c" % (outdir, n), "wb") as f:
+            f.write(data[s])
+        c.close()
+        s.close()
+
+
+class Fail(Exception):
+    pass
+
+
+def records(stream, allow_v2_first):
+    """[(type, body)] of a byte stream; type 'v2' for an SSL 2.0 first record."""
+    out, i = [], 0
+    if allow_v2_first and stream and stream[0] & 0x80:
+        n = ((stream[0] & 0x7F) << 8) | stream[1]
+        out.append(("v2", bytes(stream[2:2 + n])))
+        i = 2 + n
+    while i < len(stream):
+        if i + 5 > len(stream):
+            raise Fail("truncated record header")
+        t, ver, n = stream[i], stream[i + 1:i + 3], int.from_bytes(stream[i + 3:i + 5], "big")
+        if ver != b"\x03\x00":
+            raise Fail("record version %s" % ver.hex())
+        out.append((t, bytes(stream[i + 5:i + 5 + n])))
+        i += 5 + n
+    return out
+
+
+def mac3(alg, secret, seq, ctype, data):
+    npad = 48 if alg == "md5" else 40
+    inner = hashlib.new(alg, secret + PAD1 * npad + seq.to_bytes(8, "big") + bytes([ctype])
+                        + len(data).to_bytes(2, "big") + data).digest()
+    return hashlib.new(alg, secret + PAD2 * npad + inner).digest()
+
+
+def finished(transcript, sender, ms):
+    md5 = hashlib.md5(ms + PAD2 * 48 + hashlib.md5(transcript + sender + ms + PAD1 * 48).digest())
+    sha = hashlib.sha1(ms + PAD2 * 40 + hashlib.sha1(transcript + sender + ms + PAD1 * 40).digest())
+    return md5.digest() + sha.digest()
+
+
+def key_block(ms, sr, cr, n):
+    out, i = b"", 0
+    while len(out) < n:
+        salt = bytes([ord("A") + i]) * (i + 1)
+        out += hashlib.md5(ms + hashlib.sha1(salt + ms + sr + cr).digest()).digest()
+        i += 1
+    return out[:n]
+
+
+def hs_messages(body):
+    msgs, i = [], 0
+    while i < len(body):
+        n = int.from_bytes(body[i + 1:i + 4], "big")
+        msgs.append(body[i:i + 4 + n])
+        i += 4 + n
+    return msgs
+
+
+def check(keylog, c2s_file, s2c_file):
+    c2s = records(open(c2s_file, "rb").read(), True)
+    s2c = records(open(s2c_file, "rb").read(), False)
+    facts = []
+    # the client's hello
+    t0, b0 = c2s[0]
+    if t0 == "v2":
+        if b0[0] != 1 or b0[1:3] != b"\x03\x00":
+            raise Fail("SSL 2.0 hello: type %d version %s" % (b0[0], b0[1:3].hex()))
+        ns, nsid, nch = (int.from_bytes(b0[k:k + 2], "big") for k in (3, 5, 7))
+        challenge = b0[9 + ns + nsid:9 + ns + nsid + nch]
+        cr = b"\x00" * (32 - len(challenge)) + challenge
+        hello = b0  # Appendix E: the message, without the SSL 2.0 record header
+        facts.append("hello: SSL 2.0 format offering 3.0, %d-byte challenge" % nch)
+        c2s = c2s[1:]
+    else:
+        hello = hs_messages(b0)[0]
+        cr = hello[6:38]
+        facts.append("hello: SSL 3.0 format")
+        c2s[0] = (22, b0[len(hello):])  # anything after ClientHello in that record
+    # split both directions at ChangeCipherSpec
+    def split(recs):
+        plain, after, seen = [], [], False
+        for t, b in recs:
+            if t == 20:
+                seen = True
+                continue
+            (after if seen else plain).append((t, b))
+        return plain, after
+    c_plain, c_enc = split(c2s)
+    s_plain, s_enc = split(s2c)
+    c_hs = [m for t, b in c_plain if t == 22 for m in hs_messages(b)]
+    s_hs = [m for t, b in s_plain if t == 22 for m in hs_messages(b)]
+    if not s_hs or s_hs[0][0] != 2:
+        raise Fail("no ServerHello")
+    sh = s_hs[0]
+    sr = sh[6:38]
+    sid_len = sh[38]
+    suite = int.from_bytes(sh[39 + sid_len:41 + sid_len], "big")
+    if suite not in (1, 2):
+        raise Fail("suite %04x is not a NULL suite" % suite)
+    alg, maclen = ("md5", 16) if suite == 1 else ("sha1", 20)
+    resumed = len(s_hs) == 1
+    facts.append("suite %04x, %s handshake" % (suite, "resumed" if resumed else "full"))
+    ms = None
+    for line in open(keylog):
+        f = line.split()
+        if len(f) == 3 and f[0] == "CLIENT_RANDOM" and f[1] == cr.hex():
+            ms = bytes.fromhex(f[2])
+    if ms is None:
+        raise Fail("no key-log line for client_random %s (the random taken from the hello)" % cr.hex())
+    facts.append("key log has the client_random taken from the hello")
+    kb = key_block(ms, sr, cr, 2 * maclen)
+    cmac, smac = kb[:maclen], kb[maclen:2 * maclen]
+
+    def open_records(recs, secret, who):
+        out, seq = [], 0
+        for t, b in recs:
+            data, mac = b[:-maclen], b[-maclen:]
+            if mac3(alg, secret, seq, t, data) != mac:
+                raise Fail("%s record %d (type %d): MAC differs" % (who, seq, t))
+            out.append((t, data))
+            seq += 1
+        return out
+    c_open = open_records(c_enc, cmac, "client")
+    s_open = open_records(s_enc, smac, "server")
+    facts.append("MACs of %d client and %d server records after ChangeCipherSpec agree" %
+                 (len(c_open), len(s_open)))
+    c_fin = c_open[0][1]
+    s_fin = s_open[0][1]
+    if c_open[0][0] != 22 or c_fin[0] != 20 or s_open[0][0] != 22 or s_fin[0] != 20:
+        raise Fail("the first encrypted record is not Finished")
+    if resumed:  # ClientHello, ServerHello, server Finished, client Finished
+        t = hello + sh
+        want_s = finished(t, b"SRVR", ms)
+        want_c = finished(t + s_fin, b"CLNT", ms)
+    else:  # ClientHello, server flight, client flight, client Finished, server Finished
+        t = hello + b"".join(s_hs) + b"".join(c_hs)
+        want_c = finished(t, b"CLNT", ms)
+        want_s = finished(t + c_fin, b"SRVR", ms)
+    if c_fin[4:] != want_c:
+        raise Fail("client Finished differs from RFC 6101 over the transcript")
+    if s_fin[4:] != want_s:
+        raise Fail("server Finished differs from RFC 6101 over the transcript")
+    facts.append("both Finished messages equal RFC 6101's hashes over the transcript")
+    app = b"".join(d for t, d in c_open[1:] if t == 23)
+    facts.append("client application data: %r" % app[:40])
+    for f in facts:
+        print("  " + f)
+
+
+def main():
+    try:
+        if sys.argv[1] == "proxy":
+            proxy(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        elif sys.argv[1] == "check":
+            check(sys.argv[2], sys.argv[3], sys.argv[4])
+        else:
+            raise SystemExit("usage: see the file's first lines")
+    except Fail as e:
+        print("  MISMATCH: %s" % e)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+#!/bin/bash
+# test_gap_v2hello_hash.sh - RFC 6101 Appendix E checked from outside sslref: an SSL 3.0 handshake
+# that starts with an SSL 2.0-format CLIENT-HELLO must take the client_random from the SSL 2.0
+# challenge (right-aligned, zero-padded to 32 bytes) and hash the hello message (without its record
+# header) into both Finished messages. sslref-client --version any (SSL 2.0-format hello offering
+# 3.0) talks to sslref-server --version any through a recording proxy, with a NULL suite so that
+# the records are readable; tests/interop/gap_ssl3_transcript.py (hashlib only, written from RFC
+# 6101) recomputes the key block, every record MAC after ChangeCipherSpec and both Finished
+# messages from the master secret in the key log. Also: the same for an SSL 3.0-format hello
+# (--version ssl3), the resumed connection (SSL 3.0 hello, as docs/api.md says), both NULL suites,
+# a server set to ssl3-with-ssl2-hello, and a control in which a changed byte of the captured hello
+# must make the check fail.
+# Usage: bash tests/interop/test_gap_v2hello_hash.sh BUILD_DIR
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+interop_init "$1"
+CHECK="$SRC/tests/interop/gap_ssl3_transcript.py"
+command -v python3 >/dev/null || { echo "FAIL: python3 not found"; exit 1; }
+
+# run_case NAME SERVER_VERSION CLIENT_VERSION SUITE: one client run (--resume 1) through the proxy;
+# leaves the captures in $TMP/NAME/1.* (full) and 2.* (resumed) and the key log in $TMP/NAME.keys.
+run_case() {
+    local name=$1 sv=$2 cv=$3 s=$4 dir="$TMP/$1" i
+    mkdir -p "$dir"
+    start_sslref_server "$TMP/$name.log" --version "$sv" --ciphers "$s" || { fail "$name: server"; return 1; }
+    python3 "$CHECK" proxy "$dir/port" "$SRV_PORT" "$dir" &
+    local px=$!
+    INTEROP_PIDS+=("$px")
+    for i in $(seq 1 50); do [ -s "$dir/port" ] && break; sleep 0.1; done
+    SSLKEYLOGFILE="$TMP/$name.keys" timeout 20 "$BIN/sslref-client" --host 127.0.0.1 \
+        --port "$(cat "$dir/port")" --version "$cv" --ciphers "$s" --resume 1 \
+        --send 'GET /appendix-e HTTP/1.0\r\n\r\n' >"$dir/out" 2>"$dir/err"
+    local rc=$?
+    for i in $(seq 1 50); do [ -f "$dir/2.s2c" ] && break; sleep 0.1; done
+    stop_pid "$px" TERM
+    stop_pid "$SRV_PID" TERM
+    if [ $rc -ne 0 ] || [ "$(grep -c "^version=3.0 cipher=0x$s " "$dir/err")" -ne 2 ] ||
+        [ ! -f "$dir/2.s2c" ]; then
+        fail "$name: client exit $rc or captures missing"
+        show "$dir/err" "$TMP/$name.log"
+        return 1
+    fi
+    return 0
+}
+
+# expect_check NAME CONN WANT_HELLO WANT_KIND: run the checker on capture CONN.
+expect_check() {
+    local name=$1 conn=$2 hello=$3 kind=$4 dir="$TMP/$1"
+    if python3 "$CHECK" check "$TMP/$name.keys" "$dir/$conn.c2s" "$dir/$conn.s2c" >"$dir/check$conn" 2>&1 &&
+        grep -q "hello: $hello" "$dir/check$conn" && grep -q ", $kind handshake" "$dir/check$conn" &&
+        grep -q 'both Finished messages equal' "$dir/check$conn" &&
+        grep -q "appendix-e" "$dir/check$conn"; then
+        pass "$name connection $conn: $hello hello, $kind; MACs and both Finished verified independently"
+    else
+        fail "$name connection $conn (want $hello hello, $kind)"
+        show "$dir/check$conn"
+    fi
+}
+
+for s in 0002 0001; do
+    if run_case "v2hello-$s" any any "$s"; then
+        expect_check "v2hello-$s" 1 "SSL 2.0 format offering 3.0" full
+        expect_check "v2hello-$s" 2 "SSL 3.0 format" resumed
+    fi
+done
+if run_case "v2hello-h" ssl3-with-ssl2-hello ssl3-with-ssl2-hello 0002; then
+    expect_check "v2hello-h" 1 "SSL 2.0 format offering 3.0" full
+fi
+if run_case "v3hello" ssl3 ssl3 0002; then
+    expect_check "v3hello" 1 "SSL 3.0 format" full
+    expect_check "v3hello" 2 "SSL 3.0 format" resumed
+fi
+
+# Control: the checker must notice a hello that was not hashed as sent. Change one byte of the
+# captured SSL 2.0 hello's cipher-spec list (the client random stays the same): Finished differs.
+d="$TMP/v2hello-0002"
+if [ -f "$d/1.c2s" ]; then
+    python3 - "$d/1.c2s" "$d/bad.c2s" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[2 + 9] ^= 0x01  # first byte of the first CIPHER-SPEC
+open(sys.argv[2], "wb").write(b)
+EOF
+    if ! python3 "$CHECK" check "$TMP/v2hello-0002.keys" "$d/bad.c2s" "$d/1.s2c" >"$d/bad.out" 2>&1 &&
+        grep -q 'client Finished differs' "$d/bad.out"; then
+        pass "control: a changed hello byte makes the recomputed client Finished differ"
+    else
+        fail "control: the checker did not notice a changed hello"
+        show "$d/bad.out"
+    fi
+fi
+interop_finish
