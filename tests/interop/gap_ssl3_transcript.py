@@ -1,23 +1,62 @@
 #!/usr/bin/env python3
 # gap_ssl3_transcript.py - an independent check of SSL 3.0 handshakes captured on the wire, written
-# from RFC 6101 with Python's hashlib only (no sslref code): used by test_gap_v2hello_hash.sh.
+# from RFC 6101 with Python's hashlib only (no sslref code): used by test_gap_wire_check.sh.
 #   proxy PORTFILE TARGET_PORT OUTDIR : a loopback TCP proxy; connection n is saved as
 #                                      OUTDIR/n.c2s and OUTDIR/n.s2c. Exits after 20 s idle.
-#   check KEYLOG FILE.c2s FILE.s2c    : for a NULL-cipher (0x0001/0x0002) SSL 3.0 connection, full or
-#                                      resumed, whose ClientHello may be in SSL 2.0 format
+#   check KEYLOG FILE.c2s FILE.s2c    : for an SSL 3.0 connection without client authentication,
+#                                      full or resumed, whose ClientHello may be in SSL 2.0 format
 #                                      (RFC 6101 Appendix E): client_random from the hello (the
 #                                      SSL 2.0 challenge right-aligned in 32 bytes), the key log's
-#                                      line for it, both Finished messages recomputed over the
+#                                      line for it, the key block and, for export suites, the final
+#                                      keys and IVs (RFC 6101 §6.2.2), every record after
+#                                      ChangeCipherSpec decrypted (by the openssl CLI) and its MAC
+#                                      checked, and both Finished messages recomputed over the
 #                                      handshake transcript (the SSL 2.0 hello counted without its
-#                                      record header), and the MAC of every record after
-#                                      ChangeCipherSpec. Prints one line per fact, exits 1 on a
-#                                      mismatch.
+#                                      record header). Prints one line per fact, exits 1 on a
+#                                      mismatch. GAP_CONTROL_NO_EXPORT=1 skips the export step
+#                                      (a control that must then fail).
 import hashlib
+import os
 import select
 import socket
+import subprocess
 import sys
 
 PAD1, PAD2 = b"\x36", b"\x5c"
+
+# id: (openssl cipher or None, key material, expanded key, IV, MAC, export) - RFC 6101 Appendix A.6
+SUITES = {
+    0x0001: (None, 0, 0, 0, "md5", False),
+    0x0002: (None, 0, 0, 0, "sha1", False),
+    0x0003: ("rc4", 5, 16, 0, "md5", True),
+    0x0004: ("rc4", 16, 16, 0, "md5", False),
+    0x0005: ("rc4", 16, 16, 0, "sha1", False),
+    0x0006: ("rc2-cbc", 5, 16, 8, "md5", True),
+    0x0008: ("des-cbc", 5, 8, 8, "sha1", True),
+    0x0009: ("des-cbc", 8, 8, 8, "sha1", False),
+    0x000A: ("des-ede3-cbc", 24, 24, 8, "sha1", False),
+    0x0014: ("des-cbc", 5, 8, 8, "sha1", True),
+    0x0016: ("des-ede3-cbc", 24, 24, 8, "sha1", False),
+    0x0017: ("rc4", 5, 16, 0, "md5", True),
+    0x0019: ("des-cbc", 5, 8, 8, "sha1", True),
+    0x002F: ("aes-128-cbc", 16, 16, 16, "sha1", False),
+    0x0033: ("aes-128-cbc", 16, 16, 16, "sha1", False),
+    0x0035: ("aes-256-cbc", 32, 32, 16, "sha1", False),
+}
+
+
+def decrypt(cipher, key, iv, data):
+    """The openssl CLI's decryption of a whole direction (the cipher state runs across records)."""
+    if cipher is None or not data:
+        return data
+    cmd = ["openssl", "enc", "-d", "-" + cipher, "-K", key.hex(), "-nopad", "-provider", "legacy",
+           "-provider", "default"]
+    if iv:
+        cmd += ["-iv", iv.hex()]
+    r = subprocess.run(cmd, input=data, capture_output=True)
+    if r.returncode != 0:
+        raise Fail("openssl enc -%s: %s" % (cipher, r.stderr.decode(errors="replace").strip()))
+    return r.stdout
 
 
 def proxy(portfile, target, outdir):
@@ -159,9 +198,10 @@ def check(keylog, c2s_file, s2c_file):
     sr = sh[6:38]
     sid_len = sh[38]
     suite = int.from_bytes(sh[39 + sid_len:41 + sid_len], "big")
-    if suite not in (1, 2):
-        raise Fail("suite %04x is not a NULL suite" % suite)
-    alg, maclen = ("md5", 16) if suite == 1 else ("sha1", 20)
+    if suite not in SUITES:
+        raise Fail("suite %04x is not in the checker's table" % suite)
+    cipher, km, exp, ivlen, alg, export = SUITES[suite]
+    maclen = 16 if alg == "md5" else 20
     resumed = len(s_hs) == 1
     facts.append("suite %04x, %s handshake" % (suite, "resumed" if resumed else "full"))
     ms = None
@@ -172,21 +212,41 @@ def check(keylog, c2s_file, s2c_file):
     if ms is None:
         raise Fail("no key-log line for client_random %s (the random taken from the hello)" % cr.hex())
     facts.append("key log has the client_random taken from the hello")
-    kb = key_block(ms, sr, cr, 2 * maclen)
+    kb = key_block(ms, sr, cr, 2 * maclen + 2 * km + (0 if export else 2 * ivlen))
     cmac, smac = kb[:maclen], kb[maclen:2 * maclen]
+    ckey, skey = kb[2 * maclen:2 * maclen + km], kb[2 * maclen + km:2 * maclen + 2 * km]
+    if export and os.environ.get("GAP_CONTROL_NO_EXPORT"):  # control: the raw key material
+        ckey, skey = (ckey * 4)[:exp], (skey * 4)[:exp]
+        civ, siv = b"\0" * ivlen, b"\0" * ivlen
+    elif export:  # RFC 6101 §6.2.2.1: final keys and IVs from MD5 over the randoms
+        ckey = hashlib.md5(ckey + cr + sr).digest()[:exp]
+        skey = hashlib.md5(skey + sr + cr).digest()[:exp]
+        civ = hashlib.md5(cr + sr).digest()[:ivlen]
+        siv = hashlib.md5(sr + cr).digest()[:ivlen]
+        facts.append("export keys: final write keys %s / %s" % (ckey.hex(), skey.hex()))
+    else:
+        ivs = kb[2 * maclen + 2 * km:]
+        civ, siv = ivs[:ivlen], ivs[ivlen:2 * ivlen]
 
-    def open_records(recs, secret, who):
-        out, seq = [], 0
+    def open_records(recs, key, iv, secret, who):
+        plain = decrypt(cipher, key, iv, b"".join(b for _, b in recs))
+        out, seq, i = [], 0, 0
         for t, b in recs:
-            data, mac = b[:-maclen], b[-maclen:]
+            rec = plain[i:i + len(b)]
+            i += len(b)
+            if ivlen:  # block cipher: padding length in the last byte (content arbitrary)
+                if rec[-1] + 1 > len(rec) - maclen or rec[-1] >= ivlen:
+                    raise Fail("%s record %d: padding length %d" % (who, seq, rec[-1]))
+                rec = rec[:-(rec[-1] + 1)]
+            data, mac = rec[:-maclen], rec[-maclen:]
             if mac3(alg, secret, seq, t, data) != mac:
                 raise Fail("%s record %d (type %d): MAC differs" % (who, seq, t))
             out.append((t, data))
             seq += 1
         return out
-    c_open = open_records(c_enc, cmac, "client")
-    s_open = open_records(s_enc, smac, "server")
-    facts.append("MACs of %d client and %d server records after ChangeCipherSpec agree" %
+    c_open = open_records(c_enc, ckey, civ, cmac, "client")
+    s_open = open_records(s_enc, skey, siv, smac, "server")
+    facts.append("%d client and %d server records after ChangeCipherSpec decrypted, MACs agree" %
                  (len(c_open), len(s_open)))
     c_fin = c_open[0][1]
     s_fin = s_open[0][1]

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_gap_v2hello_hash.sh - RFC 6101 Appendix E checked from outside sslref: an SSL 3.0 handshake
+# test_gap_wire_check.sh - RFC 6101 checked from outside sslref on captured sessions. Appendix E: an SSL 3.0 handshake
 # that starts with an SSL 2.0-format CLIENT-HELLO must take the client_random from the SSL 2.0
 # challenge (right-aligned, zero-padded to 32 bytes) and hash the hello message (without its record
 # header) into both Finished messages. sslref-client --version any (SSL 2.0-format hello offering
@@ -10,19 +10,26 @@
 # (--version ssl3), the resumed connection (SSL 3.0 hello, as docs/api.md says), both NULL suites,
 # a server set to ssl3-with-ssl2-hello, and a control in which a changed byte of the captured hello
 # must make the check fail.
-# Usage: bash tests/interop/test_gap_v2hello_hash.sh BUILD_DIR
+# The same checker decrypts encrypted suites with the openssl CLI, so it also checks, independently
+# of sslref's kdf3.c, the SSL 3.0 export key derivation (RFC 6101 §6.2.2: final keys and IVs from
+# MD5 over the randoms) for RSA export (0003, 0006, 0008, with a 512-bit ServerKeyExchange key),
+# DHE-RSA export (0014) and anonymous DH export (0017, 0019), and a few non-export suites.
+# Usage: bash tests/interop/test_gap_wire_check.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 interop_init "$1"
 CHECK="$SRC/tests/interop/gap_ssl3_transcript.py"
 command -v python3 >/dev/null || { echo "FAIL: python3 not found"; exit 1; }
 
-# run_case NAME SERVER_VERSION CLIENT_VERSION SUITE: one client run (--resume 1) through the proxy;
-# leaves the captures in $TMP/NAME/1.* (full) and 2.* (resumed) and the key log in $TMP/NAME.keys.
+# run_case NAME SERVER_VERSION CLIENT_VERSION SUITE [SERVER ARGS...]: one client run (--resume 1)
+# through the proxy; leaves the captures in $TMP/NAME/1.* (full) and 2.* (resumed) and the key log
+# in $TMP/NAME.keys.
 run_case() {
     local name=$1 sv=$2 cv=$3 s=$4 dir="$TMP/$1" i
+    shift 4
     mkdir -p "$dir"
-    start_sslref_server "$TMP/$name.log" --version "$sv" --ciphers "$s" || { fail "$name: server"; return 1; }
+    start_sslref_server "$TMP/$name.log" --version "$sv" --ciphers "$s" "$@" ||
+        { fail "$name: server"; return 1; }
     python3 "$CHECK" proxy "$dir/port" "$SRV_PORT" "$dir" &
     local px=$!
     INTEROP_PIDS+=("$px")
@@ -70,6 +77,31 @@ if run_case "v3hello" ssl3 ssl3 0002; then
     expect_check "v3hello" 1 "SSL 3.0 format" full
     expect_check "v3hello" 2 "SSL 3.0 format" resumed
 fi
+
+# Encrypted suites: export key derivation and records, full and resumed (through SSL 2.0 hellos for
+# the first connection, as a 1990s export client would have sent).
+for s in 0003 0006 0008 0014 0017 0019 0005 000a 002f; do
+    if run_case "enc-$s" any any "$s" --export-key "$DATA/export512-key.pem" \
+        --dh-params "$DATA/dh1024.pem"; then
+        expect_check "enc-$s" 1 "SSL 2.0 format offering 3.0" full
+        expect_check "enc-$s" 2 "SSL 3.0 format" resumed
+    fi
+done
+if grep -q 'export keys:' "$TMP/enc-0003/check1" 2>/dev/null; then
+    pass "the export suites were checked with final keys derived by the checker"
+else
+    fail "no export key derivation reported"
+fi
+for s in 0003 0008; do
+    d="$TMP/enc-$s"
+    if [ -f "$d/1.c2s" ] && ! GAP_CONTROL_NO_EXPORT=1 python3 "$CHECK" check "$TMP/enc-$s.keys" \
+        "$d/1.c2s" "$d/1.s2c" >"$d/noexport.out" 2>&1 && grep -q 'MAC differs\|padding length' "$d/noexport.out"; then
+        pass "control: without the export step the $s records do not decrypt"
+    else
+        fail "control: $s decrypts without the export key derivation"
+        show "$d/noexport.out"
+    fi
+done
 
 # Control: the checker must notice a hello that was not hashed as sent. Change one byte of the
 # captured SSL 2.0 hello's cipher-spec list (the client random stays the same): Finished differs.
