@@ -377,7 +377,7 @@ SSLErr SSLSetPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)
 SSLErr SSLSetExportPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)
 {
     CHECK_CTX(ctx);
-    if (k && cry_rsa_key_bits(k) > 512) /* refused here, not per connection; caller keeps k */
+    if (k && (cry_key_is_dsa(k) || cry_rsa_key_bits(k) > 512)) /* refused now; caller keeps k */
         return SSLBadParameterErr;
     if (ctx->export_key != k)
         cry_rsa_key_release(ctx->export_key);

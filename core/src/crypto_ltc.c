@@ -47,6 +47,34 @@ static int cry_mp_rand(void *a, int size)
     return err;
 }
 
+/*
+ * A libtomcrypt PRNG that reads from a caller's source (the context's SSLRandomFunc, so DSA nonces
+ * come from where the spec says randomness comes from). The state holds only a pointer to a
+ * struct cry_src on the signer's stack: nothing is shared between threads.
+ */
+struct cry_src {
+    cry_rand_fn fn;
+    void *ref;
+};
+
+static unsigned long src_read(unsigned char *out, unsigned long len, prng_state *st)
+{
+    const struct cry_src *src;
+    memcpy(&src, st, sizeof src);
+    return src->fn(src->ref, out, len) == SSLNoErr ? len : 0;
+}
+
+static int src_ok(prng_state *st) { return (void)st, CRYPT_OK; }
+static int src_entropy(const unsigned char *in, unsigned long n, prng_state *st)
+{
+    return (void)in, (void)n, (void)st, CRYPT_OK;
+}
+
+static const struct ltc_prng_descriptor src_prng_desc = {
+    .name = "sslref-src", .start = src_ok, .add_entropy = src_entropy, .ready = src_ok,
+    .read = src_read, .done = src_ok,
+};
+
 static void cry_register(void)
 {
     const char *math = secure_getenv("SSLREF_MATH");
@@ -59,6 +87,7 @@ static void cry_register(void)
     const struct ltc_cipher_descriptor *c[] = {&rc2_desc, &des_desc, &des3_desc, &aes_desc};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         (void)register_cipher(c[i]);
+    (void)register_prng(&src_prng_desc);
 }
 
 /* pthread_once only: the cheap guard used by every entry point that needs the tables. */
@@ -398,7 +427,9 @@ void cry_cipher_wipe(void *st)
 
 struct SSLRSAPrivateKey {
     atomic_uint refs;
+    int is_dsa;  /* DSA (for the DHE-DSS suites): dk is used, key and n[] are not */
     rsa_key key;
+    dsa_key dk;
     size_t nbytes;
     uint32_t nbits;
     uint8_t n[]; /* big-endian modulus, nbytes long (no leading zero) */
@@ -467,17 +498,20 @@ static int der_int_seq(struct der d, int *first_zero)
     return n;
 }
 
-enum key_shape { SHAPE_BAD, SHAPE_PKCS1, SHAPE_PKCS8_RSA, SHAPE_PUBLIC, SHAPE_OTHER_ALG };
+enum key_shape { SHAPE_BAD, SHAPE_PKCS1, SHAPE_PKCS8_RSA, SHAPE_PUBLIC, SHAPE_OTHER_ALG, SHAPE_DSA };
 
 static enum key_shape key_shape(const uint8_t *der, size_t len)
 {
     static const uint8_t rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    static const uint8_t dsa_oid[] = {0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01};
     struct der all = {der, der + len}, d = all, seq, a, b, c, oid;
     int v0 = 0, n = der_int_seq(all, &v0);
     if (n == 9 && v0) /* RSAPrivateKey, two-prime (PKCS#1 A.1.2) */
         return SHAPE_PKCS1;
     if (n == 2) /* RSAPublicKey */
         return SHAPE_PUBLIC;
+    if (n == 6 && v0) /* OpenSSL's DSAPrivateKey: 0, p, q, g, y, x */
+        return SHAPE_DSA;
     uint8_t tag, t1, t2;
     if (!der_next(&d, &tag, &seq) || tag != 0x30 || d.p != d.end)
         return SHAPE_BAD;
@@ -494,6 +528,8 @@ static enum key_shape key_shape(const uint8_t *der, size_t len)
         return SHAPE_BAD;
     if (!der_next(&a, &tag, &oid) || tag != 0x06)
         return SHAPE_BAD;
+    if ((size_t)(oid.end - oid.p) == sizeof dsa_oid && !memcmp(oid.p, dsa_oid, sizeof dsa_oid))
+        return SHAPE_DSA;
     if ((size_t)(oid.end - oid.p) != sizeof rsa_oid || memcmp(oid.p, rsa_oid, sizeof rsa_oid))
         return SHAPE_OTHER_ALG;
     return der_int_seq(c, &v0) == 9 && v0 ? SHAPE_PKCS8_RSA : SHAPE_BAD;
@@ -553,6 +589,8 @@ static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
     return SSLNoErr;
 }
 
+static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out);
+
 SSLErr cry_rsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out)
 {
     SSL_ENSURE(out, SSLBadParameterErr);
@@ -562,6 +600,8 @@ SSLErr cry_rsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **o
     SSL_ENSURE(shape != SHAPE_PUBLIC && shape != SHAPE_OTHER_ALG, SSLUnsupportedErr);
     SSL_ENSURE(shape != SHAPE_BAD, ASNBadEncodingErr);
     SSL_ENSURE(cry_ready(), SSLUnknownErr);
+    if (shape == SHAPE_DSA)
+        return dsa_key_from_der(der, len, out);
     rsa_key rk;
     memset(&rk, 0, sizeof rk);
     int err = shape == SHAPE_PKCS1 ? rsa_import(der, (unsigned long)len, &rk)
@@ -572,6 +612,130 @@ SSLErr cry_rsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **o
     if (e != SSLNoErr)
         rsa_free(&rk);
     return e;
+}
+
+/* ---- DSA (DHE-DSS server keys) ---- */
+
+static SSLErr sys_random(void *ref, uint8_t *out, size_t n)
+{
+    (void)ref;
+    for (size_t got = 0; got < n;) {
+        ssize_t r = getrandom(out + got, n - got, 0);
+        if (r < 0 && errno != EINTR)
+            return SSLUnknownErr;
+        got += r > 0 ? (size_t)r : 0;
+    }
+    return SSLNoErr;
+}
+
+/* Contents of the next INTEGER (minimal, non-negative), leading zero byte dropped. */
+static int der_int_bytes(struct der *d, const uint8_t **p, unsigned long *n)
+{
+    struct der probe = *d, v;
+    uint8_t tag;
+    int zero;
+    if (!der_uint(&probe, &zero) || !der_next(d, &tag, &v))
+        return 0;
+    if (v.end - v.p > 1 && v.p[0] == 0)
+        v.p++;
+    *p = v.p;
+    *n = (unsigned long)(v.end - v.p);
+    return 1;
+}
+
+/*
+ * p, q, g and x from PKCS#8 (version, {dsa OID, {p, q, g}}, OCTET STRING {x}) or OpenSSL's
+ * DSAPrivateKey (0, p, q, g, y, x); y is recomputed from x. key_shape() checked the outline.
+ */
+static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out)
+{
+    struct der all = {der, der + len}, seq, alg, pqg, oct, xs;
+    const uint8_t *p, *q, *g, *x, *y;
+    unsigned long pl, ql, gl, xl, yl;
+    uint8_t tag;
+    int zero, ok;
+    if (!der_next(&all, &tag, &seq) || !der_uint(&seq, &zero))
+        return ASNBadEncodingErr;
+    if (der_next(&seq, &tag, &alg) && tag == 0x30) { /* PKCS#8 */
+        struct der oid;
+        ok = der_next(&alg, &tag, &oid) && der_next(&alg, &tag, &pqg) && tag == 0x30 &&
+             alg.p == alg.end && der_int_bytes(&pqg, &p, &pl) && der_int_bytes(&pqg, &q, &ql) &&
+             der_int_bytes(&pqg, &g, &gl) && pqg.p == pqg.end && der_next(&seq, &tag, &oct) &&
+             tag == 0x04 && (xs = oct, der_int_bytes(&xs, &x, &xl)) && xs.p == xs.end;
+    } else { /* DSAPrivateKey: the first INTEGER after the version was p */
+        seq.p = der;
+        seq.end = der + len;
+        ok = der_next(&seq, &tag, &all) && der_uint(&all, &zero) && der_int_bytes(&all, &p, &pl) &&
+             der_int_bytes(&all, &q, &ql) && der_int_bytes(&all, &g, &gl) &&
+             der_int_bytes(&all, &y, &yl) && der_int_bytes(&all, &x, &xl) && all.p == all.end;
+    }
+    SSL_ENSURE(ok, ASNBadEncodingErr);
+    SSL_ENSURE(pl >= 64 && pl <= 1024 && ql >= 20 && ql <= 32, SSLUnsupportedErr);
+    SSLRSAPrivateKey *k = calloc(1, sizeof *k);
+    SSL_ENSURE(k, SSLMemoryErr);
+    int err = dsa_set_pqg(p, pl, q, ql, g, gl, &k->dk);
+    if (err == CRYPT_OK && (err = dsa_set_key(x, xl, PK_PRIVATE, &k->dk)) != CRYPT_OK)
+        dsa_free(&k->dk);
+    if (err != CRYPT_OK) {
+        free(k);
+        return err == CRYPT_MEM ? SSLMemoryErr : ASNBadEncodingErr;
+    }
+    atomic_init(&k->refs, 1u);
+    k->is_dsa = 1;
+    k->nbytes = pl;
+    k->nbits = (uint32_t)ltc_mp.count_bits(k->dk.p);
+    /* load-time check: a signature that verifies (x and y belong together, the group works) */
+    uint8_t h[20] = {1, 2, 3}, sig[128];
+    size_t sl = sizeof sig;
+    SSLErr e = cry_dsa_sign(k, h, sizeof h, sig, &sl, sys_random, NULL);
+    int stat = 0;
+    if (e == SSLNoErr &&
+        (dsa_verify_hash(sig, (unsigned long)sl, h, sizeof h, &stat, &k->dk) != CRYPT_OK || !stat))
+        e = ASNBadEncodingErr;
+    if (e != SSLNoErr) {
+        cry_rsa_key_release(k);
+        return e;
+    }
+    *out = k;
+    return SSLNoErr;
+}
+
+int cry_key_is_dsa(const SSLRSAPrivateKey *k) { return k && k->is_dsa; }
+
+SSLErr cry_dsa_sign(const SSLRSAPrivateKey *k, const uint8_t *hash, size_t hlen, uint8_t *sig,
+                    size_t *siglen, cry_rand_fn rnd, void *rnd_ref)
+{
+    SSL_ENSURE(k && k->is_dsa && hash && sig && siglen && rnd, SSLBadParameterErr);
+    int prng = find_prng("sslref-src");
+    SSL_ENSURE(prng >= 0, SSLUnknownErr);
+    struct cry_src src = {rnd, rnd_ref}, *sp = &src;
+    prng_state st;
+    memset(&st, 0, sizeof st);
+    memcpy(&st, &sp, sizeof sp);
+    unsigned long sl = (unsigned long)*siglen;
+    int err = dsa_sign_hash(hash, (unsigned long)hlen, sig, &sl, &st, prng, (dsa_key *)&k->dk);
+    SSL_TRY(cry_map(err));
+    *siglen = sl;
+    return SSLNoErr;
+}
+
+int cry_dsa_verify(const uint8_t *p, size_t pl, const uint8_t *q, size_t ql, const uint8_t *g,
+                   size_t gl, const uint8_t *y, size_t yl, const uint8_t *hash, size_t hlen,
+                   const uint8_t *sig, size_t siglen)
+{
+    if (!cry_ready() || !pl || !ql || !gl || !yl || pl > 1024 || ql > 32)
+        return 0;
+    dsa_key k;
+    memset(&k, 0, sizeof k);
+    int stat = 0;
+    if (dsa_set_pqg(p, (unsigned long)pl, q, (unsigned long)ql, g, (unsigned long)gl, &k) !=
+        CRYPT_OK)
+        return 0;
+    if (dsa_set_key(y, (unsigned long)yl, PK_PUBLIC, &k) == CRYPT_OK &&
+        dsa_verify_hash(sig, (unsigned long)siglen, hash, (unsigned long)hlen, &stat, &k) != CRYPT_OK)
+        stat = 0;
+    dsa_free(&k);
+    return stat;
 }
 
 SSLRSAPrivateKey *cry_rsa_key_retain(SSLRSAPrivateKey *k)
@@ -585,7 +749,13 @@ void cry_rsa_key_release(SSLRSAPrivateKey *k)
 {
     if (!k || atomic_fetch_sub_explicit(&k->refs, 1u, memory_order_acq_rel) != 1u)
         return;
-    rsa_free(&k->key); /* libtommath's mp_clear zeroes each digit array before freeing it */
+    if (k->is_dsa) { /* mp_clear (libtommath) zeroes each digit array before freeing it */
+        dsa_free(&k->dk);
+        zeromem(k, sizeof *k);
+        free(k);
+        return;
+    }
+    rsa_free(&k->key);
     zeromem(k, sizeof *k + k->nbytes);
     free(k);
 }
@@ -598,6 +768,7 @@ SSLErr cry_rsa_key_public(const SSLRSAPrivateKey *k, uint8_t *n, size_t *nlen, u
                           size_t *elen)
 {
     SSL_ENSURE(k && n && nlen && e && elen, SSLBadParameterErr);
+    SSL_ENSURE(!k->is_dsa, SSLUnsupportedErr);
     unsigned long eb = ltc_mp.unsigned_size(k->key.e);
     SSL_ENSURE(*nlen >= k->nbytes && *elen >= eb, SSLOverflowErr);
     memcpy(n, k->n, k->nbytes);
@@ -615,7 +786,7 @@ SSLErr cry_rsa_key_public(const SSLRSAPrivateKey *k, uint8_t *n, size_t *nlen, u
  */
 SSLErr cry_rsa_private(const SSLRSAPrivateKey *k, const uint8_t *in, size_t inlen, uint8_t *out)
 {
-    SSL_ENSURE(k && in && out && inlen == k->nbytes, SSLBadParameterErr);
+    SSL_ENSURE(k && !k->is_dsa && in && out && inlen == k->nbytes, SSLBadParameterErr);
     SSL_ENSURE(cry_bn_cmp(in, inlen, k->n, k->nbytes) < 0, SSLBadParameterErr);
     unsigned long outlen = (unsigned long)k->nbytes;
     int err = rsa_exptmod(in, (unsigned long)inlen, out, &outlen, PK_PRIVATE, (rsa_key *)&k->key);

@@ -100,6 +100,21 @@ SSLErr cry_rsa_private(const SSLRSAPrivateKey *k, const uint8_t *in, size_t inle
 SSLErr cry_rsa_public(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen,
                       const uint8_t *in, size_t inlen, uint8_t *out) SSL_MUST;
 
+/* ---- DSA ---- */
+/* cry_rsa_key_from_der also loads DSA private keys (PKCS#8 or OpenSSL's DSAPrivateKey, p of 512 to
+ * 8192 bits, q of 160 to 256) for the DHE-DSS suites; such a key only signs. 1 for a DSA key. */
+int cry_key_is_dsa(const SSLRSAPrivateKey *k);
+/* A source of random bytes (e.g. the context's SSLRandomFunc behind ctx_random). */
+typedef SSLErr (*cry_rand_fn)(void *ref, uint8_t *out, size_t n);
+/* DSA signature of hash (DER Dss-Sig-Value, RFC 6101 §5.6.3), the nonce drawn from rnd;
+ * *siglen: capacity in, length out. */
+SSLErr cry_dsa_sign(const SSLRSAPrivateKey *k, const uint8_t *hash, size_t hlen, uint8_t *sig,
+                    size_t *siglen, cry_rand_fn rnd, void *rnd_ref) SSL_MUST;
+/* 1 if sig is a valid DSA signature of hash under the public key (p, q, g, y), else 0. */
+int cry_dsa_verify(const uint8_t *p, size_t pl, const uint8_t *q, size_t ql, const uint8_t *g,
+                   size_t gl, const uint8_t *y, size_t yl, const uint8_t *hash, size_t hlen,
+                   const uint8_t *sig, size_t siglen);
+
 /* ---- Big-number exponentiation (Diffie-Hellman) ---- */
 /* out = base^exp mod mod, all big-endian; out gets exactly modlen bytes (left-padded). Any
  * base (reduced mod mod), any exponent (empty = 0); mod >= 2, lengths up to 4096 bytes, else

@@ -13,7 +13,8 @@
 
 SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w)
 {
-    if (ctx->side == SSL_ClientSide && (!ctx->local_chain.n || !ctx->key || !ctx->cert_rsa_asked)) {
+    if (ctx->side == SSL_ClientSide &&
+        (!ctx->local_chain.n || !ctx->key || cry_key_is_dsa(ctx->key) || !ctx->cert_rsa_asked)) {
         ctx->hs_skip_msg = 1;
         return alert_send(ctx, AL_WARNING, AL_NO_CERTIFICATE);
     }
@@ -29,15 +30,18 @@ SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w)
     return SSLNoErr;
 }
 
-/* Each certificate parses and is issued by the next; the leaf has an RSA key. */
+/* Each certificate parses and is issued by the next; the leaf's key suits the key exchange (DSA,
+ * with its parameters, for DHE-DSS; RSA otherwise and for client certificates). */
 static SSLErr check_chain(SSLContext *ctx, const struct certlist *l)
 {
     struct x509_cert a, b;
+    int dss = ctx->side == SSL_ClientSide && ctx->suite && ctx->suite->kx == KX_DHE_DSS;
     for (uint32_t i = 0; i < l->n; i++) {
         SSLErr e = x509_parse(l->certs[i].data, l->certs[i].length, i % 2 ? &b : &a);
         if (e != SSLNoErr)
             return ctx_fail(ctx, AL_BAD_CERTIFICATE, e);
-        if (i == 0 && a.key_type != X509_KEY_RSA)
+        if (i == 0 && (dss ? a.key_type != X509_KEY_DSA || !a.dsa_p_len
+                           : a.key_type != X509_KEY_RSA))
             return ctx_fail(ctx, AL_UNSUPPORTED_CERTIFICATE, SSLBadCertificateErr);
         if (i == 0) {
             uint32_t bits = a.rsa_n_len * 8;

@@ -30,14 +30,16 @@ static int suite_enabled(const SSLContext *ctx, uint16_t id)
 /* Whether this side's keys and certificates can serve suite s (server side). */
 static int suite_usable(const SSLContext *ctx, const struct suite *s)
 {
+    int rsa = ctx->key && ctx->local_chain.n > 0 && !cry_key_is_dsa(ctx->key);
     switch (s->kx) {
     case KX_RSA:
-        return ctx->key && ctx->local_chain.n > 0;
+        return rsa;
     case KX_RSA_EXPORT: /* RFC 6101 §5.6.3: a longer key needs the temporary export key */
-        return ctx->key && ctx->local_chain.n > 0 &&
-               (cry_rsa_key_bits(ctx->key) <= 512 || ctx->export_key);
+        return rsa && (cry_rsa_key_bits(ctx->key) <= 512 || ctx->export_key);
     case KX_DHE_RSA:
-        return ctx->key && ctx->local_chain.n > 0 && ctx->dh_params;
+        return rsa && ctx->dh_params;
+    case KX_DHE_DSS:
+        return ctx->local_chain.n > 0 && cry_key_is_dsa(ctx->key) && ctx->dh_params;
     case KX_DH_ANON:
         return ctx->dh_params != NULL;
     default:

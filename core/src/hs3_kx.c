@@ -19,7 +19,10 @@
 #define DH_MIN 64u   /* bytes: 512-bit groups (export) and up */
 #define DH_X_LEN 32u /* bytes of private exponent */
 
-static int is_dh(const struct suite *s) { return s->kx == KX_DHE_RSA || s->kx == KX_DH_ANON; }
+static int is_dh(const struct suite *s)
+{
+    return s->kx == KX_DHE_RSA || s->kx == KX_DHE_DSS || s->kx == KX_DH_ANON;
+}
 
 int hs3_needs_server_kx(const SSLContext *ctx)
 {
@@ -54,6 +57,11 @@ static void wr_bn(struct wr *w, const uint8_t *p, size_t n)
     wr_close(w, m, 2);
 }
 
+static SSLErr kx_random(void *ctx, uint8_t *out, size_t n)
+{
+    return n > UINT32_MAX ? SSLBadParameterErr : ctx_random(ctx, out, (uint32_t)n);
+}
+
 SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
 {
     size_t start = w->len;
@@ -80,9 +88,28 @@ SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
     uint8_t hash[36], sig[DH_MAX];
     uint32_t siglen;
     params_hash(ctx, w->p + start, w->len - start, hash);
-    SSL_TRY(pkcs1_sign(ctx->key, hash, sizeof hash, sig, sizeof sig, &siglen));
+    if (ctx->suite->kx == KX_DHE_DSS) { /* §5.6.3: DSA signs the SHA-1 hash alone */
+        size_t sl = sizeof sig;
+        SSL_TRY(cry_dsa_sign(ctx->key, hash + 16, 20, sig, &sl, kx_random, ctx));
+        siglen = (uint32_t)sl;
+    } else {
+        SSL_TRY(pkcs1_sign(ctx->key, hash, sizeof hash, sig, sizeof sig, &siglen));
+    }
     wr_bn(w, sig, siglen);
     return SSLNoErr;
+}
+
+/* The ServerKeyExchange signature under the server certificate's key (checked to suit the
+ * suite when the Certificate arrived). */
+static int server_kx_sig_ok(const struct x509_cert *leaf, const uint8_t hash[36],
+                            const uint8_t *sig, uint32_t siglen)
+{
+    if (leaf->key_type == X509_KEY_DSA)
+        return cry_dsa_verify(leaf->dsa_p, leaf->dsa_p_len, leaf->dsa_q, leaf->dsa_q_len,
+                              leaf->dsa_g, leaf->dsa_g_len, leaf->dsa_y, leaf->dsa_y_len,
+                              hash + 16, 20, sig, siglen);
+    return pkcs1_verify(leaf->rsa_n, leaf->rsa_n_len, leaf->rsa_e, leaf->rsa_e_len, sig, siglen,
+                        hash, 36);
 }
 
 /* 1 < y < p - 1 (rejects 0, 1 and p - 1: small-subgroup values). */
@@ -117,8 +144,7 @@ SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
         uint8_t hash[36];
         SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
         params_hash(ctx, params, plen, hash);
-        if (!sig || !pkcs1_verify(leaf.rsa_n, leaf.rsa_n_len, leaf.rsa_e, leaf.rsa_e_len, sig, siglen,
-                                  hash, sizeof hash))
+        if (!sig || !server_kx_sig_ok(&leaf, hash, sig, siglen))
             return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
     }
     /* Numbers are measured without their leading zeros (a padded 5-bit group is still 5 bits) and

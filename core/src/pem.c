@@ -186,14 +186,14 @@ SSLErr SSLXRSAPrivateKeyFromDER(const uint8 *der, size_t len, SSLRSAPrivateKey *
 
 SSLErr SSLXRSAPrivateKeyFromPEM(const char *pem, size_t len, SSLRSAPrivateKey **out)
 {
-    static const char *const labels[] = {"RSA PRIVATE KEY", "PRIVATE KEY"};
+    static const char *const labels[] = {"RSA PRIVATE KEY", "PRIVATE KEY", "DSA PRIVATE KEY"};
     SSL_ENSURE(pem && out, SSLBadParameterErr);
     *out = NULL;
     size_t pos = 0;
     int which;
     uint8_t *der = NULL;
     uint32_t derlen = 0;
-    SSL_TRY(pem_next(pem, len, &pos, labels, 2, &which, &der, &derlen));
+    SSL_TRY(pem_next(pem, len, &pos, labels, 3, &which, &der, &derlen));
     SSLErr e = SSLXRSAPrivateKeyFromDER(der, derlen, out);
     cry_wipe(der, derlen);
     free(der);

@@ -100,6 +100,33 @@ static void check_extensions(struct rd *r)
     rd_done(&exp);
 }
 
+/* DSA (RFC 3279 §2.3.2): AlgorithmIdentifier parameters Dss-Parms ::= SEQUENCE { p, q, g }, the
+ * key an INTEGER y. Without parameters (inherited from the issuer) the key stays unusable. */
+static SSLErr parse_dsa_key(struct x509_cert *c, const uint8_t *key, uint32_t keylen)
+{
+    struct rd all, spki, alg, pqg, kr;
+    rd_init(&all, c->spki, c->spki_len);
+    spki = der_tlv(&all, DER_SEQUENCE);
+    alg = der_tlv(&spki, DER_SEQUENCE);
+    der_skip(&alg); /* the OID */
+    c->key_type = X509_KEY_DSA;
+    if (!rd_left(&alg))
+        return SSLNoErr;
+    pqg = der_tlv(&alg, DER_SEQUENCE);
+    SSLErr e[4];
+    e[0] = der_uint(&pqg, &c->dsa_p, &c->dsa_p_len, X509_MAX_RSA_BYTES);
+    e[1] = der_uint(&pqg, &c->dsa_q, &c->dsa_q_len, X509_MAX_RSA_BYTES);
+    e[2] = der_uint(&pqg, &c->dsa_g, &c->dsa_g_len, X509_MAX_RSA_BYTES);
+    rd_init(&kr, key, keylen);
+    e[3] = der_uint(&kr, &c->dsa_y, &c->dsa_y_len, X509_MAX_RSA_BYTES);
+    if (!rd_done(&pqg) || !rd_done(&alg) || !rd_done(&kr))
+        return ASNBadEncodingErr;
+    for (int i = 0; i < 4; i++)
+        SSL_TRY(e[i]);
+    SSL_ENSURE(c->dsa_p_len && c->dsa_q_len && c->dsa_g_len && c->dsa_y_len, ASNBadEncodingErr);
+    return SSLNoErr;
+}
+
 /* SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING };
  * RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 §A.1.1). */
 static SSLErr parse_spki(struct rd *r, struct x509_cert *c)
@@ -115,7 +142,7 @@ static SSLErr parse_spki(struct rd *r, struct x509_cert *c)
     if (!rd_ok(r))
         return ASNBadEncodingErr;
     if (der_oid_eq(oid, oidlen, oid_dsa, sizeof oid_dsa))
-        c->key_type = X509_KEY_DSA;
+        return parse_dsa_key(c, key, keylen);
     if (!is_pkcs1_oid(oid, oidlen, 1)) /* rsaEncryption */
         return SSLNoErr;
     SSL_ENSURE(params_null, ASNBadEncodingErr);

@@ -1,6 +1,6 @@
 /*
- * x509.h - just enough X.509 (v1-v3) for SSL: locate the signed part, names, validity, the RSA key
- * and the signature, and check that one certificate issued another. Parsing points into the
+ * x509.h - just enough X.509 (v1-v3) for SSL: locate the signed part, names, validity, the RSA or
+ * DSA key and the signature, and check that one certificate issued another. Parsing points into the
  * caller's DER (no allocation); every read goes through der.h and the bounded reader of buf.h.
  */
 #ifndef SSLREF_X509_H
@@ -24,6 +24,10 @@ struct x509_cert {
     const uint8_t *spki;     uint32_t spki_len;     /* SubjectPublicKeyInfo TLV */
     const uint8_t *rsa_n;    uint32_t rsa_n_len;    /* RSA only: big-endian, no leading zero */
     const uint8_t *rsa_e;    uint32_t rsa_e_len;
+    const uint8_t *dsa_p;    uint32_t dsa_p_len;    /* DSA only, when the certificate has the */
+    const uint8_t *dsa_q;    uint32_t dsa_q_len;    /* parameters (else all lengths are 0): */
+    const uint8_t *dsa_g;    uint32_t dsa_g_len;    /* big-endian, no leading zero */
+    const uint8_t *dsa_y;    uint32_t dsa_y_len;
     int sig_hash;            /* enum cry_hash_alg of an RSA signature, or -1 if unsupported */
     const uint8_t *sig;      uint32_t sig_len;      /* BIT STRING contents without the unused-bits byte */
 };

@@ -16,7 +16,7 @@
 #include "pair_kx.h"
 #include "x509.h"
 
-enum kx_mode { K_EXPORT_SKE, K_EXPORT_PLAIN, K_DHE, K_ANON };
+enum kx_mode { K_EXPORT_SKE, K_EXPORT_PLAIN, K_DHE, K_ANON, K_DSS };
 enum auth_mode { A_NONE, A_CERT, A_NOCERT };
 
 struct kx_case {
@@ -38,6 +38,11 @@ static const struct { uint16_t suite; uint8_t kx; } all_suites[] = {
     {SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, K_DHE},
     {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE},
     {TLS_DHE_RSA_WITH_AES_256_CBC_SHA, K_DHE},
+    {SSL_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA, K_DSS},
+    {SSL_DHE_DSS_WITH_DES_CBC_SHA, K_DSS},
+    {SSL_DHE_DSS_WITH_3DES_EDE_CBC_SHA, K_DSS},
+    {TLS_DHE_DSS_WITH_AES_128_CBC_SHA, K_DSS},
+    {TLS_DHE_DSS_WITH_AES_256_CBC_SHA, K_DSS},
     {SSL_DH_anon_EXPORT_WITH_RC4_40_MD5, K_ANON},
     {SSL_DH_anon_WITH_RC4_128_MD5, K_ANON},
     {SSL_DH_anon_EXPORT_WITH_DES40_CBC_SHA, K_ANON},
@@ -64,6 +69,11 @@ static void configure(struct pair_config *c, const struct kx_case *k)
         break;
     case K_DHE:
         c->dh_params = "dh1024.pem";
+        break;
+    case K_DSS: /* a DSA key and certificate (issued by the RSA test CA) */
+        c->dh_params = "dh1024.pem";
+        c->server_key = "dsa1024-key.pem";
+        c->server_chain = "dsa1024-chain.pem";
         break;
     case K_ANON: /* an anonymous server needs no key and no certificate */
         c->dh_params = "dh1024.pem";
@@ -162,6 +172,8 @@ static void expect_state(struct pair *p, const struct kx_case *k, int resumed, c
         expect_chain(p, PAIR_CLIENT, 0, NULL, what);
     else if (k->kx == K_EXPORT_PLAIN)
         expect_chain(p, PAIR_CLIENT, 1, "export512-cert.pem", what);
+    else if (k->kx == K_DSS)
+        expect_chain(p, PAIR_CLIENT, 2, "dsa1024-cert.pem", what);
     else
         expect_chain(p, PAIR_CLIENT, 2, "server-cert.pem", what);
     /* the server's view of the client */
@@ -272,7 +284,10 @@ ParameterizedTest(struct kx_case *k, kx, suite_full_resumed, .timeout = 60)
         /* the certificate callbacks run on full handshakes only */
         if (conn == 0 && k->kx != K_ANON)
             expect_seen(&seen.s[PAIR_CLIENT], 1, k->kx == K_EXPORT_PLAIN ? 1 : 2,
-                        k->kx == K_EXPORT_PLAIN ? "export512-cert.pem" : "server-cert.pem", what);
+                        k->kx == K_EXPORT_PLAIN ? "export512-cert.pem"
+                        : k->kx == K_DSS        ? "dsa1024-cert.pem"
+                                                : "server-cert.pem",
+                        what);
         else
             expect_seen(&seen.s[PAIR_CLIENT], 0, 0, NULL, what);
         if (conn == 0 && client_authenticates(k))
@@ -376,6 +391,7 @@ ParameterizedTestParameters(kx, would_block_every_byte)
         {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, K_DHE, A_CERT, 1},
         {SSL_DH_anon_WITH_RC4_128_MD5, K_ANON, A_NONE, 1},
         {SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, K_EXPORT_SKE, A_NOCERT, 1},
+        {TLS_DHE_DSS_WITH_AES_128_CBC_SHA, K_DSS, A_CERT, 0},
     };
     return cr_make_param_array(struct kx_case, cs, sizeof cs / sizeof cs[0]);
 }
@@ -479,10 +495,52 @@ Test(kx, dh_needs_params)
     expect_no_leaks(&p);
 }
 
+/* The key decides between RSA and DHE-DSS suites: a DSA key serves only DHE-DSS, an RSA key never
+ * does; with both kinds offered each server picks its own. */
+Test(kx, dss_follows_the_key)
+{
+    static const uint16_t dss[] = {TLS_DHE_DSS_WITH_AES_128_CBC_SHA},
+                          rsa[] = {TLS_RSA_WITH_AES_128_CBC_SHA, TLS_DHE_RSA_WITH_AES_128_CBC_SHA},
+                          both[] = {TLS_RSA_WITH_AES_128_CBC_SHA, TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
+                                    TLS_DHE_DSS_WITH_AES_128_CBC_SHA};
+    struct pair p;
+    int r = run_suites(dss, 1, dss, 1, NULL, "dh1024.pem", &p); /* RSA key (the default) */
+    expect_no_suite(&p, r, "DHE-DSS only, RSA key");
+    pair_free(&p);
+    expect_no_leaks(&p);
+    r = run_suites(both, 3, both, 3, NULL, "dh1024.pem", &p);
+    cr_expect_eq(r, PAIR_OK);
+    cr_expect_eq(negotiated(&p, PAIR_CLIENT), TLS_RSA_WITH_AES_128_CBC_SHA);
+    pair_free(&p);
+    expect_no_leaks(&p);
+    for (int i = 0; i < 2; i++) {
+        struct pair_config c;
+        pair_config_init(&c);
+        c.suites[PAIR_CLIENT] = i ? both : rsa;
+        c.nsuites[PAIR_CLIENT] = i ? 3 : 2;
+        c.suites[PAIR_SERVER] = both;
+        c.nsuites[PAIR_SERVER] = 3;
+        c.dh_params = "dh1024.pem";
+        c.server_key = "dsa1024-key.pem";
+        c.server_chain = "dsa1024-chain.pem";
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        r = pair_handshake(&p);
+        if (i) {
+            cr_expect_eq(r, PAIR_OK);
+            cr_expect_eq(negotiated(&p, PAIR_CLIENT), TLS_DHE_DSS_WITH_AES_128_CBC_SHA);
+        } else {
+            expect_no_suite(&p, r, "RSA suites only, DSA key");
+        }
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
+}
+
 static int is_anon(uint16_t s) { return s >= 0x0017 && s <= 0x001b; }
 static int is_export(uint16_t s)
 {
-    return s == 0x0003 || s == 0x0006 || s == 0x0008 || s == 0x0014 || s == 0x0017 || s == 0x0019;
+    return s == 0x0003 || s == 0x0006 || s == 0x0008 || s == 0x0011 || s == 0x0014 || s == 0x0017 ||
+           s == 0x0019;
 }
 
 /* Anonymous (and export) suites are never enabled by default, on either side. */

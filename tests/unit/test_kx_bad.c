@@ -338,10 +338,11 @@ ParameterizedTestParameters(kx_bad, server_key_exchange_bad_signature)
 {
     static const uint16_t suites[] = {SSL_RSA_EXPORT_WITH_RC4_40_MD5, SSL_RSA_EXPORT_WITH_DES40_CBC_SHA,
                                       SSL_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA,
-                                      TLS_DHE_RSA_WITH_AES_128_CBC_SHA, SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA};
-    static struct ske_param ps[5 * NSKE];
+                                      TLS_DHE_RSA_WITH_AES_128_CBC_SHA, SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA,
+                                      TLS_DHE_DSS_WITH_AES_128_CBC_SHA, SSL_DHE_DSS_WITH_DES_CBC_SHA};
+    static struct ske_param ps[7 * NSKE];
     int n = 0;
-    for (int s = 0; s < 5; s++)
+    for (int s = 0; s < 7; s++)
         for (int f = 0; f < NSKE; f++)
             ps[n++] = (struct ske_param){suites[s], (uint8_t)f};
     return cr_make_param_array(struct ske_param, ps, (size_t)n);
@@ -355,6 +356,10 @@ ParameterizedTest(struct ske_param *sp, kx_bad, server_key_exchange_bad_signatur
     pair_config_suite(&c, &sp->suite);
     c.dh_params = "dh1024.pem";
     c.export_key = "export512-key.pem";
+    if (sp->suite == TLS_DHE_DSS_WITH_AES_128_CBC_SHA || sp->suite == SSL_DHE_DSS_WITH_DES_CBC_SHA) {
+        c.server_key = "dsa1024-key.pem"; /* a DSA signature; S_WRONG_KEY: an RSA one */
+        c.server_chain = "dsa1024-chain.pem";
+    }
     struct pair p;
     struct pkx_mitm m;
     int export = sp->suite == SSL_RSA_EXPORT_WITH_RC4_40_MD5 || sp->suite == SSL_RSA_EXPORT_WITH_DES40_CBC_SHA;

@@ -19,15 +19,19 @@ extern "C" {
 /* ---- Keys and parameters ------------------------------------------------------------------- */
 
 /** Parse an RSA private key: DER PKCS#1 RSAPrivateKey or PKCS#8 PrivateKeyInfo (unencrypted).
- *  @return SSLNoErr, ASNBadEncodingErr, SSLUnsupportedErr (not RSA), SSLMemoryErr. */
+ *  A DSA key (PKCS#8, or OpenSSL's DSAPrivateKey) is accepted too, despite the type's name: given
+ *  to SSLSetPrivateKey with a DSA certificate, it makes a server negotiate the DHE-DSS suites
+ *  (it signs the ServerKeyExchange; it cannot decrypt, so RSA key exchange is then not offered).
+ *  @return SSLNoErr, ASNBadEncodingErr, SSLUnsupportedErr (another algorithm), SSLMemoryErr. */
 SSLErr SSLXRSAPrivateKeyFromDER(const uint8 *der, size_t len, SSLRSAPrivateKey **out);
-/** The same from PEM text ("RSA PRIVATE KEY" or "PRIVATE KEY"); the first such block is used. */
+/** The same from PEM text ("RSA PRIVATE KEY", "DSA PRIVATE KEY" or "PRIVATE KEY"); the first such
+ *  block is used. */
 SSLErr SSLXRSAPrivateKeyFromPEM(const char *pem, size_t len, SSLRSAPrivateKey **out);
 /** Take one more reference (for a second SSLSet...Key). Returns @p key. */
 SSLRSAPrivateKey *SSLXRSAPrivateKeyRetain(SSLRSAPrivateKey *key);
 /** Drop a reference; the last one wipes and frees the key. NULL is ignored. */
 void SSLXRSAPrivateKeyFree(SSLRSAPrivateKey *key);
-/** Modulus size in bits. */
+/** Modulus size in bits (DSA: the size of p). */
 uint32 SSLXRSAPrivateKeyBits(const SSLRSAPrivateKey *key);
 
 /** Parse PKCS#3 DHParameter (SEQUENCE { p INTEGER, g INTEGER [, l] }), DER or PEM "DH PARAMETERS". */
