@@ -4,6 +4,7 @@
  * handshake (full, or resumed through an in-process session cache keyed by one peer ID per target),
  * one HTTP request, the answer read to its end. Prints a progress line every second and a summary
  * table (bench_report.c); --hold N keeps N connections open to test a server's concurrency.
+ * --server-pid adds a local server's CPU time per handshake and memory per held connection.
  */
 #include "bench.h"
 #include "sample_cache.h"
@@ -26,7 +27,7 @@
 
 struct bench {
     const char *host, *ciphers, *csv, *send;
-    int port, threads, full_percent, timeout, hold, hold_seconds, quiet;
+    int port, threads, full_percent, timeout, hold, hold_seconds, quiet, server_pid;
     long connections;
     SSLProtocolVersion version;
     struct sockaddr_in addr;
@@ -34,7 +35,7 @@ struct bench {
     struct memcache *mc;
     char peer_id[128];
     _Atomic long next, done;
-    _Atomic uint64_t full, resumed, errors, held_ok;
+    _Atomic uint64_t full, resumed, errors, held_ok, bytes_in;
     pthread_mutex_t err_mu; /* errors only: never on the success path */
     struct bench_result res;
     SSLContext **held;      /* --hold: the open connections */
@@ -54,10 +55,12 @@ static void bench_usage(FILE *out)
             "usage: sslref-bench --host H --port N --connections C --threads T [--full-percent P]\n"
             "         [--ciphers 000a,...] [--version ssl3|ssl3-with-ssl2-hello|ssl2|any]\n"
             "         [--csv FILE] [--send TEXT] [--timeout S] [--quiet]\n"
-            "         [--hold N --hold-seconds S]\n"
+            "         [--hold N --hold-seconds S] [--server-pid PID]\n"
             "  P%% of the connections (default 100) make a full handshake; the others offer the\n"
             "  session cached for this target and resume. --hold opens N connections, keeps them\n"
-            "  idle S seconds, then checks that each one still answers a request.\n");
+            "  idle S seconds, then checks that each one still answers a request.\n"
+            "  --server-pid (a server on this machine): also report its CPU time per handshake\n"
+            "  (all its threads and child processes) and, with --hold, its memory per connection.\n");
 }
 
 static int bench_num(const char *s, long lo, long hi, long *out)
@@ -88,7 +91,7 @@ static void bench_unescape(char *s)
 
 static int bench_parse(int argc, char **argv, struct bench *b)
 {
-    enum { O_FULL = 256, O_VERSION, O_CSV, O_SEND, O_TIMEOUT, O_HOLD, O_HOLDS, O_QUIET };
+    enum { O_FULL = 256, O_VERSION, O_CSV, O_SEND, O_TIMEOUT, O_HOLD, O_HOLDS, O_QUIET, O_SPID };
     static const struct option lo[] = {
         {"host", required_argument, 0, 'H'},      {"port", required_argument, 0, 'p'},
         {"connections", required_argument, 0, 'c'}, {"threads", required_argument, 0, 't'},
@@ -97,6 +100,7 @@ static int bench_parse(int argc, char **argv, struct bench *b)
         {"send", required_argument, 0, O_SEND},   {"timeout", required_argument, 0, O_TIMEOUT},
         {"hold", required_argument, 0, O_HOLD},   {"hold-seconds", required_argument, 0, O_HOLDS},
         {"quiet", no_argument, 0, O_QUIET},       {"help", no_argument, 0, 'h'},
+        {"server-pid", required_argument, 0, O_SPID},
         {0, 0, 0, 0}};
     long v;
     int c;
@@ -124,6 +128,7 @@ static int bench_parse(int argc, char **argv, struct bench *b)
         case O_HOLD: if (bench_num(optarg, 0, 1000000, &v)) return -1; b->hold = (int)v; break;
         case O_HOLDS: if (bench_num(optarg, 0, 86400, &v)) return -1; b->hold_seconds = (int)v; break;
         case O_QUIET: b->quiet = 1; break;
+        case O_SPID: if (bench_num(optarg, 1, 1 << 30, &v)) return -1; b->server_pid = (int)v; break;
         case 'h': bench_usage(stdout); exit(0);
         default: bench_usage(stderr); return -1;
         }
@@ -226,14 +231,16 @@ static int bench_request(struct bench *b, SSLContext *ctx, int first_only)
         SSLErr e = SSLRead(buf, &n, ctx);
         got += n;
         if (first_only && got)
-            return 0;
+            break;
         if (e == SSLNoErr)
             continue;
         if ((e == SSLConnectionClosedGraceful || e == SSLConnectionClosedError) && got)
-            return 0;
+            break;
         bench_error(b, "response", e);
         return -1;
     }
+    atomic_fetch_add(&b->bytes_in, got);
+    return 0;
 }
 
 static void bench_close(SSLContext *ctx, int fd)
@@ -358,6 +365,13 @@ int main(int argc, char **argv)
         return 1;
     }
     long total = b.hold ? b.hold : b.connections;
+    struct bench_result *r = &b.res;
+    if (b.server_pid && bench_proc_sample(b.server_pid, &r->srv0) != 0) {
+        fprintf(stderr, "sslref-bench: no process %d\n", b.server_pid);
+        return 1;
+    }
+    r->server_pid = b.server_pid;
+    r->rss_base_kb = r->srv0.rss_kb;
     pthread_t *tids = calloc((size_t)b.threads, sizeof *tids);
     if (!tids)
         return 1;
@@ -374,15 +388,19 @@ int main(int argc, char **argv)
     for (int t = 0; t < started; t++)
         pthread_join(tids[t], NULL);
     double t1 = bench_now();
+    if (b.server_pid)
+        (void)bench_proc_sample(b.server_pid, &r->srv1); /* the handshakes (and requests) only */
     if (b.hold) {
         if (!b.quiet)
             fprintf(stderr, "holding %llu connections for %d s\n",
                     (unsigned long long)(atomic_load(&b.full) + atomic_load(&b.resumed)),
                     b.hold_seconds);
         bench_watch(&b, t0, total, bench_now() + b.hold_seconds);
+        struct bench_proc held;
+        if (b.server_pid && bench_proc_sample(b.server_pid, &held) == 0)
+            r->rss_hold_kb = held.rss_kb; /* after the idle period: buffers released by now */
         bench_check_held(&b);
     }
-    struct bench_result *r = &b.res;
     r->host = b.host;
     r->port = b.port;
     r->threads = b.threads;
@@ -394,6 +412,7 @@ int main(int argc, char **argv)
     r->resumed = atomic_load(&b.resumed);
     r->errors = atomic_load(&b.errors);
     r->held_ok = atomic_load(&b.held_ok);
+    r->bytes_in = atomic_load(&b.bytes_in);
     bench_summary(stdout, r);
     int rc = r->errors ? 1 : 0;
     if (b.csv && bench_csv(b.csv, r) != 0)

@@ -1,8 +1,9 @@
 /*
  * bench_report.c - what sslref-bench prints: the one-line progress report while it runs, the
  * summary table at the end (handshakes/s full and resumed, latency p50/p99 per kind, errors by
- * kind) and the CSV row (header written when the file is new). Latency percentiles are exact:
- * the per-connection latencies are sorted.
+ * kind, bytes received, and a local server's CPU and memory with --server-pid) and the CSV row
+ * (header written when the file is new). Latency percentiles are exact: the per-connection
+ * latencies are sorted.
  */
 #include "bench.h"
 #include "sslref/sslx.h"
@@ -60,6 +61,18 @@ void bench_summary(FILE *out, const struct bench_result *r)
     fprintf(out, "  %-10s %10llu %12.1f %10.2f %10.2f\n", "all",
             (unsigned long long)(r->full + r->resumed), (r->full + r->resumed) / el, p50, p99);
     fprintf(out, "  %-10s %10llu\n", "errors", (unsigned long long)r->errors);
+    fprintf(out, "  %-10s %10llu %12.2f MB/s (plaintext received)\n", "bytes",
+            (unsigned long long)r->bytes_in, r->bytes_in / el / 1e6);
+    uint64_t hs = r->full + r->resumed;
+    if (r->server_pid) {
+        double cpu = r->srv1.cpu_s - r->srv0.cpu_s;
+        fprintf(out, "  server pid %d (%d processes): cpu %.3f s, %.1f us per handshake\n",
+                r->server_pid, r->srv1.procs, cpu, hs ? cpu * 1e6 / (double)hs : 0.0);
+    }
+    if (r->server_pid && r->hold && r->rss_hold_kb)
+        fprintf(out, "  server rss %ld KiB before, %ld KiB holding: %.2f KiB per connection\n",
+                r->rss_base_kb, r->rss_hold_kb,
+                hs ? (double)(r->rss_hold_kb - r->rss_base_kb) / (double)hs : 0.0);
     for (int i = 0; i < r->nerrs; i++)
         fprintf(out, "    %llu x %s during %s\n", (unsigned long long)r->errs[i].n,
                 SSLXErrorName(r->errs[i].err), r->errs[i].where);
@@ -83,11 +96,18 @@ int bench_csv(const char *path, const struct bench_result *r)
     if (ftell(f) == 0)
         fprintf(f, "host,port,connections,threads,full_percent,elapsed_s,full,resumed,errors,"
                    "full_per_s,resumed_per_s,hs_per_s,p50_ms,p99_ms,full_p50_ms,full_p99_ms,"
-                   "resumed_p50_ms,resumed_p99_ms\n");
-    fprintf(f, "%s,%d,%ld,%d,%d,%.3f,%llu,%llu,%llu,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n",
+                   "resumed_p50_ms,resumed_p99_ms,bytes_in,mb_per_s,server_cpu_us_per_hs,"
+                   "server_kib_per_held\n");
+    uint64_t hs = r->full + r->resumed;
+    double cpu_us = r->server_pid && hs ? (r->srv1.cpu_s - r->srv0.cpu_s) * 1e6 / (double)hs : 0;
+    double kib = r->server_pid && r->hold && r->rss_hold_kb && hs
+                     ? (double)(r->rss_hold_kb - r->rss_base_kb) / (double)hs : 0;
+    fprintf(f, "%s,%d,%ld,%d,%d,%.3f,%llu,%llu,%llu,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
+               "%llu,%.3f,%.1f,%.2f\n",
             r->host, r->port, r->connections, r->threads, r->full_percent, r->elapsed,
             (unsigned long long)r->full, (unsigned long long)r->resumed,
             (unsigned long long)r->errors, r->full / el, r->resumed / el,
-            (r->full + r->resumed) / el, p50, p99, f50, f99, r50, r99);
+            (r->full + r->resumed) / el, p50, p99, f50, f99, r50, r99,
+            (unsigned long long)r->bytes_in, r->bytes_in / el / 1e6, cpu_us, kib);
     return fclose(f) == 0 ? 0 : -1;
 }

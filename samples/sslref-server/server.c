@@ -3,7 +3,8 @@
  * --processes P worker processes x --threads T epoll threads, non-blocking sockets, an LMDB
  * session cache shared by all processes (--cache DIR) or an in-process one. A template context
  * holds the configuration; the framework duplicates it per connection. Modes: http (answer one
- * request with it echoed back) and echo. Flags and output are an interface: see docs/operations.md.
+ * request with it echoed back, or with --bulk blocks of 16 KiB like NSS selfserv -g) and echo.
+ * Flags and output are an interface: see docs/operations.md.
  */
 #include "sample_cache.h"
 #include "sample_cli.h"
@@ -18,12 +19,13 @@
 #include <unistd.h>
 
 #define REQ_MAX 65536
+#define BULK_BLOCK 16384
 
 struct server_opts {
     const char *bind, *cert, *key, *export_key, *dh, *ciphers, *ca, *cache_dir;
     const char *mode;
     int port, request_cert, no_split, once, stats, threads, processes, quiet, echo;
-    long max_conns, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms;
+    long max_conns, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms, bulk;
     SSLProtocolVersion version;
 };
 
@@ -36,6 +38,7 @@ struct server_app {
 struct http_req {
     size_t have;
     int answered;
+    long bulk_left; /* --bulk: blocks still to send; -1 when not sending them */
     char buf[REQ_MAX + 1];
 };
 
@@ -48,8 +51,10 @@ static void server_usage(FILE *out)
             "         [--ca ca.pem] [--cache DIR] [--threads T] [--processes P] [--mode http|echo]\n"
             "         [--no-split] [--once] [--stats] [--quiet] [--max-conns N]\n"
             "         [--handshake-timeout MS] [--idle-timeout MS] [--shutdown-timeout MS]\n"
+            "         [--bulk BLOCKS]\n"
             "  --port 0 picks a free port; the chosen one is printed as \"listening on ADDR:PORT\".\n"
             "  --max-conns is per worker thread. SIGTERM/SIGINT stop it with a final stats line.\n"
+            "  --bulk (http mode): answer each request with BLOCKS x 16 KiB (like NSS selfserv -g).\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
 }
 
@@ -66,7 +71,7 @@ static int server_num(const char *s, long lo, long hi, long *out)
 static int server_parse(int argc, char **argv, struct server_opts *o)
 {
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
-           O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_HST, O_IDLE, O_SHUT };
+           O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_HST, O_IDLE, O_SHUT, O_BULK };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -81,6 +86,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"handshake-timeout", required_argument, 0, O_HST},
         {"idle-timeout", required_argument, 0, O_IDLE},
         {"shutdown-timeout", required_argument, 0, O_SHUT},
+        {"bulk", required_argument, 0, O_BULK},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
@@ -124,6 +130,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         case O_HST: if (server_num(optarg, 1, 86400000, &o->hs_timeout_ms)) goto bad; break;
         case O_IDLE: if (server_num(optarg, 1, 86400000, &o->idle_timeout_ms)) goto bad; break;
         case O_SHUT: if (server_num(optarg, 0, 86400000, &o->shutdown_timeout_ms)) goto bad; break;
+        case O_BULK: if (server_num(optarg, 0, 1000000, &o->bulk)) goto bad; break;
         case 'h': server_usage(stdout); exit(0);
         default: server_usage(stderr); return -1;
         }
@@ -199,8 +206,22 @@ static void on_failed(TPConn *c, SSLErr err, void *ref)
             TPConnPeer(c));
 }
 
-/* http: collect up to the first empty line, answer 200 with the request as the body, close. */
-static int http_data(TPConn *c, const uint8 *data, size_t len)
+/* --bulk: the next 16 KiB block, or close after the last one. */
+static int bulk_next(TPConn *c, struct http_req *r)
+{
+    static const uint8 block[BULK_BLOCK]; /* zeros: read-only */
+    if (r->bulk_left <= 0) {
+        r->bulk_left = -1;
+        TPConnClose(c);
+        return 0;
+    }
+    r->bulk_left--;
+    return TPConnWrite(c, block, sizeof block) == SSLNoErr ? 0 : -1;
+}
+
+/* http: collect up to the first empty line, answer 200 with the request as the body (or --bulk
+ * blocks), close. */
+static int http_data(TPConn *c, const uint8 *data, size_t len, long bulk)
 {
     struct http_req *r = TPConnUserData(c);
     if (!r) {
@@ -209,6 +230,7 @@ static int http_data(TPConn *c, const uint8 *data, size_t len)
             return -1;
         r->have = 0;
         r->answered = 0;
+        r->bulk_left = -1;
         TPConnSetUserData(c, r);
     }
     if (r->answered)
@@ -219,11 +241,15 @@ static int http_data(TPConn *c, const uint8 *data, size_t len)
     r->buf[r->have] = 0;
     if (!strstr(r->buf, "\r\n\r\n") && !strstr(r->buf, "\n\n") && r->have < REQ_MAX)
         return 0;
+    r->answered = 1;
+    if (bulk > 0) {
+        r->bulk_left = bulk;
+        return bulk_next(c, r);
+    }
     char head[128];
     int hl = snprintf(head, sizeof head,
                       "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n",
                       r->have);
-    r->answered = 1;
     if (TPConnWrite(c, head, (size_t)hl) != SSLNoErr || TPConnWrite(c, r->buf, r->have) != SSLNoErr)
         return -1;
     TPConnClose(c);
@@ -235,7 +261,16 @@ static int on_data(TPConn *c, const uint8 *data, size_t len, void *ref)
     struct server_app *app = ref;
     if (app->o->echo)
         return TPConnWrite(c, data, len) == SSLNoErr ? 0 : -1;
-    return http_data(c, data, len);
+    return http_data(c, data, len, app->o->bulk);
+}
+
+static int on_writable(TPConn *c, void *ref)
+{
+    struct server_app *app = ref;
+    struct http_req *r = TPConnUserData(c);
+    if (app->o->echo || !r || r->bulk_left < 0)
+        return 0;
+    return bulk_next(c, r);
 }
 
 static void on_close(TPConn *c, SSLErr reason, void *ref)
@@ -337,6 +372,7 @@ int main(int argc, char **argv)
     cfg.handlers.open = on_open;
     cfg.handlers.handshakeFailed = on_failed;
     cfg.handlers.data = on_data;
+    cfg.handlers.writable = on_writable;
     cfg.handlers.close = on_close;
     cfg.appRef = &app;
     int status = 0;
