@@ -497,3 +497,83 @@ Test(badinput, first_record_version_3_1)
     cr_log_info("first record version 3.1: %s, alert %04x, ServerHello %04x", SSLXErrorName(e), alert, shv);
     cr_expect_eq(shv, 0x0300, "answered in 3.0 (%s, alert %04x)", SSLXErrorName(e), alert);
 }
+
+/* ---- the server's Certificate message: every truncation and every length byte value ---- */
+
+struct cert_mut {
+    int trunc;      /* keep this many body bytes (-1: no truncation) */
+    int off;        /* set body[off] = val (-1: none) */
+    uint8_t val;
+    size_t len;     /* the original body length */
+    size_t lens[4]; /* offsets of the length fields */
+    uint8_t orig[4][3];
+    int nlens;
+};
+
+static void cert_edit(struct pair *p, uint8_t *body, size_t *len, size_t cap, void *ref)
+{
+    (void)p, (void)cap;
+    struct cert_mut *cm = ref;
+    cm->len = *len;
+    cm->nlens = 0;
+    for (size_t o = 0; o + 3 <= *len && cm->nlens < 4;) { /* list length, then each certificate's */
+        memcpy(cm->orig[cm->nlens], body + o, 3);
+        cm->lens[cm->nlens++] = o;
+        o += o == 0 ? 3 : 3 + ((size_t)body[o] << 16 | (size_t)body[o + 1] << 8 | body[o + 2]);
+    }
+    if (cm->trunc >= 0 && (size_t)cm->trunc < *len)
+        *len = (size_t)cm->trunc;
+    if (cm->off >= 0 && (size_t)cm->off < *len)
+        body[cm->off] = cm->val;
+}
+
+static int cert_run(struct cert_mut *cm, SSLErr *client_err)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    struct pkx_mitm m;
+    pkx_mitm_init(&m, &p);
+    m.from = PAIR_SERVER;
+    m.type = 11;
+    m.edit = cert_edit;
+    m.edit_ref = cm;
+    c.hook = pkx_hook;
+    c.hook_ref = &m;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    int r = pair_handshake(&p);
+    cr_assert_eq(m.edited, 1);
+    *client_err = p.s[PAIR_CLIENT].last;
+    pair_free(&p);
+    cr_expect_eq(pair_live_blocks(&p), 0, "leak");
+    return r;
+}
+
+Test(badinput, generated_server_certificate, .timeout = 300)
+{
+    struct cert_mut cm = {.trunc = -1, .off = -1};
+    SSLErr e;
+    cr_assert_eq(cert_run(&cm, &e), PAIR_OK, "control");
+    cr_assert_eq(cm.nlens, 3, "list, leaf and CA lengths");
+    size_t len = cm.len, lens[3] = {cm.lens[0], cm.lens[1], cm.lens[2]};
+    unsigned runs = 0;
+    for (size_t t = 0; t < len; t += (t < 64 || len - t < 64) ? 1 : 7) { /* dense at both ends */
+        struct cert_mut c2 = {.trunc = (int)t, .off = -1};
+        int r = cert_run(&c2, &e);
+        cr_expect(r == PAIR_FAILED && e != SSLNoErr && e != SSLWouldBlockErr, "truncated to %zu: %s", t,
+                  SSLXErrorName(e));
+        runs++;
+    }
+    for (int f = 0; f < 3; f++)
+        for (size_t b = 0; b < 3; b++)
+            for (int v = 0; v < 256; v++) {
+                if (v == cm.orig[f][b])
+                    continue;
+                struct cert_mut c2 = {.trunc = -1, .off = (int)(lens[f] + b), .val = (uint8_t)v};
+                int r = cert_run(&c2, &e);
+                cr_expect(r == PAIR_FAILED && e != SSLNoErr && e != SSLWouldBlockErr, "length %d byte %zu = %02x: %s",
+                          f, b, v, SSLXErrorName(e));
+                runs++;
+            }
+    cr_log_info("server Certificate: %u mutated handshakes failed cleanly", runs);
+}
