@@ -647,6 +647,9 @@ static int der_int_bytes(struct der *d, const uint8_t **p, unsigned long *n)
  * p, q, g and x from PKCS#8 (version, {dsa OID, {p, q, g}}, OCTET STRING {x}) or OpenSSL's
  * DSAPrivateKey (0, p, q, g, y, x); y is recomputed from x. key_shape() checked the outline.
  */
+static int dsa_verify_any(dsa_key *k, const uint8_t *hash, size_t hlen, const uint8_t *sig,
+                          size_t siglen);
+
 static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out)
 {
     struct der all = {der, der + len}, seq, alg, pqg, oct, xs;
@@ -688,9 +691,7 @@ static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey 
     uint8_t h[20] = {1, 2, 3}, sig[128];
     size_t sl = sizeof sig;
     SSLErr e = cry_dsa_sign(k, h, sizeof h, sig, &sl, sys_random, NULL);
-    int stat = 0;
-    if (e == SSLNoErr &&
-        (dsa_verify_hash(sig, (unsigned long)sl, h, sizeof h, &stat, &k->dk) != CRYPT_OK || !stat))
+    if (e == SSLNoErr && !dsa_verify_any(&k->dk, h, sizeof h, sig, sl))
         e = ASNBadEncodingErr;
     if (e != SSLNoErr) {
         cry_rsa_key_release(k);
@@ -702,40 +703,81 @@ static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey 
 
 int cry_key_is_dsa(const SSLRSAPrivateKey *k) { return k && k->is_dsa; }
 
+/*
+ * SSL 3.0 DSS signatures are r and s as two big-endian numbers of q's length, back to back: what
+ * Netscape's SSL 3.0 (and NSS to this day) sends; the DER Dss-Sig-Value came with TLS 1.0.
+ */
 SSLErr cry_dsa_sign(const SSLRSAPrivateKey *k, const uint8_t *hash, size_t hlen, uint8_t *sig,
                     size_t *siglen, cry_rand_fn rnd, void *rnd_ref)
 {
     SSL_ENSURE(k && k->is_dsa && hash && sig && siglen && rnd, SSLBadParameterErr);
+    size_t ql = (size_t)k->dk.qord;
+    SSL_ENSURE(*siglen >= 2 * ql, SSLOverflowErr);
     int prng = find_prng("sslref-src");
     SSL_ENSURE(prng >= 0, SSLUnknownErr);
     struct cry_src src = {rnd, rnd_ref}, *sp = &src;
     prng_state st;
     memset(&st, 0, sizeof st);
     memcpy(&st, &sp, sizeof sp);
-    unsigned long sl = (unsigned long)*siglen;
-    int err = dsa_sign_hash(hash, (unsigned long)hlen, sig, &sl, &st, prng, (dsa_key *)&k->dk);
+    void *r = NULL, *sv = NULL;
+    int err = ltc_init_multi(&r, &sv, NULL);
+    if (err == CRYPT_OK)
+        err = dsa_sign_hash_raw(hash, (unsigned long)hlen, r, sv, &st, prng, (dsa_key *)&k->dk);
+    void *num[2] = {r, sv};
+    for (int i = 0; i < 2 && err == CRYPT_OK; i++) {
+        unsigned long n = ltc_mp.unsigned_size(num[i]);
+        if (n > ql) {
+            err = CRYPT_ERROR;
+            break;
+        }
+        memset(sig + i * ql, 0, ql - n);
+        err = ltc_mp.unsigned_write(num[i], sig + i * ql + (ql - n));
+    }
+    if (r)
+        ltc_deinit_multi(r, sv, NULL);
     SSL_TRY(cry_map(err));
-    *siglen = sl;
+    *siglen = 2 * ql;
     return SSLNoErr;
+}
+
+/* r || s (SSL 3.0), or a DER Dss-Sig-Value as some SSL 3.0 peers send (OpenSSL did). */
+static int dsa_verify_any(dsa_key *k, const uint8_t *hash, size_t hlen, const uint8_t *sig,
+                          size_t siglen)
+{
+    int stat = 0;
+    size_t ql = (size_t)k->qord;
+    if (siglen == 2 * ql) {
+        void *r = NULL, *s = NULL;
+        if (ltc_init_multi(&r, &s, NULL) != CRYPT_OK)
+            return 0;
+        if (ltc_mp.unsigned_read(r, (unsigned char *)sig, ql) != CRYPT_OK ||
+            ltc_mp.unsigned_read(s, (unsigned char *)sig + ql, ql) != CRYPT_OK ||
+            dsa_verify_hash_raw(r, s, hash, (unsigned long)hlen, &stat, k) != CRYPT_OK)
+            stat = 0;
+        ltc_deinit_multi(r, s, NULL);
+        if (stat)
+            return 1;
+    }
+    if (dsa_verify_hash(sig, (unsigned long)siglen, hash, (unsigned long)hlen, &stat, k) != CRYPT_OK)
+        stat = 0;
+    return stat;
 }
 
 int cry_dsa_verify(const uint8_t *p, size_t pl, const uint8_t *q, size_t ql, const uint8_t *g,
                    size_t gl, const uint8_t *y, size_t yl, const uint8_t *hash, size_t hlen,
                    const uint8_t *sig, size_t siglen)
 {
-    if (!cry_ready() || !pl || !ql || !gl || !yl || pl > 1024 || ql > 32)
+    if (!cry_ready() || !pl || !ql || !gl || !yl || pl > 1024 || ql > 32 || !sig)
         return 0;
     dsa_key k;
     memset(&k, 0, sizeof k);
-    int stat = 0;
     if (dsa_set_pqg(p, (unsigned long)pl, q, (unsigned long)ql, g, (unsigned long)gl, &k) !=
         CRYPT_OK)
         return 0;
-    if (dsa_set_key(y, (unsigned long)yl, PK_PUBLIC, &k) == CRYPT_OK &&
-        dsa_verify_hash(sig, (unsigned long)siglen, hash, (unsigned long)hlen, &stat, &k) != CRYPT_OK)
-        stat = 0;
+    int ok = dsa_set_key(y, (unsigned long)yl, PK_PUBLIC, &k) == CRYPT_OK &&
+             dsa_verify_any(&k, hash, hlen, sig, siglen);
     dsa_free(&k);
-    return stat;
+    return ok;
 }
 
 SSLRSAPrivateKey *cry_rsa_key_retain(SSLRSAPrivateKey *k)

@@ -106,11 +106,11 @@ SSLErr cry_rsa_public(const uint8_t *n, size_t nlen, const uint8_t *e, size_t el
 int cry_key_is_dsa(const SSLRSAPrivateKey *k);
 /* A source of random bytes (e.g. the context's SSLRandomFunc behind ctx_random). */
 typedef SSLErr (*cry_rand_fn)(void *ref, uint8_t *out, size_t n);
-/* DSA signature of hash (DER Dss-Sig-Value, RFC 6101 §5.6.3), the nonce drawn from rnd;
- * *siglen: capacity in, length out. */
+/* DSA signature of hash as SSL 3.0 sends it: r || s, each as long as q (NSS does the same; DER
+ * came with TLS), the nonce drawn from rnd; *siglen: capacity in, length out. */
 SSLErr cry_dsa_sign(const SSLRSAPrivateKey *k, const uint8_t *hash, size_t hlen, uint8_t *sig,
                     size_t *siglen, cry_rand_fn rnd, void *rnd_ref) SSL_MUST;
-/* 1 if sig is a valid DSA signature of hash under the public key (p, q, g, y), else 0. */
+/* 1 if sig (r || s, or DER) is a valid DSA signature of hash under the key (p, q, g, y), else 0. */
 int cry_dsa_verify(const uint8_t *p, size_t pl, const uint8_t *q, size_t ql, const uint8_t *g,
                    size_t gl, const uint8_t *y, size_t yl, const uint8_t *hash, size_t hlen,
                    const uint8_t *sig, size_t siglen);

@@ -10,6 +10,9 @@
 #      server logs the client's subject, also on a strsclnt resumption), a tstclnt without any
 #      certificate (the server goes on), and
 #      a tstclnt with a self-signed certificate the CA did not issue (the server refuses it);
+#   F. DHE-DSS (0032 0038 0013 0012) with tests/data/dsa1024-*: our client against selfserv -S (full
+#      handshakes: selfserv does not resume DHE-DSS sessions, not even for strsclnt), tstclnt and
+#      strsclnt (full, resumed) against sslref-server with the DSA key;
 #   E. what NSS 3.87 refuses (docs/suites-nss.md): export, IDEA and DH_anon suites are unknown to
 #      selfserv -c and tstclnt -c, and a selfserv with its defaults answers our client offering one
 #      of them with handshake_failure; DHE is on in selfserv by default and off with -H 0.
@@ -19,7 +22,7 @@ set -uo pipefail
 interop_init "$1"
 
 DHE_SUITES="0033 0039 0016 0015"
-REFUSED_SUITES="0003 0006 0007 0008 0014 0017 0018 0019 001a 001b"
+REFUSED_SUITES="0003 0006 0007 0008 0011 0014 0017 0018 0019 001a 001b"
 printf 'GET /kx HTTP/1.0\r\n\r\n' >"$TMP/request"
 CLIENT_CERT="--cert $DATA/client-cert.pem --key $DATA/client-key.pem"
 
@@ -218,6 +221,60 @@ fi
 d_case "D-0033-nocert" 0033 "$NOCERT_DB" "" ""
 d_case "D-000a-nocert" 000a "$NOCERT_DB" "" ""
 d_case "D-0033-rogue" 0033 "$ROGUE_DB" "-n rogue" refused
+
+# ---- F. DHE-DSS: a DSA certificate (issued by the test CA) on either side ----
+DSS_SUITES="0032 0038 0013 0012"
+DSS_DB="$TMP/dss"
+mkdir -p "$DSS_DB"
+certutil -N -d "$DSS_DB" --empty-password >/dev/null
+pk12util -i "$DATA/dsa1024-chain.p12" -d "$DSS_DB" -W '' >/dev/null
+certutil -M -d "$DSS_DB" -n "sslref test CA" -t "CT,C,C" >/dev/null
+for s in $DSS_SUITES; do
+    # our client against selfserv -S (its DSA certificate); selfserv signs r || s as SSL 3.0 does
+    name="F-$s-client"
+    port=$(free_port)
+    /usr/bin/selfserv -S dsaserver -p "$port" -d "$DSS_DB" -V ssl3:ssl3 -c ":$s" -v \
+        >"$TMP/$name.selfserv" 2>&1 &
+    pid=$!
+    INTEROP_PIDS+=("$pid")
+    if wait_listen "$port" "$pid"; then
+        timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$port" --ciphers "$s" --resume 1 \
+            --ca "$DATA/ca-cert.pem" >"$TMP/$name.out" 2>"$TMP/$name.err"
+        rc=$?
+        stop_pid "$pid" USR1
+        n=$(grep -c "^version=3.0 cipher=0x$s .* peer=\"CN=localhost\"$" "$TMP/$name.err")
+        answers=$(grep -c '^GET / HTTP/1.0' "$TMP/$name.out")
+        if [ $rc -eq 0 ] && [ "$n" -eq 2 ] && [ "$answers" -eq 2 ]; then
+            pass "$name: sslref-client took selfserv's DSA-signed ServerKeyExchange, twice"
+        else
+            fail "$name: exit $rc, $n handshakes, $answers answers"
+            show "$TMP/$name.err" "$TMP/$name.selfserv"
+        fi
+    else
+        fail "$name: selfserv -S did not start"
+        show "$TMP/$name.selfserv"
+    fi
+    # NSS clients against sslref-server with the DSA key: full (tstclnt), full + resumed (strsclnt)
+    name="F-$s-server"
+    log="$TMP/$name.server"
+    start_sslref_server "$log" --cert "$DATA/dsa1024-chain.pem" --key "$DATA/dsa1024-key.pem" \
+        --dh-params "$DATA/dh1024.pem" || { fail "$name: server start"; continue; }
+    timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DSS_DB" -V ssl3:ssl3 -c ":$s" -o \
+        -A "$TMP/request" >"$TMP/$name.tstclnt" 2>"$TMP/$name.tstclnt.err"
+    rc=$?
+    timeout 30 strsclnt -p "$SRV_PORT" -d "$DSS_DB" -V ssl3:ssl3 -C ":$s" -c 2 -t 1 -q -o \
+        127.0.0.1 >"$TMP/$name.strsclnt" 2>&1
+    stop_pid "$SRV_PID" TERM
+    pattern=$(sed -n "s/^version=3.0 cipher=0x$s .* resumed=\([a-z]*\) .*/\1/p" "$log" | tr '\n' ' ')
+    if [ $rc -eq 0 ] && grep -q '^HTTP/1.0 200 OK' "$TMP/$name.tstclnt" &&
+        grep -q '1 cache hits; 1 cache misses' "$TMP/$name.strsclnt" &&
+        [ "$pattern" = "no no yes " ] && grep -q 'failures=0$' "$log"; then
+        pass "$name: tstclnt full, strsclnt full then resumed (both sides say so)"
+    else
+        fail "$name: tstclnt exit $rc, server pattern '$pattern'"
+        show "$log" "$TMP/$name.tstclnt.err" "$TMP/$name.strsclnt"
+    fi
+done
 
 # ---- E. what NSS refuses ----
 for s in $REFUSED_SUITES; do
