@@ -206,6 +206,9 @@ SSLErr rec3_open(SSLContext *ctx)
     SSL_ENSURE(frag, SSLUnknownErr); /* rec3_complete_len said the record is complete */
     uint32_t plain = n;
     if (d->suite) {
+        /* whole blocks only (the length is public: refusing early leaks nothing) */
+        if (d->suite->iv_len && n % d->suite->iv_len)
+            return ctx_fail(ctx, AL_BAD_RECORD_MAC, SSLProtocolErr);
         if (d->cipher.data)
             SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, n));
         SSL_TRY(open_check(ctx, d, type, frag, n, &plain));

@@ -63,7 +63,7 @@ static int run_recop(struct pair *p, struct recop *o, const uint16_t *suite, str
 /* Full handshake records: client CH CKE CCS Fin; server SH Cert SHD CCS Fin. A byte-exact copy of
  * a handshake record is an unexpected message where the next one was due; a copy of the plaintext
  * ChangeCipherSpec arrives under the new keys and fails its MAC (stream and NULL ciphers here; CBC
- * in misaligned_cbc_record, disabled). */
+ * in misaligned_cbc_record). */
 Test(badinput, replayed_handshake_records)
 {
     static const struct {
@@ -134,10 +134,8 @@ Test(badinput, replayed_records_after_handshake)
 
 /* A CBC record whose length is not a multiple of the block size (a replayed plaintext
  * ChangeCipherSpec after the keys changed, or a cut record) fails like any other undecryptable
- * record: SSLProtocolErr and bad_record_mac.
- * Disabled: engine bug, /work/notes/bugs.md "record3.c:210 a CBC record whose length is not a
- * multiple of the block size gives SSLBadParameterErr and handshake_failure". Enable after the fix. */
-Test(badinput, misaligned_cbc_record, .disabled = true)
+ * record: SSLProtocolErr and bad_record_mac. */
+Test(badinput, misaligned_cbc_record)
 {
     static const uint16_t suites[] = {TLS_RSA_WITH_AES_128_CBC_SHA, SSL_RSA_WITH_3DES_EDE_CBC_SHA};
     for (size_t s = 0; s < 2; s++) {
