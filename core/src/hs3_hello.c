@@ -116,9 +116,6 @@ SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r)
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
     uint32_t nsid = (uint32_t)rd_left(&sid), noff = (uint32_t)rd_left(&suites) / 2;
     const uint8_t *sidp = rd_bytes(&sid, nsid), *off = rd_bytes(&suites, 2 * noff);
-    for (uint32_t j = 0; j < noff; j++) /* RFC 5746 §3.6: the SCSV means the same as an empty RI */
-        if ((off[2 * j] << 8 | off[2 * j + 1]) == TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
-            ctx->secure_reneg = 1;
     return hs3_server_select(ctx, sidp, nsid, off, noff);
 }
 
@@ -126,6 +123,9 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
                          uint32_t noff)
 {
     ctx->negotiated = SSL_Version_3_0;
+    for (uint32_t j = 0; j < noff; j++) /* RFC 5746 §3.6: the SCSV means the same as an empty RI */
+        if ((off[2 * j] << 8 | off[2 * j + 1]) == TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+            ctx->secure_reneg = 1; /* (in either hello format) */
     if (nsid && session_server_lookup(ctx, sid, nsid, off, noff)) {
         ctx->resumed = 1;
         return SSLNoErr;

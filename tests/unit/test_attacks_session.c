@@ -468,10 +468,8 @@ Test(attacks, rfc5746_server_answers)
 }
 
 /* RFC 5746 §3.6 and §4.5: the SCSV may come in an SSL 2.0-format ClientHello (which cannot carry
- * extensions), and the server answers it the same way when it continues in SSL 3.0.
- * Disabled: engine bug, /work/notes/bugs.md "RFC 5746: the SCSV in an SSL 2.0-format ClientHello is
- * not answered (ssl2_hs.c:115-133)". Enable after the fix. */
-Test(attacks, rfc5746_server_answers_scsv_in_v2_hello, .disabled = true)
+ * extensions), and the server answers it the same way when it continues in SSL 3.0. */
+Test(attacks, rfc5746_server_answers_scsv_in_v2_hello)
 {
     for (int with = 0; with < 2; with++) {
         /* CLIENT-HELLO, version 3.0, specs 00 00 2F (+ 00 00 FF), no session ID, 16-byte challenge */
