@@ -54,12 +54,13 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s)
 static SSLErr parse_extensions(SSLContext *ctx, struct rd *r)
 {
     struct rd all = rd_sub16(r);
+    int ri_seen = 0;
     while (rd_left(&all)) {
         uint16_t type = rd_u16(&all);
         struct rd data = rd_sub16(&all);
         if (type == EXT_RENEGOTIATION_INFO) {
             struct rd inner = rd_sub8(&data);
-            if (!rd_done(&data) || rd_left(&inner) != 0)
+            if (!rd_done(&data) || rd_left(&inner) != 0 || ri_seen++) /* once, and empty */
                 return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
             ctx->secure_reneg = 1;
         }

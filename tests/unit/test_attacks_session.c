@@ -427,6 +427,7 @@ Test(attacks, rfc5746_server_answers)
     static const uint8_t ri_nolen[] = {0xff, 0x01, 0x00, 0x00};
     static const uint8_t other[] = {0x00, 0x0a, 0x00, 0x02, 0x00, 0x00}; /* an unknown extension */
     static const uint8_t other_ri[] = {0x00, 0x0a, 0x00, 0x02, 0x00, 0x00, 0xff, 0x01, 0x00, 0x01, 0x00};
+    static const uint8_t ri_twice[] = {0xff, 0x01, 0x00, 0x01, 0x00, 0xff, 0x01, 0x00, 0x01, 0x00};
     const struct {
         const char *what;
         const uint16_t *suites;
@@ -445,6 +446,7 @@ Test(attacks, rfc5746_server_answers)
         {"renegotiation_info with 12 bytes and the SCSV", with_scsv, 2, ri_12, sizeof ri_12, -1},
         {"renegotiation_info, inner length wrong", plain, 1, ri_bad, sizeof ri_bad, -1},
         {"renegotiation_info without its length byte", plain, 1, ri_nolen, sizeof ri_nolen, -1},
+        {"renegotiation_info twice", plain, 1, ri_twice, sizeof ri_twice, -1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint8_t rec[200];
