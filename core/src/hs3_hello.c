@@ -6,6 +6,7 @@
  */
 #include "hs3.h"
 #include "alert.h"
+#include "dhparams.h"
 #include "session.h"
 #include <string.h>
 
@@ -31,6 +32,9 @@ static int suite_enabled(const SSLContext *ctx, uint16_t id)
 static int suite_usable(const SSLContext *ctx, const struct suite *s)
 {
     int rsa = ctx->key && ctx->local_chain.n > 0 && !cry_key_is_dsa(ctx->key);
+    /* RFC 6101 Appendix C: the export DH suites are limited to 512-bit groups */
+    if (s->exportable && s->kx != KX_RSA_EXPORT && ctx->dh_params && ctx->dh_params->plen > 64)
+        return 0;
     switch (s->kx) {
     case KX_RSA:
         return rsa;

@@ -80,6 +80,8 @@ static void configure(struct pair_config *c, const struct kx_case *k)
         c->server_key = c->server_chain = NULL;
         break;
     }
+    if (c->dh_params && strstr(SSLXCipherSuiteName(k->suite), "_EXPORT_"))
+        c->dh_params = "dh512.pem"; /* export DH suites are limited to 512-bit groups */
     if (k->auth != A_NONE)
         c->request_client_cert = 1;
     if (k->auth == A_CERT)
@@ -534,6 +536,30 @@ Test(kx, dss_follows_the_key)
         pair_free(&p);
         expect_no_leaks(&p);
     }
+}
+
+/* RFC 6101 Appendix C: a server whose group is over 512 bits does not choose an export DH suite. */
+Test(kx, export_dh_needs_a_512_bit_group)
+{
+    static const uint16_t exp[] = {SSL_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA,
+                                   SSL_DH_anon_EXPORT_WITH_RC4_40_MD5},
+                          mixed[] = {SSL_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA,
+                                     SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA};
+    struct pair p;
+    int r = run_suites(exp, 2, exp, 2, NULL, "dh1024.pem", &p);
+    expect_no_suite(&p, r, "export DH suites, 1024-bit group");
+    pair_free(&p);
+    expect_no_leaks(&p);
+    r = run_suites(mixed, 2, mixed, 2, NULL, "dh1024.pem", &p);
+    cr_expect_eq(r, PAIR_OK);
+    cr_expect_eq(negotiated(&p, PAIR_CLIENT), SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA);
+    pair_free(&p);
+    expect_no_leaks(&p);
+    r = run_suites(mixed, 2, mixed, 2, NULL, "dh512.pem", &p);
+    cr_expect_eq(r, PAIR_OK);
+    cr_expect_eq(negotiated(&p, PAIR_CLIENT), SSL_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA);
+    pair_free(&p);
+    expect_no_leaks(&p);
 }
 
 static int is_anon(uint16_t s) { return s >= 0x0017 && s <= 0x001b; }

@@ -356,6 +356,8 @@ ParameterizedTest(struct ske_param *sp, kx_bad, server_key_exchange_bad_signatur
     pair_config_suite(&c, &sp->suite);
     c.dh_params = "dh1024.pem";
     c.export_key = "export512-key.pem";
+    if (sp->suite == SSL_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA)
+        c.dh_params = "dh512.pem"; /* export DH suites are limited to 512-bit groups */
     if (sp->suite == TLS_DHE_DSS_WITH_AES_128_CBC_SHA || sp->suite == SSL_DHE_DSS_WITH_DES_CBC_SHA) {
         c.server_key = "dsa1024-key.pem"; /* a DSA signature; S_WRONG_KEY: an RSA one */
         c.server_chain = "dsa1024-chain.pem";
