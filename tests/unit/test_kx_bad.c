@@ -409,27 +409,36 @@ static void edit_long_export_key(struct pair *p, uint8_t *body, size_t *len, siz
     *len = o;
 }
 
-Test(kx_bad, export_key_over_512_bits)
+/* The server's ServerKeyExchange for @suite, changed in flight by @edit: the client refuses it
+ * with illegal_parameter. */
+static void ske_edit_refused(uint16_t suite, const char *export_key, const char *dh,
+                             pkx_edit_fn edit, const char *what)
 {
-    static const uint16_t suite = SSL_RSA_EXPORT_WITH_RC2_CBC_40_MD5;
     struct pair_config c;
     pair_config_init(&c);
     pair_config_suite(&c, &suite);
-    c.export_key = "export512-key.pem";
+    c.export_key = export_key;
+    c.dh_params = dh;
     struct pair p;
     struct pkx_mitm m;
     pkx_mitm_init(&m, &p);
     m.from = PAIR_SERVER;
     m.type = 12;
-    m.edit = edit_long_export_key;
+    m.edit = edit;
     c.hook = pkx_hook;
     c.hook_ref = &m;
     cr_assert_eq(pair_init(&p, &c), SSLNoErr);
     int r = pair_handshake(&p);
     cr_expect_eq(m.edited, 1);
-    expect_failure(&p, r, PAIR_CLIENT, SSLProtocolErr, PKX_ILLEGAL, "513-bit export key");
+    expect_failure(&p, r, PAIR_CLIENT, SSLProtocolErr, PKX_ILLEGAL, what);
     pair_free(&p);
     expect_no_leaks(&p);
+}
+
+Test(kx_bad, export_key_over_512_bits)
+{
+    ske_edit_refused(SSL_RSA_EXPORT_WITH_RC2_CBC_40_MD5, "export512-key.pem", NULL,
+                     edit_long_export_key, "513-bit export key");
 }
 
 /* ---- client authentication faults ---- */
@@ -888,25 +897,8 @@ static void edit_tiny_group(struct pair *p, uint8_t *body, size_t *len, size_t c
 
 Test(kx_bad, dh_group_padded_with_zeros)
 {
-    static const uint16_t suite = SSL_DH_anon_WITH_RC4_128_MD5;
-    struct pair_config c;
-    pair_config_init(&c);
-    pair_config_suite(&c, &suite);
-    c.dh_params = "dh1024.pem";
-    struct pair p;
-    struct pkx_mitm m;
-    pkx_mitm_init(&m, &p);
-    m.from = PAIR_SERVER;
-    m.type = 12;
-    m.edit = edit_tiny_group;
-    c.hook = pkx_hook;
-    c.hook_ref = &m;
-    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
-    int r = pair_handshake(&p);
-    cr_expect_eq(m.edited, 1);
-    expect_failure(&p, r, PAIR_CLIENT, SSLProtocolErr, PKX_ILLEGAL, "p = 23 in 64 bytes");
-    pair_free(&p);
-    expect_no_leaks(&p);
+    ske_edit_refused(SSL_DH_anon_WITH_RC4_128_MD5, NULL, "dh1024.pem", edit_tiny_group,
+                     "p = 23 in 64 bytes");
 }
 
 
