@@ -3,7 +3,7 @@
 # from RFC 6101 with Python's hashlib only (no sslref code): used by test_gap_wire_check.sh.
 #   proxy PORTFILE TARGET_PORT OUTDIR : a loopback TCP proxy; connection n is saved as
 #                                      OUTDIR/n.c2s and OUTDIR/n.s2c. Exits after 20 s idle.
-#   check KEYLOG FILE.c2s FILE.s2c    : for an SSL 3.0 connection without client authentication,
+#   check KEYLOG C2S S2C [EXPORTKEY]  : for an SSL 3.0 connection without client authentication,
 #                                      full or resumed, whose ClientHello may be in SSL 2.0 format
 #                                      (RFC 6101 Appendix E): client_random from the hello (the
 #                                      SSL 2.0 challenge right-aligned in 32 bytes), the key log's
@@ -12,7 +12,9 @@
 #                                      ChangeCipherSpec decrypted (by the openssl CLI) and its MAC
 #                                      checked, and both Finished messages recomputed over the
 #                                      handshake transcript (the SSL 2.0 hello counted without its
-#                                      record header). Prints one line per fact, exits 1 on a
+#                                      record header); a ServerKeyExchange's signature is checked
+#                                      with the certificate's key and, for RSA export, its key
+#                                      must be EXPORTKEY's. Prints one line per fact, exits 1 on a
 #                                      mismatch. GAP_CONTROL_NO_EXPORT=1 skips the export step
 #                                      (a control that must then fail).
 import hashlib
@@ -159,7 +161,56 @@ def hs_messages(body):
     return msgs
 
 
-def check(keylog, c2s_file, s2c_file):
+def vec16(b, i):
+    n = int.from_bytes(b[i:i + 2], "big")
+    return b[i + 2:i + 2 + n], i + 2 + n
+
+
+def check_server_key_exchange(s_hs, cr, sr, suite, export_key, facts):
+    """RFC 6101 §5.6.3: the ServerKeyExchange signature (RSA over MD5(cr+sr+params) ||
+    SHA-1(cr+sr+params)) verified with the certificate's key by the openssl CLI; for RSA export the
+    temporary modulus must be the one of @export_key."""
+    ske = [m for m in s_hs if m[0] == 12]
+    cert = [m for m in s_hs if m[0] == 11]
+    if not ske or not cert:
+        return
+    body = ske[0][4:]
+    i, fields = 0, []
+    for _ in range(2 if suite in (0x0003, 0x0006, 0x0008) else 3):
+        f, i = vec16(body, i)
+        fields.append(f)
+    params, sig = body[:i], vec16(body, i)[0]
+    digest = hashlib.md5(cr + sr + params).digest() + hashlib.sha1(cr + sr + params).digest()
+    leaf_len = int.from_bytes(cert[0][7:10], "big")
+    leaf = cert[0][10:10 + leaf_len]
+    tmp = os.environ.get("TMPDIR", "/tmp")
+    der, sigf = "%s/gap-leaf-%d.der" % (tmp, os.getpid()), "%s/gap-sig-%d.bin" % (tmp, os.getpid())
+    open(der, "wb").write(leaf)
+    open(sigf, "wb").write(sig)
+    try:
+        pub = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", der, "-pubkey", "-noout"],
+                             capture_output=True, check=True).stdout
+        pubf = der + ".pub"
+        open(pubf, "wb").write(pub)
+        r = subprocess.run(["openssl", "pkeyutl", "-verifyrecover", "-pubin", "-inkey", pubf,
+                            "-in", sigf, "-pkeyopt", "rsa_padding_mode:pkcs1"], capture_output=True)
+        os.unlink(pubf)
+    finally:
+        os.unlink(der)
+        os.unlink(sigf)
+    if r.returncode != 0 or r.stdout != digest:
+        raise Fail("ServerKeyExchange signature does not verify with the certificate's key")
+    facts.append("ServerKeyExchange signature (MD5+SHA-1) verified by openssl with the certificate key")
+    if suite in (0x0003, 0x0006, 0x0008) and export_key:
+        m = subprocess.run(["openssl", "rsa", "-in", export_key, "-noout", "-modulus"],
+                           capture_output=True, check=True).stdout.decode().strip().split("=")[1]
+        if fields[0].lstrip(b"\0").hex().upper() != m.lstrip("0"):
+            raise Fail("the temporary RSA key in ServerKeyExchange is not %s" % export_key)
+        facts.append("the temporary RSA key in ServerKeyExchange is the export key (%d bits)" %
+                     (len(fields[0].lstrip(b"\0")) * 8))
+
+
+def check(keylog, c2s_file, s2c_file, export_key=None):
     c2s = records(open(c2s_file, "rb").read(), True)
     s2c = records(open(s2c_file, "rb").read(), False)
     facts = []
@@ -248,6 +299,7 @@ def check(keylog, c2s_file, s2c_file):
     s_open = open_records(s_enc, skey, siv, smac, "server")
     facts.append("%d client and %d server records after ChangeCipherSpec decrypted, MACs agree" %
                  (len(c_open), len(s_open)))
+    check_server_key_exchange(s_hs, cr, sr, suite, export_key, facts)
     c_fin = c_open[0][1]
     s_fin = s_open[0][1]
     if c_open[0][0] != 22 or c_fin[0] != 20 or s_open[0][0] != 22 or s_fin[0] != 20:
@@ -276,7 +328,7 @@ def main():
         if sys.argv[1] == "proxy":
             proxy(sys.argv[2], int(sys.argv[3]), sys.argv[4])
         elif sys.argv[1] == "check":
-            check(sys.argv[2], sys.argv[3], sys.argv[4])
+            check(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None)
         else:
             raise SystemExit("usage: see the file's first lines")
     except Fail as e:

@@ -13,7 +13,9 @@
 # The same checker decrypts encrypted suites with the openssl CLI, so it also checks, independently
 # of sslref's kdf3.c, the SSL 3.0 export key derivation (RFC 6101 §6.2.2: final keys and IVs from
 # MD5 over the randoms) for RSA export (0003, 0006, 0008, with a 512-bit ServerKeyExchange key),
-# DHE-RSA export (0014) and anonymous DH export (0017, 0019), and a few non-export suites.
+# DHE-RSA export (0014) and anonymous DH export (0017, 0019), and a few non-export suites; and the
+# ServerKeyExchange signatures (RFC 6101 §5.6.3, MD5+SHA-1, checked by `openssl pkeyutl`), with the
+# RSA export temporary key being the 512-bit key given to --export-key.
 # Usage: bash tests/interop/test_gap_wire_check.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -53,7 +55,8 @@ run_case() {
 # expect_check NAME CONN WANT_HELLO WANT_KIND: run the checker on capture CONN.
 expect_check() {
     local name=$1 conn=$2 hello=$3 kind=$4 dir="$TMP/$1"
-    if python3 "$CHECK" check "$TMP/$name.keys" "$dir/$conn.c2s" "$dir/$conn.s2c" >"$dir/check$conn" 2>&1 &&
+    if python3 "$CHECK" check "$TMP/$name.keys" "$dir/$conn.c2s" "$dir/$conn.s2c" \
+        "$DATA/export512-key.pem" >"$dir/check$conn" 2>&1 &&
         grep -q "hello: $hello" "$dir/check$conn" && grep -q ", $kind handshake" "$dir/check$conn" &&
         grep -q 'both Finished messages equal' "$dir/check$conn" &&
         grep -q "appendix-e" "$dir/check$conn"; then
@@ -92,6 +95,18 @@ if grep -q 'export keys:' "$TMP/enc-0003/check1" 2>/dev/null; then
 else
     fail "no export key derivation reported"
 fi
+ske=0
+for s in 0003 0006 0008; do
+    grep -q 'temporary RSA key in ServerKeyExchange is the export key (512 bits)' "$TMP/enc-$s/check1" &&
+        grep -q 'ServerKeyExchange signature (MD5+SHA-1) verified' "$TMP/enc-$s/check1" && ske=$((ske + 1))
+done
+grep -q 'ServerKeyExchange signature (MD5+SHA-1) verified' "$TMP/enc-0014/check1" && ske=$((ske + 1))
+if [ $ske -eq 4 ]; then
+    pass "RSA export (512-bit key set by --export-key) and DHE export ServerKeyExchange signatures verified by openssl"
+else
+    fail "ServerKeyExchange checks: $ske of 4"
+    show "$TMP/enc-0003/check1" "$TMP/enc-0014/check1"
+fi
 for s in 0003 0008; do
     d="$TMP/enc-$s"
     if [ -f "$d/1.c2s" ] && ! GAP_CONTROL_NO_EXPORT=1 python3 "$CHECK" check "$TMP/enc-$s.keys" \
@@ -102,6 +117,31 @@ for s in 0003 0008; do
         show "$d/noexport.out"
     fi
 done
+
+# Control: a changed byte of the export ServerKeyExchange's temporary modulus must fail the
+# signature check.
+d="$TMP/enc-0003"
+if [ -f "$d/1.s2c" ]; then
+    python3 - "$CHECK" "$d/1.s2c" "$d/bad.s2c" <<'EOF'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("chk", sys.argv[1])
+chk = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(chk)
+raw = bytearray(open(sys.argv[2], "rb").read())
+msgs = [m for t, b in chk.records(raw, False) if t == 22 for m in chk.hs_messages(b)]
+ske = [m for m in msgs if m[0] == 12][0]
+at = raw.find(ske)
+raw[at + 4 + 2 + 10] ^= 0x01  # inside the temporary modulus
+open(sys.argv[3], "wb").write(raw)
+EOF
+    if ! python3 "$CHECK" check "$TMP/enc-0003.keys" "$d/1.c2s" "$d/bad.s2c" "$DATA/export512-key.pem" \
+        >"$d/badske.out" 2>&1 && grep -q 'signature does not verify' "$d/badske.out"; then
+        pass "control: a changed ServerKeyExchange byte fails the signature check"
+    else
+        fail "control: the checker accepted a changed ServerKeyExchange"
+        show "$d/badske.out"
+    fi
+fi
 
 # Control: the checker must notice a hello that was not hashed as sent. Change one byte of the
 # captured SSL 2.0 hello's cipher-spec list (the client random stays the same): Finished differs.
