@@ -1,5 +1,6 @@
 #!/bin/bash
-# test_gap_wire_check.sh - RFC 6101 checked from outside sslref on captured sessions. Appendix E: an SSL 3.0 handshake
+# test_gap_wire_check.sh - RFC 6101 checked from outside sslref on captured sessions.
+# Appendix E: an SSL 3.0 handshake
 # that starts with an SSL 2.0-format CLIENT-HELLO must take the client_random from the SSL 2.0
 # challenge (right-aligned, zero-padded to 32 bytes) and hash the hello message (without its record
 # header) into both Finished messages. sslref-client --version any (SSL 2.0-format hello offering
