@@ -111,10 +111,12 @@ Test(gap_api, add_certificate_complete_verifies_the_chain)
     /* three certificates, the wrong one last: the error comes with complete */
     SSLContext *ctx = NULL;
     cr_assert_eq(SSLXNewContext(&ctx), SSLNoErr);
-    SSLBuffer l = cert("server-cert.pem", 0), ca = cert("ca-cert.pem", 0), x = cert("server1024-cert.pem", 0);
+    SSLBuffer l = cert("server-cert.pem", 0), ca = cert("ca-cert.pem", 0);
+    SSLBuffer x = cert("server1024-cert.pem", 0);
     cr_expect_eq(SSLAddCertificate(ctx, l, 0, 0), SSLNoErr);
     cr_expect_eq(SSLAddCertificate(ctx, ca, 1, 0), SSLNoErr);
-    cr_expect_eq(SSLAddCertificate(ctx, x, 1, 1), X509NamesNotEqualErr, "CN=localhost did not issue the CA");
+    cr_expect_eq(SSLAddCertificate(ctx, x, 1, 1), X509NamesNotEqualErr,
+                 "CN=localhost did not issue the CA");
     free(l.data), free(ca.data), free(x.data);
     SSLXFreeContext(ctx);
     /* not a certificate, and bad parameters */
@@ -187,6 +189,16 @@ static void connect_recording(struct pair *p, struct keyrec *kr, uint64_t seed)
 
 #define CLIENT_PEER_ID "localhost:4433" /* what pair.c gives the client with SSLSetPeerID */
 
+static int is_peer_id(const uint8_t *key, uint32_t len)
+{
+    return len == strlen(CLIENT_PEER_ID) && !memcmp(key, CLIENT_PEER_ID, len);
+}
+
+static int is_sid(const uint8_t *key, uint32_t len, const uint8 *sid)
+{
+    return len == 32 && !memcmp(key, sid, 32);
+}
+
 Test(gap_api, session_callback_keys)
 {
     struct keyrec kr[2];
@@ -203,14 +215,12 @@ Test(gap_api, session_callback_keys)
     cr_assert_eq(SSLXGetSessionID(p.s[PAIR_SERVER].ctx, sid, &sl), SSLNoErr);
     cr_assert_eq(sl, 32);
     cr_expect_eq(kr[0].gets, 1, "the client looked for a session");
-    cr_expect(kr[0].get_len == strlen(CLIENT_PEER_ID) && !memcmp(kr[0].get_key, CLIENT_PEER_ID, kr[0].get_len),
-              "client lookup key is its peer ID");
+    cr_expect(is_peer_id(kr[0].get_key, kr[0].get_len), "client lookup key is its peer ID");
     cr_expect_eq(kr[0].adds, 1);
-    cr_expect(kr[0].add_len == strlen(CLIENT_PEER_ID) && !memcmp(kr[0].add_key, CLIENT_PEER_ID, kr[0].add_len),
-              "client stores under its peer ID");
+    cr_expect(is_peer_id(kr[0].add_key, kr[0].add_len), "client stores under its peer ID");
     cr_expect_eq(kr[1].gets, 0, "the server had no session ID to look up");
     cr_expect_eq(kr[1].adds, 1);
-    cr_expect(kr[1].add_len == 32 && !memcmp(kr[1].add_key, sid, 32), "the server stores under the session ID");
+    cr_expect(is_sid(kr[1].add_key, kr[1].add_len, sid), "the server stores under the session ID");
     SSLErr ce;
     cr_expect_eq(pair_close(&p, PAIR_CLIENT, &ce), SSLConnectionClosedGraceful);
     pair_free(&p);
@@ -224,9 +234,9 @@ Test(gap_api, session_callback_keys)
     SSLXGetResumed(p.s[PAIR_SERVER].ctx, &r);
     cr_expect_eq(r, 1, "resumed");
     cr_expect_eq(kr[0].gets, 2);
-    cr_expect(kr[0].get_len == strlen(CLIENT_PEER_ID) && !memcmp(kr[0].get_key, CLIENT_PEER_ID, kr[0].get_len));
+    cr_expect(is_peer_id(kr[0].get_key, kr[0].get_len), "client lookup key is its peer ID");
     cr_expect_eq(kr[1].gets, 1, "the server looked the offered session up once");
-    cr_expect(kr[1].get_len == 32 && !memcmp(kr[1].get_key, sid, 32), "server lookup key is the session ID");
+    cr_expect(is_sid(kr[1].get_key, kr[1].get_len, sid), "server lookup key is the session ID");
 
     /* an unclean end: each side deletes its entry under the key it stored it with */
     pair_eof(&p, PAIR_CLIENT);
@@ -237,10 +247,9 @@ Test(gap_api, session_callback_keys)
         cr_expect_eq(SSLRead(b, &len, p.s[side].ctx), SSLConnectionClosedError);
     }
     cr_expect_eq(kr[0].dels, 1);
-    cr_expect(kr[0].del_len == strlen(CLIENT_PEER_ID) && !memcmp(kr[0].del_key, CLIENT_PEER_ID, kr[0].del_len),
-              "the client deletes under its peer ID");
+    cr_expect(is_peer_id(kr[0].del_key, kr[0].del_len), "the client deletes under its peer ID");
     cr_expect_eq(kr[1].dels, 1);
-    cr_expect(kr[1].del_len == 32 && !memcmp(kr[1].del_key, sid, 32), "the server deletes under the session ID");
+    cr_expect(is_sid(kr[1].del_key, kr[1].del_len, sid), "the server deletes under the session ID");
     cr_expect_eq(kr[0].c.n + kr[1].c.n, 0, "both entries are gone");
     pair_free(&p);
     expect_no_leaks(&p);
