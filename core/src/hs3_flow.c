@@ -100,6 +100,21 @@ static SSLErr hash_msg(SSLContext *ctx, const uint8_t *p, uint32_t n)
     return SSLNoErr;
 }
 
+/* Room for the largest message this side can build: 8 KiB covers hellos, key exchanges with groups
+ * and keys up to 8192 bits, and Finished; Certificate and CertificateRequest grow with the local
+ * chain and the distinguished names. Never more than HS_MAX_MSG. */
+static uint32_t scratch_need(const SSLContext *ctx)
+{
+    uint32_t need = 8192, chain = 3, dns = 4;
+    for (uint32_t i = 0; i < ctx->local_chain.n; i++)
+        chain += 3 + ctx->local_chain.certs[i].length;
+    for (uint32_t i = 0; i < ctx->dns.n; i++)
+        dns += 2 + ctx->dns.certs[i].length;
+    need = chain > need ? chain : need;
+    need = dns > need ? dns : need;
+    return (need < HS_MAX_MSG ? need : HS_MAX_MSG) + 4;
+}
+
 /* Build a message into the write queue (whole, in one go: building never blocks). */
 static SSLErr send_msg(SSLContext *ctx, const struct hs_msg *m)
 {
@@ -112,7 +127,7 @@ static SSLErr send_msg(SSLContext *ctx, const struct hs_msg *m)
             return ssl2_send_client_hello(ctx);
     }
     if (!ctx->scratch.data)
-        SSL_TRY(ctx_alloc(ctx, &ctx->scratch, HS_MAX_MSG + 4));
+        SSL_TRY(ctx_alloc(ctx, &ctx->scratch, scratch_need(ctx)));
     struct wr w;
     wr_init(&w, ctx->scratch.data, ctx->scratch.length);
     ctx->hs_skip_msg = 0;
