@@ -86,7 +86,7 @@ fi
 # the first connection, as a 1990s export client would have sent).
 for s in 0003 0006 0008 0014 0017 0019 0005 000a 002f; do
     if run_case "enc-$s" any any "$s" --export-key "$DATA/export512-key.pem" \
-        --dh-params "$DATA/dh1024.pem"; then
+        --dh-params "$DATA/dh512.pem"; then
         expect_check "enc-$s" 1 "SSL 2.0 format offering 3.0" full
         expect_check "enc-$s" 2 "SSL 3.0 format" resumed
     fi
