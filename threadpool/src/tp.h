@@ -18,6 +18,7 @@
 #define TP_MAX_THREADS 64
 #define TP_READ_CHUNK 16384
 #define TP_MAX_PENDING (1u << 20)
+#define TP_CORK_MAX 65536 /* engine output gathered per connection before a send is forced */
 
 /* One counter slot per worker thread, one writer each; padded to its own cache lines. */
 enum tp_counter {
@@ -37,6 +38,7 @@ struct tp_shared {
 struct TPServer {
     TPConfig cfg;
     int lfd, own_lfd, port, nproc;
+    int nodelay_inherited; /* the listening socket has TCP_NODELAY: accepted ones inherit it */
     struct tp_shared *shared;
     size_t shared_len;
     int stop_fd;      /* eventfd: TPServerStop */
@@ -65,9 +67,12 @@ struct TPConn {
     int wblocked;         /* the write callback met EAGAIN */
     int notify_writable;  /* a TPConnWrite could not complete: call writable when drained */
     int close_sent;       /* SSLClose has been called */
+    int rdrained;         /* the last recv emptied the socket: no recv until the next EPOLLIN */
     SSLErr reason;
     uint8 *pend;          /* plaintext not yet taken by SSLWrite (allocated on demand) */
     size_t pend_len, pend_cap, pend_off;
+    uint8 *wout;          /* engine output not yet sent: one send per drive (allocated on demand) */
+    size_t wout_len, wout_cap, wout_off;
     void *user;
     char peer[32];
 };
@@ -110,6 +115,7 @@ void tp_loop_interest(TPConn *c);
 /* tp_conn.c */
 TPConn *tp_conn_new(struct tp_worker *w, int fd, const char *peer, const char *peer_ip);
 void tp_conn_drive(TPConn *c);
+void tp_conn_readable(TPConn *c);
 void tp_conn_timeout(TPConn *c);
 void tp_conn_shutdown(TPConn *c);
 void tp_conn_free(TPConn *c);

@@ -3,6 +3,9 @@
  * its SSLContext (handshake, open, closing), the per-connection plaintext output buffer (allocated
  * only while output is waiting, released once drained) and the TPConn API of server.h. Runs only on
  * the owning worker thread, so nothing is locked. SSLWouldBlockErr stops here: handlers never see it.
+ * System calls are saved two ways: the engine's output is gathered and sent once per drive (a
+ * resumed handshake's flight, or an answer and its close_notify, leave in one segment), and no
+ * recv is tried after one that emptied the socket until epoll reports it readable again.
  */
 #include "tp.h"
 #include "sslref/sslx.h"
@@ -14,44 +17,91 @@
 #include <unistd.h>
 
 /* SSLIOFunc over a non-blocking socket; end of stream is SSLConnectionClosedError (ssl.h). */
+/* epoll reported the socket readable (or closed): recv may find something again. */
+void tp_conn_readable(TPConn *c) { c->rdrained = 0; }
+
+/* A short recv (less than asked) or EAGAIN means the socket is empty; anything that arrives later
+ * makes the level-triggered epoll report it, so the next recv waits for that. */
 static SSLErr conn_read(SSLBuffer data, uint32 *processed, void *ref)
 {
     TPConn *c = ref;
     *processed = 0;
+    if (c->rdrained)
+        return SSLWouldBlockErr;
     for (;;) {
         ssize_t n = recv(c->fd, data.data, data.length, 0);
         if (n > 0) {
             *processed = (uint32)n;
+            c->rdrained = (uint32)n < data.length;
             return SSLNoErr;
         }
         if (n == 0)
             return SSLConnectionClosedError;
         if (errno == EINTR)
             continue;
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? SSLWouldBlockErr : SSLIOErr;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->rdrained = 1;
+            return SSLWouldBlockErr;
+        }
+        return SSLIOErr;
     }
 }
 
-static SSLErr conn_write(SSLBuffer data, uint32 *processed, void *ref)
+/* Send what is gathered in c->wout. SSLNoErr once it is all gone (the buffer is then released),
+ * SSLWouldBlockErr when the socket is full (c->wblocked set), SSLIOErr on a send error. */
+static SSLErr conn_push(TPConn *c)
 {
-    TPConn *c = ref;
-    uint32 done = 0;
-    while (done < data.length) {
-        ssize_t n = send(c->fd, data.data + done, data.length - done, MSG_NOSIGNAL);
+    while (c->wout_off < c->wout_len) {
+        ssize_t n = send(c->fd, c->wout + c->wout_off, c->wout_len - c->wout_off, MSG_NOSIGNAL);
         if (n > 0) {
-            done += (uint32)n;
+            c->wout_off += (size_t)n;
             continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
-        *processed = done;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             c->wblocked = 1;
             return SSLWouldBlockErr;
         }
         return SSLIOErr;
     }
-    *processed = done;
+    free(c->wout);
+    c->wout = NULL;
+    c->wout_len = c->wout_off = c->wout_cap = 0;
+    return SSLNoErr;
+}
+
+/* The engine's write callback: gather (sent by conn_push at the end of the drive, or here once
+ * TP_CORK_MAX bytes are waiting; beyond that the engine is told to wait for EPOLLOUT). */
+static SSLErr conn_write(SSLBuffer data, uint32 *processed, void *ref)
+{
+    TPConn *c = ref;
+    *processed = 0;
+    if (c->wout_len - c->wout_off + data.length > TP_CORK_MAX) {
+        SSLErr e = conn_push(c);
+        if (e == SSLIOErr)
+            return e;
+        if (e == SSLWouldBlockErr && c->wout_len - c->wout_off + data.length > TP_CORK_MAX)
+            return SSLWouldBlockErr;
+    }
+    if (c->wout_off && c->wout_len + data.length > c->wout_cap) { /* compact before growing */
+        memmove(c->wout, c->wout + c->wout_off, c->wout_len - c->wout_off);
+        c->wout_len -= c->wout_off;
+        c->wout_off = 0;
+    }
+    if (c->wout_len + data.length > c->wout_cap) {
+        size_t cap = c->wout_cap ? c->wout_cap : 2048;
+        while (cap < c->wout_len + data.length)
+            cap *= 2;
+        uint8 *p = realloc(c->wout, cap);
+        if (!p)
+            return SSLMemoryErr;
+        c->wout = p;
+        c->wout_cap = cap;
+    }
+    memcpy(c->wout + c->wout_len, data.data, data.length);
+    c->wout_len += data.length;
+    *processed = data.length;
     return SSLNoErr;
 }
 
@@ -107,9 +157,11 @@ void tp_conn_free(TPConn *c)
 {
     struct tp_worker *w = c->w;
     tp_list_remove(&c->link);
+    (void)conn_push(c); /* best effort: a last alert or close_notify still gathered */
     SSLDeleteContext(c->ctx);
     free(c->ctx);
     free(c->pend);
+    free(c->wout);
     close(c->fd); /* also removes it from the epoll set */
     w->nconn--;
     tp_stats_sub(w->slot, TP_C_ACTIVE, 1);
@@ -214,6 +266,10 @@ void tp_conn_drive(TPConn *c)
     if (c->state == TP_HANDSHAKE) {
         SSLErr e = SSLHandshake(c->ctx);
         if (e == SSLWouldBlockErr) {
+            if (conn_push(c) == SSLIOErr) {
+                conn_finish(c, SSLIOErr, 1);
+                return;
+            }
             conn_interest(c);
             return;
         }
@@ -245,6 +301,8 @@ void tp_conn_drive(TPConn *c)
         if (c->state == TP_CLOSING) {
             e = c->close_sent ? SSLServiceWriteQueue(c->ctx) : SSLClose(c->ctx);
             c->close_sent = 1;
+            if (e == SSLNoErr)
+                e = conn_push(c); /* the answer and close_notify leave together */
             if (e == SSLWouldBlockErr)
                 break;
             conn_finish(c, c->reason, 0);
@@ -261,6 +319,10 @@ void tp_conn_drive(TPConn *c)
             conn_finish(c, SSLIOErr, 1);
             return;
         }
+    }
+    if (conn_push(c) == SSLIOErr) {
+        conn_finish(c, SSLIOErr, 1);
+        return;
     }
     conn_interest(c);
 }
@@ -323,10 +385,9 @@ SSLErr TPConnWrite(TPConn *c, const void *data, size_t len)
     c->pend_len += len;
     tp_stats_add(c->w->slot, TP_C_BYTES_OUT, len);
     c->notify_writable = 1; /* the writable handler runs once this has gone to the kernel */
-    SSLErr e = conn_flush(c);
-    if (e == SSLWouldBlockErr)
-        return SSLNoErr; /* buffered; the loop finishes it on EPOLLOUT */
-    return e; /* a fatal error also ends the connection when the handler returns */
+    /* Sealed after the handler returns (tp_conn_drive): writes of one handler call share
+     * records and one send. A fatal error then ends the connection. */
+    return SSLNoErr;
 }
 
 void TPConnClose(TPConn *c)

@@ -105,7 +105,8 @@ static void loop_accept(struct tp_worker *w)
             continue;
         }
         int one = 1;
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (!srv->nodelay_inherited)
+            (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         char ip[INET_ADDRSTRLEN] = "?", peer[32];
         inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
         snprintf(peer, sizeof peer, "%s:%u", ip, (unsigned)ntohs(sa.sin_port));
@@ -179,6 +180,8 @@ void *tp_loop_run(void *arg)
                 if (!w->stop_deadline)
                     loop_accept(w);
             } else {
+                if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+                    tp_conn_readable(p);
                 tp_conn_drive(p);
             }
         }

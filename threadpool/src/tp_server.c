@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -43,6 +44,7 @@ static int server_listen(TPServer *srv)
         return -1;
     int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* inherited by accept */
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, srv->cfg.backlog) != 0) {
         int err = errno;
         close(fd);
@@ -93,6 +95,9 @@ SSLErr TPServerCreate(TPServer **out, const TPConfig *cfg)
     socklen_t sl = sizeof sa;
     if (getsockname(srv->lfd, (struct sockaddr *)&sa, &sl) == 0 && sa.sin_family == AF_INET)
         srv->port = ntohs(sa.sin_port);
+    int nd = 0;
+    socklen_t nl = sizeof nd;
+    srv->nodelay_inherited = getsockopt(srv->lfd, IPPROTO_TCP, TCP_NODELAY, &nd, &nl) == 0 && nd;
     *out = srv;
     return SSLNoErr;
 fail:
