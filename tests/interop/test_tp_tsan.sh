@@ -3,8 +3,8 @@
 # build directory BUILD_DIR/tsan-tp with -DSSLREF_TSAN=ON, builds sslref-server and sslref-bench
 # there, and runs: (1) one process x 4 threads with the LMDB cache, 4 bench threads, full and
 # resumed; (2) 2 processes x 2 threads (supervisor, fork, shared counters); (3) handshake timeouts
-# of silent clients beside held connections, then SIGTERM with connections open. Any
-# then (4) the server.h API driver of test_tp_api.sh linked against the TSan libraries. Any
+# of silent clients beside held connections, then SIGTERM with connections open; then (4) the
+# server.h API driver of test_tp_api.sh linked against the TSan libraries. Any
 # "WARNING: ThreadSanitizer" in either program's output fails the test, as does any bench error.
 # Usage: bash tests/interop/test_tp_tsan.sh BUILD_DIR
 set -uo pipefail
