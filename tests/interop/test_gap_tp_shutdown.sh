@@ -4,11 +4,12 @@
 # for SIGINT as well as SIGTERM (test_tp_kill.sh covers SIGTERM under load, not these details).
 # sslref-server --processes 2 --threads 2 --mode echo --stats, 20 connections held idle by
 # sslref-bench --hold:
-# 1. --shutdown-timeout 1000, signal after 1.5 s: new connections are refused at once, the server
-#    exits 0 about 1 s after the signal, and every held connection received close_notify (the bench
+# 1. --shutdown-timeout 2000, signal after 1.5 s: a new connection 1 s later is refused, the server
+#    exits 0 about 2 s after the signal, and every held connection received close_notify (the bench
 #    reports 20 x SSLConnectionClosedGraceful); the final stats line is printed; no worker is left.
-# 2. default grace (5 s), hold 3 s, SIGTERM after 1.5 s: the held connections finish their request
-#    inside the grace (20 answered) and the server exits 0 once they have, before the grace ends.
+# 2. --shutdown-timeout 10000, hold 3 s, SIGTERM after 1.5 s: the held connections finish their
+#    request inside the grace (20 answered) and the server exits 0 once they have, well before the
+#    grace ends. (Margins are wide: the test machine may be loaded.)
 # Usage: bash tests/interop/test_gap_tp_shutdown.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +19,7 @@ now_ms() { date +%s%3N; }
 workers() { ps -o pid= --ppid "$1" | tr -d ' '; }
 
 # stop_case NAME SIGNAL HOLD_SECONDS [SERVER ARGS...]: start, hold 20 connections, signal after
-# 1.5 s, try a new connection 0.3 s later; sets TOOK (ms from signal to exit), RC, W (workers before),
+# 1.5 s, try a new connection 1 s later; sets TOOK (ms from signal to exit), RC, W (workers before),
 # LATE_RC (the late client's exit status).
 stop_case() {
     local name=$1 sig=$2 hold=$3
@@ -34,7 +35,7 @@ stop_case() {
     local t0
     t0=$(now_ms)
     kill "-$sig" "$SRV_PID"
-    sleep 0.3
+    sleep 1
     timeout 5 "$BIN/sslref-client" --host 127.0.0.1 --port "$SRV_PORT" >/dev/null 2>"$TMP/$name.late"
     LATE_RC=$?
     wait "$SRV_PID"
@@ -52,16 +53,16 @@ left_workers() {
 
 for sig in INT TERM; do
     name="timeout-$sig"
-    stop_case "$name" "$sig" 5 --shutdown-timeout 1000 || { fail "$name: server start"; continue; }
+    stop_case "$name" "$sig" 6 --shutdown-timeout 2000 || { fail "$name: server start"; continue; }
     if [ $LATE_RC -ne 0 ] && ! grep -q '^version=' "$TMP/$name.late"; then
         pass "SIG$sig: a new connection after the signal is refused"
     else
         fail "SIG$sig: a connection made after the signal was served"
         show "$TMP/$name.late"
     fi
-    if [ $RC -eq 0 ] && [ $TOOK -ge 800 ] && [ $TOOK -le 3000 ] && [ "$(left_workers)" -eq 0 ] &&
+    if [ $RC -eq 0 ] && [ $TOOK -ge 1800 ] && [ $TOOK -le 5000 ] && [ "$(left_workers)" -eq 0 ] &&
         grep -q '^stats: connections=20 full=[0-9]* resumed=[0-9]* failures=0$' "$TMP/$name.log"; then
-        pass "SIG$sig: exit 0 ${TOOK} ms after the signal (shutdown timeout 1000 ms), stats printed, no worker left"
+        pass "SIG$sig: exit 0 ${TOOK} ms after the signal (shutdown timeout 2000 ms), stats, no worker left"
     else
         fail "SIG$sig: exit $RC after ${TOOK} ms, $(left_workers) workers left"
         show "$TMP/$name.log"
@@ -75,10 +76,10 @@ for sig in INT TERM; do
     fi
 done
 
-stop_case grace TERM 3 || fail "grace: server start"
+stop_case grace TERM 3 --shutdown-timeout 10000 || fail "grace: server start"
 if [ $RC -eq 0 ] && grep -q 'held 20 connections open; 20 answered afterwards' "$TMP/grace.bench" &&
-    [ $TOOK -ge 1000 ] && [ $TOOK -le 4800 ] && [ "$(left_workers)" -eq 0 ] && [ $LATE_RC -ne 0 ]; then
-    pass "grace: 20 in-flight connections finished after SIGTERM; exit 0 after ${TOOK} ms (< 5 s grace)"
+    [ $TOOK -ge 1000 ] && [ $TOOK -le 9000 ] && [ "$(left_workers)" -eq 0 ] && [ $LATE_RC -ne 0 ]; then
+    pass "grace: 20 in-flight connections finished after SIGTERM; exit 0 after ${TOOK} ms (< 10 s grace)"
 else
     fail "grace: exit $RC after ${TOOK} ms, late client exit $LATE_RC"
     show "$TMP/grace.bench" "$TMP/grace.log"
