@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""compare_report.py - the report of tests/bench/compare-nss: reads the raw runs (one line each:
+section key suite client metric server run value), takes the median of the runs of each cell and
+writes PREFIX.txt (the table that is also printed), PREFIX.csv, PREFIX.md (for docs/performance.md)
+and PREFIX.svg (a bar chart of the sslref/NSS factors). Standard library only.
+Usage: compare_report.py RAW META PREFIX"""
+import math
+import statistics
+import sys
+from collections import OrderedDict
+
+# metric: (what, unit, higher is better)
+METRICS = {
+    "hs_full": ("full handshakes/s", "hs/s", True),
+    "cpu_full": ("server CPU per full handshake", "us", False),
+    "hs_res": ("resumed handshakes/s", "hs/s", True),
+    "cpu_res": ("server CPU per resumed handshake", "us", False),
+    "bulk_mbs": ("bulk MB/s, 1 connection (wall clock)", "MB/s", True),
+    "bulk_srv": ("bulk MB sent per server CPU second", "MB/s", True),
+    "mem_kib": ("memory per idle connection", "KiB", False),
+}
+SECTIONS = {"1proc": "1 process", "2proc": "2 processes", "bulk": "1 process",
+            "memory": "1 process"}
+
+
+def target(metric, suite, ratio, sslref):
+    """(target text, met) for a row; ('', None) when the issue sets no target."""
+    if metric == "hs_full" or metric == "hs_res":
+        return ">= 1.00", ratio >= 1.0
+    if metric == "cpu_full":
+        return "<= 1.00", ratio <= 1.0
+    if metric == "cpu_res":
+        return "<= 0.67", ratio <= 1 / 1.5
+    if metric == "bulk_srv" and suite in ("000a", "0005"):
+        return ">= 1.00", ratio >= 1.0
+    if metric == "mem_kib":
+        return "<= 8 KiB", sslref <= 8.0
+    return "", None
+
+
+def load(path):
+    cells = OrderedDict()
+    errors = {}
+    for line in open(path):
+        f = line.split()
+        if len(f) != 8:
+            continue
+        sec, key, suite, client, metric, server, _run, value = f
+        k = (sec, key, suite, client, metric)
+        if metric == "errors":
+            errors[(sec, key, suite, client, server)] = errors.get((sec, key, suite, client, server), 0) + 1
+            continue
+        cells.setdefault(k, {}).setdefault(server, []).append(float(value))
+    return cells, errors
+
+
+def rows_of(cells, errors):
+    rows = []
+    for (sec, key, suite, client, metric), by in cells.items():
+        if metric not in METRICS:
+            continue
+        what, unit, _hi = METRICS[metric]
+        nss = statistics.median(by["nss"]) if by.get("nss") else None
+        for srv in ("sslref", "sslref_ltm"):
+            if not by.get(srv):
+                continue
+            ref = statistics.median(by[srv])
+            ratio = ref / nss if nss else float("nan")
+            tgt, met = target(metric, suite, ratio, ref)
+            if srv == "sslref_ltm":
+                tgt, met = "(libtommath)", None
+            errs = sum(n for (s, k, su, c, sv), n in errors.items()
+                       if (s, k, su, c) == (sec, key, suite, client) and sv in ("nss", srv))
+            rows.append(dict(section=sec, procs=SECTIONS.get(sec, sec), key="rsa" + key,
+                             suite=suite, client=client, metric=metric,
+                             what=what + (" (libtommath)" if srv == "sslref_ltm" else ""),
+                             unit=unit, nss=nss, sslref=ref, ratio=ratio, target=tgt, met=met,
+                             runs=len(by[srv]), errors=errs))
+    return rows
+
+
+def fmt(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
+
+
+def met_text(r):
+    if r["errors"]:
+        return f"ERRORS({r['errors']})"
+    return "" if r["met"] is None else ("met" if r["met"] else "NOT MET")
+
+
+def table(rows, ceiling):
+    head = ["procs", "key", "suite", "client", "measure", "unit", "NSS", "sslref", "sslref/NSS",
+            "target", ""]
+    body = [[r["procs"], r["key"], r["suite"], r["client"], r["what"], r["unit"], fmt(r["nss"]),
+             fmt(r["sslref"]), fmt(r["ratio"]), r["target"], met_text(r)] for r in rows]
+    w = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
+    right = {6, 7, 8}
+    out = []
+    for i, line in enumerate([head] + body):
+        out.append("  ".join(c.rjust(w[j]) if j in right else c.ljust(w[j])
+                             for j, c in enumerate(line)).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * x for x in w))
+    out.extend(ceiling_lines(rows, ceiling))
+    return "\n".join(out) + "\n"
+
+
+def ceiling_lines(rows, ceiling):
+    if not ceiling:
+        return []
+    cps, cpu = ceiling
+    out = [f"ceiling: plain TCP accept-write-close {cps:.0f} connections/s, server CPU "
+           f"{cpu:.1f} us per connection (no SSL)"]
+    for r in rows:
+        if r["section"] == "1proc" and r["metric"] == "hs_res" and r["suite"] == "002f":
+            out.append(f"  resumed handshakes/s with {r['client']}, 002f: NSS "
+                       f"{100 * (r['nss'] or 0) / cps:.0f}% and sslref "
+                       f"{100 * r['sslref'] / cps:.0f}% of the ceiling")
+    return out
+
+
+def markdown(rows, ceiling, meta):
+    out = ["| procs | key | suite | client | measure | unit | NSS | sslref | sslref/NSS | target | |",
+           "|---|---|---|---|---|---|--:|--:|--:|---|---|"]
+    for r in rows:
+        out.append("| " + " | ".join([r["procs"], r["key"], r["suite"], r["client"], r["what"],
+                                       r["unit"], fmt(r["nss"]), fmt(r["sslref"]),
+                                       fmt(r["ratio"]), r["target"], met_text(r)]) + " |")
+    out.append("")
+    out.extend(ceiling_lines(rows, ceiling))
+    return "\n".join(meta + [""] + out) + "\n"
+
+
+def csv(rows, ceiling):
+    out = ["section,procs,key,suite,client,metric,measure,unit,nss,sslref,ratio,target,met,runs,errors"]
+    for r in rows:
+        out.append(",".join([r["section"], r["procs"], r["key"], r["suite"], r["client"],
+                             r["metric"], r["what"], r["unit"], fmt(r["nss"]), fmt(r["sslref"]),
+                             f"{r['ratio']:.3f}", r["target"], met_text(r), str(r["runs"]),
+                             str(r["errors"])]))
+    if ceiling:
+        out.append(f"ceiling,1 process,-,-,tcp_ceiling,tcp_cps,plain TCP connections/s,conn/s,,"
+                   f"{ceiling[0]:.0f},,,,,0")
+        out.append(f"ceiling,1 process,-,-,tcp_ceiling,tcp_cpu,server CPU per TCP connection,us,,"
+                   f"{ceiling[1]:.1f},,,,,0")
+    return "\n".join(out) + "\n"
+
+
+def svg(rows, meta):
+    """Horizontal bars on a log2 axis: how many times better sslref is than NSS (ratio for
+    higher-is-better measures, 1/ratio for lower-is-better ones); green >= 1, red < 1."""
+    rows = [r for r in rows if r["ratio"] and not math.isnan(r["ratio"]) and r["ratio"] > 0]
+    bar_h, gap, left, width, top = 16, 4, 430, 420, 70
+    lo, hi = -3.0, 5.0  # log2 range: 1/8x .. 32x
+    height = top + len(rows) * (bar_h + gap) + 60
+    x = lambda v: left + (min(max(math.log2(v), lo), hi) - lo) / (hi - lo) * width
+    esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" height="{height}" '
+         f'font-family="sans-serif" font-size="11">',
+         f'<rect width="100%" height="100%" fill="white"/>',
+         f'<text x="10" y="20" font-size="14" font-weight="bold">sslref vs NSS: times better '
+         f'(right of 1x: sslref better)</text>',
+         f'<text x="10" y="38" fill="#555">{esc(meta[0] if meta else "")}; '
+         f'{esc(meta[2][:90] if len(meta) > 2 else "")}</text>']
+    for k in range(int(lo), int(hi) + 1):
+        v = 2.0 ** k
+        xx = x(v)
+        o.append(f'<line x1="{xx:.1f}" y1="{top - 8}" x2="{xx:.1f}" y2="{height - 45}" '
+                 f'stroke="{"#000" if k == 0 else "#ddd"}" stroke-width="{1.5 if k == 0 else 1}"/>')
+        o.append(f'<text x="{xx:.1f}" y="{height - 30}" text-anchor="middle">'
+                 f'{("%gx" % v)}</text>')
+    for i, r in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        hi_better = METRICS[r["metric"]][2]
+        adv = r["ratio"] if hi_better else 1 / r["ratio"]
+        label = (f'{r["procs"]}, {r["key"]} {r["suite"]}, {r["client"]}: {r["what"]}')
+        color = "#3a8f3a" if adv >= 1 else "#c0392b"
+        if r["met"] is False:
+            color = "#c0392b"
+        x0, x1 = x(1.0), x(adv)
+        o.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{esc(label)}</text>')
+        o.append(f'<rect x="{min(x0, x1):.1f}" y="{y}" width="{abs(x1 - x0):.1f}" height="{bar_h}" '
+                 f'fill="{color}"/>')
+        o.append(f'<text x="{max(x0, x1) + 4:.1f}" y="{y + 12}">{adv:.2f}x</text>')
+    o.append(f'<text x="10" y="{height - 10}" fill="#555">Bars: sslref/NSS for rates, NSS/sslref '
+             f'for CPU time and memory; log scale. Red: sslref worse or a target missed.</text>')
+    o.append("</svg>")
+    return "\n".join(o) + "\n"
+
+
+def main():
+    raw, meta_path, prefix = sys.argv[1:4]
+    meta = [l.rstrip("\n") for l in open(meta_path)]
+    cells, errors = load(raw)
+    rows = rows_of(cells, errors)
+    ceiling = None
+    for (sec, _k, _s, _c, metric), by in cells.items():
+        if metric == "tcp_cps":
+            cps = statistics.median(by["tcp"])
+            cpu = statistics.median(cells[(sec, _k, _s, _c, "tcp_cpu")]["tcp"])
+            ceiling = (cps, cpu)
+    text = "\n".join(meta) + "\n\n" + table(rows, ceiling)
+    open(prefix + ".txt", "w").write(text)
+    open(prefix + ".csv", "w").write(csv(rows, ceiling))
+    open(prefix + ".md", "w").write(markdown(rows, ceiling, [m + "  " for m in meta]))
+    open(prefix + ".svg", "w").write(svg(rows, meta))
+    sys.stdout.write(text)
+    print(f"\nwritten: {prefix}.txt .csv .md .svg (raw runs: {raw})")
+    bad = sum(1 for r in rows if r["errors"])
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
