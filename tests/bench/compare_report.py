@@ -153,7 +153,7 @@ def svg(rows, meta):
     """Horizontal bars on a log2 axis: how many times better sslref is than NSS (ratio for
     higher-is-better measures, 1/ratio for lower-is-better ones); green >= 1, red < 1."""
     rows = [r for r in rows if r["ratio"] and not math.isnan(r["ratio"]) and r["ratio"] > 0]
-    bar_h, gap, left, width, top = 16, 4, 430, 420, 70
+    bar_h, gap, left, width, top = 16, 4, 470, 420, 70
     lo, hi = -3.0, 5.0  # log2 range: 1/8x .. 32x
     height = top + len(rows) * (bar_h + gap) + 60
     x = lambda v: left + (min(max(math.log2(v), lo), hi) - lo) / (hi - lo) * width
@@ -176,7 +176,8 @@ def svg(rows, meta):
         y = top + i * (bar_h + gap)
         hi_better = METRICS[r["metric"]][2]
         adv = r["ratio"] if hi_better else 1 / r["ratio"]
-        label = (f'{r["procs"]}, {r["key"]} {r["suite"]}, {r["client"]}: {r["what"]}')
+        label = (f'{r["procs"].replace(" processes", "p").replace(" process", "p")} '
+                 f'{r["key"]} {r["suite"]} {r["client"]}: {r["what"]}')
         color = "#3a8f3a" if adv >= 1 else "#c0392b"
         if r["met"] is False:
             color = "#c0392b"
@@ -184,9 +185,15 @@ def svg(rows, meta):
         o.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{esc(label)}</text>')
         o.append(f'<rect x="{min(x0, x1):.1f}" y="{y}" width="{abs(x1 - x0):.1f}" height="{bar_h}" '
                  f'fill="{color}"/>')
-        o.append(f'<text x="{max(x0, x1) + 4:.1f}" y="{y + 12}">{adv:.2f}x</text>')
+        goal = {"cpu_res": 1.5}.get(r["metric"], 1.0 if r["met"] is not None and
+                                    r["metric"] != "mem_kib" else None)
+        if goal:  # the target, as a factor
+            o.append(f'<line x1="{x(goal):.1f}" y1="{y - 1}" x2="{x(goal):.1f}" y2="{y + bar_h + 1}" '
+                     f'stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>')
+        tx = max(x0, x1, x(goal) if goal else 0)
+        o.append(f'<text x="{tx + 4:.1f}" y="{y + 12}">{adv:.2f}x</text>')
     o.append(f'<text x="10" y="{height - 10}" fill="#555">Bars: sslref/NSS for rates, NSS/sslref '
-             f'for CPU time and memory; log scale. Red: sslref worse or a target missed.</text>')
+             f'for CPU time and memory; log scale; dashed: the target. Red: sslref worse or a target missed.</text>')
     o.append("</svg>")
     return "\n".join(o) + "\n"
 
