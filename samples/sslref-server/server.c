@@ -34,12 +34,14 @@ struct server_app {
     TPServer *srv;
 };
 
-/* http mode: the request read so far (per connection, freed at close). */
+/* http mode: the request read so far (per connection, freed at close); buf grows from
+ * REQ_FIRST up to REQ_MAX + 1 bytes only for long requests. */
+#define REQ_FIRST 1024
 struct http_req {
-    size_t have;
+    size_t have, cap;
     int answered;
     long bulk_left; /* --bulk: blocks still to send; -1 when not sending them */
-    char buf[REQ_MAX + 1];
+    char buf[];
 };
 
 static void server_usage(FILE *out)
@@ -225,10 +227,11 @@ static int http_data(TPConn *c, const uint8 *data, size_t len, long bulk)
 {
     struct http_req *r = TPConnUserData(c);
     if (!r) {
-        r = malloc(sizeof *r);
+        r = malloc(sizeof *r + REQ_FIRST);
         if (!r)
             return -1;
         r->have = 0;
+        r->cap = REQ_FIRST;
         r->answered = 0;
         r->bulk_left = -1;
         TPConnSetUserData(c, r);
@@ -236,6 +239,19 @@ static int http_data(TPConn *c, const uint8 *data, size_t len, long bulk)
     if (r->answered)
         return 0; /* after the answer everything is dropped */
     size_t take = len > REQ_MAX - r->have ? REQ_MAX - r->have : len;
+    if (r->have + take + 1 > r->cap) {
+        size_t cap = r->cap;
+        while (cap < r->have + take + 1)
+            cap *= 2;
+        if (cap > REQ_MAX + 1)
+            cap = REQ_MAX + 1;
+        struct http_req *n = realloc(r, sizeof *r + cap);
+        if (!n)
+            return -1;
+        r = n;
+        r->cap = cap;
+        TPConnSetUserData(c, r);
+    }
     memcpy(r->buf + r->have, data, take);
     r->have += take;
     r->buf[r->have] = 0;
