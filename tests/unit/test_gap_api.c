@@ -3,7 +3,8 @@
  * complete flags and its two chain errors through the public call; the keys the library hands to the
  * Add/Get/DeleteSession callbacks (client: its peer ID; server: the session ID; the same key deleted
  * after an unclean close); application data cut into records of at most 2^14 bytes (RFC 6101
- * §5.2.1); IDEA (0x0007) with client authentication, full and resumed.
+ * §5.2.1); IDEA (0x0007) with client authentication, full and resumed; the server's suite order
+ * (SSLXSetCipherSuites) decides, and the default list prefers AES-128.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -366,4 +367,46 @@ Test(gap_api, idea_with_client_auth_full_and_resumed)
     free(want.data);
     pair_cache_clear(&cc);
     pair_cache_clear(&sc);
+}
+
+/* ---- the server's preference order decides (SSLXSetCipherSuites), AES-128 first by default ---- */
+
+static uint16_t negotiate(const uint16_t *cli, uint32_t ncli, const uint16_t *srv, uint32_t nsrv)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    c.suites[PAIR_CLIENT] = cli;
+    c.nsuites[PAIR_CLIENT] = ncli;
+    c.suites[PAIR_SERVER] = srv; /* NULL: the library's default list */
+    c.nsuites[PAIR_SERVER] = nsrv;
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    uint16 s[2] = {0, 0};
+    SSLGetNegotiatedCipher(p.s[PAIR_CLIENT].ctx, &s[0]);
+    SSLGetNegotiatedCipher(p.s[PAIR_SERVER].ctx, &s[1]);
+    cr_expect_eq(s[0], s[1]);
+    pair_free(&p);
+    expect_no_leaks(&p);
+    return s[1];
+}
+
+Test(gap_api, server_preference_order)
+{
+    static const uint16_t cli[] = {TLS_RSA_WITH_AES_128_CBC_SHA, SSL_RSA_WITH_RC4_128_SHA,
+                                   SSL_RSA_WITH_3DES_EDE_CBC_SHA};
+    static const uint16_t cli_rev[] = {SSL_RSA_WITH_3DES_EDE_CBC_SHA, SSL_RSA_WITH_RC4_128_SHA,
+                                       TLS_RSA_WITH_AES_128_CBC_SHA};
+    static const uint16_t srv_a[] = {SSL_RSA_WITH_3DES_EDE_CBC_SHA, SSL_RSA_WITH_RC4_128_SHA};
+    static const uint16_t srv_b[] = {SSL_RSA_WITH_RC4_128_SHA, SSL_RSA_WITH_3DES_EDE_CBC_SHA};
+    /* the server's first suite that the client offers, whatever the client's order */
+    cr_expect_eq(negotiate(cli, 3, srv_a, 2), SSL_RSA_WITH_3DES_EDE_CBC_SHA);
+    cr_expect_eq(negotiate(cli_rev, 3, srv_a, 2), SSL_RSA_WITH_3DES_EDE_CBC_SHA);
+    cr_expect_eq(negotiate(cli, 3, srv_b, 2), SSL_RSA_WITH_RC4_128_SHA);
+    cr_expect_eq(negotiate(cli_rev, 3, srv_b, 2), SSL_RSA_WITH_RC4_128_SHA);
+    /* the default server list puts AES-128 before RC4 and 3DES even for a client that prefers them */
+    cr_expect_eq(negotiate(cli_rev, 3, NULL, 0), TLS_RSA_WITH_AES_128_CBC_SHA);
+    static const uint16_t rc4_aes256[] = {SSL_RSA_WITH_RC4_128_MD5, TLS_RSA_WITH_AES_256_CBC_SHA};
+    cr_expect_eq(negotiate(rc4_aes256, 2, NULL, 0), TLS_RSA_WITH_AES_256_CBC_SHA);
 }
