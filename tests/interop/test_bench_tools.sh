@@ -1,0 +1,73 @@
+#!/bin/bash
+# test_bench_tools.sh - the measuring tools of tests/bench/compare-nss: sslref-server --bulk sends
+# exactly BLOCKS x 16 KiB per request (and closes), sslref-bench counts the bytes it received,
+# --server-pid reports the server's CPU time per handshake (also for a multi-process server: the
+# workers are children of the supervisor) and, with --hold, its memory per held connection, and
+# the CSV row carries those columns; tests/bench/tcp_ceiling serves and counts plain TCP connections.
+# Usage: bash tests/interop/test_bench_tools.sh BUILD_DIR
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+interop_init "$1"
+[ -x "$BIN/sslref-bench" ] || { echo "FAIL: $BIN/sslref-bench not built"; exit 1; }
+
+# 1. --bulk 1024: two connections, 2 x 1024 x 16384 bytes, each connection closed by the server.
+start_sslref_server "$TMP/bulk.log" --threads 1 --quiet --bulk 1024 --ciphers 0005 || exit 1
+"$BIN/sslref-bench" --host 127.0.0.1 --port "$SRV_PORT" --connections 2 --threads 1 \
+    --server-pid "$SRV_PID" --csv "$TMP/b.csv" >"$TMP/bulk.out" 2>&1
+r=$?
+bytes=$(awk '$1 == "bytes" { print $2 }' "$TMP/bulk.out")
+if [ $r -eq 0 ] && [ "$bytes" = $((2 * 1024 * 16384)) ]; then
+    pass "--bulk 1024: the bench received exactly 2 x 1024 x 16 KiB ($bytes bytes)"
+else
+    fail "--bulk: exit $r, bytes '$bytes'"
+    show "$TMP/bulk.out"
+fi
+# Encrypting 32 MiB with RC4-SHA takes measurable CPU: at least one 10 ms clock tick.
+if grep -Eq "^  server pid $SRV_PID \(1 processes\): cpu 0\.0[1-9][0-9]* s|^  server pid $SRV_PID \(1 processes\): cpu [1-9]" \
+    "$TMP/bulk.out"; then
+    pass "--server-pid: $(grep 'server pid' "$TMP/bulk.out" | sed 's/^ *//')"
+else
+    fail "--server-pid line"
+    show "$TMP/bulk.out"
+fi
+if head -1 "$TMP/b.csv" | grep -q ',bytes_in,mb_per_s,server_cpu_us_per_hs,server_kib_per_held$' &&
+    awk -F, -v b="$bytes" 'NR == 2 && $19 == b && $21 > 0 { ok = 1 } END { exit !ok }' "$TMP/b.csv"; then
+    pass "--csv: bytes_in and server CPU per handshake columns"
+else
+    fail "--csv columns"
+    show "$TMP/b.csv"
+fi
+stop_pid "$SRV_PID" TERM
+
+# 2. --hold with --server-pid on a 2-process server: the RSS line, and 40 connections held.
+mkdir -m 700 "$TMP/cache"
+start_sslref_server "$TMP/hold.log" --processes 2 --threads 1 --cache "$TMP/cache" --quiet || exit 1
+"$BIN/sslref-bench" --host 127.0.0.1 --port "$SRV_PORT" --hold 40 --hold-seconds 1 --threads 2 \
+    --full-percent 0 --server-pid "$SRV_PID" >"$TMP/hold.out" 2>&1
+r=$?
+if [ $r -eq 0 ] && grep -q "held 40 connections open; 40 answered afterwards" "$TMP/hold.out" &&
+    grep -Eq "^  server pid $SRV_PID \(3 processes\)" "$TMP/hold.out" &&
+    grep -Eq "^  server rss [0-9]+ KiB before, [0-9]+ KiB holding: -?[0-9.]+ KiB per connection$" \
+        "$TMP/hold.out"; then
+    pass "--hold --server-pid: supervisor and 2 workers measured; $(grep 'server rss' "$TMP/hold.out" | sed 's/^ *//')"
+else
+    fail "--hold --server-pid (exit $r)"
+    show "$TMP/hold.out"
+fi
+stop_pid "$SRV_PID" TERM
+
+# 3. tcp_ceiling: serve and count 500 plain TCP connections.
+cc -O2 -std=c11 -D_GNU_SOURCE -pthread "$SRC/tests/bench/tcp_ceiling.c" -o "$TMP/tcp_ceiling" ||
+    { fail "tcp_ceiling does not build"; interop_finish; exit; }
+port=$(free_port)
+"$TMP/tcp_ceiling" serve "$port" 2 2>/dev/null &
+tpid=$!
+INTEROP_PIDS+=("$tpid")
+if wait_listen "$port" "$tpid" && line=$("$TMP/tcp_ceiling" client "$port" 500 4) &&
+    echo "$line" | grep -Eq '^connections=500 errors=0 elapsed=[0-9.]+ per_second=[0-9.]+$'; then
+    pass "tcp_ceiling: $line"
+else
+    fail "tcp_ceiling: '${line:-}'"
+fi
+stop_pid "$tpid" TERM
+interop_finish
