@@ -322,7 +322,8 @@ Test(badinput, handshake_length_lies)
 /* ---- an unexpected message in each state ---- */
 
 struct unexpected_case {
-    const char *what;
+    char what[48]; /* an array: Criterion re-executes the binary per test, so a pointer parameter
+                      would point into another process image when a failure message uses it */
     int from;
     uint32_t index; /* record of @from replaced (full handshake: client CH CKE CCS Fin, server SH
                        Cert SHD CCS Fin) */
