@@ -3,7 +3,11 @@
 section key suite client metric server run value), takes the median of the runs of each cell and
 writes PREFIX.txt (the table that is also printed), PREFIX.csv, PREFIX.md (for docs/performance.md)
 and PREFIX.svg (a bar chart of the sslref/NSS factors). Standard library only.
-Usage: compare_report.py RAW META PREFIX"""
+Usage: compare_report.py RAW META PREFIX
+       compare_report.py --update-doc PREFIX DOC.md   (the block between the compare-nss markers
+       of DOC.md becomes PREFIX.md; PREFIX.svg is copied beside DOC.md as performance.svg)"""
+import os
+import shutil
 import math
 import statistics
 import sys
@@ -198,7 +202,24 @@ def svg(rows, meta):
     return "\n".join(o) + "\n"
 
 
+BEGIN, END = "<!-- compare-nss:begin -->", "<!-- compare-nss:end -->"
+
+
+def update_doc(prefix, doc):
+    text = open(doc).read()
+    i, j = text.find(BEGIN), text.find(END)
+    if i < 0 or j < i:
+        sys.exit(f"{doc}: no {BEGIN} ... {END} block")
+    table = open(prefix + ".md").read()
+    open(doc, "w").write(text[:i + len(BEGIN)] + "\n" + table + text[j:])
+    shutil.copyfile(prefix + ".svg", os.path.join(os.path.dirname(doc), "performance.svg"))
+    print(f"updated {doc} and performance.svg from {prefix}.md/.svg")
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--update-doc":
+        return update_doc(sys.argv[2], sys.argv[3])
     raw, meta_path, prefix = sys.argv[1:4]
     meta = [l.rstrip("\n") for l in open(meta_path)]
     cells, errors = load(raw)
