@@ -3,6 +3,10 @@
 # from RFC 6101 with Python's hashlib only (no sslref code): used by test_gap_wire_check.sh.
 #   proxy PORTFILE TARGET_PORT OUTDIR : a loopback TCP proxy; connection n is saved as
 #                                      OUTDIR/n.c2s and OUTDIR/n.s2c. Exits after 20 s idle.
+#   mark SERVERKEY FILE.c2s           : an SSL 2.0 connection: decrypt the CLIENT-MASTER-KEY's
+#                                      ENCRYPTED-KEY-DATA with the server's key (openssl pkeyutl,
+#                                      no padding removed) and print whether the PKCS#1 padding ends
+#                                      with the eight 0x03 bytes of RFC 6101 Appendix E.2.
 #   check KEYLOG C2S S2C [EXPORTKEY]  : for an SSL 3.0 connection without client authentication,
 #                                      full or resumed, whose ClientHello may be in SSL 2.0 format
 #                                      (RFC 6101 Appendix E): client_random from the hello (the
@@ -323,10 +327,38 @@ def check(keylog, c2s_file, s2c_file, export_key=None):
         print("  " + f)
 
 
+def mark(server_key, c2s_file):
+    raw = open(c2s_file, "rb").read()
+    i, msgs = 0, []
+    while i < len(raw) and len(msgs) < 2:  # CLIENT-HELLO, CLIENT-MASTER-KEY (clear, 2-byte headers)
+        if not raw[i] & 0x80:
+            raise Fail("record %d is not an SSL 2.0 record with a 2-byte header" % len(msgs))
+        n = ((raw[i] & 0x7F) << 8) | raw[i + 1]
+        msgs.append(raw[i + 2:i + 2 + n])
+        i += 2 + n
+    cmk = msgs[1]
+    if cmk[0] != 2:
+        raise Fail("second message is type %d, not CLIENT-MASTER-KEY" % cmk[0])
+    clear, enc = int.from_bytes(cmk[4:6], "big"), int.from_bytes(cmk[6:8], "big")
+    blob = cmk[10 + clear:10 + clear + enc]
+    r = subprocess.run(["openssl", "pkeyutl", "-decrypt", "-inkey", server_key, "-pkeyopt",
+                        "rsa_padding_mode:none"], input=blob, capture_output=True)
+    if r.returncode != 0 or len(r.stdout) != enc or r.stdout[:2] != b"\x00\x02":
+        raise Fail("ENCRYPTED-KEY-DATA does not decrypt to a PKCS#1 type 2 block")
+    block = r.stdout
+    sep = block.index(b"\x00", 2)
+    pad = block[2:sep]
+    marked = len(pad) >= 8 and pad[-8:] == b"\x03" * 8
+    print("  cipher kind %s, %d-byte secret key, padding %d bytes, rollback mark: %s" %
+          (cmk[1:4].hex(), len(block) - sep - 1, len(pad), "yes" if marked else "no"))
+
+
 def main():
     try:
         if sys.argv[1] == "proxy":
             proxy(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        elif sys.argv[1] == "mark":
+            mark(sys.argv[2], sys.argv[3])
         elif sys.argv[1] == "check":
             check(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None)
         else:

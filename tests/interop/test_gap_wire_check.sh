@@ -16,7 +16,10 @@
 # MD5 over the randoms) for RSA export (0003, 0006, 0008, with a 512-bit ServerKeyExchange key),
 # DHE-RSA export (0014) and anonymous DH export (0017, 0019), and a few non-export suites; and the
 # ServerKeyExchange signatures (RFC 6101 §5.6.3, MD5+SHA-1, checked by `openssl pkeyutl`), with the
-# RSA export temporary key being the 512-bit key given to --export-key.
+# RSA export temporary key being the 512-bit key given to --export-key. Last, RFC 6101 Appendix E.2
+# from outside: the CLIENT-MASTER-KEY of an SSL 3.0-capable client (Undetermined) that ends up in
+# SSL 2.0 with a 2.0-only server is decrypted by openssl and its PKCS#1 padding must end in eight
+# 0x03 bytes; a 2.0-only client's must not. (A 3.0 w/2.0 hello client never speaks 2.0: cell (b).)
 # Usage: bash tests/interop/test_gap_wire_check.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -118,6 +121,35 @@ for s in 0003 0008; do
         show "$d/noexport.out"
     fi
 done
+
+# Appendix E.2: the rollback mark in the SSL 2.0 CLIENT-MASTER-KEY, seen by openssl.
+# mark_case NAME CLIENT_VERSION CLIENT_SUITES WANT(yes/no)
+mark_case() {
+    local name=$1 cv=$2 cs=$3 want=$4 dir="$TMP/$1" i
+    mkdir -p "$dir"
+    start_sslref_server "$TMP/$name.log" --version ssl2 --ciphers ff01 ||
+        { fail "$name: server"; return; }
+    python3 "$CHECK" proxy "$dir/port" "$SRV_PORT" "$dir" &
+    local px=$!
+    INTEROP_PIDS+=("$px")
+    for i in $(seq 1 50); do [ -s "$dir/port" ] && break; sleep 0.1; done
+    timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$(cat "$dir/port")" --version "$cv" \
+        --ciphers "$cs" >"$dir/out" 2>"$dir/err"
+    local rc=$?
+    for i in $(seq 1 50); do [ -f "$dir/1.c2s" ] && break; sleep 0.1; done
+    stop_pid "$px" TERM
+    stop_pid "$SRV_PID" TERM
+    if [ $rc -eq 0 ] && grep -q '^version=2.0 cipher=0xff01 ' "$dir/err" &&
+        python3 "$CHECK" mark "$DATA/server-key-pkcs8.pem" "$dir/1.c2s" >"$dir/mark" 2>&1 &&
+        grep -q "rollback mark: $want" "$dir/mark"; then
+        pass "$name: SSL 2.0 negotiated; rollback mark in the decrypted CLIENT-MASTER-KEY: $want"
+    else
+        fail "$name: client exit $rc, want rollback mark '$want'"
+        show "$dir/err" "$dir/mark"
+    fi
+}
+mark_case mark-any any 002f,ff01 yes
+mark_case mark-v2 ssl2 ff01 no
 
 # Control: a changed byte of the export ServerKeyExchange's temporary modulus must fail the
 # signature check.
