@@ -95,6 +95,47 @@ def met_text(r):
     return "" if r["met"] is None else ("met" if r["met"] else "NOT MET")
 
 
+def targets(rows):
+    """The issue-7 targets, each with the ratios it was judged on: [(target, measured, status)]."""
+    def pick(pred):
+        return [r for r in rows if pred(r) and r["met"] is not None]
+
+    def status(sel):
+        bad = [r for r in sel if not r["met"] or r["errors"]]
+        return "met" if not bad else f"NOT MET ({len(bad)} of {len(sel)})"
+
+    def each(sel, show):
+        return ", ".join(show(r) for r in sel)
+
+    def span(sel):
+        return f'{min(r["ratio"] for r in sel):.2f}-{max(r["ratio"] for r in sel):.2f} ({len(sel)} rows)'
+
+    def short(r):
+        client = "strsclnt" if r["client"] == "strsclnt" else "bench"
+        return f'{r["suite"]} {client} {r["ratio"]:.2f}'
+
+    groups = [
+        ("server CPU per resumed handshake <= 1/1.5 of NSS's, 1 process",
+         lambda r: r["metric"] == "cpu_res" and r["procs"] == "1 process", short),
+        ("server CPU per resumed handshake <= 1/1.5 of NSS's, 2 processes",
+         lambda r: r["metric"] == "cpu_res" and r["procs"] == "2 processes", short),
+        ("server CPU per full handshake <= NSS's (RSA 2048 and 1024, 1 and 2 processes)",
+         lambda r: r["metric"] == "cpu_full", None),
+        ("handshakes/s never below NSS's (full and resumed, every suite, key and client)",
+         lambda r: r["metric"] in ("hs_full", "hs_res"), None),
+        ("memory per idle connection <= 8 KiB", lambda r: r["metric"] == "mem_kib",
+         lambda r: f'{r["sslref"]:.1f} KiB (NSS {r["nss"]:.1f} KiB)'),
+        ("bulk >= 1.0x NSS for RC4 and 3DES (MB per server CPU second)",
+         lambda r: r["metric"] == "bulk_srv", lambda r: f'{r["suite"]} {r["ratio"]:.2f}'),
+    ]
+    out = []
+    for name, pred, show in groups:
+        sel = pick(pred)
+        if sel:
+            out.append((name, each(sel, show) if show else span(sel), status(sel)))
+    return out
+
+
 def table(rows, ceiling):
     head = ["procs", "key", "suite", "client", "measure", "unit", "NSS", "sslref", "sslref/NSS",
             "target", ""]
@@ -109,6 +150,10 @@ def table(rows, ceiling):
         if i == 0:
             out.append("  ".join("-" * x for x in w))
     out.extend(ceiling_lines(rows, ceiling))
+    out.append("")
+    out.append("targets:")
+    for name, measured, status in targets(rows):
+        out.append(f"  {status:<18} {name}: {measured}")
     return "\n".join(out) + "\n"
 
 
@@ -134,7 +179,10 @@ def markdown(rows, ceiling, meta):
                                        r["unit"], fmt(r["nss"]), fmt(r["sslref"]),
                                        fmt(r["ratio"]), r["target"], met_text(r)]) + " |")
     out.append("")
-    out.extend(ceiling_lines(rows, ceiling))
+    out.extend(l + "  " for l in ceiling_lines(rows, ceiling))
+    out += ["", "| target | sslref/NSS | status |", "|---|---|---|"]
+    for name, measured, status in targets(rows):
+        out.append(f"| {name} | {measured} | {status} |")
     return "\n".join(meta + [""] + out) + "\n"
 
 
