@@ -7,6 +7,15 @@
 #                                      ENCRYPTED-KEY-DATA with the server's key (openssl pkeyutl,
 #                                      no padding removed) and print whether the PKCS#1 padding ends
 #                                      with the eight 0x03 bytes of RFC 6101 Appendix E.2.
+#   check2 SERVERKEY C2S S2C [C2S S2C]: SSL 2.0 connections (the second one reusing the first's
+#                                      session): master key from the CLIENT-MASTER-KEY (openssl),
+#                                      KEY-MATERIAL-i = MD5(MASTER-KEY, "i", CHALLENGE,
+#                                      CONNECTION-ID) as Netscape's (NSS) and SSLeay's SSL 2.0 did,
+#                                      every encrypted record decrypted (openssl) and its MAC
+#                                      (MD5 over write key, data, padding, 32-bit sequence number,
+#                                      counting the clear records) checked, CLIENT-FINISHED =
+#                                      CONNECTION-ID, SERVER-VERIFY = CHALLENGE, SERVER-FINISHED =
+#                                      the session ID; prints the client's application data.
 #   check KEYLOG C2S S2C [EXPORTKEY]  : for an SSL 3.0 connection without client authentication,
 #                                      full or resumed, whose ClientHello may be in SSL 2.0 format
 #                                      (RFC 6101 Appendix E): client_random from the hello (the
@@ -353,10 +362,111 @@ def mark(server_key, c2s_file):
           (cmk[1:4].hex(), len(block) - sep - 1, len(pad), "yes" if marked else "no"))
 
 
+# SSL 2.0 kinds: code -> (openssl cipher, key bytes, IV bytes)
+KINDS2 = {
+    0x010080: ("rc4", 16, 0), 0x020080: ("rc4", 16, 0), 0x030080: ("rc2-cbc", 16, 8),
+    0x040080: ("rc2-cbc", 16, 8), 0x060040: ("des-cbc", 8, 8), 0x0700C0: ("des-ede3-cbc", 24, 8),
+}
+
+
+def records2(raw):
+    """[(header length, padding, body)] of an SSL 2.0 byte stream."""
+    out, i = [], 0
+    while i < len(raw):
+        if raw[i] & 0x80:
+            n, pad, h = ((raw[i] & 0x7F) << 8) | raw[i + 1], 0, 2
+        else:
+            n, pad, h = ((raw[i] & 0x3F) << 8) | raw[i + 1], raw[i + 2], 3
+        out.append((h, pad, raw[i + h:i + h + n]))
+        i += h + n
+    return out
+
+
+def rsa_secret(server_key, blob):
+    r = subprocess.run(["openssl", "pkeyutl", "-decrypt", "-inkey", server_key, "-pkeyopt",
+                        "rsa_padding_mode:none"], input=blob, capture_output=True)
+    if r.returncode != 0 or r.stdout[:2] != b"\x00\x02":
+        raise Fail("ENCRYPTED-KEY-DATA does not decrypt to a PKCS#1 type 2 block")
+    return r.stdout[r.stdout.index(b"\x00", 2) + 1:]
+
+
+def check2_conn(server_key, c2s_file, s2c_file, session, facts, n):
+    c2s = records2(open(c2s_file, "rb").read())
+    s2c = records2(open(s2c_file, "rb").read())
+    ch, sh = c2s[0][2], s2c[0][2]
+    if ch[0] != 1 or sh[0] != 4:
+        raise Fail("conn %d: no CLIENT-HELLO / SERVER-HELLO in the clear" % n)
+    ns, nsid, nch = (int.from_bytes(ch[k:k + 2], "big") for k in (3, 5, 7))
+    challenge = ch[9 + ns + nsid:9 + ns + nsid + nch]
+    hit = sh[1]
+    ncert, nspecs, ncid = (int.from_bytes(sh[k:k + 2], "big") for k in (5, 7, 9))
+    conn_id = sh[11 + ncert + nspecs:11 + ncert + nspecs + ncid]
+    if hit:
+        if not session:
+            raise Fail("conn %d: session-id hit without an earlier session" % n)
+        kind, master, key_arg, sid = session
+        c_first, s_first = 1, 1
+    else:
+        cmk = c2s[1][2]
+        if cmk[0] != 2:
+            raise Fail("conn %d: no CLIENT-MASTER-KEY" % n)
+        kind = int.from_bytes(cmk[1:4], "big")
+        clear, enc, arg = (int.from_bytes(cmk[k:k + 2], "big") for k in (4, 6, 8))
+        master = cmk[10:10 + clear] + rsa_secret(server_key, cmk[10 + clear:10 + clear + enc])
+        key_arg = cmk[10 + clear + enc:10 + clear + enc + arg]
+        sid = None
+        c_first, s_first = 2, 1
+    if kind not in KINDS2:
+        raise Fail("conn %d: cipher kind %06x not in the checker's table" % (n, kind))
+    cipher, nkd, ivlen = KINDS2[kind]
+    km = b""
+    for i in range((2 * nkd + 15) // 16):
+        km += hashlib.md5(master + bytes([0x30 + i]) + challenge + conn_id).digest()
+    client_read, client_write = km[:nkd], km[nkd:2 * nkd]
+
+    def open_dir(recs, key, first_seq, who):
+        plain = decrypt(cipher, key, key_arg if ivlen else b"", b"".join(b for _, _, b in recs))
+        out, i = [], 0
+        for k, (_, pad, b) in enumerate(recs):
+            rec = plain[i:i + len(b)]
+            i += len(b)
+            mac, data = rec[:16], rec[16:]
+            seq = (first_seq + k).to_bytes(4, "big")
+            if hashlib.md5(key + data + seq).digest() != mac:
+                raise Fail("conn %d: %s record %d: MAC differs" % (n, who, first_seq + k))
+            out.append(data[:len(data) - pad])
+        return out
+    c_msgs = open_dir(c2s[c_first:], client_write, c_first, "client")
+    s_msgs = open_dir(s2c[s_first:], client_read, s_first, "server")
+    if c_msgs[0] != b"\x03" + conn_id:
+        raise Fail("conn %d: CLIENT-FINISHED is not the CONNECTION-ID" % n)
+    if b"\x05" + challenge not in s_msgs[:2]:
+        raise Fail("conn %d: no SERVER-VERIFY carrying the CHALLENGE" % n)
+    sf = [m for m in s_msgs[:3] if m[:1] == b"\x06"]
+    if not sf or (sid is not None and sf[0][1:] != sid) or (sid is None and hit):
+        raise Fail("conn %d: SERVER-FINISHED" % n)
+    sid = sf[0][1:]
+    app = b"".join(m for m in c_msgs[1:])
+    facts.append("conn %d: kind %06x, %s, MACs of %d client and %d server records agree, "
+                 "finished/verify messages right; client sent %r" %
+                 (n, kind, "session reused" if hit else "full", len(c_msgs), len(s_msgs), app[:30]))
+    return (kind, master, key_arg, sid)
+
+
+def check2(server_key, files):
+    facts, session = [], None
+    for n in range(len(files) // 2):
+        session = check2_conn(server_key, files[2 * n], files[2 * n + 1], session, facts, n + 1)
+    for f in facts:
+        print("  " + f)
+
+
 def main():
     try:
         if sys.argv[1] == "proxy":
             proxy(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+        elif sys.argv[1] == "check2":
+            check2(sys.argv[2], sys.argv[3:])
         elif sys.argv[1] == "mark":
             mark(sys.argv[2], sys.argv[3])
         elif sys.argv[1] == "check":

@@ -20,6 +20,12 @@
 # from outside: the CLIENT-MASTER-KEY of an SSL 3.0-capable client (Undetermined) that ends up in
 # SSL 2.0 with a 2.0-only server is decrypted by openssl and its PKCS#1 padding must end in eight
 # 0x03 bytes; a 2.0-only client's must not. (A 3.0 w/2.0 hello client never speaks 2.0: cell (b).)
+# And SSL 2.0 itself, which no current peer speaks: for RC4-128, RC4-export, RC2-128, RC2-export
+# and 3DES kinds, full and session-reused, the checker derives the keys as Netscape's SSL 2.0 (NSS
+# ssl2con.c) and SSLeay did, decrypts every record with openssl and checks MACs, sequence numbers
+# and the CLIENT-FINISHED / SERVER-VERIFY / SERVER-FINISHED contents. Not here: IDEA (the openssl
+# CLI has no IDEA) and DES-64, whose key material sslref derives without the "0" that real
+# implementations hash (an open engine bug; add ff06 to the list once it is fixed).
 # Usage: bash tests/interop/test_gap_wire_check.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -150,6 +156,32 @@ mark_case() {
 }
 mark_case mark-any any 002f,ff01 yes
 mark_case mark-v2 ssl2 ff01 no
+
+# SSL 2.0 records and key material, full and session-reused.
+for k in ff01 ff02 ff03 ff04 ff07; do
+    d="$TMP/v2-$k"
+    mkdir -p "$d"
+    start_sslref_server "$TMP/v2-$k.log" --version ssl2 --ciphers "$k" || { fail "v2 $k: server"; continue; }
+    python3 "$CHECK" proxy "$d/port" "$SRV_PORT" "$d" &
+    px=$!
+    INTEROP_PIDS+=("$px")
+    for i in $(seq 1 50); do [ -s "$d/port" ] && break; sleep 0.1; done
+    timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$(cat "$d/port")" --version ssl2 \
+        --ciphers "$k" --resume 1 --send 'GET /ssl2 HTTP/1.0\r\n\r\n' >"$d/out" 2>"$d/err"
+    rc=$?
+    for i in $(seq 1 50); do [ -f "$d/2.s2c" ] && break; sleep 0.1; done
+    stop_pid "$px" TERM
+    stop_pid "$SRV_PID" TERM
+    if [ $rc -eq 0 ] && [ "$(grep -c "^version=2.0 cipher=0x$k " "$d/err")" -eq 2 ] &&
+        python3 "$CHECK" check2 "$DATA/server-key-pkcs8.pem" "$d/1.c2s" "$d/1.s2c" "$d/2.c2s" \
+            "$d/2.s2c" >"$d/check" 2>&1 && grep -q 'conn 2: .* session reused' "$d/check" &&
+        [ "$(grep -c 'ssl2 HTTP' "$d/check")" -eq 2 ]; then
+        pass "SSL 2.0 $k: keys, records, MACs and finished messages verified independently, full and reused"
+    else
+        fail "SSL 2.0 $k (client exit $rc)"
+        show "$d/err" "$d/check"
+    fi
+done
 
 # Control: a changed byte of the export ServerKeyExchange's temporary modulus must fail the
 # signature check.
