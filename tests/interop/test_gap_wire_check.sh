@@ -14,8 +14,9 @@
 # The same checker decrypts encrypted suites with the openssl CLI, so it also checks, independently
 # of sslref's kdf3.c, the SSL 3.0 export key derivation (RFC 6101 §6.2.2: final keys and IVs from
 # MD5 over the randoms) for RSA export (0003, 0006, 0008, with a 512-bit ServerKeyExchange key),
-# DHE-RSA export (0014) and anonymous DH export (0017, 0019), and a few non-export suites; and the
-# ServerKeyExchange signatures (RFC 6101 §5.6.3, MD5+SHA-1, checked by `openssl pkeyutl`), with the
+# DHE-RSA export (0014) and anonymous DH export (0017, 0019), the other anonymous DH suites (0018,
+# 001a, 001b: NSS refuses them, so nothing else checks them from outside), and a few non-export
+# suites; and the ServerKeyExchange signatures (RFC 6101 §5.6.3, MD5+SHA-1, checked by `openssl pkeyutl`), with the
 # RSA export temporary key being the 512-bit key given to --export-key. Last, RFC 6101 Appendix E.2
 # from outside: the CLIENT-MASTER-KEY of an SSL 3.0-capable client (Undetermined) that ends up in
 # SSL 2.0 with a 2.0-only server is decrypted by openssl and its PKCS#1 padding must end in eight
@@ -93,9 +94,10 @@ fi
 
 # Encrypted suites: export key derivation and records, full and resumed (through SSL 2.0 hellos for
 # the first connection, as a 1990s export client would have sent).
-for s in 0003 0006 0008 0014 0017 0019 0005 000a 002f; do
-    if run_case "enc-$s" any any "$s" --export-key "$DATA/export512-key.pem" \
-        --dh-params "$DATA/dh512.pem"; then
+for s in 0003 0006 0008 0014 0017 0019 0018 001a 001b 0005 000a 002f; do
+    dh="$DATA/dh512.pem" # export DH suites need a group of at most 512 bits
+    case $s in 0018 | 001a | 001b) dh="$DATA/dh1024.pem" ;; esac
+    if run_case "enc-$s" any any "$s" --export-key "$DATA/export512-key.pem" --dh-params "$dh"; then
         expect_check "enc-$s" 1 "SSL 2.0 format offering 3.0" full
         expect_check "enc-$s" 2 "SSL 3.0 format" resumed
     fi
