@@ -16,7 +16,8 @@
 #                                      counting the clear records) checked, CLIENT-FINISHED =
 #                                      CONNECTION-ID, SERVER-VERIFY = CHALLENGE, SERVER-FINISHED =
 #                                      the session ID; prints the client's application data.
-#   check KEYLOG C2S S2C [EXPORTKEY]  : for an SSL 3.0 connection without client authentication,
+#   check KEYLOG C2S S2C [EXPORTKEY [SERVERKEY]]: (with SERVERKEY, an RSA key exchange's
+#                                      pre-master is decrypted and the master secret derived) for an SSL 3.0 connection without client authentication,
 #                                      full or resumed, whose ClientHello may be in SSL 2.0 format
 #                                      (RFC 6101 Appendix E): client_random from the hello (the
 #                                      SSL 2.0 challenge right-aligned in 32 bytes), the key log's
@@ -226,7 +227,30 @@ def check_server_key_exchange(s_hs, cr, sr, suite, export_key, facts):
                      (len(fields[0].lstrip(b"\0")) * 8))
 
 
-def check(keylog, c2s_file, s2c_file, export_key=None):
+def check_premaster(c_hs, s_hs, cr, sr, ms, suite, server_key, export_key, facts):
+    """RSA key exchange (RFC 6101 §5.6.7.1, §6.1): decrypt ClientKeyExchange with the key the
+    server announced (the ServerKeyExchange's temporary key if there is one, else the
+    certificate's), check the client_version bytes, and derive the master secret with hashlib."""
+    cke = [m for m in c_hs if m[0] == 16]
+    if not cke or suite in (0x0014, 0x0016, 0x0017, 0x0018, 0x0019, 0x001A, 0x001B, 0x0033):
+        return
+    key = export_key if [m for m in s_hs if m[0] == 12] else server_key
+    r = subprocess.run(["openssl", "pkeyutl", "-decrypt", "-inkey", key, "-pkeyopt",
+                        "rsa_padding_mode:pkcs1"], input=cke[0][4:], capture_output=True)
+    if r.returncode != 0 or len(r.stdout) != 48:
+        raise Fail("ClientKeyExchange does not decrypt with %s" % key)
+    pre = r.stdout
+    if pre[:2] != b"\x03\x00":
+        raise Fail("pre-master client_version %s" % pre[:2].hex())
+    master = b"".join(hashlib.md5(pre + hashlib.sha1(bytes([0x41 + i]) * (i + 1) + pre + cr + sr)
+                                  .digest()).digest() for i in range(3))
+    if master != ms:
+        raise Fail("master secret from the decrypted pre-master differs from the key log")
+    facts.append("pre-master decrypted by openssl with the %s key; master secret derived from it "
+                 "equals the key log's" % ("temporary export" if key == export_key else "server"))
+
+
+def check(keylog, c2s_file, s2c_file, export_key=None, server_key=None):
     c2s = records(open(c2s_file, "rb").read(), True)
     s2c = records(open(s2c_file, "rb").read(), False)
     facts = []
@@ -316,6 +340,8 @@ def check(keylog, c2s_file, s2c_file, export_key=None):
     facts.append("%d client and %d server records after ChangeCipherSpec decrypted, MACs agree" %
                  (len(c_open), len(s_open)))
     check_server_key_exchange(s_hs, cr, sr, suite, export_key, facts)
+    if server_key and not resumed:
+        check_premaster(c_hs, s_hs, cr, sr, ms, suite, server_key, export_key, facts)
     c_fin = c_open[0][1]
     s_fin = s_open[0][1]
     if c_open[0][0] != 22 or c_fin[0] != 20 or s_open[0][0] != 22 or s_fin[0] != 20:
@@ -473,7 +499,8 @@ def main():
         elif sys.argv[1] == "mark":
             mark(sys.argv[2], sys.argv[3])
         elif sys.argv[1] == "check":
-            check(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None)
+            check(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None,
+                  sys.argv[6] if len(sys.argv) > 6 else None)
         else:
             raise SystemExit("usage: see the file's first lines")
     except Fail as e:

@@ -17,7 +17,9 @@
 # DHE-RSA export (0014) and anonymous DH export (0017, 0019), the other anonymous DH suites (0018,
 # 001a, 001b: NSS refuses them, so nothing else checks them from outside), and a few non-export
 # suites; and the ServerKeyExchange signatures (RFC 6101 §5.6.3, MD5+SHA-1, checked by `openssl pkeyutl`), with the
-# RSA export temporary key being the 512-bit key given to --export-key. Last, RFC 6101 Appendix E.2
+# RSA export temporary key being the 512-bit key given to --export-key; for RSA key exchange the
+# pre-master is decrypted by openssl (export: with that temporary key) and the master secret derived
+# from it with hashlib must be the key log's. Last, RFC 6101 Appendix E.2
 # from outside: the CLIENT-MASTER-KEY of an SSL 3.0-capable client (Undetermined) that ends up in
 # SSL 2.0 with a 2.0-only server is decrypted by openssl and its PKCS#1 padding must end in eight
 # 0x03 bytes; a 2.0-only client's must not. (A 3.0 w/2.0 hello client never speaks 2.0: cell (b).)
@@ -67,7 +69,7 @@ run_case() {
 expect_check() {
     local name=$1 conn=$2 hello=$3 kind=$4 dir="$TMP/$1"
     if python3 "$CHECK" check "$TMP/$name.keys" "$dir/$conn.c2s" "$dir/$conn.s2c" \
-        "$DATA/export512-key.pem" >"$dir/check$conn" 2>&1 &&
+        "$DATA/export512-key.pem" "$DATA/server-key-pkcs8.pem" >"$dir/check$conn" 2>&1 &&
         grep -q "hello: $hello" "$dir/check$conn" && grep -q ", $kind handshake" "$dir/check$conn" &&
         grep -q 'both Finished messages equal' "$dir/check$conn" &&
         grep -q "appendix-e" "$dir/check$conn"; then
@@ -113,6 +115,21 @@ for s in 0003 0006 0008; do
         grep -q 'ServerKeyExchange signature (MD5+SHA-1) verified' "$TMP/enc-$s/check1" && ske=$((ske + 1))
 done
 grep -q 'ServerKeyExchange signature (MD5+SHA-1) verified' "$TMP/enc-0014/check1" && ske=$((ske + 1))
+pm=0
+for s in 0003 0006 0008; do
+    grep -q 'pre-master decrypted by openssl with the temporary export key; master secret derived' \
+        "$TMP/enc-$s/check1" && pm=$((pm + 1))
+done
+for c in v2hello-0002/check1 v3hello/check1 enc-000a/check1 enc-002f/check1; do
+    grep -q 'pre-master decrypted by openssl with the server key; master secret derived' "$TMP/$c" &&
+        pm=$((pm + 1))
+done
+if [ $pm -eq 7 ]; then
+    pass "RSA key exchange: openssl decrypts the pre-master (with the 512-bit temporary key for export), and the master secret derived from it is the key log's"
+else
+    fail "pre-master checks: $pm of 7"
+    show "$TMP/enc-0003/check1" "$TMP/v3hello/check1"
+fi
 if [ $ske -eq 4 ]; then
     pass "RSA export (512-bit key set by --export-key) and DHE export ServerKeyExchange signatures verified by openssl"
 else
