@@ -23,8 +23,8 @@ else
     show "$TMP/bulk.out"
 fi
 # Encrypting 32 MiB with RC4-SHA takes measurable CPU: at least one 10 ms clock tick.
-if grep -Eq "^  server pid $SRV_PID \(1 processes\): cpu 0\.0[1-9][0-9]* s|^  server pid $SRV_PID \(1 processes\): cpu [1-9]" \
-    "$TMP/bulk.out"; then
+cpu=$(sed -n "s/^  server pid $SRV_PID (1 processes): cpu \([0-9.]*\) s, .*/\1/p" "$TMP/bulk.out")
+if [ -n "$cpu" ] && awk -v c="$cpu" 'BEGIN { exit !(c > 0) }'; then
     pass "--server-pid: $(grep 'server pid' "$TMP/bulk.out" | sed 's/^ *//')"
 else
     fail "--server-pid line"
