@@ -150,17 +150,16 @@ SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
     /* Numbers are measured without their leading zeros (a padded 5-bit group is still 5 bits) and
      * kept in minimal form for the ClientKeyExchange. */
     struct rd *num[3] = {&a, &b, &c};
+    const uint8_t *v[3];
     size_t len[3], n = dh ? 3 : 2, total = 0;
     for (size_t i = 0; i < n; i++) {
-        rd_skip_zeros(num[i]);
+        v[i] = rd_skip_zeros(num[i]);
         len[i] = rd_left(num[i]);
         total += 2 + len[i];
     }
-    const uint8_t *p = a.p + a.off;
     if (dh) { /* an odd p of 512 bits or more; 1 < g, Ys < p - 1 */
-        if (len[0] < DH_MIN || len[0] > DH_MAX || !(p[len[0] - 1] & 1) ||
-            !dh_value_ok(c.p + c.off, len[2], p, len[0]) ||
-            !dh_value_ok(b.p + b.off, len[1], p, len[0]))
+        if (len[0] < DH_MIN || len[0] > DH_MAX || !(v[0][len[0] - 1] & 1) ||
+            !dh_value_ok(v[2], len[2], v[0], len[0]) || !dh_value_ok(v[1], len[1], v[0], len[0]))
             return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     } else if (len[0] < 48 || len[0] > 64 || !len[1] || len[1] > len[0]) {
         /* an export key has 384 to 512 bits; the exponent is shorter than the modulus */
