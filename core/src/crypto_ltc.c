@@ -655,25 +655,23 @@ static int dsa_verify_any(dsa_key *k, const uint8_t *hash, size_t hlen, const ui
 
 static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out)
 {
-    struct der all = {der, der + len}, seq, alg, pqg, oct, xs;
+    struct der all = {der, der + len}, seq, rest, alg, oid, pqg, xs;
     const uint8_t *p, *q, *g, *x, *y;
     unsigned long pl, ql, gl, xl, yl;
     uint8_t tag;
     int zero, ok;
     if (!der_next(&all, &tag, &seq) || !der_uint(&seq, &zero))
         return ASNBadEncodingErr;
-    if (der_next(&seq, &tag, &alg) && tag == 0x30) { /* PKCS#8 */
-        struct der oid;
+    rest = seq; /* what follows the version */
+    if (der_next(&rest, &tag, &alg) && tag == 0x30) { /* PKCS#8: {OID, {p, q, g}}, OCTET STRING {x} */
         ok = der_next(&alg, &tag, &oid) && der_next(&alg, &tag, &pqg) && tag == 0x30 &&
              alg.p == alg.end && der_int_bytes(&pqg, &p, &pl) && der_int_bytes(&pqg, &q, &ql) &&
-             der_int_bytes(&pqg, &g, &gl) && pqg.p == pqg.end && der_next(&seq, &tag, &oct) &&
-             tag == 0x04 && (xs = oct, der_int_bytes(&xs, &x, &xl)) && xs.p == xs.end;
-    } else { /* DSAPrivateKey: the first INTEGER after the version was p */
-        seq.p = der;
-        seq.end = der + len;
-        ok = der_next(&seq, &tag, &all) && der_uint(&all, &zero) && der_int_bytes(&all, &p, &pl) &&
-             der_int_bytes(&all, &q, &ql) && der_int_bytes(&all, &g, &gl) &&
-             der_int_bytes(&all, &y, &yl) && der_int_bytes(&all, &x, &xl) && all.p == all.end;
+             der_int_bytes(&pqg, &g, &gl) && pqg.p == pqg.end && der_next(&rest, &tag, &xs) &&
+             tag == 0x04 && der_int_bytes(&xs, &x, &xl) && xs.p == xs.end;
+    } else { /* DSAPrivateKey: p, q, g, y, x */
+        ok = der_int_bytes(&seq, &p, &pl) && der_int_bytes(&seq, &q, &ql) &&
+             der_int_bytes(&seq, &g, &gl) && der_int_bytes(&seq, &y, &yl) &&
+             der_int_bytes(&seq, &x, &xl) && seq.p == seq.end;
     }
     SSL_ENSURE(ok, ASNBadEncodingErr);
     SSL_ENSURE(pl >= 64 && pl <= 1024 && ql >= 20 && ql <= 32, SSLUnsupportedErr);

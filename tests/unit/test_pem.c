@@ -1,7 +1,8 @@
 /*
  * PEM armour, strict base64, RSA key and DH parameter loading (core/src/pem.c): decoded bytes equal
  * openssl's DER output; bad base64, bad padding, missing or mismatched END lines fail; several
- * blocks are walked in order; PKCS#1 and PKCS#8 forms of one key load as the same key.
+ * blocks are walked in order; PKCS#1 and PKCS#8 forms of one key load as the same key (RSA; DSA as
+ * PKCS#8 and DSAPrivateKey).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -174,6 +175,36 @@ Test(pem, pkcs1_and_pkcs8_are_the_same_key)
     cr_expect(memcmp(s1, s8, 256) == 0);
     SSLXRSAPrivateKeyFree(k1);
     SSLXRSAPrivateKeyFree(k8);
+}
+
+static SSLErr fixed_bytes(void *ref, uint8_t *out, size_t n)
+{
+    (void)ref;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(0x11 * (i + 1));
+    return SSLNoErr;
+}
+
+/* A DSA key (DHE-DSS) as PKCS#8 and as OpenSSL's DSAPrivateKey is the same key: same size, same
+ * signature for the same nonce; it is not an RSA key and cannot be an export key. */
+Test(pem, dsa_pkcs8_and_traditional_are_the_same_key)
+{
+    SSLRSAPrivateKey *k8 = key_from("dsa1024-key.pem"), *kt = key_from("dsa1024-key-trad.pem");
+    cr_expect_eq(SSLXRSAPrivateKeyBits(k8), 1024);
+    cr_expect_eq(SSLXRSAPrivateKeyBits(kt), 1024);
+    cr_expect(cry_key_is_dsa(k8) && cry_key_is_dsa(kt));
+    uint8_t h[20] = {9, 8, 7}, s8[64], st[64], m[128] = {0};
+    size_t l8 = sizeof s8, lt = sizeof st;
+    cr_assert_eq(cry_dsa_sign(k8, h, sizeof h, s8, &l8, fixed_bytes, NULL), SSLNoErr);
+    cr_assert_eq(cry_dsa_sign(kt, h, sizeof h, st, &lt, fixed_bytes, NULL), SSLNoErr);
+    cr_expect(l8 == 40 && lt == 40 && memcmp(s8, st, 40) == 0, "r || s, 20 bytes each");
+    cr_expect_eq(cry_rsa_private(k8, m, 128, m), SSLBadParameterErr, "a DSA key does not decrypt");
+    SSLContext *ctx = NULL;
+    cr_assert_eq(SSLXNewContext(&ctx), SSLNoErr);
+    cr_expect_eq(SSLSetExportPrivateKey(ctx, k8), SSLBadParameterErr);
+    SSLXFreeContext(ctx);
+    SSLXRSAPrivateKeyFree(k8);
+    SSLXRSAPrivateKeyFree(kt);
 }
 
 Test(pem, key_sizes)
