@@ -29,7 +29,7 @@ struct ssl2_kind {
     uint8_t key_len;   /* bytes of each session key = master key length */
     uint8_t clear_len; /* bytes of the master key sent in the clear (export) */
     uint8_t iv_len;    /* KEY-ARG length: block size, 0 for RC4 */
-    uint8_t key_blocks;/* MD5 key-material blocks; 0: one block without the digit (DES) */
+    uint8_t key_blocks;/* MD5 key-material blocks, each hashes its digit '0'.. */
 };
 
 const struct ssl2_kind *ssl2_kind_find(uint32_t id);

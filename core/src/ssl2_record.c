@@ -16,7 +16,8 @@ static const struct ssl2_kind kinds[] = {
     KIND(SSL2_DES_192_EDE3_CBC_WITH_MD5, SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5, CRY_C_3DES, 24, 0, 8, 3),
     KIND(SSL2_RC2_128_CBC_WITH_MD5, SSL2_SUITE_RC2_128_CBC_WITH_MD5, CRY_C_RC2, 16, 0, 8, 2),
     KIND(SSL2_IDEA_128_CBC_WITH_MD5, SSL2_SUITE_IDEA_128_CBC_WITH_MD5, CRY_C_IDEA, 16, 0, 8, 2),
-    KIND(SSL2_DES_64_CBC_WITH_MD5, SSL2_SUITE_DES_64_CBC_WITH_MD5, CRY_C_DES, 8, 0, 8, 0),
+    /* The spec's text hashes no digit for DES-64; Netscape's and SSLeay's code hash "0": we do too. */
+    KIND(SSL2_DES_64_CBC_WITH_MD5, SSL2_SUITE_DES_64_CBC_WITH_MD5, CRY_C_DES, 8, 0, 8, 1),
     KIND(SSL2_RC4_128_EXPORT40_WITH_MD5, SSL2_SUITE_RC4_128_EXPORT40_WITH_MD5, CRY_C_RC4, 16, 11, 0, 2),
     KIND(SSL2_RC2_128_CBC_EXPORT40_WITH_MD5, SSL2_SUITE_RC2_128_CBC_EXPORT40_WITH_MD5, CRY_C_RC2, 16, 11, 8, 2),
 };
@@ -58,14 +59,12 @@ SSLErr ssl2_derive_keys(SSLContext *ctx)
 {
     const struct ssl2_kind *k = ctx->kind2;
     uint8_t km[48];
-    uint32_t blocks = k->key_blocks ? k->key_blocks : 1;
-    for (uint32_t i = 0; i < blocks; i++) { /* KEY-MATERIAL-i = MD5(MASTER-KEY, "i", CHALLENGE, CONNECTION-ID) */
+    for (uint32_t i = 0; i < k->key_blocks; i++) { /* KEY-MATERIAL-i = MD5(MASTER-KEY, "i", CHALLENGE, CONNECTION-ID) */
         struct cry_hash h;
         uint8_t digit = (uint8_t)('0' + i);
         cry_hash_init(&h, CRY_MD5);
         cry_hash_update(&h, ctx->master, ctx->master_len);
-        if (k->key_blocks)
-            cry_hash_update(&h, &digit, 1);
+        cry_hash_update(&h, &digit, 1);
         cry_hash_update(&h, ctx->challenge, ctx->challenge_len);
         cry_hash_update(&h, ctx->conn_id, ctx->conn_id_len);
         cry_hash_final(&h, km + 16 * i);
