@@ -20,6 +20,7 @@
 #define SDB_ENTRY_OVERHEAD 64  /* budgeted bytes per entry for LMDB nodes and the index */
 #define SDB_READER_CHECK_SECS 10
 #define SDB_READ_ROUNDS 20000   /* tries of a read while the reader table is full (~2 s) */
+#define SDB_FULL_WAIT_US 1000000 /* how long a write waits out a full map held by a reader */
 #define SDB_GUARD_BATCH 8       /* entries evicted per transaction by the map guard / a full map */
 
 /* One reusable read transaction; claimed by one thread at a time with an atomic exchange. */
@@ -49,6 +50,7 @@ struct SDBCache {
     atomic_uint_least64_t corrupt;
     atomic_uint lastReaderCheck;    /* time of the last mdb_reader_check */
     atomic_int lastError;
+    atomic_uint_least64_t fullUntil; /* CLOCK_MONOTONIC ms: until then a full map is not waited on */
 };
 
 /* Shared counters, stored in the meta table under "counters" (native byte order, one machine). */
@@ -86,6 +88,7 @@ SDB_MUST SSLErr sdb_env_now(SDBCache *c, uint64_t *now);
 SDB_MUST int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn);
 void sdb_env_read_end(SDBCache *c, struct sdb_slot *slot, MDB_txn *txn);
 void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now);
+bool sdb_env_full_wait(SDBCache *c, unsigned *waited_us);
 
 /* sdb_evict.c */
 SDB_MUST int sdb_evict_begin(SDBCache *c, struct sdb_wtx *w);

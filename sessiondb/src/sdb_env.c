@@ -41,7 +41,7 @@ static SSLErr def_time(uint32 *t, void *ref)
 void SDBDefaultOptions(SDBOptions *opt)
 {
     memset(opt, 0, sizeof *opt);
-    opt->mapSize = (size_t)64 << 20;
+    opt->mapSize = (size_t)256 << 20;
     opt->lifetime = 86400;
     opt->maxReaders = 126;
     opt->alloc = def_alloc;
@@ -53,7 +53,7 @@ SSLErr sdb_env_err(SDBCache *c, int rc)
 {
     if (rc == MDB_SUCCESS)
         return SSLNoErr;
-    if (c)
+    if (c && rc != MDB_NOTFOUND)       /* a miss is an answer, not an error to report */
         atomic_store_explicit(&c->lastError, rc, memory_order_relaxed);
     switch (rc) {
     case MDB_NOTFOUND:
@@ -248,6 +248,43 @@ void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now)
         int dead = 0;
         mdb_reader_check(c->env, &dead);
     }
+}
+
+/*
+ * After MDB_MAP_FULL. Pages freed since the snapshot of the oldest live reader cannot be reused,
+ * so a reader that is descheduled, stopped or dead inside its transaction lets every commit take
+ * fresh pages until the map is full. Clear the slots of dead processes, then wait for live readers
+ * to finish: sleep 100 us, doubling up to 20 ms a round (a sleeping writer also gives the CPU to a
+ * preempted reader). False once SDB_FULL_WAIT_US has been spent in all: a stall becomes latency,
+ * and an error only if it lasts; for as long again after that, this handle's writes do not wait
+ * (unless a dead reader was cleared), so a stopped reader costs each handshake no second.
+ */
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+bool sdb_env_full_wait(SDBCache *c, unsigned *waited_us)
+{
+    if (*waited_us == 0) {
+        int dead = 0;
+        mdb_reader_check(c->env, &dead);
+        if (dead == 0 && mono_ms() < atomic_load_explicit(&c->fullUntil, memory_order_relaxed))
+            return false;              /* a write of this handle just waited in vain */
+    }
+    if (*waited_us >= SDB_FULL_WAIT_US) {
+        atomic_store_explicit(&c->fullUntil, mono_ms() + SDB_FULL_WAIT_US / 1000,
+                              memory_order_relaxed);
+        return false;
+    }
+    unsigned step = *waited_us ? *waited_us : 100;
+    if (step > 20000)
+        step = 20000;
+    nanosleep(&(struct timespec){0, (long)step * 1000}, NULL);
+    *waited_us += step;
+    return true;
 }
 
 /* ---- read transactions ---- */

@@ -2,13 +2,16 @@
  * sdb_ops.c - the three session callbacks (SSLAddSessionFunc, SSLGetSessionFunc and
  * SSLDeleteSessionFunc shapes, ssl.h), each one short LMDB transaction. Get runs in a pooled read
  * transaction and takes no lock; add and delete run in a write transaction that keeps the record,
- * its expiry-index entry and the shared byte counter in step. A full map is answered by evicting
- * the entries that expire first and retrying, never by failing while eviction can still help.
+ * its expiry-index entry and the shared byte counter in step. A full map is answered by waiting
+ * for readers that pin freed pages and by evicting the entries that expire first, then retrying;
+ * a write fails only if the map stays full. No user callback runs inside a transaction.
  */
 #include "sdb.h"
+#include <stdlib.h>
 #include <string.h>
 
-#define SDB_ADD_TRIES 8
+#define SDB_ADD_EVICTIONS 8    /* make_room rounds one add may run after a full map */
+#define SDB_GET_STACK 2048     /* values up to this size are copied out through the stack */
 #define SDB_EXPIRE_PER_ADD 4   /* expired entries removed in passing by each add */
 
 static bool key_ok(SSLBuffer key)
@@ -70,18 +73,23 @@ SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionR
         return err;
     sdb_env_reader_check_maybe(c, now);
     MDB_val key = {sessionKey.length, sessionKey.data};
-    int rc = MDB_MAP_FULL;
-    for (unsigned attempt = 0; attempt < SDB_ADD_TRIES && rc == MDB_MAP_FULL; attempt++) {
+    unsigned waited = 0, evictions = 0;
+    int rc;
+    for (;;) {
         struct sdb_wtx w;
-        if (attempt > 0 && (rc = make_room(c, now)) != 0 && rc != MDB_MAP_FULL)
-            break;
         if ((rc = sdb_evict_begin(c, &w)) != 0)
             break;
-        if ((rc = add_in(c, &w, &key, sessionData, now)) != 0) {
+        if ((rc = add_in(c, &w, &key, sessionData, now)) != 0)
             mdb_txn_abort(w.txn);
-            continue;
-        }
-        rc = sdb_evict_commit(c, &w);
+        else
+            rc = sdb_evict_commit(c, &w);
+        if (rc != MDB_MAP_FULL || !sdb_env_full_wait(c, &waited))
+            break;
+        /* Readers had their chance; if the map is full of live entries, evicting helps. */
+        if (evictions < SDB_ADD_EVICTIONS && (rc = make_room(c, now)) == 0)
+            evictions++;
+        else if (rc && rc != MDB_MAP_FULL)
+            break;
     }
     return sdb_env_err(c, rc);
 }
@@ -144,6 +152,8 @@ SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *session
     if (rc)
         return sdb_env_err(c, rc);
     bool stale = false;
+    uint8 stack[SDB_GET_STACK], *copy = stack;
+    uint32 length = 0;
     rc = mdb_get(txn, c->sess, &key, &val);
     if (rc == MDB_SUCCESS) {
         if (!sdb_record_check(&key, &val, &rec)) {
@@ -151,13 +161,12 @@ SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *session
             stale = true;
         } else if (rec.expiry <= now) {
             stale = true;
-        } else {
-            sessionData->length = rec.length;
-            err = c->opt.alloc(sessionData, c->opt.allocRef);
-            if (err == SSLNoErr && !sessionData->data)
+        } else {                       /* copy out: the user's alloc runs after the read ends */
+            length = rec.length;
+            if (length > sizeof stack && !(copy = malloc(length)))
                 err = SSLMemoryErr;
-            if (err == SSLNoErr && rec.length)
-                memcpy(sessionData->data, rec.data, rec.length);
+            else
+                memcpy(copy, rec.data, length);
         }
     }
     sdb_env_read_end(c, slot, txn);
@@ -169,6 +178,17 @@ SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *session
             remove_stale(c, &key, now);
         return SSLNoMatchingSessionKeyErr;
     }
+    if (err == SSLNoErr) {
+        sessionData->length = length;
+        err = c->opt.alloc(sessionData, c->opt.allocRef);
+        if (err == SSLNoErr && !sessionData->data)
+            err = SSLMemoryErr;
+        if (err == SSLNoErr && length)
+            memcpy(sessionData->data, copy, length);
+        explicit_bzero(copy, length);  /* the value holds a master secret */
+    }
+    if (copy != stack)
+        free(copy);
     if (err != SSLNoErr) {
         sessionData->data = NULL;
         sessionData->length = 0;
@@ -191,21 +211,26 @@ SSLErr SDBDeleteSession(SSLBuffer sessionKey, void *sessionRef)
     if (err)
         return err;
     MDB_val key = {sessionKey.length, sessionKey.data};
-    int rc = sdb_evict_begin(c, &w);
+    unsigned waited = 0;
+    bool live;
+    int rc;
+    do {
+        if ((rc = sdb_evict_begin(c, &w)) != 0)
+            return sdb_env_err(c, rc);
+        if ((rc = mdb_get(w.txn, c->sess, &key, &val)) != 0) {
+            mdb_txn_abort(w.txn);
+            return sdb_env_err(c, rc);
+        }
+        bool valid = sdb_record_check(&key, &val, &rec);
+        live = valid && rec.expiry > now;
+        if (valid && !live)
+            w.cnt.expired++;
+        if ((rc = sdb_evict_remove(c, &w, &key, &val)) != 0)
+            mdb_txn_abort(w.txn);
+        else
+            rc = sdb_evict_commit(c, &w);
+    } while (rc == MDB_MAP_FULL && sdb_env_full_wait(c, &waited));
     if (rc)
         return sdb_env_err(c, rc);
-    rc = mdb_get(w.txn, c->sess, &key, &val);
-    if (rc) {
-        mdb_txn_abort(w.txn);
-        return sdb_env_err(c, rc);
-    }
-    bool live = sdb_record_check(&key, &val, &rec) && rec.expiry > now;
-    if (!live && sdb_record_check(&key, &val, &rec))
-        w.cnt.expired++;
-    if ((rc = sdb_evict_remove(c, &w, &key, &val)) != 0 || (rc = sdb_evict_commit(c, &w)) != 0) {
-        if (w.txn)
-            mdb_txn_abort(w.txn);
-        return sdb_env_err(c, rc);
-    }
     return live ? SSLNoErr : SSLNoMatchingSessionKeyErr;
 }

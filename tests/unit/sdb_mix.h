@@ -41,9 +41,12 @@ struct sdb_mix_worker {
 
 static inline void sdb_mix_fail(struct sdb_mix_worker *w, const char *what, unsigned key, int err)
 {
-    if (w->failures++ == 0)
-        snprintf(w->first_failure, sizeof w->first_failure, "worker %u: %s key %u err %d", w->id,
-                 what, key, err);
+    SDBStats st = {0};
+    if (w->failures++ == 0) {
+        (void)SDBGetStats(w->cache, &st); /* the LMDB code behind an SSLErr */
+        snprintf(w->first_failure, sizeof w->first_failure,
+                 "worker %u: %s key %u err %d (lastError %d)", w->id, what, key, err, st.lastError);
+    }
 }
 
 static inline void sdb_mix_run(struct sdb_mix_worker *w)

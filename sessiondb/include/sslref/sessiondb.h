@@ -80,7 +80,7 @@ typedef struct SDBCache SDBCache;
 
 /** Options of SDBOpen. Fill with SDBDefaultOptions, then change what you need. */
 typedef struct SDBOptions {
-    size_t mapSize;      /**< LMDB map size, >= 1 MiB (default 64 MiB); the file grows to it */
+    size_t mapSize;      /**< LMDB map size, >= 1 MiB (default 256 MiB); the file grows to it */
     size_t maxBytes;     /**< byte budget: keys + values + 88 per entry; 0 = 2/5 of mapSize */
     uint32 maxEntries;   /**< entry budget; 0 = none, only the byte budget (default) */
     uint32 lifetime;     /**< seconds an entry lives (default 86400, SSL 3.0's suggested limit) */
@@ -163,7 +163,8 @@ SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionR
 /**
  * SSLGetSessionFunc: look up @p sessionKey. A hit fills @p sessionData with a fresh buffer from
  * SDBOptions::alloc (length set, data owned by the caller). A missing, expired or corrupt entry is
- * a miss; expired and corrupt entries are then removed.
+ * a miss; expired and corrupt entries are then removed. The value is copied out of the read
+ * transaction before the alloc callback runs, so a slow alloc callback holds back no writer.
  * @param[in] sessionKey the key.
  * @param[out] sessionData receives the copy; {0, NULL} on any error.
  * @param[in] sessionRef the SDBCache handle.
