@@ -1,11 +1,12 @@
 /*
  * crypto_ltc.c - the libtomcrypt/libtommath adapter: the only file that includes tomcrypt.h.
- * Owns registration (once, under pthread_once), hashes, bulk ciphers (IDEA comes from idea.c),
- * RSA keys and raw RSA, and modular exponentiation. It owns no protocol logic. Every argument is
+ * Owns registration (once, under pthread_once), hashes, bulk ciphers (DES and IDEA come from
+ * des.c and idea.c), RSA keys and raw RSA, and modular exponentiation. It owns no protocol logic. Every argument is
  * checked here before libtomcrypt sees it (its LTC_ARGCHK aborts the process). The only writable
  * global is the pthread_once control; libtomcrypt's tables are written once, inside it.
  */
 #include "crypto_ltc.h"
+#include "des.h"
 #include "idea.h"
 #include <errno.h>
 #include <pthread.h>
@@ -84,7 +85,7 @@ static void cry_register(void)
                                              &sha512_desc};
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
         (void)register_hash(h[i]);
-    const struct ltc_cipher_descriptor *c[] = {&rc2_desc, &des_desc, &des3_desc, &aes_desc};
+    const struct ltc_cipher_descriptor *c[] = {&rc2_desc, &aes_desc};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         (void)register_cipher(c[i]);
     (void)register_prng(&src_prng_desc);
@@ -100,7 +101,7 @@ SSLErr cry_init(void)
 {
     SSL_ENSURE(cry_ready(), SSLUnknownErr);
     static const char hashes[][8] = {"md5", "sha1", "sha256", "sha384", "sha512"};
-    static const char ciphers[][8] = {"rc2", "des", "3des", "aes"};
+    static const char ciphers[][8] = {"rc2", "aes"};
     for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++)
         SSL_ENSURE(find_hash(hashes[i]) >= 0, SSLUnknownErr);
     for (size_t i = 0; i < sizeof ciphers / sizeof ciphers[0]; i++)
@@ -226,8 +227,6 @@ struct cbc_state {
     union {
         uint64_t align;
         struct rijndael_key aes;
-        struct des_key des;
-        struct des3_key des3;
         struct rc2_key rc2;
     } k;
 };
@@ -242,6 +241,7 @@ struct cry_cipher {
         rc4_state rc4;
         struct cbc_state cbc;
         struct idea_cbc idea;
+        struct des_cbc des;
     } u;
 };
 _Static_assert(_Alignof(struct cry_cipher) <= 8, "cipher state must fit an 8-byte aligned buffer");
@@ -253,8 +253,8 @@ size_t cry_cipher_state_size(int alg)
     switch (alg) {
     case CRY_C_RC4: return CIPHER_HDR + sizeof(rc4_state);
     case CRY_C_RC2: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct rc2_key);
-    case CRY_C_DES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct des_key);
-    case CRY_C_3DES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct des3_key);
+    case CRY_C_DES:
+    case CRY_C_3DES: return CIPHER_HDR + sizeof(struct des_cbc);
     case CRY_C_AES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct rijndael_key);
     case CRY_C_IDEA: return CIPHER_HDR + sizeof(struct idea_cbc);
     case CRY_C_NULL: return CIPHER_HDR;
@@ -283,8 +283,6 @@ static SSLErr cbc_key(struct cry_cipher *c, int alg, const uint8_t *key, size_t 
     int k = (int)keylen;
     switch (alg) {
     case CRY_C_AES: return cry_map(rijndael_setup(key, k, 0, cbc_sched(c)));
-    case CRY_C_DES: return cry_map(des_setup(key, k, 0, cbc_sched(c)));
-    case CRY_C_3DES: return cry_map(des3_setup(key, k, 0, cbc_sched(c)));
     default: return cry_map(rc2_setup_ex(key, k, (int)rc2_bits, 0, cbc_sched(c)));
     }
 }
@@ -293,10 +291,8 @@ typedef int (*ecb_fn)(const unsigned char *, unsigned char *, symmetric_key *);
 
 static void cbc_run(struct cry_cipher *c, const uint8_t *in, uint8_t *out, size_t len)
 {
-    static const ecb_fn enc[] = {[CRY_C_AES] = rijndael_ecb_encrypt, [CRY_C_DES] = des_ecb_encrypt,
-                                 [CRY_C_3DES] = des3_ecb_encrypt, [CRY_C_RC2] = rc2_ecb_encrypt};
-    static const ecb_fn dec[] = {[CRY_C_AES] = rijndael_ecb_decrypt, [CRY_C_DES] = des_ecb_decrypt,
-                                 [CRY_C_3DES] = des3_ecb_decrypt, [CRY_C_RC2] = rc2_ecb_decrypt};
+    static const ecb_fn enc[] = {[CRY_C_AES] = rijndael_ecb_encrypt, [CRY_C_RC2] = rc2_ecb_encrypt};
+    static const ecb_fn dec[] = {[CRY_C_AES] = rijndael_ecb_decrypt, [CRY_C_RC2] = rc2_ecb_decrypt};
     uint32_t bs = c->block;
     uint8_t *iv = c->u.cbc.iv, x[16];
     for (size_t off = 0; off < len; off += bs) {
@@ -344,12 +340,10 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
         e = cbc_key(c, alg, key, keylen, rc2_bits, iv);
         break;
     case CRY_C_DES:
-        SSL_ENSURE(keylen == 8, SSLBadParameterErr);
-        e = cbc_key(c, alg, key, keylen, 0, iv);
-        break;
     case CRY_C_3DES:
-        SSL_ENSURE(keylen == 24, SSLBadParameterErr);
-        e = cbc_key(c, alg, key, keylen, 0, iv);
+        SSL_ENSURE(keylen == (alg == CRY_C_DES ? 8u : 24u), SSLBadParameterErr);
+        des_cbc_init(&c->u.des, encrypt != 0, key, keylen, iv);
+        e = SSLNoErr;
         break;
     case CRY_C_AES:
         SSL_ENSURE(keylen == 16 || keylen == 24 || keylen == 32, SSLBadParameterErr);
@@ -402,11 +396,14 @@ SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len)
     case CRY_C_RC4:
         return cry_map(rc4_stream_crypt(&c->u.rc4, in, (unsigned long)len, out));
     case CRY_C_RC2:
-    case CRY_C_DES:
-    case CRY_C_3DES:
     case CRY_C_AES:
         SSL_ENSURE(len % c->block == 0, SSLBadParameterErr);
         cbc_run(c, in, out, len);
+        return SSLNoErr;
+    case CRY_C_DES:
+    case CRY_C_3DES:
+        SSL_ENSURE(len % 8 == 0, SSLBadParameterErr);
+        des_cbc_run(&c->u.des, in, out, len);
         return SSLNoErr;
     case CRY_C_IDEA:
         SSL_ENSURE(len % 8 == 0, SSLBadParameterErr);

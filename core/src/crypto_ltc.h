@@ -40,8 +40,8 @@ enum cry_cipher_alg {
 /*
  * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned, zeroed before first use).
  * 0 means the cipher is not available in this build. NULL needs a small header only. The state
- * holds keys: cry_cipher_wipe it before freeing. Sizes: RC4 ~280, IDEA ~130, CBC ciphers ~4.4 KB
- * (libtomcrypt's symmetric_CBC holds a union of every cipher's key).
+ * holds keys: cry_cipher_wipe it before freeing. Sizes: RC4 280, RC2 288, DES and 3DES 416
+ * (one direction's round keys), IDEA 132, AES 516.
  */
 size_t cry_cipher_state_size(int alg);
 /* 1 for stream ciphers (NULL, RC4), else the CBC block size. */
