@@ -10,6 +10,7 @@ Usage: python3 scripts/gen-des-tables.py core/src/des_tables.h
 import random
 import sys
 
+# FIPS 46-3 tables (bit numbers count from 1, the most significant bit).
 IP=[58,50,42,34,26,18,10,2,60,52,44,36,28,20,12,4,62,54,46,38,30,22,14,6,64,56,48,40,32,24,16,8,
 57,49,41,33,25,17,9,1,59,51,43,35,27,19,11,3,61,53,45,37,29,21,13,5,63,55,47,39,31,23,15,7]
 FP=[IP.index(i+1)+1 for i in range(64)]
@@ -29,8 +30,10 @@ S=[[14,4,13,1,2,15,11,8,3,10,6,12,5,9,0,7,0,15,7,4,14,2,13,1,10,6,12,11,9,5,3,8,
 [12,1,10,15,9,2,6,8,0,13,3,4,14,7,5,11,10,15,4,2,7,12,9,5,6,1,13,14,0,11,3,8,9,14,15,5,2,8,12,3,7,0,4,10,1,13,11,6,4,3,2,12,9,5,15,10,11,14,1,7,6,0,8,13],
 [4,11,2,14,15,0,8,13,3,12,9,7,5,10,6,1,13,0,11,7,4,9,1,10,14,3,5,12,2,15,8,6,1,4,11,13,12,3,7,14,10,15,6,8,0,5,9,2,6,11,13,8,1,4,10,7,9,5,0,15,14,2,3,12],
 [13,2,8,4,6,15,11,1,10,9,3,14,5,0,12,7,1,15,13,8,10,3,7,4,12,5,6,11,0,14,9,2,7,11,4,1,9,12,14,2,0,6,10,13,15,3,5,8,2,1,14,7,4,10,8,13,15,12,9,0,3,5,6,11]]
+
+# Reference DES, bit by bit, straight from the tables.
 def bits(x,n): return [(x>>(n-1-i))&1 for i in range(n)]
-def num(b): 
+def num(b):
     v=0
     for x in b: v=v*2+x
     return v
@@ -54,6 +57,11 @@ def des(key,blk,dec=False):
     b=perm(bits(blk,64),IP); l,r=b[:32],b[32:]
     for k in ks: l,r=r,[a^b for a,b in zip(l,f(r,k))]
     return num(perm(r+l,FP))
+
+# The form des.c implements: 32-bit halves, E as two rotations (R>>>3 lines up groups 1,3,5,7
+# with the bytes of the first round-key word, R<<<1 groups 2,4,6,8 with the second), S-box and P
+# merged into des_sp, PC-2 applied to 7-bit chunks of C||D through des_pc2, IP and FP as five
+# exchanges of bit groups between the halves.
 M=0xffffffff
 def rotl(x,n): return ((x<<n)|(x>>(32-n)))&M
 def rotr(x,n): return ((x>>n)|(x<<(32-n)))&M
@@ -98,6 +106,8 @@ def des_fast(key,x,dec=False):
     t=((l>>16)^r)&0xffff; r^=t; l^=(t<<16)&M
     t=((l>>4)^r)&0x0f0f0f0f; r^=t; l^=(t<<4)&M
     return l<<32|r
+
+# Check the fast form against the reference, then write the header.
 random.seed(46)
 for _ in range(200):
     k=random.getrandbits(64); x=random.getrandbits(64)
