@@ -1,10 +1,8 @@
 /*
- * sdb_stall.c - the cache against readers it does not control. LMDB cannot reuse a page freed
- * after the snapshot of the oldest live reader, so a reader stalled in another process (here a
- * child holding raw read transactions) makes every commit take fresh pages until the map is full.
- * Writes must wait such a stall out, recover at once from a killed reader, fail fast and then
- * recover from a stopped one; gets must wait for a full reader table; and the user's alloc
- * callback must not run inside a read transaction.
+ * sdb_stall.c - the cache against readers it does not control: a child process holds raw LMDB
+ * read transactions on the cache's files. A stalled reader pins freed pages until the map is
+ * full; writes must wait it out, recover at once from a killed reader, fail fast and recover from
+ * a stopped one; gets must wait for a full reader table; alloc must run outside the read.
  */
 #include <criterion/criterion.h>
 #include <lmdb.h>
