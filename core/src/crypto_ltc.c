@@ -1,9 +1,10 @@
 /*
  * crypto_ltc.c - the libtomcrypt/libtommath adapter: the only file that includes tomcrypt.h.
  * Owns registration (once, under pthread_once), hashes, bulk ciphers (DES and IDEA come from
- * des.c and idea.c), RSA keys and raw RSA, and modular exponentiation. It owns no protocol logic. Every argument is
- * checked here before libtomcrypt sees it (its LTC_ARGCHK aborts the process). The only writable
- * global is the pthread_once control; libtomcrypt's tables are written once, inside it.
+ * des.c and idea.c), RSA keys and raw RSA, and modular exponentiation. It owns no protocol logic.
+ * Every argument is checked here before libtomcrypt sees it (its LTC_ARGCHK aborts the process).
+ * The only writable global is the pthread_once control; libtomcrypt's tables are written once,
+ * inside it.
  */
 #include "crypto_ltc.h"
 #include "des.h"
@@ -643,13 +644,33 @@ static int der_int_bytes(struct der *d, const uint8_t **p, unsigned long *n)
     return 1;
 }
 
+/* r || s (SSL 3.0), or a DER Dss-Sig-Value as some SSL 3.0 peers send (OpenSSL did). */
+static int dsa_verify_any(dsa_key *k, const uint8_t *hash, size_t hlen, const uint8_t *sig,
+                          size_t siglen)
+{
+    int stat = 0;
+    size_t ql = (size_t)k->qord;
+    if (siglen == 2 * ql) {
+        void *r = NULL, *s = NULL;
+        if (ltc_init_multi(&r, &s, NULL) != CRYPT_OK)
+            return 0;
+        if (ltc_mp.unsigned_read(r, (unsigned char *)sig, ql) != CRYPT_OK ||
+            ltc_mp.unsigned_read(s, (unsigned char *)sig + ql, ql) != CRYPT_OK ||
+            dsa_verify_hash_raw(r, s, hash, (unsigned long)hlen, &stat, k) != CRYPT_OK)
+            stat = 0;
+        ltc_deinit_multi(r, s, NULL);
+        if (stat)
+            return 1;
+    }
+    if (dsa_verify_hash(sig, (unsigned long)siglen, hash, (unsigned long)hlen, &stat, k) != CRYPT_OK)
+        stat = 0;
+    return stat;
+}
+
 /*
  * p, q, g and x from PKCS#8 (version, {dsa OID, {p, q, g}}, OCTET STRING {x}) or OpenSSL's
  * DSAPrivateKey (0, p, q, g, y, x); y is recomputed from x. key_shape() checked the outline.
  */
-static int dsa_verify_any(dsa_key *k, const uint8_t *hash, size_t hlen, const uint8_t *sig,
-                          size_t siglen);
-
 static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out)
 {
     struct der all = {der, der + len}, seq, rest, alg, oid, pqg, xs;
@@ -736,29 +757,6 @@ SSLErr cry_dsa_sign(const SSLRSAPrivateKey *k, const uint8_t *hash, size_t hlen,
     SSL_TRY(cry_map(err));
     *siglen = 2 * ql;
     return SSLNoErr;
-}
-
-/* r || s (SSL 3.0), or a DER Dss-Sig-Value as some SSL 3.0 peers send (OpenSSL did). */
-static int dsa_verify_any(dsa_key *k, const uint8_t *hash, size_t hlen, const uint8_t *sig,
-                          size_t siglen)
-{
-    int stat = 0;
-    size_t ql = (size_t)k->qord;
-    if (siglen == 2 * ql) {
-        void *r = NULL, *s = NULL;
-        if (ltc_init_multi(&r, &s, NULL) != CRYPT_OK)
-            return 0;
-        if (ltc_mp.unsigned_read(r, (unsigned char *)sig, ql) != CRYPT_OK ||
-            ltc_mp.unsigned_read(s, (unsigned char *)sig + ql, ql) != CRYPT_OK ||
-            dsa_verify_hash_raw(r, s, hash, (unsigned long)hlen, &stat, k) != CRYPT_OK)
-            stat = 0;
-        ltc_deinit_multi(r, s, NULL);
-        if (stat)
-            return 1;
-    }
-    if (dsa_verify_hash(sig, (unsigned long)siglen, hash, (unsigned long)hlen, &stat, k) != CRYPT_OK)
-        stat = 0;
-    return stat;
 }
 
 int cry_dsa_verify(const uint8_t *p, size_t pl, const uint8_t *q, size_t ql, const uint8_t *g,

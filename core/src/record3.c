@@ -167,15 +167,22 @@ SSLErr rec3_complete_len(SSLContext *ctx, uint32_t *len)
     return SSLNoErr;
 }
 
-/* Check padding and MAC of a decrypted fragment; returns the plaintext length or fails. */
+/* A protected fragment must be whole blocks holding at least a MAC (and, with a block cipher, the
+ * padding length byte). The length is public, so refusing it before decrypting leaks nothing. */
+static int open_shape_ok(const struct suite *s, uint32_t n)
+{
+    uint32_t bs = s->iv_len ? s->iv_len : 1;
+    return n >= s->mac_len + (bs > 1 ? 1u : 0u) && n % bs == 0;
+}
+
+/* Check padding and MAC of a decrypted fragment (open_shape_ok held); returns the plaintext
+ * length or fails. */
 static SSLErr open_check(SSLContext *ctx, struct dirstate *d, uint8_t type, uint8_t *frag,
                          uint32_t n, uint32_t *plain)
 {
     const struct suite *s = d->suite;
     uint32_t maclen = s->mac_len, bs = s->iv_len ? s->iv_len : 1;
     uint32_t good = 0xffffffffu, padlen = 0;
-    if (n < maclen + (bs > 1 ? 1 : 0) || n % bs)
-        return ctx_fail(ctx, AL_BAD_RECORD_MAC, SSLProtocolErr);
     if (bs > 1) {
         padlen = frag[n - 1];
         /* RFC 6101 §5.2.3.2: padding_length is less than the block length; the bytes are arbitrary. */
@@ -206,8 +213,7 @@ SSLErr rec3_open(SSLContext *ctx)
     SSL_ENSURE(frag, SSLUnknownErr); /* rec3_complete_len said the record is complete */
     uint32_t plain = n;
     if (d->suite) {
-        /* whole blocks only (the length is public: refusing early leaks nothing) */
-        if (d->suite->iv_len && n % d->suite->iv_len)
+        if (!open_shape_ok(d->suite, n))
             return ctx_fail(ctx, AL_BAD_RECORD_MAC, SSLProtocolErr);
         if (d->cipher.data)
             SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, n));
