@@ -250,6 +250,13 @@ void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now)
     }
 }
 
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
 /*
  * After MDB_MAP_FULL. Pages freed since the snapshot of the oldest live reader cannot be reused,
  * so a reader that is descheduled, stopped or dead inside its transaction lets every commit take
@@ -259,13 +266,6 @@ void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now)
  * and an error only if it lasts; for as long again after that, this handle's writes do not wait
  * (unless a dead reader was cleared), so a stopped reader costs each handshake no second.
  */
-static uint64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 bool sdb_env_full_wait(SDBCache *c, unsigned *waited_us)
 {
     if (*waited_us == 0) {

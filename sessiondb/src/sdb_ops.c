@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SDB_ADD_EVICTIONS 8    /* make_room rounds one add may run after a full map */
+#define SDB_ADD_EVICTIONS 8    /* eviction batches one add may run after a full map */
 #define SDB_GET_STACK 2048     /* values up to this size are copied out through the stack */
 #define SDB_EXPIRE_PER_ADD 4   /* expired entries removed in passing by each add */
 
@@ -19,44 +19,97 @@ static bool key_ok(SSLBuffer key)
     return key.data && key.length > 0 && key.length <= SDB_MAX_KEY;
 }
 
-static int add_in(SDBCache *c, struct sdb_wtx *w, const MDB_val *key, SSLBuffer data, uint64_t now)
-{
-    MDB_val old, val, ikey;
-    uint8 ibuf[8 + SDB_MAX_KEY];
-    int rc = sdb_evict_head(c, w, SDB_EXPIRE_PER_ADD, now, true, NULL);
-    if (rc)
-        return rc;
-    rc = mdb_get(w->txn, c->sess, (MDB_val *)key, &old);
-    if (rc == MDB_SUCCESS)             /* replace: the put below overwrites the record */
-        rc = sdb_evict_unindex(c, w, key, &old);
-    if (rc && rc != MDB_NOTFOUND)
-        return rc;
-    uint64_t expiry = now + c->lifetime;
-    val.mv_size = sdb_record_size(data.length);
-    val.mv_data = NULL;
-    if ((rc = mdb_put(w->txn, c->sess, (MDB_val *)key, &val, MDB_RESERVE)) != 0)
-        return rc;
-    sdb_record_write(val.mv_data, key, expiry, data.data, data.length);
-    sdb_record_index_key(ibuf, expiry, key, &ikey);
-    if ((rc = mdb_put(w->txn, c->index, &ikey, &(MDB_val){0, NULL}, 0)) != 0)
-        return rc;
-    w->cnt.bytes += sdb_record_cost(key->mv_size, val.mv_size);
-    return sdb_evict_budget(c, w, now);
-}
+/* One write of the cache: run() works inside a write transaction, which is committed if it
+ * returns 0 and aborted otherwise. The fields are run()'s inputs and results. */
+struct write_op {
+    int (*run)(SDBCache *c, struct sdb_wtx *w, struct write_op *op);
+    MDB_val key;
+    SSLBuffer data;    /* add: the value */
+    uint64_t now;
+    bool only_stale;   /* remove: only if expired or corrupt */
+    bool live;         /* remove: the entry was valid and had not expired */
+};
 
-/* After a full map: evict a few of the entries that expire first, in a transaction of its own
- * (few, because each eviction dirties a page of its own; see sdb_evict_budget). */
-static int make_room(SDBCache *c, uint64_t now)
+static int write_once(SDBCache *c, struct write_op *op)
 {
     struct sdb_wtx w;
     int rc = sdb_evict_begin(c, &w);
     if (rc)
         return rc;
-    if ((rc = sdb_evict_head(c, &w, SDB_GUARD_BATCH, now, false, NULL)) != 0) {
+    if ((rc = op->run(c, &w, op)) != 0) {
         mdb_txn_abort(w.txn);
         return rc;
     }
     return sdb_evict_commit(c, &w);
+}
+
+/* After a full map: evict a few of the entries that expire first (few, because each eviction
+ * dirties a page of its own; see sdb_evict_budget). */
+static int evict_batch(SDBCache *c, struct sdb_wtx *w, struct write_op *op)
+{
+    return sdb_evict_head(c, w, SDB_GUARD_BATCH, op->now, false, NULL);
+}
+
+/* write_once, again after a full map while sdb_env_full_wait lets it; with @p evict (adds), a
+ * batch of evictions between tries as well, in case the map is full of live entries. */
+static int write_retry(SDBCache *c, struct write_op *op, bool evict)
+{
+    unsigned waited = 0, evictions = 0;
+    int rc;
+    while ((rc = write_once(c, op)) == MDB_MAP_FULL && sdb_env_full_wait(c, &waited)) {
+        if (!evict || evictions >= SDB_ADD_EVICTIONS)
+            continue;
+        struct write_op room = {.run = evict_batch, .now = op->now};
+        int r = write_once(c, &room);
+        if (r == 0)
+            evictions++;
+        else if (r != MDB_MAP_FULL)
+            return r;
+    }
+    return rc;
+}
+
+static int add_run(SDBCache *c, struct sdb_wtx *w, struct write_op *op)
+{
+    MDB_val old, val, ikey;
+    uint8 ibuf[8 + SDB_MAX_KEY];
+    int rc = sdb_evict_head(c, w, SDB_EXPIRE_PER_ADD, op->now, true, NULL);
+    if (rc)
+        return rc;
+    rc = mdb_get(w->txn, c->sess, &op->key, &old);
+    if (rc == MDB_SUCCESS)             /* replace: the put below overwrites the record */
+        rc = sdb_evict_unindex(c, w, &op->key, &old);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    uint64_t expiry = op->now + c->lifetime;
+    val.mv_size = sdb_record_size(op->data.length);
+    val.mv_data = NULL;
+    if ((rc = mdb_put(w->txn, c->sess, &op->key, &val, MDB_RESERVE)) != 0)
+        return rc;
+    sdb_record_write(val.mv_data, &op->key, expiry, op->data.data, op->data.length);
+    sdb_record_index_key(ibuf, expiry, &op->key, &ikey);
+    if ((rc = mdb_put(w->txn, c->index, &ikey, &(MDB_val){0, NULL}, 0)) != 0)
+        return rc;
+    w->cnt.bytes += sdb_record_cost(op->key.mv_size, val.mv_size);
+    return sdb_evict_budget(c, w, op->now);
+}
+
+/* Remove the entry under the key (MDB_NOTFOUND if there is none, or if only_stale and it is
+ * valid and unexpired: another writer may have replaced it since a read saw it stale). */
+static int remove_run(SDBCache *c, struct sdb_wtx *w, struct write_op *op)
+{
+    struct sdb_rec rec;
+    MDB_val val;
+    int rc = mdb_get(w->txn, c->sess, &op->key, &val);
+    if (rc)
+        return rc;
+    bool valid = sdb_record_check(&op->key, &val, &rec);
+    op->live = valid && rec.expiry > op->now;
+    if (op->live && op->only_stale)
+        return MDB_NOTFOUND;
+    if (valid && !op->live)
+        w->cnt.expired++;
+    return sdb_evict_remove(c, w, &op->key, &val);
 }
 
 SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionRef)
@@ -72,51 +125,9 @@ SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionR
     if (err)
         return err;
     sdb_env_reader_check_maybe(c, now);
-    MDB_val key = {sessionKey.length, sessionKey.data};
-    unsigned waited = 0, evictions = 0;
-    int rc;
-    for (;;) {
-        struct sdb_wtx w;
-        if ((rc = sdb_evict_begin(c, &w)) != 0)
-            break;
-        if ((rc = add_in(c, &w, &key, sessionData, now)) != 0)
-            mdb_txn_abort(w.txn);
-        else
-            rc = sdb_evict_commit(c, &w);
-        if (rc != MDB_MAP_FULL || !sdb_env_full_wait(c, &waited))
-            break;
-        /* Readers had their chance; if the map is full of live entries, evicting helps. */
-        if (evictions < SDB_ADD_EVICTIONS && (rc = make_room(c, now)) == 0)
-            evictions++;
-        else if (rc && rc != MDB_MAP_FULL)
-            break;
-    }
-    return sdb_env_err(c, rc);
-}
-
-/* Remove the entry under @p key if it is still expired or corrupt (another writer may have
- * replaced it since the read transaction saw it). */
-static void remove_stale(SDBCache *c, const MDB_val *key, uint64_t now)
-{
-    struct sdb_wtx w;
-    struct sdb_rec rec;
-    MDB_val val;
-    if (sdb_evict_begin(c, &w) != 0)
-        return;
-    int rc = mdb_get(w.txn, c->sess, (MDB_val *)key, &val);
-    if (rc == 0) {
-        bool bad = !sdb_record_check(key, &val, &rec);
-        if (bad || rec.expiry <= now) {
-            rc = sdb_evict_remove(c, &w, key, &val);
-            if (!bad)
-                w.cnt.expired++;
-            if (rc == 0) {
-                (void)!sdb_evict_commit(c, &w); /* best effort: a later get or add retries */
-                return;
-            }
-        }
-    }
-    mdb_txn_abort(w.txn);
+    struct write_op op = {.run = add_run, .key = {sessionKey.length, sessionKey.data},
+                          .data = sessionData, .now = now};
+    return sdb_env_err(c, write_retry(c, &op, true));
 }
 
 static void count(SDBCache *c, struct sdb_slot *slot, bool hit)
@@ -174,8 +185,10 @@ SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *session
         return sdb_env_err(c, rc);
     if (rc == MDB_NOTFOUND || stale) {
         count(c, slot, false);
-        if (stale)
-            remove_stale(c, &key, now);
+        if (stale) {                   /* best effort: a later get or add retries */
+            struct write_op op = {.run = remove_run, .key = key, .now = now, .only_stale = true};
+            (void)write_once(c, &op);
+        }
         return SSLNoMatchingSessionKeyErr;
     }
     if (err == SSLNoErr) {
@@ -201,36 +214,16 @@ SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *session
 SSLErr SDBDeleteSession(SSLBuffer sessionKey, void *sessionRef)
 {
     SDBCache *c = sessionRef;
-    struct sdb_wtx w;
-    struct sdb_rec rec;
-    MDB_val val;
     uint64_t now;
     if (!c || !key_ok(sessionKey))
         return SSLBadParameterErr;
     SSLErr err = sdb_env_now(c, &now);
     if (err)
         return err;
-    MDB_val key = {sessionKey.length, sessionKey.data};
-    unsigned waited = 0;
-    bool live;
-    int rc;
-    do {
-        if ((rc = sdb_evict_begin(c, &w)) != 0)
-            return sdb_env_err(c, rc);
-        if ((rc = mdb_get(w.txn, c->sess, &key, &val)) != 0) {
-            mdb_txn_abort(w.txn);
-            return sdb_env_err(c, rc);
-        }
-        bool valid = sdb_record_check(&key, &val, &rec);
-        live = valid && rec.expiry > now;
-        if (valid && !live)
-            w.cnt.expired++;
-        if ((rc = sdb_evict_remove(c, &w, &key, &val)) != 0)
-            mdb_txn_abort(w.txn);
-        else
-            rc = sdb_evict_commit(c, &w);
-    } while (rc == MDB_MAP_FULL && sdb_env_full_wait(c, &waited));
+    struct write_op op = {.run = remove_run, .key = {sessionKey.length, sessionKey.data},
+                          .now = now};
+    int rc = write_retry(c, &op, false);
     if (rc)
         return sdb_env_err(c, rc);
-    return live ? SSLNoErr : SSLNoMatchingSessionKeyErr;
+    return op.live ? SSLNoErr : SSLNoMatchingSessionKeyErr;
 }

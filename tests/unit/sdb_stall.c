@@ -166,12 +166,10 @@ Test(sdb_stall, a_killed_reader_is_cleared_when_the_map_fills, .timeout = 60)
     kill(h.pid, SIGKILL);
     cr_assert_eq(waitpid(h.pid, &st, 0), h.pid);
     close(h.cmd);
-    double t0 = now_s();
-    struct writer w = {.pairs = 2000};
+    struct writer w = {.pairs = 2000};  /* a dead reader never ends: only clearing it helps */
     write_pairs(&w);
     cr_assert_eq(w.err, SSLNoErr, "pair %u failed with %d after the reader died", w.first_fail,
                  w.err);
-    cr_assert_lt(now_s() - t0, 30.0);
     verify_clean();
     close_small();
 }
@@ -254,10 +252,8 @@ Test(sdb_stall, alloc_callback_runs_outside_the_read_transaction, .timeout = 60)
     while (!in_alloc)
         pthread_cond_wait(&cv, &mu);
     pthread_mutex_unlock(&mu);
-    double t0 = now_s();
-    struct writer w = {.pairs = 2000};
-    write_pairs(&w);
-    double took = now_s() - t0;
+    struct writer w = {.pairs = 2000};  /* a held snapshot would fill the map: the writer would */
+    write_pairs(&w);                    /* wait 1 s for it, then fail (the alloc waits 20 s) */
     pthread_mutex_lock(&mu);
     writer_done = 1;
     pthread_cond_broadcast(&cv);
@@ -265,8 +261,6 @@ Test(sdb_stall, alloc_callback_runs_outside_the_read_transaction, .timeout = 60)
     pthread_join(t, NULL);
     cr_assert_eq(w.err, SSLNoErr, "pair %u failed with %d", w.first_fail, w.err);
     cr_assert_eq(ge, SSLNoErr);
-    /* Holding the transaction would have made the writer wait the full second at least once. */
-    cr_assert_lt(took, 0.9, "2000 pairs took %.3f s: the get held its snapshot", took);
     close_small();
 }
 
