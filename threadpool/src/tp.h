@@ -20,6 +20,13 @@
 #define TP_MAX_PENDING (1u << 20)
 #define TP_CORK_MAX 65536 /* engine output gathered per connection before a send is forced */
 
+/* A byte queue: bytes [off, len) of p wait; allocated on demand and released once drained, so an
+ * idle connection holds none. */
+struct tp_bytes {
+    uint8 *p;
+    size_t len, off, cap;
+};
+
 /* One counter slot per worker thread, one writer each; padded to its own cache lines. */
 enum tp_counter {
     TP_C_CONNECTIONS, TP_C_FULL, TP_C_RESUMED, TP_C_FAILURES, TP_C_REFUSED, TP_C_HS_TIMEOUTS,
@@ -69,10 +76,8 @@ struct TPConn {
     int close_sent;       /* SSLClose has been called */
     int rdrained;         /* the last recv emptied the socket: no recv until the next EPOLLIN */
     SSLErr reason;
-    uint8 *pend;          /* plaintext not yet taken by SSLWrite (allocated on demand) */
-    size_t pend_len, pend_cap, pend_off;
-    uint8 *wout;          /* engine output not yet sent: one send per drive (allocated on demand) */
-    size_t wout_len, wout_cap, wout_off;
+    struct tp_bytes pend; /* plaintext not yet taken by SSLWrite */
+    struct tp_bytes wout; /* engine output not yet sent: one send per drive */
     void *user;
     char peer[32];
 };

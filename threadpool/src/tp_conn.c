@@ -16,11 +16,40 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* SSLIOFunc over a non-blocking socket; end of stream is SSLConnectionClosedError (ssl.h). */
+/* Queue n bytes at the end of b, first compacting, then growing (from @p first, doubling). */
+static SSLErr bytes_append(struct tp_bytes *b, const void *data, size_t n, size_t first)
+{
+    if (b->off && b->len + n > b->cap) { /* compact before growing */
+        memmove(b->p, b->p + b->off, b->len - b->off);
+        b->len -= b->off;
+        b->off = 0;
+    }
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : first;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8 *p = realloc(b->p, cap);
+        if (!p)
+            return SSLMemoryErr;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    return SSLNoErr;
+}
+
+static void bytes_release(struct tp_bytes *b)
+{
+    free(b->p);
+    *b = (struct tp_bytes){0};
+}
+
 /* epoll reported the socket readable (or closed): recv may find something again. */
 void tp_conn_readable(TPConn *c) { c->rdrained = 0; }
 
-/* A short recv (less than asked) or EAGAIN means the socket is empty; anything that arrives later
+/* SSLIOFunc over a non-blocking socket; end of stream is SSLConnectionClosedError (ssl.h).
+ * A short recv (less than asked) or EAGAIN means the socket is empty; anything that arrives later
  * makes the level-triggered epoll report it, so the next recv waits for that. */
 static SSLErr conn_read(SSLBuffer data, uint32 *processed, void *ref)
 {
@@ -51,10 +80,11 @@ static SSLErr conn_read(SSLBuffer data, uint32 *processed, void *ref)
  * SSLWouldBlockErr when the socket is full (c->wblocked set), SSLIOErr on a send error. */
 static SSLErr conn_push(TPConn *c)
 {
-    while (c->wout_off < c->wout_len) {
-        ssize_t n = send(c->fd, c->wout + c->wout_off, c->wout_len - c->wout_off, MSG_NOSIGNAL);
+    struct tp_bytes *b = &c->wout;
+    while (b->off < b->len) {
+        ssize_t n = send(c->fd, b->p + b->off, b->len - b->off, MSG_NOSIGNAL);
         if (n > 0) {
-            c->wout_off += (size_t)n;
+            b->off += (size_t)n;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -65,9 +95,7 @@ static SSLErr conn_push(TPConn *c)
         }
         return SSLIOErr;
     }
-    free(c->wout);
-    c->wout = NULL;
-    c->wout_len = c->wout_off = c->wout_cap = 0;
+    bytes_release(b);
     return SSLNoErr;
 }
 
@@ -77,32 +105,18 @@ static SSLErr conn_write(SSLBuffer data, uint32 *processed, void *ref)
 {
     TPConn *c = ref;
     *processed = 0;
-    if (c->wout_len - c->wout_off + data.length > TP_CORK_MAX) {
+    struct tp_bytes *b = &c->wout;
+    if (b->len - b->off + data.length > TP_CORK_MAX) {
         SSLErr e = conn_push(c);
         if (e == SSLIOErr)
             return e;
-        if (e == SSLWouldBlockErr && c->wout_len - c->wout_off + data.length > TP_CORK_MAX)
+        if (e == SSLWouldBlockErr && b->len - b->off + data.length > TP_CORK_MAX)
             return SSLWouldBlockErr;
     }
-    if (c->wout_off && c->wout_len + data.length > c->wout_cap) { /* compact before growing */
-        memmove(c->wout, c->wout + c->wout_off, c->wout_len - c->wout_off);
-        c->wout_len -= c->wout_off;
-        c->wout_off = 0;
-    }
-    if (c->wout_len + data.length > c->wout_cap) {
-        size_t cap = c->wout_cap ? c->wout_cap : 2048;
-        while (cap < c->wout_len + data.length)
-            cap *= 2;
-        uint8 *p = realloc(c->wout, cap);
-        if (!p)
-            return SSLMemoryErr;
-        c->wout = p;
-        c->wout_cap = cap;
-    }
-    memcpy(c->wout + c->wout_len, data.data, data.length);
-    c->wout_len += data.length;
-    *processed = data.length;
-    return SSLNoErr;
+    SSLErr e = bytes_append(b, data.data, data.length, 2048);
+    if (e == SSLNoErr)
+        *processed = data.length;
+    return e;
 }
 
 TPConn *tp_conn_new(struct tp_worker *w, int fd, const char *peer, const char *peer_ip)
@@ -160,8 +174,8 @@ void tp_conn_free(TPConn *c)
     (void)conn_push(c); /* best effort: a last alert or close_notify still gathered */
     SSLDeleteContext(c->ctx);
     free(c->ctx);
-    free(c->pend);
-    free(c->wout);
+    bytes_release(&c->pend);
+    bytes_release(&c->wout);
     close(c->fd); /* also removes it from the epoll set */
     w->nconn--;
     tp_stats_sub(w->slot, TP_C_ACTIVE, 1);
@@ -185,21 +199,18 @@ static void conn_finish(TPConn *c, SSLErr reason, int failure)
 /* Move plaintext from the pending buffer into the engine and the engine's queue to the socket. */
 static SSLErr conn_flush(TPConn *c)
 {
-    while (c->pend_off < c->pend_len) {
-        size_t left = c->pend_len - c->pend_off;
+    struct tp_bytes *b = &c->pend;
+    while (b->off < b->len) {
+        size_t left = b->len - b->off;
         uint32 n = left > TP_READ_CHUNK ? TP_READ_CHUNK : (uint32)left;
-        SSLErr e = SSLWrite(c->pend + c->pend_off, &n, c->ctx);
-        c->pend_off += n;
+        SSLErr e = SSLWrite(b->p + b->off, &n, c->ctx);
+        b->off += n;
         if (e == SSLWouldBlockErr)
             return e; /* what was consumed is queued; wait for EPOLLOUT before queueing more */
         if (e != SSLNoErr)
             return e;
     }
-    if (c->pend) { /* drained: release the buffer (bounded memory for idle connections) */
-        free(c->pend);
-        c->pend = NULL;
-        c->pend_len = c->pend_off = c->pend_cap = 0;
-    }
+    bytes_release(b); /* drained: bounded memory for idle connections */
     return SSLServiceWriteQueue(c->ctx);
 }
 
@@ -363,26 +374,11 @@ SSLErr TPConnWrite(TPConn *c, const void *data, size_t len)
         return SSLConnectionClosedError;
     if (len == 0)
         return SSLNoErr;
-    size_t live = c->pend_len - c->pend_off;
-    if (live + len > TP_MAX_PENDING)
+    if (c->pend.len - c->pend.off + len > TP_MAX_PENDING)
         return SSLOverflowErr;
-    if (c->pend_off && c->pend_len + len > c->pend_cap) { /* compact before growing */
-        memmove(c->pend, c->pend + c->pend_off, live);
-        c->pend_len = live;
-        c->pend_off = 0;
-    }
-    if (c->pend_len + len > c->pend_cap) {
-        size_t cap = c->pend_cap ? c->pend_cap : 4096;
-        while (cap < c->pend_len + len)
-            cap *= 2;
-        uint8 *p = realloc(c->pend, cap);
-        if (!p)
-            return SSLMemoryErr;
-        c->pend = p;
-        c->pend_cap = cap;
-    }
-    memcpy(c->pend + c->pend_len, data, len);
-    c->pend_len += len;
+    SSLErr e = bytes_append(&c->pend, data, len, 4096);
+    if (e != SSLNoErr)
+        return e;
     tp_stats_add(c->w->slot, TP_C_BYTES_OUT, len);
     c->notify_writable = 1; /* the writable handler runs once this has gone to the kernel */
     /* Sealed after the handler returns (tp_conn_drive): writes of one handler call share
