@@ -138,14 +138,8 @@ ParameterizedTest(uint16_t *suite, attacks, bleichenbacher_fails_at_finished_ali
         c.export_key = "export512-key.pem";
         struct pair p;
         struct pkx_mitm m;
-        pkx_mitm_init(&m, &p);
         struct bb_edit_ref b = {.kase = kase};
-        m.from = PAIR_CLIENT;
-        m.type = 16;
-        m.edit = bb_edit;
-        m.edit_ref = &b;
-        c.hook = pkx_hook;
-        c.hook_ref = &m;
+        pkx_mitm_edit(&m, &p, &c, PAIR_CLIENT, 16, bb_edit, &b);
         cr_assert_eq(pair_init(&p, &c), SSLNoErr);
         int r = pair_handshake(&p);
         cr_assert_eq(m.edited, 1, "%s: ClientKeyExchange was replaced", bb_names[kase]);

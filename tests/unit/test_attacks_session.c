@@ -529,14 +529,8 @@ Test(attacks, rfc5746_client_checks_server_hello)
         pair_config_init(&c);
         struct pair p;
         struct pkx_mitm m;
-        pkx_mitm_init(&m, &p);
         struct sh_edit se = {mode};
-        m.from = PAIR_SERVER;
-        m.type = 2;
-        m.edit = edit_server_hello;
-        m.edit_ref = &se;
-        c.hook = pkx_hook;
-        c.hook_ref = &m;
+        pkx_mitm_edit(&m, &p, &c, PAIR_SERVER, 2, edit_server_hello, &se);
         cr_assert_eq(pair_init(&p, &c), SSLNoErr);
         int r = pair_handshake(&p);
         cr_expect_eq(m.edited, 1);

@@ -427,12 +427,7 @@ Test(badinput, server_hello_session_id_33_bytes)
     pair_config_init(&c);
     struct pair p;
     struct pkx_mitm m;
-    pkx_mitm_init(&m, &p);
-    m.from = PAIR_SERVER;
-    m.type = 2;
-    m.edit = sh_sid33;
-    c.hook = pkx_hook;
-    c.hook_ref = &m;
+    pkx_mitm_edit(&m, &p, &c, PAIR_SERVER, 2, sh_sid33, NULL);
     cr_assert_eq(pair_init(&p, &c), SSLNoErr);
     cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
     cr_expect_eq(m.edited, 1);
@@ -531,13 +526,7 @@ static int cert_run(struct cert_mut *cm, SSLErr *client_err)
     pair_config_init(&c);
     struct pair p;
     struct pkx_mitm m;
-    pkx_mitm_init(&m, &p);
-    m.from = PAIR_SERVER;
-    m.type = 11;
-    m.edit = cert_edit;
-    m.edit_ref = cm;
-    c.hook = pkx_hook;
-    c.hook_ref = &m;
+    pkx_mitm_edit(&m, &p, &c, PAIR_SERVER, 11, cert_edit, cm);
     cr_assert_eq(pair_init(&p, &c), SSLNoErr);
     int r = pair_handshake(&p);
     cr_assert_eq(m.edited, 1);

@@ -71,13 +71,7 @@ static SSLErr run(const struct target *t, struct mutation *mu, int *result)
     }
     struct pair p;
     struct pkx_mitm m;
-    pkx_mitm_init(&m, &p);
-    m.from = t->from;
-    m.type = t->type;
-    m.edit = edit_mutate;
-    m.edit_ref = mu;
-    c.hook = pkx_hook;
-    c.hook_ref = &m;
+    pkx_mitm_edit(&m, &p, &c, t->from, t->type, edit_mutate, mu);
     cr_assert_eq(pair_init(&p, &c), SSLNoErr);
     if (t->auth)
         cr_assert_eq(pkx_add_chain(p.s[PAIR_CLIENT].ctx, client_chain, 2), SSLNoErr);

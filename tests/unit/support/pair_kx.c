@@ -16,6 +16,32 @@ void pkx_mitm_init(struct pkx_mitm *m, struct pair *p)
     m->cap_from = -1;
 }
 
+void pkx_mitm_edit(struct pkx_mitm *m, struct pair *p, struct pair_config *c, int from,
+                   uint8_t type, pkx_edit_fn edit, void *ref)
+{
+    pkx_mitm_init(m, p);
+    m->from = from;
+    m->type = type;
+    m->edit = edit;
+    m->edit_ref = ref;
+    if (c) {
+        c->hook = pkx_hook;
+        c->hook_ref = m;
+    }
+}
+
+void pkx_mitm_inject(struct pkx_mitm *m, struct pair *p, struct pair_config *c, int from,
+                     uint8_t after_type, const uint8_t *rec, size_t n)
+{
+    pkx_mitm_init(m, p);
+    m->from = from;
+    m->after_type = after_type;
+    m->inject = rec;
+    m->inject_len = n;
+    c->hook = pkx_hook;
+    c->hook_ref = m;
+}
+
 /* Remove the message at body offset @o (mlen body bytes) from record r; an emptied record goes. */
 static void drop_msg(struct pkx_mitm *m, struct pair_rec *r, size_t o, size_t mlen)
 {

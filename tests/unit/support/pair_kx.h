@@ -51,6 +51,14 @@ struct pkx_mitm {
     int injected;
 };
 void pkx_mitm_init(struct pkx_mitm *m, struct pair *p);
+/* Init @m to edit the first message @type sent by @from with @edit (@ref passed on) and, if @c is
+ * not NULL, make it @c's hook. */
+void pkx_mitm_edit(struct pkx_mitm *m, struct pair *p, struct pair_config *c, int from,
+                   uint8_t type, pkx_edit_fn edit, void *ref);
+/* Init @m to append the whole records @rec (@n bytes) after message @after_type from @from, as
+ * @c's hook. */
+void pkx_mitm_inject(struct pkx_mitm *m, struct pair *p, struct pair_config *c, int from,
+                     uint8_t after_type, const uint8_t *rec, size_t n);
 /* The pair_hook_fn: set c.hook = pkx_hook, c.hook_ref = &mitm. */
 int pkx_hook(int from, uint32_t index, struct pair_rec *r, void *ref);
 /* 1 if the types seen from @side equal want[0..n). */
