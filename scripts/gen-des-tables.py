@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""gen-des-tables.py - write core/src/des_tables.h (the constant tables of core/src/des.c).
+"""gen-des-tables.py - write core/src/crypto/des_tables.h (the constant tables of core/src/crypto/des.c).
 
 The DES tables below are the ones FIPS 46-3 publishes (IP, E, P, PC-1, PC-2, the shifts and the
 eight S-boxes). A bit-by-bit DES built from them directly (des) is checked against the textbook
 vector and used to check the table-driven form des.c implements (des_fast) on 200 random keys and
 blocks, both directions, before the tables of that form are written.
-Usage: python3 scripts/gen-des-tables.py core/src/des_tables.h
+Usage: python3 scripts/gen-des-tables.py core/src/crypto/des_tables.h
 """
 import random
 import sys

@@ -249,7 +249,7 @@ static SSLErr set_all_suites(SSLContext *ctx, unsigned rot)
         n = 48;
     for (uint16 k = SSL2_SUITE_RC4_128_WITH_MD5; k <= SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5; k++)
         all[n++] = k;
-    if (n > 40) /* SUITES_MAX in core/src/suites.h */
+    if (n > 40) /* SUITES_MAX in core/src/state/suites.h */
         n = 40;
     for (uint32 i = 0; i < n; i++)
         rotated[i] = all[(i + rot) % n];

@@ -1,5 +1,5 @@
 /*
- * fuzz_x509.c - libFuzzer harness for the DER/X.509 reader (core/src/x509.h, der.h): x509_parse of
+ * fuzz_x509.c - libFuzzer harness for the DER/X.509 reader (core/src/x509/x509.h, der.h): x509_parse of
  * the input, then every field it located is read in full (ASan checks each pointer/length pair lies
  * in the input), both Names go through x509_name_string (also with a tiny buffer), a small RSA key
  * checks its own signature, and the input is also parsed as a bare Name and by the public SSLX calls.
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "x509.h"
+#include "x509/x509.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,12 +14,12 @@
 #include <unistd.h>
 #include "mitm.h"
 #include "pair_kx.h"
-#include "crypto_ltc.h"
-#include "ct.h"
-#include "hs3.h"
-#include "kdf3.h"
-#include "pkcs1.h"
-#include "suites.h"
+#include "crypto/crypto_ltc.h"
+#include "base/ct.h"
+#include "handshake/hs3.h"
+#include "record/kdf3.h"
+#include "crypto/pkcs1.h"
+#include "state/suites.h"
 
 /* ---- Bleichenbacher: every premaster fault looks the same ---- */
 
@@ -347,7 +347,7 @@ Test(attacks, premaster_decrypt_falls_back_to_random)
         memcpy(c, ct, k);
         bb_make(key, kase, c, &clen, pre_seen, NULL);
         rng.calls = rng.bytes = 0;
-        cr_assert_eq(pkcs1_decrypt_premaster(ctx, key, c, (uint32_t)clen, 0x0300, out), SSLNoErr);
+        cr_assert_eq(pkcs1_decrypt_premaster(ctx_rand_fn, ctx, key, c, (uint32_t)clen, 0x0300, out), SSLNoErr);
         cr_expect_eq(rng.calls, 1, "%s: %u random calls", bb_names[kase], rng.calls);
         cr_expect_eq(rng.bytes, 48, "%s", bb_names[kase]);
         if (kase == BB_CONTROL || kase == BB_WRONG_PREMASTER) { /* well-formed blocks */
@@ -365,7 +365,7 @@ Test(attacks, premaster_decrypt_falls_back_to_random)
     }
     /* the version compared is the caller's: the same good block for a 3.1 hello is a rollback */
     uint8_t out[48];
-    cr_assert_eq(pkcs1_decrypt_premaster(ctx, key, ct, (uint32_t)k, 0x0301, out), SSLNoErr);
+    cr_assert_eq(pkcs1_decrypt_premaster(ctx_rand_fn, ctx, key, ct, (uint32_t)k, 0x0301, out), SSLNoErr);
     cr_expect(out[0] == 3 && out[1] == 1 && memcmp(out + 2, pre + 2, 46) != 0, "a 3.0 premaster for a 3.1 hello");
     SSLXRSAPrivateKeyFree(key);
     SSLDeleteContext(ctx);

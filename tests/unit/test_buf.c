@@ -1,7 +1,7 @@
-/* Reader/writer: bounds, sticky errors, sub-readers, length prefixes (core/src/buf.c). */
+/* Reader/writer: bounds, sticky errors, sub-readers, length prefixes (core/src/base/buf.c). */
 #include <criterion/criterion.h>
 #include <string.h>
-#include "buf.h"
+#include "base/buf.h"
 
 Test(buf, reads_in_bounds)
 {

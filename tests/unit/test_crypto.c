@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "crypto_ltc.h"
-#include "idea.h"
+#include "crypto/crypto_ltc.h"
+#include "crypto/idea.h"
 #include "sslref/sslx.h"
 
 /* ---- helpers ---- */

@@ -1,5 +1,5 @@
 /*
- * test_des.c - core/src/des.c against libtomcrypt's DES and triple DES (an independent
+ * test_des.c - core/src/crypto/des.c against libtomcrypt's DES and triple DES (an independent
  * implementation, still installed): random keys and blocks through one block in both directions,
  * and CBC over many blocks, in place and not. The published vectors are in test_crypto.c
  * (des_vectors, tdes_sp800_67), which go through the cipher interface the records use.
@@ -7,8 +7,8 @@
 #include <criterion/criterion.h>
 #include <tomcrypt.h>
 #include <string.h>
-#include "des.h"
-#include "crypto_ltc.h"
+#include "crypto/des.h"
+#include "crypto/crypto_ltc.h"
 
 static uint64_t state = 0x9e3779b97f4a7c15u;
 

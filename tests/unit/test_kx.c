@@ -14,7 +14,7 @@
 #include <string.h>
 #include "pair.h"
 #include "pair_kx.h"
-#include "x509.h"
+#include "x509/x509.h"
 
 enum kx_mode { K_EXPORT_SKE, K_EXPORT_PLAIN, K_DHE, K_ANON, K_DSS };
 enum auth_mode { A_NONE, A_CERT, A_NOCERT };

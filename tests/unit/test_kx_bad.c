@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctx.h"
+#include "state/ctx.h"
 #include "pair.h"
 #include "pair_kx.h"
-#include "pkcs1.h"
+#include "crypto/pkcs1.h"
 
 static const char *const client_chain[] = {"client-cert.pem", "ca-cert.pem"};
 

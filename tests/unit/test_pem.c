@@ -1,5 +1,5 @@
 /*
- * PEM armour, strict base64, RSA key and DH parameter loading (core/src/pem.c): decoded bytes equal
+ * PEM armour, strict base64, RSA key and DH parameter loading (core/src/x509/pem.c): decoded bytes equal
  * openssl's DER output; bad base64, bad padding, missing or mismatched END lines fail; several
  * blocks are walked in order; PKCS#1 and PKCS#8 forms of one key load as the same key (RSA; DSA as
  * PKCS#8 and DSAPrivateKey).
@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "crypto_ltc.h"
-#include "dhparams.h"
+#include "crypto/crypto_ltc.h"
+#include "crypto/dhparams.h"
 #include "sslref/sslx.h"
 
 static char *slurp(const char *name, size_t *len)

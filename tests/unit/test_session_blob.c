@@ -1,5 +1,5 @@
 /*
- * test_session_blob.c - the session blob (core/src/session.h): encode/decode round trip; every
+ * test_session_blob.c - the session blob (core/src/handshake/session.h): encode/decode round trip; every
  * truncation and every one-byte change of each length field decodes to SSLSessionNotFoundErr; a
  * corrupt blob handed back by the cache only means no resumption (the handshake is full and works);
  * the spec's cache rules (server caches only with a peer ID, an unclean close deletes the session).
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pair.h"
-#include "session.h"
+#include "handshake/session.h"
 
 struct blobctx {
     SSLContext *ctx;

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "crypto_ltc.h"
+#include "crypto/crypto_ltc.h"
 #include "pair.h"
 #include "pair_kx.h"
-#include "ssl2.h"
-#include "ctx.h"
+#include "handshake/ssl2.h"
+#include "state/ctx.h"
 
 static const uint16_t kinds[] = {
     SSL2_SUITE_RC4_128_WITH_MD5,         SSL2_SUITE_RC4_128_EXPORT40_WITH_MD5,

@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctx.h"
-#include "kdf3.h"
-#include "mac3.h"
+#include "state/ctx.h"
+#include "record/kdf3.h"
+#include "record/mac3.h"
 #include "pair.h"
-#include "pkcs1.h"
-#include "record3.h"
-#include "suites.h"
+#include "crypto/pkcs1.h"
+#include "record/record3.h"
+#include "state/suites.h"
 #include <sslref/sslx.h>
 
 /* ---- the block parser: `name = value` lines, blocks separated by empty lines ---- */
@@ -152,7 +152,7 @@ Test(vectors, premaster_master_secret_and_key_block)
             uint8_t *enc, pre[48];
             size_t n = hex(b, "encrypted_pre_master", &enc);
             hex_fixed(b, "pre_master", pre, 48);
-            cr_expect_eq(pkcs1_decrypt_premaster(ctx, key, enc, (uint32_t)n, 0x0300, got),
+            cr_expect_eq(pkcs1_decrypt_premaster(ctx_rand_fn, ctx, key, enc, (uint32_t)n, 0x0300, got),
                          SSLNoErr);
             expect_bytes(got, 48, pre, 48, conn, "decrypted pre-master");
             kdf3_master_secret(pre, 48, cr, sr, got);

@@ -1,5 +1,5 @@
 /*
- * DER and X.509 (core/src/der.c, core/src/x509.c): every certificate in tests/data parses with the
+ * DER and X.509 (core/src/x509/der.c, core/src/x509/x509.c): every certificate in tests/data parses with the
  * subject, issuer, version, validity and key openssl reported when it made them (README there);
  * chains verify; names, signatures and PKCS#1 blocks that are wrong in one place fail; every
  * truncation and every one-byte change of every length octet fails cleanly.
@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "crypto_ltc.h"
-#include "der.h"
+#include "crypto/crypto_ltc.h"
+#include "x509/der.h"
 #include "sslref/sslx.h"
-#include "x509.h"
+#include "x509/x509.h"
 
 static char *slurp(const char *name, size_t *len)
 {

@@ -4,8 +4,8 @@
  * `parent` is the issuer of the one before it; without, it becomes the new leaf. When the chain is
  * complete every link is checked: issuer name against subject, then the signature.
  */
-#include "ctx.h"
-#include "x509.h"
+#include "state/ctx.h"
+#include "x509/x509.h"
 #include <stdlib.h>
 
 static SSLErr chain_verify(const struct certlist *l)

@@ -5,7 +5,7 @@
  * Thin wrappers over x509.c; nothing here allocates or keeps state.
  */
 #include "sslref/sslx.h"
-#include "x509.h"
+#include "x509/x509.h"
 
 static SSLErr sslx_cert_name(SSLBuffer der, int issuer, char *out, size_t cap)
 {

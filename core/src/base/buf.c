@@ -2,7 +2,7 @@
  * buf.c - bounds-checked reader and writer (see buf.h). Every read is charged against the
  * reader's length; failures are sticky and shared with sub-readers.
  */
-#include "buf.h"
+#include "base/buf.h"
 #include <string.h>
 
 static const uint8_t empty_byte;

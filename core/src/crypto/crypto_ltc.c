@@ -6,9 +6,9 @@
  * The only writable global is the pthread_once control; libtomcrypt's tables are written once,
  * inside it.
  */
-#include "crypto_ltc.h"
-#include "des.h"
-#include "idea.h"
+#include "crypto/crypto_ltc.h"
+#include "crypto/des.h"
+#include "crypto/idea.h"
 #include <errno.h>
 #include <pthread.h>
 #include <sys/random.h>

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "err.h"
+#include "base/err.h"
 #include "sslref/ssl.h"
 
 /* One-time registration; cheap to call on every context init. SSLUnknownErr if it failed. */

@@ -5,10 +5,10 @@
  * rotated right by 3 and left by 1, so that E is two rotations. The S-box lookups index tables by
  * data (as libtomcrypt's and NSS's DES do): not constant time against cache-timing observers.
  */
-#include "des.h"
+#include "crypto/des.h"
 #include <string.h>
 
-#include "des_tables.h"
+#include "crypto/des_tables.h"
 
 /* PC-1: the key bits (1 = most significant bit of the first byte) that form C (first 28) and D. */
 static const uint8_t pc1[56] = {

@@ -4,7 +4,7 @@
  * mod 2^16+1 (where 0 stands for 2^16), then an output transformation. Big-endian 16-bit words.
  * No table lookups and no branches or divisions on key or data (constant time on common CPUs).
  */
-#include "idea.h"
+#include "crypto/idea.h"
 #include <string.h>
 
 /*

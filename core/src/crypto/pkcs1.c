@@ -3,8 +3,8 @@
  * Invariant: the premaster decryption path has no branch or early exit that depends on the
  * decrypted block, so a client learns nothing from our alerts or timing (Bleichenbacher 1998).
  */
-#include "pkcs1.h"
-#include "ct.h"
+#include "crypto/pkcs1.h"
+#include "base/ct.h"
 #include <string.h>
 
 #define RSA_MAX 1024 /* bytes: up to 8192-bit keys */
@@ -41,7 +41,7 @@ int pkcs1_verify(const uint8_t *n, uint32_t nlen, const uint8_t *e, uint32_t ele
     return ct_memeq(got, want, nlen);
 }
 
-static SSLErr encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+static SSLErr encrypt(cry_rand_fn rnd, void *rnd_ref, const uint8_t *n, uint32_t nlen, const uint8_t *e,
                       uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out, int mark)
 {
     SSL_ENSURE(nlen <= RSA_MAX && inlen + 11 <= nlen, SSLBadParameterErr);
@@ -49,10 +49,10 @@ static SSLErr encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const ui
     uint32_t ps = nlen - inlen - 3;
     block[0] = 0;
     block[1] = 2;
-    SSL_TRY(ctx_random(ctx, block + 2, ps));
+    SSL_TRY(rnd(rnd_ref, block + 2, ps));
     for (uint32_t i = 0; i < ps; i++) /* padding bytes must be non-zero */
         while (block[2 + i] == 0)
-            SSL_TRY(ctx_random(ctx, block + 2 + i, 1));
+            SSL_TRY(rnd(rnd_ref, block + 2 + i, 1));
     if (mark)
         memset(block + 2 + ps - 8, 0x03, 8);
     block[2 + ps] = 0;
@@ -62,16 +62,16 @@ static SSLErr encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const ui
     return err;
 }
 
-SSLErr pkcs1_encrypt(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+SSLErr pkcs1_encrypt(cry_rand_fn rnd, void *rnd_ref, const uint8_t *n, uint32_t nlen, const uint8_t *e,
                      uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out)
 {
-    return encrypt(ctx, n, nlen, e, elen, in, inlen, out, 0);
+    return encrypt(rnd, rnd_ref, n, nlen, e, elen, in, inlen, out, 0);
 }
 
-SSLErr pkcs1_encrypt_rollback(SSLContext *ctx, const uint8_t *n, uint32_t nlen, const uint8_t *e,
+SSLErr pkcs1_encrypt_rollback(cry_rand_fn rnd, void *rnd_ref, const uint8_t *n, uint32_t nlen, const uint8_t *e,
                               uint32_t elen, const uint8_t *in, uint32_t inlen, uint8_t *out)
 {
-    return encrypt(ctx, n, nlen, e, elen, in, inlen, out, 1);
+    return encrypt(rnd, rnd_ref, n, nlen, e, elen, in, inlen, out, 1);
 }
 
 SSLErr pkcs1_decrypt_fixed(const SSLRSAPrivateKey *key, const uint8_t *in, uint32_t inlen,
@@ -107,12 +107,12 @@ SSLErr pkcs1_decrypt_fixed(const SSLRSAPrivateKey *key, const uint8_t *in, uint3
     return SSLNoErr;
 }
 
-SSLErr pkcs1_decrypt_premaster(SSLContext *ctx, const SSLRSAPrivateKey *key, const uint8_t *in,
+SSLErr pkcs1_decrypt_premaster(cry_rand_fn rnd, void *rnd_ref, const SSLRSAPrivateKey *key, const uint8_t *in,
                                uint32_t inlen, uint16_t version, uint8_t out[48])
 {
     uint8_t fake[48], got[48];
     uint32_t good;
-    SSL_TRY(ctx_random(ctx, fake, sizeof fake));
+    SSL_TRY(rnd(rnd_ref, fake, sizeof fake));
     fake[0] = (uint8_t)(version >> 8);
     fake[1] = (uint8_t)version;
     SSL_TRY(pkcs1_decrypt_fixed(key, in, inlen, got, sizeof got, &good, NULL));

@@ -6,8 +6,8 @@
 #ifndef SSLREF_HS3_H
 #define SSLREF_HS3_H
 
-#include "buf.h"
-#include "ctx.h"
+#include "base/buf.h"
+#include "state/ctx.h"
 
 enum hs3_type {
     HS3_HELLO_REQUEST = 0, HS3_CLIENT_HELLO = 1, HS3_SERVER_HELLO = 2, HS3_CERTIFICATE = 11,

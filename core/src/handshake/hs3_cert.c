@@ -5,11 +5,11 @@
  * decides. A client asked for a certificate that has none (or none of a type the server lists: ours
  * are rsa_sign) sends a no_certificate warning instead.
  */
-#include "hs3.h"
-#include "alert.h"
-#include "kdf3.h"
-#include "pkcs1.h"
-#include "x509.h"
+#include "handshake/hs3.h"
+#include "record/alert.h"
+#include "record/kdf3.h"
+#include "crypto/pkcs1.h"
+#include "x509/x509.h"
 
 SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w)
 {

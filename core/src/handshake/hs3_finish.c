@@ -3,11 +3,11 @@
  * premaster or a cached master secret into keys (§6.1, §6.2). Finished values are compared in
  * constant time. The key-log line (NSS format) is emitted when the master secret is known.
  */
-#include "hs3.h"
-#include "alert.h"
-#include "ct.h"
-#include "kdf3.h"
-#include "record3.h"
+#include "handshake/hs3.h"
+#include "record/alert.h"
+#include "base/ct.h"
+#include "record/kdf3.h"
+#include "record/record3.h"
 #include <stdio.h>
 
 static void keylog(SSLContext *ctx)

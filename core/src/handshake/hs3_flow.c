@@ -7,12 +7,12 @@
  * SSLWouldBlockErr the driver returns with nothing changed. Every handshake message is hashed after
  * its handler ran (the Finished and CertificateVerify hashes cover the messages before them).
  */
-#include "hs3.h"
-#include "alert.h"
-#include "io.h"
-#include "record3.h"
-#include "session.h"
-#include "ssl2.h"
+#include "handshake/hs3.h"
+#include "record/alert.h"
+#include "record/io.h"
+#include "record/record3.h"
+#include "handshake/session.h"
+#include "handshake/ssl2.h"
 #include <string.h>
 
 enum msg_id { M_CH, M_SH, M_CERT_S, M_SKE, M_CREQ, M_SHD, M_CERT_C, M_CKE, M_CV,

@@ -4,10 +4,10 @@
  * the client offers and that its keys can serve; data after the compression methods is ignored
  * (§5.6.1.2 allows it for forward compatibility) but hashed.
  */
-#include "hs3.h"
-#include "alert.h"
-#include "dhparams.h"
-#include "session.h"
+#include "handshake/hs3.h"
+#include "record/alert.h"
+#include "crypto/dhparams.h"
+#include "handshake/session.h"
 #include <string.h>
 
 static SSLErr make_random(SSLContext *ctx, uint8_t out[32])

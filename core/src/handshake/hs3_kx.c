@@ -7,12 +7,12 @@
  * parameters in minimal form (RSA: n, e; DH: p, g, Ys, each u16-length-prefixed); on the server, the
  * DH private exponent.
  */
-#include "hs3.h"
-#include "alert.h"
-#include "dhparams.h"
-#include "kdf3.h"
-#include "pkcs1.h"
-#include "x509.h"
+#include "handshake/hs3.h"
+#include "record/alert.h"
+#include "crypto/dhparams.h"
+#include "record/kdf3.h"
+#include "crypto/pkcs1.h"
+#include "x509/x509.h"
 #include <string.h>
 
 #define DH_MAX 1024u /* bytes: up to 8192-bit groups */
@@ -57,11 +57,6 @@ static void wr_bn(struct wr *w, const uint8_t *p, size_t n)
     wr_close(w, m, 2);
 }
 
-static SSLErr kx_random(void *ctx, uint8_t *out, size_t n)
-{
-    return n > UINT32_MAX ? SSLBadParameterErr : ctx_random(ctx, out, (uint32_t)n);
-}
-
 SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
 {
     size_t start = w->len;
@@ -90,7 +85,7 @@ SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
     params_hash(ctx, w->p + start, w->len - start, hash);
     if (ctx->suite->kx == KX_DHE_DSS) { /* §5.6.3: DSA signs the SHA-1 hash alone */
         size_t sl = sizeof sig;
-        SSL_TRY(cry_dsa_sign(ctx->key, hash + 16, 20, sig, &sl, kx_random, ctx));
+        SSL_TRY(cry_dsa_sign(ctx->key, hash + 16, 20, sig, &sl, ctx_rand_fn, ctx));
         siglen = (uint32_t)sl;
     } else {
         SSL_TRY(pkcs1_sign(ctx->key, hash, sizeof hash, sig, sizeof sig, &siglen));
@@ -244,7 +239,7 @@ SSLErr hs3_build_client_kx(SSLContext *ctx, struct wr *w)
     pre[0] = 3; /* RFC 6101 §5.6.7.1: the version the client offered */
     pre[1] = 0;
     SSL_TRY(ctx_random(ctx, pre + 2, 46));
-    SSLErr err = pkcs1_encrypt(ctx, n, nl, e, el, pre, sizeof pre, enc);
+    SSLErr err = pkcs1_encrypt(ctx_rand_fn, ctx, n, nl, e, el, pre, sizeof pre, enc);
     if (err == SSLNoErr) {
         wr_bytes(w, enc, nl);
         err = hs3_set_master(ctx, pre, sizeof pre);
@@ -273,7 +268,7 @@ SSLErr hs3_parse_client_kx(SSLContext *ctx, struct rd *r)
     uint32_t n = (uint32_t)rd_left(r);
     const uint8_t *enc = rd_bytes(r, n);
     const SSLRSAPrivateKey *key = hs3_needs_server_kx(ctx) ? ctx->export_key : ctx->key;
-    SSL_TRY(pkcs1_decrypt_premaster(ctx, key, enc, n, ctx->client_version, pre));
+    SSL_TRY(pkcs1_decrypt_premaster(ctx_rand_fn, ctx, key, enc, n, ctx->client_version, pre));
     SSLErr e = hs3_set_master(ctx, pre, sizeof pre);
     cry_wipe(pre, sizeof pre);
     return e;

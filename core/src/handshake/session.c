@@ -5,9 +5,9 @@
  * (version 0x0002) store the kind's 16-bit id (cryptype.h SSL2_SUITE_...) as the suite. It holds a master secret: callers wipe it.
  * Decoding trusts nothing: every length is bounded by the reader and checked against the limits.
  */
-#include "session.h"
-#include "buf.h"
-#include "ssl2.h"
+#include "handshake/session.h"
+#include "base/buf.h"
+#include "handshake/ssl2.h"
 #include <string.h>
 
 #define BLOB_MAGIC0 'S'

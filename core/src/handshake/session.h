@@ -7,7 +7,7 @@
 #ifndef SSLREF_SESSION_H
 #define SSLREF_SESSION_H
 
-#include "ctx.h"
+#include "state/ctx.h"
 
 /* Client, before its hello: look up the peer ID; on a usable entry fill offered_sid/offered_suite
  * and return the entry's version (0x0300 or 0x0002), else 0. */

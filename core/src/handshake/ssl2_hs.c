@@ -6,13 +6,13 @@
  * a server that could speak 3.0 and sees the mark fails the handshake at the finished check,
  * exactly as with a bad key (no distinct alert, no padding oracle).
  */
-#include "ssl2.h"
-#include "ct.h"
-#include "hs3.h"
-#include "io.h"
-#include "pkcs1.h"
-#include "session.h"
-#include "x509.h"
+#include "handshake/ssl2.h"
+#include "base/ct.h"
+#include "handshake/hs3.h"
+#include "record/io.h"
+#include "crypto/pkcs1.h"
+#include "handshake/session.h"
+#include "x509/x509.h"
 #include <string.h>
 
 /* ---- helpers ---- */
@@ -249,7 +249,7 @@ static SSLErr build_master_key(SSLContext *ctx, struct wr *w)
     uint32_t secret = k->key_len - k->clear_len;
     /* RFC 6101 Appendix E.2: a client that could have spoken 3.0 marks its padding */
     SSL_TRY((offers_v3(ctx) ? pkcs1_encrypt_rollback : pkcs1_encrypt)(
-        ctx, leaf.rsa_n, leaf.rsa_n_len, leaf.rsa_e, leaf.rsa_e_len, ctx->master + k->clear_len,
+        ctx_rand_fn, ctx, leaf.rsa_n, leaf.rsa_n_len, leaf.rsa_e, leaf.rsa_e_len, ctx->master + k->clear_len,
         secret, enc));
     wr_u8(w, MSG2_CLIENT_MASTER_KEY);
     wr_u8(w, (uint8_t)(k->id >> 16));

@@ -2,8 +2,8 @@
  * alert.c - sending alerts and the error-to-alert table (RFC 6101 §5.4.2). Received alerts are
  * interpreted by api_io.c, which owns the read path.
  */
-#include "alert.h"
-#include "record3.h"
+#include "record/alert.h"
+#include "record/record3.h"
 
 SSLErr alert_send(SSLContext *ctx, uint8_t level, uint8_t desc)
 {

@@ -5,7 +5,7 @@
 #ifndef SSLREF_ALERT_H
 #define SSLREF_ALERT_H
 
-#include "ctx.h"
+#include "state/ctx.h"
 
 enum { AL_WARNING = 1, AL_FATAL = 2 };
 enum {

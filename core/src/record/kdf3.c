@@ -2,8 +2,8 @@
  * kdf3.c - SSL 3.0 master secret, key block, export keys, and the Finished/CertificateVerify
  * hashes (RFC 6101 §6.1, §6.2.2, §5.6.8, §5.6.9). Every intermediate is wiped.
  */
-#include "kdf3.h"
-#include "mac3.h"
+#include "record/kdf3.h"
+#include "record/mac3.h"
 #include <string.h>
 
 /* out = sum over i of MD5(secret + SHA(label_i + secret + r1 + r2)), label_i = 'A', 'BB', ... */

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "crypto_ltc.h"
+#include "crypto/crypto_ltc.h"
 
 /* master_secret = MD5(pre + SHA('A' + pre + CR + SR)) + MD5(pre + SHA('BB' + ...)) + ... (§6.1) */
 void kdf3_master_secret(const uint8_t *pre, size_t prelen, const uint8_t cr[32],

@@ -1,9 +1,9 @@
 /*
  * mac3.c - the SSL 3.0 record MAC (RFC 6101 §5.2.3.1). The caller compares in constant time.
  */
-#include "mac3.h"
-#include "crypto_ltc.h"
-#include "suites.h"
+#include "record/mac3.h"
+#include "crypto/crypto_ltc.h"
+#include "state/suites.h"
 
 const uint8_t ssl3_pad1[48] = {
     0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36, 0x36,

@@ -4,12 +4,12 @@
  * MAC in constant time). SSL 3.0 padding bytes are arbitrary: only the padding length is checked
  * (it must be below the block size). The record version is 3.0 once the ServerHello is through.
  */
-#include "record3.h"
-#include "alert.h"
-#include "buf.h"
-#include "ct.h"
-#include "kdf3.h"
-#include "mac3.h"
+#include "record/record3.h"
+#include "record/alert.h"
+#include "base/buf.h"
+#include "base/ct.h"
+#include "record/kdf3.h"
+#include "record/mac3.h"
 #include <string.h>
 
 static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s,

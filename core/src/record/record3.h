@@ -5,7 +5,7 @@
 #ifndef SSLREF_RECORD3_H
 #define SSLREF_RECORD3_H
 
-#include "ctx.h"
+#include "state/ctx.h"
 
 /* Derive the key block from ctx->master and the randoms and key the pending read/write states
  * for ctx->suite (RFC 6101 §6.2.2). */

@@ -1,48 +1,14 @@
 /*
- * ssl2_record.c - SSL 2.0 cipher kinds and records (SSL 2.0 spec §1, §2.5 key production).
+ * ssl2_record.c - SSL 2.0 records (SSL 2.0 spec §1, §2.5 key production).
  * A record is MAC-DATA | ACTUAL-DATA | PADDING-DATA, MAC = MD5(secret, data, padding, seq), with
  * the sender's write key as secret. Sequence numbers start at zero with the first hello of each
  * direction and wrap at 2^32. Records we send carry a 2-byte header unless padding is needed.
  */
-#include "ssl2.h"
-#include "alert.h"
-#include "ct.h"
+#include "record/ssl2_record.h"
+#include "base/buf.h"
+#include "record/alert.h"
+#include "base/ct.h"
 #include <string.h>
-
-#define KIND(id, suite, c, kl, cl, iv, blocks) {id, suite, #id, c, kl, cl, iv, blocks}
-
-static const struct ssl2_kind kinds[] = {
-    KIND(SSL2_RC4_128_WITH_MD5, SSL2_SUITE_RC4_128_WITH_MD5, CRY_C_RC4, 16, 0, 0, 2),
-    KIND(SSL2_DES_192_EDE3_CBC_WITH_MD5, SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5, CRY_C_3DES, 24, 0, 8, 3),
-    KIND(SSL2_RC2_128_CBC_WITH_MD5, SSL2_SUITE_RC2_128_CBC_WITH_MD5, CRY_C_RC2, 16, 0, 8, 2),
-    KIND(SSL2_IDEA_128_CBC_WITH_MD5, SSL2_SUITE_IDEA_128_CBC_WITH_MD5, CRY_C_IDEA, 16, 0, 8, 2),
-    /* The spec's text hashes no digit for DES-64; Netscape's and SSLeay's code hash "0": we do too. */
-    KIND(SSL2_DES_64_CBC_WITH_MD5, SSL2_SUITE_DES_64_CBC_WITH_MD5, CRY_C_DES, 8, 0, 8, 1),
-    KIND(SSL2_RC4_128_EXPORT40_WITH_MD5, SSL2_SUITE_RC4_128_EXPORT40_WITH_MD5, CRY_C_RC4, 16, 11, 0, 2),
-    KIND(SSL2_RC2_128_CBC_EXPORT40_WITH_MD5, SSL2_SUITE_RC2_128_CBC_EXPORT40_WITH_MD5, CRY_C_RC2, 16, 11, 8, 2),
-};
-
-const struct ssl2_kind *ssl2_kind_all(uint32_t *n)
-{
-    *n = (uint32_t)(sizeof kinds / sizeof kinds[0]);
-    return kinds;
-}
-
-const struct ssl2_kind *ssl2_kind_find(uint32_t id)
-{
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (kinds[i].id == id)
-            return &kinds[i];
-    return NULL;
-}
-
-const struct ssl2_kind *ssl2_kind_by_suite(uint16_t suite)
-{
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (kinds[i].suite == suite)
-            return &kinds[i];
-    return NULL;
-}
 
 static SSLErr dir_key(SSLContext *ctx, struct ssl2_dir *d, const uint8_t *key, int encrypt)
 {

@@ -7,9 +7,9 @@
 #define SSLREF_CTX_H
 
 #include "sslref/sslx.h"
-#include "crypto_ltc.h"
-#include "err.h"
-#include "suites.h"
+#include "crypto/crypto_ltc.h"
+#include "base/err.h"
+#include "state/suites.h"
 
 #define SSL3_MAX_PLAIN 16384u                    /* RFC 6101 §5.2.1: 2^14 */
 #define SSL3_MAX_CIPHER (SSL3_MAX_PLAIN + 2048u) /* RFC 6101 §5.2.3 */
@@ -147,6 +147,8 @@ void ctx_free(SSLContext *ctx, SSLBuffer *b);
 SSLErr ctx_grow(SSLContext *ctx, SSLBuffer *b, uint32_t len, uint32_t keep) SSL_MUST;
 SSLErr ctx_random(SSLContext *ctx, void *p, uint32_t len) SSL_MUST;
 SSLErr ctx_time(SSLContext *ctx, uint32_t *now) SSL_MUST;
+/* ctx_random as a cry_rand_fn (ref: the SSLContext), for the crypto layer. */
+SSLErr ctx_rand_fn(void *ctx, uint8_t *out, size_t n) SSL_MUST;
 void certlist_free(SSLContext *ctx, struct certlist *l);
 SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint32_t len,
                     int at_front) SSL_MUST;

@@ -2,10 +2,9 @@
  * suites.c - the cipher-suite table (RFC 6101 Appendix A.6 and C; AES rows from RFC 3268, which
  * SSL 3.0 peers such as NSS negotiate). Row order is the default server preference order.
  */
-#include "suites.h"
-#include "crypto_ltc.h"
+#include "state/suites.h"
+#include "crypto/crypto_ltc.h"
 #include "sslref/sslx.h"
-#include "ssl2.h"
 
 #define ROW(id, kx, c, mac, exp, km, kl, iv, ml, on) {id, #id, kx, c, mac, exp, km, kl, iv, ml, on}
 
@@ -73,4 +72,41 @@ uint32 SSLXSupportedCipherSuites(uint16 *suites, uint32 max)
     for (uint32_t i = 0; i < n && i < max && suites; i++)
         suites[i] = table[i].id;
     return n;
+}
+
+/* ---- SSL 2.0 cipher kinds (SSL 2.0 spec Appendix: CIPHER-KIND values) ---- */
+
+#define KIND(id, suite, c, kl, cl, iv, blocks) {id, suite, #id, c, kl, cl, iv, blocks}
+
+static const struct ssl2_kind kinds[] = {
+    KIND(SSL2_RC4_128_WITH_MD5, SSL2_SUITE_RC4_128_WITH_MD5, CRY_C_RC4, 16, 0, 0, 2),
+    KIND(SSL2_DES_192_EDE3_CBC_WITH_MD5, SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5, CRY_C_3DES, 24, 0, 8, 3),
+    KIND(SSL2_RC2_128_CBC_WITH_MD5, SSL2_SUITE_RC2_128_CBC_WITH_MD5, CRY_C_RC2, 16, 0, 8, 2),
+    KIND(SSL2_IDEA_128_CBC_WITH_MD5, SSL2_SUITE_IDEA_128_CBC_WITH_MD5, CRY_C_IDEA, 16, 0, 8, 2),
+    /* The spec's text hashes no digit for DES-64; Netscape's and SSLeay's code hash "0": we do too. */
+    KIND(SSL2_DES_64_CBC_WITH_MD5, SSL2_SUITE_DES_64_CBC_WITH_MD5, CRY_C_DES, 8, 0, 8, 1),
+    KIND(SSL2_RC4_128_EXPORT40_WITH_MD5, SSL2_SUITE_RC4_128_EXPORT40_WITH_MD5, CRY_C_RC4, 16, 11, 0, 2),
+    KIND(SSL2_RC2_128_CBC_EXPORT40_WITH_MD5, SSL2_SUITE_RC2_128_CBC_EXPORT40_WITH_MD5, CRY_C_RC2, 16, 11, 8, 2),
+};
+
+const struct ssl2_kind *ssl2_kind_all(uint32_t *n)
+{
+    *n = (uint32_t)(sizeof kinds / sizeof kinds[0]);
+    return kinds;
+}
+
+const struct ssl2_kind *ssl2_kind_find(uint32_t id)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i].id == id)
+            return &kinds[i];
+    return NULL;
+}
+
+const struct ssl2_kind *ssl2_kind_by_suite(uint16_t suite)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i].suite == suite)
+            return &kinds[i];
+    return NULL;
 }

@@ -33,4 +33,23 @@ uint32_t suite_key_block_len(const struct suite *s);
 
 #define SUITES_MAX 40
 
+/* SSL 2.0 cipher kinds: the SSL 2.0 spec's CIPHER-KIND values, mapped onto the suite ids that
+ * SSLGetNegotiatedCipher reports (cryptype.h SSL2_SUITE_...). */
+struct ssl2_kind {
+    uint32_t id;       /* 3-byte CIPHER-KIND */
+    uint16_t suite;    /* what SSLGetNegotiatedCipher reports (cryptype.h SSL2_SUITE_...) */
+    const char *name;
+    uint8_t cipher;    /* enum cry_cipher_alg */
+    uint8_t key_len;   /* bytes of each session key = master key length */
+    uint8_t clear_len; /* bytes of the master key sent in the clear (export) */
+    uint8_t iv_len;    /* KEY-ARG length: block size, 0 for RC4 */
+    uint8_t key_blocks;/* MD5 key-material blocks, each hashes its digit '0'.. */
+};
+
+const struct ssl2_kind *ssl2_kind_find(uint32_t id);
+const struct ssl2_kind *ssl2_kind_by_suite(uint16_t suite);
+/* All kinds in default preference order. */
+const struct ssl2_kind *ssl2_kind_all(uint32_t *n);
+static inline uint32_t ssl2_kind_id(const uint8_t *p) { return (uint32_t)p[0] << 16 | p[1] << 8 | p[2]; }
+
 #endif

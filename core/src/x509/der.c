@@ -4,7 +4,7 @@
  * times only as YYMMDDHHMMSSZ / YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5). Owns no state; never
  * indexes wire bytes except through the reader.
  */
-#include "der.h"
+#include "x509/der.h"
 
 int der_peek(const struct rd *r)
 {

@@ -9,8 +9,8 @@
 #define SSLREF_DER_H
 
 #include <stdint.h>
-#include "buf.h"
-#include "err.h"
+#include "base/buf.h"
+#include "base/err.h"
 
 #define DER_BOOLEAN 0x01
 #define DER_INTEGER 0x02

@@ -5,9 +5,9 @@
  * before they are freed. Certificates into a context are certchain.c's (SSLXAddCertificatesPEM).
  */
 #include "sslref/sslx.h"
-#include "crypto_ltc.h"
-#include "der.h"
-#include "dhparams.h"
+#include "crypto/crypto_ltc.h"
+#include "x509/der.h"
+#include "crypto/dhparams.h"
 #include <stdlib.h>
 #include <string.h>
 

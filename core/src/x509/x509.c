@@ -5,9 +5,9 @@
  * rebuilt block), and render a Name as text. Extensions are checked for form and otherwise ignored.
  * No path building, no policy or usage checks, no time checks (the caller's check function decides).
  */
-#include "x509.h"
-#include "crypto_ltc.h"
-#include "der.h"
+#include "x509/x509.h"
+#include "crypto/crypto_ltc.h"
+#include "x509/der.h"
 #include <string.h>
 
 #define X509_MAX_RSA_BYTES 1024 /* 8192-bit moduli at most */

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "err.h"
+#include "base/err.h"
 
 enum x509_key_type { X509_KEY_OTHER = 0, X509_KEY_RSA = 1, X509_KEY_DSA = 2 };
 

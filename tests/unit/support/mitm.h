@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pair.h"
-#include "ctx.h"
-#include "mac3.h"
+#include "state/ctx.h"
+#include "record/mac3.h"
 
 #define AL(level, desc) ((uint16_t)((level) << 8 | (desc)))
 #define FATAL(desc) AL(2, desc)

@@ -1,0 +1,138 @@
+/*
+ * ctx.c - the services every layer uses through the context (state/ctx.h): memory through the
+ * user's Alloc/Free callbacks (wiped before it goes back), randomness, time, the pending alert of a
+ * fatal failure, certificate lists, and releasing a connection's state.
+ */
+#include "state/ctx.h"
+#include <string.h>
+
+SSLErr ctx_alloc(SSLContext *ctx, SSLBuffer *b, uint32_t len)
+{
+    b->length = len;
+    b->data = NULL;
+    SSLErr e = ctx->alloc_fn(b, ctx->alloc_ref);
+    if (e != SSLNoErr || !b->data) {
+        if (b->data)
+            ctx->free_fn(b, ctx->alloc_ref);
+        b->data = NULL;
+        b->length = 0;
+        return e != SSLNoErr ? e : SSLMemoryErr;
+    }
+    b->length = len;
+    return SSLNoErr;
+}
+
+void ctx_free(SSLContext *ctx, SSLBuffer *b)
+{
+    if (b->data) {
+        cry_wipe(b->data, b->length);
+        (void)ctx->free_fn(b, ctx->alloc_ref);
+    }
+    b->data = NULL;
+    b->length = 0;
+}
+
+SSLErr ctx_grow(SSLContext *ctx, SSLBuffer *b, uint32_t len, uint32_t keep)
+{
+    if (b->data && b->length >= len)
+        return SSLNoErr;
+    SSLBuffer nb;
+    SSL_TRY(ctx_alloc(ctx, &nb, len));
+    if (b->data && keep)
+        memcpy(nb.data, b->data, keep < b->length ? keep : b->length);
+    ctx_free(ctx, b);
+    *b = nb;
+    return SSLNoErr;
+}
+
+SSLErr ctx_random(SSLContext *ctx, void *p, uint32_t len)
+{
+    SSLBuffer b = {len, p};
+    return ctx->random_fn(b, ctx->random_ref);
+}
+
+SSLErr ctx_rand_fn(void *ctx, uint8_t *out, size_t n)
+{
+    return n > UINT32_MAX ? SSLBadParameterErr : ctx_random(ctx, out, (uint32_t)n);
+}
+
+SSLErr ctx_time(SSLContext *ctx, uint32_t *now)
+{
+    return ctx->time_fn(now, ctx->time_ref);
+}
+
+SSLErr ctx_fail(SSLContext *ctx, uint8_t alert, SSLErr err)
+{
+    if (ctx->alert_pending < 0 && ctx->sticky == SSLNoErr)
+        ctx->alert_pending = alert;
+    return err;
+}
+
+void certlist_free(SSLContext *ctx, struct certlist *l)
+{
+    if (l->certs) {
+        for (uint32_t i = 0; i < l->n; i++)
+            ctx_free(ctx, &l->certs[i]);
+        SSLBuffer arr = {(uint32_t)(MAX_CHAIN * sizeof(SSLBuffer)), (uint8 *)l->certs};
+        ctx_free(ctx, &arr);
+    }
+    l->certs = NULL;
+    l->n = 0;
+}
+
+SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint32_t len,
+                    int at_front)
+{
+    SSL_ENSURE(l->n < MAX_CHAIN, SSLOverflowErr);
+    if (!l->certs) {
+        SSLBuffer arr;
+        SSL_TRY(ctx_alloc(ctx, &arr, (uint32_t)(MAX_CHAIN * sizeof(SSLBuffer))));
+        memset(arr.data, 0, arr.length);
+        l->certs = (SSLBuffer *)(void *)arr.data;
+    }
+    SSLBuffer c;
+    SSL_TRY(ctx_alloc(ctx, &c, len));
+    if (len)
+        memcpy(c.data, p, len);
+    if (at_front) {
+        memmove(&l->certs[1], &l->certs[0], l->n * sizeof(SSLBuffer));
+        l->certs[0] = c;
+    } else {
+        l->certs[l->n] = c;
+    }
+    l->n++;
+    return SSLNoErr;
+}
+
+static void dir_clear(SSLContext *ctx, struct dirstate *d)
+{
+    if (d->cipher.data)
+        cry_cipher_wipe(d->cipher.data);
+    ctx_free(ctx, &d->cipher);
+    cry_wipe(d, sizeof *d);
+}
+
+void ctx_reset_connection(SSLContext *ctx)
+{
+    dir_clear(ctx, &ctx->rd_cur);
+    dir_clear(ctx, &ctx->rd_pend);
+    dir_clear(ctx, &ctx->wr_cur);
+    dir_clear(ctx, &ctx->wr_pend);
+    struct ssl2_dir *d2[2] = {&ctx->rd2, &ctx->wr2};
+    for (int i = 0; i < 2; i++) {
+        if (d2[i]->cipher.data)
+            cry_cipher_wipe(d2[i]->cipher.data);
+        ctx_free(ctx, &d2[i]->cipher);
+        cry_wipe(d2[i]->secret, sizeof d2[i]->secret);
+    }
+    ctx_free(ctx, &ctx->in);
+    ctx_free(ctx, &ctx->hs);
+    ctx_free(ctx, &ctx->out);
+    ctx_free(ctx, &ctx->scratch);
+    ctx_free(ctx, &ctx->kx);
+    ctx_free(ctx, &ctx->cached_session);
+    certlist_free(ctx, &ctx->peer_chain);
+    cry_wipe(ctx->master, sizeof ctx->master);
+    cry_wipe(&ctx->hs_md5, sizeof ctx->hs_md5);
+    cry_wipe(&ctx->hs_sha1, sizeof ctx->hs_sha1);
+}
