@@ -243,14 +243,14 @@ static const SSLProtocolVersion versions[4] = {SSL_Version_Undetermined, SSL_Ver
 
 static SSLErr set_all_suites(SSLContext *ctx, unsigned rot)
 {
-    uint16 all[64], rotated[64];
-    uint32 n = SSLXSupportedCipherSuites(all, 48);
-    if (n > 48)
-        n = 48;
+    uint16 all[96], rotated[96];
+    uint32 n = SSLXSupportedCipherSuites(all, 80);
+    if (n > 80)
+        n = 80;
     for (uint16 k = SSL2_SUITE_RC4_128_WITH_MD5; k <= SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5; k++)
         all[n++] = k;
-    if (n > 40) /* SUITES_MAX in core/src/state/suites.h */
-        n = 40;
+    if (n > 80) /* SUITES_MAX in core/src/state/suites.h */
+        n = 80;
     for (uint32 i = 0; i < n; i++)
         rotated[i] = all[(i + rot) % n];
     return SSLXSetCipherSuites(ctx, rotated, n);

@@ -1,6 +1,6 @@
 /*
- * cryptype.h - cipher-suite identifiers (RFC 6101 Appendix A.6, plus the AES suites of RFC 3268
- * that SSL 3.0 peers such as NSS also negotiate) and the SSL 2.0 cipher kinds (SSL 2.0 spec
+ * cryptype.h - cipher-suite identifiers (RFC 6101 Appendix A.6, the AES suites of RFC 3268 that
+ * SSL 3.0 peers such as NSS also negotiate, and the TLS 1.2 suites of RFC 5246 and RFC 5288) and the SSL 2.0 cipher kinds (SSL 2.0 spec
  * Appendix C). Which of them this build implements: SSLXCipherSuiteName() returns NULL for others.
  */
 #ifndef SSLREF_CRYPTYPE_H
@@ -44,7 +44,16 @@ enum {
     TLS_RSA_WITH_AES_256_CBC_SHA = 0x0035,
     TLS_DHE_DSS_WITH_AES_256_CBC_SHA = 0x0038,
     TLS_DHE_RSA_WITH_AES_256_CBC_SHA = 0x0039,
-    TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00FF
+    TLS_RSA_WITH_AES_128_CBC_SHA256 = 0x003C,        /* TLS 1.2 (RFC 5246) */
+    TLS_RSA_WITH_AES_256_CBC_SHA256 = 0x003D,
+    TLS_DHE_RSA_WITH_AES_128_CBC_SHA256 = 0x0067,
+    TLS_DHE_RSA_WITH_AES_256_CBC_SHA256 = 0x006B,
+    TLS_RSA_WITH_AES_128_GCM_SHA256 = 0x009C,         /* TLS 1.2 (RFC 5288) */
+    TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009D,
+    TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 = 0x009E,
+    TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 = 0x009F,
+    TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00FF,       /* RFC 5746 */
+    TLS_FALLBACK_SCSV = 0x5600                        /* RFC 7507 */
 };
 
 /* SSL 2.0 cipher kinds (3-byte values, SSL 2.0 spec Appendix C). */

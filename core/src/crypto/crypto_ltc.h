@@ -35,7 +35,8 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out);
 
 /* ---- Bulk ciphers ---- */
 enum cry_cipher_alg {
-    CRY_C_NULL = 0, CRY_C_RC4, CRY_C_RC2, CRY_C_DES, CRY_C_3DES, CRY_C_IDEA, CRY_C_AES
+    CRY_C_NULL = 0, CRY_C_RC4, CRY_C_RC2, CRY_C_DES, CRY_C_3DES, CRY_C_IDEA, CRY_C_AES,
+    CRY_C_AES_GCM /* AEAD: see cry_aead_* (state size 0 until implemented) */
 };
 /*
  * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned, zeroed before first use).

@@ -32,6 +32,8 @@ static int suite_enabled(const SSLContext *ctx, uint16_t id)
 static int suite_usable(const SSLContext *ctx, const struct suite *s)
 {
     int rsa = ctx->key && ctx->local_chain.n > 0 && !cry_key_is_dsa(ctx->key);
+    if (ctx->ver < s->min_ver || ctx->ver > s->max_ver) /* e.g. GCM only in TLS 1.2 */
+        return 0;
     /* RFC 6101 Appendix C: the export DH suites are limited to 512-bit groups */
     if (s->exportable && s->kx != KX_RSA_EXPORT && ctx->dh_params && ctx->dh_params->plen > 64)
         return 0;
@@ -128,6 +130,7 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
                          uint32_t noff)
 {
     ctx->negotiated = SSL_Version_3_0;
+    ctx->ver = V_SSL3;
     for (uint32_t j = 0; j < noff; j++) /* RFC 5746 §3.6: the SCSV means the same as an empty RI */
         if ((off[2 * j] << 8 | off[2 * j + 1]) == TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
             ctx->secure_reneg = 1; /* (in either hello format) */
@@ -190,9 +193,10 @@ SSLErr hs3_parse_server_hello(SSLContext *ctx, struct rd *r)
     if (version != 0x0300 || ctx->version_set == SSL_Version_2_0)
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
     const struct suite *s = suite_find(id);
-    if (!s || !suite_enabled(ctx, id) || comp != 0)
+    if (!s || !suite_enabled(ctx, id) || comp != 0 || s->min_ver > V_SSL3)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     ctx->negotiated = SSL_Version_3_0;
+    ctx->ver = V_SSL3;
     ctx->suite = s;
     ctx->sid_len = (uint8_t)rd_left(&sid);
     rd_copy(&sid, ctx->session_id, ctx->sid_len);

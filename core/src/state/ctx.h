@@ -30,7 +30,10 @@ struct ssl2_kind;
 struct dirstate {
     const struct suite *suite; /* NULL: SSL_NULL_WITH_NULL_NULL */
     SSLBuffer cipher;          /* cry_cipher state, from the context allocator */
-    uint8_t mac_secret[20];
+    uint8_t mac_secret[48];    /* SSL 3.0 MAC or TLS HMAC key; AEAD: unused */
+    uint8_t salt[4];           /* AEAD: the implicit part of the nonce (RFC 5288 §3) */
+    uint16_t ver;              /* protocol version of the records this state protects */
+    uint8_t etm;               /* RFC 7366 encrypt-then-MAC for this direction */
     uint64_t seq;
 };
 
@@ -82,6 +85,8 @@ struct SSLContext {
     int hs_done;             /* handshake complete and flushed */
     int closed_sent, closed_recv;
     SSLProtocolVersion negotiated; /* SSL_Version_3_0 / SSL_Version_2_0 once known */
+    uint16_t ver;            /* negotiated wire version (V_SSL3 .. V_TLS12, V_SSL2), 0 before */
+    uint16_t rec_ver;        /* version in the headers of records we send (ClientHello: V_TLS10) */
     const struct suite *suite;
     int resumed;
     int cert_requested;      /* client: got CertificateRequest; server: sent one */

@@ -8,7 +8,10 @@
 #include <stdint.h>
 
 enum suite_kx { KX_RSA = 1, KX_RSA_EXPORT, KX_DHE_RSA, KX_DHE_DSS, KX_DH_ANON };
-enum suite_mac { MAC_NULL = 0, MAC_MD5 = 1, MAC_SHA1 = 2 };
+enum suite_mac { MAC_NULL = 0, MAC_MD5 = 1, MAC_SHA1 = 2, MAC_SHA256 = 3, MAC_SHA384 = 4 };
+
+/* Protocol versions as they appear on the wire (SSL 2.0 has its own record format). */
+enum { V_SSL2 = 0x0002, V_SSL3 = 0x0300, V_TLS10 = 0x0301, V_TLS11 = 0x0302, V_TLS12 = 0x0303 };
 
 struct suite {
     uint16_t id;
@@ -22,16 +25,21 @@ struct suite {
     uint8_t iv_len;      /* CBC IV / block size, 0 for stream */
     uint8_t mac_len;     /* 0, 16 or 20 */
     uint8_t default_on;  /* in the default enabled list */
+    uint8_t aead;        /* 1: AEAD record (GCM): iv_len is the implicit salt, 8-byte explicit nonce */
+    uint8_t prf;         /* TLS 1.2 PRF and Finished hash: CRY_SHA256 or CRY_SHA384 (crypto_ltc.h) */
+    uint16_t min_ver;    /* lowest protocol version that may negotiate it (V_SSL3 .. V_TLS12) */
+    uint16_t max_ver;    /* highest (export, IDEA and single DES end before TLS 1.2 / 1.1) */
 };
 
 /* The row for @id, or NULL if this build does not implement it. */
 const struct suite *suite_find(uint16_t id);
 /* All rows in default preference order; *n gets the count. */
 const struct suite *suite_all(uint32_t *n);
-/* Key-block bytes the suite needs: 2 * (mac_len + key_material + (exportable ? 0 : iv_len)). */
+/* Key-block bytes the suite needs: 2 * (mac_len + key_material + (exportable ? 0 : iv_len)); for
+ * an AEAD suite iv_len is the implicit salt (RFC 5288 §3). */
 uint32_t suite_key_block_len(const struct suite *s);
 
-#define SUITES_MAX 40
+#define SUITES_MAX 80
 
 /* SSL 2.0 cipher kinds: the SSL 2.0 spec's CIPHER-KIND values, mapped onto the suite ids that
  * SSLGetNegotiatedCipher reports (cryptype.h SSL2_SUITE_...). */
