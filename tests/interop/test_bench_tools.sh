@@ -6,7 +6,8 @@
 # the CSV row carries those columns; tests/bench/tcp_ceiling serves and counts plain TCP connections.
 # A run that asks for resumption counts it: against a server with a session cache it passes with
 # every connection after the first resumed (and --full-percent 50 within its allowance); against
-# selfserv -N (no session cache: nothing resumes) it exits 3 with "resumption failed".
+# selfserv -N (no session cache: nothing resumes) it exits 3 with "resumption failed"; and
+# compare_report.py shows the resumed share per row and marks a row INVALID when a run did not.
 # Usage: bash tests/interop/test_bench_tools.sh BUILD_DIR
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -130,4 +131,35 @@ else
     fail "tcp_ceiling: '${line:-}'"
 fi
 stop_pid "$tpid" TERM
+
+# 6. compare_report.py: a resumed row shows each server's resumed share ("NSS/sslref" %) and is
+# INVALID when a run did not resume as asked (a badres_res line), which fails the report.
+cat >"$TMP/raw.txt" <<'RAW'
+1proc 2048 002f sslref-bench nfull_res nss 1 1
+1proc 2048 002f sslref-bench nres_res nss 1 59
+1proc 2048 002f sslref-bench hs_res nss 1 1000
+1proc 2048 002f strsclnt nfull_res nss 1 1
+1proc 2048 002f strsclnt nres_res nss 1 59
+1proc 2048 002f strsclnt hs_res nss 1 1000
+1proc 2048 002f strsclnt nfull_res sslref 1 1
+1proc 2048 002f strsclnt nres_res sslref 1 59
+1proc 2048 002f strsclnt hs_res sslref 1 2000
+1proc 2048 002f sslref-bench badres_res sslref 1 1
+1proc 2048 002f sslref-bench nfull_res sslref 1 12
+1proc 2048 002f sslref-bench nres_res sslref 1 48
+1proc 2048 002f sslref-bench hs_res sslref 1 2000
+RAW
+echo "date: test" >"$TMP/meta.txt"
+python3 "$SRC/tests/bench/compare_report.py" "$TMP/raw.txt" "$TMP/meta.txt" "$TMP/rep" >"$TMP/rep.out" 2>&1
+r=$?
+if [ $r -eq 1 ] &&
+    grep -Eq ' strsclnt +resumed handshakes/s .* 2\.00 +98\.3/98\.3 +>= 1\.00 +met$' "$TMP/rep.txt" &&
+    grep -Eq ' sslref-bench +resumed handshakes/s .* 98\.3/80\.0 +>= 1\.00 +INVALID\(not resumed: 1 run\)$' \
+        "$TMP/rep.txt" &&
+    grep -q ',INVALID(not resumed: 1 run),1,0,98.33,80.00,1$' "$TMP/rep.csv"; then
+    pass "compare_report: resumed % per row; the row whose run did not resume is INVALID (exit 1)"
+else
+    fail "compare_report resumed column / INVALID (exit $r)"
+    show "$TMP/rep.out" "$TMP/rep.csv"
+fi
 interop_finish
