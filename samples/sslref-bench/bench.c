@@ -4,6 +4,7 @@
  * handshake (full, or resumed through an in-process session cache keyed by one peer ID per target),
  * one HTTP request, the answer read to its end. Prints a progress line every second and a summary
  * table (bench_report.c); --hold N keeps N connections open to test a server's concurrency.
+ * A run that asks for resumption fails (exit 3) when too many of its handshakes were full.
  * --server-pid adds a local server's CPU time per handshake and memory per held connection.
  */
 #include "bench.h"
@@ -58,7 +59,10 @@ static void bench_usage(FILE *out)
             "         [--csv FILE] [--send TEXT] [--timeout S] [--quiet]\n"
             "         [--hold N --hold-seconds S] [--server-pid PID]\n"
             "  P%% of the connections (default 100) make a full handshake; the others offer the\n"
-            "  session cached for this target and resume. --hold opens N connections, keeps them\n"
+            "  session cached for this target and resume (the first of them, alone, makes it).\n"
+            "  A run with P < 100 fails (exit 3) if more than 1 + (P + 1)%% of C handshakes are\n"
+            "  full: the first connection's, P%%, and 1 point of slack; --full-percent 0 allows\n"
+            "  1 + 1%% of C. Any error: exit 1. --hold opens N connections, keeps them\n"
             "  idle S seconds, then checks that each one still answers a request.\n"
             "  --server-pid (a server on this machine): also report its CPU time per handshake\n"
             "  (all its threads and child processes) and, with --hold, its memory per connection.\n");
@@ -252,6 +256,22 @@ static void bench_close(SSLContext *ctx, int fd)
     close(fd);
 }
 
+/* Connection i: handshake, then hold it or make one exchange and close. */
+static void bench_one(struct bench *b, long i)
+{
+    int fd = -1;
+    SSLContext *ctx = bench_connect(b, i, &fd);
+    if (ctx && b->hold) {
+        b->held[i] = ctx;
+        b->held_fd[i] = fd;
+    } else if (ctx) {
+        if (bench_request(b, ctx, 0) != 0)
+            b->res.kind[i] = BENCH_ERROR; /* a failed exchange does not count as a handshake */
+        bench_close(ctx, fd);
+    }
+    atomic_fetch_add(&b->done, 1);
+}
+
 static void *bench_thread(void *arg)
 {
     struct bench *b = arg;
@@ -260,17 +280,7 @@ static void *bench_thread(void *arg)
         long i = atomic_fetch_add(&b->next, 1);
         if (i >= total)
             break;
-        int fd = -1;
-        SSLContext *ctx = bench_connect(b, i, &fd);
-        if (ctx && b->hold) {
-            b->held[i] = ctx;
-            b->held_fd[i] = fd;
-        } else if (ctx) {
-            if (bench_request(b, ctx, 0) != 0)
-                b->res.kind[i] = BENCH_ERROR; /* a failed exchange does not count as a handshake */
-            bench_close(ctx, fd);
-        }
-        atomic_fetch_add(&b->done, 1);
+        bench_one(b, i);
     }
     double now = bench_now(); /* the run ends with the last connection, not the next poll */
     pthread_mutex_lock(&b->err_mu);
@@ -382,6 +392,12 @@ int main(int argc, char **argv)
     if (!tids)
         return 1;
     double t0 = bench_now();
+    if (b.full_percent < 100 && total > 0) {
+        /* As strsclnt does: the first connection, which has no session to offer, runs alone, so
+           the others find its session cached instead of all racing to full handshakes. */
+        bench_one(&b, 0);
+        atomic_store(&b.next, 1);
+    }
     int started = 0;
     for (; started < b.threads; started++)
         if (pthread_create(&tids[started], NULL, bench_thread, &b) != 0)
@@ -421,6 +437,17 @@ int main(int argc, char **argv)
     r->bytes_in = atomic_load(&b.bytes_in);
     bench_summary(stdout, r);
     int rc = r->errors ? 1 : 0;
+    uint64_t full_max;
+    if (bench_full_max(r, &full_max) && r->full > full_max) {
+        fprintf(stderr,
+                "sslref-bench: resumption failed: %llu of %llu handshakes were full, more than the "
+                "%llu a run with --full-percent %d allows (%d%% + 1 point of %ld connections, "
+                "plus the first)\n",
+                (unsigned long long)r->full, (unsigned long long)(r->full + r->resumed),
+                (unsigned long long)full_max, r->full_percent, r->full_percent, r->connections);
+        if (!rc)
+            rc = 3;
+    }
     if (b.csv && bench_csv(b.csv, r) != 0)
         rc = 1;
     SSLDeleteContext(b.tmpl);

@@ -48,6 +48,10 @@ void bench_progress(FILE *out, double t, long done, long total, uint64_t full, u
                     uint64_t errors, double rate, int tty);
 void bench_summary(FILE *out, const struct bench_result *r);
 int bench_csv(const char *path, const struct bench_result *r);
+/* A run that asked for resumption (full_percent P < 100): 1, and *max = the most full handshakes
+   it may make: the first connection's (it has no session to offer) + floor((P + 1)% of the
+   connections). A run of full handshakes only: 0. */
+int bench_full_max(const struct bench_result *r, uint64_t *max);
 
 /* bench_proc.c */
 int bench_proc_sample(int pid, struct bench_proc *out);

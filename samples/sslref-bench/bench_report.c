@@ -1,7 +1,8 @@
 /*
  * bench_report.c - what sslref-bench prints: the one-line progress report while it runs, the
  * summary table at the end (handshakes/s full and resumed, latency p50/p99 per kind, errors by
- * kind, bytes received, and a local server's CPU and memory with --server-pid) and the CSV row
+ * kind, whether a run that asked for resumption got it, bytes received, and a local server's CPU
+ * and memory with --server-pid) and the CSV row
  * (header written when the file is new). Latency percentiles are exact: the per-connection
  * latencies are sorted.
  */
@@ -44,6 +45,22 @@ static void bench_pct(const struct bench_result *r, int k, double *p50, double *
     free(v);
 }
 
+int bench_full_max(const struct bench_result *r, uint64_t *max)
+{
+    if (r->full_percent >= 100)
+        return 0;
+    *max = 1 + (uint64_t)(r->full_percent + 1) * (uint64_t)r->connections / 100;
+    return 1;
+}
+
+/* "ok", "failed", or "-" (the run asked for no resumption). */
+static const char *bench_resumption(const struct bench_result *r, uint64_t *max)
+{
+    if (!bench_full_max(r, max))
+        return "-";
+    return r->full > *max ? "failed" : "ok";
+}
+
 void bench_summary(FILE *out, const struct bench_result *r)
 {
     double el = r->elapsed > 0 ? r->elapsed : 1e-9, p50, p99;
@@ -61,9 +78,14 @@ void bench_summary(FILE *out, const struct bench_result *r)
     fprintf(out, "  %-10s %10llu %12.1f %10.2f %10.2f\n", "all",
             (unsigned long long)(r->full + r->resumed), (r->full + r->resumed) / el, p50, p99);
     fprintf(out, "  %-10s %10llu\n", "errors", (unsigned long long)r->errors);
+    uint64_t max, hs = r->full + r->resumed;
+    const char *res = bench_resumption(r, &max);
+    if (*res != '-')
+        fprintf(out, "  %-10s %10s  %llu full of %llu handshakes (%.1f%%), at most %llu allowed\n",
+                "resumption", res, (unsigned long long)r->full, (unsigned long long)hs,
+                hs ? 100.0 * (double)r->full / (double)hs : 0.0, (unsigned long long)max);
     fprintf(out, "  %-10s %10llu %12.2f MB/s (plaintext received)\n", "bytes",
             (unsigned long long)r->bytes_in, r->bytes_in / el / 1e6);
-    uint64_t hs = r->full + r->resumed;
     if (r->server_pid) {
         double cpu = r->srv1.cpu_s - r->srv0.cpu_s;
         fprintf(out, "  server pid %d (%d processes): cpu %.3f s, %.1f us per handshake\n",
@@ -97,17 +119,19 @@ int bench_csv(const char *path, const struct bench_result *r)
         fprintf(f, "host,port,connections,threads,full_percent,elapsed_s,full,resumed,errors,"
                    "full_per_s,resumed_per_s,hs_per_s,p50_ms,p99_ms,full_p50_ms,full_p99_ms,"
                    "resumed_p50_ms,resumed_p99_ms,bytes_in,mb_per_s,server_cpu_us_per_hs,"
-                   "server_kib_per_held\n");
-    uint64_t hs = r->full + r->resumed;
+                   "server_kib_per_held,full_max,resumption\n");
+    uint64_t hs = r->full + r->resumed, max = 0;
+    const char *res = bench_resumption(r, &max);
     double cpu_us = r->server_pid && hs ? (r->srv1.cpu_s - r->srv0.cpu_s) * 1e6 / (double)hs : 0;
     double kib = r->server_pid && r->hold && r->rss_hold_kb && hs
                      ? (double)(r->rss_hold_kb - r->rss_base_kb) / (double)hs : 0;
     fprintf(f, "%s,%d,%ld,%d,%d,%.3f,%llu,%llu,%llu,%.1f,%.1f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
-               "%llu,%.3f,%.1f,%.2f\n",
+               "%llu,%.3f,%.1f,%.2f,%llu,%s\n",
             r->host, r->port, r->connections, r->threads, r->full_percent, r->elapsed,
             (unsigned long long)r->full, (unsigned long long)r->resumed,
             (unsigned long long)r->errors, r->full / el, r->resumed / el,
             (r->full + r->resumed) / el, p50, p99, f50, f99, r50, r99,
-            (unsigned long long)r->bytes_in, r->bytes_in / el / 1e6, cpu_us, kib);
+            (unsigned long long)r->bytes_in, r->bytes_in / el / 1e6, cpu_us, kib,
+            *res == '-' ? (unsigned long long)r->connections : (unsigned long long)max, res);
     return fclose(f) == 0 ? 0 : -1;
 }

@@ -2,7 +2,9 @@
 """compare_report.py - the report of tests/bench/compare-nss: reads the raw runs (one line each:
 section key suite client metric server run value), takes the median of the runs of each cell and
 writes PREFIX.txt (the table that is also printed), PREFIX.csv, PREFIX.md (for docs/performance.md)
-and PREFIX.svg (a bar chart of the sslref/NSS factors). Standard library only.
+and PREFIX.svg (a bar chart of the sslref/NSS factors). Handshake rows show the share of resumed
+handshakes of each server's worst run (nres_/nfull_ lines) and are INVALID when a resumed run did
+not resume as asked (badres_ lines). Standard library only.
 Usage: compare_report.py RAW META PREFIX
        compare_report.py --update-doc PREFIX DOC.md   (the block between the compare-nss markers
        of DOC.md becomes PREFIX.md; PREFIX.svg is copied beside DOC.md as performance.svg)"""
@@ -43,8 +45,11 @@ def target(metric, suite, ratio, sslref):
 
 
 def load(path):
+    """cells[(sec, key, suite, client, metric)][server] = [value of each run]; errors and badres
+    count the failed runs and the runs that did not resume as asked, keyed by
+    (sec, key, suite, client, server) and (sec, key, suite, client, kind, server)."""
     cells = OrderedDict()
-    errors = {}
+    errors, badres = {}, {}
     for line in open(path):
         f = line.split()
         if len(f) != 8:
@@ -54,11 +59,23 @@ def load(path):
         if metric == "errors":
             errors[(sec, key, suite, client, server)] = errors.get((sec, key, suite, client, server), 0) + 1
             continue
+        if metric.startswith("badres_"):
+            b = (sec, key, suite, client, metric[len("badres_"):], server)
+            badres[b] = badres.get(b, 0) + 1
+            continue
         cells.setdefault(k, {}).setdefault(server, []).append(float(value))
-    return cells, errors
+    return cells, errors, badres
 
 
-def rows_of(cells, errors):
+def resumed_pct(cells, sec, key, suite, client, kind, server):
+    """The lowest share (%) of resumed handshakes among SERVER's runs of this kind, or None."""
+    res = cells.get((sec, key, suite, client, "nres_" + kind), {}).get(server, [])
+    full = cells.get((sec, key, suite, client, "nfull_" + kind), {}).get(server, [])
+    shares = [100.0 * r / (r + f) for r, f in zip(res, full) if r + f > 0]
+    return min(shares) if shares else None
+
+
+def rows_of(cells, errors, badres):
     rows = []
     for (sec, key, suite, client, metric), by in cells.items():
         if metric not in METRICS:
@@ -75,11 +92,18 @@ def rows_of(cells, errors):
                 tgt, met = "(libtommath)", None
             errs = sum(n for (s, k, su, c, sv), n in errors.items()
                        if (s, k, su, c) == (sec, key, suite, client) and sv in ("nss", srv))
+            kind = metric.split("_", 1)[1] if metric[:3] in ("hs_", "cpu") else None
+            bad = sum(n for (s, k, su, c, kd, sv), n in badres.items()
+                      if (s, k, su, c, kd) == (sec, key, suite, client, kind)
+                      and sv in ("nss", srv))
+            res = [resumed_pct(cells, sec, key, suite, client, kind, sv) if kind else None
+                   for sv in ("nss", srv)]
             rows.append(dict(section=sec, procs=SECTIONS.get(sec, sec), key="rsa" + key,
                              suite=suite, client=client, metric=metric,
                              what=what + (" (libtommath)" if srv == "sslref_ltm" else ""),
                              unit=unit, nss=nss, sslref=ref, ratio=ratio, target=tgt, met=met,
-                             runs=len(by[srv]), errors=errs))
+                             runs=len(by[srv]), errors=errs, invalid=bad, res_nss=res[0],
+                             res_ref=res[1]))
     return rows
 
 
@@ -89,9 +113,22 @@ def fmt(v):
     return f"{v:.0f}" if v >= 100 else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
 
 
+def res_text(r):
+    """'NSS/sslref' lowest resumed share (%) of a handshake row, '' for other rows."""
+    if r["res_nss"] is None and r["res_ref"] is None:
+        return ""
+    pct = lambda v: "-" if v is None else f"{v:.0f}" if v in (0.0, 100.0) else f"{v:.1f}"
+    return f"{pct(r['res_nss'])}/{pct(r['res_ref'])}"
+
+
 def met_text(r):
+    bad = []
     if r["errors"]:
-        return f"ERRORS({r['errors']})"
+        bad.append(f"ERRORS({r['errors']})")
+    if r["invalid"]:
+        bad.append(f"INVALID(not resumed: {r['invalid']} run{'s' if r['invalid'] > 1 else ''})")
+    if bad:
+        return " ".join(bad)
     return "" if r["met"] is None else ("met" if r["met"] else "NOT MET")
 
 
@@ -101,7 +138,7 @@ def targets(rows):
         return [r for r in rows if pred(r) and r["met"] is not None]
 
     def status(sel):
-        bad = [r for r in sel if not r["met"] or r["errors"]]
+        bad = [r for r in sel if not r["met"] or r["errors"] or r["invalid"]]
         return "met" if not bad else f"NOT MET ({len(bad)} of {len(sel)})"
 
     def each(sel, show):
@@ -138,11 +175,12 @@ def targets(rows):
 
 def table(rows, ceiling):
     head = ["procs", "key", "suite", "client", "measure", "unit", "NSS", "sslref", "sslref/NSS",
-            "target", ""]
+            "resumed %", "target", ""]
     body = [[r["procs"], r["key"], r["suite"], r["client"], r["what"], r["unit"], fmt(r["nss"]),
-             fmt(r["sslref"]), fmt(r["ratio"]), r["target"], met_text(r)] for r in rows]
+             fmt(r["sslref"]), fmt(r["ratio"]), res_text(r), r["target"], met_text(r)]
+            for r in rows]
     w = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
-    right = {6, 7, 8}
+    right = {6, 7, 8, 9}
     out = []
     for i, line in enumerate([head] + body):
         out.append("  ".join(c.rjust(w[j]) if j in right else c.ljust(w[j])
@@ -172,12 +210,14 @@ def ceiling_lines(rows, ceiling):
 
 
 def markdown(rows, ceiling, meta):
-    out = ["| procs | key | suite | client | measure | unit | NSS | sslref | sslref/NSS | target | |",
-           "|---|---|---|---|---|---|--:|--:|--:|---|---|"]
+    out = ["| procs | key | suite | client | measure | unit | NSS | sslref | sslref/NSS | resumed % "
+           "| target | |",
+           "|---|---|---|---|---|---|--:|--:|--:|--:|---|---|"]
     for r in rows:
         out.append("| " + " | ".join([r["procs"], r["key"], r["suite"], r["client"], r["what"],
                                        r["unit"], fmt(r["nss"]), fmt(r["sslref"]),
-                                       fmt(r["ratio"]), r["target"], met_text(r)]) + " |")
+                                       fmt(r["ratio"]), res_text(r), r["target"],
+                                       met_text(r)]) + " |")
     out.append("")
     out.extend(l + "  " for l in ceiling_lines(rows, ceiling))
     out += ["", "| target | sslref/NSS | status |", "|---|---|---|"]
@@ -187,17 +227,20 @@ def markdown(rows, ceiling, meta):
 
 
 def csv(rows, ceiling):
-    out = ["section,procs,key,suite,client,metric,measure,unit,nss,sslref,ratio,target,met,runs,errors"]
+    out = ["section,procs,key,suite,client,metric,measure,unit,nss,sslref,ratio,target,met,runs,"
+           "errors,nss_resumed_pct,sslref_resumed_pct,invalid"]
+    pct = lambda v: "" if v is None else f"{v:.2f}"
     for r in rows:
         out.append(",".join([r["section"], r["procs"], r["key"], r["suite"], r["client"],
                              r["metric"], r["what"], r["unit"], fmt(r["nss"]), fmt(r["sslref"]),
                              f"{r['ratio']:.3f}", r["target"], met_text(r), str(r["runs"]),
-                             str(r["errors"])]))
+                             str(r["errors"]), pct(r["res_nss"]), pct(r["res_ref"]),
+                             str(r["invalid"])]))
     if ceiling:
         out.append(f"ceiling,1 process,-,-,tcp_ceiling,tcp_cps,plain TCP connections/s,conn/s,,"
-                   f"{ceiling[0]:.0f},,,,,0")
+                   f"{ceiling[0]:.0f},,,,,0,,,0")
         out.append(f"ceiling,1 process,-,-,tcp_ceiling,tcp_cpu,server CPU per TCP connection,us,,"
-                   f"{ceiling[1]:.1f},,,,,0")
+                   f"{ceiling[1]:.1f},,,,,0,,,0")
     return "\n".join(out) + "\n"
 
 
@@ -231,7 +274,7 @@ def svg(rows, meta):
         label = (f'{r["procs"].replace(" processes", "p").replace(" process", "p")} '
                  f'{r["key"]} {r["suite"]} {r["client"]}: {r["what"]}')
         color = "#3a8f3a" if adv >= 1 else "#c0392b"
-        if r["met"] is False:
+        if r["met"] is False or r["invalid"]:
             color = "#c0392b"
         x0, x1 = x(1.0), x(adv)
         o.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{esc(label)}</text>')
@@ -270,8 +313,8 @@ def main():
         return update_doc(sys.argv[2], sys.argv[3])
     raw, meta_path, prefix = sys.argv[1:4]
     meta = [l.rstrip("\n") for l in open(meta_path)]
-    cells, errors = load(raw)
-    rows = rows_of(cells, errors)
+    cells, errors, badres = load(raw)
+    rows = rows_of(cells, errors, badres)
     ceiling = None
     for (sec, _k, _s, _c, metric), by in cells.items():
         if metric == "tcp_cps":
@@ -285,7 +328,7 @@ def main():
     open(prefix + ".svg", "w").write(svg(rows, meta))
     sys.stdout.write(text)
     print(f"\nwritten: {prefix}.txt .csv .md .svg (raw runs: {raw})")
-    bad = sum(1 for r in rows if r["errors"])
+    bad = sum(1 for r in rows if r["errors"] or r["invalid"])
     return 1 if bad else 0
 
 

@@ -4,6 +4,10 @@
 # --server-pid reports the server's CPU time per handshake (also for a multi-process server: the
 # workers are children of the supervisor) and, with --hold, its memory per held connection, and
 # the CSV row carries those columns; tests/bench/tcp_ceiling serves and counts plain TCP connections.
+# A run that asks for resumption counts it: against a server with a session cache it passes with
+# every connection after the first resumed (and --full-percent 50 within its allowance); against
+# selfserv -N (no session cache: nothing resumes) it exits 3 with "resumption failed"; and
+# compare_report.py shows the resumed share per row and marks a row INVALID when a run did not.
 # Usage: bash tests/interop/test_bench_tools.sh BUILD_DIR
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -30,7 +34,7 @@ else
     fail "--server-pid line"
     show "$TMP/bulk.out"
 fi
-if head -1 "$TMP/b.csv" | grep -q ',bytes_in,mb_per_s,server_cpu_us_per_hs,server_kib_per_held$' &&
+if head -1 "$TMP/b.csv" | grep -q ',bytes_in,mb_per_s,server_cpu_us_per_hs,server_kib_per_held,' &&
     awk -F, -v b="$bytes" 'NR == 2 && $19 == b && $21 > 0 { ok = 1 } END { exit !ok }' "$TMP/b.csv"; then
     pass "--csv: bytes_in and server CPU per handshake columns"
 else
@@ -56,7 +60,64 @@ else
 fi
 stop_pid "$SRV_PID" TERM
 
-# 3. tcp_ceiling: serve and count 500 plain TCP connections.
+# 3. resumption, sslref-server (its in-process session cache): 100 connections over 4 threads,
+# --full-percent 0: exit 0, 1 full and 99 resumed, counted in the table and the CSV row; then
+# --full-percent 50 (50 asked full + the first: at most 1 + 51 allowed).
+start_sslref_server "$TMP/res.log" --threads 2 --quiet --ciphers 002f || exit 1
+"$BIN/sslref-bench" --host 127.0.0.1 --port "$SRV_PORT" --connections 100 --threads 4 \
+    --full-percent 0 --quiet --csv "$TMP/res.csv" >"$TMP/res.out" 2>&1
+r=$?
+if [ $r -eq 0 ] && grep -Eq '^  full +1 ' "$TMP/res.out" && grep -Eq '^  resumed +99 ' "$TMP/res.out" &&
+    grep -q '^  resumption         ok  1 full of 100 handshakes (1.0%), at most 2 allowed$' "$TMP/res.out" &&
+    head -1 "$TMP/res.csv" | grep -q ',full,resumed,.*,full_max,resumption$' &&
+    awk -F, 'NR == 2 && $7 == 1 && $8 == 99 && $23 == 2 && $24 == "ok" { ok = 1 } END { exit !ok }' \
+        "$TMP/res.csv"; then
+    pass "resumed run, server with a cache: exit 0, 1 full + 99 resumed of 100 (table and CSV)"
+else
+    fail "resumed run against sslref-server (exit $r)"
+    show "$TMP/res.out" "$TMP/res.csv"
+fi
+"$BIN/sslref-bench" --host 127.0.0.1 --port "$SRV_PORT" --connections 100 --threads 4 \
+    --full-percent 50 --quiet >"$TMP/res50.out" 2>&1
+r=$?
+if [ $r -eq 0 ] && grep -Eq '^  full +51 ' "$TMP/res50.out" && grep -Eq '^  resumed +49 ' "$TMP/res50.out" &&
+    grep -q '^  resumption         ok  51 full of 100 handshakes (51.0%), at most 52 allowed$' \
+        "$TMP/res50.out"; then
+    pass "--full-percent 50: exit 0, 51 full (50 asked + the first) + 49 resumed"
+else
+    fail "--full-percent 50 against sslref-server (exit $r)"
+    show "$TMP/res50.out"
+fi
+stop_pid "$SRV_PID" TERM
+
+# 4. resumption refused: selfserv -N keeps no session cache, so each of 30 connections that
+# offers a session gets a full handshake; sslref-bench must say so and exit 3 (it exited 0).
+port=$(free_port)
+/usr/bin/selfserv -n server -p "$port" -d "$DB" -V ssl3:ssl3 -D -N -t 2 -c :002f \
+    >"$TMP/nocache.selfserv" 2>&1 &
+spid=$!
+INTEROP_PIDS+=("$spid")
+if wait_listen "$port" "$spid"; then
+    "$BIN/sslref-bench" --host 127.0.0.1 --port "$port" --connections 30 --threads 2 \
+        --full-percent 0 --quiet --csv "$TMP/nocache.csv" >"$TMP/nocache.out" 2>&1
+    r=$?
+    if [ $r -eq 3 ] && grep -Eq '^  full +30 ' "$TMP/nocache.out" &&
+        grep -q '^sslref-bench: resumption failed: 30 of 30 handshakes were full, more than the 1 a run with --full-percent 0 allows' \
+            "$TMP/nocache.out" &&
+        awk -F, 'NR == 2 && $7 == 30 && $8 == 0 && $24 == "failed" { ok = 1 } END { exit !ok }' \
+            "$TMP/nocache.csv"; then
+        pass "resumed run, selfserv -N: exit 3, $(grep 'resumption failed' "$TMP/nocache.out" | cut -c1-60)..."
+    else
+        fail "resumed run against selfserv -N: exit $r (want 3 and the message)"
+        show "$TMP/nocache.out" "$TMP/nocache.csv"
+    fi
+else
+    fail "selfserv -N did not start"
+    show "$TMP/nocache.selfserv"
+fi
+stop_pid "$spid" USR1
+
+# 5. tcp_ceiling: serve and count 500 plain TCP connections.
 cc -O2 -std=c11 -D_GNU_SOURCE -pthread "$SRC/tests/bench/tcp_ceiling.c" -o "$TMP/tcp_ceiling" ||
     { fail "tcp_ceiling does not build"; interop_finish; exit; }
 port=$(free_port)
@@ -70,4 +131,35 @@ else
     fail "tcp_ceiling: '${line:-}'"
 fi
 stop_pid "$tpid" TERM
+
+# 6. compare_report.py: a resumed row shows each server's resumed share ("NSS/sslref" %) and is
+# INVALID when a run did not resume as asked (a badres_res line), which fails the report.
+cat >"$TMP/raw.txt" <<'RAW'
+1proc 2048 002f sslref-bench nfull_res nss 1 1
+1proc 2048 002f sslref-bench nres_res nss 1 59
+1proc 2048 002f sslref-bench hs_res nss 1 1000
+1proc 2048 002f strsclnt nfull_res nss 1 1
+1proc 2048 002f strsclnt nres_res nss 1 59
+1proc 2048 002f strsclnt hs_res nss 1 1000
+1proc 2048 002f strsclnt nfull_res sslref 1 1
+1proc 2048 002f strsclnt nres_res sslref 1 59
+1proc 2048 002f strsclnt hs_res sslref 1 2000
+1proc 2048 002f sslref-bench badres_res sslref 1 1
+1proc 2048 002f sslref-bench nfull_res sslref 1 12
+1proc 2048 002f sslref-bench nres_res sslref 1 48
+1proc 2048 002f sslref-bench hs_res sslref 1 2000
+RAW
+echo "date: test" >"$TMP/meta.txt"
+python3 "$SRC/tests/bench/compare_report.py" "$TMP/raw.txt" "$TMP/meta.txt" "$TMP/rep" >"$TMP/rep.out" 2>&1
+r=$?
+if [ $r -eq 1 ] &&
+    grep -Eq ' strsclnt +resumed handshakes/s .* 2\.00 +98\.3/98\.3 +>= 1\.00 +met$' "$TMP/rep.txt" &&
+    grep -Eq ' sslref-bench +resumed handshakes/s .* 98\.3/80\.0 +>= 1\.00 +INVALID\(not resumed: 1 run\)$' \
+        "$TMP/rep.txt" &&
+    grep -q ',INVALID(not resumed: 1 run),1,0,98.33,80.00,1$' "$TMP/rep.csv"; then
+    pass "compare_report: resumed % per row; the row whose run did not resume is INVALID (exit 1)"
+else
+    fail "compare_report resumed column / INVALID (exit $r)"
+    show "$TMP/rep.out" "$TMP/rep.csv"
+fi
 interop_finish
