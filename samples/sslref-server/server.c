@@ -9,6 +9,7 @@
 #include "sample_cache.h"
 #include "sample_cli.h"
 #include "sslref/server.h"
+#include "sslref/sessiondb.h"
 #include "sslref/ssl.h"
 #include "sslref/sslx.h"
 #include <getopt.h>
@@ -348,6 +349,15 @@ int main(int argc, char **argv)
     struct server_opts o;
     if (server_parse(argc, argv, &o) != 0)
         return 2;
+    if (o.cache_dir) { /* check before any worker starts: one that cannot would only be restarted */
+        SDBCache *cache;
+        char why[512];
+        if (SDBOpenDetail(&cache, o.cache_dir, NULL, why, sizeof why) != SSLNoErr) {
+            fprintf(stderr, "sslref-server: cannot open session cache: %s\n", why);
+            return 1;
+        }
+        SDBClose(cache); /* each worker opens its own after fork */
+    }
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
 

@@ -1,7 +1,7 @@
 /*
- * sdb.h - internals of the LMDB session cache shared by sdb_env.c (environment, read slots),
- * sdb_ops.c (the three session callbacks), sdb_evict.c (budgets, purge, verify, stats) and
- * sdb_record.c (value format). Invariant: every entry of the session table has exactly one entry
+ * sdb.h - internals of the LMDB session cache shared by sdb_env.c (environment, read slots,
+ * write transactions), sdb_lock.c (the bounded write lock), sdb_ops.c (the three session
+ * callbacks), sdb_evict.c (budgets, purge, verify, stats) and sdb_record.c (value format). Invariant: every entry of the session table has exactly one entry
  * in the expiry index (8-byte big-endian expiry || key), and the shared byte counter is the sum of
  * sdb_record_cost() over the session table; each write transaction keeps all three in step.
  */
@@ -22,6 +22,7 @@
 #define SDB_READ_ROUNDS 20000   /* tries of a read while the reader table is full (~2 s) */
 #define SDB_FULL_WAIT_US 1000000 /* how long a write waits out a full map held by a reader */
 #define SDB_GUARD_BATCH 8       /* entries evicted per transaction by the map guard / a full map */
+#define SDB_OPEN_WAIT_MS 1000   /* the write lock wait of SDBOpen's table creation, at least */
 
 /* One reusable read transaction; claimed by one thread at a time with an atomic exchange. */
 struct sdb_slot {
@@ -31,9 +32,13 @@ struct sdb_slot {
     atomic_uint_least64_t misses;
 };
 
+struct sdb_lockfile;
+
 struct SDBCache {
     struct sdb_slot slots[SDB_SLOTS];
     MDB_env *env;
+    struct sdb_lockfile *lock;      /* DIR/sdb.lock mapped (sdb_lock.c); NULL until opened */
+    int lockFd;                     /* -1 until opened */
     MDB_dbi sess;                   /* key -> record */
     MDB_dbi index;                  /* expiry || key -> empty */
     MDB_dbi meta;                   /* "counters" -> struct sdb_counters */
@@ -82,8 +87,20 @@ bool sdb_record_check(const MDB_val *key, const MDB_val *val, struct sdb_rec *ou
 void sdb_record_index_key(uint8 *out, uint64_t expiry, const MDB_val *key, MDB_val *ikey);
 bool sdb_record_index_split(const MDB_val *ikey, uint64_t *expiry, MDB_val *key);
 
+/* sdb_lock.c */
+SDB_MUST SSLErr sdb_lock_open(SDBCache *c, const char *dir, char *why, size_t whySize);
+void sdb_lock_close(SDBCache *c);
+SDB_MUST int sdb_lock_take(SDBCache *c, unsigned waitMs);
+void sdb_lock_give(SDBCache *c);
+
 /* sdb_env.c */
+SSLErr sdb_env_why(char *why, size_t whySize, SSLErr err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+const char *sdb_env_strerror(int rc, char *buf, size_t n);
 SDB_MUST SSLErr sdb_env_err(SDBCache *c, int rc);
+SDB_MUST int sdb_env_write_begin(SDBCache *c, unsigned waitMs, MDB_txn **txn);
+SDB_MUST int sdb_env_write_commit(SDBCache *c, MDB_txn *txn);
+void sdb_env_write_abort(SDBCache *c, MDB_txn *txn);
 SDB_MUST SSLErr sdb_env_now(SDBCache *c, uint64_t *now);
 SDB_MUST int sdb_env_read_begin(SDBCache *c, struct sdb_slot **slot, MDB_txn **txn);
 void sdb_env_read_end(SDBCache *c, struct sdb_slot *slot, MDB_txn *txn);
@@ -93,6 +110,7 @@ bool sdb_env_full_wait(SDBCache *c, unsigned *waited_us);
 /* sdb_evict.c */
 SDB_MUST int sdb_evict_begin(SDBCache *c, struct sdb_wtx *w);
 SDB_MUST int sdb_evict_commit(SDBCache *c, struct sdb_wtx *w);
+void sdb_evict_abort(SDBCache *c, struct sdb_wtx *w);
 SDB_MUST int sdb_evict_unindex(SDBCache *c, struct sdb_wtx *w, const MDB_val *key,
                                const MDB_val *val);
 SDB_MUST int sdb_evict_remove(SDBCache *c, struct sdb_wtx *w, const MDB_val *key,

@@ -1,14 +1,16 @@
 /*
  * sdb_env.c - the LMDB environment of a session cache: SDBOpen/SDBClose (directory and file
- * modes, MDB_NOTLS, the three tables, a stale-reader check), the per-handle pool of reusable read
- * transactions (claimed with one atomic exchange, no lock), error mapping and the clock.
- * Does not read or write entries. Invariant: a handle touches LMDB only in the process that
- * opened it; a slot's transaction is either NULL or reset and owned by the slot.
+ * modes with a message saying why and how to fix a refusal, MDB_NOTLS, the three tables, a
+ * stale-reader check), write transactions (under the bounded write lock of sdb_lock.c), the
+ * per-handle pool of reusable read transactions (claimed with one atomic exchange, no lock), error
+ * mapping and the clock. Does not read or write entries. Invariant: a handle touches LMDB only in
+ * the process that opened it; a slot's transaction is either NULL or reset and owned by the slot.
  */
 #include "sdb.h"
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +46,30 @@ void SDBDefaultOptions(SDBOptions *opt)
     opt->mapSize = (size_t)256 << 20;
     opt->lifetime = 86400;
     opt->maxReaders = 126;
+    opt->writeWaitMs = 5;
     opt->alloc = def_alloc;
     opt->free = def_free;
     opt->time = def_time;
+}
+
+/* Write "why" (if the caller gave a buffer) and return @p err. */
+SSLErr sdb_env_why(char *why, size_t whySize, SSLErr err, const char *fmt, ...)
+{
+    if (why && whySize) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, whySize, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+/* The text of an LMDB code or errno value, thread-safe (strerror_r, GNU form: _GNU_SOURCE). */
+const char *sdb_env_strerror(int rc, char *buf, size_t n)
+{
+    if (rc <= MDB_KEYEXIST && rc >= MDB_LAST_ERRCODE)
+        return mdb_strerror(rc);           /* LMDB's own codes: static strings */
+    return strerror_r(rc, buf, n);
 }
 
 SSLErr sdb_env_err(SDBCache *c, int rc)
@@ -85,78 +108,126 @@ SSLErr sdb_env_now(SDBCache *c, uint64_t *now)
 
 /* ---- directory and files ---- */
 
-static SSLErr check_dir(const char *dir)
+/* The directory must exist (made 0700 if missing), be a directory, be ours and be closed to
+ * group and others. A refusal says why and how to fix it, like OpenSSH on a key file. */
+static SSLErr check_dir(const char *dir, char *why, size_t n)
 {
     struct stat st;
+    char eb[128];
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return SSLIOErr;
+        return sdb_env_why(why, n, SSLIOErr, "%s: cannot create the directory: %s%s", dir,
+                           sdb_env_strerror(errno, eb, sizeof eb),
+                           errno == ENOENT ? " (its parent is missing: create that first)" : "");
     if (stat(dir, &st) != 0)
-        return SSLIOErr;
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-        return SSLBadParameterErr;
+        return sdb_env_why(why, n, SSLIOErr, "%s: %s", dir,
+                           sdb_env_strerror(errno, eb, sizeof eb));
+    if (!S_ISDIR(st.st_mode))
+        return sdb_env_why(why, n, SSLBadParameterErr,
+                           "%s: not a directory; remove it or choose another path", dir);
+    if (st.st_uid != geteuid())
+        return sdb_env_why(why, n, SSLBadParameterErr,
+                           "%s: owned by uid %u, not by uid %u that opens it, and its owner can "
+                           "read master secrets; use a directory of your own (or chown %u %s)",
+                           dir, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), dir);
+    if ((st.st_mode & 077) != 0)
+        return sdb_env_why(why, n, SSLBadParameterErr,
+                           "%s: mode %04o lets %s read master secrets; chmod 700 %s", dir,
+                           (unsigned)(st.st_mode & 07777),
+                           (st.st_mode & 007) ? "other users" : "the group", dir);
     return SSLNoErr;
 }
 
-static SSLErr narrow_file(const char *dir, const char *name)
+static SSLErr narrow_file(const char *dir, const char *name, char *why, size_t n)
 {
-    char path[4096];
+    char path[4096], eb[128];
     struct stat st;
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
-        return SSLBadParameterErr;
+        return sdb_env_why(why, n, SSLBadParameterErr, "%s: path too long", dir);
     if (stat(path, &st) != 0)
-        return SSLIOErr;
+        return sdb_env_why(why, n, SSLIOErr, "%s: %s", path,
+                           sdb_env_strerror(errno, eb, sizeof eb));
     if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
-        return SSLBadParameterErr;
+        return sdb_env_why(why, n, SSLBadParameterErr,
+                           "%s: not a regular file owned by uid %u; remove it", path,
+                           (unsigned)geteuid());
     if ((st.st_mode & 077) != 0 && chmod(path, st.st_mode & 0700) != 0)
-        return SSLIOErr;
+        return sdb_env_why(why, n, SSLIOErr, "%s: chmod 600: %s", path,
+                           sdb_env_strerror(errno, eb, sizeof eb));
     return SSLNoErr;
 }
 
+/* Open the three tables: in a read transaction if they exist (no write lock needed, so a stopped
+ * writer cannot hold up a start), else create them in a write transaction. */
 static int open_tables(SDBCache *c)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(c->env, NULL, 0, &txn);
+    int rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, &txn);
     if (rc)
+        return rc;
+    if ((rc = mdb_dbi_open(txn, "sessions", 0, &c->sess)) == 0 &&
+        (rc = mdb_dbi_open(txn, "expiry", 0, &c->index)) == 0 &&
+        (rc = mdb_dbi_open(txn, "meta", 0, &c->meta)) == 0)
+        return mdb_txn_commit(txn);    /* a read commit keeps the table handles */
+    mdb_txn_abort(txn);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    unsigned wait = c->opt.writeWaitMs > SDB_OPEN_WAIT_MS ? c->opt.writeWaitMs : SDB_OPEN_WAIT_MS;
+    if ((rc = sdb_env_write_begin(c, wait, &txn)) != 0)
         return rc;
     if ((rc = mdb_dbi_open(txn, "sessions", MDB_CREATE, &c->sess)) != 0 ||
         (rc = mdb_dbi_open(txn, "expiry", MDB_CREATE, &c->index)) != 0 ||
         (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &c->meta)) != 0) {
-        mdb_txn_abort(txn);
+        sdb_env_write_abort(c, txn);
         return rc;
     }
-    return mdb_txn_commit(txn);
+    return sdb_env_write_commit(c, txn);
 }
 
-static SSLErr check_options(const SDBOptions *o)
+static SSLErr check_options(const SDBOptions *o, char *why, size_t n)
 {
-    if (o->mapSize < ((size_t)1 << 20) || !o->alloc || !o->free || !o->time)
-        return SSLBadParameterErr;
-    if (o->maxReaders < 2 || o->lifetime == 0 || (o->flags & ~SDB_NOSYNC) != 0)
-        return SSLBadParameterErr;
+    const char *bad = o->mapSize < ((size_t)1 << 20) ? "mapSize is below 1 MiB"
+                      : !o->alloc || !o->free      ? "alloc or free is NULL"
+                      : !o->time                   ? "time is NULL"
+                      : o->maxReaders < 2          ? "maxReaders is below 2"
+                      : o->lifetime == 0           ? "lifetime is 0"
+                      : (o->flags & ~SDB_NOSYNC)   ? "unknown flags"
+                                                   : NULL;
+    if (bad)
+        return sdb_env_why(why, n, SSLBadParameterErr, "session cache options: %s", bad);
     return SSLNoErr;
 }
 
 SSLErr SDBOpen(SDBCache **cache, const char *dir, const SDBOptions *opt)
 {
+    return SDBOpenDetail(cache, dir, opt, NULL, 0);
+}
+
+SSLErr SDBOpenDetail(SDBCache **cache, const char *dir, const SDBOptions *opt, char *why,
+                     size_t whySize)
+{
     SDBOptions def;
     SDBCache *c = NULL;
     SSLErr err;
+    char eb[128];
     int rc;
 
-    if (!cache)
-        return SSLBadParameterErr;
+    if (why && whySize)
+        why[0] = '\0';
+    if (!cache || !dir)
+        return sdb_env_why(why, whySize, SSLBadParameterErr,
+                           "session cache: NULL handle pointer or directory");
     *cache = NULL;
-    if (!dir)
-        return SSLBadParameterErr;
     if (!opt) {
         SDBDefaultOptions(&def);
         opt = &def;
     }
-    if ((err = check_options(opt)) != SSLNoErr || (err = check_dir(dir)) != SSLNoErr)
+    if ((err = check_options(opt, why, whySize)) != SSLNoErr ||
+        (err = check_dir(dir, why, whySize)) != SSLNoErr)
         return err;
     if (posix_memalign((void **)&c, 64, sizeof *c) != 0)
-        return SSLMemoryErr;
+        return sdb_env_why(why, whySize, SSLMemoryErr, "session cache: out of memory");
     memset(c, 0, sizeof *c);
+    c->lockFd = -1;
     c->opt = *opt;
     c->pid = getpid();
     c->lifetime = opt->lifetime;
@@ -168,37 +239,48 @@ SSLErr SDBOpen(SDBCache **cache, const char *dir, const SDBOptions *opt)
 
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
     flags |= (opt->flags & SDB_NOSYNC) ? MDB_NOSYNC : MDB_NOMETASYNC;
-    if ((rc = mdb_env_create(&c->env)) != 0) {
+    if ((err = sdb_lock_open(c, dir, why, whySize)) != SSLNoErr) {
         free(c);
-        return sdb_env_err(NULL, rc);
+        return err;
+    }
+    if ((rc = mdb_env_create(&c->env)) != 0) {
+        sdb_lock_close(c);
+        free(c);
+        return sdb_env_why(why, whySize, sdb_env_err(NULL, rc), "%s: LMDB: %s", dir,
+                           sdb_env_strerror(rc, eb, sizeof eb));
     }
     if ((rc = mdb_env_set_mapsize(c->env, opt->mapSize)) != 0 ||
         (rc = mdb_env_set_maxreaders(c->env, opt->maxReaders)) != 0 ||
         (rc = mdb_env_set_maxdbs(c->env, 3)) != 0 ||
         (rc = mdb_env_open(c->env, dir, flags, 0600)) != 0 || (rc = open_tables(c)) != 0) {
-        err = sdb_env_err(NULL, rc);
+        err = sdb_env_why(why, whySize, sdb_env_err(NULL, rc), "%s: LMDB: %s", dir,
+                          sdb_env_strerror(rc, eb, sizeof eb));
         goto fail;
     }
-    if ((err = narrow_file(dir, "data.mdb")) != SSLNoErr ||
-        (err = narrow_file(dir, "lock.mdb")) != SSLNoErr)
+    if ((err = narrow_file(dir, "data.mdb", why, whySize)) != SSLNoErr ||
+        (err = narrow_file(dir, "lock.mdb", why, whySize)) != SSLNoErr)
         goto fail;
     MDB_envinfo info;
     MDB_stat est;
     if ((rc = mdb_env_info(c->env, &info)) != 0 || (rc = mdb_env_stat(c->env, &est)) != 0) {
-        err = sdb_env_err(NULL, rc);
+        err = sdb_env_why(why, whySize, sdb_env_err(NULL, rc), "%s: LMDB: %s", dir,
+                          sdb_env_strerror(rc, eb, sizeof eb));
         goto fail;
     }
     c->pageLimit = info.me_mapsize / est.ms_psize / 4 * 3;
     int dead = 0;
     mdb_reader_check(c->env, &dead);
     uint64_t now;
-    if ((err = sdb_env_now(c, &now)) != SSLNoErr)
+    if ((err = sdb_env_now(c, &now)) != SSLNoErr) {
+        sdb_env_why(why, whySize, err, "session cache: the time callback failed");
         goto fail;
+    }
     atomic_store(&c->lastReaderCheck, (unsigned)now);
     *cache = c;
     return SSLNoErr;
 fail:
     mdb_env_close(c->env);
+    sdb_lock_close(c);
     free(c);
     return err;
 }
@@ -214,7 +296,9 @@ void SDBClose(SDBCache *c)
         mdb_env_close(c->env);
     }
     /* In a fork child: aborting the slots would clear the parent's reader slots, and closing the
-     * environment is forbidden; the inherited mapping and descriptors go with the process. */
+     * environment is forbidden; LMDB's inherited mapping and descriptors go with the process.
+     * Our lock file's copies can be closed (sdb_lock_close). */
+    sdb_lock_close(c);
     free(c);
 }
 
@@ -248,6 +332,38 @@ void sdb_env_reader_check_maybe(SDBCache *c, uint64_t now)
         int dead = 0;
         mdb_reader_check(c->env, &dead);
     }
+}
+
+/* ---- write transactions ---- */
+
+/* Begin a write transaction, first taking the write lock within @p waitMs (ETIMEDOUT if a
+ * stopped, hung or merely slow writer holds it that long). */
+int sdb_env_write_begin(SDBCache *c, unsigned waitMs, MDB_txn **txn)
+{
+    *txn = NULL;
+    int rc = sdb_lock_take(c, waitMs);
+    if (rc)
+        return rc;
+    if ((rc = mdb_txn_begin(c->env, NULL, 0, txn)) != 0) {
+        *txn = NULL;
+        sdb_lock_give(c);
+    }
+    return rc;
+}
+
+/* Commit a transaction of sdb_env_write_begin, then release the write lock. */
+int sdb_env_write_commit(SDBCache *c, MDB_txn *txn)
+{
+    int rc = mdb_txn_commit(txn);
+    sdb_lock_give(c);
+    return rc;
+}
+
+/* Abort a transaction of sdb_env_write_begin, then release the write lock. */
+void sdb_env_write_abort(SDBCache *c, MDB_txn *txn)
+{
+    mdb_txn_abort(txn);
+    sdb_lock_give(c);
 }
 
 static uint64_t mono_ms(void)

@@ -13,15 +13,14 @@ int sdb_evict_begin(SDBCache *c, struct sdb_wtx *w)
 {
     MDB_val v;
     memset(w, 0, sizeof *w);
-    int rc = mdb_txn_begin(c->env, NULL, 0, &w->txn);
+    int rc = sdb_env_write_begin(c, c->opt.writeWaitMs, &w->txn);
     if (rc)
         return rc;
     rc = mdb_get(w->txn, c->meta, (MDB_val *)&counters_key, &v);
     if (rc == MDB_SUCCESS && v.mv_size == sizeof w->cnt)
         memcpy(&w->cnt, v.mv_data, sizeof w->cnt);
     else if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
-        mdb_txn_abort(w->txn);
-        w->txn = NULL;
+        sdb_evict_abort(c, w);
         return rc;
     }
     return MDB_SUCCESS;
@@ -32,13 +31,18 @@ int sdb_evict_commit(SDBCache *c, struct sdb_wtx *w)
     MDB_val v = {sizeof w->cnt, &w->cnt};
     int rc = mdb_put(w->txn, c->meta, (MDB_val *)&counters_key, &v, 0);
     if (rc) {
-        mdb_txn_abort(w->txn);
-        w->txn = NULL;
+        sdb_evict_abort(c, w);
         return rc;
     }
-    rc = mdb_txn_commit(w->txn);
+    rc = sdb_env_write_commit(c, w->txn);
     w->txn = NULL;
     return rc;
+}
+
+void sdb_evict_abort(SDBCache *c, struct sdb_wtx *w)
+{
+    sdb_env_write_abort(c, w->txn);
+    w->txn = NULL;
 }
 
 /* Forget the record @p val stored under @p key: its index entry (if the record is valid, else it
@@ -188,7 +192,7 @@ SSLErr SDBPurge(SDBCache *c, uint64_t *removed)
         return sdb_env_err(c, rc);
     rc = sdb_evict_head(c, &w, UINT64_MAX, now, true, &n);
     if (rc) {
-        mdb_txn_abort(w.txn);
+        sdb_evict_abort(c, &w);
         return sdb_env_err(c, rc);
     }
     if ((rc = sdb_evict_commit(c, &w)) != 0)
@@ -273,19 +277,23 @@ SSLErr SDBVerify(SDBCache *c, SDBVerifyReport *r, int repair)
     if (err)
         return err;
     MDB_txn *txn;
-    int rc = mdb_txn_begin(c->env, NULL, repair ? 0 : MDB_RDONLY, &txn);
+    int rc = repair ? sdb_env_write_begin(c, c->opt.writeWaitMs, &txn)
+                    : mdb_txn_begin(c->env, NULL, MDB_RDONLY, &txn);
     if (rc)
         return sdb_env_err(c, rc);
     if ((rc = scan_index(c, txn, r, repair != 0)) != 0 ||
         (rc = scan_sessions(c, txn, now, r, repair != 0)) != 0) {
-        mdb_txn_abort(txn);
+        if (repair)
+            sdb_env_write_abort(c, txn);
+        else
+            mdb_txn_abort(txn);
         return sdb_env_err(c, rc);
     }
     if (!repair) {
         mdb_txn_abort(txn);
         return SSLNoErr;
     }
-    return sdb_env_err(c, mdb_txn_commit(txn));
+    return sdb_env_err(c, sdb_env_write_commit(c, txn));
 }
 
 SSLErr SDBGetStats(SDBCache *c, SDBStats *s)

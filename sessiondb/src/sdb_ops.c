@@ -37,7 +37,7 @@ static int write_once(SDBCache *c, struct write_op *op)
     if (rc)
         return rc;
     if ((rc = op->run(c, &w, op)) != 0) {
-        mdb_txn_abort(w.txn);
+        sdb_evict_abort(c, &w);
         return rc;
     }
     return sdb_evict_commit(c, &w);

@@ -345,6 +345,9 @@ Test(sdb_api, file_modes)
     snprintf(path, sizeof path, "%s/lock.mdb", dir);
     cr_assert_eq(stat(path, &st), 0);
     cr_assert_eq(st.st_mode & 0777, 0600);
+    snprintf(path, sizeof path, "%s/sdb.lock", dir);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600);
 
     /* a new directory is created 0700 */
     SDBCache *c2;
@@ -366,6 +369,97 @@ Test(sdb_api, file_modes)
     cr_assert_eq(st.st_mode & 0777, 0600);
     SDBClose(c2);
     sdbt_rmdir(path);
+}
+
+/* SDBOpenDetail into @p why; the handle must stay NULL. */
+static SSLErr open_why(const char *path, const SDBOptions *o, char *why, size_t n)
+{
+    SDBCache *c2 = (SDBCache *)1;
+    SSLErr e = SDBOpenDetail(&c2, path, o, why, n);
+    cr_assert_null(c2);
+    return e;
+}
+
+#define EXPECT_IN(why, text) cr_expect(strstr(why, text), "\"%s\" not in \"%s\"", text, why)
+
+/* A refused open says why and how to fix it (issue 13, point 5), in the caller's buffer. */
+Test(sdb_api, open_says_why_and_how_to_fix)
+{
+    char path[300], want[400], why[512];
+    SDBOptions o;
+
+    /* success: an empty message */
+    SDBCache *c2;
+    snprintf(path, sizeof path, "%s/ok", dir);
+    strcpy(why, "junk");
+    cr_assert_eq(SDBOpenDetail(&c2, path, NULL, why, sizeof why), SSLNoErr);
+    cr_assert_str_empty(why);
+    SDBClose(c2);
+    sdbt_rmdir(path);
+
+    /* wrong mode: what it exposes and the command that fixes it */
+    snprintf(path, sizeof path, "%s/open", dir);
+    cr_assert_eq(mkdir(path, 0700), 0);
+    cr_assert_eq(chmod(path, 0755), 0);
+    cr_assert_eq(open_why(path, NULL, why, sizeof why), SSLBadParameterErr);
+    EXPECT_IN(why, path);
+    EXPECT_IN(why, "mode 0755 lets other users read master secrets");
+    snprintf(want, sizeof want, "chmod 700 %s", path);
+    EXPECT_IN(why, want);
+    cr_assert_eq(chmod(path, 0750), 0);
+    cr_assert_eq(open_why(path, NULL, why, sizeof why), SSLBadParameterErr);
+    EXPECT_IN(why, "mode 0750 lets the group read master secrets");
+    EXPECT_IN(why, want);
+    cr_assert_eq(chmod(path, 0700), 0);
+
+    /* wrong owner (root can make one; others meet it at /) */
+    const char *foreign = path;
+    if (geteuid() == 0)
+        cr_assert_eq(chown(path, 65534, 65534), 0);
+    else
+        foreign = "/";
+    struct stat st;
+    cr_assert_eq(stat(foreign, &st), 0);
+    cr_assert_eq(open_why(foreign, NULL, why, sizeof why), SSLBadParameterErr);
+    snprintf(want, sizeof want, "owned by uid %u, not by uid %u", (unsigned)st.st_uid,
+             (unsigned)geteuid());
+    EXPECT_IN(why, want);
+    EXPECT_IN(why, "use a directory of your own");
+    cr_assert_eq(rmdir(path), 0);
+
+    /* not a directory */
+    snprintf(path, sizeof path, "%s/file", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_assert_eq(open_why(path, NULL, why, sizeof why), SSLBadParameterErr);
+    EXPECT_IN(why, "not a directory; remove it or choose another path");
+    cr_assert_eq(unlink(path), 0);
+
+    /* missing: the directory is made, but not its parent */
+    snprintf(path, sizeof path, "%s/no/such", dir);
+    cr_assert_eq(open_why(path, NULL, why, sizeof why), SSLIOErr);
+    EXPECT_IN(why, path);
+    EXPECT_IN(why, "No such file or directory");
+    EXPECT_IN(why, "parent is missing");
+
+    /* bad options */
+    SDBDefaultOptions(&o);
+    o.mapSize = 4096;
+    cr_assert_eq(open_why(dir, &o, why, sizeof why), SSLBadParameterErr);
+    EXPECT_IN(why, "mapSize is below 1 MiB");
+
+    /* a short buffer is truncated and terminated; no buffer at all is fine */
+    snprintf(path, sizeof path, "%s/open", dir);
+    cr_assert_eq(mkdir(path, 0755), 0);
+    cr_assert_eq(chmod(path, 0755), 0);
+    memset(why, 'x', sizeof why);
+    cr_assert_eq(open_why(path, NULL, why, 8), SSLBadParameterErr);
+    cr_assert_eq(strlen(why), 7);
+    cr_assert_eq(open_why(path, NULL, NULL, 0), SSLBadParameterErr);
+    cr_assert_eq(SDBOpenDetail(NULL, path, NULL, why, sizeof why), SSLBadParameterErr);
+    EXPECT_IN(why, "NULL");
+    cr_assert_eq(rmdir(path), 0);
 }
 
 /* Put raw bytes under a key of the sessions table (or, with index set, the expiry table). */

@@ -4,7 +4,10 @@
  * expected state it models exactly (get must return exactly the last value added, or a miss if
  * deleted or never added; delete must report presence exactly), and all workers hit SDB_MIX_SHARED
  * shared keys whose values must be well-formed, must not be newer than their writer has
- * announced, and must never go back in time for one reader, key and writer.
+ * announced, and must never go back in time for one reader, key and writer. The workers open the
+ * cache with a long write-lock wait (sdb_mix_options): these tests check the data under contention,
+ * and with more threads than cores a preempted writer can hold the lock past the 5 ms default
+ * (sdb_wlock.c tests the bound).
  */
 #ifndef SDB_MIX_H
 #define SDB_MIX_H
@@ -19,6 +22,14 @@
 #define SDB_MIX_SHARED_OWNER 999
 #define SDB_MIX_WORKERS_MAX 8
 #define SDB_MIX_EXTRA 200 /* values are 16..216 bytes */
+#define SDB_MIX_WRITE_WAIT_MS 30000
+
+/* The defaults with a write-lock wait that never expires in a healthy run. */
+static inline void sdb_mix_options(SDBOptions *o)
+{
+    SDBDefaultOptions(o);
+    o->writeWaitMs = SDB_MIX_WRITE_WAIT_MS;
+}
 
 /* State shared by all workers (in shared memory for processes). */
 struct sdb_mix_shared {
@@ -183,11 +194,16 @@ static inline int sdb_mix_threads(unsigned threads, unsigned ops, const SDBOptio
     static struct sdb_mix_worker w[SDB_MIX_WORKERS_MAX];
     static struct sdb_mix_shared shared;
     pthread_t th[SDB_MIX_WORKERS_MAX];
+    SDBOptions def;
     int bad = 0;
 
     if (threads > SDB_MIX_WORKERS_MAX)
         return sdb_mix_report(err, n, "too many threads");
     sdbt_tempdir(dir, sizeof dir);
+    if (!opt) {
+        sdb_mix_options(&def);
+        opt = &def;
+    }
     if (SDBOpen(&cache, dir, opt) != SSLNoErr)
         return sdb_mix_report(err, n, "open %s", dir);
     for (unsigned i = 0; i < threads; i++) {

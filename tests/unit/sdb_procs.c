@@ -2,7 +2,8 @@
  * sdb_procs.c - the cache shared by processes: 4 processes x 50k mixed operations, each with its
  * own handle opened after fork (workload and checks in sdb_mix.h, state in shared memory), then
  * the parent checks every worker's final state and a full scan; and a ping-pong in which an entry
- * added by one process must be found by the other at once, in both directions.
+ * added by one process must be found by the other at once, in both directions. Workers wait long
+ * for the write lock (sdb_mix_options): every add must succeed here.
  */
 #include <criterion/criterion.h>
 #include <sys/mman.h>
@@ -33,7 +34,9 @@ Test(sdb_procs, four_processes_one_directory, .timeout = 300)
         cr_assert_neq(pids[i], -1);
         if (pids[i] == 0) {
             SDBCache *c;
-            if (SDBOpen(&c, dir, NULL) != SSLNoErr)
+            SDBOptions o;
+            sdb_mix_options(&o);
+            if (SDBOpen(&c, dir, &o) != SSLNoErr)
                 _exit(2);
             m->w[i].cache = c;
             sdb_mix_run(&m->w[i]);
@@ -72,10 +75,12 @@ Test(sdb_procs, four_processes_one_directory, .timeout = 300)
 static int pong(const char *dir, int rfd, int wfd, unsigned me, unsigned rounds, bool first)
 {
     SDBCache *c;
+    SDBOptions o;
     char kb[48];
     uint8 vb[16 + 64];
     int bad = 0;
-    if (SDBOpen(&c, dir, NULL) != SSLNoErr)
+    sdb_mix_options(&o);
+    if (SDBOpen(&c, dir, &o) != SSLNoErr)
         return 100;
     for (unsigned i = 0; i < rounds; i++) {
         unsigned got;

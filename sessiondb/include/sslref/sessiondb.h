@@ -24,9 +24,19 @@
  * instead of the add failing. The store knows nothing of the protocol.
  *
  * @section files Files
- * The directory holds LMDB's data.mdb and lock.mdb. SDBOpen creates the directory with mode 0700
- * and the files with mode 0600 (entries hold master secrets), refuses a directory that is not
- * owned by the caller or that group or others can access, and narrows existing files to 0600.
+ * The directory holds LMDB's data.mdb and lock.mdb and the cache's write lock, sdb.lock. SDBOpen
+ * creates the directory with mode 0700 and the files with mode 0600 (entries hold master
+ * secrets), refuses a directory that is not owned by the caller or that group or others can
+ * access, and narrows existing files to 0600. SDBOpenDetail says why it refused and how to fix it
+ * ("mode 0755 lets other users read master secrets; chmod 700 DIR"): print that, do not retry.
+ *
+ * @section wlock Bounded writes
+ * A session add is an optimisation: every write (add, delete, the removal of a stale entry met by
+ * a get, purge, repair) first takes the cache's write lock and gives up after
+ * SDBOptions::writeWaitMs (default 5 ms) with SSLIOErr (SDBStats::lastError ETIMEDOUT), so a
+ * writer that is stopped (SIGSTOP, a debugger) or hung inside a write costs other processes that
+ * much per write, never a blocked handshake; gets take no lock and keep working. A writer that is
+ * killed releases the lock (a robust mutex); its transaction is rolled back.
  *
  * @section memory Memory
  * SDBGetSession returns a buffer from the cache's alloc callback (SDBOptions::alloc); ownership
@@ -47,7 +57,7 @@
  *   a fork. A child that inherited a handle may only SDBClose() it, which then just frees memory.
  * - One handle serves all threads of a process at once; reads take no lock of ours (a small set of
  *   per-handle read transactions is claimed with one atomic exchange). Writes are serialised by
- *   LMDB's process-shared write lock.
+ *   the cache's write lock (see Bounded writes), then LMDB's own.
  * - Do not open the same directory twice in one process (an LMDB rule): share the handle.
  * - SDBClose() only when no thread is inside a call on that handle.
  * - Every process should open with the same mapSize and maxReaders: the first opener sets them.
@@ -92,6 +102,10 @@ typedef struct SDBOptions {
     void *allocRef;      /**< passed to alloc and free */
     SSLTimeFunc time;    /**< clock, seconds since 1970 (default time()); tests install a fake */
     void *timeRef;       /**< passed to time */
+    uint32 writeWaitMs;  /**< how long a write waits for the write lock held by another writer
+                              before it fails with SSLIOErr (default 5 ms; 0 = only try). Raise it
+                              when commits flush to a slow disk and writers queue (see
+                              docs/sessiondb.md); SDBOpen creating the tables waits at least 1 s */
 } SDBOptions;
 
 /** Counters returned by SDBGetStats. */
@@ -141,6 +155,21 @@ void SDBDefaultOptions(SDBOptions *opt);
 SSLErr SDBOpen(SDBCache **cache, const char *dir, const SDBOptions *opt);
 
 /**
+ * SDBOpen that also says why it failed, in words a user can act on: what is wrong and how to fix
+ * it, e.g. "/var/cache/ssl: mode 0755 lets other users read master secrets; chmod 700
+ * /var/cache/ssl". Covers options, a missing parent, a path that is not a directory, a directory
+ * of another owner or open to others, foreign files, LMDB errors. Thread-safe: the text goes only
+ * to the caller's buffer.
+ * @param[out] cache, dir, opt as for SDBOpen.
+ * @param[out] why receives a NUL-terminated message on failure (truncated to @p whySize), an empty
+ *             string on success; may be NULL.
+ * @param[in] whySize size of @p why in bytes (256 is plenty for a short path).
+ * @return as SDBOpen.
+ */
+SSLErr SDBOpenDetail(SDBCache **cache, const char *dir, const SDBOptions *opt, char *why,
+                     size_t whySize);
+
+/**
  * Close the cache and free the handle. NULL is ignored. In a process that did not open the
  * handle (a fork child) only memory is freed; the parent's store is not touched.
  * @param[in] cache the handle.
@@ -155,8 +184,9 @@ void SDBClose(SDBCache *cache);
  * @param[in] sessionData 0..SDB_MAX_VALUE bytes; copied.
  * @param[in] sessionRef the SDBCache handle.
  * @return SSLNoErr; SSLBadParameterErr (NULL handle or data, bad length); SSLMemoryErr (key +
- *         value + 24 exceeds mapSize / 8, or the map stayed full after evictions); SSLIOErr or
- *         SSLUnknownErr (an LMDB failure; SDBStats::lastError has its code).
+ *         value + 24 exceeds mapSize / 8, or the map stayed full after evictions); SSLIOErr (the
+ *         write lock stayed taken for SDBOptions::writeWaitMs: lastError ETIMEDOUT; or an LMDB
+ *         failure) or SSLUnknownErr (SDBStats::lastError has the code).
  */
 SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionRef);
 
@@ -179,8 +209,8 @@ SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *session
  * @param[in] sessionKey the key.
  * @param[in] sessionRef the SDBCache handle.
  * @return SSLNoErr (a live entry was removed); SSLNoMatchingSessionKeyErr (no entry, or only an
- *         expired or corrupt one, which is removed too); SSLBadParameterErr; SSLIOErr or
- *         SSLUnknownErr.
+ *         expired or corrupt one, which is removed too); SSLBadParameterErr; SSLIOErr (as for
+ *         SDBAddSession: the write lock, or LMDB) or SSLUnknownErr.
  */
 SSLErr SDBDeleteSession(SSLBuffer sessionKey, void *sessionRef);
 
