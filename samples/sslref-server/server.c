@@ -26,7 +26,7 @@ struct server_opts {
     const char *bind, *cert, *key, *export_key, *dh, *ciphers, *ca, *cache_dir;
     const char *mode;
     int port, request_cert, no_split, once, stats, threads, processes, quiet, echo;
-    long max_conns, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms, bulk;
+    long max_conns, max_per_ip, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms, bulk;
     SSLProtocolVersion version;
 };
 
@@ -53,10 +53,11 @@ static void server_usage(FILE *out)
             "         [--version any|ssl3|ssl3-with-ssl2-hello|ssl2] [--request-client-cert]\n"
             "         [--ca ca.pem] [--cache DIR] [--threads T] [--processes P] [--mode http|echo]\n"
             "         [--no-split] [--once] [--stats] [--quiet] [--max-conns N]\n"
-            "         [--handshake-timeout MS] [--idle-timeout MS] [--shutdown-timeout MS]\n"
-            "         [--bulk BLOCKS]\n"
+            "         [--max-conns-per-ip N] [--handshake-timeout MS] [--idle-timeout MS]\n"
+            "         [--shutdown-timeout MS] [--bulk BLOCKS]\n"
             "  --port 0 picks a free port; the chosen one is printed as \"listening on ADDR:PORT\".\n"
-            "  --max-conns is per worker thread. SIGTERM/SIGINT stop it with a final stats line.\n"
+            "  --max-conns is per worker thread; --max-conns-per-ip per client address and worker\n"
+            "  process (0, the default: no cap). SIGTERM/SIGINT stop it with a final stats line.\n"
             "  --bulk (http mode): answer each request with BLOCKS x 16 KiB (like NSS selfserv -g).\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
 }
@@ -74,7 +75,8 @@ static int server_num(const char *s, long lo, long hi, long *out)
 static int server_parse(int argc, char **argv, struct server_opts *o)
 {
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
-           O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_HST, O_IDLE, O_SHUT, O_BULK };
+           O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_MAXIP, O_HST, O_IDLE, O_SHUT,
+           O_BULK };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -86,6 +88,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"no-split", no_argument, 0, O_NOSPLIT},   {"once", no_argument, 0, O_ONCE},
         {"stats", no_argument, 0, O_STATS},        {"quiet", no_argument, 0, O_QUIET},
         {"max-conns", required_argument, 0, O_MAXC},
+        {"max-conns-per-ip", required_argument, 0, O_MAXIP},
         {"handshake-timeout", required_argument, 0, O_HST},
         {"idle-timeout", required_argument, 0, O_IDLE},
         {"shutdown-timeout", required_argument, 0, O_SHUT},
@@ -130,6 +133,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         case O_STATS: o->stats = 1; break;
         case O_QUIET: o->quiet = 1; break;
         case O_MAXC: if (server_num(optarg, 1, 1000000, &o->max_conns)) goto bad; break;
+        case O_MAXIP: if (server_num(optarg, 0, 1000000, &o->max_per_ip)) goto bad; break;
         case O_HST: if (server_num(optarg, 1, 86400000, &o->hs_timeout_ms)) goto bad; break;
         case O_IDLE: if (server_num(optarg, 1, 86400000, &o->idle_timeout_ms)) goto bad; break;
         case O_SHUT: if (server_num(optarg, 0, 86400000, &o->shutdown_timeout_ms)) goto bad; break;
@@ -387,6 +391,7 @@ int main(int argc, char **argv)
     cfg.processes = o.processes;
     cfg.cacheDir = o.cache_dir;
     cfg.maxConnections = (uint32)o.max_conns;
+    cfg.maxConnsPerIp = (uint32)o.max_per_ip;
     cfg.handshakeTimeoutMs = (uint32)o.hs_timeout_ms;
     cfg.idleTimeoutMs = (uint32)o.idle_timeout_ms;
     cfg.shutdownTimeoutMs = (uint32)o.shutdown_timeout_ms;

@@ -51,9 +51,11 @@ struct TPServer {
     int stop_fd;      /* eventfd: TPServerStop */
     int process;      /* index of this worker process (0 in-process) */
     SDBCache *cache;  /* this process's cache handle, opened after fork */
+    struct tp_peers *peers; /* connections per peer address (maxConnsPerIp > 0), per process */
 };
 
-/* An intrusive deadline list (sorted by construction: every entry uses the same timeout). */
+/* An intrusive deadline list (sorted by construction: every entry of a list uses the same
+ * timeout, and a deadline only moves by going to the tail). */
 struct tp_link {
     struct tp_link *prev, *next;
 };
@@ -63,18 +65,22 @@ struct tp_worker;
 enum tp_state { TP_HANDSHAKE, TP_OPEN, TP_CLOSING, TP_DEAD };
 
 struct TPConn {
-    struct tp_link link;  /* in the worker's handshake or idle list; first member */
+    struct tp_link link;  /* in the worker's handshake, idle or closing list; first member */
     int64_t deadline;     /* ms, monotonic */
     struct tp_worker *w;
     SSLContext *ctx;
     int fd;
     enum tp_state state;
     int opened;           /* open handler was called */
+    int want_in;          /* EPOLLIN currently registered (not while closing) */
     int want_out;         /* EPOLLOUT currently registered */
     int wblocked;         /* the write callback met EAGAIN */
     int notify_writable;  /* a TPConnWrite could not complete: call writable when drained */
     int close_sent;       /* SSLClose has been called */
     int rdrained;         /* the last recv emptied the socket: no recv until the next EPOLLIN */
+    int progress;         /* this drive delivered plaintext or sent bytes: the deadline moves */
+    int peer_counted;     /* holds one of peer_addr's places in srv->peers */
+    uint32_t peer_addr;   /* IPv4, network order */
     SSLErr reason;
     struct tp_bytes pend; /* plaintext not yet taken by SSLWrite */
     struct tp_bytes wout; /* engine output not yet sent: one send per drive */
@@ -90,7 +96,7 @@ struct tp_worker {
     int64_t stop_deadline;
     int64_t accept_resume;  /* accepting paused (EMFILE) until then; 0 = not paused */
     uint32 nconn;
-    struct tp_link hs_list, idle_list;
+    struct tp_link hs_list, idle_list, close_list;
     struct tp_slot *slot;
     uint8 rbuf[TP_READ_CHUNK];
 };
@@ -124,6 +130,12 @@ void tp_conn_readable(TPConn *c);
 void tp_conn_timeout(TPConn *c);
 void tp_conn_shutdown(TPConn *c);
 void tp_conn_free(TPConn *c);
+
+/* tp_peer.c: the per-address connection count of one process */
+struct tp_peers *tp_peers_new(uint32 cap);
+void tp_peers_free(struct tp_peers *p);
+int tp_peers_take(struct tp_peers *p, uint32_t addr); /* 0, or -1: refuse the connection */
+void tp_peers_release(struct tp_peers *p, uint32_t addr);
 
 /* tp_worker.c: one worker process (its cache, its threads, its signals) */
 int tp_worker_process(TPServer *srv, int process, int forked);

@@ -6,6 +6,9 @@
  * System calls are saved two ways: the engine's output is gathered and sent once per drive (a
  * resumed handshake's flight, or an answer and its close_notify, leave in one segment), and no
  * recv is tried after one that emptied the socket until epoll reports it readable again.
+ * Deadlines move only on progress (plaintext delivered, bytes taken by the socket), never on a
+ * mere wake-up, so a peer trickling a partial record is idle; a closing connection stops reading
+ * and waits for writability only, so a peer that neither reads nor closes costs no CPU.
  */
 #include "tp.h"
 #include "sslref/sslx.h"
@@ -85,6 +88,7 @@ static SSLErr conn_push(TPConn *c)
         ssize_t n = send(c->fd, b->p + b->off, b->len - b->off, MSG_NOSIGNAL);
         if (n > 0) {
             b->off += (size_t)n;
+            c->progress = 1;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -132,6 +136,7 @@ TPConn *tp_conn_new(struct tp_worker *w, int fd, const char *peer, const char *p
     c->fd = fd;
     c->ctx = ctx;
     c->state = TP_HANDSHAKE;
+    c->want_in = 1; /* as tp_loop.c registers it */
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     SSLErr e = SSLDuplicateContext(srv->cfg.tmpl, ctx, c);
     if (e == SSLNoErr) {
@@ -177,6 +182,8 @@ void tp_conn_free(TPConn *c)
     bytes_release(&c->pend);
     bytes_release(&c->wout);
     close(c->fd); /* also removes it from the epoll set */
+    if (c->peer_counted)
+        tp_peers_release(w->srv->peers, c->peer_addr);
     w->nconn--;
     tp_stats_sub(w->slot, TP_C_ACTIVE, 1);
     free(c);
@@ -214,13 +221,47 @@ static SSLErr conn_flush(TPConn *c)
     return SSLServiceWriteQueue(c->ctx);
 }
 
-/* Set the epoll interest: EPOLLOUT only while the socket refused bytes. */
+/* Set the epoll interest: EPOLLOUT only while the socket refused bytes; EPOLLIN except while
+ * closing (nothing more is read then, and a peer's pending bytes or end of stream would wake us
+ * at once, forever). Errors and hang-ups are always reported. */
 static void conn_interest(TPConn *c)
 {
-    if (c->wblocked != c->want_out) {
+    int in = c->state != TP_CLOSING;
+    if (c->wblocked != c->want_out || in != c->want_in) {
         c->want_out = c->wblocked;
+        c->want_in = in;
         tp_loop_interest(c);
     }
+}
+
+/* Move c to the tail of @p l with a deadline @p ms from now (the list stays sorted). */
+static void conn_deadline(TPConn *c, struct tp_link *l, uint32 ms)
+{
+    tp_list_remove(&c->link);
+    c->deadline = tp_now_ms() + ms;
+    tp_list_append(l, &c->link);
+}
+
+/* Progress was made: push the open or closing deadline forward (not while stopping: the stop
+ * grace period rules then). Handshakes keep their deadline from accept. */
+static void conn_touch(TPConn *c)
+{
+    struct tp_worker *w = c->w;
+    c->progress = 0;
+    if (atomic_load_explicit(&w->stopping, memory_order_relaxed))
+        return;
+    if (c->state == TP_OPEN)
+        conn_deadline(c, &w->idle_list, w->srv->cfg.idleTimeoutMs);
+    else if (c->state == TP_CLOSING)
+        conn_deadline(c, &w->close_list, w->srv->cfg.closeTimeoutMs);
+}
+
+/* Start closing: reads stop (conn_interest), and the closing deadline starts. */
+static void conn_begin_close(TPConn *c, SSLErr reason)
+{
+    c->state = TP_CLOSING;
+    c->reason = reason;
+    conn_deadline(c, &c->w->close_list, c->w->srv->cfg.closeTimeoutMs);
 }
 
 static void conn_established(TPConn *c)
@@ -232,9 +273,7 @@ static void conn_established(TPConn *c)
     tp_stats_add(w->slot, resumed ? TP_C_RESUMED : TP_C_FULL, 1);
     c->state = TP_OPEN;
     c->opened = 1;
-    tp_list_remove(&c->link);
-    c->deadline = tp_now_ms() + cfg->idleTimeoutMs;
-    tp_list_append(&w->idle_list, &c->link);
+    conn_deadline(c, &w->idle_list, cfg->idleTimeoutMs);
 }
 
 /* Read everything available and hand it to the data handler. 0 to go on, -1 if c was freed. */
@@ -245,7 +284,8 @@ static int conn_read_all(TPConn *c)
     while (c->state == TP_OPEN) {
         uint32 n = TP_READ_CHUNK;
         SSLErr e = SSLRead(w->rbuf, &n, c->ctx);
-        if (n > 0) {
+        if (n > 0) { /* a whole record's plaintext (or part of one already decrypted) */
+            c->progress = 1;
             tp_stats_add(w->slot, TP_C_BYTES_IN, n);
             if (cfg->handlers.data && cfg->handlers.data(c, w->rbuf, n, cfg->appRef)) {
                 conn_finish(c, SSLIOErr, 1);
@@ -257,8 +297,7 @@ static int conn_read_all(TPConn *c)
         if (e == SSLWouldBlockErr)
             break;
         if (e == SSLConnectionClosedGraceful) { /* close_notify: answer with ours, then close */
-            c->reason = e;
-            c->state = TP_CLOSING;
+            conn_begin_close(c, e);
             break;
         }
         /* A peer that disconnects without close_notify after the handshake is not a failure of
@@ -274,6 +313,7 @@ void tp_conn_drive(TPConn *c)
     struct tp_worker *w = c->w;
     const TPConfig *cfg = &w->srv->cfg;
     c->wblocked = 0;
+    c->progress = 0;
     if (c->state == TP_HANDSHAKE) {
         SSLErr e = SSLHandshake(c->ctx);
         if (e == SSLWouldBlockErr) {
@@ -293,11 +333,6 @@ void tp_conn_drive(TPConn *c)
             conn_finish(c, SSLIOErr, 1);
             return;
         }
-    } else if (c->state == TP_OPEN && !atomic_load_explicit(&w->stopping, memory_order_relaxed)) {
-        /* activity: move to the tail of the idle list (kept sorted by deadline) */
-        tp_list_remove(&c->link);
-        c->deadline = tp_now_ms() + cfg->idleTimeoutMs;
-        tp_list_append(&w->idle_list, &c->link);
     }
     if (c->state == TP_OPEN && conn_read_all(c) < 0)
         return;
@@ -335,6 +370,8 @@ void tp_conn_drive(TPConn *c)
         conn_finish(c, SSLIOErr, 1);
         return;
     }
+    if (c->progress)
+        conn_touch(c);
     conn_interest(c);
 }
 
@@ -388,10 +425,8 @@ SSLErr TPConnWrite(TPConn *c, const void *data, size_t len)
 
 void TPConnClose(TPConn *c)
 {
-    if (c && c->state == TP_OPEN) {
-        c->state = TP_CLOSING;
-        c->reason = SSLNoErr;
-    }
+    if (c && c->state == TP_OPEN)
+        conn_begin_close(c, SSLNoErr);
 }
 
 SSLContext *TPConnContext(TPConn *c) { return c ? c->ctx : NULL; }

@@ -1,8 +1,9 @@
 /*
  * tp_loop.c - one worker thread: its epoll set (the shared listening socket with EPOLLEXCLUSIVE,
- * a wake-up eventfd, its own connections), accepting with the per-thread connection limit, the
- * handshake and idle deadline lists, and the stop sequence (stop accepting, let in-flight
- * connections finish until the grace period ends, then close_notify and close the rest).
+ * a wake-up eventfd, its own connections), accepting with the per-thread connection limit and the
+ * per-address cap, the handshake, idle and closing deadline lists, and the stop sequence (stop
+ * accepting, let in-flight connections finish until the grace period ends, then close_notify and
+ * close the rest).
  */
 #include "tp.h"
 #include <arpa/inet.h>
@@ -45,6 +46,7 @@ SSLErr tp_loop_init(struct tp_worker *w, TPServer *srv, int index)
     w->slot = tp_stats_slot(srv, srv->process, index);
     tp_list_init(&w->hs_list);
     tp_list_init(&w->idle_list);
+    tp_list_init(&w->close_list);
     atomic_init(&w->stopping, 0);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -79,7 +81,8 @@ void tp_loop_stop(struct tp_worker *w)
 
 void tp_loop_interest(TPConn *c)
 {
-    struct epoll_event ev = {.events = EPOLLIN | (c->want_out ? EPOLLOUT : 0), .data.ptr = c};
+    struct epoll_event ev = {.events = (c->want_in ? EPOLLIN : 0) | (c->want_out ? EPOLLOUT : 0),
+                             .data.ptr = c};
     (void)epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -99,7 +102,8 @@ static void loop_accept(struct tp_worker *w)
             }
             return; /* EAGAIN: another thread took it */
         }
-        if (w->nconn >= srv->cfg.maxConnections) {
+        if (w->nconn >= srv->cfg.maxConnections ||
+            (srv->peers && tp_peers_take(srv->peers, sa.sin_addr.s_addr) != 0)) {
             tp_stats_add(w->slot, TP_C_REFUSED, 1); /* refused, not queued */
             close(fd);
             continue;
@@ -112,10 +116,14 @@ static void loop_accept(struct tp_worker *w)
         snprintf(peer, sizeof peer, "%s:%u", ip, (unsigned)ntohs(sa.sin_port));
         TPConn *c = tp_conn_new(w, fd, peer, ip);
         if (!c) {
+            if (srv->peers)
+                tp_peers_release(srv->peers, sa.sin_addr.s_addr);
             tp_stats_add(w->slot, TP_C_FAILURES, 1);
             close(fd);
             continue;
         }
+        c->peer_addr = sa.sin_addr.s_addr;
+        c->peer_counted = srv->peers != NULL; /* given back by tp_conn_free */
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
             tp_conn_shutdown(c);
@@ -136,13 +144,19 @@ static void loop_expire(struct tp_link *l, int64_t now)
     }
 }
 
+static int64_t loop_first(const struct tp_link *l, int64_t next)
+{
+    if (l->next != l && ((const TPConn *)l->next)->deadline < next)
+        return ((const TPConn *)l->next)->deadline;
+    return next;
+}
+
 static int loop_timeout(struct tp_worker *w, int64_t now)
 {
     int64_t next = now + 1000;
-    if (w->hs_list.next != &w->hs_list && ((TPConn *)w->hs_list.next)->deadline < next)
-        next = ((TPConn *)w->hs_list.next)->deadline;
-    if (w->idle_list.next != &w->idle_list && ((TPConn *)w->idle_list.next)->deadline < next)
-        next = ((TPConn *)w->idle_list.next)->deadline;
+    next = loop_first(&w->hs_list, next);
+    next = loop_first(&w->idle_list, next);
+    next = loop_first(&w->close_list, next);
     if (w->stop_deadline && w->stop_deadline < next)
         next = w->stop_deadline;
     if (w->accept_resume && w->accept_resume < next)
@@ -194,6 +208,7 @@ void *tp_loop_run(void *arg)
         }
         loop_expire(&w->hs_list, now);
         loop_expire(&w->idle_list, now);
+        loop_expire(&w->close_list, now);
         if (w->stop_deadline) {
             if (w->nconn == 0)
                 break;
@@ -202,6 +217,8 @@ void *tp_loop_run(void *arg)
                     tp_conn_shutdown((TPConn *)w->hs_list.next);
                 while (w->idle_list.next != &w->idle_list)
                     tp_conn_shutdown((TPConn *)w->idle_list.next);
+                while (w->close_list.next != &w->close_list)
+                    tp_conn_shutdown((TPConn *)w->close_list.next);
                 break;
             }
         }

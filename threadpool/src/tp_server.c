@@ -1,7 +1,8 @@
 /*
  * tp_server.c - the TPServer object: configuration defaults and checks, the shared listening
  * socket (opened before any fork so every worker process inherits it), the counter map, the stop
- * eventfd, and TPServerRun's choice between running in-process and supervising worker processes.
+ * eventfd, the per-address count (tp_peer.c; each forked process inherits an empty one), and
+ * TPServerRun's choice between running in-process and supervising worker processes.
  */
 #include "tp.h"
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@ void TPDefaultConfig(TPConfig *cfg)
     cfg->maxConnections = 4096;
     cfg->handshakeTimeoutMs = 10000;
     cfg->idleTimeoutMs = 60000;
+    cfg->closeTimeoutMs = 5000;
     cfg->shutdownTimeoutMs = 5000;
 }
 
@@ -71,6 +73,10 @@ SSLErr TPServerCreate(TPServer **out, const TPConfig *cfg)
     SSLErr e = tp_stats_map(srv);
     if (e != SSLNoErr)
         goto fail;
+    if (cfg->maxConnsPerIp && !(srv->peers = tp_peers_new(cfg->maxConnsPerIp))) {
+        e = SSLMemoryErr;
+        goto fail;
+    }
     srv->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (srv->stop_fd < 0) {
         e = SSLIOErr;
@@ -147,5 +153,6 @@ void TPServerFree(TPServer *srv)
     if (srv->stop_fd >= 0)
         close(srv->stop_fd);
     tp_stats_unmap(srv);
+    tp_peers_free(srv->peers);
     free(srv);
 }

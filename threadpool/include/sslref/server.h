@@ -30,11 +30,17 @@
  *   callbacks (if any) are used.
  * - A connection belongs to exactly one worker thread for its whole life (the thread that accepted
  *   it); all handlers for it run on that thread, so they need no locking for per-connection data.
- *   Nothing on the per-connection path takes a lock of ours; the shared counters are per-thread
- *   slots in shared memory updated with relaxed atomics.
+ *   Nothing on the per-connection path takes a lock of ours, except, when maxConnsPerIp is set,
+ *   one short per-process mutex around the per-address count at accept and at close; the shared
+ *   counters are per-thread slots in shared memory updated with relaxed atomics.
+ * - Deadlines: a handshake must complete within handshakeTimeoutMs of accept; an open connection
+ *   lives while it makes progress (idleTimeoutMs); a closing one while its output drains
+ *   (closeTimeoutMs). A peer that trickles a partial record, or neither reads nor closes, is
+ *   dropped at its deadline and costs no CPU meanwhile.
  * - All threads accept from one shared non-blocking listening socket (EPOLLEXCLUSIVE wakes one).
  *   Sockets get TCP_NODELAY. A thread at TPConfig::maxConnections accepts and immediately closes
- *   further connections (counted as refused) rather than leaving them queued.
+ *   further connections (counted as refused) rather than leaving them queued; so does any thread
+ *   when the peer's address already has TPConfig::maxConnsPerIp connections open in this process.
  * - processes <= 1 runs the threads in the calling process. processes >= 2 makes TPServerRun a
  *   supervisor: it forks that many worker processes, restarts one that dies (counted in
  *   TPStats::restarts), and on SIGTERM/SIGINT forwards SIGTERM and waits for all of them.
@@ -100,9 +106,11 @@ typedef struct TPStats {
     uint64_t full;               /**< completed full handshakes */
     uint64_t resumed;            /**< completed handshakes that resumed a cached session */
     uint64_t failures;           /**< handshake or protocol failures (timeouts included) */
-    uint64_t refused;            /**< accepted and closed at once: maxConnections reached or stopping */
+    uint64_t refused;            /**< accepted and closed at once: maxConnections or
+                                      maxConnsPerIp reached */
     uint64_t hsTimeouts;         /**< connections closed by the handshake timeout */
-    uint64_t idleTimeouts;       /**< connections closed by the idle timeout */
+    uint64_t idleTimeouts;       /**< connections closed by the idle timeout (closing ones that
+                                      run out of closeTimeoutMs are not counted here) */
     uint64_t bytesIn;            /**< plaintext bytes delivered to the data handler */
     uint64_t bytesOut;           /**< plaintext bytes accepted by TPConnWrite */
     uint64_t active;             /**< connections open right now */
@@ -120,8 +128,18 @@ typedef struct TPConfig {
     int processes;               /**< worker processes; <= 1 runs in the calling process (default 1) */
     const char *cacheDir;        /**< sessiondb directory shared by all processes, or NULL */
     uint32 maxConnections;       /**< open connections per worker thread (default 4096) */
+    /** Open connections per peer IPv4 address in each worker process (shared by its threads;
+     *  with P processes an address may hold up to P times as many); 0 = no cap (default). */
+    uint32 maxConnsPerIp;
     uint32 handshakeTimeoutMs;   /**< accept to handshake complete (default 10000) */
-    uint32 idleTimeoutMs;        /**< established connection with no I/O (default 60000) */
+    /** An established connection without progress is closed after this (default 60000).
+     *  Progress is plaintext received (a whole record: a partial one does not count) or output
+     *  taken by the peer's socket; wake-ups, stray bytes and refused sends do not count. */
+    uint32 idleTimeoutMs;
+    /** A closing connection (TPConnClose, or close_notify received) that makes no progress
+     *  sending what is left and its close_notify is dropped after this (default 5000). Reads
+     *  stop when closing; the connection then waits only for its socket to drain. */
+    uint32 closeTimeoutMs;
     uint32 shutdownTimeoutMs;    /**< grace for in-flight connections on stop (default 5000) */
     uint32 statsIntervalMs;      /**< call onStats this often while running; 0 = never (default) */
     /** Called in the process that called TPServerRun with the totals, every statsIntervalMs. */
