@@ -190,14 +190,16 @@ static void connect_recording(struct pair *p, struct keyrec *kr, uint64_t seed)
 
 #define CLIENT_PEER_ID "localhost:4433" /* what pair.c gives the client with SSLSetPeerID */
 
+/* Keys carry the role byte first (sslx.h, SSLX_SESSION_KEY_CLIENT / _SERVER). */
 static int is_peer_id(const uint8_t *key, uint32_t len)
 {
-    return len == strlen(CLIENT_PEER_ID) && !memcmp(key, CLIENT_PEER_ID, len);
+    return len == 1 + strlen(CLIENT_PEER_ID) && key[0] == SSLX_SESSION_KEY_CLIENT &&
+           !memcmp(key + 1, CLIENT_PEER_ID, len - 1);
 }
 
 static int is_sid(const uint8_t *key, uint32_t len, const uint8 *sid)
 {
-    return len == 32 && !memcmp(key, sid, 32);
+    return len == 33 && key[0] == SSLX_SESSION_KEY_SERVER && !memcmp(key + 1, sid, 32);
 }
 
 Test(gap_api, session_callback_keys)
@@ -216,12 +218,12 @@ Test(gap_api, session_callback_keys)
     cr_assert_eq(SSLXGetSessionID(p.s[PAIR_SERVER].ctx, sid, &sl), SSLNoErr);
     cr_assert_eq(sl, 32);
     cr_expect_eq(kr[0].gets, 1, "the client looked for a session");
-    cr_expect(is_peer_id(kr[0].get_key, kr[0].get_len), "client lookup key is its peer ID");
+    cr_expect(is_peer_id(kr[0].get_key, kr[0].get_len), "client lookup key is C | its peer ID");
     cr_expect_eq(kr[0].adds, 1);
-    cr_expect(is_peer_id(kr[0].add_key, kr[0].add_len), "client stores under its peer ID");
+    cr_expect(is_peer_id(kr[0].add_key, kr[0].add_len), "client stores under C | its peer ID");
     cr_expect_eq(kr[1].gets, 0, "the server had no session ID to look up");
     cr_expect_eq(kr[1].adds, 1);
-    cr_expect(is_sid(kr[1].add_key, kr[1].add_len, sid), "the server stores under the session ID");
+    cr_expect(is_sid(kr[1].add_key, kr[1].add_len, sid), "the server stores under S | the session ID");
     SSLErr ce;
     cr_expect_eq(pair_close(&p, PAIR_CLIENT, &ce), SSLConnectionClosedGraceful);
     pair_free(&p);
@@ -235,9 +237,9 @@ Test(gap_api, session_callback_keys)
     SSLXGetResumed(p.s[PAIR_SERVER].ctx, &r);
     cr_expect_eq(r, 1, "resumed");
     cr_expect_eq(kr[0].gets, 2);
-    cr_expect(is_peer_id(kr[0].get_key, kr[0].get_len), "client lookup key is its peer ID");
+    cr_expect(is_peer_id(kr[0].get_key, kr[0].get_len), "client lookup key is C | its peer ID");
     cr_expect_eq(kr[1].gets, 1, "the server looked the offered session up once");
-    cr_expect(is_sid(kr[1].get_key, kr[1].get_len, sid), "server lookup key is the session ID");
+    cr_expect(is_sid(kr[1].get_key, kr[1].get_len, sid), "server lookup key is S | the session ID");
 
     /* an unclean end: each side deletes its entry under the key it stored it with */
     pair_eof(&p, PAIR_CLIENT);

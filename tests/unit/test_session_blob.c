@@ -71,6 +71,9 @@ Test(session_blob, round_trip)
     cr_expect_arr_eq(v.master, b.ctx->master, SSL3_MASTER_LEN);
     cr_expect_eq(v.key_arg_len, 0);
     cr_expect_eq(v.created, PAIR_TIME);
+    cr_expect_eq(v.role, 0, "made by a client");
+    cr_expect_eq(v.auth, 0);
+    cr_expect_eq(v.bind_len, SESSION_BIND_LEN);
     cr_expect_eq(v.ncerts, 2);
     for (int i = 0; i < 2; i++) {
         cr_expect_eq(v.cert_len[i], b.certlen[i]);
@@ -126,17 +129,19 @@ Test(session_blob, every_truncation_fails)
     blob_teardown(&b);
 }
 
-/* Offsets of the length fields in a blob (format 2, see session.c). */
+/* Offsets of the length fields in a blob (format 3, see session.c). */
 static int length_fields(const uint8_t *p, uint32_t len, uint32_t *off, int max)
 {
     int n = 0;
-    uint32_t o = 7; /* "SR" 02 | version | suite */
+    uint32_t o = 7; /* "SR" 03 | version | suite */
     off[n++] = o; /* sid_len */
     o += 1 + p[o];
     off[n++] = o; /* master_len */
     o += 1 + p[o];
     off[n++] = o; /* key_arg_len */
-    o += 1 + p[o] + 4;
+    o += 1 + p[o] + 4 + 2;  /* key_arg, created, role, auth */
+    off[n++] = o; /* bind_len */
+    o += 1 + p[o];
     off[n++] = o; /* ncerts */
     uint32_t nc = p[o++];
     for (uint32_t i = 0; i < nc && n + 3 <= max && o + 3 <= len; i++) {
@@ -157,7 +162,7 @@ Test(session_blob, every_length_byte_change_fails)
     cr_assert_eq(session_encode(b.ctx, &blob), SSLNoErr);
     uint32_t off[16];
     int n = length_fields(blob.data, blob.length, off, 16);
-    cr_assert_eq(n, 10);
+    cr_assert_eq(n, 11);
     uint8_t *m = malloc(blob.length);
     for (int f = 0; f < n; f++)
         for (int v = 0; v < 256; v++) {
@@ -175,16 +180,27 @@ Test(session_blob, every_length_byte_change_fails)
             m[i] = 0xfe;
         cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "header byte %u", i);
     }
+    /* role and auth are 0 or 1 (they sit just before bind_len) */
+    for (uint32_t i = off[3] - 2; i < off[3]; i++)
+        for (int v = 2; v < 256; v++) {
+            memcpy(m, blob.data, blob.length);
+            m[i] = (uint8_t)v;
+            cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "byte %u = %02x", i, v);
+        }
+    /* format 2 (sslref before the session binding) is refused */
+    memcpy(m, blob.data, blob.length);
+    m[2] = 2;
+    cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "an old-format blob");
     free(m);
     pair_free_fn(&blob, &b.a);
     blob_teardown(&b);
 }
 
-/* A format-2 SSL 3.0 blob with the given field lengths and no certificates yet; returns its length. */
+/* A format-3 SSL 3.0 blob with the given field lengths and no certificates yet; returns its length. */
 static uint32_t blob_build(uint8_t *b, uint32_t sid, uint32_t master, uint32_t key_arg)
 {
     uint32_t n = 0;
-    b[n++] = 'S', b[n++] = 'R', b[n++] = 2;
+    b[n++] = 'S', b[n++] = 'R', b[n++] = 3;
     b[n++] = 3, b[n++] = 0, b[n++] = 0, b[n++] = 0x2f;
     b[n++] = (uint8_t)sid;
     memset(b + n, 9, sid);
@@ -197,6 +213,10 @@ static uint32_t blob_build(uint8_t *b, uint32_t sid, uint32_t master, uint32_t k
     n += key_arg;
     memset(b + n, 0, 4); /* created */
     n += 4;
+    b[n++] = 1, b[n++] = 0; /* role (server), auth */
+    b[n++] = SESSION_BIND_LEN;
+    memset(b + n, 3, SESSION_BIND_LEN);
+    n += SESSION_BIND_LEN;
     b[n++] = 0; /* ncerts */
     return n;
 }

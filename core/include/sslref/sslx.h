@@ -85,6 +85,52 @@ SSLErr SSLXGetSessionID(SSLContext *ctx, uint8 *id, uint32 *len);
 /** Split CBC application records 1/n-1 (on by default; BEAST countermeasure). */
 SSLErr SSLXSetCBCRecordSplitting(SSLContext *ctx, int enable);
 
+/* ---- Sessions ------------------------------------------------------------------------------- */
+
+/**
+ * Cache keys. The key handed to SSLAddSessionFunc, SSLGetSessionFunc and SSLDeleteSessionFunc is
+ * the spec's key (client: the peer ID of SSLSetPeerID; server: the session ID) behind one role
+ * byte: SSLX_SESSION_KEY_CLIENT or SSLX_SESSION_KEY_SERVER. A client and a server (or a hostile
+ * server that picks a session ID equal to a client's peer ID) sharing one cache never meet; a
+ * cache that limits key sizes must allow one more byte than the longest peer ID.
+ *
+ * The stored session data (opaque, versioned) records the side that made it, the client-certificate
+ * policy of SSLSetRequestClientCert (servers), what the session is bound to (the session context,
+ * see SSLXSetSessionContext, else the local certificate chain) and its creation time. A session is
+ * resumed only where all of these match and it is younger than the session lifetime; otherwise
+ * the handshake is a full one (no error). Data stored by an older sslref is never resumed.
+ *
+ * Caveats: the lifetime is checked with the context's SSLTimeFunc; a time error means no
+ * resumption. Creation times up to 60 seconds in the future (clock skew between machines sharing a
+ * cache) are accepted.
+ */
+#define SSLX_SESSION_KEY_CLIENT 0x43 /* 'C' */
+#define SSLX_SESSION_KEY_SERVER 0x53 /* 'S' */
+/** Default session lifetime: 24 hours, the upper limit RFC 6101 §5.6.1.3 suggests. */
+#define SSLX_DEFAULT_SESSION_LIFETIME 86400u
+/** Longest session context SSLXSetSessionContext accepts. */
+#define SSLX_MAX_SESSION_CONTEXT 32u
+
+/**
+ * Seconds a session stays resumable after the full handshake that made it (client and server
+ * sides; default SSLX_DEFAULT_SESSION_LIFETIME). Older cached sessions get a full handshake.
+ * Set the same (or a longer) lifetime on a session cache, such as SDBOptions::lifetime, or the
+ * cache drops entries earlier. Copied by SSLDuplicateContext.
+ * @return SSLNoErr; SSLBadParameterErr (not a context, or @p seconds is 0).
+ */
+SSLErr SSLXSetSessionLifetime(SSLContext *ctx, uint32 seconds);
+
+/**
+ * Bind sessions to @p sessionContext (1..SSLX_MAX_SESSION_CONTEXT bytes, copied; like OpenSSL's
+ * sid_ctx) instead of to the local certificate chain: only contexts with the same session context
+ * (and side and client-certificate policy) resume each other's sessions. Use it to let servers
+ * with different certificates share sessions (e.g. across a certificate renewal), or to keep
+ * apart services that share a certificate and a cache. Length 0 returns to the default (the
+ * local chain). Copied by SSLDuplicateContext.
+ * @return SSLNoErr; SSLBadParameterErr (not a context, too long, NULL with a length).
+ */
+SSLErr SSLXSetSessionContext(SSLContext *ctx, const uint8 *sessionContext, uint32 length);
+
 /* ---- Key log --------------------------------------------------------------------------------- */
 
 /** Called once per established SSL 3.0 session with an NSS key-log line ("CLIENT_RANDOM <64 hex>

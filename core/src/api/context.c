@@ -116,6 +116,7 @@ SSLErr SSLInitContext(SSLContext *ctx)
     ctx->convert_time_fn = def_convert_time;
     ctx->random_fn = def_random;
     ctx->cbc_split = 1;
+    ctx->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
     set_default_suites(ctx);
     init_connection(ctx);
     SSLErr e = cry_init();
@@ -304,6 +305,27 @@ SSLErr SSLXSetCBCRecordSplitting(SSLContext *ctx, int enable)
 {
     CHECK_CTX(ctx);
     ctx->cbc_split = enable != 0;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetSessionLifetime(SSLContext *ctx, uint32 seconds)
+{
+    CHECK_CTX(ctx);
+    if (seconds == 0)
+        return SSLBadParameterErr;
+    ctx->session_lifetime = seconds;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetSessionContext(SSLContext *ctx, const uint8 *sessionContext, uint32 length)
+{
+    CHECK_CTX(ctx);
+    if (length > SSLX_MAX_SESSION_CONTEXT || (length && !sessionContext))
+        return SSLBadParameterErr;
+    memset(ctx->session_ctx, 0, sizeof ctx->session_ctx);
+    if (length)
+        memcpy(ctx->session_ctx, sessionContext, length);
+    ctx->session_ctx_len = (uint8_t)length;
     return SSLNoErr;
 }
 

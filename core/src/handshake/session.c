@@ -1,9 +1,14 @@
 /*
  * session.c - resumable sessions through the user's callbacks, and the blob they store.
- * Blob (format 2): "SR" 0x02 | version u16 | suite u16 | sid_len u8 | sid | master_len u8 | master |
- * key_arg_len u8 | key_arg | created u32 | ncerts u8 | ncerts x (u24 len | DER). SSL 2.0 sessions
- * (version 0x0002) store the kind's 16-bit id (cryptype.h SSL2_SUITE_...) as the suite. It holds a master secret: callers wipe it.
- * Decoding trusts nothing: every length is bounded by the reader and checked against the limits.
+ * Blob (format 3): "SR" 0x03 | version u16 | suite u16 | sid_len u8 | sid | master_len u8 | master |
+ * key_arg_len u8 | key_arg | created u32 | role u8 | auth u8 | bind_len u8 | bind | ncerts u8 |
+ * ncerts x (u24 len | DER). SSL 2.0 sessions (version 0x0002) store the kind's 16-bit id (cryptype.h
+ * SSL2_SUITE_...) as the suite. role/auth/bind say where the session is valid: the side that made it
+ * (0 client, 1 server), the server's client-certificate policy (client: 0), and SHA-256 of the
+ * session context or of the local chain (session_binding). It holds a master secret: callers wipe it.
+ * Decoding trusts nothing: every length is bounded by the reader and checked against the limits; a
+ * blob that decodes but was made elsewhere, or is older than the lifetime, is not resumed.
+ * Cache keys are the spec's (client: peer ID; server: session ID) behind one role byte (sslx.h).
  */
 #include "handshake/session.h"
 #include "base/buf.h"
@@ -12,7 +17,9 @@
 
 #define BLOB_MAGIC0 'S'
 #define BLOB_MAGIC1 'R'
-#define BLOB_FORMAT 2
+#define BLOB_FORMAT 3
+#define CLOCK_SKEW 60     /* seconds a blob's creation time may lie in the future */
+#define KEY_STACK 128     /* cache keys up to this long are built on the stack */
 
 SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
 {
@@ -33,6 +40,11 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
     v->key_arg_len = (uint32_t)rd_left(&ka);
     v->key_arg = rd_bytes(&ka, v->key_arg_len);
     v->created = rd_u32(&r);
+    v->role = rd_u8(&r);
+    v->auth = rd_u8(&r);
+    struct rd bind = rd_sub8(&r);
+    v->bind_len = (uint32_t)rd_left(&bind);
+    v->bind = rd_bytes(&bind, v->bind_len);
     v->ncerts = rd_u8(&r);
     if (v->ncerts > MAX_CHAIN)
         return SSLSessionNotFoundErr;
@@ -43,7 +55,8 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
         if (v->cert_len[i] == 0)
             rd_fail(&r);
     }
-    if (!rd_done(&r) || v->sid_len == 0 || v->sid_len > SSL3_SID_MAX)
+    if (!rd_done(&r) || v->sid_len == 0 || v->sid_len > SSL3_SID_MAX || v->role > 1 ||
+        v->auth > 1 || v->bind_len != SESSION_BIND_LEN)
         return SSLSessionNotFoundErr;
     if (v->version == 0x0300 && suite_find(v->suite) && v->master_len == SSL3_MASTER_LEN &&
         v->key_arg_len == 0)
@@ -55,11 +68,40 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
     return SSLSessionNotFoundErr;
 }
 
+/* What a session is bound to on this context: SHA-256 of the application's session context
+ * (SSLXSetSessionContext) if it set one, else of the local certificate chain (each certificate
+ * as u24 length | DER), each input tagged so the two can never be equal. */
+static void session_binding(const SSLContext *ctx, uint8_t out[SESSION_BIND_LEN])
+{
+    struct cry_hash h;
+    cry_hash_init(&h, CRY_SHA256);
+    if (ctx->session_ctx_len) {
+        uint8_t tag[2] = {'A', ctx->session_ctx_len};
+        cry_hash_update(&h, tag, sizeof tag);
+        cry_hash_update(&h, ctx->session_ctx, ctx->session_ctx_len);
+    } else {
+        cry_hash_update(&h, "C", 1);
+        for (uint32_t i = 0; i < ctx->local_chain.n; i++) {
+            uint32_t n = ctx->local_chain.certs[i].length;
+            uint8_t len[3] = {(uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+            cry_hash_update(&h, len, sizeof len);
+            cry_hash_update(&h, ctx->local_chain.certs[i].data, n);
+        }
+    }
+    cry_hash_final(&h, out);
+}
+
+static uint8_t side_role(const SSLContext *ctx) { return ctx->side == SSL_ServerSide; }
+static uint8_t auth_policy(const SSLContext *ctx)
+{
+    return ctx->side == SSL_ServerSide && ctx->request_client_cert;
+}
+
 SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
 {
     int v2 = ctx->negotiated == SSL_Version_2_0;
     uint32_t mlen = v2 ? ctx->master_len : SSL3_MASTER_LEN, klen = v2 ? ctx->key_arg_len : 0;
-    uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + 1 + mlen + 1 + klen + 4 + 1;
+    uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + 1 + mlen + 1 + klen + 4 + 3 + SESSION_BIND_LEN + 1;
     for (uint32_t i = 0; i < ctx->peer_chain.n; i++)
         need += 3 + ctx->peer_chain.certs[i].length;
     uint32_t now;
@@ -79,6 +121,12 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
     wr_u8(&w, (uint8_t)klen);
     wr_bytes(&w, ctx->key_arg, klen);
     wr_u32(&w, now);
+    wr_u8(&w, side_role(ctx));
+    wr_u8(&w, auth_policy(ctx));
+    uint8_t bind[SESSION_BIND_LEN];
+    session_binding(ctx, bind);
+    wr_u8(&w, SESSION_BIND_LEN);
+    wr_bytes(&w, bind, SESSION_BIND_LEN);
     wr_u8(&w, (uint8_t)ctx->peer_chain.n);
     for (uint32_t i = 0; i < ctx->peer_chain.n; i++) {
         size_t m = wr_open(&w, 3);
@@ -100,25 +148,82 @@ static int enabled(const SSLContext *ctx, uint16_t id)
     return 0;
 }
 
+/* A decoded blob is resumed here only if this side, with this policy and this session context or
+ * chain, made it, and within the lifetime by the context's clock (RFC 6101 §5.6.1.3 leaves the
+ * upper limit to the implementation and suggests 24 hours). */
+static int valid_here(SSLContext *ctx, const struct session_view *v)
+{
+    uint8_t bind[SESSION_BIND_LEN];
+    uint32_t now;
+    if (v->role != side_role(ctx) || v->auth != auth_policy(ctx))
+        return 0;
+    session_binding(ctx, bind);
+    if (memcmp(bind, v->bind, SESSION_BIND_LEN) != 0)
+        return 0;
+    if (ctx_time(ctx, &now) != SSLNoErr) /* no clock, no proof the session is young enough */
+        return 0;
+    int64_t age = (int64_t)now - (int64_t)v->created;
+    return age >= -CLOCK_SKEW && age <= (int64_t)ctx->session_lifetime;
+}
+
+/* The cache key for @raw: the role byte, then the spec's key. Keys longer than KEY_STACK take an
+ * allocation (released by key_done); 0 if there is none to make. */
+static int key_make(SSLContext *ctx, SSLBuffer raw, uint8_t *stack, SSLBuffer *key)
+{
+    key->data = NULL;
+    key->length = 0;
+    if (!raw.data || raw.length > UINT32_MAX - 1)
+        return 0;
+    if (raw.length <= KEY_STACK) {
+        key->data = stack;
+        key->length = raw.length + 1;
+    } else if (ctx_alloc(ctx, key, raw.length + 1) != SSLNoErr) {
+        return 0;
+    }
+    key->data[0] = side_role(ctx) ? SSLX_SESSION_KEY_SERVER : SSLX_SESSION_KEY_CLIENT;
+    if (raw.length)
+        memcpy(key->data + 1, raw.data, raw.length);
+    return 1;
+}
+
+static void key_done(SSLContext *ctx, SSLBuffer *key, const uint8_t *stack)
+{
+    if (key->data && key->data != stack)
+        ctx_free(ctx, key);
+}
+
 /* Fetch and validate an entry; on success *blob holds it (free with ctx_free). */
-static int fetch(SSLContext *ctx, SSLBuffer key, SSLBuffer *blob, struct session_view *v,
+static int fetch(SSLContext *ctx, SSLBuffer raw, SSLBuffer *blob, struct session_view *v,
                  uint16_t version)
 {
+    uint8_t stack[KEY_STACK + 1];
+    SSLBuffer key;
     blob->data = NULL;
     blob->length = 0;
-    if (!ctx->get_session_fn)
+    if (!ctx->get_session_fn || !key_make(ctx, raw, stack, &key))
         return 0;
     SSLErr e = ctx->get_session_fn(key, blob, ctx->session_ref);
+    key_done(ctx, &key, stack);
     if (e != SSLNoErr || !blob->data || session_decode(blob->data, blob->length, v) != SSLNoErr ||
-        !enabled(ctx, v->suite) || (version && v->version != version)) {
+        !enabled(ctx, v->suite) || (version && v->version != version) || !valid_here(ctx, v)) {
         ctx_free(ctx, blob);
         return 0;
     }
     return 1;
 }
 
+/* Load a validated view into the connection. On failure nothing of it stays: no peer chain (it
+ * would be reported as this connection's peer), no master secret. */
 static SSLErr load_view(SSLContext *ctx, const struct session_view *v)
 {
+    certlist_free(ctx, &ctx->peer_chain);
+    for (uint32_t i = 0; i < v->ncerts; i++) {
+        SSLErr e = certlist_add(ctx, &ctx->peer_chain, v->cert[i], v->cert_len[i], 0);
+        if (e != SSLNoErr) {
+            certlist_free(ctx, &ctx->peer_chain);
+            return e;
+        }
+    }
     memcpy(ctx->master, v->master, v->master_len);
     if (v->version == 0x0002) {
         ctx->kind2 = ssl2_kind_by_suite(v->suite);
@@ -128,9 +233,6 @@ static SSLErr load_view(SSLContext *ctx, const struct session_view *v)
     } else {
         ctx->suite = suite_find(v->suite);
     }
-    certlist_free(ctx, &ctx->peer_chain);
-    for (uint32_t i = 0; i < v->ncerts; i++)
-        SSL_TRY(certlist_add(ctx, &ctx->peer_chain, v->cert[i], v->cert_len[i], 0));
     return SSLNoErr;
 }
 
@@ -152,56 +254,57 @@ uint16_t session_client_lookup(SSLContext *ctx)
 SSLErr session_client_resume(SSLContext *ctx)
 {
     struct session_view v;
-    SSL_ENSURE(ctx->cached_session.data, SSLUnknownErr);
-    SSL_TRY(session_decode(ctx->cached_session.data, ctx->cached_session.length, &v));
-    return load_view(ctx, &v);
+    SSLErr e = SSLUnknownErr;
+    if (ctx->cached_session.data)
+        e = session_decode(ctx->cached_session.data, ctx->cached_session.length, &v);
+    if (e == SSLNoErr)
+        e = load_view(ctx, &v);
+    if (e != SSLNoErr)
+        certlist_free(ctx, &ctx->peer_chain);
+    return e;
+}
+
+/* Server, both versions: the entry for @sid if it was made here, for this ID, with a suite or kind
+ * the client offered (@match decides); then it is loaded. Any failure leaves no peer chain. */
+static int server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen, uint16_t version,
+                         const uint8_t *offered, uint32_t n)
+{
+    if (!ctx->peer_id.data)
+        return 0;
+    SSLBuffer raw = {sidlen, (uint8_t *)sid}, blob;
+    struct session_view v;
+    if (!fetch(ctx, raw, &blob, &v, version))
+        return 0;
+    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0;
+    int in_offer = 0;
+    const struct ssl2_kind *k = ssl2_kind_by_suite(v.suite);
+    for (uint32_t i = 0; i < n; i++)
+        in_offer |= version == 0x0300 ? (offered[2 * i] << 8 | offered[2 * i + 1]) == v.suite
+                                      : k && ssl2_kind_id(offered + 3 * i) == k->id;
+    ok = ok && in_offer && load_view(ctx, &v) == SSLNoErr;
+    if (ok) {
+        memcpy(ctx->session_id, sid, sidlen);
+        ctx->sid_len = (uint8_t)sidlen;
+    } else {
+        certlist_free(ctx, &ctx->peer_chain);
+    }
+    ctx_free(ctx, &blob);
+    return ok;
 }
 
 int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
                           const uint8_t *offered, uint32_t n)
 {
-    if (!ctx->peer_id.data)
-        return 0;
-    SSLBuffer key = {sidlen, (uint8_t *)sid}, blob;
-    struct session_view v;
-    if (!fetch(ctx, key, &blob, &v, 0x0300))
-        return 0;
-    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0;
-    int in_offer = 0;
-    for (uint32_t i = 0; i < n; i++)
-        in_offer |= (offered[2 * i] << 8 | offered[2 * i + 1]) == v.suite;
-    ok = ok && in_offer && load_view(ctx, &v) == SSLNoErr;
-    if (ok) {
-        memcpy(ctx->session_id, sid, sidlen);
-        ctx->sid_len = (uint8_t)sidlen;
-    }
-    ctx_free(ctx, &blob);
-    return ok;
+    return server_lookup(ctx, sid, sidlen, 0x0300, offered, n);
 }
 
 int session_server_lookup2(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
                            const uint8_t *offered, uint32_t n)
 {
-    if (!ctx->peer_id.data)
-        return 0;
-    SSLBuffer key = {sidlen, (uint8_t *)sid}, blob;
-    struct session_view v;
-    if (!fetch(ctx, key, &blob, &v, 0x0002))
-        return 0;
-    const struct ssl2_kind *k = ssl2_kind_by_suite(v.suite);
-    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0;
-    int in_offer = 0;
-    for (uint32_t i = 0; i < n; i++)
-        in_offer |= k && ssl2_kind_id(offered + 3 * i) == k->id;
-    ok = ok && in_offer && load_view(ctx, &v) == SSLNoErr;
-    if (ok) {
-        memcpy(ctx->session_id, sid, sidlen);
-        ctx->sid_len = (uint8_t)sidlen;
-    }
-    ctx_free(ctx, &blob);
-    return ok;
+    return server_lookup(ctx, sid, sidlen, 0x0002, offered, n);
 }
 
+/* The spec's key for this connection: the client's peer ID, the server's session ID. */
 static SSLBuffer session_key(SSLContext *ctx)
 {
     SSLBuffer k = {0, NULL};
@@ -216,24 +319,32 @@ static SSLBuffer session_key(SSLContext *ctx)
 
 void session_store(SSLContext *ctx)
 {
-    SSLBuffer key = session_key(ctx), blob;
+    uint8_t stack[KEY_STACK + 1];
+    SSLBuffer key, blob;
     ctx->sess_stored = 1;
-    if (!key.data || !ctx->add_session_fn || !ctx->sid_len || !(ctx->suite || ctx->kind2))
+    if (!ctx->add_session_fn || !ctx->sid_len || !(ctx->suite || ctx->kind2))
         return;
-    if (session_encode(ctx, &blob) != SSLNoErr)
+    if (!key_make(ctx, session_key(ctx), stack, &key))
         return;
-    (void)ctx->add_session_fn(key, blob, ctx->session_ref); /* errors are ignored (spec) */
-    ctx_free(ctx, &blob);
+    if (session_encode(ctx, &blob) == SSLNoErr) {
+        (void)ctx->add_session_fn(key, blob, ctx->session_ref); /* errors are ignored (spec) */
+        ctx_free(ctx, &blob);
+    }
+    key_done(ctx, &key, stack);
 }
 
 void session_forget(SSLContext *ctx)
 {
-    SSLBuffer key = session_key(ctx);
-    if (!key.data || !ctx->delete_session_fn)
+    uint8_t stack[KEY_STACK + 1];
+    SSLBuffer key;
+    if (!ctx->delete_session_fn)
         return;
     if (ctx->side == SSL_ServerSide && !ctx->sess_stored && !ctx->resumed)
         return; /* nothing was stored under a session ID that never completed */
+    if (!key_make(ctx, session_key(ctx), stack, &key))
+        return;
     (void)ctx->delete_session_fn(key, ctx->session_ref);
+    key_done(ctx, &key, stack);
 }
 
 void session_release(SSLContext *ctx)

@@ -1,8 +1,10 @@
 /*
  * session.h - resumable sessions through the user's Add/Get/DeleteSession callbacks (SSLRef 3.0
  * API "Session Resumption Callbacks"). A client keys entries by its peer ID; a server by session ID,
- * and only when a peer ID was set. The stored blob is versioned and decoded with the bounded reader:
- * whatever a cache returns is hostile.
+ * and only when a peer ID was set; either key is prefixed with the side's role byte
+ * (SSLX_SESSION_KEY_CLIENT / _SERVER). The stored blob is versioned and decoded with the bounded
+ * reader: whatever a cache returns is hostile. A blob is resumed only by the side, client-auth
+ * policy and session context (or local chain) that made it, and within the session lifetime.
  */
 #ifndef SSLREF_SESSION_H
 #define SSLREF_SESSION_H
@@ -12,10 +14,12 @@
 /* Client, before its hello: look up the peer ID; on a usable entry fill offered_sid/offered_suite
  * and return the entry's version (0x0300 or 0x0002), else 0. */
 uint16_t session_client_lookup(SSLContext *ctx);
-/* Client, on a ServerHello that resumes: load master secret and peer chain from the cached entry. */
+/* Client, on a ServerHello that resumes: load master secret and peer chain (and, for SSL 2.0, the
+ * kind and KEY-ARG) from the cached entry. On failure the connection has no peer chain. */
 SSLErr session_client_resume(SSLContext *ctx) SSL_MUST;
-/* Server, on a ClientHello with a session ID: 1 if the entry exists, is valid, and its suite is in
- * @offered (n ids) and enabled here; then suite, master, session ID and peer chain are loaded. */
+/* Server, on a ClientHello with a session ID: 1 if the entry exists, is valid here, and its suite is
+ * in @offered (n ids) and enabled here; then suite, master, session ID and peer chain are loaded.
+ * 0 leaves no peer chain. */
 int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
                           const uint8_t *offered, uint32_t n);
 /* SSL 2.0 server: 1 if an SSL 2.0 session with this ID exists whose kind the client offered
@@ -30,6 +34,7 @@ void session_forget(SSLContext *ctx);
 void session_release(SSLContext *ctx);
 
 /* Blob codec, exposed for tests and the fuzz harness. */
+#define SESSION_BIND_LEN 32 /* SHA-256 */
 SSLErr session_encode(SSLContext *ctx, SSLBuffer *out) SSL_MUST;
 struct session_view {
     uint16_t version, suite;
@@ -37,6 +42,8 @@ struct session_view {
     const uint8_t *master; uint32_t master_len;   /* 48 (SSL 3.0) or the SSL 2.0 key length */
     const uint8_t *key_arg; uint32_t key_arg_len; /* SSL 2.0 KEY-ARG (IV), else empty */
     uint32_t created;
+    uint8_t role, auth;                           /* 0 client / 1 server; server's client-cert policy */
+    const uint8_t *bind; uint32_t bind_len;       /* SESSION_BIND_LEN: session context or chain hash */
     uint32_t ncerts;
     const uint8_t *cert[MAX_CHAIN]; uint32_t cert_len[MAX_CHAIN];
 };

@@ -194,16 +194,7 @@ static SSLErr parse_server_hello(SSLContext *ctx, struct rd *r)
     if (hit) {
         if (ctx->offered_version != 0x0002 || !ctx->offered_sid_len)
             return fail2(ctx, 0, SSLProtocolErr);
-        struct session_view v;
-        SSL_TRY(session_decode(ctx->cached_session.data, ctx->cached_session.length, &v));
-        memcpy(ctx->master, v.master, v.master_len);
-        ctx->master_len = (uint8_t)v.master_len;
-        memcpy(ctx->key_arg, v.key_arg, v.key_arg_len);
-        ctx->key_arg_len = (uint8_t)v.key_arg_len;
-        ctx->kind2 = ssl2_kind_by_suite(v.suite);
-        certlist_free(ctx, &ctx->peer_chain);
-        for (uint32_t i = 0; i < v.ncerts; i++)
-            SSL_TRY(certlist_add(ctx, &ctx->peer_chain, v.cert[i], v.cert_len[i], 0));
+        SSL_TRY(session_client_resume(ctx)); /* kind, master key, KEY-ARG, peer chain */
         memcpy(ctx->session_id, ctx->offered_sid, ctx->offered_sid_len);
         ctx->sid_len = ctx->offered_sid_len;
         ctx->resumed = 1;

@@ -75,6 +75,9 @@ struct SSLContext {
     struct certlist dns; /* distinguished names for CertificateRequest */
     uint16_t suites[SUITES_MAX];
     uint32_t nsuites;
+    uint32_t session_lifetime;  /* seconds a cached session stays resumable (SSLXSetSessionLifetime) */
+    uint8_t session_ctx[SSLX_MAX_SESSION_CONTEXT]; /* SSLXSetSessionContext; inline: copied as is */
+    uint8_t session_ctx_len;    /* 0: sessions are bound to the local chain instead */
 
     /* ---- connection (reset by init, never copied) ---- */
     SSLBuffer peer_id;
