@@ -2,22 +2,26 @@
  * client.c - sslref-client: connects, handshakes, prints one summary line per connection to
  * stderr, sends --send TEXT (default an HTTP/1.0 GET for /), copies the reply to stdout until the
  * server closes, and closes cleanly. --resume K reconnects K more times with the same peer ID and
- * an in-process session cache, so those connections resume. Flags: see docs/samples.md.
+ * an in-process session cache, so those connections resume (--resume-delay MS waits before each
+ * one). Flags: see docs/samples.md.
  */
 #include "sample_cache.h"
 #include "sample_cli.h"
 #include "sample_sock.h"
 #include "sslref/ssl.h"
 #include "sslref/sslx.h"
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct client_opts {
     const char *host, *ciphers, *cert, *key, *ca, *send;
     int port, resume;
+    long resume_delay_ms; /* --resume-delay: pause before each reconnection */
     SSLProtocolVersion version;
 };
 
@@ -26,7 +30,7 @@ static void client_usage(FILE *out)
     fprintf(out,
             "usage: sslref-client --host H --port N [--ciphers 000a,0005,...]\n"
             "         [--version ssl3|ssl3-with-ssl2-hello|ssl2|any] [--cert c.pem --key k.pem]\n"
-            "         [--ca ca.pem] [--resume K] [--send TEXT]\n"
+            "         [--ca ca.pem] [--resume K] [--resume-delay MS] [--send TEXT]\n"
             "  --version defaults to ssl3. Without --ca the server's certificate is not checked.\n"
             "  --send defaults to \"GET / HTTP/1.0\\r\\n\\r\\n\"; C escapes \\r \\n \\t \\\\ are decoded.\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
@@ -50,13 +54,14 @@ static size_t client_unescape(char *s)
 
 static int client_parse(int argc, char **argv, struct client_opts *o)
 {
-    enum { O_HOST = 256, O_PORT, O_CIPHERS, O_VERSION, O_CERT, O_KEY, O_CA, O_RESUME, O_SEND };
+    enum { O_HOST = 256, O_PORT, O_CIPHERS, O_VERSION, O_CERT, O_KEY, O_CA, O_RESUME, O_SEND, O_DELAY };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},       {"port", required_argument, 0, O_PORT},
         {"ciphers", required_argument, 0, O_CIPHERS}, {"version", required_argument, 0, O_VERSION},
         {"cert", required_argument, 0, O_CERT},       {"key", required_argument, 0, O_KEY},
         {"ca", required_argument, 0, O_CA},           {"resume", required_argument, 0, O_RESUME},
         {"send", required_argument, 0, O_SEND},       {"help", no_argument, 0, 'h'},
+        {"resume-delay", required_argument, 0, O_DELAY},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->port = -1;
@@ -83,6 +88,16 @@ static int client_parse(int argc, char **argv, struct client_opts *o)
             break;
         }
         case O_SEND: o->send = optarg; break;
+        case O_DELAY: {
+            char *end;
+            long ms = strtol(optarg, &end, 10);
+            if (!*optarg || *end || ms < 0 || ms > 86400000) {
+                fprintf(stderr, "bad --resume-delay %s\n", optarg);
+                return -1;
+            }
+            o->resume_delay_ms = ms;
+            break;
+        }
         case 'h': client_usage(stdout); exit(0);
         default: client_usage(stderr); return -1;
         }
@@ -208,6 +223,11 @@ int main(int argc, char **argv)
     struct memcache *mc = memcache_new(16, 86400);
     int status = 0;
     for (int i = 0; i <= o.resume; i++) {
+        if (i && o.resume_delay_ms) {
+            struct timespec ts = {o.resume_delay_ms / 1000, (o.resume_delay_ms % 1000) * 1000000};
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ;
+        }
         SSLErr e = client_connection(&o, req, reqlen, mc, &ca);
         if (e != SSLNoErr) {
             fprintf(stderr, "sslref-client: %s\n", SSLXErrorName(e));

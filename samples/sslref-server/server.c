@@ -26,6 +26,7 @@ struct server_opts {
     const char *bind, *cert, *key, *export_key, *dh, *ciphers, *ca, *cache_dir;
     const char *mode;
     int port, request_cert, no_split, once, stats, threads, processes, quiet, echo;
+    long session_lifetime;
     long max_conns, max_per_ip, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms, bulk;
     SSLProtocolVersion version;
 };
@@ -54,10 +55,12 @@ static void server_usage(FILE *out)
             "         [--ca ca.pem] [--cache DIR] [--threads T] [--processes P] [--mode http|echo]\n"
             "         [--no-split] [--once] [--stats] [--quiet] [--max-conns N]\n"
             "         [--max-conns-per-ip N] [--handshake-timeout MS] [--idle-timeout MS]\n"
-            "         [--shutdown-timeout MS] [--bulk BLOCKS]\n"
+            "         [--shutdown-timeout MS] [--bulk BLOCKS] [--session-lifetime SECONDS]\n"
             "  --port 0 picks a free port; the chosen one is printed as \"listening on ADDR:PORT\".\n"
             "  --max-conns is per worker thread; --max-conns-per-ip per client address and worker\n"
             "  process (0, the default: no cap). SIGTERM/SIGINT stop it with a final stats line.\n"
+            "  --session-lifetime: sessions older than this get a full handshake (default 86400);\n"
+            "  also the lifetime of --cache entries.\n"
             "  --bulk (http mode): answer each request with BLOCKS x 16 KiB (like NSS selfserv -g).\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
 }
@@ -76,7 +79,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
 {
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
            O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_MAXIP, O_HST, O_IDLE, O_SHUT,
-           O_BULK };
+           O_BULK, O_LIFE };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -93,6 +96,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"idle-timeout", required_argument, 0, O_IDLE},
         {"shutdown-timeout", required_argument, 0, O_SHUT},
         {"bulk", required_argument, 0, O_BULK},
+        {"session-lifetime", required_argument, 0, O_LIFE},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
@@ -103,6 +107,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
     o->hs_timeout_ms = 10000;
     o->idle_timeout_ms = 60000;
     o->shutdown_timeout_ms = 5000;
+    o->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
     o->version = SSL_Version_Undetermined;
     long v;
     int c;
@@ -138,6 +143,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         case O_IDLE: if (server_num(optarg, 1, 86400000, &o->idle_timeout_ms)) goto bad; break;
         case O_SHUT: if (server_num(optarg, 0, 86400000, &o->shutdown_timeout_ms)) goto bad; break;
         case O_BULK: if (server_num(optarg, 0, 1000000, &o->bulk)) goto bad; break;
+        case O_LIFE: if (server_num(optarg, 1, 100000000, &o->session_lifetime)) goto bad; break;
         case 'h': server_usage(stdout); exit(0);
         default: server_usage(stderr); return -1;
         }
@@ -171,6 +177,7 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
     if (e == SSLNoErr && o->ciphers) e = cli_set_ciphers(t, o->ciphers);
     if (e == SSLNoErr && o->request_cert) e = SSLSetRequestClientCert(t, 1);
     if (e == SSLNoErr && o->no_split) e = SSLXSetCBCRecordSplitting(t, 0);
+    if (e == SSLNoErr) e = SSLXSetSessionLifetime(t, (uint32)o->session_lifetime);
     if (e == SSLNoErr && o->ca) {
         if (cli_ca_load(ca, o->ca) != 0)
             return SSLIOErr;
@@ -356,7 +363,10 @@ int main(int argc, char **argv)
     if (o.cache_dir) { /* check before any worker starts: one that cannot would only be restarted */
         SDBCache *cache;
         char why[512];
-        if (SDBOpenDetail(&cache, o.cache_dir, NULL, why, sizeof why) != SSLNoErr) {
+        SDBOptions opt;
+        SDBDefaultOptions(&opt);
+        opt.lifetime = (uint32)o.session_lifetime;
+        if (SDBOpenDetail(&cache, o.cache_dir, &opt, why, sizeof why) != SSLNoErr) {
             fprintf(stderr, "sslref-server: cannot open session cache: %s\n", why);
             return 1;
         }
@@ -377,7 +387,7 @@ int main(int argc, char **argv)
     }
     struct memcache *mc = NULL;
     if (!o.cache_dir) { /* per process: sessions resume within a process only (use --cache) */
-        mc = memcache_new(4096, 86400);
+        mc = memcache_new(4096, (uint32)o.session_lifetime);
         if (mc)
             memcache_attach(mc, tmpl);
     }
@@ -390,6 +400,7 @@ int main(int argc, char **argv)
     cfg.threads = o.threads;
     cfg.processes = o.processes;
     cfg.cacheDir = o.cache_dir;
+    cfg.cacheLifetime = (uint32)o.session_lifetime;
     cfg.maxConnections = (uint32)o.max_conns;
     cfg.maxConnsPerIp = (uint32)o.max_per_ip;
     cfg.handshakeTimeoutMs = (uint32)o.hs_timeout_ms;

@@ -64,7 +64,11 @@ int tp_worker_process(TPServer *srv, int process, int forked)
     pthread_t *tids = NULL;
     int started = 0;
     if (cfg->cacheDir) {
-        SSLErr e = SDBOpen(&srv->cache, cfg->cacheDir, NULL);
+        SDBOptions opt;
+        SDBDefaultOptions(&opt);
+        if (cfg->cacheLifetime)
+            opt.lifetime = cfg->cacheLifetime;
+        SSLErr e = SDBOpen(&srv->cache, cfg->cacheDir, &opt);
         if (e != SSLNoErr) {
             fprintf(stderr, "sslref: worker %d: cannot open session cache %s: %s\n", process,
                     cfg->cacheDir, SSLXErrorName(e));

@@ -146,6 +146,9 @@ typedef struct TPConfig {
     void (*onStats)(const TPStats *total, void *appRef);
     TPHandlers handlers;         /**< the application's callbacks */
     void *appRef;                /**< passed to every handler */
+    /** Seconds an entry of the cacheDir cache lives (SDBOptions::lifetime); 0 = the sessiondb
+     *  default (86400). Match it to SSLXSetSessionLifetime on the template. */
+    uint32 cacheLifetime;
 } TPConfig;
 
 /** Fill @p cfg with the defaults listed in TPConfig. */
