@@ -13,10 +13,10 @@
 
 static struct {
     int ready;
-    SSLRSAPrivateKey *server_key, *export_key, *client_key;
+    SSLRSAPrivateKey *server_key, *export_key, *client_key, *dsa_key;
     SSLDHParams *dh;
-    char *server_chain, *client_chain;
-    size_t server_chain_len, client_chain_len;
+    char *server_chain, *client_chain, *dsa_chain;
+    size_t server_chain_len, client_chain_len, dsa_chain_len;
 } g_keys; /* written once by fz_init, read-only afterwards */
 
 static char *read_file(const char *name, size_t *len)
@@ -74,6 +74,9 @@ void fz_init(void)
     g_keys.server_key = load_key("server1024-key.pem");
     g_keys.export_key = load_key("export512-key.pem");
     g_keys.client_key = load_key("client-key.pem");
+    g_keys.dsa_key = load_key("dsa1024-key.pem"); /* DHE-DSS (byte 1 bit FZ_ROT_DSA) */
+    if (!(g_keys.dsa_chain = read_file("dsa1024-chain.pem", &g_keys.dsa_chain_len)))
+        die("dsa1024-chain.pem");
     size_t len;
     char *pem = read_file("dh1024.pem", &len);
     if (!pem || SSLXDHParamsFromPEM(pem, len, &g_keys.dh) != SSLNoErr)
@@ -252,7 +255,7 @@ static SSLErr set_all_suites(SSLContext *ctx, unsigned rot)
     if (n > 80) /* SUITES_MAX in core/src/state/suites.h */
         n = 80;
     for (uint32 i = 0; i < n; i++)
-        rotated[i] = all[(i + rot) % n];
+        rotated[i] = all[(i + (rot & FZ_ROT_MASK)) % n];
     return SSLXSetCipherSuites(ctx, rotated, n);
 }
 
@@ -288,8 +291,10 @@ SSLContext *fz_new_context(int side, unsigned flags, unsigned rot, struct fz_io 
         SSLSetPeerID(ctx, b);
     }
     if (side == SSL_ServerSide) {
-        if (SSLSetPrivateKey(ctx, SSLXRSAPrivateKeyRetain(g_keys.server_key)) != SSLNoErr ||
-            SSLXAddCertificatesPEM(ctx, g_keys.server_chain, g_keys.server_chain_len) != SSLNoErr)
+        int dsa = (rot & FZ_ROT_DSA) != 0;
+        if (SSLSetPrivateKey(ctx, SSLXRSAPrivateKeyRetain(dsa ? g_keys.dsa_key : g_keys.server_key)) != SSLNoErr ||
+            SSLXAddCertificatesPEM(ctx, dsa ? g_keys.dsa_chain : g_keys.server_chain,
+                                   dsa ? g_keys.dsa_chain_len : g_keys.server_chain_len) != SSLNoErr)
             goto fail;
         if (flags & FZ_ALL_SUITES) {
             if (SSLSetExportPrivateKey(ctx, SSLXRSAPrivateKeyRetain(g_keys.export_key)) != SSLNoErr ||
@@ -397,6 +402,8 @@ void fz_run_side(int side, const uint8_t *data, size_t size)
         if (!ctx)
             abort(); /* setup from fixed data cannot fail: a failure here is a bug */
         SSLErr e = fz_drive(ctx, &io);
+        if (e == SSLNoErr)
+            fz_count_completed(ctx);
         if (verbose) {
             uint16 suite = 0;
             SSLProtocolVersion v = SSL_Version_Undetermined;
@@ -409,4 +416,107 @@ void fz_run_side(int side, const uint8_t *data, size_t size)
         fz_free_context(ctx);
     }
     fz_cache_free(&cache);
+}
+
+/* ---- replay checks ---- */
+
+static const char *const families[] = {"RSA", "DHE_RSA", "DHE_DSS", "DH_anon", "RSA_EXPORT", "SSL2"};
+#define NFAM (sizeof families / sizeof families[0])
+static long g_completed[NFAM]; /* replay driver only: one thread */
+
+void fz_count_completed(SSLContext *ctx)
+{
+    uint16 suite = 0;
+    SSLProtocolVersion v = SSL_Version_Undetermined;
+    SSLGetNegotiatedCipher(ctx, &suite);
+    SSLGetProtocolVersion(ctx, &v);
+    const char *name = SSLXCipherSuiteName(suite);
+    size_t f = 0; /* RSA */
+    if (v == SSL_Version_2_0 || (suite & 0xff00) == 0xff00)
+        f = 5;
+    else if (!name)
+        return;
+    else if (strstr(name, "_DH_anon_"))
+        f = 3;
+    else if (strstr(name, "_DHE_DSS_"))
+        f = 2;
+    else if (strstr(name, "_DHE_RSA_"))
+        f = 1;
+    else if (strstr(name, "_RSA_EXPORT_"))
+        f = 4;
+    g_completed[f]++;
+}
+
+int fz_check_minimums(const char *min_file)
+{
+    for (size_t f = 0; f < NFAM; f++)
+        printf("replay: %-10s %ld inputs reach and pass the Finished check\n", families[f], g_completed[f]);
+    FILE *fp = fopen(min_file, "r");
+    if (!fp) {
+        fprintf(stderr, "replay: cannot open %s\n", min_file);
+        return 1;
+    }
+    char line[256], fam[64];
+    long min;
+    int rc = 0;
+    while (fgets(line, sizeof line, fp)) {
+        if (line[0] == '#' || sscanf(line, "%63s %ld", fam, &min) != 2)
+            continue;
+        size_t f = 0;
+        while (f < NFAM && strcmp(families[f], fam) != 0)
+            f++;
+        if (f == NFAM) {
+            fprintf(stderr, "replay: %s: unknown family %s\n", min_file, fam);
+            rc = 1;
+        } else if (g_completed[f] < min) {
+            fprintf(stderr, "replay: %s: %ld completed handshakes, minimum %ld (%s): the seeds are stale: "
+                            "run scripts/regen-fuzz-seeds.sh\n", fam, g_completed[f], min, min_file);
+            rc = 1;
+        }
+    }
+    fclose(fp);
+    return rc;
+}
+
+int fz_suite_listing(struct fz_bytes *out)
+{
+    uint16 all[128], def[128];
+    uint32 n = SSLXSupportedCipherSuites(all, 100), nd = 128;
+    if (n > 100)
+        return -1;
+    for (uint16 k = SSL2_SUITE_RC4_128_WITH_MD5; k <= SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5; k++)
+        all[n++] = k;
+    SSLContext *ctx = NULL;
+    if (SSLXNewContext(&ctx) != SSLNoErr || SSLXGetCipherSuites(ctx, def, &nd) != SSLNoErr)
+        return -1;
+    SSLXFreeContext(ctx);
+    for (uint32 i = 0; i < n; i++) {
+        int on = 0;
+        for (uint32 j = 0; j < nd; j++)
+            on |= def[j] == all[i];
+        const char *name = SSLXCipherSuiteName(all[i]);
+        char line[128];
+        int l = snprintf(line, sizeof line, "%04x %s%s\n", all[i], name ? name : "?", on ? " default" : "");
+        if (l < 0 || fz_bytes_put(out, line, (size_t)l) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int fz_check_suites(const char *file)
+{
+    struct fz_bytes want = {0};
+    size_t len = 0;
+    FILE *fp = fopen(file, "rb");
+    char got[8192];
+    if (fp) {
+        len = fread(got, 1, sizeof got, fp);
+        fclose(fp);
+    }
+    int rc = fz_suite_listing(&want) != 0 || !fp || len != want.len || memcmp(got, want.b, len) != 0;
+    if (rc)
+        fprintf(stderr, "replay: the suite table differs from %s: seeds are stale: run scripts/regen-fuzz-seeds.sh\n",
+                file);
+    free(want.b);
+    return rc;
 }

@@ -13,6 +13,19 @@
 
 #ifndef FUZZ_DATA_DIR
 #error "FUZZ_DATA_DIR (tests/data) must be defined"
+/* ---- replay checks (replay_main.c) ----
+ * Every input whose handshake passed the Finished check (SSLHandshake returned SSLNoErr) is counted
+ * by suite family: RSA, DHE_RSA, DHE_DSS, DH_anon, RSA_EXPORT, SSL2. */
+void fz_count_completed(SSLContext *ctx);
+/* Print the counts; fail (non-zero) if a family listed in @min_file ("FAMILY MINIMUM" lines, '#'
+ * comments) completed fewer times than its minimum. */
+int fz_check_minimums(const char *min_file);
+/* The suite table as the seeds were recorded with: one line per suite (id, name, "default" when in
+ * a new context's list), then the SSL 2.0 kinds. */
+int fz_suite_listing(struct fz_bytes *out);
+/* Non-zero (and "seeds are stale") if @file differs from fz_suite_listing. */
+int fz_check_suites(const char *file);
+
 #endif
 
 /* Layout of a handshake-harness input:
@@ -29,6 +42,10 @@ enum {
     FZ_SMALL_READS = 0x40,  /* harness reads deliver 1..7 bytes (partial records) */
     FZ_WOULD_BLOCK = 0x80   /* every other harness read and write would-blocks first */
 };
+
+/* Byte 1 (rotation): bit 0x80 gives the server its DSA key and certificate instead of the RSA ones
+ * (only DHE-DSS suites can then be chosen); the low 7 bits are the rotation. */
+enum { FZ_ROT_DSA = 0x80, FZ_ROT_MASK = 0x7f };
 
 struct fz_bytes {
     uint8_t *b;
@@ -80,5 +97,18 @@ int fz_split(const uint8_t *data, size_t size, unsigned *flags, unsigned *rot, c
 
 /* Run the whole handshake harness for @side on one input. */
 void fz_run_side(int side, const uint8_t *data, size_t size);
+
+/* ---- replay checks (replay_main.c) ----
+ * Every input whose handshake passed the Finished check (SSLHandshake returned SSLNoErr) is counted
+ * by suite family: RSA, DHE_RSA, DHE_DSS, DH_anon, RSA_EXPORT, SSL2. */
+void fz_count_completed(SSLContext *ctx);
+/* Print the counts; fail (non-zero) if a family listed in @min_file ("FAMILY MINIMUM" lines, '#'
+ * comments) completed fewer times than its minimum. */
+int fz_check_minimums(const char *min_file);
+/* The suite table as the seeds were recorded with: one line per suite (id, name, "default" when in
+ * a new context's list), then the SSL 2.0 kinds. */
+int fz_suite_listing(struct fz_bytes *out);
+/* Non-zero (and "seeds are stale") if @file differs from fz_suite_listing. */
+int fz_check_suites(const char *file);
 
 #endif

@@ -3,7 +3,9 @@
  * exactly as the harnesses set up theirs (fuzz_common.c: same keys, seeds, clock, flags) and writes
  * what each side sent as a harness input for the other: OUT/server/ (client streams), OUT/client/
  * (server streams), OUT/session/ (the session blobs the caches were given).
- * Usage: fuzz_gen_seeds OUTDIR   (then minimise with the fuzzers' -merge=1 into corpus/<harness>)
+ * OUT/suites.txt is the suite table they were recorded with (fz_suite_listing): the replay test
+ * fails when the library's table differs, and scripts/regen-fuzz-seeds.sh records them again.
+ * Usage: fuzz_gen_seeds OUTDIR   (scripts/regen-fuzz-seeds.sh writes tests/fuzz/seeds)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +91,7 @@ static void put_input(struct fz_bytes *x, unsigned flags, unsigned rot, const st
         fz_bytes_put(x, st[i].b, st[i].len);
 }
 
-static void record(unsigned sf, unsigned cf, unsigned rot)
+static void record(unsigned sf, unsigned cf, unsigned rot, int all_modes)
 {
     int two = (sf & FZ_TWO_CONNS) != 0;
     struct fz_cache cache[2];
@@ -101,11 +103,11 @@ static void record(unsigned sf, unsigned cf, unsigned rot)
     for (int conn = 0; conn <= two && ok; conn++)
         ok = one_conn(sf, cf, rot, conn, two ? cache : NULL, &c2s[conn], &s2c[conn]);
     char name[64];
-    snprintf(name, sizeof name, "seed-s%02x-c%02x-r%02u%s", sf, cf, rot, ok ? "" : "-fail");
+    snprintf(name, sizeof name, "seed-s%02x-c%02x-r%03u%s", sf, cf, rot, ok ? "" : "-fail");
     struct fz_bytes in = {0};
     /* the same streams read in small pieces and with would-blocks (harness side only) */
     static const unsigned io_modes[] = {0, FZ_SMALL_READS, FZ_WOULD_BLOCK, FZ_SMALL_READS | FZ_WOULD_BLOCK};
-    for (size_t m = 0; m < sizeof io_modes / sizeof io_modes[0]; m++) {
+    for (size_t m = 0; m < sizeof io_modes / sizeof io_modes[0]; m += all_modes ? 1 : 3) {
         char mname[80];
         snprintf(mname, sizeof mname, "%s%s", name, m ? (m == 1 ? "-small" : m == 2 ? "-wb" : "-small-wb") : "");
         in.len = 0;
@@ -145,15 +147,35 @@ int main(int argc, char **argv)
     for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++)
         for (unsigned extra = 0; extra < 4; extra++) {
             unsigned x = (extra & 1 ? FZ_CLIENT_AUTH : 0) | (extra & 2 ? FZ_TWO_CONNS : 0);
-            record(pairs[p][0] | x, pairs[p][1] | x, 0);
+            /* SSL 2.0 needs its kinds, which are off by default: every suite then */
+            if ((pairs[p][0] & FZ_VERSION_MASK) == 3 || (pairs[p][1] & FZ_VERSION_MASK) == 3)
+                x |= FZ_ALL_SUITES;
+            record(pairs[p][0] | x, pairs[p][1] | x, 0, 1);
         }
-    /* every suite: both sides enable all, rotated so the server's first choice differs */
+    /* every suite: both sides enable all, rotated so the server's first choice differs; with
+     * FZ_ROT_DSA the server has its DSA key, so the DHE-DSS suites are chosen */
     uint32 n = SSLXSupportedCipherSuites(NULL, 0) + 7;
-    for (unsigned rot = 0; rot < n; rot++) {
-        record(0 | FZ_ALL_SUITES, 0 | FZ_ALL_SUITES, rot);
-        record(2 | FZ_ALL_SUITES | FZ_NO_SPLIT, 2 | FZ_ALL_SUITES | FZ_NO_SPLIT, rot);
+    for (unsigned rot = 0; rot < n && rot <= FZ_ROT_MASK; rot++) {
+        record(0 | FZ_ALL_SUITES, 0 | FZ_ALL_SUITES, rot, 0);
+        record(2 | FZ_ALL_SUITES | FZ_NO_SPLIT, 2 | FZ_ALL_SUITES | FZ_NO_SPLIT, rot, 0);
         record(0 | FZ_ALL_SUITES | FZ_TWO_CONNS | FZ_CLIENT_AUTH, 3 | FZ_ALL_SUITES | FZ_TWO_CONNS | FZ_CLIENT_AUTH,
-               rot);
+               rot, 0);
+        record(2 | FZ_ALL_SUITES, 2 | FZ_ALL_SUITES, rot | FZ_ROT_DSA, 0);
+        record(0 | FZ_ALL_SUITES | FZ_TWO_CONNS | FZ_CLIENT_AUTH, 0 | FZ_ALL_SUITES | FZ_TWO_CONNS | FZ_CLIENT_AUTH,
+               rot | FZ_ROT_DSA, 0);
     }
+    struct fz_bytes list = {0};
+    if (fz_suite_listing(&list) != 0) {
+        fprintf(stderr, "suite listing failed\n");
+        return 1;
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/suites.txt", g_out);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(list.b, 1, list.len, f) != list.len || fclose(f) != 0) {
+        perror(path);
+        return 1;
+    }
+    free(list.b);
     return 0;
 }

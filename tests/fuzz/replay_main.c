@@ -3,6 +3,9 @@
  * on the command line (directories: every regular file inside, in name order) through
  * LLVMFuzzerTestOneInput once. Built with ASan+UBSan, a crash, leak or UB report fails the run; a
  * run that found no input at all fails too, so an emptied corpus cannot pass silently.
+ * Options (handshake harnesses): --min FILE fails unless each suite family listed there has at least
+ * that many inputs that passed the Finished check; --suites FILE fails when the library's suite
+ * table differs from the one the seeds were recorded with (fuzz_common.h, scripts/regen-fuzz-seeds.sh).
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -13,6 +16,8 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int fz_check_minimums(const char *min_file) __attribute__((weak));
+int fz_check_suites(const char *file) __attribute__((weak));
 
 static int run_file(const char *path)
 {
@@ -100,7 +105,13 @@ int main(int argc, char **argv)
         LLVMFuzzerInitialize(&argc, &argv);
     long count = 0;
     int rc = 0;
+    const char *min_file = NULL, *suites_file = NULL;
     for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && (!strcmp(argv[i], "--min") || !strcmp(argv[i], "--suites"))) {
+            *(argv[i][2] == 'm' ? &min_file : &suites_file) = argv[i + 1];
+            i++;
+            continue;
+        }
         struct stat st;
         if (stat(argv[i], &st) != 0) {
             fprintf(stderr, "replay: %s: no such file or directory (skipped)\n", argv[i]);
@@ -112,6 +123,10 @@ int main(int argc, char **argv)
             count++;
     }
     printf("replay: %ld inputs\n", count);
+    if (suites_file && (!fz_check_suites || fz_check_suites(suites_file) != 0))
+        rc = 1;
+    if (min_file && (!fz_check_minimums || fz_check_minimums(min_file) != 0))
+        rc = 1;
     if (count == 0) {
         fprintf(stderr, "replay: no inputs found\n");
         return 1;

@@ -91,7 +91,7 @@ Test(attacks, renegotiation_client_hello_refused)
 
 /* HelloRequest after the handshake: the client ignores it (RFC 6101 §5.6.1.1), sends no ClientHello,
  * and the data goes on both ways; several at once too. With a body it is not a HelloRequest: fatal
- * handshake_failure. The server treats one as it treats any handshake message after the handshake. */
+ * handshake_failure (a renegotiation refused). A server never receives one: unexpected_message. */
 Test(attacks, hello_request_after_handshake)
 {
     static const uint8_t hr1[] = {0, 0, 0, 0}, hr3[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -102,7 +102,7 @@ Test(attacks, hello_request_after_handshake)
         int to;
         uint16_t alert; /* 0: ignored */
     } cases[] = {{hr1, 4, PAIR_CLIENT, 0}, {hr3, 12, PAIR_CLIENT, 0}, {hr_body, 5, PAIR_CLIENT, FATAL(HS_FAILURE)},
-                 {hr1, 4, PAIR_SERVER, FATAL(HS_FAILURE)}};
+                 {hr1, 4, PAIR_SERVER, FATAL(UNEXPECTED)}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int from = PAIR_PEER(cases[i].to);
         struct mitm *m = calloc(1, sizeof *m);
@@ -132,7 +132,8 @@ Test(attacks, hello_request_after_handshake)
     }
 }
 
-/* A ServerHello out of the blue after the handshake: refused like any handshake message. */
+/* A ServerHello out of the blue after the handshake repeats a message already received:
+ * unexpected_message (only a renegotiation is a handshake_failure). */
 Test(attacks, server_hello_after_handshake_refused)
 {
     struct mitm *m = calloc(1, sizeof *m);
@@ -146,9 +147,84 @@ Test(attacks, server_hello_after_handshake_refused)
         uint32 len = sizeof b;
         p.s[PAIR_CLIENT].last = SSLRead(b, &len, p.s[PAIR_CLIENT].ctx);
     }
-    expect_failure(&p, PAIR_CLIENT, SSLProtocolErr, FATAL(HS_FAILURE), "ServerHello after the handshake");
+    expect_failure(&p, PAIR_CLIENT, SSLProtocolErr, FATAL(UNEXPECTED), "ServerHello after the handshake");
     finish(&p);
     free(m);
+}
+
+/* ---- a duplicated handshake message ---- */
+
+/* Sends record @index of @from twice: plaintext records as they are, the Finished (NULL cipher)
+ * sealed again at the next sequence number, so the copy opens and only its place is wrong. */
+struct dup {
+    struct pair *p;
+    int from;
+    uint32_t index;
+    int done;
+};
+
+static int dup_hook(int from, uint32_t index, struct pair_rec *r, void *ref)
+{
+    struct dup *d = ref;
+    if (!d->p || d->done || from != d->from || index != d->index)
+        return PAIR_PASS;
+    cr_assert_eq(r->b[0], 22, "record %u of side %d is not a handshake record", index, from);
+    const struct dirstate *w = &d->p->s[from].ctx->wr_cur;
+    uint8_t copy[4096];
+    cr_assert(r->len <= sizeof copy && 2 * r->len <= r->cap);
+    memcpy(copy, r->b, r->len);
+    if (w->suite) /* under the new keys: body without its MAC, sealed again at the next number */
+        r->len += forge_at(d->p, from, 22, copy + 5, r->len - 5 - w->suite->mac_len, w->seq, r->b + r->len);
+    else {
+        memcpy(r->b + r->len, copy, r->len);
+        r->len *= 2;
+    }
+    d->done = 1;
+    return PAIR_PASS;
+}
+
+/* RFC 6101 §5.6 / issue 13 point 11: a handshake message received twice is out of order, whether
+ * the copy arrives during the handshake (Certificate, ServerHelloDone, ClientKeyExchange) or after
+ * it (either Finished): the victim sends unexpected_message (10), never handshake_failure, and the
+ * peer receives exactly that alert. */
+Test(attacks, duplicated_handshake_message_is_unexpected)
+{
+    static const struct {
+        const char *what;
+        int from;
+        uint32_t index; /* full handshake, NULL-SHA: client CH CKE CCS Fin, server SH Cert SHD CCS Fin */
+        int after;      /* the copy is read after the handshake completed */
+    } cases[] = {
+        {"server Certificate", PAIR_SERVER, 1, 0}, {"ServerHelloDone", PAIR_SERVER, 2, 0},
+        {"ClientKeyExchange", PAIR_CLIENT, 1, 0},  {"server Finished", PAIR_SERVER, 4, 1},
+        {"client Finished", PAIR_CLIENT, 3, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct dup d = {.from = cases[i].from, .index = cases[i].index};
+        struct pair_config c;
+        pair_config_init(&c);
+        pair_config_suite(&c, &null_sha);
+        c.hook = dup_hook;
+        c.hook_ref = &d;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        d.p = &p;
+        int victim = PAIR_PEER(cases[i].from);
+        int r = pair_handshake(&p);
+        if (cases[i].after) {
+            cr_expect_eq(r, PAIR_OK, "%s: %s / %s", cases[i].what, SSLXErrorName(p.s[0].last),
+                         SSLXErrorName(p.s[1].last));
+            uint8_t b[16];
+            uint32 len = sizeof b;
+            p.s[victim].last = SSLRead(b, &len, p.s[victim].ctx);
+        } else {
+            cr_expect_eq(r, PAIR_FAILED, "%s", cases[i].what);
+        }
+        cr_expect(d.done, "%s: not duplicated", cases[i].what);
+        expect_failure(&p, victim, SSLProtocolErr, FATAL(UNEXPECTED), cases[i].what);
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
 }
 
 /* ---- records after close_notify ---- */

@@ -561,6 +561,36 @@ Test(badinput, hello_request_is_ignored_by_a_client)
     free(m);
 }
 
+/* A record full of empty HelloRequests (4096 in 16 KiB) is consumed with a read offset: no byte of
+ * the handshake buffer moves per message (before: the rest of the record moved for each one, ~32 MB
+ * per record). After the handshake, and before the server's Certificate during one. */
+Test(badinput, hello_request_flood_moves_nothing)
+{
+    for (int during = 0; during < 2; during++) {
+        struct mitm *m = calloc(1, sizeof *m);
+        struct pair p;
+        uint8_t flood[16384];
+        memset(flood, 0, sizeof flood); /* 4096 x {0, 0, 0, 0} */
+        if (!during) {
+            cr_expect_eq(forge_after(&p, m, PAIR_SERVER, 22, flood, sizeof flood), SSLNoErr);
+        } else {
+            start(&p, m, NULL);
+            m->from = PAIR_SERVER;
+            m->index = 1;
+            m->op = OP_PREPEND;
+            m->nbytes = rec(m->bytes, 22, flood, sizeof flood);
+            cr_expect_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                         SSLXErrorName(p.s[1].last));
+            cr_expect(m->hit);
+        }
+        cr_expect_eq(pair_exchange(&p, PAIR_SERVER, "b", 1), SSLNoErr, "during %d: data after the flood", during);
+        cr_expect_eq(p.s[PAIR_CLIENT].ctx->hs_moved, 0, "during %d: %llu handshake bytes moved", during,
+                     (unsigned long long)p.s[PAIR_CLIENT].ctx->hs_moved);
+        finish(&p);
+        free(m);
+    }
+}
+
 Test(badinput, zero_length_app_data_is_skipped)
 {
     struct mitm *m = calloc(1, sizeof *m);

@@ -66,6 +66,7 @@ ParameterizedTest(struct cell *cl, gap_version, impossible_cells)
 {
     struct pair_config c;
     pair_config_init(&c);
+    pair_config_ssl2(&c); /* the table's outcomes are those with the kinds enabled */
     c.version[PAIR_CLIENT] = cl->client;
     c.version[PAIR_SERVER] = cl->server;
     struct pair p;
@@ -147,6 +148,7 @@ Test(gap_version, first_hello_format_per_client_setting)
     for (size_t i = 0; i < 4; i++) {
         struct pair_config c;
         pair_config_init(&c);
+        pair_config_ssl2(&c); /* the table's outcomes are those with the kinds enabled */
         c.version[PAIR_CLIENT] = clients[i].v;
         struct pair p;
         cr_assert_eq(pair_init(&p, &c), SSLNoErr);
@@ -166,5 +168,63 @@ Test(gap_version, first_hello_format_per_client_setting)
         cr_expect_eq(v, clients[i].v, "before negotiation the set value is reported");
         pair_free(&p);
         expect_no_leaks(&p, "hello format");
+    }
+}
+
+/* ---- the default suite list (issue 13 point 10, docs/suites.md "Defaults") ---- */
+
+/* Exactly these, in this order: no SSL 2.0 kind (0xFFxx), no single DES (0009, 0015, 0012, 001a),
+ * no export, NULL-cipher or anonymous DH suite. */
+Test(gap_version, default_suite_list_exact)
+{
+    static const uint16_t want[] = {0x002f, 0x0035, 0x000a, 0x0005, 0x0004, 0x0033,
+                                    0x0039, 0x0016, 0x0032, 0x0038, 0x0013};
+    SSLContext *ctx = NULL;
+    cr_assert_eq(SSLXNewContext(&ctx), SSLNoErr);
+    uint16 got[96];
+    uint32 n = 96;
+    cr_assert_eq(SSLXGetCipherSuites(ctx, got, &n), SSLNoErr);
+    cr_expect_eq(n, sizeof want / sizeof want[0], "%u suites enabled by default", n);
+    for (uint32 i = 0; i < n; i++) {
+        const char *name = SSLXCipherSuiteName(got[i]);
+        cr_assert(name, "%04x has no name", got[i]);
+        cr_expect(i < sizeof want / sizeof want[0] && got[i] == want[i], "default %u: %04x %s", i, got[i], name);
+        cr_expect((got[i] & 0xff00) != 0xff00, "SSL 2.0 kind %s on by default", name);
+        cr_expect(got[i] != 0x0009 && got[i] != 0x0015 && got[i] != 0x0012 && got[i] != 0x001a,
+                  "single DES %s on by default", name);
+        cr_expect(!strstr(name, "EXPORT") && !strstr(name, "NULL") && !strstr(name, "anon") &&
+                      !strstr(name, "_DES_CBC_") && !strstr(name, "DES_64"),
+                  "weak %s on by default", name);
+    }
+    SSLXFreeContext(ctx);
+}
+
+/* Without SSL 2.0 kinds (the default) an Undetermined client still sends its SSL 2.0-format hello,
+ * offering SSL 3.0 only: a 3.0 server (Undetermined or 3.0 with 2.0 hello) answers in 3.0, a
+ * 2.0-only server has nothing in common with it and the handshake fails. A 2.0-only client without
+ * kinds fails at once. Each kind stays available: enabled, the 4x4 table above holds. */
+Test(gap_version, default_suites_without_ssl2_kinds)
+{
+    static const struct {
+        SSLProtocolVersion client, server;
+        int ok;
+    } rows[] = {{U, U, 1}, {U, H, 1}, {U, O, 0}, {U, V2, 0}, {H, U, 1}, {V2, U, 0}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct pair_config c;
+        pair_config_init(&c);
+        c.version[PAIR_CLIENT] = rows[i].client;
+        c.version[PAIR_SERVER] = rows[i].server;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        int r = pair_handshake(&p);
+        cr_expect_eq(r, rows[i].ok ? PAIR_OK : PAIR_FAILED, "client %d server %d: %s / %s", rows[i].client,
+                     rows[i].server, SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last));
+        if (rows[i].ok) {
+            SSLProtocolVersion v;
+            cr_expect_eq(SSLGetProtocolVersion(p.s[PAIR_CLIENT].ctx, &v), SSLNoErr);
+            cr_expect_eq(v, SSL_Version_3_0, "client %d server %d: version %d", rows[i].client, rows[i].server, v);
+        }
+        pair_free(&p);
+        expect_no_leaks(&p, "defaults without kinds");
     }
 }

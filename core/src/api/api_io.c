@@ -88,8 +88,12 @@ static SSLErr io_next_app(SSLContext *ctx)
         }
         if (u.kind == U_NO_CERT)
             continue;
-        return ctx_fail(ctx, u.kind == U_HANDSHAKE ? AL_HANDSHAKE_FAILURE : AL_UNEXPECTED_MESSAGE,
-                        SSLProtocolErr); /* renegotiation is refused */
+        /* Renegotiation is refused: a ClientHello to a server, a HelloRequest with a body to a
+         * client. Any other handshake message after the handshake repeats one already received or
+         * comes from the wrong side (a duplicated Finished, a second ServerHello): out of order. */
+        int reneg = u.kind == U_HANDSHAKE &&
+                    u.hs_type == (ctx->side == SSL_ServerSide ? HS3_CLIENT_HELLO : HS3_HELLO_REQUEST);
+        return ctx_fail(ctx, reneg ? AL_HANDSHAKE_FAILURE : AL_UNEXPECTED_MESSAGE, SSLProtocolErr);
     }
 }
 

@@ -80,10 +80,8 @@ static void set_default_suites(SSLContext *ctx)
     for (uint32_t i = 0; i < n && ctx->nsuites < SUITES_MAX; i++)
         if (all[i].default_on)
             ctx->suites[ctx->nsuites++] = all[i].id;
-    const struct ssl2_kind *k = ssl2_kind_all(&n);
-    for (uint32_t i = 0; i < n && ctx->nsuites < SUITES_MAX; i++) /* SSL 2.0: no export kinds */
-        if (!k[i].clear_len && cry_cipher_state_size(k[i].cipher))
-            ctx->suites[ctx->nsuites++] = k[i].suite;
+    /* No SSL 2.0 kind by default (docs/suites.md "Defaults"): an application enables them with
+     * SSLXSetCipherSuites, which keeps every version outcome of the 2.0/3.0 table. */
 }
 
 static void init_connection(SSLContext *ctx)

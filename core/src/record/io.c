@@ -139,7 +139,7 @@ SSLErr io_next_hs_unit(SSLContext *ctx, struct unit *u)
     for (;;) {
         if (ctx->hs_len >= 4) {
             struct rd r;
-            rd_init(&r, ctx->hs.data, ctx->hs_len);
+            rd_init(&r, ctx->hs.data + ctx->hs_off, ctx->hs_len);
             uint8_t type = rd_u8(&r);
             uint32_t len = rd_u24(&r);
             if (len > HS_MAX_MSG)
@@ -149,7 +149,7 @@ SSLErr io_next_hs_unit(SSLContext *ctx, struct unit *u)
                 u->hs_type = type;
                 u->body = rd_bytes(&r, len);
                 u->len = len;
-                u->raw = ctx->hs.data;
+                u->raw = ctx->hs.data + ctx->hs_off;
                 u->raw_len = 4 + len;
                 return SSLNoErr;
             }
@@ -168,6 +168,12 @@ SSLErr io_next_hs_unit(SSLContext *ctx, struct unit *u)
             uint32_t need = ctx->hs_len + ctx->rec_len;
             if (need > HS_MAX_MSG + 4 + SSL3_MAX_PLAIN)
                 return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+            if (ctx->hs.length - ctx->hs_off < need && ctx->hs_off) {
+                /* compact only when the tail has no room: consumed messages cost no move */
+                memmove(ctx->hs.data, ctx->hs.data + ctx->hs_off, ctx->hs_len);
+                ctx->hs_moved += ctx->hs_len;
+                ctx->hs_off = 0;
+            }
             if (ctx->hs.length < need) {
                 uint32_t cap = ctx->hs.length ? ctx->hs.length : 4096;
                 while (cap < need)
@@ -175,7 +181,7 @@ SSLErr io_next_hs_unit(SSLContext *ctx, struct unit *u)
                 SSL_TRY(ctx_grow(ctx, &ctx->hs, cap, ctx->hs_len));
             }
             if (ctx->rec_len)
-                memcpy(ctx->hs.data + ctx->hs_len, ctx->in.data + ctx->rec_off, ctx->rec_len);
+                memcpy(ctx->hs.data + ctx->hs_off + ctx->hs_len, ctx->in.data + ctx->rec_off, ctx->rec_len);
             ctx->hs_len += ctx->rec_len;
             io_rec_done(ctx);
             break;
@@ -206,9 +212,10 @@ SSLErr io_next_hs_unit(SSLContext *ctx, struct unit *u)
 void io_consume_unit(SSLContext *ctx, const struct unit *u)
 {
     if (u->kind == U_HANDSHAKE) {
+        /* advance the read offset: no bytes move per message (a record of 4000 empty
+         * HelloRequests would otherwise move the rest of the record 4000 times) */
         ctx->hs_len -= u->raw_len;
-        if (ctx->hs_len)
-            memmove(ctx->hs.data, ctx->hs.data + u->raw_len, ctx->hs_len);
+        ctx->hs_off = ctx->hs_len ? ctx->hs_off + u->raw_len : 0;
     } else if (u->kind == U_CCS || u->kind == U_V2) {
         io_rec_done(ctx);
     }

@@ -120,8 +120,10 @@ struct SSLContext {
     int rec_type;           /* current decrypted record: 0 if none */
     uint32_t rec_off, rec_len; /* unread plaintext at in.data + rec_off, rec_len bytes left */
     uint32_t rec_next;      /* offset where the next raw record begins */
-    SSLBuffer hs;           /* handshake message assembly */
+    SSLBuffer hs;           /* handshake message assembly: unread bytes are hs[hs_off, hs_off + hs_len) */
+    uint32_t hs_off;
     uint32_t hs_len;
+    uint64_t hs_moved;      /* bytes moved compacting hs (a cost the tests bound) */
     SSLBuffer out;          /* the write queue: sealed records */
     uint32_t out_off, out_len;
     SSLBuffer scratch;      /* outgoing handshake message body */

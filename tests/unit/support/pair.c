@@ -216,6 +216,30 @@ void pair_config_suite(struct pair_config *c, const uint16_t *suite)
     c->nsuites[0] = c->nsuites[1] = 1;
 }
 
+/* The library's default list followed by the five non-export SSL 2.0 kinds (what the default
+ * list held before issue 13 point 10), computed once per process. */
+static uint16_t with_ssl2[96];
+static uint32_t with_ssl2_n;
+
+void pair_config_ssl2(struct pair_config *c)
+{
+    if (!with_ssl2_n) {
+        SSLContext *ctx = NULL;
+        uint32 n = 80;
+        if (SSLXNewContext(&ctx) != SSLNoErr || SSLXGetCipherSuites(ctx, with_ssl2, &n) != SSLNoErr)
+            abort();
+        SSLXFreeContext(ctx);
+        static const uint16_t kinds[] = {SSL2_SUITE_RC4_128_WITH_MD5, SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5,
+                                         SSL2_SUITE_RC2_128_CBC_WITH_MD5, SSL2_SUITE_IDEA_128_CBC_WITH_MD5,
+                                         SSL2_SUITE_DES_64_CBC_WITH_MD5};
+        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+            with_ssl2[n++] = kinds[i];
+        with_ssl2_n = n;
+    }
+    c->suites[0] = c->suites[1] = with_ssl2;
+    c->nsuites[0] = c->nsuites[1] = with_ssl2_n;
+}
+
 static SSLErr load_key(SSLContext *ctx, const char *file, int export_key)
 {
     size_t len;

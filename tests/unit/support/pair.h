@@ -182,6 +182,8 @@ struct pair {
 void pair_config_init(struct pair_config *c);
 /* Convenience: the same single suite on both sides. */
 void pair_config_suite(struct pair_config *c, const uint16_t *suite);
+/* Both sides: the library defaults plus the non-export SSL 2.0 kinds (off by default). */
+void pair_config_ssl2(struct pair_config *c);
 
 /* Build both contexts (public API only). On failure everything is released and the error is
  * returned. Allocations made here count in the allocators: arm failures after pair_init. */
