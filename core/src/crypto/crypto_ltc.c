@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gmp.h>
 #include <tomcrypt.h>
 
 /* ---- Registration ---- */
@@ -50,34 +51,6 @@ static int cry_mp_rand(void *a, int size)
     return err;
 }
 
-/*
- * A libtomcrypt PRNG that reads from a caller's source (the context's SSLRandomFunc, so DSA nonces
- * come from where the spec says randomness comes from). The state holds only a pointer to a
- * struct cry_src on the signer's stack: nothing is shared between threads.
- */
-struct cry_src {
-    cry_rand_fn fn;
-    void *ref;
-};
-
-static unsigned long src_read(unsigned char *out, unsigned long len, prng_state *st)
-{
-    const struct cry_src *src;
-    memcpy(&src, st, sizeof src);
-    return src->fn(src->ref, out, len) == SSLNoErr ? len : 0;
-}
-
-static int src_ok(prng_state *st) { return (void)st, CRYPT_OK; }
-static int src_entropy(const unsigned char *in, unsigned long n, prng_state *st)
-{
-    return (void)in, (void)n, (void)st, CRYPT_OK;
-}
-
-static const struct ltc_prng_descriptor src_prng_desc = {
-    .name = "sslref-src", .start = src_ok, .add_entropy = src_entropy, .ready = src_ok,
-    .read = src_read, .done = src_ok,
-};
-
 static void cry_register(void)
 {
     const char *math = secure_getenv("SSLREF_MATH");
@@ -90,7 +63,6 @@ static void cry_register(void)
     const struct ltc_cipher_descriptor *c[] = {&rc2_desc, &aes_desc};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         (void)register_cipher(c[i]);
-    (void)register_prng(&src_prng_desc);
 }
 
 /* pthread_once only: the cheap guard used by every entry point that needs the tables. */
@@ -593,6 +565,21 @@ static SSLErr key_ct_rsa(rsa_key *rk, size_t nb, struct bn_ct_rsa **out)
     return e == SSLBadParameterErr ? ASNBadEncodingErr : e;
 }
 
+/*
+ * Zero a libtomcrypt number in place. libtommath's mp_zero clears every digit; GMP's mpz_clear
+ * would free limbs unwiped, so under gmp_desc the limbs are zeroed by hand first.
+ */
+static void ltc_num_wipe(void *num)
+{
+    if (!num)
+        return;
+    if (ltc_mp.exptmod == gmp_desc.exptmod) {
+        mpz_ptr z = num;
+        zeromem(z->_mp_d, (size_t)z->_mp_alloc * sizeof(mp_limb_t));
+    }
+    (void)ltc_mp.set_int(num, 0);
+}
+
 static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
 {
     SSL_ENSURE(rk->type == PK_PRIVATE, SSLUnsupportedErr);
@@ -620,6 +607,10 @@ static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
         free(k);
         return e;
     }
+    /* one copy of the secret (bn_ct's): libtomcrypt keeps only n and e, for public operations */
+    void *priv[6] = {k->key.d, k->key.p, k->key.q, k->key.dP, k->key.dQ, k->key.qP};
+    for (int i = 0; i < 6; i++)
+        ltc_num_wipe(priv[i]);
     *out = k;
     return SSLNoErr;
 }
@@ -748,6 +739,8 @@ static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey 
         if (ltc_export(num, 4, b, 1024, nl))
             ce = bn_ct_dsa_new(b, nl[0], b + 1024, nl[1], b + 2048, nl[2], b + 3072, nl[3], &k->ctd);
         zeromem(b, sizeof b);
+        if (ce == SSLNoErr)
+            ltc_num_wipe(k->dk.x); /* dk verifies (p, q, g, y); bn_ct signs */
         if (ce != SSLNoErr) {
             cry_rsa_key_release(k);
             return ce == SSLBadParameterErr ? ASNBadEncodingErr : ce;
