@@ -7,6 +7,7 @@
  * inside it.
  */
 #include "crypto/crypto_ltc.h"
+#include "crypto/bn_ct.h"
 #include "crypto/des.h"
 #include "crypto/idea.h"
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gmp.h>
 #include <tomcrypt.h>
 
 /* ---- Registration ---- */
@@ -49,34 +51,6 @@ static int cry_mp_rand(void *a, int size)
     return err;
 }
 
-/*
- * A libtomcrypt PRNG that reads from a caller's source (the context's SSLRandomFunc, so DSA nonces
- * come from where the spec says randomness comes from). The state holds only a pointer to a
- * struct cry_src on the signer's stack: nothing is shared between threads.
- */
-struct cry_src {
-    cry_rand_fn fn;
-    void *ref;
-};
-
-static unsigned long src_read(unsigned char *out, unsigned long len, prng_state *st)
-{
-    const struct cry_src *src;
-    memcpy(&src, st, sizeof src);
-    return src->fn(src->ref, out, len) == SSLNoErr ? len : 0;
-}
-
-static int src_ok(prng_state *st) { return (void)st, CRYPT_OK; }
-static int src_entropy(const unsigned char *in, unsigned long n, prng_state *st)
-{
-    return (void)in, (void)n, (void)st, CRYPT_OK;
-}
-
-static const struct ltc_prng_descriptor src_prng_desc = {
-    .name = "sslref-src", .start = src_ok, .add_entropy = src_entropy, .ready = src_ok,
-    .read = src_read, .done = src_ok,
-};
-
 static void cry_register(void)
 {
     const char *math = secure_getenv("SSLREF_MATH");
@@ -89,7 +63,6 @@ static void cry_register(void)
     const struct ltc_cipher_descriptor *c[] = {&rc2_desc, &aes_desc};
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
         (void)register_cipher(c[i]);
-    (void)register_prng(&src_prng_desc);
 }
 
 /* pthread_once only: the cheap guard used by every entry point that needs the tables. */
@@ -429,8 +402,10 @@ void cry_cipher_wipe(void *st)
 struct SSLRSAPrivateKey {
     atomic_uint refs;
     int is_dsa;  /* DSA (for the DHE-DSS suites): dk is used, key and n[] are not */
-    rsa_key key;
-    dsa_key dk;
+    rsa_key key;          /* public operations, and the numbers as loaded */
+    dsa_key dk;           /* DSA verification (load-time check) */
+    struct bn_ct_rsa *ct; /* the private operation: constant time (bn_ct.c) */
+    struct bn_ct_dsa *ctd;
     size_t nbytes;
     uint32_t nbits;
     uint8_t n[]; /* big-endian modulus, nbytes long (no leading zero) */
@@ -562,6 +537,49 @@ static SSLErr key_selftest(const SSLRSAPrivateKey *k)
     return e;
 }
 
+/* Big-endian bytes of libtomcrypt numbers, each at most cap bytes, into one buffer for bn_ct. */
+static int ltc_export(void *const *num, int count, uint8_t *buf, size_t cap, size_t *len)
+{
+    for (int i = 0; i < count; i++) {
+        unsigned long n = ltc_mp.unsigned_size(num[i]);
+        if (n > cap || ltc_mp.unsigned_write(num[i], buf + (size_t)i * cap) != CRYPT_OK)
+            return 0;
+        len[i] = n;
+    }
+    return 1;
+}
+
+/* The private numbers as bn_ct.c holds them (whatever math descriptor libtomcrypt uses). */
+static SSLErr key_ct_rsa(rsa_key *rk, size_t nb, struct bn_ct_rsa **out)
+{
+    void *num[7] = {rk->N, rk->e, rk->p, rk->q, rk->dP, rk->dQ, rk->qP};
+    size_t len[7];
+    uint8_t *b = calloc(7, nb);
+    SSL_ENSURE(b, SSLMemoryErr);
+    SSLErr e = ASNBadEncodingErr;
+    if (ltc_export(num, 7, b, nb, len))
+        e = bn_ct_rsa_new(b, len[0], b + nb, len[1], b + 2 * nb, len[2], b + 3 * nb, len[3],
+                          b + 4 * nb, len[4], b + 5 * nb, len[5], b + 6 * nb, len[6], out);
+    zeromem(b, 7 * nb);
+    free(b);
+    return e == SSLBadParameterErr ? ASNBadEncodingErr : e;
+}
+
+/*
+ * Zero a libtomcrypt number in place. libtommath's mp_zero clears every digit; GMP's mpz_clear
+ * would free limbs unwiped, so under gmp_desc the limbs are zeroed by hand first.
+ */
+static void ltc_num_wipe(void *num)
+{
+    if (!num)
+        return;
+    if (ltc_mp.exptmod == gmp_desc.exptmod) {
+        mpz_ptr z = num;
+        zeromem(z->_mp_d, (size_t)z->_mp_alloc * sizeof(mp_limb_t));
+    }
+    (void)ltc_mp.set_int(num, 0);
+}
+
 static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
 {
     SSL_ENSURE(rk->type == PK_PRIVATE, SSLUnsupportedErr);
@@ -580,12 +598,19 @@ static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
     k->key = *rk;
     k->nbytes = nb;
     k->nbits = (uint32_t)ltc_mp.count_bits(rk->N);
-    e = key_selftest(k);
+    e = key_ct_rsa(rk, nb, &k->ct);
+    if (e == SSLNoErr)
+        e = key_selftest(k);
     if (e != SSLNoErr) {
+        bn_ct_rsa_free(k->ct);
         zeromem(k, sizeof *k + nb); /* rk still owns the numbers: the caller frees them */
         free(k);
         return e;
     }
+    /* one copy of the secret (bn_ct's): libtomcrypt keeps only n and e, for public operations */
+    void *priv[6] = {k->key.d, k->key.p, k->key.q, k->key.dP, k->key.dQ, k->key.qP};
+    for (int i = 0; i < 6; i++)
+        ltc_num_wipe(priv[i]);
     *out = k;
     return SSLNoErr;
 }
@@ -706,6 +731,21 @@ static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey 
     k->is_dsa = 1;
     k->nbytes = pl;
     k->nbits = (uint32_t)ltc_mp.count_bits(k->dk.p);
+    {
+        void *num[4] = {k->dk.p, k->dk.q, k->dk.g, k->dk.x};
+        size_t nl[4];
+        uint8_t b[4 * 1024];
+        SSLErr ce = ASNBadEncodingErr;
+        if (ltc_export(num, 4, b, 1024, nl))
+            ce = bn_ct_dsa_new(b, nl[0], b + 1024, nl[1], b + 2048, nl[2], b + 3072, nl[3], &k->ctd);
+        zeromem(b, sizeof b);
+        if (ce == SSLNoErr)
+            ltc_num_wipe(k->dk.x); /* dk verifies (p, q, g, y); bn_ct signs */
+        if (ce != SSLNoErr) {
+            cry_rsa_key_release(k);
+            return ce == SSLBadParameterErr ? ASNBadEncodingErr : ce;
+        }
+    }
     /* load-time check: a signature that verifies (x and y belong together, the group works) */
     uint8_t h[20] = {1, 2, 3}, sig[128];
     size_t sl = sizeof sig;
@@ -729,32 +769,10 @@ int cry_key_is_dsa(const SSLRSAPrivateKey *k) { return k && k->is_dsa; }
 SSLErr cry_dsa_sign(const SSLRSAPrivateKey *k, const uint8_t *hash, size_t hlen, uint8_t *sig,
                     size_t *siglen, cry_rand_fn rnd, void *rnd_ref)
 {
-    SSL_ENSURE(k && k->is_dsa && hash && sig && siglen && rnd, SSLBadParameterErr);
-    size_t ql = (size_t)k->dk.qord;
+    SSL_ENSURE(k && k->is_dsa && k->ctd && hash && sig && siglen && rnd, SSLBadParameterErr);
+    size_t ql = bn_ct_dsa_qbytes(k->ctd);
     SSL_ENSURE(*siglen >= 2 * ql, SSLOverflowErr);
-    int prng = find_prng("sslref-src");
-    SSL_ENSURE(prng >= 0, SSLUnknownErr);
-    struct cry_src src = {rnd, rnd_ref}, *sp = &src;
-    prng_state st;
-    memset(&st, 0, sizeof st);
-    memcpy(&st, &sp, sizeof sp);
-    void *r = NULL, *sv = NULL;
-    int err = ltc_init_multi(&r, &sv, NULL);
-    if (err == CRYPT_OK)
-        err = dsa_sign_hash_raw(hash, (unsigned long)hlen, r, sv, &st, prng, (dsa_key *)&k->dk);
-    void *num[2] = {r, sv};
-    for (int i = 0; i < 2 && err == CRYPT_OK; i++) {
-        unsigned long n = ltc_mp.unsigned_size(num[i]);
-        if (n > ql) {
-            err = CRYPT_ERROR;
-            break;
-        }
-        memset(sig + i * ql, 0, ql - n);
-        err = ltc_mp.unsigned_write(num[i], sig + i * ql + (ql - n));
-    }
-    if (r)
-        ltc_deinit_multi(r, sv, NULL);
-    SSL_TRY(cry_map(err));
+    SSL_TRY(bn_ct_dsa_sign(k->ctd, hash, hlen, sig, sig + ql, rnd, rnd_ref));
     *siglen = 2 * ql;
     return SSLNoErr;
 }
@@ -789,11 +807,13 @@ void cry_rsa_key_release(SSLRSAPrivateKey *k)
         return;
     if (k->is_dsa) { /* mp_clear (libtommath) zeroes each digit array before freeing it */
         dsa_free(&k->dk);
+        bn_ct_dsa_free(k->ctd);
         zeromem(k, sizeof *k);
         free(k);
         return;
     }
     rsa_free(&k->key);
+    bn_ct_rsa_free(k->ct);
     zeromem(k, sizeof *k + k->nbytes);
     free(k);
 }
@@ -817,23 +837,18 @@ SSLErr cry_rsa_key_public(const SSLRSAPrivateKey *k, uint8_t *n, size_t *nlen, u
 }
 
 /*
- * rsa_exptmod(PK_PRIVATE) in libtomcrypt 1.18.2 blinds with a random r from mp_rand, which is
- * libtommath's own platform source (getrandom or /dev/urandom): no PRNG state, so concurrent
- * calls on one key are safe (the key is only read). It uses CRT and then checks the result
- * with the public exponent (LTC_RSA_CRT_HARDENING); a mismatch gives SSLUnknownErr.
+ * The private operation is bn_ct.c's, not rsa_exptmod(PK_PRIVATE): libtomcrypt's runs on
+ * mpz_powm (gmp_desc) or libtommath, neither constant time, and blinding there hides only the
+ * base. bn_ct blinds the base with getrandom() bytes (no PRNG state: concurrent calls on one key
+ * are safe), exponentiates with mpn_sec_powm and checks the result with e (SSLUnknownErr).
  */
 SSLErr cry_rsa_private(const SSLRSAPrivateKey *k, const uint8_t *in, size_t inlen, uint8_t *out)
 {
-    SSL_ENSURE(k && !k->is_dsa && in && out && inlen == k->nbytes, SSLBadParameterErr);
+    SSL_ENSURE(k && !k->is_dsa && k->ct && in && out && inlen == k->nbytes, SSLBadParameterErr);
     SSL_ENSURE(cry_bn_cmp(in, inlen, k->n, k->nbytes) < 0, SSLBadParameterErr);
-    unsigned long outlen = (unsigned long)k->nbytes;
-    int err = rsa_exptmod(in, (unsigned long)inlen, out, &outlen, PK_PRIVATE, (rsa_key *)&k->key);
-    SSL_ENSURE(err == CRYPT_OK && outlen == k->nbytes,
-               err == CRYPT_MEM ? SSLMemoryErr : SSLUnknownErr);
-    return SSLNoErr;
+    return bn_ct_rsa_private(k->ct, in, out, sys_random, NULL);
 }
 
-/* Skip leading zero bytes of a big-endian number. */
 static size_t bn_trim(const uint8_t **p, size_t n)
 {
     while (n && **p == 0) {

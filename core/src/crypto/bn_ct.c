@@ -1,0 +1,397 @@
+/*
+ * bn_ct.c - constant-time RSA private operation and DSA signing on GMP's mpn_sec_* layer (GMP
+ * manual, "Low-level Functions for Cryptography"). Owns private numbers as fixed-width limb
+ * arrays; does not parse keys (crypto_ltc.c does). Invariant: every secret passes only through
+ * mpn_sec_*, mpn_cnd_*, mpn_add_n/mpn_sub_n and fixed loops whose trip counts are public sizes;
+ * GMP allocates nothing here (all scratch is ours, wiped before it is freed).
+ */
+#include "crypto/bn_ct.h"
+#include <gmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LB ((size_t)GMP_NUMB_BITS / 8) /* bytes per limb */
+#define BN_CT_MAX_BYTES 2048           /* 16384-bit moduli, as crypto_ltc.c allows */
+
+static void wipe(void *p, size_t n)
+{
+    if (p)
+        explicit_bzero(p, n);
+}
+
+static size_t max2(size_t a, size_t b) { return a > b ? a : b; }
+
+static mp_size_t limbs_for(size_t bytes) { return (mp_size_t)((bytes + LB - 1) / LB); }
+
+/* Drop leading zero bytes of a public number (key loading only: not on a hot path). */
+static size_t trim(const uint8_t **p, size_t n)
+{
+    while (n && **p == 0) {
+        (*p)++;
+        n--;
+    }
+    return n;
+}
+
+/* r[0..rn) = big-endian b[0..bl), zero-extended; bl <= rn * LB. Trip count: rn and bl only. */
+static void from_be(mp_limb_t *r, mp_size_t rn, const uint8_t *b, size_t bl)
+{
+    memset(r, 0, (size_t)rn * sizeof *r);
+    for (size_t i = 0; i < bl; i++)
+        r[i / LB] |= (mp_limb_t)b[bl - 1 - i] << (8 * (i % LB));
+}
+
+/* Exactly bl big-endian bytes of r[0..rn), every limb read: fixed-length output (Marvin). */
+static void to_be(uint8_t *b, size_t bl, const mp_limb_t *r, mp_size_t rn)
+{
+    for (size_t i = 0; i < bl; i++)
+        b[bl - 1 - i] = (size_t)(i / LB) < (size_t)rn ? (uint8_t)(r[i / LB] >> (8 * (i % LB))) : 0;
+}
+
+/* All-ones limb mask if a[0..n) is zero, without a data-dependent branch. */
+static mp_limb_t is_zero(const mp_limb_t *a, mp_size_t n)
+{
+    mp_limb_t acc = 0;
+    for (mp_size_t i = 0; i < n; i++)
+        acc |= a[i];
+    /* acc | -acc has its top bit set iff acc != 0 */
+    return ((acc | (0 - acc)) >> (GMP_NUMB_BITS - 1)) - 1;
+}
+
+/* r[0..dn) = a[0..an) mod d[0..dn) (d's top limb non-zero); t: scratch of an limbs + itch. */
+static void mod_into(mp_limb_t *r, const mp_limb_t *a, mp_size_t an, const mp_limb_t *d,
+                     mp_size_t dn, mp_limb_t *t)
+{
+    if (an < dn) { /* a < B^an <= B^(dn-1) <= d: already reduced (sizes are public) */
+        memset(r, 0, (size_t)dn * sizeof *r);
+        memcpy(r, a, (size_t)an * sizeof *r);
+        return;
+    }
+    memcpy(t, a, (size_t)an * sizeof *t);
+    mpn_sec_div_r(t, an, d, dn, t + an);
+    memcpy(r, t, (size_t)dn * sizeof *r);
+}
+
+static mp_bitcnt_t bits_of(const mp_limb_t *a, mp_size_t n) { return mpn_sizeinbase(a, n, 2); }
+
+/* ---- RSA ---- */
+
+struct bn_ct_rsa {
+    size_t nbytes;
+    mp_size_t nn, pn, qn, en;
+    mp_bitcnt_t pbits, qbits, ebits;
+    mp_limb_t *n, *e, *p, *q, *dp, *dq, *qinv;
+    size_t limbs; /* of mem */
+    mp_limb_t mem[];
+};
+
+size_t bn_ct_rsa_bytes(const struct bn_ct_rsa *k) { return k ? k->nbytes : 0; }
+
+SSLErr bn_ct_rsa_new(const uint8_t *n, size_t nl, const uint8_t *e, size_t el, const uint8_t *p,
+                     size_t pl, const uint8_t *q, size_t ql, const uint8_t *dp, size_t dpl,
+                     const uint8_t *dq, size_t dql, const uint8_t *qinv, size_t qil,
+                     struct bn_ct_rsa **out)
+{
+    SSL_ENSURE(out && n && e && p && q && dp && dq && qinv, SSLBadParameterErr);
+    *out = NULL;
+    nl = trim(&n, nl);
+    el = trim(&e, el);
+    pl = trim(&p, pl);
+    ql = trim(&q, ql);
+    dpl = trim(&dp, dpl);
+    dql = trim(&dq, dql);
+    qil = trim(&qinv, qil);
+    SSL_ENSURE(nl >= 2 && nl <= BN_CT_MAX_BYTES && el && el <= nl && pl && ql && pl < nl &&
+                   ql < nl && dpl <= pl && dql <= ql && qil <= pl,
+               SSLBadParameterErr);
+    SSL_ENSURE((n[nl - 1] & 1) && (p[pl - 1] & 1) && (q[ql - 1] & 1), SSLBadParameterErr);
+    mp_size_t nn = limbs_for(nl), en = limbs_for(el), pn = limbs_for(pl), qn = limbs_for(ql);
+    size_t limbs = (size_t)(nn + en + 3 * pn + 2 * qn);
+    struct bn_ct_rsa *k = calloc(1, sizeof *k + limbs * sizeof(mp_limb_t));
+    SSL_ENSURE(k, SSLMemoryErr);
+    k->limbs = limbs;
+    k->nbytes = nl;
+    k->nn = nn, k->en = en, k->pn = pn, k->qn = qn;
+    k->n = k->mem;
+    k->e = k->n + nn;
+    k->p = k->e + en;
+    k->q = k->p + pn;
+    k->dp = k->q + qn;
+    k->dq = k->dp + pn;
+    k->qinv = k->dq + qn;
+    from_be(k->n, nn, n, nl);
+    from_be(k->e, en, e, el);
+    from_be(k->p, pn, p, pl);
+    from_be(k->q, qn, q, ql);
+    from_be(k->dp, pn, dp, dpl);
+    from_be(k->dq, qn, dq, dql);
+    from_be(k->qinv, pn, qinv, qil);
+    k->pbits = bits_of(k->p, pn);
+    k->qbits = bits_of(k->q, qn);
+    k->ebits = bits_of(k->e, en);
+    *out = k;
+    return SSLNoErr;
+}
+
+void bn_ct_rsa_free(struct bn_ct_rsa *k)
+{
+    if (!k)
+        return;
+    wipe(k, sizeof *k + k->limbs * sizeof(mp_limb_t));
+    free(k);
+}
+
+/* Scratch limbs any single mpn_sec_* call below may need. */
+static size_t rsa_itch(const struct bn_ct_rsa *k)
+{
+    mp_size_t nn = k->nn, pn = k->pn, qn = k->qn, mx = pn > qn ? pn : qn, mn = pn > qn ? qn : pn;
+    size_t t = 0;
+    t = max2(t, (size_t)mpn_sec_powm_itch(nn, k->ebits, nn));
+    t = max2(t, (size_t)mpn_sec_invert_itch(nn));
+    t = max2(t, (size_t)mpn_sec_mul_itch(nn, nn));
+    t = max2(t, (size_t)mpn_sec_div_r_itch(2 * nn, nn));
+    t = max2(t, (size_t)mpn_sec_div_r_itch(nn + 1, nn));
+    t = max2(t, (size_t)mpn_sec_div_r_itch(nn, pn));
+    t = max2(t, (size_t)mpn_sec_div_r_itch(nn, qn));
+    t = max2(t, (size_t)mpn_sec_powm_itch(pn, k->pbits, pn));
+    t = max2(t, (size_t)mpn_sec_powm_itch(qn, k->qbits, qn));
+    t = max2(t, (size_t)mpn_sec_div_r_itch(qn, pn));
+    t = max2(t, (size_t)mpn_sec_mul_itch(pn, pn));
+    t = max2(t, (size_t)mpn_sec_div_r_itch(2 * pn, pn));
+    t = max2(t, (size_t)mpn_sec_mul_itch(mx, mn));
+    return t;
+}
+
+/*
+ * PKCS#1 v2.2 §5.1.2 (RSADP, CRT form) with base blinding:
+ *   cb = c * r^e mod n; m1 = cb^dP mod p; m2 = cb^dQ mod q; h = qInv (m1 - m2) mod p;
+ *   mb = m2 + q h; m = mb * r^-1 mod n; then m^e mod n must equal c (fault check).
+ */
+SSLErr bn_ct_rsa_private(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *out,
+                         cry_rand_fn rnd, void *rnd_ref)
+{
+    SSL_ENSURE(k && in && out && rnd, SSLBadParameterErr);
+    mp_size_t nn = k->nn, pn = k->pn, qn = k->qn, hn = pn + qn; /* hn >= nn */
+    mp_size_t wide = 2 * nn > hn + 1 ? 2 * nn : hn + 1;
+    size_t itch = rsa_itch(k);
+    /* c r ri re cb chk | m1 m2p t h | m2 | qh m | w tp (mod_into copies into w, scratch after) */
+    size_t total = (size_t)(6 * nn + 4 * pn + qn + 2 * hn) + (size_t)wide + itch;
+    mp_limb_t *mem = calloc(total, sizeof *mem);
+    SSL_ENSURE(mem, SSLMemoryErr);
+    mp_limb_t *c = mem, *r = c + nn, *ri = r + nn, *re = ri + nn, *cb = re + nn;
+    mp_limb_t *m1 = cb + nn, *m2 = m1 + pn, *m2p = m2 + qn, *t = m2p + pn, *h = t + pn;
+    mp_limb_t *qh = h + pn, *m = qh + hn, *chk = m + hn, *w = chk + nn, *tp = w + wide;
+    uint8_t rb[BN_CT_MAX_BYTES + LB];
+    size_t rbl = (size_t)(nn + 1) * LB;
+    SSLErr err = SSLNoErr;
+    from_be(c, nn, in, k->nbytes);
+
+    /* blinding factor: r uniform-ish in [0, n) (nn + 1 limbs reduced), invertible (retry) */
+    for (int tries = 0;; tries++) {
+        if (tries == 16) {
+            err = SSLUnknownErr;
+            goto done;
+        }
+        if ((err = rnd(rnd_ref, rb, rbl)) != SSLNoErr)
+            goto done;
+        from_be(w, nn + 1, rb, rbl);
+        mpn_sec_div_r(w, nn + 1, k->n, nn, tp);
+        memcpy(r, w, (size_t)nn * sizeof *r);
+        memcpy(w, r, (size_t)nn * sizeof *w); /* mpn_sec_invert destroys its input */
+        if (mpn_sec_invert(ri, w, k->n, nn, 2 * (mp_bitcnt_t)nn * GMP_NUMB_BITS, tp))
+            break; /* a non-invertible r is a random event, not a secret */
+    }
+    mpn_sec_powm(re, r, nn, k->e, k->ebits, k->n, nn, tp);
+    mpn_sec_mul(w, c, nn, re, nn, tp);
+    mpn_sec_div_r(w, 2 * nn, k->n, nn, tp);
+    memcpy(cb, w, (size_t)nn * sizeof *cb);
+
+    /* the two halves, each with a fixed exponent length: bits(p), bits(q) */
+    mod_into(t, cb, nn, k->p, pn, w);
+    mpn_sec_powm(m1, t, pn, k->dp, k->pbits, k->p, pn, tp);
+    mod_into(t, cb, nn, k->q, qn, w);
+    mpn_sec_powm(m2, t, qn, k->dq, k->qbits, k->q, qn, tp);
+
+    /* Garner: h = qInv (m1 - m2 mod p) mod p */
+    mod_into(m2p, m2, qn, k->p, pn, w);
+    mp_limb_t borrow = mpn_sub_n(t, m1, m2p, pn);
+    mpn_cnd_add_n(borrow, t, t, k->p, pn);
+    mpn_sec_mul(w, k->qinv, pn, t, pn, tp);
+    mpn_sec_div_r(w, 2 * pn, k->p, pn, tp);
+    memcpy(h, w, (size_t)pn * sizeof *h);
+
+    /* mb = m2 + q h < p q = n, computed on hn limbs */
+    if (qn >= pn)
+        mpn_sec_mul(qh, k->q, qn, h, pn, tp);
+    else
+        mpn_sec_mul(qh, h, pn, k->q, qn, tp);
+    memset(m, 0, (size_t)hn * sizeof *m);
+    memcpy(m, m2, (size_t)qn * sizeof *m);
+    mpn_add_n(m, m, qh, hn);
+
+    /* unblind: m = mb * r^-1 mod n (mb < n fits in nn limbs) */
+    mpn_sec_mul(w, m, nn, ri, nn, tp);
+    mpn_sec_div_r(w, 2 * nn, k->n, nn, tp);
+    memcpy(m, w, (size_t)nn * sizeof *m);
+
+    /* fault check (Boneh-DeMillo-Lipton): m^e mod n == c, compared without a branch on m */
+    mpn_sec_powm(chk, m, nn, k->e, k->ebits, k->n, nn, tp);
+    for (mp_size_t i = 0; i < nn; i++)
+        chk[i] ^= c[i];
+    if (!is_zero(chk, nn)) { /* only a fault reaches here: the result must not leave */
+        memset(out, 0, k->nbytes);
+        err = SSLUnknownErr;
+        goto done;
+    }
+    to_be(out, k->nbytes, m, nn);
+done:
+    wipe(rb, sizeof rb);
+    wipe(mem, total * sizeof *mem);
+    free(mem);
+    return err;
+}
+
+/* ---- DSA ---- */
+
+struct bn_ct_dsa {
+    size_t qbytes;
+    mp_size_t pn, qn;
+    mp_bitcnt_t qbits;
+    mp_limb_t *p, *q, *g, *x;
+    size_t limbs;
+    mp_limb_t mem[];
+};
+
+size_t bn_ct_dsa_qbytes(const struct bn_ct_dsa *k) { return k ? k->qbytes : 0; }
+
+SSLErr bn_ct_dsa_new(const uint8_t *p, size_t pl, const uint8_t *q, size_t ql, const uint8_t *g,
+                     size_t gl, const uint8_t *x, size_t xl, struct bn_ct_dsa **out)
+{
+    SSL_ENSURE(out && p && q && g && x, SSLBadParameterErr);
+    *out = NULL;
+    pl = trim(&p, pl);
+    ql = trim(&q, ql);
+    gl = trim(&g, gl);
+    xl = trim(&x, xl);
+    SSL_ENSURE(pl && pl <= 1024 && ql >= 2 && ql <= 32 && ql <= pl && gl && gl <= pl && xl && xl <= ql,
+               SSLBadParameterErr);
+    SSL_ENSURE((p[pl - 1] & 1) && (q[ql - 1] & 1), SSLBadParameterErr);
+    mp_size_t pn = limbs_for(pl), qn = limbs_for(ql);
+    size_t limbs = (size_t)(2 * pn + 2 * qn);
+    struct bn_ct_dsa *k = calloc(1, sizeof *k + limbs * sizeof(mp_limb_t));
+    SSL_ENSURE(k, SSLMemoryErr);
+    k->limbs = limbs;
+    k->qbytes = ql;
+    k->pn = pn, k->qn = qn;
+    k->p = k->mem;
+    k->g = k->p + pn;
+    k->q = k->g + pn;
+    k->x = k->q + qn;
+    from_be(k->p, pn, p, pl);
+    from_be(k->g, pn, g, gl);
+    from_be(k->q, qn, q, ql);
+    from_be(k->x, qn, x, xl);
+    k->qbits = bits_of(k->q, qn);
+    if (mpn_cmp(k->g, k->p, pn) >= 0 || mpn_cmp(k->x, k->q, qn) >= 0) { /* load time only */
+        bn_ct_dsa_free(k);
+        return SSLBadParameterErr;
+    }
+    *out = k;
+    return SSLNoErr;
+}
+
+void bn_ct_dsa_free(struct bn_ct_dsa *k)
+{
+    if (!k)
+        return;
+    wipe(k, sizeof *k + k->limbs * sizeof(mp_limb_t));
+    free(k);
+}
+
+/* FIPS 186-4 §4.6 with the nonce blinded: r = (g^(k + j q) mod p) mod q, s = k^-1 (h + x r) mod q */
+SSLErr bn_ct_dsa_sign(const struct bn_ct_dsa *k, const uint8_t *hash, size_t hlen, uint8_t *rout,
+                      uint8_t *sout, cry_rand_fn rnd, void *rnd_ref)
+{
+    SSL_ENSURE(k && hash && rout && sout && rnd, SSLBadParameterErr);
+    mp_size_t pn = k->pn, qn = k->qn, kn = limbs_for(k->qbytes + 8), bn = qn + 1;
+    mp_bitcnt_t enb = k->qbits + 64; /* k + j q < 2^64 q */
+    size_t itch = 0;
+    itch = max2(itch, (size_t)mpn_sec_div_r_itch(qn + 1, qn));
+    itch = max2(itch, (size_t)mpn_sec_div_r_itch(kn, qn));
+    itch = max2(itch, (size_t)mpn_sec_div_r_itch(pn, qn));
+    itch = max2(itch, (size_t)mpn_sec_div_r_itch(2 * qn, qn));
+    itch = max2(itch, (size_t)mpn_sec_mul_itch(qn, 1));
+    itch = max2(itch, (size_t)mpn_sec_mul_itch(qn, qn));
+    itch = max2(itch, (size_t)mpn_sec_powm_itch(pn, enb, pn));
+    itch = max2(itch, (size_t)mpn_sec_invert_itch(qn));
+    mp_size_t wide = pn > 2 * qn + 1 ? pn : 2 * qn + 1;
+    wide = wide > kn ? wide : kn;
+    /* h kk kb R r ki u s | w tp */
+    size_t total = (size_t)(qn + qn + bn + pn + qn + qn + 2 * qn + qn) + (size_t)wide + itch;
+    mp_limb_t *mem = calloc(total, sizeof *mem);
+    SSL_ENSURE(mem, SSLMemoryErr);
+    mp_limb_t *h = mem, *kk = h + qn, *kb = kk + qn, *R = kb + bn, *r = R + pn, *ki = r + qn;
+    mp_limb_t *u = ki + qn, *s = u + 2 * qn, *w = s + qn, *tp = w + wide;
+    uint8_t rb[32 + 8 + 8];
+    SSLErr err = SSLUnknownErr;
+    size_t hl = hlen < k->qbytes ? hlen : k->qbytes; /* leftmost bytes of the hash */
+    from_be(w, qn + 1, hash, hl);
+    mpn_sec_div_r(w, qn + 1, k->q, qn, tp);
+    memcpy(h, w, (size_t)qn * sizeof *h);
+
+    for (int tries = 0; tries < 16; tries++) {
+        /* k: qbytes + 8 random bytes mod q */
+        if ((err = rnd(rnd_ref, rb, k->qbytes + 8)) != SSLNoErr)
+            goto done;
+        from_be(w, kn, rb, k->qbytes + 8);
+        mpn_sec_div_r(w, kn, k->q, qn, tp);
+        memcpy(kk, w, (size_t)qn * sizeof *kk);
+        /* j: 64 random bits, top bit set */
+        if ((err = rnd(rnd_ref, rb, 8)) != SSLNoErr)
+            goto done;
+        mp_limb_t j = 0;
+        from_be(&j, 1, rb, 8);
+        j |= (mp_limb_t)1 << (GMP_NUMB_BITS - 1);
+        err = SSLUnknownErr;
+        if (is_zero(kk, qn)) /* probability ~1/q: a random event, not a secret */
+            continue;
+        /* kb = k + j q on qn + 1 limbs */
+        mpn_sec_mul(kb, k->q, qn, &j, 1, tp);
+        memset(w, 0, (size_t)bn * sizeof *w);
+        memcpy(w, kk, (size_t)qn * sizeof *w);
+        mpn_add_n(kb, kb, w, bn);
+        j = 0;
+        /* r = (g^kb mod p) mod q: g has order q, so g^kb = g^k */
+        mpn_sec_powm(R, k->g, pn, kb, enb, k->p, pn, tp);
+        memcpy(w, R, (size_t)pn * sizeof *w);
+        if (pn >= qn)
+            mpn_sec_div_r(w, pn, k->q, qn, tp);
+        memcpy(r, w, (size_t)qn * sizeof *r);
+        if (is_zero(r, qn))
+            continue;
+        /* ki = k^-1 mod q (mpn_sec_invert; q is odd) */
+        memcpy(w, kk, (size_t)qn * sizeof *w);
+        if (!mpn_sec_invert(ki, w, k->q, qn, 2 * k->qbits, tp))
+            continue;
+        /* u = h + x r mod q; s = ki u mod q */
+        mpn_sec_mul(u, k->x, qn, r, qn, tp);
+        memset(w, 0, (size_t)(2 * qn) * sizeof *w);
+        memcpy(w, h, (size_t)qn * sizeof *w);
+        mpn_add_n(u, u, w, 2 * qn); /* < q^2 + q: no carry out of 2 qn limbs */
+        mpn_sec_div_r(u, 2 * qn, k->q, qn, tp);
+        mpn_sec_mul(w, ki, qn, u, qn, tp);
+        mpn_sec_div_r(w, 2 * qn, k->q, qn, tp);
+        memcpy(s, w, (size_t)qn * sizeof *s);
+        if (is_zero(s, qn))
+            continue;
+        to_be(rout, k->qbytes, r, qn);
+        to_be(sout, k->qbytes, s, qn);
+        err = SSLNoErr;
+        break;
+    }
+done:
+    wipe(rb, sizeof rb);
+    wipe(mem, total * sizeof *mem);
+    free(mem);
+    return err;
+}

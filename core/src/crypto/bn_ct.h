@@ -1,0 +1,58 @@
+/*
+ * bn_ct.h - constant-time private-key arithmetic: the RSA private operation (CRT, base blinding,
+ * fault check) and DSA signing (blinded nonce k + j*q, constant-time inverse) on GMP's mpn_sec_*
+ * functions. Every loop and memory access depends only on public sizes (limb counts and bit
+ * lengths of n, p, q, e), never on secret values; outputs have a fixed length.
+ * Keys are built once from big-endian numbers (crypto_ltc.c parses them) and are then read-only:
+ * any number of threads may use one key at once. No global state; no tomcrypt.h.
+ */
+#ifndef SSLREF_BN_CT_H
+#define SSLREF_BN_CT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "crypto/crypto_ltc.h"
+
+struct bn_ct_rsa;
+struct bn_ct_dsa;
+
+/*
+ * Build an RSA private key from big-endian n, e, p, q, dP, dQ, qInv (= q^-1 mod p), leading zeros
+ * allowed. Checks shapes only (n, p, q odd; dP, dQ, qInv no longer than p or q; e > 0 and shorter
+ * than n): whether the numbers belong together is the caller's load-time self-test.
+ * SSLBadParameterErr on a bad shape, SSLMemoryErr. Free with bn_ct_rsa_free (wipes).
+ */
+SSLErr bn_ct_rsa_new(const uint8_t *n, size_t nl, const uint8_t *e, size_t el, const uint8_t *p,
+                     size_t pl, const uint8_t *q, size_t ql, const uint8_t *dp, size_t dpl,
+                     const uint8_t *dq, size_t dql, const uint8_t *qinv, size_t qil,
+                     struct bn_ct_rsa **out) SSL_MUST;
+void bn_ct_rsa_free(struct bn_ct_rsa *k);
+/* Modulus length in bytes (no leading zero). */
+size_t bn_ct_rsa_bytes(const struct bn_ct_rsa *k);
+/*
+ * out = in^d mod n: in and out are bn_ct_rsa_bytes(k) long, in < n (the caller checks: public).
+ * The base is blinded with r^e (r from rnd), both halves use mpn_sec_powm, the result is unblinded
+ * with a constant-time inverse and re-encrypted with e and compared to in (a CRT fault gives
+ * SSLUnknownErr and out is zeroed). out always gets every byte, leading zeros included.
+ * Errors: SSLUnknownErr (fault), SSLMemoryErr, whatever rnd returns.
+ */
+SSLErr bn_ct_rsa_private(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *out,
+                         cry_rand_fn rnd, void *rnd_ref) SSL_MUST;
+
+/* DSA private key from big-endian p, q, g, x (p and q odd, g < p, 0 < x < q). Errors as above. */
+SSLErr bn_ct_dsa_new(const uint8_t *p, size_t pl, const uint8_t *q, size_t ql, const uint8_t *g,
+                     size_t gl, const uint8_t *x, size_t xl, struct bn_ct_dsa **out) SSL_MUST;
+void bn_ct_dsa_free(struct bn_ct_dsa *k);
+/* Length of q in bytes: r and s each take this many. */
+size_t bn_ct_dsa_qbytes(const struct bn_ct_dsa *k);
+/*
+ * DSA signature of hash (truncated to q's byte length, as libtomcrypt does): r and s, each
+ * bn_ct_dsa_qbytes(k) bytes, big-endian. Randomness, in this order: qbytes + 8 bytes for the
+ * nonce k (reduced mod q, bias 2^-64), then 8 bytes for j (top bit set); the exponentiation uses
+ * k + j*q, whose length is fixed at bits(q) + 64 bits. 1/k mod q comes from mpn_sec_invert.
+ * Retries (drawing again) only if k, r or s is 0. Errors: SSLUnknownErr, SSLMemoryErr, rnd's.
+ */
+SSLErr bn_ct_dsa_sign(const struct bn_ct_dsa *k, const uint8_t *hash, size_t hlen, uint8_t *r,
+                      uint8_t *s, cry_rand_fn rnd, void *rnd_ref) SSL_MUST;
+
+#endif
