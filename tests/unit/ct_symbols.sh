@@ -1,0 +1,19 @@
+#!/bin/sh
+# ct_symbols.sh LIB - the private-key path of libsslref_core.a is the constant-time one: bn_ct.c.o
+# calls GMP's mpn_sec_powm and mpn_sec_invert and no variable-time exponentiation (mpz_invert runs only on
+# a random-blinded value); crypto_ltc.c.o signs and decrypts through bn_ct and no longer calls libtomcrypt's
+# dsa_sign_hash_raw / rsa_decrypt* / rsa_sign* (its rsa_exptmod is left for public operations).
+set -eu
+lib=$1
+syms=$(nm -A "$lib")
+fail=0
+need() { echo "$syms" | grep -q "$1:.* U $2\$" || { echo "missing: $1 uses $2"; fail=1; }; }
+never() { if echo "$syms" | grep -qE "$1:.* U ($2)\$"; then echo "forbidden in $1: $2"; fail=1; fi; }
+need bn_ct.c.o __gmpn_sec_powm
+need bn_ct.c.o __gmpn_sec_invert
+need crypto_ltc.c.o bn_ct_rsa_private
+need crypto_ltc.c.o bn_ct_dsa_sign
+never bn_ct.c.o '__gmpz_powm.*|__gmpn_powm'
+never crypto_ltc.c.o 'dsa_sign_hash.*|rsa_decrypt.*|rsa_sign.*|__gmpz_powm.*|__gmpz_invert'
+[ $fail = 0 ] && echo "ok: private-key operations go through mpn_sec_*"
+exit $fail
