@@ -169,7 +169,7 @@ c_case "C-0039-require-nocert" 0039 "-r -r" 0 refused
 # d_case NAME SUITE DBDIR "TSTCLNT EXTRA" EXPECTED_PEER (subject text, "" for none, "refused")
 d_case() {
     local name=$1 s=$2 db=$3 extra=$4 want=$5 rc log="$TMP/$1.server"
-    start_sslref_server "$log" --dh-params "$DATA/dh1024.pem" --request-client-cert \
+    start_sslref_server "$log" --ciphers "$s" --dh-params "$DATA/dh1024.pem" --request-client-cert \
         --ca "$DATA/ca-cert.pem" --once || { fail "$name: server start"; return; }
     # shellcheck disable=SC2086
     timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$db" -V ssl3:ssl3 -c ":$s" -o $extra \
@@ -257,7 +257,7 @@ for s in $DSS_SUITES; do
     # NSS clients against sslref-server with the DSA key: full (tstclnt), full + resumed (strsclnt)
     name="F-$s-server"
     log="$TMP/$name.server"
-    start_sslref_server "$log" --cert "$DATA/dsa1024-chain.pem" --key "$DATA/dsa1024-key.pem" \
+    start_sslref_server "$log" --ciphers "$s" --cert "$DATA/dsa1024-chain.pem" --key "$DATA/dsa1024-key.pem" \
         --dh-params "$DATA/dh1024.pem" || { fail "$name: server start"; continue; }
     timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DSS_DB" -V ssl3:ssl3 -c ":$s" -o \
         -A "$TMP/request" >"$TMP/$name.tstclnt" 2>"$TMP/$name.tstclnt.err"

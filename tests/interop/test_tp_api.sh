@@ -249,6 +249,6 @@ CC=${CC:-cc}
 "$CC" ${TP_CFLAGS:-} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -I"$SRC/core/include" \
     -I"$SRC/sessiondb/include" -I"$SRC/threadpool/include" "$TMP/tp_api.c" \
     "$LIB/libsslref_threadpool.a" "$LIB/libsslref_sessiondb.a" "$LIB/libsslref_core.a" \
-    -ltomcrypt -ltommath -llmdb -lpthread -o "$TMP/tp_api"
+    -ltomcrypt -ltommath -lgmp -llmdb -lpthread -o "$TMP/tp_api"
 # shellcheck disable=SC2086
 timeout 300 ${TP_RUN:-} "$TMP/tp_api" "$SRC/tests/data/server-key-pkcs8.pem" "$SRC/tests/data/server-chain.pem"
