@@ -28,7 +28,7 @@
 struct sdb_slot {
     _Alignas(64) atomic_int busy;
     MDB_txn *txn;                   /* NULL, or a reset read transaction owned by this slot */
-    atomic_uint_least64_t hits;     /* written only by the slot's owner */
+    atomic_uint_least64_t hits;     /* counted after release: locked adds */
     atomic_uint_least64_t misses;
 };
 

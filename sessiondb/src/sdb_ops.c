@@ -130,15 +130,13 @@ SSLErr SDBAddSession(SSLBuffer sessionKey, SSLBuffer sessionData, void *sessionR
     return sdb_env_err(c, write_retry(c, &op, true));
 }
 
+/* Counted after the read slot is released, when another thread may already hold it: a locked
+ * add, on the slot's own cache line so that threads do not contend on one counter. */
 static void count(SDBCache *c, struct sdb_slot *slot, bool hit)
 {
-    if (slot) {                        /* the slot's owner is the only writer: no locked add */
-        atomic_uint_least64_t *p = hit ? &slot->hits : &slot->misses;
-        atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
-    } else {
-        atomic_fetch_add_explicit(hit ? &c->hits : &c->misses, 1, memory_order_relaxed);
-    }
+    atomic_uint_least64_t *p = slot ? (hit ? &slot->hits : &slot->misses)
+                                    : (hit ? &c->hits : &c->misses);
+    atomic_fetch_add_explicit(p, 1, memory_order_relaxed);
 }
 
 SSLErr SDBGetSession(SSLBuffer sessionKey, SSLBuffer *sessionData, void *sessionRef)
