@@ -142,22 +142,54 @@ SSLErr cli_set_ciphers(SSLContext *ctx, const char *list)
     return e;
 }
 
-int cli_parse_version(const char *s, SSLProtocolVersion *v)
+static int parse_one(const char *s, size_t n, SSLXProtocol *p)
+{
+    static const struct {
+        const char *name;
+        SSLXProtocol p;
+    } map[] = {{"ssl2", kSSLProtocol2},  {"ssl3", kSSLProtocol3},    {"tls1.0", kTLSProtocol1},
+               {"tls1", kTLSProtocol1},  {"tls1.1", kTLSProtocol11}, {"tls1.2", kTLSProtocol12}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strlen(map[i].name) == n && strncmp(s, map[i].name, n) == 0) {
+            *p = map[i].p;
+            return 0;
+        }
+    return -1;
+}
+
+int cli_parse_version(const char *s, struct cli_version *v)
 {
     static const struct {
         const char *name;
         SSLProtocolVersion v;
     } map[] = {{"any", SSL_Version_Undetermined},
-               {"ssl3", SSL_Version_3_0_Only},
-               {"ssl3-with-ssl2-hello", SSL_Version_3_0_With_2_0_Hello},
-               {"ssl2", SSL_Version_2_0}};
+               {"ssl3-with-ssl2-hello", SSL_Version_3_0_With_2_0_Hello}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(s, map[i].name) == 0) {
-            *v = map[i].v;
+            *v = (struct cli_version){0, map[i].v, 0, 0};
             return 0;
         }
-    fprintf(stderr, "bad --version %s (any, ssl3, ssl3-with-ssl2-hello, ssl2)\n", s);
+    const char *dash = strchr(s, '-');
+    struct cli_version r = {1, SSL_Version_Undetermined, 0, 0};
+    if (dash ? parse_one(s, (size_t)(dash - s), &r.min) == 0 && parse_one(dash + 1, strlen(dash + 1), &r.max) == 0
+             : parse_one(s, strlen(s), &r.min) == 0) {
+        if (!dash)
+            r.max = r.min;
+        if (r.min <= r.max) {
+            *v = r;
+            return 0;
+        }
+    }
+    fprintf(stderr, "bad --version %s (ssl2, ssl3, tls1.0, tls1.1, tls1.2, a range MIN-MAX such as "
+                    "tls1.0-tls1.2, any, ssl3-with-ssl2-hello)\n", s);
     return -1;
+}
+
+SSLErr cli_set_version(SSLContext *ctx, const struct cli_version *v)
+{
+    if (!v->range)
+        return SSLSetProtocolVersion(ctx, v->v);
+    return SSLXSetProtocolVersionRange(ctx, v->min, v->max);
 }
 
 int cli_parse_port(const char *s, int *port)
@@ -274,9 +306,27 @@ void cli_print_connection(FILE *out, SSLContext *ctx, const char *extra)
         }
     }
     const char *name = SSLXCipherSuiteName(suite);
-    fprintf(out, "version=%s cipher=0x%04x %s resumed=%s peer=\"%s\"%s%s\n",
-            v == SSL_Version_2_0 ? "2.0" : v == SSL_Version_3_0 ? "3.0" : "?", suite,
-            name ? name : "unknown", resumed ? "yes" : "no", peer, extra ? " " : "",
+    SSLXProtocol p = kSSLProtocolUnknown;
+    (void)SSLXGetNegotiatedProtocolVersion(ctx, &p);
+    static const char *const names[] = {[kSSLProtocol2] = "2.0", [kSSLProtocol3] = "3.0",
+                                        [kTLSProtocol1] = "TLS1.0", [kTLSProtocol11] = "TLS1.1",
+                                        [kTLSProtocol12] = "TLS1.2"};
+    const char *vs = p >= kSSLProtocol2 && p <= kTLSProtocol12 ? names[p]
+                     : v == SSL_Version_2_0                    ? "2.0"
+                     : v == SSL_Version_3_0                    ? "3.0"
+                                                               : "?";
+    char tls[600] = "";
+    if (p >= kTLSProtocol1) {
+        int ems = 0;
+        char sni[256] = "", alpn[256] = "";
+        (void)SSLXGetExtendedMasterSecret(ctx, &ems);
+        (void)SSLXGetServerName(ctx, sni, sizeof sni);
+        (void)SSLXGetALPN(ctx, alpn, sizeof alpn);
+        snprintf(tls, sizeof tls, " ems=%s sni=%s alpn=%s", ems ? "yes" : "no", sni[0] ? sni : "-",
+                 alpn[0] ? alpn : "-");
+    }
+    fprintf(out, "version=%s cipher=0x%04x %s resumed=%s peer=\"%s\"%s%s%s\n", vs, suite,
+            name ? name : "unknown", resumed ? "yes" : "no", peer, tls, extra ? " " : "",
             extra ? extra : "");
     fflush(out);
 }

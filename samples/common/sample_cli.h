@@ -7,7 +7,7 @@
 #define SAMPLE_CLI_H
 
 #include <stdio.h>
-#include "sslref/ssl.h"
+#include "sslref/sslx.h"
 
 /** Read a whole file into a malloc'd, NUL-terminated buffer. 0 on success, -1 (printed) on error. */
 int cli_read_file(const char *path, char **data, size_t *len);
@@ -22,8 +22,17 @@ SSLErr cli_load_dh(SSLContext *ctx, const char *path);
 /** Parse "000a,0005" or ":000a:0005" (hex, optional 0x, separators , : or space) and enable the
  *  suites in that order. Prints and returns an error for an unknown id. */
 SSLErr cli_set_ciphers(SSLContext *ctx, const char *list);
-/** Map any|ssl3|ssl3-with-ssl2-hello|ssl2 to SSLProtocolVersion. 0 on success, -1 if unknown. */
-int cli_parse_version(const char *s, SSLProtocolVersion *v);
+/** A --version value: the seed's SSLProtocolVersion (any, ssl3-with-ssl2-hello) or a range. */
+struct cli_version {
+    int range;              /* 0: v applies (SSLSetProtocolVersion); 1: min..max */
+    SSLProtocolVersion v;
+    SSLXProtocol min, max;
+};
+/** Parse ssl2|ssl3|tls1.0|tls1.1|tls1.2, a range MIN-MAX (tls1.0-tls1.2, ssl3-tls1.2), or the old
+ *  any|ssl3-with-ssl2-hello. 0 on success, -1 (with a message on stderr) if unknown. */
+int cli_parse_version(const char *s, struct cli_version *v);
+/** Apply a parsed --version to a context. */
+SSLErr cli_set_version(SSLContext *ctx, const struct cli_version *v);
 /** Parse a port number 0..65535. 0 on success, -1 if bad. */
 int cli_parse_port(const char *s, int *port);
 

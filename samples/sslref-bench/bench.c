@@ -30,7 +30,7 @@ struct bench {
     const char *host, *ciphers, *csv, *send;
     int port, threads, full_percent, timeout, hold, hold_seconds, quiet, server_pid;
     long connections;
-    SSLProtocolVersion version;
+    struct cli_version version;
     struct sockaddr_in addr;
     SSLContext *tmpl;
     struct memcache *mc;
@@ -115,7 +115,7 @@ static int bench_parse(int argc, char **argv, struct bench *b)
     b->full_percent = 100;
     b->timeout = 30;
     b->hold_seconds = 5;
-    b->version = SSL_Version_3_0_Only;
+    b->version = (struct cli_version){0, SSL_Version_3_0_Only, 0, 0};
     static char req[] = "GET /sslref-bench HTTP/1.0\r\n\r\n";
     b->send = req;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -321,7 +321,7 @@ static int bench_setup(struct bench *b)
     if (!b->tmpl || !b->mc || SSLInitContext(b->tmpl) != SSLNoErr)
         return -1;
     SSLErr e = SSLSetProtocolSide(b->tmpl, SSL_ClientSide);
-    if (e == SSLNoErr) e = SSLSetProtocolVersion(b->tmpl, b->version);
+    if (e == SSLNoErr) e = cli_set_version(b->tmpl, &b->version);
     if (e == SSLNoErr && b->ciphers) e = cli_set_ciphers(b->tmpl, b->ciphers);
     if (e != SSLNoErr)
         return -1;

@@ -19,19 +19,21 @@
 #include <unistd.h>
 
 struct client_opts {
-    const char *host, *ciphers, *cert, *key, *ca, *send;
+    const char *host, *ciphers, *cert, *key, *ca, *send, *servername, *alpn;
     int port, resume;
     long resume_delay_ms; /* --resume-delay: pause before each reconnection */
-    SSLProtocolVersion version;
+    struct cli_version version;
 };
 
 static void client_usage(FILE *out)
 {
     fprintf(out,
             "usage: sslref-client --host H --port N [--ciphers 000a,0005,...]\n"
-            "         [--version ssl3|ssl3-with-ssl2-hello|ssl2|any] [--cert c.pem --key k.pem]\n"
-            "         [--ca ca.pem] [--resume K] [--resume-delay MS] [--send TEXT]\n"
-            "  --version defaults to ssl3. Without --ca the server's certificate is not checked.\n"
+            "         [--version V] [--cert c.pem --key k.pem] [--ca ca.pem] [--resume K]\n"
+            "         [--resume-delay MS] [--send TEXT] [--servername NAME] [--alpn LIST]\n"
+            "  --version: ssl2, ssl3 (the default), tls1.0, tls1.1, tls1.2, a range MIN-MAX\n"
+            "  (tls1.0-tls1.2, ssl3-tls1.2), any or ssl3-with-ssl2-hello.\n"
+            "  Without --ca the server's certificate is not checked.\n"
             "  --send defaults to \"GET / HTTP/1.0\\r\\n\\r\\n\"; C escapes \\r \\n \\t \\\\ are decoded.\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
 }
@@ -54,10 +56,12 @@ static size_t client_unescape(char *s)
 
 static int client_parse(int argc, char **argv, struct client_opts *o)
 {
-    enum { O_HOST = 256, O_PORT, O_CIPHERS, O_VERSION, O_CERT, O_KEY, O_CA, O_RESUME, O_SEND, O_DELAY };
+    enum { O_HOST = 256, O_PORT, O_CIPHERS, O_VERSION, O_CERT, O_KEY, O_CA, O_RESUME, O_SEND,
+           O_DELAY, O_SNAME, O_ALPN };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},       {"port", required_argument, 0, O_PORT},
         {"ciphers", required_argument, 0, O_CIPHERS}, {"version", required_argument, 0, O_VERSION},
+        {"servername", required_argument, 0, O_SNAME}, {"alpn", required_argument, 0, O_ALPN},
         {"cert", required_argument, 0, O_CERT},       {"key", required_argument, 0, O_KEY},
         {"ca", required_argument, 0, O_CA},           {"resume", required_argument, 0, O_RESUME},
         {"send", required_argument, 0, O_SEND},       {"help", no_argument, 0, 'h'},
@@ -65,7 +69,7 @@ static int client_parse(int argc, char **argv, struct client_opts *o)
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->port = -1;
-    o->version = SSL_Version_3_0_Only;
+    o->version = (struct cli_version){0, SSL_Version_3_0_Only, 0, 0};
     o->send = "GET / HTTP/1.0\\r\\n\\r\\n";
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -73,6 +77,8 @@ static int client_parse(int argc, char **argv, struct client_opts *o)
         case O_HOST: o->host = optarg; break;
         case O_PORT: if (cli_parse_port(optarg, &o->port)) return -1; break;
         case O_CIPHERS: o->ciphers = optarg; break;
+        case O_SNAME: o->servername = optarg; break;
+        case O_ALPN: o->alpn = optarg; break;
         case O_VERSION: if (cli_parse_version(optarg, &o->version)) return -1; break;
         case O_CERT: o->cert = optarg; break;
         case O_KEY: o->key = optarg; break;
@@ -119,8 +125,10 @@ static SSLErr client_setup(const struct client_opts *o, SSLContext *ctx, int fd,
 {
     SSLErr e = SSLInitContext(ctx);
     if (e == SSLNoErr) e = SSLSetProtocolSide(ctx, SSL_ClientSide);
-    if (e == SSLNoErr) e = SSLSetProtocolVersion(ctx, o->version);
+    if (e == SSLNoErr) e = cli_set_version(ctx, &o->version);
     if (e == SSLNoErr && o->ciphers) e = cli_set_ciphers(ctx, o->ciphers);
+    if (e == SSLNoErr && o->servername) e = SSLXSetServerName(ctx, o->servername);
+    if (e == SSLNoErr && o->alpn) e = SSLXSetALPN(ctx, o->alpn);
     if (e == SSLNoErr && o->cert) e = cli_load_key(ctx, o->key, 0);
     if (e == SSLNoErr && o->cert) e = cli_load_certs(ctx, o->cert);
     if (e == SSLNoErr && getenv("SSLKEYLOGFILE") && *getenv("SSLKEYLOGFILE"))

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define REQ_MAX 65536
@@ -28,7 +29,15 @@ struct server_opts {
     int port, request_cert, no_split, once, stats, threads, processes, quiet, echo;
     long session_lifetime;
     long max_conns, max_per_ip, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms, bulk;
-    SSLProtocolVersion version;
+    struct cli_version version;
+    const char *alpn;
+    int nsni;
+    struct server_sni {
+        const char *name;
+        char *pem;            /* the chain, PEM */
+        size_t pem_len;
+        SSLRSAPrivateKey *key;
+    } sni[8];
 };
 
 struct server_app {
@@ -56,6 +65,10 @@ static void server_usage(FILE *out)
             "         [--no-split] [--once] [--stats] [--quiet] [--max-conns N]\n"
             "         [--max-conns-per-ip N] [--handshake-timeout MS] [--idle-timeout MS]\n"
             "         [--shutdown-timeout MS] [--bulk BLOCKS] [--session-lifetime SECONDS]\n"
+            "         [--alpn LIST] [--sni NAME=chain.pem,key.pem]...\n"
+            "  --version: ssl2, ssl3, tls1.0, tls1.1, tls1.2, a range MIN-MAX (tls1.0-tls1.2), any\n"
+            "  (SSL 2.0 or 3.0, the default) or ssl3-with-ssl2-hello. --sni (up to 8) serves that\n"
+            "  chain and key to clients asking for NAME; --alpn selects from LIST (e.g. http/1.1).\n"
             "  --port 0 picks a free port; the chosen one is printed as \"listening on ADDR:PORT\".\n"
             "  --max-conns is per worker thread; --max-conns-per-ip per client address and worker\n"
             "  process (0, the default: no cap). SIGTERM/SIGINT stop it with a final stats line.\n"
@@ -75,11 +88,50 @@ static int server_num(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+/* --sni NAME=chain.pem,key.pem: read both files now (workers never touch the disk for it). */
+static int server_sni_load(struct server_opts *o, char *arg)
+{
+    char *eq = strchr(arg, '='), *comma = eq ? strchr(eq, ',') : NULL;
+    if (!eq || !comma || eq == arg || o->nsni == (int)(sizeof o->sni / sizeof o->sni[0])) {
+        fprintf(stderr, "sslref-server: --sni wants NAME=chain.pem,key.pem (at most 8)\n");
+        return -1;
+    }
+    *eq = *comma = 0;
+    struct server_sni *s = &o->sni[o->nsni];
+    char *kpem = NULL;
+    size_t klen = 0;
+    if (cli_read_file(eq + 1, &s->pem, &s->pem_len) || cli_read_file(comma + 1, &kpem, &klen)) {
+        fprintf(stderr, "sslref-server: --sni %s: cannot read %s or %s\n", arg, eq + 1, comma + 1);
+        return -1;
+    }
+    SSLErr e = SSLXRSAPrivateKeyFromPEM(kpem, klen, &s->key);
+    free(kpem);
+    if (e != SSLNoErr) {
+        fprintf(stderr, "sslref-server: --sni %s: key %s: %s\n", arg, comma + 1, SSLXErrorName(e));
+        return -1;
+    }
+    s->name = arg;
+    o->nsni++;
+    return 0;
+}
+
+/* The SNI callback: the chain and key for the name, or the default ones for any other name. */
+static SSLErr server_on_sni(SSLContext *ctx, const char *name, void *ref)
+{
+    const struct server_opts *o = ref;
+    for (int i = 0; i < o->nsni; i++)
+        if (strcasecmp(o->sni[i].name, name) == 0) {
+            SSLErr e = SSLXReplaceCertificatesPEM(ctx, o->sni[i].pem, o->sni[i].pem_len);
+            return e == SSLNoErr ? SSLSetPrivateKey(ctx, SSLXRSAPrivateKeyRetain(o->sni[i].key)) : e;
+        }
+    return SSLNoErr;
+}
+
 static int server_parse(int argc, char **argv, struct server_opts *o)
 {
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
            O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_MAXIP, O_HST, O_IDLE, O_SHUT,
-           O_BULK, O_LIFE };
+           O_BULK, O_LIFE, O_ALPN, O_SNI };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -97,6 +149,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"shutdown-timeout", required_argument, 0, O_SHUT},
         {"bulk", required_argument, 0, O_BULK},
         {"session-lifetime", required_argument, 0, O_LIFE},
+        {"alpn", required_argument, 0, O_ALPN},    {"sni", required_argument, 0, O_SNI},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
@@ -108,7 +161,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
     o->idle_timeout_ms = 60000;
     o->shutdown_timeout_ms = 5000;
     o->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
-    o->version = SSL_Version_Undetermined;
+    o->version = (struct cli_version){0, SSL_Version_Undetermined, 0, 0};
     long v;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -144,6 +197,8 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         case O_SHUT: if (server_num(optarg, 0, 86400000, &o->shutdown_timeout_ms)) goto bad; break;
         case O_BULK: if (server_num(optarg, 0, 1000000, &o->bulk)) goto bad; break;
         case O_LIFE: if (server_num(optarg, 1, 100000000, &o->session_lifetime)) goto bad; break;
+        case O_ALPN: o->alpn = optarg; break;
+        case O_SNI: if (server_sni_load(o, optarg)) return -1; break;
         case 'h': server_usage(stdout); exit(0);
         default: server_usage(stderr); return -1;
         }
@@ -169,7 +224,7 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
 {
     SSLErr e = SSLInitContext(t);
     if (e == SSLNoErr) e = SSLSetProtocolSide(t, SSL_ServerSide);
-    if (e == SSLNoErr) e = SSLSetProtocolVersion(t, o->version);
+    if (e == SSLNoErr) e = cli_set_version(t, &o->version);
     if (e == SSLNoErr) e = cli_load_key(t, o->key, 0);
     if (e == SSLNoErr) e = cli_load_certs(t, o->cert);
     if (e == SSLNoErr && o->export_key) e = cli_load_key(t, o->export_key, 1);
@@ -178,6 +233,8 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
     if (e == SSLNoErr && o->request_cert) e = SSLSetRequestClientCert(t, 1);
     if (e == SSLNoErr && o->no_split) e = SSLXSetCBCRecordSplitting(t, 0);
     if (e == SSLNoErr) e = SSLXSetSessionLifetime(t, (uint32)o->session_lifetime);
+    if (e == SSLNoErr && o->alpn) e = SSLXSetALPN(t, o->alpn);
+    if (e == SSLNoErr && o->nsni) e = SSLXSetServerNameFunc(t, server_on_sni, (void *)o);
     if (e == SSLNoErr && o->ca) {
         if (cli_ca_load(ca, o->ca) != 0)
             return SSLIOErr;

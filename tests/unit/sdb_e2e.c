@@ -141,7 +141,6 @@ static int client_once(int fd, uint16 *suite)
 {
     SSLContext *ctx;
     cr_assert_eq(SSLXNewContext(&ctx), SSLNoErr);
-    SSLSetProtocolVersion(ctx, SSL_Version_3_0_Only);
     SSLSetReadFunc(ctx, fd_read);
     SSLSetWriteFunc(ctx, fd_write);
     SSLSetIORef(ctx, &fd);
@@ -164,6 +163,9 @@ static int client_once(int fd, uint16 *suite)
     int resumed;
     SSLXGetResumed(ctx, &resumed);
     SSLGetNegotiatedCipher(ctx, suite);
+    SSLXProtocol v = kSSLProtocolUnknown;
+    SSLXGetNegotiatedProtocolVersion(ctx, &v);
+    cr_expect_eq(v, kTLSProtocol12, "the default range negotiates TLS 1.2");
     SSLXFreeContext(ctx);
     close(fd);
     return resumed;

@@ -28,6 +28,7 @@ static void blob_setup(struct blobctx *b, uint16_t suite, uint32_t sidlen, int n
     SSLSetTimeFunc(b->ctx, pair_time_fn);
     SSLContext *ctx = b->ctx;
     ctx->negotiated = SSL_Version_3_0;
+    ctx->ver = V_SSL3; /* the wire version the blob records */
     ctx->suite = suite_find(suite);
     cr_assert(ctx->suite);
     ctx->sid_len = (uint8_t)sidlen;
@@ -129,7 +130,7 @@ Test(session_blob, every_truncation_fails)
     blob_teardown(&b);
 }
 
-/* Offsets of the length fields in a blob (format 3, see session.c). */
+/* Offsets of the length fields in a blob (format 4, see session.c). */
 static int length_fields(const uint8_t *p, uint32_t len, uint32_t *off, int max)
 {
     int n = 0;
@@ -139,7 +140,7 @@ static int length_fields(const uint8_t *p, uint32_t len, uint32_t *off, int max)
     off[n++] = o; /* master_len */
     o += 1 + p[o];
     off[n++] = o; /* key_arg_len */
-    o += 1 + p[o] + 4 + 2;  /* key_arg, created, role, auth */
+    o += 1 + p[o] + 4 + 3;  /* key_arg, created, role, auth, ems */
     off[n++] = o; /* bind_len */
     o += 1 + p[o];
     off[n++] = o; /* ncerts */
@@ -178,29 +179,33 @@ Test(session_blob, every_length_byte_change_fails)
         m[i] ^= 0x01;
         if (i == 6) /* suite low byte 0x05 -> 0x04 is a real suite: use one that is not */
             m[i] = 0xfe;
+        if (i == 4) /* version 0x0300 -> 0x0301 is TLS 1.0, valid for this suite: use 0x0304 */
+            m[i] = 0x04;
         cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "header byte %u", i);
     }
-    /* role and auth are 0 or 1 (they sit just before bind_len) */
-    for (uint32_t i = off[3] - 2; i < off[3]; i++)
+    /* role, auth and ems are 0 or 1 (they sit just before bind_len) */
+    for (uint32_t i = off[3] - 3; i < off[3]; i++)
         for (int v = 2; v < 256; v++) {
             memcpy(m, blob.data, blob.length);
             m[i] = (uint8_t)v;
             cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "byte %u = %02x", i, v);
         }
-    /* format 2 (sslref before the session binding) is refused */
-    memcpy(m, blob.data, blob.length);
-    m[2] = 2;
-    cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "an old-format blob");
+    /* formats 2 (before the session binding) and 3 (before TLS) are refused */
+    for (uint8_t f = 2; f <= 3; f++) {
+        memcpy(m, blob.data, blob.length);
+        m[2] = f;
+        cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "format %u", f);
+    }
     free(m);
     pair_free_fn(&blob, &b.a);
     blob_teardown(&b);
 }
 
-/* A format-3 SSL 3.0 blob with the given field lengths and no certificates yet; returns its length. */
+/* A format-4 SSL 3.0 blob with the given field lengths and no certificates yet; returns its length. */
 static uint32_t blob_build(uint8_t *b, uint32_t sid, uint32_t master, uint32_t key_arg)
 {
     uint32_t n = 0;
-    b[n++] = 'S', b[n++] = 'R', b[n++] = 3;
+    b[n++] = 'S', b[n++] = 'R', b[n++] = 4;
     b[n++] = 3, b[n++] = 0, b[n++] = 0, b[n++] = 0x2f;
     b[n++] = (uint8_t)sid;
     memset(b + n, 9, sid);
@@ -213,7 +218,7 @@ static uint32_t blob_build(uint8_t *b, uint32_t sid, uint32_t master, uint32_t k
     n += key_arg;
     memset(b + n, 0, 4); /* created */
     n += 4;
-    b[n++] = 1, b[n++] = 0; /* role (server), auth */
+    b[n++] = 1, b[n++] = 0, b[n++] = 0; /* role (server), auth, ems */
     b[n++] = SESSION_BIND_LEN;
     memset(b + n, 3, SESSION_BIND_LEN);
     n += SESSION_BIND_LEN;
@@ -454,5 +459,33 @@ Test(session_blob, resumption_rules)
         cr_expect_eq(pair_live_blocks(&p), 0);
         pair_cache_clear(&cc);
         pair_cache_clear(&sc);
+    }
+}
+
+/* The version field holds the wire version: SSL 3.0 to TLS 1.2 within the suite's range; only a TLS
+ * session can have used the extended master secret (RFC 7627). */
+Test(session_blob, version_and_ems)
+{
+    uint8_t blob[1024];
+    struct session_view v;
+    uint32_t n = blob_build(blob, 1, 48, 0); /* suite 002f, TLS_RSA_WITH_AES_128_CBC_SHA */
+    const uint32_t ems_at = n - 1 - SESSION_BIND_LEN - 1 - 1;
+    static const struct {
+        uint16_t version;
+        uint8_t ems;
+        int ok;
+    } rows[] = {{0x0300, 0, 1}, {0x0300, 1, 0}, {0x0301, 0, 1}, {0x0301, 1, 1}, {0x0303, 1, 1},
+                {0x0304, 0, 0}, {0x0002, 0, 0}, {0x0200, 0, 0}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        blob[3] = (uint8_t)(rows[i].version >> 8);
+        blob[4] = (uint8_t)rows[i].version;
+        blob[ems_at] = rows[i].ems;
+        SSLErr e = session_decode(blob, n, &v);
+        cr_expect_eq(e, rows[i].ok ? SSLNoErr : SSLSessionNotFoundErr, "version %04x ems %u",
+                     rows[i].version, rows[i].ems);
+        if (e == SSLNoErr) {
+            cr_expect_eq(v.version, rows[i].version);
+            cr_expect_eq(v.ems, rows[i].ems);
+        }
     }
 }

@@ -80,6 +80,60 @@ SSLErr SSLXGetLastAlerts(SSLContext *ctx, uint16 *sent, uint16 *received);
 /** The session ID of the current session (up to 32 bytes); *len becomes its length. */
 SSLErr SSLXGetSessionID(SSLContext *ctx, uint8 *id, uint32 *len);
 
+/* ---- TLS 1.0-1.2 ------------------------------------------------------------------------------ */
+
+/** Protocol versions for SSLXSetProtocolVersionRange / SSLXGetNegotiatedProtocolVersion. */
+typedef enum SSLXProtocol {
+    kSSLProtocolUnknown = 0,
+    kSSLProtocol2 = 2,  /**< SSL 2.0 */
+    kSSLProtocol3 = 3,  /**< SSL 3.0 */
+    kTLSProtocol1 = 4,  /**< TLS 1.0 (RFC 2246) */
+    kTLSProtocol11 = 5, /**< TLS 1.1 (RFC 4346) */
+    kTLSProtocol12 = 6  /**< TLS 1.2 (RFC 5246) */
+} SSLXProtocol;
+
+/**
+ * Allow the versions @p min .. @p max (kSSLProtocol2 .. kTLSProtocol12). A range that includes
+ * SSL 2.0 behaves like SSL_Version_Undetermined for the 2.0/3.x choice (a client sends an SSL
+ * 2.0-format hello); SSL_Version_2_0 is the range {2, 2}. SSLSetProtocolVersion keeps the seed's
+ * meaning and sets the matching range: Undetermined = 2..3, 3_0_With_2_0_Hello and 3_0_Only = 3..3,
+ * 2_0 = 2..2. A context that never calls either speaks TLS 1.0 .. TLS 1.2.
+ * @return SSLNoErr, SSLBadParameterErr (unknown value or min > max). Call before the handshake.
+ */
+SSLErr SSLXSetProtocolVersionRange(SSLContext *ctx, SSLXProtocol min, SSLXProtocol max);
+/** The negotiated version once the hellos are through (kSSLProtocolUnknown before). */
+SSLErr SSLXGetNegotiatedProtocolVersion(SSLContext *ctx, SSLXProtocol *version);
+/** Offer / accept the extended master secret (RFC 7627; on by default). A session resumes only
+ *  with the EMS state it was made with. */
+SSLErr SSLXSetExtendedMasterSecret(SSLContext *ctx, int enable);
+/** Non-zero in *on if the current handshake used the extended master secret. */
+SSLErr SSLXGetExtendedMasterSecret(SSLContext *ctx, int *on);
+/** Client: send TLS_FALLBACK_SCSV (RFC 7507), for a connection retried with a lower maximum. */
+SSLErr SSLXSetFallback(SSLContext *ctx, int enable);
+/** Client: the host name to send in server_name (RFC 6066 §3); NULL or "" sends none. At most 255
+ *  bytes. @return SSLNoErr, SSLBadParameterErr. */
+SSLErr SSLXSetServerName(SSLContext *ctx, const char *name);
+/** Server: the host name the client asked for, NUL-terminated ("" if none), up to @p cap bytes. */
+SSLErr SSLXGetServerName(SSLContext *ctx, char *name, size_t cap);
+/**
+ * Server: called once per handshake with the client's server_name (not called without one),
+ * before the certificate is chosen. It may call SSLSetPrivateKey / SSLXAddCertificatesPEM style
+ * setters on @p ctx to switch the chain and key for that name (see SSLXReplaceCertificatesPEM).
+ * Returning an error ends the handshake with unrecognized_name.
+ */
+typedef SSLErr (*SSLXServerNameFunc)(SSLContext *ctx, const char *name, void *ref);
+SSLErr SSLXSetServerNameFunc(SSLContext *ctx, SSLXServerNameFunc fn, void *ref);
+/** Drop the local chain and add the one in @p pem (like SSLXAddCertificatesPEM); for SNI. */
+SSLErr SSLXReplaceCertificatesPEM(SSLContext *ctx, const char *pem, size_t len);
+/**
+ * ALPN (RFC 7301). @p protocols is a comma-separated list ("h2,http/1.1"): a client offers it, a
+ * server selects its first entry that the client offered (no overlap: no_application_protocol).
+ * NULL or "" turns ALPN off. @return SSLNoErr, SSLBadParameterErr (an empty or over-long name).
+ */
+SSLErr SSLXSetALPN(SSLContext *ctx, const char *protocols);
+/** The negotiated protocol, NUL-terminated ("" if none), up to @p cap bytes. */
+SSLErr SSLXGetALPN(SSLContext *ctx, char *protocol, size_t cap);
+
 /* ---- Behaviour switches --------------------------------------------------------------------- */
 
 /** Split CBC application records 1/n-1 (on by default; BEAST countermeasure). */

@@ -67,3 +67,12 @@ SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len)
     free(der);
     return e;
 }
+
+SSLErr SSLXReplaceCertificatesPEM(SSLContext *ctx, const char *pem, size_t len)
+{
+    if (!ctx || ctx->magic != CTX_MAGIC || !pem)
+        return SSLBadParameterErr;
+    certlist_free(ctx, &ctx->local_chain);
+    ctx->chain_complete = 0;
+    return SSLXAddCertificatesPEM(ctx, pem, len);
+}

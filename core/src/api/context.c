@@ -107,6 +107,10 @@ SSLErr SSLInitContext(SSLContext *ctx)
     ctx->magic = CTX_MAGIC;
     ctx->side = SSL_ClientSide;
     ctx->version_set = SSL_Version_Undetermined;
+    ctx->version_mode = SSL_Version_3_0_Only; /* the default range is TLS 1.0 .. 1.2 */
+    ctx->ver_min = V_TLS10;
+    ctx->ver_max = V_TLS12;
+    ctx->ems_enabled = 1;
     ctx->alloc_fn = def_alloc;
     ctx->free_fn = def_free;
     ctx->realloc_fn = def_realloc;
@@ -230,10 +234,132 @@ SSLErr SSLSetProtocolVersion(SSLContext *ctx, SSLProtocolVersion version)
     CHECK_CTX(ctx);
     if (version > SSL_Version_2_0)
         return SSLBadParameterErr;
-    ctx->version_set = version;
+    ctx->version_set = ctx->version_mode = version;
+    ctx->ver_min = ctx->ver_max = V_SSL3; /* the seed's values keep their SSL 3.0 meaning */
     if (ctx->hs_step < 0)
         ctx->negotiated = version;
     return SSLNoErr;
+}
+
+static const uint16_t proto_wire[] = {[kSSLProtocol2] = V_SSL2, [kSSLProtocol3] = V_SSL3,
+                                      [kTLSProtocol1] = V_TLS10, [kTLSProtocol11] = V_TLS11,
+                                      [kTLSProtocol12] = V_TLS12};
+
+SSLErr SSLXSetProtocolVersionRange(SSLContext *ctx, SSLXProtocol min, SSLXProtocol max)
+{
+    CHECK_CTX(ctx);
+    if (min < kSSLProtocol2 || max > kTLSProtocol12 || min > max)
+        return SSLBadParameterErr;
+    SSLProtocolVersion mode = min == kSSLProtocol2 ? (max == kSSLProtocol2 ? SSL_Version_2_0
+                                                                           : SSL_Version_Undetermined)
+                                                   : SSL_Version_3_0_Only;
+    ctx->version_set = ctx->version_mode = mode;
+    ctx->ver_min = min == kSSLProtocol2 ? V_SSL3 : proto_wire[min];
+    ctx->ver_max = max == kSSLProtocol2 ? V_SSL3 : proto_wire[max];
+    if (ctx->hs_step < 0)
+        ctx->negotiated = mode;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetNegotiatedProtocolVersion(SSLContext *ctx, SSLXProtocol *version)
+{
+    CHECK_CTX(ctx);
+    if (!version)
+        return SSLBadParameterErr;
+    *version = kSSLProtocolUnknown;
+    for (int p = kSSLProtocol2; p <= kTLSProtocol12; p++)
+        if (ctx->ver && proto_wire[p] == ctx->ver)
+            *version = (SSLXProtocol)p;
+    if (ctx->negotiated == SSL_Version_2_0 && ctx->hs_step >= 0 && (ctx->kind2 || ctx->hs_done))
+        *version = kSSLProtocol2;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetExtendedMasterSecret(SSLContext *ctx, int enable)
+{
+    CHECK_CTX(ctx);
+    ctx->ems_enabled = enable != 0;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetExtendedMasterSecret(SSLContext *ctx, int *on)
+{
+    CHECK_CTX(ctx);
+    if (!on)
+        return SSLBadParameterErr;
+    *on = ctx->ems && ctx->peer_ems;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetFallback(SSLContext *ctx, int enable)
+{
+    CHECK_CTX(ctx);
+    ctx->send_fallback_scsv = enable != 0;
+    return SSLNoErr;
+}
+
+static SSLErr copy_out(const char *src, size_t n, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return SSLBadParameterErr;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, src, n);
+    out[n] = 0;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetServerName(SSLContext *ctx, const char *name)
+{
+    CHECK_CTX(ctx);
+    size_t n = name ? strlen(name) : 0;
+    if (n >= sizeof ctx->server_name)
+        return SSLBadParameterErr;
+    memcpy(ctx->server_name, name ? name : "", n + 1);
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetServerName(SSLContext *ctx, char *name, size_t cap)
+{
+    CHECK_CTX(ctx);
+    return copy_out(ctx->sni, strlen(ctx->sni), name, cap);
+}
+
+SSLErr SSLXSetServerNameFunc(SSLContext *ctx, SSLXServerNameFunc fn, void *ref)
+{
+    CHECK_CTX(ctx);
+    ctx->sni_fn = fn;
+    ctx->sni_ref = ref;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetALPN(SSLContext *ctx, const char *protocols)
+{
+    CHECK_CTX(ctx);
+    uint8_t wire[sizeof ctx->alpn];
+    size_t len = 0;
+    const char *p = protocols ? protocols : "";
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == 0 || n > 255 || len + 1 + n > sizeof wire)
+            return SSLBadParameterErr;
+        wire[len++] = (uint8_t)n;
+        memcpy(wire + len, p, n);
+        len += n;
+        p += n + (end ? 1 : 0);
+        if (end && !*p)
+            return SSLBadParameterErr; /* a trailing comma names an empty protocol */
+    }
+    memcpy(ctx->alpn, wire, len);
+    ctx->alpn_len = (uint16_t)len;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetALPN(SSLContext *ctx, char *protocol, size_t cap)
+{
+    CHECK_CTX(ctx);
+    return copy_out((const char *)ctx->alpn_sel, ctx->alpn_sel_len, protocol, cap);
 }
 
 SSLErr SSLSetPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)

@@ -36,13 +36,14 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out);
 /* ---- Bulk ciphers ---- */
 enum cry_cipher_alg {
     CRY_C_NULL = 0, CRY_C_RC4, CRY_C_RC2, CRY_C_DES, CRY_C_3DES, CRY_C_IDEA, CRY_C_AES,
-    CRY_C_AES_GCM /* AEAD: see cry_aead_* (state size 0 until implemented) */
+    CRY_C_AES_GCM /* AEAD: keyed with cry_cipher_init (iv ignored), used through cry_aead_* */
 };
 /*
  * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned, zeroed before first use).
  * 0 means the cipher is not available in this build. NULL needs a small header only. The state
  * holds keys: cry_cipher_wipe it before freeing. Sizes: RC4 280, RC2 288, DES and 3DES 416
- * (one direction's round keys), IDEA 132, AES 516.
+ * (one direction's round keys), IDEA 132, AES 516, AES-GCM about 70 KB (libtomcrypt's gcm_state
+ * with its 64 KiB GHASH tables: table lookups, so GHASH is not cache-timing safe, like its AES).
  */
 size_t cry_cipher_state_size(int alg);
 /* 1 for stream ciphers (NULL, RC4), else the CBC block size. */
@@ -65,6 +66,18 @@ SSLErr cry_cipher_init_rc2(void *st, int encrypt, const uint8_t *key, size_t key
  * len % block == 0 (else SSLBadParameterErr). The CBC chain / RC4 stream carries over calls.
  * SSLBadParameterErr on a state that was never keyed successfully. */
 SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len) SSL_MUST;
+/*
+ * AEAD (AES-GCM, RFC 5116 / RFC 5288) on a state keyed by cry_cipher_init(CRY_C_AES_GCM): one
+ * message per call, nonce of nlen (12 in TLS) bytes, aad of alen <= 1024 bytes, len bytes of
+ * text (in == out allowed), a 16-byte tag. Open checks the tag in constant time and on failure
+ * wipes out and returns SSLProtocolErr; SSLBadParameterErr on a wrong state or arguments.
+ */
+#define CRY_AEAD_TAG 16
+SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
+                     const uint8_t *in, uint8_t *out, size_t len, uint8_t tag[CRY_AEAD_TAG]) SSL_MUST;
+SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
+                     const uint8_t *in, uint8_t *out, size_t len,
+                     const uint8_t tag[CRY_AEAD_TAG]) SSL_MUST;
 /* Wipe the state (zeromem). Safe on a state that was never keyed if it was zeroed, and on NULL. */
 void cry_cipher_wipe(void *st);
 

@@ -25,6 +25,8 @@ SSLErr hs3_drive(SSLContext *ctx) SSL_MUST;
 SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w) SSL_MUST;
 SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r) SSL_MUST;
 /* Server: resume or choose a suite for a client offering @off (noff 2-byte suite ids). */
+/* Server: the version it answers ClientHello.version with (RFC 5246 Appendix E.1). */
+uint16_t hs3_server_version(const SSLContext *ctx);
 SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, const uint8_t *off,
                          uint32_t noff) SSL_MUST;
 SSLErr hs3_build_server_hello(SSLContext *ctx, struct wr *w) SSL_MUST;
@@ -52,6 +54,9 @@ SSLErr hs3_build_finished(SSLContext *ctx, struct wr *w) SSL_MUST;
 SSLErr hs3_parse_finished(SSLContext *ctx, struct rd *r) SSL_MUST;
 /* Master secret from a premaster, then the pending keys; writes the key-log line. */
 SSLErr hs3_set_master(SSLContext *ctx, const uint8_t *pre, uint32_t prelen) SSL_MUST;
+/* TLS: the master secret from the premaster kept by hs3_set_master, once ClientKeyExchange is in
+ * the transcript; then the keys. */
+SSLErr hs3_master_from_pending(SSLContext *ctx) SSL_MUST;
 /* Keys from ctx->master (resumption), and the key-log line. */
 SSLErr hs3_keys_ready(SSLContext *ctx) SSL_MUST;
 

@@ -10,11 +10,17 @@
 #include "record/kdf3.h"
 #include "crypto/pkcs1.h"
 #include "x509/x509.h"
+#include "handshake/hs_sig.h"
 
 SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w)
 {
     if (ctx->side == SSL_ClientSide &&
-        (!ctx->local_chain.n || !ctx->key || cry_key_is_dsa(ctx->key) || !ctx->cert_rsa_asked)) {
+        (!ctx->local_chain.n || !ctx->key || cry_key_is_dsa(ctx->key) || !ctx->cert_rsa_asked ||
+         (ctx->ver >= V_TLS12 && !hs_sig_choose(ctx->peer_sigalgs)))) {
+        if (ctx_is_tls(ctx)) { /* RFC 5246 §7.4.6: TLS sends an empty list instead */
+            wr_u24(w, 0);
+            return SSLNoErr;
+        }
         ctx->hs_skip_msg = 1;
         return alert_send(ctx, AL_WARNING, AL_NO_CERTIFICATE);
     }
@@ -91,6 +97,8 @@ SSLErr hs3_build_cert_request(SSLContext *ctx, struct wr *w)
 {
     wr_u8(w, 1);
     wr_u8(w, 1); /* ClientCertificateType rsa_sign */
+    if (ctx->ver >= V_TLS12)
+        hs_sig_write_list(w); /* RFC 5246 §7.4.4: supported_signature_algorithms */
     size_t m = wr_open(w, 2);
     for (uint32_t i = 0; i < ctx->dns.n; i++) {
         size_t d = wr_open(w, 2);
@@ -105,6 +113,8 @@ SSLErr hs3_build_cert_request(SSLContext *ctx, struct wr *w)
 SSLErr hs3_parse_cert_request(SSLContext *ctx, struct rd *r)
 {
     struct rd types = rd_sub8(r);
+    if (ctx->ver >= V_TLS12 && !(ctx->peer_sigalgs = hs_sig_read_list(r)))
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
     struct rd dns = rd_sub16(r);
     if (rd_left(&types) == 0)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
@@ -122,12 +132,49 @@ SSLErr hs3_parse_cert_request(SSLContext *ctx, struct rd *r)
 }
 
 /* RFC 6101 §5.6.8: MD5 and SHA-1 of master + pad2 + hash(handshake_messages + master + pad1). */
+/* The transcript hash a CertificateVerify signs: SSL 3.0's (above), TLS 1.0/1.1 MD5 || SHA-1 of the
+ * messages, TLS 1.2 the scheme's hash of them (RFC 5246 §7.4.8). 0 for a hash we do not keep. */
+static size_t cv_hash(const SSLContext *ctx, int alg, uint8_t out[CRY_MAX_DIGEST])
+{
+    if (!ctx_is_tls(ctx)) {
+        kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, NULL, ctx->master, out);
+        return 36;
+    }
+    const struct cry_hash *h = ctx->ver < V_TLS12 ? NULL
+                               : alg == CRY_SHA1   ? &ctx->hs_sha1
+                               : alg == CRY_SHA256 ? &ctx->hs_sha256
+                               : alg == CRY_SHA384 ? &ctx->hs_sha384
+                                                   : NULL;
+    struct cry_hash c;
+    if (ctx->ver < V_TLS12) {
+        c = ctx->hs_md5;
+        cry_hash_final(&c, out);
+        c = ctx->hs_sha1;
+        cry_hash_final(&c, out + 16);
+        return 36;
+    }
+    if (!h)
+        return 0;
+    c = *h;
+    cry_hash_final(&c, out);
+    return cry_hash_len(alg);
+}
+
 SSLErr hs3_build_cert_verify(SSLContext *ctx, struct wr *w)
 {
-    uint8_t hashes[36], sig[1024];
+    uint8_t hashes[CRY_MAX_DIGEST], sig[1024];
     uint32_t siglen;
-    kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, NULL, ctx->master, hashes);
-    SSL_TRY(pkcs1_sign(ctx->key, hashes, sizeof hashes, sig, sizeof sig, &siglen));
+    int alg = -1;
+    if (ctx->ver >= V_TLS12) {
+        uint16_t scheme = hs_sig_choose(ctx->peer_sigalgs);
+        if (scheme == SIG_RSA_SHA512) /* no running SHA-512: the next one the server takes */
+            scheme = ctx->peer_sigalgs & hs_sig_bit(SIG_RSA_SHA1) ? SIG_RSA_SHA1 : 0;
+        SSL_ENSURE(scheme, SSLNegotiationErr);
+        alg = hs_sig_hash(scheme);
+        wr_u16(w, scheme);
+    }
+    size_t hl = cv_hash(ctx, alg, hashes);
+    SSL_TRY(hs_sig_sign(ctx->key, ctx->ver >= V_TLS12, alg, hashes, hl, sig, sizeof sig, &siglen));
     size_t m = wr_open(w, 2);
     wr_bytes(w, sig, siglen);
     wr_close(w, m, 2);
@@ -136,17 +183,20 @@ SSLErr hs3_build_cert_verify(SSLContext *ctx, struct wr *w)
 
 SSLErr hs3_parse_cert_verify(SSLContext *ctx, struct rd *r)
 {
+    int alg = ctx->ver >= V_TLS12 ? hs_sig_hash(rd_u16(r)) : -1;
     struct rd s = rd_sub16(r);
     uint32_t n = (uint32_t)rd_left(&s);
     const uint8_t *sig = rd_bytes(&s, n);
     if (!rd_ok(r))
-        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
     struct x509_cert leaf;
     SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
-    uint8_t hashes[36];
-    kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, NULL, ctx->master, hashes);
-    if (!pkcs1_verify(leaf.rsa_n, leaf.rsa_n_len, leaf.rsa_e, leaf.rsa_e_len, sig, n, hashes,
-                      sizeof hashes))
-        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
+    uint8_t hashes[CRY_MAX_DIGEST];
+    size_t hl = ctx->ver >= V_TLS12 && alg < 0 ? 0 : cv_hash(ctx, alg, hashes);
+    if (!hl)
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr); /* a scheme we did not offer */
+    if (!hs_sig_verify(&leaf, ctx->ver >= V_TLS12, alg, hashes, hl, sig, n))
+        return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECRYPT_ERROR : AL_HANDSHAKE_FAILURE,
+                        SSLProtocolErr);
     return SSLNoErr;
 }

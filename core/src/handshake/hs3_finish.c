@@ -8,6 +8,9 @@
 #include "base/ct.h"
 #include "record/kdf3.h"
 #include "record/record3.h"
+#include "record/prf.h"
+#include "handshake/hs_sig.h"
+#include <string.h>
 #include <stdio.h>
 
 static void keylog(SSLContext *ctx)
@@ -40,7 +43,31 @@ SSLErr hs3_keys_ready(SSLContext *ctx)
 
 SSLErr hs3_set_master(SSLContext *ctx, const uint8_t *pre, uint32_t prelen)
 {
-    kdf3_master_secret(pre, prelen, ctx->client_random, ctx->server_random, ctx->master);
+    if (!ctx_is_tls(ctx)) {
+        kdf3_master_secret(pre, prelen, ctx->client_random, ctx->server_random, ctx->master);
+        return hs3_keys_ready(ctx);
+    }
+    /* TLS: kept until ClientKeyExchange is hashed, which the extended master secret covers */
+    SSL_TRY(ctx_alloc(ctx, &ctx->pending_pre, prelen));
+    memcpy(ctx->pending_pre.data, pre, prelen);
+    return SSLNoErr;
+}
+
+/* RFC 5246 §8.1 master_secret = PRF(pre, "master secret", CR + SR)[0..47], or with the extended
+ * master secret (RFC 7627 §4) PRF(pre, "extended master secret", session_hash). */
+SSLErr hs3_master_from_pending(SSLContext *ctx)
+{
+    SSLBuffer *pre = &ctx->pending_pre;
+    if (ctx->ems) {
+        uint8_t h[CRY_MAX_DIGEST];
+        size_t hl = hs_transcript_hash(ctx, h);
+        prf_tls(ctx->ver, ctx->suite->prf, pre->data, pre->length, "extended master secret", h,
+                hl, NULL, 0, ctx->master, SSL3_MASTER_LEN);
+    } else {
+        prf_tls(ctx->ver, ctx->suite->prf, pre->data, pre->length, "master secret",
+                ctx->client_random, 32, ctx->server_random, 32, ctx->master, SSL3_MASTER_LEN);
+    }
+    ctx_free(ctx, pre);
     return hs3_keys_ready(ctx);
 }
 
@@ -63,11 +90,25 @@ static const uint8_t *sender(SSLProtocolSide side)
     return (const uint8_t *)(side == SSL_ClientSide ? "CLNT" : "SRVR"); /* §5.6.9 */
 }
 
+/* The Finished contents of @side: SSL 3.0 36 bytes (§5.6.9); TLS 12 bytes of
+ * PRF(master, "client finished" / "server finished", Hash(handshake_messages)) (RFC 5246 §7.4.9). */
+static uint32_t finished(SSLContext *ctx, SSLProtocolSide side, uint8_t out[36])
+{
+    if (!ctx_is_tls(ctx)) {
+        kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, sender(side), ctx->master, out);
+        return 36;
+    }
+    uint8_t h[CRY_MAX_DIGEST];
+    size_t hl = hs_transcript_hash(ctx, h);
+    prf_tls(ctx->ver, ctx->suite->prf, ctx->master, SSL3_MASTER_LEN,
+            side == SSL_ClientSide ? "client finished" : "server finished", h, hl, NULL, 0, out, 12);
+    return 12;
+}
+
 SSLErr hs3_build_finished(SSLContext *ctx, struct wr *w)
 {
     uint8_t fin[36];
-    kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, sender(ctx->side), ctx->master, fin);
-    wr_bytes(w, fin, sizeof fin);
+    wr_bytes(w, fin, finished(ctx, ctx->side, fin));
     return SSLNoErr;
 }
 
@@ -75,9 +116,13 @@ SSLErr hs3_parse_finished(SSLContext *ctx, struct rd *r)
 {
     uint8_t want[36];
     SSLProtocolSide peer = ctx->side == SSL_ClientSide ? SSL_ServerSide : SSL_ClientSide;
-    kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, sender(peer), ctx->master, want);
-    const uint8_t *got = rd_bytes(r, sizeof want);
-    if (!got || !ct_memeq(got, want, sizeof want))
-        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
+    uint32_t n = finished(ctx, peer, want);
+    const uint8_t *got = rd_bytes(r, n);
+    if (!got) /* short: TLS decode_error; SSL 3.0 handshake_failure, as before TLS */
+        return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECODE_ERROR : AL_HANDSHAKE_FAILURE, SSLProtocolErr);
+    if (!rd_done(r)) /* long: decode_error (SSL 3.0: illegal_parameter) */
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+    if (!ct_memeq(got, want, n)) /* RFC 5246 §7.4.9: decrypt_error (SSL 3.0: handshake_failure) */
+        return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECRYPT_ERROR : AL_HANDSHAKE_FAILURE, SSLProtocolErr);
     return SSLNoErr;
 }

@@ -13,6 +13,7 @@
 #include "record/record3.h"
 #include "handshake/session.h"
 #include "handshake/ssl2.h"
+#include "handshake/hs_sig.h"
 #include <string.h>
 
 enum msg_id { M_CH, M_SH, M_CERT_S, M_SKE, M_CREQ, M_SHD, M_CERT_C, M_CKE, M_CV,
@@ -93,10 +94,13 @@ static int step_applies(const SSLContext *ctx, const struct step *st, int sendin
     return 1;
 }
 
+/* Hash a message; once ClientKeyExchange is in, a TLS master secret can be made (the extended
+ * master secret covers the transcript up to and including it, RFC 7627 §4). */
 static SSLErr hash_msg(SSLContext *ctx, const uint8_t *p, uint32_t n)
 {
-    cry_hash_update(&ctx->hs_md5, p, n);
-    cry_hash_update(&ctx->hs_sha1, p, n);
+    hs_transcript_add(ctx, p, n);
+    if (ctx->pending_pre.data && n && p[0] == HS3_CLIENT_KEY_EXCHANGE)
+        return hs3_master_from_pending(ctx);
     return SSLNoErr;
 }
 
@@ -119,11 +123,11 @@ static uint32_t scratch_need(const SSLContext *ctx)
 static SSLErr send_msg(SSLContext *ctx, const struct hs_msg *m)
 {
     if (m->type == HS3_CLIENT_HELLO) {
-        /* The cache decides first: a cached SSL 3.0 session is offered in an SSL 3.0 hello. */
+        /* The cache decides first: a cached SSL 3.0 or TLS session is offered in that hello. */
         uint16_t cached = session_client_lookup(ctx);
-        SSLProtocolVersion v = ctx->version_set;
+        SSLProtocolVersion v = ctx->version_mode;
         if (v == SSL_Version_2_0 ||
-            ((v == SSL_Version_Undetermined || v == SSL_Version_3_0_With_2_0_Hello) && cached != 0x0300))
+            ((v == SSL_Version_Undetermined || v == SSL_Version_3_0_With_2_0_Hello) && cached < V_SSL3))
             return ssl2_send_client_hello(ctx);
     }
     if (!ctx->scratch.data)
@@ -213,8 +217,7 @@ SSLErr hs3_drive(SSLContext *ctx)
 {
     if (ctx->hs_step < 0) {
         SSL_ENSURE(ctx->side == SSL_ClientSide || ctx->side == SSL_ServerSide, SSLBadParameterErr);
-        cry_hash_init(&ctx->hs_md5, CRY_MD5);
-        cry_hash_init(&ctx->hs_sha1, CRY_SHA1);
+        hs_transcript_init(ctx);
         ctx->hs_step = 0;
     }
     while (flow[ctx->hs_step].msg != M_END) {

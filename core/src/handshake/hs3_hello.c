@@ -8,6 +8,8 @@
 #include "record/alert.h"
 #include "crypto/dhparams.h"
 #include "handshake/session.h"
+#include "handshake/hs_ext.h"
+#include "handshake/hs_sig.h"
 #include <string.h>
 
 static SSLErr make_random(SSLContext *ctx, uint8_t out[32])
@@ -53,48 +55,36 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s)
     }
 }
 
-#define EXT_RENEGOTIATION_INFO 0xff01
-
-/* Extensions after the compression methods (RFC 5746 §3.2 format). Only renegotiation_info is
- * understood: on an initial handshake it must be empty (§3.6, §3.4). Anything else is skipped. */
-static SSLErr parse_extensions(SSLContext *ctx, struct rd *r)
+/* A suite this side may offer: enabled, implemented, and within the version range. */
+static int suite_offerable(const SSLContext *ctx, const struct suite *s)
 {
-    struct rd all = rd_sub16(r);
-    int ri_seen = 0;
-    while (rd_left(&all)) {
-        uint16_t type = rd_u16(&all);
-        struct rd data = rd_sub16(&all);
-        if (type == EXT_RENEGOTIATION_INFO) {
-            struct rd inner = rd_sub8(&data);
-            if (!rd_done(&data) || rd_left(&inner) != 0 || ri_seen++) /* once, and empty */
-                return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
-            ctx->secure_reneg = 1;
-        }
-        (void)rd_bytes(&data, rd_left(&data));
-    }
-    if (!rd_done(&all))
-        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
-    return SSLNoErr;
+    return s && s->min_ver <= ctx->ver_max && s->max_ver >= ctx->ver_min;
 }
 
 SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
 {
-    if (ctx->offered_version != 0x0300) /* the driver looked the cache up; SSL 2.0 entries don't fit */
-        ctx->offered_sid_len = 0;
+    if (ctx->offered_version < ctx->ver_min || ctx->offered_version > ctx->ver_max)
+        ctx->offered_sid_len = 0; /* the driver looked the cache up; SSL 2.0 entries don't fit */
     SSL_TRY(make_random(ctx, ctx->client_random));
-    wr_u16(w, 0x0300);
+    ctx->client_version = ctx->ver_max;
+    ctx->rec_ver = ctx->ver_min == V_SSL3 ? V_SSL3 : V_TLS10; /* what servers expect to see */
+    wr_u16(w, ctx->ver_max);
     wr_bytes(w, ctx->client_random, 32);
     size_t m = wr_open(w, 1);
     wr_bytes(w, ctx->offered_sid, ctx->offered_sid_len);
     wr_close(w, m, 1);
     m = wr_open(w, 2);
     for (uint32_t i = 0; i < ctx->nsuites; i++)
-        if (suite_find(ctx->suites[i]))
+        if (suite_offerable(ctx, suite_find(ctx->suites[i])))
             wr_u16(w, ctx->suites[i]);
     wr_u16(w, TLS_EMPTY_RENEGOTIATION_INFO_SCSV); /* RFC 5746 §3.3: we never renegotiate */
+    if (ctx->send_fallback_scsv)
+        wr_u16(w, TLS_FALLBACK_SCSV); /* RFC 7507 §4: last */
     wr_close(w, m, 2);
     wr_u8(w, 1); /* compression methods: null only */
     wr_u8(w, 0);
+    if (ctx->ver_max >= V_TLS10)
+        hs_ext_build_client(ctx, w);
     return SSLNoErr;
 }
 
@@ -106,16 +96,16 @@ SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r)
     struct rd suites = rd_sub16(r);
     struct rd comp = rd_sub8(r);
     ctx->secure_reneg = 0;
-    if (rd_left(r)) /* §5.6.1.2: trailing data is allowed; we look only for renegotiation_info */
-        SSL_TRY(parse_extensions(ctx, r));
+    ctx->client_version = version; /* before the extensions: their alerts take its codes */
+    if (rd_ok(r) && rd_left(r)) /* §5.6.1.2 allows trailing data; TLS made it extensions */
+        SSL_TRY(hs_ext_parse_client(ctx, r));
     if (!rd_ok(r) || rd_left(&sid) > SSL3_SID_MAX || rd_left(&suites) < 2 || rd_left(&suites) % 2 ||
         rd_left(&comp) < 1)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     if (version >> 8 != 3)
-        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
-    if (ctx->version_set == SSL_Version_2_0) /* Version Handshaking Summary (c) */
+        return ctx_fail(ctx, AL_PROTOCOL_VERSION, SSLNegotiationErr);
+    if (ctx->version_mode == SSL_Version_2_0) /* Version Handshaking Summary (c) */
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
-    ctx->client_version = version;
     int null_comp = 0;
     while (rd_left(&comp))
         null_comp |= rd_u8(&comp) == 0;
@@ -126,17 +116,49 @@ SSLErr hs3_parse_client_hello(SSLContext *ctx, struct rd *r)
     return hs3_server_select(ctx, sidp, nsid, off, noff);
 }
 
+/* What follows the suite in TLS: encrypt-then-MAC only for CBC (RFC 7366 §3), the TLS 1.2
+ * signature scheme for ServerKeyExchange (RFC 5246 §7.4.1.4.1: SHA-1 when the client named none). */
+static SSLErr select_tls(SSLContext *ctx)
+{
+    const struct suite *s = ctx->suite;
+    ctx->etm_offered = ctx->etm_offered && ctx_is_tls(ctx) && !s->aead && s->iv_len;
+    if (ctx->ver >= V_TLS12 && !ctx->resumed && s->kx != KX_RSA && s->kx != KX_DH_ANON) {
+        ctx->sigalg = hs_sig_choose(ctx->peer_sigalgs);
+        if (!ctx->sigalg)
+            return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    }
+    return SSLNoErr;
+}
+
+uint16_t hs3_server_version(const SSLContext *ctx)
+{
+    uint16_t cv = ctx->client_version;
+    return cv > ctx->ver_max ? ctx->ver_max : cv < V_SSL3 ? V_SSL3 : cv;
+}
+
 SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, const uint8_t *off,
                          uint32_t noff)
 {
+    /* RFC 5246 Appendix E.1: the highest version both speak; below our minimum, protocol_version */
+    uint16_t cv = ctx->client_version;
+    ctx->ver = hs3_server_version(ctx);
+    if (cv < ctx->ver_min)
+        return ctx_fail(ctx, AL_PROTOCOL_VERSION, SSLNegotiationErr);
     ctx->negotiated = SSL_Version_3_0;
-    ctx->ver = V_SSL3;
-    for (uint32_t j = 0; j < noff; j++) /* RFC 5746 §3.6: the SCSV means the same as an empty RI */
-        if ((off[2 * j] << 8 | off[2 * j + 1]) == TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+    for (uint32_t j = 0; j < noff; j++) {
+        uint16_t id = (uint16_t)(off[2 * j] << 8 | off[2 * j + 1]);
+        if (id == TLS_EMPTY_RENEGOTIATION_INFO_SCSV) /* RFC 5746 §3.6: the same as an empty RI */
             ctx->secure_reneg = 1; /* (in either hello format) */
+        /* RFC 7507 §3: a fallback below what we speak means someone removed the higher versions */
+        if (id == TLS_FALLBACK_SCSV && cv < ctx->ver_max)
+            return ctx_fail(ctx, AL_INAPPROPRIATE_FALLBACK, SSLNegotiationErr);
+    }
+    ctx->ems = ctx->ems_enabled && ctx->peer_ems && ctx_is_tls(ctx);
+    if (ctx->sni[0] && ctx->sni_fn && ctx->sni_fn(ctx, ctx->sni, ctx->sni_ref) != SSLNoErr)
+        return ctx_fail(ctx, AL_UNRECOGNIZED_NAME, SSLNegotiationErr);
     if (nsid && session_server_lookup(ctx, sid, nsid, off, noff)) {
         ctx->resumed = 1;
-        return SSLNoErr;
+        return select_tls(ctx);
     }
     ctx->suite = NULL;
     for (uint32_t i = 0; i < ctx->nsuites && !ctx->suite; i++) {
@@ -149,6 +171,7 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
     }
     if (!ctx->suite)
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    SSL_TRY(select_tls(ctx));
     ctx->sid_len = 0;
     if (ctx->peer_id.data) { /* the spec: only a server with a peer ID caches sessions */
         ctx->sid_len = SSL3_SID_MAX;
@@ -160,20 +183,14 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
 SSLErr hs3_build_server_hello(SSLContext *ctx, struct wr *w)
 {
     SSL_TRY(make_random(ctx, ctx->server_random));
-    wr_u16(w, 0x0300);
+    wr_u16(w, ctx->ver);
     wr_bytes(w, ctx->server_random, 32);
     size_t m = wr_open(w, 1);
     wr_bytes(w, ctx->session_id, ctx->sid_len);
     wr_close(w, m, 1);
     wr_u16(w, ctx->suite->id);
     wr_u8(w, 0);
-    if (ctx->secure_reneg) { /* RFC 5746 §3.6: an empty renegotiation_info in reply */
-        size_t m2 = wr_open(w, 2);
-        wr_u16(w, EXT_RENEGOTIATION_INFO);
-        wr_u16(w, 1);
-        wr_u8(w, 0);
-        wr_close(w, m2, 2);
-    }
+    hs_ext_build_server(ctx, w); /* RFC 5746 §3.6: renegotiation_info; TLS: EMS, EtM, ALPN, SNI */
     if (ctx->resumed)
         SSL_TRY(hs3_keys_ready(ctx));
     return SSLNoErr;
@@ -186,25 +203,29 @@ SSLErr hs3_parse_server_hello(SSLContext *ctx, struct rd *r)
     struct rd sid = rd_sub8(r);
     uint16_t id = rd_u16(r);
     uint8_t comp = rd_u8(r);
-    if (rd_left(r)) /* extensions: renegotiation_info, if present, must be empty */
-        SSL_TRY(parse_extensions(ctx, r));
     if (!rd_ok(r) || rd_left(&sid) > SSL3_SID_MAX)
-        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
-    if (version != 0x0300 || ctx->version_set == SSL_Version_2_0)
-        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+    if (version < ctx->ver_min || version > ctx->ver_max || ctx->version_mode == SSL_Version_2_0)
+        return ctx_fail(ctx, AL_PROTOCOL_VERSION, SSLNegotiationErr);
+    ctx->ver = version;
     const struct suite *s = suite_find(id);
-    if (!s || !suite_enabled(ctx, id) || comp != 0 || s->min_ver > V_SSL3)
+    if (!s || !suite_enabled(ctx, id) || comp != 0 || s->min_ver > version || s->max_ver < version)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     ctx->negotiated = SSL_Version_3_0;
-    ctx->ver = V_SSL3;
     ctx->suite = s;
+    if (rd_left(r)) /* extensions: only those we offered */
+        SSL_TRY(hs_ext_parse_server(ctx, r));
+    else
+        ctx->ems = 0;
     ctx->sid_len = (uint8_t)rd_left(&sid);
     rd_copy(&sid, ctx->session_id, ctx->sid_len);
     if (ctx->offered_sid_len && ctx->sid_len == ctx->offered_sid_len &&
         memcmp(ctx->session_id, ctx->offered_sid, ctx->sid_len) == 0) {
         /* RFC 6101 §5.6.1.3: the same ID means the server resumes; the suite must be the session's. */
-        if (id != ctx->offered_suite)
+        if (id != ctx->offered_suite || version != ctx->offered_version)
             return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+        if (ctx->ems != ctx->offered_ems) /* RFC 7627 §5.3 */
+            return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
         ctx->resumed = 1;
         SSL_TRY(session_client_resume(ctx));
         SSL_TRY(hs3_keys_ready(ctx));

@@ -13,6 +13,7 @@
 #include "record/kdf3.h"
 #include "crypto/pkcs1.h"
 #include "x509/x509.h"
+#include "handshake/hs_sig.h"
 #include <string.h>
 
 #define DH_MAX 1024u /* bytes: up to 8192-bit groups */
@@ -49,6 +50,19 @@ static void params_hash(const SSLContext *ctx, const uint8_t *params, size_t n, 
     }
 }
 
+/* One hash of ClientHello.random + ServerHello.random + params (TLS 1.2, RFC 5246 §7.4.3). */
+static size_t params_hash_alg(const SSLContext *ctx, int alg, const uint8_t *params, size_t n,
+                              uint8_t *out)
+{
+    struct cry_hash h;
+    cry_hash_init(&h, alg);
+    cry_hash_update(&h, ctx->client_random, 32);
+    cry_hash_update(&h, ctx->server_random, 32);
+    cry_hash_update(&h, params, n);
+    cry_hash_final(&h, out);
+    return cry_hash_len(alg);
+}
+
 /* Write one u16-prefixed big number. */
 static void wr_bn(struct wr *w, const uint8_t *p, size_t n)
 {
@@ -80,15 +94,23 @@ SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
     if (ctx->suite->kx == KX_DH_ANON)
         return SSLNoErr;
     SSL_ENSURE(wr_ok(w), SSLOverflowErr);
-    uint8_t hash[36], sig[DH_MAX];
+    uint8_t hash[CRY_MAX_DIGEST], sig[DH_MAX];
     uint32_t siglen;
+    if (ctx->ver >= V_TLS12) { /* RFC 5246 §7.4.3: the chosen scheme, then a DigestInfo signature */
+        int alg = hs_sig_hash(ctx->sigalg);
+        size_t hl = params_hash_alg(ctx, alg, w->p + start, w->len - start, hash);
+        wr_u16(w, ctx->sigalg);
+        SSL_TRY(hs_sig_sign(ctx->key, 1, alg, hash, hl, sig, sizeof sig, &siglen));
+        wr_bn(w, sig, siglen);
+        return SSLNoErr;
+    }
     params_hash(ctx, w->p + start, w->len - start, hash);
     if (ctx->suite->kx == KX_DHE_DSS) { /* §5.6.3: DSA signs the SHA-1 hash alone */
         size_t sl = sizeof sig;
         SSL_TRY(cry_dsa_sign(ctx->key, hash + 16, 20, sig, &sl, ctx_rand_fn, ctx));
         siglen = (uint32_t)sl;
     } else {
-        SSL_TRY(pkcs1_sign(ctx->key, hash, sizeof hash, sig, sizeof sig, &siglen));
+        SSL_TRY(pkcs1_sign(ctx->key, hash, 36, sig, sizeof sig, &siglen));
     }
     wr_bn(w, sig, siglen);
     return SSLNoErr;
@@ -132,15 +154,26 @@ SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
     if (!rd_ok(r) || !rd_left(&a) || !rd_left(&b) || (dh && !rd_left(&c)))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     if (ctx->suite->kx != KX_DH_ANON) {
+        uint16_t scheme = ctx->ver >= V_TLS12 ? rd_u16(r) : 0;
         struct rd s = rd_sub16(r);
         uint32_t siglen = (uint32_t)rd_left(&s);
         const uint8_t *sig = rd_bytes(&s, siglen);
         struct x509_cert leaf;
-        uint8_t hash[36];
+        uint8_t hash[CRY_MAX_DIGEST];
         SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
-        params_hash(ctx, params, plen, hash);
-        if (!sig || !server_kx_sig_ok(&leaf, hash, sig, siglen))
-            return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
+        if (ctx->ver >= V_TLS12) { /* only a scheme we offered (RFC 5246 §7.4.1.4.1) */
+            int alg = hs_sig_hash(scheme);
+            if (alg < 0)
+                return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+            size_t hl = params_hash_alg(ctx, alg, params, plen, hash);
+            if (!hs_sig_verify(&leaf, 1, alg, hash, hl, sig, siglen))
+                return ctx_fail(ctx, AL_DECRYPT_ERROR, SSLProtocolErr);
+        } else {
+            params_hash(ctx, params, plen, hash);
+            if (!sig || !server_kx_sig_ok(&leaf, hash, sig, siglen))
+                return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECRYPT_ERROR : AL_HANDSHAKE_FAILURE,
+                                SSLProtocolErr);
+        }
     }
     /* Numbers are measured without their leading zeros (a padded 5-bit group is still 5 bits) and
      * kept in minimal form for the ClientKeyExchange. */
@@ -236,12 +269,15 @@ SSLErr hs3_build_client_kx(SSLContext *ctx, struct wr *w)
         n = leaf.rsa_n, nl = leaf.rsa_n_len, e = leaf.rsa_e, el = leaf.rsa_e_len;
     }
     SSL_ENSURE(nl <= sizeof enc, SSLUnsupportedErr);
-    pre[0] = 3; /* RFC 6101 §5.6.7.1: the version the client offered */
-    pre[1] = 0;
+    pre[0] = (uint8_t)(ctx->client_version >> 8); /* RFC 6101 §5.6.7.1, RFC 5246 §7.4.7.1: */
+    pre[1] = (uint8_t)ctx->client_version;       /* the version the client offered */
     SSL_TRY(ctx_random(ctx, pre + 2, 46));
     SSLErr err = pkcs1_encrypt(ctx_rand_fn, ctx, n, nl, e, el, pre, sizeof pre, enc);
     if (err == SSLNoErr) {
+        size_t m = ctx_is_tls(ctx) ? wr_open(w, 2) : 0; /* TLS added the length */
         wr_bytes(w, enc, nl);
+        if (ctx_is_tls(ctx))
+            wr_close(w, m, 2);
         err = hs3_set_master(ctx, pre, sizeof pre);
     }
     cry_wipe(pre, sizeof pre);
@@ -265,8 +301,13 @@ SSLErr hs3_parse_client_kx(SSLContext *ctx, struct rd *r)
         return e;
     }
     uint8_t pre[48];
-    uint32_t n = (uint32_t)rd_left(r);
-    const uint8_t *enc = rd_bytes(r, n);
+    struct rd body = ctx_is_tls(ctx) ? rd_sub16(r) : *r;
+    uint32_t n = (uint32_t)rd_left(&body);
+    const uint8_t *enc = rd_bytes(&body, n);
+    if (!rd_ok(r) || (ctx_is_tls(ctx) && !rd_done(r)))
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+    if (!ctx_is_tls(ctx))
+        (void)rd_bytes(r, n);
     const SSLRSAPrivateKey *key = hs3_needs_server_kx(ctx) ? ctx->export_key : ctx->key;
     SSL_TRY(pkcs1_decrypt_premaster(ctx_rand_fn, ctx, key, enc, n, ctx->client_version, pre));
     SSLErr e = hs3_set_master(ctx, pre, sizeof pre);

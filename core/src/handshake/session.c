@@ -1,9 +1,10 @@
 /*
  * session.c - resumable sessions through the user's callbacks, and the blob they store.
- * Blob (format 3): "SR" 0x03 | version u16 | suite u16 | sid_len u8 | sid | master_len u8 | master |
- * key_arg_len u8 | key_arg | created u32 | role u8 | auth u8 | bind_len u8 | bind | ncerts u8 |
+ * Blob (format 4): "SR" 0x04 | version u16 | suite u16 | sid_len u8 | sid | master_len u8 | master |
+ * key_arg_len u8 | key_arg | created u32 | role u8 | auth u8 | ems u8 | bind_len u8 | bind | ncerts u8 |
  * ncerts x (u24 len | DER). SSL 2.0 sessions (version 0x0002) store the kind's 16-bit id (cryptype.h
- * SSL2_SUITE_...) as the suite. role/auth/bind say where the session is valid: the side that made it
+ * SSL2_SUITE_...) as the suite; the others their wire version (SSL 3.0 to TLS 1.2) and whether the
+ * extended master secret made the master (RFC 7627: a session resumes only with the same state). role/auth/bind say where the session is valid: the side that made it
  * (0 client, 1 server), the server's client-certificate policy (client: 0), and SHA-256 of the
  * session context or of the local chain (session_binding). It holds a master secret: callers wipe it.
  * Decoding trusts nothing: every length is bounded by the reader and checked against the limits; a
@@ -17,7 +18,7 @@
 
 #define BLOB_MAGIC0 'S'
 #define BLOB_MAGIC1 'R'
-#define BLOB_FORMAT 3
+#define BLOB_FORMAT 4
 #define CLOCK_SKEW 60     /* seconds a blob's creation time may lie in the future */
 #define KEY_STACK 128     /* cache keys up to this long are built on the stack */
 
@@ -42,6 +43,7 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
     v->created = rd_u32(&r);
     v->role = rd_u8(&r);
     v->auth = rd_u8(&r);
+    v->ems = rd_u8(&r);
     struct rd bind = rd_sub8(&r);
     v->bind_len = (uint32_t)rd_left(&bind);
     v->bind = rd_bytes(&bind, v->bind_len);
@@ -56,10 +58,12 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
             rd_fail(&r);
     }
     if (!rd_done(&r) || v->sid_len == 0 || v->sid_len > SSL3_SID_MAX || v->role > 1 ||
-        v->auth > 1 || v->bind_len != SESSION_BIND_LEN)
+        v->auth > 1 || v->ems > 1 || v->bind_len != SESSION_BIND_LEN)
         return SSLSessionNotFoundErr;
-    if (v->version == 0x0300 && suite_find(v->suite) && v->master_len == SSL3_MASTER_LEN &&
-        v->key_arg_len == 0)
+    const struct suite *s = suite_find(v->suite);
+    if (v->version >= V_SSL3 && v->version <= V_TLS12 && s && s->min_ver <= v->version &&
+        s->max_ver >= v->version && v->master_len == SSL3_MASTER_LEN && v->key_arg_len == 0 &&
+        (v->version > V_SSL3 || !v->ems))
         return SSLNoErr;
     const struct ssl2_kind *k = ssl2_kind_by_suite(v->suite);
     if (v->version == 0x0002 && k && v->master_len == k->key_len && v->key_arg_len == k->iv_len &&
@@ -101,7 +105,7 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
 {
     int v2 = ctx->negotiated == SSL_Version_2_0;
     uint32_t mlen = v2 ? ctx->master_len : SSL3_MASTER_LEN, klen = v2 ? ctx->key_arg_len : 0;
-    uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + 1 + mlen + 1 + klen + 4 + 3 + SESSION_BIND_LEN + 1;
+    uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + 1 + mlen + 1 + klen + 4 + 4 + SESSION_BIND_LEN + 1;
     for (uint32_t i = 0; i < ctx->peer_chain.n; i++)
         need += 3 + ctx->peer_chain.certs[i].length;
     uint32_t now;
@@ -112,7 +116,7 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
     wr_u8(&w, BLOB_MAGIC0);
     wr_u8(&w, BLOB_MAGIC1);
     wr_u8(&w, BLOB_FORMAT);
-    wr_u16(&w, v2 ? 0x0002 : 0x0300);
+    wr_u16(&w, v2 ? V_SSL2 : ctx->ver);
     wr_u16(&w, v2 ? ctx->kind2->suite : ctx->suite->id);
     wr_u8(&w, ctx->sid_len);
     wr_bytes(&w, ctx->session_id, ctx->sid_len);
@@ -123,6 +127,7 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
     wr_u32(&w, now);
     wr_u8(&w, side_role(ctx));
     wr_u8(&w, auth_policy(ctx));
+    wr_u8(&w, !v2 && ctx->ems);
     uint8_t bind[SESSION_BIND_LEN];
     session_binding(ctx, bind);
     wr_u8(&w, SESSION_BIND_LEN);
@@ -248,6 +253,7 @@ uint16_t session_client_lookup(SSLContext *ctx)
     memcpy(ctx->offered_sid, v.sid, v.sid_len);
     ctx->offered_suite = v.suite;
     ctx->offered_version = v.version;
+    ctx->offered_ems = v.ems;
     return v.version;
 }
 
@@ -275,11 +281,14 @@ static int server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen, u
     struct session_view v;
     if (!fetch(ctx, raw, &blob, &v, version))
         return 0;
-    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0;
+    /* RFC 7627 §5.3: a session made with (or without) the extended master secret resumes only
+     * with the same; anything else is a full handshake. */
+    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0 &&
+             (version == V_SSL2 || v.ems == (ctx->ems != 0));
     int in_offer = 0;
     const struct ssl2_kind *k = ssl2_kind_by_suite(v.suite);
     for (uint32_t i = 0; i < n; i++)
-        in_offer |= version == 0x0300 ? (offered[2 * i] << 8 | offered[2 * i + 1]) == v.suite
+        in_offer |= version != V_SSL2 ? (offered[2 * i] << 8 | offered[2 * i + 1]) == v.suite
                                       : k && ssl2_kind_id(offered + 3 * i) == k->id;
     ok = ok && in_offer && load_view(ctx, &v) == SSLNoErr;
     if (ok) {
@@ -295,7 +304,7 @@ static int server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen, u
 int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
                           const uint8_t *offered, uint32_t n)
 {
-    return server_lookup(ctx, sid, sidlen, 0x0300, offered, n);
+    return server_lookup(ctx, sid, sidlen, ctx->ver, offered, n); /* the version just chosen */
 }
 
 int session_server_lookup2(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,

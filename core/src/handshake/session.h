@@ -42,6 +42,7 @@ struct session_view {
     const uint8_t *master; uint32_t master_len;   /* 48 (SSL 3.0) or the SSL 2.0 key length */
     const uint8_t *key_arg; uint32_t key_arg_len; /* SSL 2.0 KEY-ARG (IV), else empty */
     uint32_t created;
+    uint8_t ems;                                  /* RFC 7627 state it was made with */
     uint8_t role, auth;                           /* 0 client / 1 server; server's client-cert policy */
     const uint8_t *bind; uint32_t bind_len;       /* SESSION_BIND_LEN: session context or chain hash */
     uint32_t ncerts;

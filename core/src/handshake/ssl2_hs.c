@@ -7,6 +7,7 @@
  * exactly as with a bad key (no distinct alert, no padding oracle).
  */
 #include "handshake/ssl2.h"
+#include "handshake/hs_sig.h"
 #include "base/ct.h"
 #include "handshake/hs3.h"
 #include "record/io.h"
@@ -29,7 +30,7 @@ static int kind_enabled(const SSLContext *ctx, const struct ssl2_kind *k)
  * no 3.0 in the hello, no rollback mark). */
 static int offers_v3(const SSLContext *ctx)
 {
-    if (ctx->version_set == SSL_Version_2_0)
+    if (ctx->version_mode == SSL_Version_2_0)
         return 0;
     for (uint32_t i = 0; i < ctx->nsuites; i++)
         if (!ssl2_kind_by_suite(ctx->suites[i]))
@@ -38,7 +39,7 @@ static int offers_v3(const SSLContext *ctx)
 }
 static int allows_v2(const SSLContext *ctx)
 {
-    return ctx->version_set == SSL_Version_Undetermined || ctx->version_set == SSL_Version_2_0;
+    return ctx->version_mode == SSL_Version_Undetermined || ctx->version_mode == SSL_Version_2_0;
 }
 
 /* Serialise one SSL 2.0 message and queue it as a record. */
@@ -62,7 +63,9 @@ SSLErr ssl2_send_client_hello(SSLContext *ctx)
     uint8_t msg[9 + 3 * (SUITES_MAX + 1) + SSL2_SID_LEN + 32];
     struct wr w;
     wr_init(&w, msg, sizeof msg);
-    uint16_t version = offers_v3(ctx) ? 0x0300 : 0x0002;
+    /* RFC 5246 Appendix E.2: the highest SSL 3.0-family version, which the pre-master repeats */
+    uint16_t version = offers_v3(ctx) ? ctx->ver_max : 0x0002;
+    ctx->client_version = version;
     if (ctx->offered_version != 0x0002 || !allows_v2(ctx))
         ctx->offered_sid_len = 0;
     wr_u8(&w, MSG2_CLIENT_HELLO);
@@ -95,8 +98,7 @@ SSLErr ssl2_send_client_hello(SSLContext *ctx)
     msg[speclen + 1] = (uint8_t)nspecs;
     memcpy(ctx->challenge, ctx->client_random, 32);
     ctx->challenge_len = 32;
-    cry_hash_update(&ctx->hs_md5, msg, w.len);
-    cry_hash_update(&ctx->hs_sha1, msg, w.len);
+    hs_transcript_add(ctx, msg, w.len);
     return ssl2_seal(ctx, msg, (uint32_t)w.len);
 }
 
@@ -112,7 +114,7 @@ SSLErr ssl2_recv_client_hello(SSLContext *ctx, const uint8_t *msg, uint32_t len,
     if (!rd_done(&r) || type != MSG2_CLIENT_HELLO || nspec == 0 || nspec % 3 ||
         (nsid != 0 && nsid != SSL2_SID_LEN) || nch < 16 || nch > 32)
         return fail2(ctx, 0, SSLProtocolErr);
-    if (version >= 0x0300 && ctx->version_set != SSL_Version_2_0) {
+    if (version >= 0x0300 && ctx->version_mode != SSL_Version_2_0) {
         /* RFC 6101 Appendix E.1: continue in SSL 3.0; the challenge is the right-aligned random */
         /* a 2-byte header allows 32767 bytes: specs beyond what a 3-byte one holds are ignored */
         uint8_t off[2 * 5461];
@@ -127,8 +129,7 @@ SSLErr ssl2_recv_client_hello(SSLContext *ctx, const uint8_t *msg, uint32_t len,
         memcpy(ctx->client_random + 32 - nch, ch, nch);
         ctx->client_version = version;
         ctx->v2_records = 0;
-        cry_hash_update(&ctx->hs_md5, msg, len);
-        cry_hash_update(&ctx->hs_sha1, msg, len);
+        hs_transcript_add(ctx, msg, len);
         *v3 = 1;
         return hs3_server_select(ctx, sid, nsid, off, n);
     }
@@ -281,7 +282,7 @@ static SSLErr parse_master_key(SSLContext *ctx, struct rd *r)
     SSL_TRY(ctx_random(ctx, fake, n));
     SSL_TRY(pkcs1_decrypt_fixed(ctx->key, enc, nenc, secret, n, &good, &rollback));
     /* a server that speaks 3.0 refuses a client that marked it could too (Appendix E.2) */
-    ctx->rollback = ctx->version_set == SSL_Version_Undetermined ? rollback : 0;
+    ctx->rollback = ctx->version_mode == SSL_Version_Undetermined ? rollback : 0;
     good &= ~ctx->rollback;
     for (uint32_t i = 0; i < n; i++)
         ctx->master[k->clear_len + i] = ct_sel8(good, secret[i], fake[i]);

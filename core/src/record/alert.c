@@ -5,8 +5,19 @@
 #include "record/alert.h"
 #include "record/record3.h"
 
+static uint8_t for_version(const SSLContext *ctx, uint8_t desc)
+{
+    /* a server or client that speaks TLS refuses an SSL 3.0 peer with TLS's protocol_version */
+    if (ctx_is_tls(ctx) || (desc == AL_PROTOCOL_VERSION && ctx->ver_max >= V_TLS10))
+        return desc == AL_NO_CERTIFICATE ? AL_HANDSHAKE_FAILURE : desc;
+    if (desc == AL_DECODE_ERROR || desc == AL_RECORD_OVERFLOW)
+        return AL_ILLEGAL_PARAMETER;
+    return desc > AL_ILLEGAL_PARAMETER ? AL_HANDSHAKE_FAILURE : desc;
+}
+
 SSLErr alert_send(SSLContext *ctx, uint8_t level, uint8_t desc)
 {
+    desc = for_version(ctx, desc);
     uint8_t a[2] = {level, desc};
     ctx->last_alert_sent = (uint16_t)(level << 8 | desc);
     return rec3_seal(ctx, CT_ALERT, a, 2);

@@ -52,7 +52,7 @@ void io_rec_done(SSLContext *ctx)
 static SSLErr detect_format(SSLContext *ctx)
 {
     const uint8_t *p = ctx->in.data + ctx->in_start;
-    int v2 = (p[0] & 0x80) && ctx->version_set != SSL_Version_3_0_Only &&
+    int v2 = (p[0] & 0x80) && ctx->version_mode != SSL_Version_3_0_Only &&
              (ctx->side == SSL_ServerSide ? p[2] == MSG2_CLIENT_HELLO
                                           : ctx->challenge_len && (p[2] == MSG2_SERVER_HELLO || p[2] == MSG2_ERROR));
     ctx->first_record_seen = 1;

@@ -1,8 +1,8 @@
 /*
- * record3.c - SSL 3.0 records (RFC 6101 §5.2): key setup from the key block (§6.2.2), sealing
- * (MAC, pad, encrypt) into the write queue, and opening in place (decrypt, check padding length and
- * MAC in constant time). SSL 3.0 padding bytes are arbitrary: only the padding length is checked
- * (it must be below the block size). The record version is 3.0 once the ServerHello is through.
+ * record3.c - SSL 3.0 and TLS records (RFC 6101 §5.2, RFC 5246 §6.2): key setup from the key block
+ * (SSL 3.0 §6.2.2, TLS §6.3 via prf.c), headers, the write queue, sequence numbers, and the SSL 3.0
+ * fragment (MAC, pad, encrypt; padding bytes arbitrary, only its length checked). A state with
+ * d->ver >= TLS 1.0 hands its fragment to record_tls.c. The record version is fixed once known.
  */
 #include "record/record3.h"
 #include "record/alert.h"
@@ -10,6 +10,8 @@
 #include "base/ct.h"
 #include "record/kdf3.h"
 #include "record/mac3.h"
+#include "record/prf.h"
+#include "record/record_tls.h"
 #include <string.h>
 
 static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s,
@@ -17,35 +19,67 @@ static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s
 {
     d->suite = s;
     d->seq = 0;
+    d->ver = ctx->ver;
     memcpy(d->mac_secret, mac, s->mac_len);
+    if (s->aead) /* RFC 5288 §3: the "IV" of the key block is the nonce's implicit salt */
+        memcpy(d->salt, iv, sizeof d->salt);
     if (s->cipher == CRY_C_NULL)
         return SSLNoErr;
     SSL_TRY(ctx_alloc(ctx, &d->cipher, (uint32_t)cry_cipher_state_size(s->cipher)));
     memset(d->cipher.data, 0, d->cipher.length);
-    return cry_cipher_init(d->cipher.data, s->cipher, encrypt, key, s->key_len, iv);
+    return cry_cipher_init(d->cipher.data, s->cipher, encrypt, key, s->key_len, s->aead ? NULL : iv);
+}
+
+static int is_tls(uint16_t ver) { return ver >= V_TLS10; }
+
+/* The key block and the final keys and IVs: SSL 3.0 (RFC 6101 §6.2.2) or TLS (RFC 2246 §6.3,
+ * RFC 5246 §6.3: PRF(master, "key expansion", server_random + client_random)). Export suites
+ * (SSL 3.0 and TLS 1.0 only) expand their 5-byte keys and make their IVs from the randoms. */
+static void key_material(const SSLContext *ctx, const struct suite *s, uint8_t *kb, uint32_t need,
+                         uint8_t *ckey, uint8_t *skey, uint8_t *civ, uint8_t *siv)
+{
+    const uint8_t *cr = ctx->client_random, *sr = ctx->server_random;
+    if (is_tls(ctx->ver))
+        prf_tls(ctx->ver, s->prf, ctx->master, SSL3_MASTER_LEN, "key expansion", sr, 32, cr, 32,
+                kb, need);
+    else
+        kdf3_key_block(ctx->master, sr, cr, kb, need);
+    const uint8_t *p = kb + 2 * s->mac_len;
+    memcpy(ckey, p, s->key_material);
+    memcpy(skey, p + s->key_material, s->key_material);
+    p += 2 * s->key_material;
+    if (s->exportable && is_tls(ctx->ver)) { /* RFC 2246 §6.3 */
+        uint8_t ivb[32], k[32];
+        memcpy(k, ckey, s->key_material); /* the PRF's output must not overlap its secret */
+        prf_tls(ctx->ver, s->prf, k, s->key_material, "client write key", cr, 32, sr, 32, ckey,
+                s->key_len);
+        memcpy(k, skey, s->key_material);
+        prf_tls(ctx->ver, s->prf, k, s->key_material, "server write key", cr, 32, sr, 32, skey,
+                s->key_len);
+        cry_wipe(k, sizeof k);
+        prf_tls(ctx->ver, s->prf, NULL, 0, "IV block", cr, 32, sr, 32, ivb, 2u * s->iv_len);
+        memcpy(civ, ivb, s->iv_len);
+        memcpy(siv, ivb + s->iv_len, s->iv_len);
+        cry_wipe(ivb, sizeof ivb);
+    } else if (s->exportable) { /* RFC 6101 §6.2.2: final keys and IVs from MD5 of the randoms */
+        kdf3_export_md5(ckey, s->key_material, cr, sr, ckey, s->key_len);
+        kdf3_export_md5(skey, s->key_material, sr, cr, skey, s->key_len);
+        kdf3_export_md5(NULL, 0, cr, sr, civ, s->iv_len);
+        kdf3_export_md5(NULL, 0, sr, cr, siv, s->iv_len);
+    } else {
+        memcpy(civ, p, s->iv_len);
+        memcpy(siv, p + s->iv_len, s->iv_len);
+    }
 }
 
 SSLErr rec3_derive_keys(SSLContext *ctx)
 {
     const struct suite *s = ctx->suite;
-    uint8_t kb[2 * (20 + 32 + 16)], ckey[32], skey[32], civ[16], siv[16];
+    uint8_t kb[2 * (48 + 32 + 16)], ckey[32], skey[32], civ[16], siv[16];
     uint32_t need = suite_key_block_len(s);
-    kdf3_key_block(ctx->master, ctx->server_random, ctx->client_random, kb, need);
-    const uint8_t *p = kb;
-    const uint8_t *cmac = p, *smac = p + s->mac_len;
-    p += 2 * s->mac_len;
-    memcpy(ckey, p, s->key_material);
-    memcpy(skey, p + s->key_material, s->key_material);
-    p += 2 * s->key_material;
-    if (s->exportable) { /* RFC 6101 §6.2.2: final keys and IVs from MD5 of the randoms */
-        kdf3_export_md5(ckey, s->key_material, ctx->client_random, ctx->server_random, ckey, s->key_len);
-        kdf3_export_md5(skey, s->key_material, ctx->server_random, ctx->client_random, skey, s->key_len);
-        kdf3_export_md5(NULL, 0, ctx->client_random, ctx->server_random, civ, s->iv_len);
-        kdf3_export_md5(NULL, 0, ctx->server_random, ctx->client_random, siv, s->iv_len);
-    } else {
-        memcpy(civ, p, s->iv_len);
-        memcpy(siv, p + s->iv_len, s->iv_len);
-    }
+    SSL_ENSURE(need <= sizeof kb, SSLUnknownErr);
+    key_material(ctx, s, kb, need, ckey, skey, civ, siv);
+    const uint8_t *cmac = kb, *smac = kb + s->mac_len;
     int client = ctx->side == SSL_ClientSide;
     SSLErr e = dir_key(ctx, &ctx->wr_pend, s, client ? cmac : smac, client ? ckey : skey,
                        client ? civ : siv, 1);
@@ -72,9 +106,12 @@ static void activate(SSLContext *ctx, struct dirstate *cur, struct dirstate *pen
 void rec3_activate_write(SSLContext *ctx) { activate(ctx, &ctx->wr_cur, &ctx->wr_pend); }
 void rec3_activate_read(SSLContext *ctx) { activate(ctx, &ctx->rd_cur, &ctx->rd_pend); }
 
+/* The 1/n-1 split (api_io.c) helps only where the next record's IV is the last ciphertext block:
+ * CBC in SSL 3.0 and TLS 1.0. Explicit IVs (TLS 1.1+) and GCM need none. */
 int rec3_write_is_cbc(const SSLContext *ctx)
 {
-    return ctx->wr_cur.suite && ctx->wr_cur.suite->iv_len > 0;
+    const struct dirstate *d = &ctx->wr_cur;
+    return d->suite && d->suite->iv_len > 0 && !d->suite->aead && d->ver <= V_TLS10;
 }
 
 /* Make room for n more bytes at the end of the write queue. */
@@ -97,37 +134,55 @@ static SSLErr out_reserve(SSLContext *ctx, uint32_t n)
     return ctx_grow(ctx, &ctx->out, want, ctx->out_len);
 }
 
+/* Header version: the negotiated one, else what the handshake set for its first flight. */
+static uint16_t send_version(const SSLContext *ctx)
+{
+    return ctx->ver >= V_SSL3 ? ctx->ver : ctx->rec_ver ? ctx->rec_ver : V_SSL3;
+}
+
+/* SSL 3.0 fragment: data || MAC || padding || padlen, encrypted (RFC 6101 §5.2.3). */
+static uint32_t ssl3_sealed_len(const struct suite *s, uint32_t len)
+{
+    uint32_t body = len + (s ? s->mac_len : 0), bs = s && s->iv_len ? s->iv_len : 1;
+    return bs > 1 ? (body / bs + 1) * bs : body;
+}
+
+static SSLErr ssl3_seal(struct dirstate *d, uint8_t type, const uint8_t *data, uint32_t len,
+                        uint8_t *frag, uint32_t body)
+{
+    const struct suite *s = d->suite;
+    uint32_t maclen = s ? s->mac_len : 0;
+    if (len)
+        memmove(frag, data, len);
+    if (s && maclen)
+        mac3_compute(s->mac, d->mac_secret, d->seq, type, frag, len, frag + len);
+    if (body > len + maclen) /* pad bytes are arbitrary in SSL 3.0: ours hold the length */
+        memset(frag + len + maclen, (int)(body - len - maclen - 1), body - len - maclen);
+    if (d->cipher.data)
+        SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, body));
+    return SSLNoErr;
+}
+
 SSLErr rec3_seal(SSLContext *ctx, uint8_t type, const uint8_t *data, uint32_t len)
 {
     struct dirstate *d = &ctx->wr_cur;
-    const struct suite *s = d->suite;
-    uint32_t maclen = s ? s->mac_len : 0, bs = s && s->iv_len ? s->iv_len : 1;
-    uint32_t body = len + maclen, pad = 0;
-    if (bs > 1) {
-        pad = bs - (body + 1) % bs; /* padding bytes; plus one length byte */
-        if (pad == bs)
-            pad = 0;
-        body += pad + 1;
-    }
+    int tls = d->suite && is_tls(d->ver);
     SSL_ENSURE(len <= SSL3_MAX_PLAIN, SSLBadParameterErr);
+    uint32_t body = tls ? rectls_sealed_len(d, len) : ssl3_sealed_len(d->suite, len);
+    uint16_t ver = send_version(ctx);
     SSL_TRY(out_reserve(ctx, SSL3_HDR + body));
     uint8_t *rec = ctx->out.data + ctx->out_len;
     struct wr w;
     wr_init(&w, rec, SSL3_HDR + body);
     wr_u8(&w, type);
-    wr_u16(&w, 0x0300);
+    wr_u16(&w, ver);
     wr_u16(&w, (uint16_t)body);
     uint8_t *frag = wr_reserve(&w, body);
     SSL_ENSURE(wr_ok(&w) && frag, SSLUnknownErr);
-    if (len)
-        memmove(frag, data, len);
-    if (s && maclen)
-        mac3_compute(s->mac, d->mac_secret, d->seq, type, frag, len, frag + len);
-    if (bs > 1) {
-        memset(frag + len + maclen, (int)pad, pad + 1); /* pad bytes are arbitrary in SSL 3.0 */
-    }
-    if (d->cipher.data)
-        SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, body));
+    if (tls)
+        SSL_TRY(rectls_seal(ctx, d, type, ver, data, len, frag));
+    else
+        SSL_TRY(ssl3_seal(d, type, data, len, frag, body));
     d->seq++;
     ctx->out_len += SSL3_HDR + body;
     return SSLNoErr;
@@ -156,8 +211,10 @@ SSLErr rec3_complete_len(SSLContext *ctx, uint32_t *len)
         return SSLNoErr; /* header incomplete */
     if (type < CT_CCS || type > CT_APPDATA)
         return ctx_fail(ctx, AL_UNEXPECTED_MESSAGE, SSLProtocolErr);
-    /* RFC 6101 §5.2.1: once negotiated the version is fixed at 3.0; before, any 3.x is read. */
-    if (major != 3 || (ctx->negotiated == SSL_Version_3_0 && minor != 0))
+    /* RFC 6101 §5.2.1, RFC 5246 §6.2.1: once negotiated the version is fixed; before, 3.0-3.3 */
+    uint16_t ver = (uint16_t)(major << 8 | minor);
+    if (major != 3 || minor > 3 || (ctx->ver >= V_SSL3 && ver != ctx->ver) ||
+        (ctx->ver == 0 && ctx->negotiated == SSL_Version_3_0 && minor != 0))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     uint32_t limit = ctx->rd_cur.suite ? SSL3_MAX_CIPHER : SSL3_MAX_PLAIN;
     if (n > limit)
@@ -207,12 +264,16 @@ SSLErr rec3_open(SSLContext *ctx)
     struct rd r;
     rd_init(&r, rec, ctx->in_end - ctx->in_start);
     uint8_t type = rd_u8(&r);
-    rd_u16(&r);
+    uint16_t ver = rd_u16(&r);
     uint32_t n = rd_u16(&r);
     uint8_t *frag = (uint8_t *)rd_bytes(&r, n);
     SSL_ENSURE(frag, SSLUnknownErr); /* rec3_complete_len said the record is complete */
-    uint32_t plain = n;
-    if (d->suite) {
+    uint32_t plain = n, off = 0;
+    int tls = d->suite ? is_tls(d->ver) : is_tls(ctx->ver);
+    if (d->suite && tls) {
+        SSL_TRY(rectls_open(ctx, d, type, ver, frag, n, &off, &plain));
+        d->seq++;
+    } else if (d->suite) {
         if (!open_shape_ok(d->suite, n))
             return ctx_fail(ctx, AL_BAD_RECORD_MAC, SSLProtocolErr);
         if (d->cipher.data)
@@ -220,10 +281,10 @@ SSLErr rec3_open(SSLContext *ctx)
         SSL_TRY(open_check(ctx, d, type, frag, n, &plain));
         d->seq++;
     }
-    if (plain > SSL3_MAX_PLAIN)
-        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (plain > SSL3_MAX_PLAIN) /* TLS: record_overflow (RFC 5246 §6.2.3) */
+        return ctx_fail(ctx, tls ? AL_RECORD_OVERFLOW : AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     ctx->rec_type = type;
-    ctx->rec_off = (uint32_t)(frag - ctx->in.data);
+    ctx->rec_off = (uint32_t)(frag + off - ctx->in.data);
     ctx->rec_len = plain;
     ctx->rec_next = ctx->in_start + SSL3_HDR + n;
     return SSLNoErr;

@@ -135,4 +135,7 @@ void ctx_reset_connection(SSLContext *ctx)
     cry_wipe(ctx->master, sizeof ctx->master);
     cry_wipe(&ctx->hs_md5, sizeof ctx->hs_md5);
     cry_wipe(&ctx->hs_sha1, sizeof ctx->hs_sha1);
+    cry_wipe(&ctx->hs_sha256, sizeof ctx->hs_sha256);
+    cry_wipe(&ctx->hs_sha384, sizeof ctx->hs_sha384);
+    ctx_free(ctx, &ctx->pending_pre);
 }

@@ -46,7 +46,8 @@ struct SSLContext {
     /* ---- configuration (copied by SSLDuplicateContext) ---- */
     uint32_t magic;
     SSLProtocolSide side;
-    SSLProtocolVersion version_set;
+    SSLProtocolVersion version_set;  /* as set, reported by SSLGetProtocolVersion */
+    SSLProtocolVersion version_mode; /* the SSL 2.0 behaviour the engine follows (2.0 hellos) */
     SSLAllocFunc alloc_fn;
     SSLFreeFunc free_fn;
     SSLReallocFunc realloc_fn;
@@ -78,6 +79,15 @@ struct SSLContext {
     uint32_t session_lifetime;  /* seconds a cached session stays resumable (SSLXSetSessionLifetime) */
     uint8_t session_ctx[SSLX_MAX_SESSION_CONTEXT]; /* SSLXSetSessionContext; inline: copied as is */
     uint8_t session_ctx_len;    /* 0: sessions are bound to the local chain instead */
+    uint16_t ver_min, ver_max; /* SSL 3.0 family range (V_SSL3 .. V_TLS12) */
+    int ems_enabled;         /* RFC 7627: offer / accept extended_master_secret (default on) */
+    int send_fallback_scsv;  /* client: RFC 7507 signal (a fallback connection) */
+    char server_name[256];   /* client: SNI to send ("" none) */
+    uint8_t alpn[256];       /* ALPN protocol list in wire form (1-byte lengths); client offer or
+                                server preference */
+    uint16_t alpn_len;
+    SSLXServerNameFunc sni_fn;
+    void *sni_ref;
 
     /* ---- connection (reset by init, never copied) ---- */
     SSLBuffer peer_id;
@@ -104,6 +114,7 @@ struct SSLContext {
     uint8_t offered_sid[SSL3_SID_MAX];
     uint16_t offered_suite;                 /* client: the cached session's suite */
     uint16_t offered_version;               /* client: its version, 0 if none */
+    uint8_t offered_ems;                    /* client: the cached session used EMS */
     uint8_t master[SSL3_MASTER_LEN];
     struct cry_hash hs_md5, hs_sha1;        /* running handshake hashes */
     struct certlist peer_chain;
@@ -112,6 +123,17 @@ struct SSLContext {
     SSLBuffer cached_session;   /* client: the cache entry offered in ClientHello */
     int secure_reneg;           /* RFC 5746: the peer signalled it (SCSV or empty renegotiation_info) */
     int hs_skip_msg;            /* a send handler produced no message (client: no certificate) */
+    struct cry_hash hs_sha256, hs_sha384;   /* TLS 1.2 transcript hashes */
+    int ems;                    /* extended master secret: offered (client) / negotiated */
+    int peer_ems;               /* the peer's hello carried extended_master_secret */
+    int etm_offered;            /* RFC 7366: the client offered encrypt_then_mac / server agreed */
+    int fallback_seen;          /* server: the ClientHello carried TLS_FALLBACK_SCSV */
+    uint32_t peer_sigalgs;      /* TLS 1.2: bit per SIG_* the peer accepts (0: none said) */
+    uint16_t sigalg;            /* TLS 1.2: the scheme we sign with this handshake */
+    char sni[256];              /* server: the host name the client asked for ("" none) */
+    uint8_t alpn_sel[256];      /* the negotiated protocol */
+    uint8_t alpn_sel_len;
+    SSLBuffer pending_pre;      /* TLS: premaster kept until ClientKeyExchange is hashed */
 
     /* record layer */
     struct dirstate rd_cur, rd_pend, wr_cur, wr_pend;
@@ -149,6 +171,9 @@ struct SSLContext {
 };
 
 #define CTX_MAGIC 0x53534c33u
+
+/* The version a TLS-family handshake is at: the negotiated one, else the highest we may speak. */
+static inline int ctx_is_tls(const SSLContext *ctx) { return ctx->ver >= V_TLS10; }
 
 /* Memory through the context's callbacks. ctx_free wipes before freeing and leaves {0, NULL}. */
 SSLErr ctx_alloc(SSLContext *ctx, SSLBuffer *b, uint32_t len) SSL_MUST;

@@ -1,0 +1,139 @@
+/*
+ * hs_sig.c - transcript hashes and TLS 1.2 signatures (hs_sig.h). The DigestInfo prefixes are the
+ * DER of RFC 8017 §9.2 note 1; a signature is checked by re-encoding, never by parsing the block.
+ */
+#include "handshake/hs_sig.h"
+#include "crypto/pkcs1.h"
+#include <string.h>
+
+void hs_transcript_init(SSLContext *ctx)
+{
+    cry_hash_init(&ctx->hs_md5, CRY_MD5);
+    cry_hash_init(&ctx->hs_sha1, CRY_SHA1);
+    cry_hash_init(&ctx->hs_sha256, CRY_SHA256);
+    cry_hash_init(&ctx->hs_sha384, CRY_SHA384);
+}
+
+void hs_transcript_add(SSLContext *ctx, const uint8_t *p, size_t n)
+{
+    cry_hash_update(&ctx->hs_md5, p, n);
+    cry_hash_update(&ctx->hs_sha1, p, n);
+    if (ctx->ver_max >= V_TLS12 && (ctx->ver == 0 || ctx->ver >= V_TLS12)) {
+        cry_hash_update(&ctx->hs_sha256, p, n);
+        cry_hash_update(&ctx->hs_sha384, p, n);
+    }
+}
+
+static size_t hash_copy(const struct cry_hash *h, uint8_t *out)
+{
+    struct cry_hash c = *h;
+    size_t n = cry_hash_len(c.alg);
+    cry_hash_final(&c, out);
+    return n;
+}
+
+size_t hs_transcript_hash(const SSLContext *ctx, uint8_t out[CRY_MAX_DIGEST])
+{
+    if (ctx->ver >= V_TLS12)
+        return hash_copy(ctx->suite && ctx->suite->prf == CRY_SHA384 ? &ctx->hs_sha384
+                                                                      : &ctx->hs_sha256, out);
+    hash_copy(&ctx->hs_md5, out);
+    hash_copy(&ctx->hs_sha1, out + 16);
+    return 36;
+}
+
+/* Our preference: SHA-256, SHA-384, then SHA-1 for older peers (no SHA-512: CertificateVerify
+ * hashes the running transcript, and we keep no SHA-512 of it). */
+static const uint16_t ours[] = {SIG_RSA_SHA256, SIG_RSA_SHA384, SIG_RSA_SHA1};
+
+uint32_t hs_sig_bit(uint16_t alg)
+{
+    unsigned hash = alg >> 8, sig = alg & 0xff;
+    return hash <= 6 && sig >= 1 && sig <= 3 ? 1u << (hash * 4 + sig) : 0;
+}
+
+void hs_sig_write_list(struct wr *w)
+{
+    size_t m = wr_open(w, 2);
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        wr_u16(w, ours[i]);
+    wr_close(w, m, 2);
+}
+
+uint32_t hs_sig_read_list(struct rd *r)
+{
+    struct rd l = rd_sub16(r);
+    uint32_t bits = 0;
+    if (rd_left(&l) < 2 || rd_left(&l) % 2)
+        return 0;
+    while (rd_left(&l))
+        bits |= hs_sig_bit(rd_u16(&l));
+    return rd_ok(r) ? (bits ? bits : 1u) /* a list of only unknown schemes: nothing usable */ : 0;
+}
+
+uint16_t hs_sig_choose(uint32_t peer_bits)
+{
+    if (peer_bits == 0)
+        return SIG_RSA_SHA1;
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        if (peer_bits & hs_sig_bit(ours[i]))
+            return ours[i];
+    return 0;
+}
+
+int hs_sig_hash(uint16_t alg)
+{
+    switch (alg) {
+    case SIG_RSA_SHA1: return CRY_SHA1;
+    case SIG_RSA_SHA256: return CRY_SHA256;
+    case SIG_RSA_SHA384: return CRY_SHA384;
+    case SIG_RSA_SHA512: return CRY_SHA512;
+    default: return -1;
+    }
+}
+
+/* DER of DigestInfo up to the digest's OCTET STRING contents. */
+static size_t digest_info(int alg, uint8_t out[19])
+{
+    static const uint8_t sha1[15] = {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e,
+                                     0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14};
+    static const uint8_t sha2[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+                                     0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
+    if (alg == CRY_SHA1) {
+        memcpy(out, sha1, sizeof sha1);
+        return sizeof sha1;
+    }
+    memcpy(out, sha2, sizeof sha2);
+    size_t dl = cry_hash_len(alg);
+    out[1] = (uint8_t)(0x11 + dl); /* SEQUENCE length: 13 bytes of AlgorithmIdentifier + 2 + dl */
+    out[14] = alg == CRY_SHA256 ? 1 : alg == CRY_SHA384 ? 2 : 3;
+    out[18] = (uint8_t)dl;
+    return sizeof sha2;
+}
+
+static size_t encode(int di, int alg, const uint8_t *h, size_t hl, uint8_t out[19 + 64])
+{
+    size_t n = di ? digest_info(alg, out) : 0;
+    memcpy(out + n, h, hl);
+    return n + hl;
+}
+
+SSLErr hs_sig_sign(const SSLRSAPrivateKey *key, int di, int hash_alg, const uint8_t *h, size_t hl,
+                   uint8_t *sig, uint32_t cap, uint32_t *siglen)
+{
+    uint8_t in[19 + 64];
+    SSL_ENSURE(hl <= 64, SSLBadParameterErr);
+    size_t n = encode(di, hash_alg, h, hl, in);
+    return pkcs1_sign(key, in, (uint32_t)n, sig, cap, siglen);
+}
+
+int hs_sig_verify(const struct x509_cert *leaf, int di, int hash_alg, const uint8_t *h, size_t hl,
+                  const uint8_t *sig, uint32_t siglen)
+{
+    uint8_t in[19 + 64];
+    if (hl > 64 || leaf->key_type != X509_KEY_RSA || !sig)
+        return 0;
+    size_t n = encode(di, hash_alg, h, hl, in);
+    return pkcs1_verify(leaf->rsa_n, leaf->rsa_n_len, leaf->rsa_e, leaf->rsa_e_len, sig, siglen,
+                        in, (uint32_t)n);
+}

@@ -1,0 +1,43 @@
+/*
+ * hs_sig.h - what TLS signs and hashes in the handshake: the running transcript hashes (MD5, SHA-1,
+ * and for TLS 1.2 SHA-256 and SHA-384), TLS 1.2 signature_algorithms (RFC 5246 §7.4.1.4.1) and
+ * PKCS#1 v1.5 signatures over a DigestInfo (RFC 5246 §4.7); TLS 1.0/1.1 and SSL 3.0 sign the
+ * 36-byte MD5 || SHA-1 without one.
+ */
+#ifndef SSLREF_HS_SIG_H
+#define SSLREF_HS_SIG_H
+
+#include "base/buf.h"
+#include "state/ctx.h"
+#include "x509/x509.h"
+
+/* SignatureAndHashAlgorithm values (hash << 8 | signature). */
+enum { SIG_RSA_SHA1 = 0x0201, SIG_RSA_SHA256 = 0x0401, SIG_RSA_SHA384 = 0x0501,
+       SIG_RSA_SHA512 = 0x0601 };
+
+void hs_transcript_init(SSLContext *ctx);
+/* Add one handshake message (header included) to every running hash. */
+void hs_transcript_add(SSLContext *ctx, const uint8_t *p, size_t n);
+/* The transcript as TLS hashes it for Finished and the extended master secret: MD5 || SHA-1 (36
+ * bytes) before TLS 1.2, the suite's PRF hash in TLS 1.2. Returns the length (<= 48). */
+size_t hs_transcript_hash(const SSLContext *ctx, uint8_t out[CRY_MAX_DIGEST]);
+
+/* Write our signature_algorithms list (u16 length + entries). */
+void hs_sig_write_list(struct wr *w);
+/* Read a peer's list (u16 length + entries) into a bit set (see hs_sig_bit); 0 if malformed. */
+uint32_t hs_sig_read_list(struct rd *r);
+uint32_t hs_sig_bit(uint16_t alg);
+/* The scheme to sign with for an RSA key, given the peer's bit set (0 = the peer named none:
+ * SHA-1, RFC 5246 §7.4.1.4.1); 0 if the peer accepts none we can make. */
+uint16_t hs_sig_choose(uint32_t peer_bits);
+/* The hash of a scheme we accept (CRY_*), or -1. */
+int hs_sig_hash(uint16_t alg);
+
+/* PKCS#1 v1.5 signature of a digest of @hash_alg; with @digest_info 0 the digest (36 bytes MD5 ||
+ * SHA-1) is signed raw as SSL 3.0 and TLS 1.0/1.1 do. */
+SSLErr hs_sig_sign(const SSLRSAPrivateKey *key, int digest_info, int hash_alg, const uint8_t *h,
+                   size_t hl, uint8_t *sig, uint32_t cap, uint32_t *siglen) SSL_MUST;
+int hs_sig_verify(const struct x509_cert *leaf, int digest_info, int hash_alg, const uint8_t *h,
+                  size_t hl, const uint8_t *sig, uint32_t siglen);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * record_tls.c - TLS record protection of one fragment (RFC 2246 §6.2.3, RFC 4346 §6.2.3,
+ * RFC 5246 §6.2.3): one dispatch on the state, three modes.
+ *   stream (RC4, NULL):  E(data || HMAC)
+ *   CBC, MAC-then-encrypt: [IV] || E(data || HMAC || padding || padlen); IV explicit from TLS 1.1
+ *   CBC, encrypt-then-MAC (RFC 7366, d->etm): [IV] || E(data || padding || padlen) || HMAC
+ *   AEAD (AES-GCM, RFC 5288): explicit nonce (8) || E(data) || tag (16)
+ * Opening is constant time in the secret padding length (Lucky 13, see crypto/hmac.c); every
+ * failure is one bad_record_mac. Headers, queues and sequence numbers belong to record3.c.
+ */
+#include "record/record_tls.h"
+#include "record/alert.h"
+#include "base/buf.h"
+#include "base/ct.h"
+#include "crypto/hmac.h"
+#include <string.h>
+
+enum mode { M_STREAM, M_CBC, M_ETM, M_AEAD };
+
+#define GCM_EXPLICIT 8u
+#define TLS_MAX_PAD 256u /* padding plus its length byte: at most 256 bytes (RFC 5246 §6.2.3.2) */
+
+static enum mode mode_of(const struct dirstate *d)
+{
+    const struct suite *s = d->suite;
+    if (s->aead)
+        return M_AEAD;
+    if (s->iv_len == 0)
+        return M_STREAM; /* RFC 7366 §3: EtM applies to block ciphers only */
+    return d->etm ? M_ETM : M_CBC;
+}
+
+static int mac_hash(int mac)
+{
+    switch (mac) {
+    case MAC_MD5: return CRY_MD5;
+    case MAC_SHA1: return CRY_SHA1;
+    case MAC_SHA256: return CRY_SHA256;
+    case MAC_SHA384: return CRY_SHA384;
+    default: return -1;
+    }
+}
+
+/* seq_num(8) || type(1) || version(2) || length(2): what the MAC (and GCM's AAD) covers first */
+static void mac_header(uint8_t h[13], uint64_t seq, uint8_t type, uint16_t ver, size_t len)
+{
+    struct wr w;
+    wr_init(&w, h, 13);
+    wr_u32(&w, (uint32_t)(seq >> 32));
+    wr_u32(&w, (uint32_t)seq);
+    wr_u8(&w, type);
+    wr_u16(&w, ver);
+    wr_u16(&w, (uint16_t)len);
+}
+
+void rectls_mac(int mac, const uint8_t *secret, uint64_t seq, uint8_t type, uint16_t ver,
+                const uint8_t *data, size_t len, uint8_t *out)
+{
+    int alg = mac_hash(mac);
+    uint8_t h[13];
+    mac_header(h, seq, type, ver, len);
+    struct cry_hmac m;
+    cry_hmac_init(&m, alg, secret, cry_hash_len(alg));
+    cry_hmac_update(&m, h, sizeof h);
+    cry_hmac_update(&m, data, len);
+    cry_hmac_final(&m, out);
+}
+
+/* Explicit IV bytes before the encrypted data: the block size from TLS 1.1 (RFC 4346 §6.2.3.2). */
+static uint32_t explicit_iv(const struct dirstate *d)
+{
+    return d->ver >= V_TLS11 ? d->suite->iv_len : 0;
+}
+
+uint32_t rectls_sealed_len(const struct dirstate *d, uint32_t len)
+{
+    const struct suite *s = d->suite;
+    switch (mode_of(d)) {
+    case M_AEAD: return GCM_EXPLICIT + len + CRY_AEAD_TAG;
+    case M_STREAM: return len + s->mac_len;
+    case M_CBC: return explicit_iv(d) + (len + s->mac_len) / s->iv_len * s->iv_len + s->iv_len;
+    default: return explicit_iv(d) + len / s->iv_len * s->iv_len + s->iv_len + s->mac_len;
+    }
+}
+
+/* RFC 5288 §3: nonce = salt (4, from the key block) || nonce_explicit (8). */
+static void gcm_nonce(uint8_t nonce[12], const struct dirstate *d, const uint8_t explicit_part[8])
+{
+    memcpy(nonce, d->salt, 4);
+    memcpy(nonce + 4, explicit_part, 8);
+}
+
+SSLErr rectls_seal(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t ver,
+                   const uint8_t *data, uint32_t len, uint8_t *frag)
+{
+    const struct suite *s = d->suite;
+    enum mode m = mode_of(d);
+    uint32_t total = rectls_sealed_len(d, len);
+    if (m == M_AEAD) {
+        /* our explicit nonce is the sequence number: unique per key without state (RFC 5288 §3) */
+        uint8_t aad[13], nonce[12];
+        memmove(frag + GCM_EXPLICIT, data, len);
+        struct wr w;
+        wr_init(&w, frag, GCM_EXPLICIT);
+        wr_u32(&w, (uint32_t)(d->seq >> 32));
+        wr_u32(&w, (uint32_t)d->seq);
+        gcm_nonce(nonce, d, frag);
+        mac_header(aad, d->seq, type, ver, len);
+        return cry_aead_seal(d->cipher.data, nonce, sizeof nonce, aad, sizeof aad,
+                             frag + GCM_EXPLICIT, frag + GCM_EXPLICIT, len,
+                             frag + GCM_EXPLICIT + len);
+    }
+    uint32_t iv = m == M_STREAM ? 0 : explicit_iv(d), maclen = s->mac_len;
+    memmove(frag + iv, data, len);
+    if (iv) /* TLS 1.1: a random block, encrypted in the CBC chain, is the record's IV (§6.2.3.2 (2)(b)) */
+        SSL_TRY(ctx_random(ctx, frag, iv));
+    uint32_t body = len; /* bytes after the IV that get encrypted */
+    if (m != M_ETM) {
+        rectls_mac(s->mac, d->mac_secret, d->seq, type, ver, frag + iv, len, frag + iv + len);
+        body += maclen;
+    }
+    if (m != M_STREAM) { /* minimal padding; every byte, the length byte too, holds its length */
+        uint32_t enc = total - iv - (m == M_ETM ? maclen : 0);
+        memset(frag + iv + body, (int)(enc - body - 1), enc - body);
+        body = enc;
+    }
+    if (d->cipher.data)
+        SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, iv + body));
+    if (m == M_ETM) /* RFC 7366 §3: the MAC covers IV and ciphertext */
+        rectls_mac(s->mac, d->mac_secret, d->seq, type, ver, frag, iv + body, frag + iv + body);
+    return SSLNoErr;
+}
+
+static SSLErr bad_mac(SSLContext *ctx) { return ctx_fail(ctx, AL_BAD_RECORD_MAC, SSLProtocolErr); }
+
+static SSLErr open_aead(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t ver,
+                        uint8_t *frag, uint32_t n, uint32_t *off, uint32_t *plain)
+{
+    struct rd r;
+    rd_init(&r, frag, n);
+    const uint8_t *explicit_part = rd_bytes(&r, GCM_EXPLICIT);
+    if (!explicit_part || rd_left(&r) < CRY_AEAD_TAG)
+        return bad_mac(ctx);
+    uint32_t len = (uint32_t)rd_left(&r) - CRY_AEAD_TAG;
+    uint8_t *ct = frag + GCM_EXPLICIT;
+    const uint8_t *tag = ct + len;
+    uint8_t aad[13], nonce[12];
+    gcm_nonce(nonce, d, explicit_part);
+    mac_header(aad, d->seq, type, ver, len);
+    if (cry_aead_open(d->cipher.data, nonce, sizeof nonce, aad, sizeof aad, ct, ct, len, tag))
+        return bad_mac(ctx); /* the adapter wiped ct */
+    *off = GCM_EXPLICIT;
+    *plain = len;
+    return SSLNoErr;
+}
+
+/*
+ * CBC padding and MAC of a decrypted MAC-then-encrypt body b[0..n) (n >= maclen + 1, whole
+ * blocks), in constant time: the padding bytes (all equal to the length, RFC 2246 §6.2.3.2) are
+ * checked over the largest possible padding, the MAC costs the same compression work for every
+ * padding (cry_hmac_ct), and the received MAC is gathered from its secret offset by a masked
+ * scan of every possible offset. A bad padding is MAC'd as if none were there, so both failures
+ * take the same path (the Vaudenay / Lucky 13 counter-measures of RFC 5246 §6.2.3.2).
+ */
+static uint32_t cbc_check(const struct dirstate *d, uint8_t type, uint16_t ver, const uint8_t *b,
+                          uint32_t n, uint32_t *plain)
+{
+    const struct suite *s = d->suite;
+    uint32_t maclen = s->mac_len, padlen = b[n - 1];
+    uint32_t good = ~ct_lt32(n, padlen + 1 + maclen);
+    uint32_t scan = n < TLS_MAX_PAD ? n : TLS_MAX_PAD;
+    for (uint32_t i = 0; i < scan; i++) { /* bytes n-1-i for i <= padlen must equal padlen */
+        uint32_t in_pad = ct_lt32(i, padlen + 1);
+        good &= ~(in_pad & ~ct_eq32(b[n - 1 - i], padlen));
+    }
+    padlen = ((padlen + 1) & good) | (1u & ~good); /* bad: MAC the longest length, as if padlen 0 */
+    uint32_t len = n - padlen - maclen, maxlen = n - 1 - maclen;
+    uint32_t minlen = maxlen > TLS_MAX_PAD - 1 ? maxlen - (TLS_MAX_PAD - 1) : 0;
+    uint8_t hdr[13], mac[CRY_MAX_DIGEST], got[CRY_MAX_DIGEST];
+    mac_header(hdr, d->seq, type, ver, len);
+    int alg = mac_hash(s->mac);
+    cry_hmac_ct(alg, d->mac_secret, maclen, hdr, sizeof hdr, b, len, maxlen, mac);
+    memset(got, 0, sizeof got);
+    for (uint32_t at = minlen; at <= maxlen; at++) { /* got = b[len .. len + maclen) */
+        uint8_t mask = (uint8_t)ct_eq32(at, len);
+        for (uint32_t j = 0; j < maclen; j++)
+            got[j] |= (uint8_t)(b[at + j] & mask);
+    }
+    good &= ct_memeq(mac, got, maclen) ? 0xffffffffu : 0;
+    cry_wipe(mac, sizeof mac);
+    *plain = len & good;
+    return good;
+}
+
+SSLErr rectls_open(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t ver, uint8_t *frag,
+                   uint32_t n, uint32_t *off, uint32_t *plain)
+{
+    const struct suite *s = d->suite;
+    enum mode m = mode_of(d);
+    if (m == M_AEAD)
+        return open_aead(ctx, d, type, ver, frag, n, off, plain);
+    uint32_t maclen = s->mac_len, bs = s->iv_len ? s->iv_len : 1;
+    uint32_t iv = m == M_STREAM ? 0 : explicit_iv(d);
+    *off = iv;
+    if (m == M_STREAM) {
+        if (n < maclen)
+            return bad_mac(ctx);
+        if (d->cipher.data)
+            SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, n));
+        uint8_t mac[CRY_MAX_DIGEST];
+        rectls_mac(s->mac, d->mac_secret, d->seq, type, ver, frag, n - maclen, mac);
+        int ok = ct_memeq(mac, frag + n - maclen, maclen);
+        cry_wipe(mac, sizeof mac);
+        if (!ok)
+            return bad_mac(ctx);
+        *plain = n - maclen;
+        return SSLNoErr;
+    }
+    /* CBC: the lengths are public, so refusing a bad shape before decrypting leaks nothing */
+    uint32_t enc = m == M_ETM ? (n >= maclen ? n - maclen : 0) : n;
+    if (enc % bs || enc < iv + bs || (m == M_CBC && enc < iv + maclen + 1))
+        return bad_mac(ctx);
+    if (m == M_ETM) { /* RFC 7366 §3: check the MAC over IV || ciphertext before decrypting */
+        uint8_t mac[CRY_MAX_DIGEST];
+        rectls_mac(s->mac, d->mac_secret, d->seq, type, ver, frag, enc, mac);
+        int ok = ct_memeq(mac, frag + enc, maclen);
+        cry_wipe(mac, sizeof mac);
+        if (!ok)
+            return bad_mac(ctx);
+    }
+    /* decrypting the explicit IV block too leaves the next blocks right: P_i = D(C_i) ^ C_{i-1};
+     * the garbage first block is discarded (RFC 4346 §6.2.3.2) */
+    SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, enc));
+    uint8_t *b = frag + iv;
+    uint32_t bn = enc - iv;
+    if (m == M_ETM) { /* authenticated already: a plain padding check */
+        uint32_t padlen = b[bn - 1], good = ~ct_lt32(bn, padlen + 1);
+        for (uint32_t i = 0; i < bn && i < TLS_MAX_PAD; i++)
+            good &= ~(ct_lt32(i, padlen + 1) & ~ct_eq32(b[bn - 1 - i], padlen));
+        if (!good)
+            return bad_mac(ctx);
+        *plain = bn - padlen - 1;
+        return SSLNoErr;
+    }
+    if (!cbc_check(d, type, ver, b, bn, plain))
+        return bad_mac(ctx);
+    return SSLNoErr;
+}

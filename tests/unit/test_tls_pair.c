@@ -1,0 +1,250 @@
+/*
+ * test_tls_pair.c - TLS 1.0, 1.1 and 1.2 between our client and our server in one process: every
+ * suite at every version its range allows (full, then resumed from the cache), data both ways,
+ * would-block at every byte, client authentication, version negotiation across ranges,
+ * FALLBACK_SCSV, extended master secret, ALPN and SNI. Interop with real peers is in
+ * tests/interop/test_tls_*.sh; this file checks the two sides agree and what they report.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <string.h>
+#include "paircheck.h"
+#include "state/suites.h"
+
+struct case_sv {
+    uint16_t suite;
+    int proto; /* SSLXProtocol */
+};
+
+static const int protos[] = {kTLSProtocol1, kTLSProtocol11, kTLSProtocol12};
+static const uint16_t wire[] = {[kTLSProtocol1] = V_TLS10, [kTLSProtocol11] = V_TLS11,
+                                [kTLSProtocol12] = V_TLS12};
+
+ParameterizedTestParameters(tls, every_suite_every_version)
+{
+    static struct case_sv cases[200];
+    uint16_t all[96];
+    uint32_t n = SSLXSupportedCipherSuites(all, 96), k = 0;
+    for (uint32_t i = 0; i < n && i < 96; i++) {
+        const struct suite *s = suite_find(all[i]);
+        if (s->kx == KX_DHE_DSS || s->kx == KX_DH_ANON || s->kx == KX_RSA_EXPORT || s->exportable)
+            continue; /* SSL 3.0 only in this build, or never by default: test_pair covers them */
+        for (size_t v = 0; v < 3; v++)
+            if (s->min_ver <= wire[protos[v]] && wire[protos[v]] <= s->max_ver)
+                cases[k++] = (struct case_sv){all[i], protos[v]};
+    }
+    return cr_make_param_array(struct case_sv, cases, k);
+}
+
+static void tls_config(struct pair_config *c, const uint16_t *suite, int proto)
+{
+    pair_config_init(c);
+    if (suite)
+        pair_config_suite(c, suite);
+    c->dh_params = "dh1024.pem";
+    for (int side = 0; side < 2; side++) {
+        c->vmin[side] = proto;
+        c->vmax[side] = proto;
+    }
+}
+
+static int negotiated(SSLContext *ctx)
+{
+    SSLXProtocol p = kSSLProtocolUnknown;
+    cr_assert_eq(SSLXGetNegotiatedProtocolVersion(ctx, &p), SSLNoErr);
+    return p;
+}
+
+ParameterizedTest(struct case_sv *cs, tls, every_suite_every_version, .timeout = 60)
+{
+    struct pair_cache cc, sc;
+    pair_cache_init(&cc);
+    pair_cache_init(&sc);
+    struct pair_config c;
+    tls_config(&c, &cs->suite, cs->proto);
+    c.cache[0] = &cc;
+    c.cache[1] = &sc;
+    const char *name = SSLXCipherSuiteName(cs->suite);
+    for (int conn = 0; conn < 2; conn++) {
+        struct pair p;
+        c.seed = 90 + (uint64_t)conn;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s v%d conn %d: %s / %s", name, cs->proto, conn,
+                     SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last));
+        for (int side = 0; side < 2; side++) {
+            uint16 got = 0;
+            int resumed = -1, ems = -1;
+            SSLGetNegotiatedCipher(p.s[side].ctx, &got);
+            SSLXGetResumed(p.s[side].ctx, &resumed);
+            SSLXGetExtendedMasterSecret(p.s[side].ctx, &ems);
+            cr_assert_eq(got, cs->suite, "%s side %d got %04x", name, side, got);
+            cr_assert_eq(negotiated(p.s[side].ctx), cs->proto, "%s side %d", name, side);
+            cr_assert_eq(resumed, conn == 1, "%s conn %d side %d resumed=%d", name, conn, side, resumed);
+            cr_assert_eq(ems, 1, "%s: extended master secret is on by default", name);
+        }
+        static uint8_t big[40000];
+        for (size_t i = 0; i < sizeof big; i++)
+            big[i] = (uint8_t)(i * 7 + conn);
+        cr_assert_eq(pair_exchange(&p, PAIR_CLIENT, big, sizeof big), SSLNoErr, "%s", name);
+        cr_assert_eq(pair_exchange(&p, PAIR_SERVER, big, 1), SSLNoErr, "%s", name);
+        SSLErr closed;
+        cr_assert_eq(pair_close(&p, PAIR_CLIENT, &closed), SSLConnectionClosedGraceful);
+        pair_free(&p);
+        cr_assert_eq(pair_live_blocks(&p), 0);
+    }
+    pair_cache_clear(&cc);
+    pair_cache_clear(&sc);
+}
+
+/* Would-block at every byte on both sides, with client authentication, at each version. */
+ParameterizedTestParameters(tls, byte_at_a_time_client_auth)
+{
+    static int v[] = {kTLSProtocol1, kTLSProtocol11, kTLSProtocol12};
+    return cr_make_param_array(int, v, 3);
+}
+
+ParameterizedTest(int *proto, tls, byte_at_a_time_client_auth, .timeout = 60)
+{
+    struct pair_config c;
+    tls_config(&c, NULL, *proto);
+    c.client_key = "client-key.pem";
+    c.client_chain = "client-cert.pem";
+    c.request_client_cert = 1;
+    for (int side = 0; side < 2; side++) {
+        c.io[side].wb_every_byte = 1;
+        c.io[side].chunk = 1;
+    }
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    int chain = 0;
+    cr_assert_eq(SSLGetPeerCertificateChainLength(p.s[PAIR_SERVER].ctx, &chain), SSLNoErr);
+    cr_assert_eq(chain, 1, "the server saw the client's certificate");
+    cr_assert_eq(negotiated(p.s[0].ctx), *proto);
+    cr_assert_eq(pair_exchange(&p, PAIR_CLIENT, "ping", 4), SSLNoErr);
+    pair_free(&p);
+    cr_assert_eq(pair_live_blocks(&p), 0);
+}
+
+/* Ranges meet at the highest common version; disjoint ranges fail with protocol_version. */
+Test(tls, version_negotiation)
+{
+    static const struct {
+        int cmin, cmax, smin, smax, want; /* want 0: failure */
+    } t[] = {
+        {kTLSProtocol1, kTLSProtocol12, kTLSProtocol1, kTLSProtocol12, kTLSProtocol12},
+        {kTLSProtocol1, kTLSProtocol11, kTLSProtocol1, kTLSProtocol12, kTLSProtocol11},
+        {kTLSProtocol1, kTLSProtocol12, kTLSProtocol1, kTLSProtocol1, kTLSProtocol1},
+        {kSSLProtocol3, kTLSProtocol12, kSSLProtocol3, kSSLProtocol3, kSSLProtocol3},
+        {kSSLProtocol3, kSSLProtocol3, kTLSProtocol1, kTLSProtocol12, 0},
+        {kTLSProtocol12, kTLSProtocol12, kTLSProtocol1, kTLSProtocol11, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct pair_config c;
+        tls_config(&c, NULL, kTLSProtocol12);
+        c.vmin[0] = t[i].cmin, c.vmax[0] = t[i].cmax;
+        c.vmin[1] = t[i].smin, c.vmax[1] = t[i].smax;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        int r = pair_handshake(&p);
+        if (t[i].want) {
+            cr_assert_eq(r, PAIR_OK, "row %zu: %s / %s", i, SSLXErrorName(p.s[0].last),
+                         SSLXErrorName(p.s[1].last));
+            cr_assert_eq(negotiated(p.s[0].ctx), t[i].want, "row %zu", i);
+            cr_assert_eq(negotiated(p.s[1].ctx), t[i].want, "row %zu", i);
+        } else {
+            cr_assert_eq(r, PAIR_FAILED, "row %zu", i);
+            uint16 sent = 0, recv = 0;
+            SSLXGetLastAlerts(p.s[PAIR_SERVER].ctx, &sent, &recv);
+            if (t[i].cmax < t[i].smin) /* the server refuses the hello */
+                cr_assert_eq(sent & 0xff, 70, "row %zu: protocol_version, got %04x", i, sent);
+            else { /* the client refuses the ServerHello */
+                SSLXGetLastAlerts(p.s[PAIR_CLIENT].ctx, &sent, &recv);
+                cr_assert_eq(sent & 0xff, 70, "row %zu: protocol_version, got %04x", i, sent);
+            }
+        }
+        pair_free(&p);
+        cr_assert_eq(pair_live_blocks(&p), 0);
+    }
+}
+
+/* RFC 7507: a client that fell back below what the server speaks is refused. */
+Test(tls, fallback_scsv)
+{
+    for (int fallback = 0; fallback < 2; fallback++) {
+        struct pair_config c;
+        tls_config(&c, NULL, kTLSProtocol12);
+        c.vmin[0] = kTLSProtocol1;
+        c.vmax[0] = kTLSProtocol11;
+        c.vmin[1] = kTLSProtocol1;
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        if (fallback)
+            SSLXSetFallback(p.s[PAIR_CLIENT].ctx, 1);
+        int r = pair_handshake(&p);
+        uint16 sent = 0, recv = 0;
+        SSLXGetLastAlerts(p.s[PAIR_SERVER].ctx, &sent, &recv);
+        if (fallback) {
+            cr_assert_eq(r, PAIR_FAILED);
+            cr_assert_eq(sent, 0x0256, "fatal inappropriate_fallback, got %04x", sent);
+        } else {
+            cr_assert_eq(r, PAIR_OK);
+            cr_assert_eq(negotiated(p.s[0].ctx), kTLSProtocol11);
+        }
+        pair_free(&p);
+    }
+}
+
+/* ALPN picks the server's first protocol the client offers; SNI reaches the server. */
+Test(tls, alpn_and_sni)
+{
+    struct pair_config c;
+    tls_config(&c, NULL, kTLSProtocol12);
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(SSLXSetALPN(p.s[PAIR_CLIENT].ctx, "h2,http/1.1"), SSLNoErr);
+    cr_assert_eq(SSLXSetALPN(p.s[PAIR_SERVER].ctx, "http/1.1,spdy/3"), SSLNoErr);
+    cr_assert_eq(SSLXSetServerName(p.s[PAIR_CLIENT].ctx, "www.example.test"), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK);
+    char a[64], b[64], sni[64];
+    cr_assert_eq(SSLXGetALPN(p.s[PAIR_CLIENT].ctx, a, sizeof a), SSLNoErr);
+    cr_assert_eq(SSLXGetALPN(p.s[PAIR_SERVER].ctx, b, sizeof b), SSLNoErr);
+    cr_assert_str_eq(a, "http/1.1");
+    cr_assert_str_eq(b, "http/1.1");
+    cr_assert_eq(SSLXGetServerName(p.s[PAIR_SERVER].ctx, sni, sizeof sni), SSLNoErr);
+    cr_assert_str_eq(sni, "www.example.test");
+    pair_free(&p);
+
+    /* no common protocol: no_application_protocol (RFC 7301 §3.2) */
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(SSLXSetALPN(p.s[PAIR_CLIENT].ctx, "h2"), SSLNoErr);
+    cr_assert_eq(SSLXSetALPN(p.s[PAIR_SERVER].ctx, "http/1.1"), SSLNoErr);
+    cr_assert_eq(pair_handshake(&p), PAIR_FAILED);
+    uint16 sent = 0, recv = 0;
+    SSLXGetLastAlerts(p.s[PAIR_SERVER].ctx, &sent, &recv);
+    cr_assert_eq(sent, 0x0278, "no_application_protocol, got %04x", sent);
+    pair_free(&p);
+
+}
+
+/* Extended master secret off on one side: the handshake works without it. */
+Test(tls, ems_off_on_one_side)
+{
+    for (int side = 0; side < 2; side++) {
+        struct pair_config c;
+        tls_config(&c, NULL, kTLSProtocol12);
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        SSLXSetExtendedMasterSecret(p.s[side].ctx, 0);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK);
+        for (int s = 0; s < 2; s++) {
+            int ems = -1;
+            SSLXGetExtendedMasterSecret(p.s[s].ctx, &ems);
+            cr_assert_eq(ems, 0);
+        }
+        cr_assert_eq(pair_exchange(&p, PAIR_CLIENT, "x", 1), SSLNoErr);
+        pair_free(&p);
+    }
+}
