@@ -18,7 +18,7 @@ cat > "$TMP/hello.c" <<'C'
 #include <sslref/sslx.h>
 #include <stdio.h>
 #include <string.h>
-/* Two contexts joined by two in-memory pipes; a full SSL 3.0 handshake and one message. */
+/* Two contexts joined by two in-memory pipes; a full handshake at the default range and one message. */
 struct pipe { unsigned char b[65536]; unsigned r, w; };
 static struct pipe c2s, s2c;
 static SSLErr rd(SSLBuffer d, uint32 *n, void *ref) {
@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
     char *k = slurp(argv[1], &n); if (!k || SSLXRSAPrivateKeyFromPEM(k, n, &key)) return 2;
     char *crt = slurp(argv[2], &n);
     SSLXNewContext(&c); SSLXNewContext(&s);
-    SSLSetProtocolSide(s, SSL_ServerSide); SSLSetProtocolVersion(c, SSL_Version_3_0_Only);
+    SSLSetProtocolSide(s, SSL_ServerSide);
     SSLSetPrivateKey(s, key); if (SSLXAddCertificatesPEM(s, crt, n)) return 3;
     SSLSetReadFunc(c, rd); SSLSetWriteFunc(c, wr); SSLSetIORef(c, (void *)1);
     SSLSetReadFunc(s, rd); SSLSetWriteFunc(s, wr); SSLSetIORef(s, (void *)2);
@@ -45,8 +45,8 @@ int main(int argc, char **argv) {
     if (ec || es) { printf("handshake: %s / %s\n", SSLXErrorName(ec), SSLXErrorName(es)); return 4; }
     uint32 len = 5; SSLWrite("hello", &len, c); char got[8]; len = sizeof got;
     if (SSLRead(got, &len, s) || len == 0) return 5;
-    uint16 suite; SSLGetNegotiatedCipher(c, &suite);
-    printf("ok %s\n", SSLXCipherSuiteName(suite));
+    uint16 suite; SSLGetNegotiatedCipher(c, &suite); SSLXProtocol v; SSLXGetNegotiatedProtocolVersion(c, &v);
+    printf("%s %s\n", v == kTLSProtocol12 ? "ok" : "not-TLS-1.2", SSLXCipherSuiteName(suite));
     SSLXFreeContext(c); SSLXFreeContext(s); return 0; }
 C
 cc -std=c11 -o "$TMP/hello" "$TMP/hello.c" $(pkg-config --cflags --libs --static sslref)

@@ -102,14 +102,14 @@ timeout 10 "$BIN/sslref-server" --port 0 --cert "$DATA/server-chain.pem" \
 r1=$?
 timeout 10 "$BIN/sslref-server" --port 0 --key "$DATA/server-key-pkcs8.pem" >/dev/null 2>"$TMP/f2.err"
 r2=$?
-"$CLIENT" --host 127.0.0.1 --port 1 --version tls1 >/dev/null 2>"$TMP/f3.err"
+"$CLIENT" --host 127.0.0.1 --port 1 --version tls1.3 >/dev/null 2>"$TMP/f3.err"
 r3=$?
 timeout 10 "$BIN/sslref-server" --port 0 --cert "$DATA/server-chain.pem" \
     --key "$DATA/server-key-pkcs8.pem" --ciphers 1234 >/dev/null 2>"$TMP/f4.err"
 r4=$?
-if [ $r1 -eq 2 ] && grep -q "bad value '0'" "$TMP/f1.err" && [ $r2 -eq 2 ] && [ $r3 -eq 2 ] &&
+if [ $r1 -eq 2 ] && grep -q "bad value '0'" "$TMP/f1.err" && [ $r2 -eq 2 ] && [ $r3 -eq 2 ] && grep -q "bad --version tls1.3" "$TMP/f3.err" &&
     [ $r4 -ne 0 ] && grep -q 'SSLUnsupportedErr' "$TMP/f4.err"; then
-    pass "refused flags: --threads 0, missing --cert, --version tls1, --ciphers 1234"
+    pass "refused flags: --threads 0, missing --cert, --version tls1.3, --ciphers 1234"
 else
     fail "refused flags ($r1 $r2 $r3 $r4)"
     show "$TMP/f1.err" "$TMP/f2.err" "$TMP/f3.err" "$TMP/f4.err"

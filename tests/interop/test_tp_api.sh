@@ -128,7 +128,6 @@ static long client(const char *msg, int delay_ms, uint8 *out, size_t cap, int cl
     SSLContext *ctx;
     if (fd < 0 || SSLXNewContext(&ctx) != SSLNoErr) return -1;
     SSLSetProtocolSide(ctx, SSL_ClientSide);
-    SSLSetProtocolVersion(ctx, SSL_Version_3_0_Only);
     SSLSetReadFunc(ctx, rd);
     SSLSetWriteFunc(ctx, wr);
     SSLSetIORef(ctx, (void *)(intptr_t)fd);

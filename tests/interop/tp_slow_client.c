@@ -110,7 +110,6 @@ static int peer_open(struct peer_io *io, SSLContext *ctx, int port, int rcvbuf)
     struct timeval tv = {10, 0}; /* never hang the test on a silent server */
     (void)setsockopt(io->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     SSLErr e = SSLSetProtocolSide(ctx, SSL_ClientSide);
-    if (e == SSLNoErr) e = SSLSetProtocolVersion(ctx, SSL_Version_3_0_Only);
     if (e == SSLNoErr) e = SSLSetReadFunc(ctx, peer_read);
     if (e == SSLNoErr) e = SSLSetWriteFunc(ctx, peer_write);
     if (e == SSLNoErr) e = SSLSetIORef(ctx, io);

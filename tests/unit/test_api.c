@@ -57,12 +57,12 @@ Test(api, context_size_and_init)
     cr_expect_eq(SSLGetPeerCertificate(ctx, 0, &c), SSLOverflowErr, "no peer chain yet");
     cr_expect_null(c.data);
     cr_expect_eq(c.length, 0);
-    /* the default suites: AES-128 first; no NULL, export or anonymous suites */
+    /* the default suites: forward-secret AES-GCM first; no NULL, export or anonymous suites */
     uint16 suites[64];
     uint32 ns = 64;
     cr_expect_eq(SSLXGetCipherSuites(ctx, suites, &ns), SSLNoErr);
     cr_assert_gt(ns, 0);
-    cr_expect_eq(suites[0], TLS_RSA_WITH_AES_128_CBC_SHA);
+    cr_expect_eq(suites[0], TLS_DHE_RSA_WITH_AES_128_GCM_SHA256);
     for (uint32 i = 0; i < ns; i++) {
         cr_expect_neq(suites[i], SSL_RSA_WITH_NULL_MD5);
         cr_expect_neq(suites[i], SSL_RSA_WITH_NULL_SHA);

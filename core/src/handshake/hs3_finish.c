@@ -37,6 +37,8 @@ static void keylog(SSLContext *ctx)
 SSLErr hs3_keys_ready(SSLContext *ctx)
 {
     SSL_TRY(rec3_derive_keys(ctx));
+    /* RFC 7366: by now etm_offered means both sides agreed, for a CBC suite (hs3_hello.c, hs_ext.c) */
+    ctx->wr_pend.etm = ctx->rd_pend.etm = (uint8_t)(ctx->etm_offered && ctx_is_tls(ctx));
     keylog(ctx);
     return SSLNoErr;
 }

@@ -8,21 +8,24 @@
 
 /* SSL 3.0 and TLS 1.0-1.2 rows with their version range; TLS 1.2's PRF is SHA-256 unless a row
  * says SHA-384. Export suites end at TLS 1.0 (RFC 4346 §A.5), IDEA and single DES at TLS 1.1
- * (RFC 5246 §1.2). */
+ * (RFC 5246 §1.2), RC4 at SSL 3.0 (RFC 7465). */
 #define ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, aead, prf, lo, hi) \
     {id, #id, kx, c, mac, exp, km, kl, iv, ml, on, aead, prf, lo, hi}
 #define ROW(id, kx, c, mac, exp, km, kl, iv, ml, on) \
     ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, CRY_SHA256, V_SSL3, V_TLS12)
 #define ROW11(id, kx, c, mac, exp, km, kl, iv, ml, on) \
     ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, CRY_SHA256, V_SSL3, V_TLS11)
+/* RC4: SSL 3.0 only, never in TLS (RFC 7465) */
+#define ROW3(id, kx, c, mac, exp, km, kl, iv, ml, on) \
+    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, CRY_SHA256, V_SSL3, V_SSL3)
 #define ROW10(id, kx, c, mac, exp, km, kl, iv, ml, on) \
     ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, CRY_SHA256, V_SSL3, V_TLS10)
 /* TLS 1.2 only: SHA-256/384 MACs (RFC 5246 App. A.5) and AES-GCM (RFC 5288) */
 #define ROW12(id, kx, c, mac, km, iv, ml, aead, prf) \
-    ROWV(id, kx, c, mac, 0, km, km, iv, ml, 0, aead, prf, V_TLS12, V_TLS12)
+    ROWV(id, kx, c, mac, 0, km, km, iv, ml, 1, aead, prf, V_TLS12, V_TLS12)
 
 static const struct suite table[] = {
-    /* TLS 1.2: forward-secret AEAD first (off until the TLS handshake is in) */
+    /* TLS 1.2: forward-secret AEAD first */
     ROW12(TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, KX_DHE_RSA, CRY_C_AES_GCM, MAC_NULL, 16, 4, 0, 1, CRY_SHA256),
     ROW12(TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, KX_DHE_RSA, CRY_C_AES_GCM, MAC_NULL, 32, 4, 0, 1, CRY_SHA384),
     ROW12(TLS_RSA_WITH_AES_128_GCM_SHA256, KX_RSA, CRY_C_AES_GCM, MAC_NULL, 16, 4, 0, 1, CRY_SHA256),
@@ -34,8 +37,8 @@ static const struct suite table[] = {
     ROW(TLS_RSA_WITH_AES_128_CBC_SHA, KX_RSA, CRY_C_AES, MAC_SHA1, 0, 16, 16, 16, 20, 1),
     ROW(TLS_RSA_WITH_AES_256_CBC_SHA, KX_RSA, CRY_C_AES, MAC_SHA1, 0, 32, 32, 16, 20, 1),
     ROW(SSL_RSA_WITH_3DES_EDE_CBC_SHA, KX_RSA, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 1),
-    ROW(SSL_RSA_WITH_RC4_128_SHA, KX_RSA, CRY_C_RC4, MAC_SHA1, 0, 16, 16, 0, 20, 1),
-    ROW(SSL_RSA_WITH_RC4_128_MD5, KX_RSA, CRY_C_RC4, MAC_MD5, 0, 16, 16, 0, 16, 1),
+    ROW3(SSL_RSA_WITH_RC4_128_SHA, KX_RSA, CRY_C_RC4, MAC_SHA1, 0, 16, 16, 0, 20, 1),
+    ROW3(SSL_RSA_WITH_RC4_128_MD5, KX_RSA, CRY_C_RC4, MAC_MD5, 0, 16, 16, 0, 16, 1),
     ROW(TLS_DHE_RSA_WITH_AES_128_CBC_SHA, KX_DHE_RSA, CRY_C_AES, MAC_SHA1, 0, 16, 16, 16, 20, 1),
     ROW(TLS_DHE_RSA_WITH_AES_256_CBC_SHA, KX_DHE_RSA, CRY_C_AES, MAC_SHA1, 0, 32, 32, 16, 20, 1),
     ROW(SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA, KX_DHE_RSA, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 1),
@@ -48,13 +51,13 @@ static const struct suite table[] = {
     ROW(SSL_DHE_DSS_WITH_3DES_EDE_CBC_SHA, KX_DHE_DSS, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 1),
     ROW11(SSL_DHE_DSS_WITH_DES_CBC_SHA, KX_DHE_DSS, CRY_C_DES, MAC_SHA1, 0, 8, 8, 8, 20, 0),
     /* never enabled by default: single DES (above), export, anonymous and NULL-cipher suites */
-    ROW10(SSL_RSA_EXPORT_WITH_RC4_40_MD5, KX_RSA_EXPORT, CRY_C_RC4, MAC_MD5, 1, 5, 16, 0, 16, 0),
+    ROW3(SSL_RSA_EXPORT_WITH_RC4_40_MD5, KX_RSA_EXPORT, CRY_C_RC4, MAC_MD5, 1, 5, 16, 0, 16, 0),
     ROW10(SSL_RSA_EXPORT_WITH_RC2_CBC_40_MD5, KX_RSA_EXPORT, CRY_C_RC2, MAC_MD5, 1, 5, 16, 8, 16, 0),
     ROW10(SSL_RSA_EXPORT_WITH_DES40_CBC_SHA, KX_RSA_EXPORT, CRY_C_DES, MAC_SHA1, 1, 5, 8, 8, 20, 0),
     ROW10(SSL_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA, KX_DHE_RSA, CRY_C_DES, MAC_SHA1, 1, 5, 8, 8, 20, 0),
     ROW10(SSL_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA, KX_DHE_DSS, CRY_C_DES, MAC_SHA1, 1, 5, 8, 8, 20, 0),
-    ROW10(SSL_DH_anon_EXPORT_WITH_RC4_40_MD5, KX_DH_ANON, CRY_C_RC4, MAC_MD5, 1, 5, 16, 0, 16, 0),
-    ROW(SSL_DH_anon_WITH_RC4_128_MD5, KX_DH_ANON, CRY_C_RC4, MAC_MD5, 0, 16, 16, 0, 16, 0),
+    ROW3(SSL_DH_anon_EXPORT_WITH_RC4_40_MD5, KX_DH_ANON, CRY_C_RC4, MAC_MD5, 1, 5, 16, 0, 16, 0),
+    ROW3(SSL_DH_anon_WITH_RC4_128_MD5, KX_DH_ANON, CRY_C_RC4, MAC_MD5, 0, 16, 16, 0, 16, 0),
     ROW10(SSL_DH_anon_EXPORT_WITH_DES40_CBC_SHA, KX_DH_ANON, CRY_C_DES, MAC_SHA1, 1, 5, 8, 8, 20, 0),
     ROW11(SSL_DH_anon_WITH_DES_CBC_SHA, KX_DH_ANON, CRY_C_DES, MAC_SHA1, 0, 8, 8, 8, 20, 0),
     ROW(SSL_DH_anon_WITH_3DES_EDE_CBC_SHA, KX_DH_ANON, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 0),
