@@ -44,7 +44,6 @@ int main(int argc, char **argv)
     SSLContext *ctx = malloc(SSLContextSize());      /* the context is opaque: size it at run time */
     SSLErr err = SSLInitContext(ctx);                /* defaults: malloc, getrandom(), time() */
     if (err == SSLNoErr) err = SSLSetProtocolSide(ctx, SSL_ClientSide);
-    if (err == SSLNoErr) err = SSLSetProtocolVersion(ctx, SSL_Version_3_0_Only);
     if (err == SSLNoErr) err = SSLSetReadFunc(ctx, sock_read);
     if (err == SSLNoErr) err = SSLSetWriteFunc(ctx, sock_write);
     if (err == SSLNoErr) err = SSLSetIORef(ctx, (void *)(intptr_t)fd);

@@ -56,7 +56,6 @@ int main(int argc, char **argv)
     char *keypem = slurp(argv[3], &keylen), *certpem = slurp(argv[2], &certlen);
     SSLErr err = keypem && certpem ? SSLInitContext(tmpl) : SSLIOErr;
     if (err == SSLNoErr) err = SSLSetProtocolSide(tmpl, SSL_ServerSide);
-    if (err == SSLNoErr) err = SSLSetProtocolVersion(tmpl, SSL_Version_3_0_Only);
     if (err == SSLNoErr) err = SSLXRSAPrivateKeyFromPEM(keypem, keylen, &key);
     if (err == SSLNoErr) err = SSLSetPrivateKey(tmpl, key);  /* the context owns the key now */
     if (err == SSLNoErr) err = SSLXAddCertificatesPEM(tmpl, certpem, certlen);  /* leaf first */

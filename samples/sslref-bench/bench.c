@@ -55,7 +55,7 @@ static void bench_usage(FILE *out)
 {
     fprintf(out,
             "usage: sslref-bench --host H --port N --connections C --threads T [--full-percent P]\n"
-            "         [--ciphers 000a,...] [--version ssl3|ssl3-with-ssl2-hello|ssl2|any]\n"
+            "         [--ciphers 000a,...] [--version V (as sslref-client: default tls1.0-tls1.2)]\n"
             "         [--csv FILE] [--send TEXT] [--timeout S] [--quiet]\n"
             "         [--hold N --hold-seconds S] [--server-pid PID]\n"
             "  P%% of the connections (default 100) make a full handshake; the others offer the\n"
@@ -115,7 +115,7 @@ static int bench_parse(int argc, char **argv, struct bench *b)
     b->full_percent = 100;
     b->timeout = 30;
     b->hold_seconds = 5;
-    b->version = (struct cli_version){0, SSL_Version_3_0_Only, 0, 0};
+    b->version = (struct cli_version){1, SSL_Version_3_0_Only, kTLSProtocol1, kTLSProtocol12};
     static char req[] = "GET /sslref-bench HTTP/1.0\r\n\r\n";
     b->send = req;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {

@@ -31,8 +31,8 @@ static void client_usage(FILE *out)
             "usage: sslref-client --host H --port N [--ciphers 000a,0005,...]\n"
             "         [--version V] [--cert c.pem --key k.pem] [--ca ca.pem] [--resume K]\n"
             "         [--resume-delay MS] [--send TEXT] [--servername NAME] [--alpn LIST]\n"
-            "  --version: ssl2, ssl3 (the default), tls1.0, tls1.1, tls1.2, a range MIN-MAX\n"
-            "  (tls1.0-tls1.2, ssl3-tls1.2), any or ssl3-with-ssl2-hello.\n"
+            "  --version: tls1.0-tls1.2 (the default), ssl2, ssl3, tls1.0, tls1.1, tls1.2, a range\n"
+            "  MIN-MAX (ssl3-tls1.2), any (SSL 2.0 or 3.0) or ssl3-with-ssl2-hello.\n"
             "  Without --ca the server's certificate is not checked.\n"
             "  --send defaults to \"GET / HTTP/1.0\\r\\n\\r\\n\"; C escapes \\r \\n \\t \\\\ are decoded.\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
@@ -69,7 +69,7 @@ static int client_parse(int argc, char **argv, struct client_opts *o)
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->port = -1;
-    o->version = (struct cli_version){0, SSL_Version_3_0_Only, 0, 0};
+    o->version = (struct cli_version){1, SSL_Version_3_0_Only, kTLSProtocol1, kTLSProtocol12};
     o->send = "GET / HTTP/1.0\\r\\n\\r\\n";
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

@@ -60,15 +60,16 @@ static void server_usage(FILE *out)
     fprintf(out,
             "usage: sslref-server --port N [--bind 127.0.0.1] --cert chain.pem --key key.pem\n"
             "         [--export-key k512.pem] [--dh-params dh.pem] [--ciphers 000a,0005,...]\n"
-            "         [--version any|ssl3|ssl3-with-ssl2-hello|ssl2] [--request-client-cert]\n"
+            "         [--version V] [--request-client-cert]\n"
             "         [--ca ca.pem] [--cache DIR] [--threads T] [--processes P] [--mode http|echo]\n"
             "         [--no-split] [--once] [--stats] [--quiet] [--max-conns N]\n"
             "         [--max-conns-per-ip N] [--handshake-timeout MS] [--idle-timeout MS]\n"
             "         [--shutdown-timeout MS] [--bulk BLOCKS] [--session-lifetime SECONDS]\n"
             "         [--alpn LIST] [--sni NAME=chain.pem,key.pem]...\n"
-            "  --version: ssl2, ssl3, tls1.0, tls1.1, tls1.2, a range MIN-MAX (tls1.0-tls1.2), any\n"
-            "  (SSL 2.0 or 3.0, the default) or ssl3-with-ssl2-hello. --sni (up to 8) serves that\n"
-            "  chain and key to clients asking for NAME; --alpn selects from LIST (e.g. http/1.1).\n"
+            "  --version: tls1.2 (the default), ssl2, ssl3, tls1.0, tls1.1, a range MIN-MAX\n"
+            "  (tls1.0-tls1.2, ssl3-tls1.2), any (SSL 2.0 or 3.0) or ssl3-with-ssl2-hello.\n"
+            "  --sni (up to 8) serves that chain and key to clients asking for NAME; --alpn\n"
+            "  selects from LIST (default in http mode: http/1.1; --alpn '' selects none).\n"
             "  --port 0 picks a free port; the chosen one is printed as \"listening on ADDR:PORT\".\n"
             "  --max-conns is per worker thread; --max-conns-per-ip per client address and worker\n"
             "  process (0, the default: no cap). SIGTERM/SIGINT stop it with a final stats line.\n"
@@ -161,7 +162,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
     o->idle_timeout_ms = 60000;
     o->shutdown_timeout_ms = 5000;
     o->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
-    o->version = (struct cli_version){0, SSL_Version_Undetermined, 0, 0};
+    o->version = (struct cli_version){1, SSL_Version_3_0_Only, kTLSProtocol12, kTLSProtocol12};
     long v;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -233,7 +234,8 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
     if (e == SSLNoErr && o->request_cert) e = SSLSetRequestClientCert(t, 1);
     if (e == SSLNoErr && o->no_split) e = SSLXSetCBCRecordSplitting(t, 0);
     if (e == SSLNoErr) e = SSLXSetSessionLifetime(t, (uint32)o->session_lifetime);
-    if (e == SSLNoErr && o->alpn) e = SSLXSetALPN(t, o->alpn);
+    const char *alpn = o->alpn ? o->alpn : strcmp(o->mode, "http") == 0 ? "http/1.1" : NULL;
+    if (e == SSLNoErr && alpn) e = SSLXSetALPN(t, alpn);
     if (e == SSLNoErr && o->nsni) e = SSLXSetServerNameFunc(t, server_on_sni, (void *)o);
     if (e == SSLNoErr && o->ca) {
         if (cli_ca_load(ca, o->ca) != 0)

@@ -5,7 +5,7 @@
 #   1. `cmake --install` into a temp prefix installs the headers, libraries and sslref.pc;
 #   2. both programs compile with -std=c11 -Wall -Wextra -Werror against the installed headers and
 #      link with `pkg-config --static --libs sslref` (as docs/building.md shows);
-#   3. minimal-server serves minimal-client, sslref-client and NSS tstclnt (SSL 3.0);
+#   3. minimal-server serves minimal-client, sslref-client and NSS tstclnt (TLS 1.0-1.2, the default range);
 #      minimal-client talks to sslref-server.
 # Usage: bash tests/interop/test_embed.sh BUILD_DIR
 set -uo pipefail
@@ -75,7 +75,7 @@ if wait_listen "$port" "$ms"; then
         show "$TMP/sc.out" "$TMP/sc.err"
     fi
     printf 'GET / HTTP/1.0\r\n\r\n' >"$TMP/request"
-    timeout 20 tstclnt -h 127.0.0.1 -p "$port" -d "$DB" -V ssl3:ssl3 -o -A "$TMP/request" \
+    timeout 20 tstclnt -h 127.0.0.1 -p "$port" -d "$DB" -V tls1.0:tls1.2 -o -A "$TMP/request" \
         >"$TMP/tc.out" 2>"$TMP/tc.err"
     rc=$?
     if [ $rc -eq 0 ] && grep -q '^hello from sslref' "$TMP/tc.out"; then

@@ -28,10 +28,10 @@ SUITES_A="0003 0006 0008 0014 0017 0019"
 SUITES_B="0003 0006 0008"
 unhex() { perl -pe 's/([0-9a-f]{2})/chr hex $1/ge'; }
 
-start_sslref_server "$TMP/srv-A.log" --bind 127.0.0.1 --export-key "$DATA/export512-key.pem" \
+start_sslref_server "$TMP/srv-A.log" --version ssl3 --bind 127.0.0.1 --export-key "$DATA/export512-key.pem" \
     --dh-params "$DATA/dh512.pem" --ciphers 0003,0006,0008,0014,0017,0019 || { interop_finish; exit 1; }
 PID_A=$SRV_PID PORT_A=$SRV_PORT
-start_sslref_server "$TMP/srv-B.log" --bind 127.0.0.1 --cert "$DATA/export512-cert.pem" \
+start_sslref_server "$TMP/srv-B.log" --version ssl3 --bind 127.0.0.1 --cert "$DATA/export512-cert.pem" \
     --key "$DATA/export512-key.pem" --ciphers 0003,0006,0008 || { interop_finish; exit 1; }
 PID_B=$SRV_PID PORT_B=$SRV_PORT
 
@@ -61,11 +61,11 @@ for srv in A B; do
         req="GET /export-$s-$srv HTTP/1.0\r\nX-Pad: $PAD\r\n\r\n"
         printf "$req$req" >"$TMP/want-c2s-$srv-$s"
         if [ $srv = A ]; then
-            SSLKEYLOGFILE="$TMP/keys-A-$s" timeout 20 "$BIN/sslref-client" --host 127.0.0.1 \
+            SSLKEYLOGFILE="$TMP/keys-A-$s" timeout 20 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 \
                 --port "$PORT_A" --ca "$DATA/ca-cert.pem" --ciphers "$s" --resume 1 --send "$req" \
                 >"$TMP/cl-$srv-$s.out" 2>"$TMP/cl-$srv-$s.err"
         else # the export512 certificate is self-signed: not checked (no --ca); no key log
-            timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$PORT_B" --ciphers "$s" \
+            timeout 20 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 --port "$PORT_B" --ciphers "$s" \
                 --resume 1 --send "$req" >"$TMP/cl-$srv-$s.out" 2>"$TMP/cl-$srv-$s.err"
         fi
         RC[$srv-$s]=$?

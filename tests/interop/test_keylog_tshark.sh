@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_keylog_tshark.sh - the NSS-format key log (SSLKEYLOGFILE, issue 2 point 8) really decrypts
-# traffic in Wireshark's own SSL 3.0 code: capture sslref-client talking to sslref-server on lo
-# with tshark, for a stream (0x0005) and a block suite (0x002f), a full and a resumed connection
+# traffic in Wireshark's own SSL 3.0 and TLS code: capture sslref-client talking to sslref-server
+# on lo with tshark, for SSL 3.0 with a stream (0x0005) and a block suite (0x002f), and TLS 1.2
+# with CBC and encrypt-then-MAC (0x002f) and AES-GCM (0x009c), a full and a resumed connection
 # each, and have tshark decrypt the capture with the client's key log alone (no RSA key). The
 # decrypted bytes of both connections must be exactly what the client sent and received. Needs tshark and capture rights on lo
 # (root, or CAP_NET_RAW for dumpcap).
@@ -13,8 +14,10 @@ interop_init "$1"
 
 unhex() { perl -pe 's/([0-9a-f]{2})/chr hex $1/ge'; }
 
-for s in 0005 002f; do
-    start_sslref_server "$TMP/srv-$s.log" --ciphers "$s" || { fail "$s: server start"; continue; }
+for vs in ssl3:0005 ssl3:002f tls1.2:002f tls1.2:009c; do
+    v=${vs%%:*} s=${vs#*:}
+    s=$s-$v
+    start_sslref_server "$TMP/srv-$s.log" --version "$v" --ciphers "${s%%-*}" || { fail "$s: server start"; continue; }
     cap="$TMP/cap-$s.pcapng"
     tshark -i lo -f "tcp port $SRV_PORT" -w "$cap" >"$TMP/tshark-$s.log" 2>&1 &
     tp=$!
@@ -33,7 +36,7 @@ for s in 0005 002f; do
     fi
     sleep 0.5 # the capture filter is compiled and attached before "Capturing on"; margin anyway
     SSLKEYLOGFILE="$TMP/keys-$s" timeout 20 "$BIN/sslref-client" --host 127.0.0.1 \
-        --port "$SRV_PORT" --ciphers "$s" --resume 1 --send "GET /keylog-$s HTTP/1.0\r\n\r\n" \
+        --port "$SRV_PORT" --version "$v" --ciphers "${s%%-*}" --resume 1 --send "GET /keylog-$s HTTP/1.0\r\n\r\n" \
         >"$TMP/cl-$s.out" 2>"$TMP/cl-$s.err"
     rc=$?
     sleep 1

@@ -170,6 +170,71 @@ Test(tls, version_negotiation)
     }
 }
 
+/*
+ * The extended version table of docs/api.md: the seed's four SSLSetProtocolVersion values keep
+ * their SSL 3.0 / 2.0 meaning, and a context that sets nothing speaks TLS 1.0-1.2. Each cell: the
+ * version both sides report, or which side refuses and with which alert.
+ */
+enum { VD = -1 }; /* the library default: no version call */
+Test(tls, seed_values_against_the_default_range)
+{
+    static const int setting[] = {VD, SSL_Version_Undetermined, SSL_Version_3_0_With_2_0_Hello,
+                                  SSL_Version_3_0_Only, SSL_Version_2_0};
+    static const char *const name[] = {"default", "Undetermined", "3.0 w/2.0 hello", "3.0 only",
+                                       "2.0 only"};
+    /* [client][server]: > 0 the version both report; < 0 failure, -(alert sent by the refusing
+     * side) with the side in refuser[][]; -1: refused with an SSL 2.0 ERROR message */
+    static const int want[5][5] = {
+        {kTLSProtocol12, -70, -70, -70, -40},
+        {-10, kSSLProtocol3, kSSLProtocol3, -10, kSSLProtocol2},
+        {-10, kSSLProtocol3, kSSLProtocol3, -10, -1},
+        {-70, kSSLProtocol3, kSSLProtocol3, kSSLProtocol3, -40},
+        {-10, kSSLProtocol2, -1, -10, kSSLProtocol2},
+    };
+    static const int refuser[5][5] = {
+        {0, PAIR_CLIENT, PAIR_CLIENT, PAIR_CLIENT, PAIR_SERVER},
+        {PAIR_SERVER, 0, 0, PAIR_SERVER, 0},
+        {PAIR_SERVER, 0, 0, PAIR_SERVER, PAIR_SERVER},
+        {PAIR_SERVER, 0, 0, 0, PAIR_SERVER},
+        {PAIR_SERVER, 0, PAIR_SERVER, PAIR_SERVER, 0},
+    };
+    static uint16_t all[] = {TLS_RSA_WITH_AES_128_CBC_SHA, SSL2_SUITE_DES_192_EDE3_CBC_WITH_MD5};
+    for (int ci = 0; ci < 5; ci++)
+        for (int si = 0; si < 5; si++) {
+            struct pair_config c;
+            pair_config_init(&c);
+            c.suites[0] = c.suites[1] = all;
+            c.nsuites[0] = c.nsuites[1] = 2;
+            int set[2] = {setting[ci], setting[si]};
+            for (int side = 0; side < 2; side++) {
+                if (set[side] == VD)
+                    c.lib_default[side] = 1;
+                else
+                    c.version[side] = (SSLProtocolVersion)set[side];
+            }
+            struct pair p;
+            cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+            int r = pair_handshake(&p), w = want[ci][si];
+            if (w > 0) {
+                cr_expect_eq(r, PAIR_OK, "%s -> %s: %s / %s", name[ci], name[si],
+                             SSLXErrorName(p.s[0].last), SSLXErrorName(p.s[1].last));
+                if (r == PAIR_OK) {
+                    cr_expect_eq(negotiated(p.s[0].ctx), w, "%s -> %s: client", name[ci], name[si]);
+                    cr_expect_eq(negotiated(p.s[1].ctx), w, "%s -> %s: server", name[ci], name[si]);
+                }
+            } else {
+                uint16 sent = 0, recv = 0;
+                SSLXGetLastAlerts(p.s[refuser[ci][si]].ctx, &sent, &recv);
+                cr_expect_eq(r, PAIR_FAILED, "%s -> %s", name[ci], name[si]);
+                if (w != -1) /* -1: an SSL 2.0 ERROR message, pinned in test_gap_version.c (b), (d) */
+                    cr_expect_eq(sent & 0xff, -w, "%s -> %s: the %s sends alert %d, got %04x", name[ci],
+                             name[si], refuser[ci][si] == PAIR_CLIENT ? "client" : "server", -w, sent);
+            }
+            pair_free(&p);
+            cr_assert_eq(pair_live_blocks(&p), 0);
+        }
+}
+
 /* RFC 7507: a client that fell back below what the server speaks is refused. */
 Test(tls, fallback_scsv)
 {

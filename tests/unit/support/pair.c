@@ -331,7 +331,8 @@ static SSLErr init_side(struct pair *p, int side, const struct pair_config *c)
     SSLSetWriteFunc(ctx, io_write);
     SSLSetIORef(ctx, &ps->end);
     SSLSetProtocolSide(ctx, side == PAIR_CLIENT ? SSL_ClientSide : SSL_ServerSide);
-    if ((e = c->vmax[side] ? SSLXSetProtocolVersionRange(ctx, c->vmin[side], c->vmax[side])
+    if (!c->lib_default[side] &&
+        (e = c->vmax[side] ? SSLXSetProtocolVersionRange(ctx, c->vmin[side], c->vmax[side])
                            : SSLSetProtocolVersion(ctx, c->version[side])) != SSLNoErr)
         return e;
     if (c->suites[side] && (e = SSLXSetCipherSuites(ctx, c->suites[side], c->nsuites[side])) != SSLNoErr)

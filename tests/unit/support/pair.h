@@ -157,6 +157,7 @@ struct pair_config {
     uint32_t nsuites[2];
     SSLProtocolVersion version[2]; /* default SSL_Version_3_0_Only */
     SSLXProtocol vmin[2], vmax[2]; /* if vmax is set: SSLXSetProtocolVersionRange instead */
+    int lib_default[2];            /* set neither: the library's default range (TLS 1.0-1.2) */
     struct pair_cache *cache[2];   /* NULL: no session callbacks */
     int peer_id[2];                /* set a peer ID (default 1 on both sides) */
     int cbc_split;                 /* -1: library default, 0 off, 1 on */
