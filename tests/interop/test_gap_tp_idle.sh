@@ -27,7 +27,7 @@ start_sslref_server "$TMP/idle.log" --threads 2 --idle-timeout 3000 --mode echo 
         sleep 0.25
     done
     sleep 12
-) | timeout 25 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DB" -V ssl3:ssl3 -o \
+) | timeout 25 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DB" -V tls1.2:tls1.2 -o \
     >"$TMP/tc.out" 2>"$TMP/tc.err" &
 tc=$!
 INTEROP_PIDS+=("$tc")

@@ -19,7 +19,7 @@ ALL=${INTEROP_SERVER_SUITES:-$(echo $NSS_SSL3_SUITES | tr " " ",")}
 
 for s in $NSS_SSL3_SUITES; do
     log="$TMP/server-$s.log"
-    start_sslref_server "$log" --ciphers "$ALL" || { fail "$s: server start"; continue; }
+    start_sslref_server "$log" --version ssl3 --ciphers "$ALL" || { fail "$s: server start"; continue; }
 
     # 1. tstclnt, full handshake and one request (-o: the CA is trusted anyway, no validation hang)
     timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DB" -V ssl3:ssl3 -c ":$s" -o \
@@ -62,7 +62,7 @@ done
 head -c 750000 /dev/urandom | base64 -w 0 | fold -w 1000 >"$TMP/bulk"
 for s in 0005 0035; do
     log="$TMP/server-bulk-$s.log"
-    if ! start_sslref_server "$log" --ciphers "$ALL" --mode echo; then
+    if ! start_sslref_server "$log" --version ssl3 --ciphers "$ALL" --mode echo; then
         fail "$s bulk: server start"
         continue
     fi
@@ -80,7 +80,7 @@ done
 # Client authentication: the server requests a certificate and checks it against the CA;
 # tstclnt sends "client" (client-cert.pem). The server's line names the client's subject.
 log="$TMP/server-client-auth.log"
-if start_sslref_server "$log" --request-client-cert --ca "$DATA/ca-cert.pem" --once; then
+if start_sslref_server "$log" --version ssl3 --request-client-cert --ca "$DATA/ca-cert.pem" --once; then
     timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DB" -V ssl3:ssl3 -c :000a -o -n client \
         -A "$TMP/request" >"$TMP/tstclnt-auth.out" 2>"$TMP/tstclnt-auth.err"
     rc=$?

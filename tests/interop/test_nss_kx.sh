@@ -63,7 +63,7 @@ client_lines() {
 for s in $DHE_SUITES; do
     name="A-$s"
     start_selfserv "$name" -c ":$s" -H 1 || { fail "$name: selfserv did not start"; continue; }
-    timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$SS_PORT" --ciphers "$s" --resume 1 \
+    timeout 30 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 --port "$SS_PORT" --ciphers "$s" --resume 1 \
         --ca "$DATA/ca-cert.pem" >"$TMP/$name.out" 2>"$TMP/$name.err"
     rc=$?
     stop_pid "$SS_PID" USR1
@@ -93,7 +93,7 @@ done
 for s in $DHE_SUITES; do
     name="B-$s"
     log="$TMP/$name.server"
-    start_sslref_server "$log" --dh-params "$DATA/dh1024.pem" --ciphers "$(echo $DHE_SUITES | tr ' ' ,)" ||
+    start_sslref_server "$log" --version ssl3 --dh-params "$DATA/dh1024.pem" --ciphers "$(echo $DHE_SUITES | tr ' ' ,)" ||
         { fail "$name: server start"; continue; }
     timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DB" -V ssl3:ssl3 -c ":$s" -o \
         -A "$TMP/request" >"$TMP/$name.tstclnt" 2>"$TMP/$name.tstclnt.err"
@@ -131,7 +131,7 @@ c_case() {
     # shellcheck disable=SC2086
     start_selfserv "$name" -c ":$s" -H 1 $rflags || { fail "$name: selfserv did not start"; return; }
     # shellcheck disable=SC2086
-    timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$SS_PORT" --ciphers "$s" --resume 1 \
+    timeout 30 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 --port "$SS_PORT" --ciphers "$s" --resume 1 \
         --ca "$DATA/ca-cert.pem" $cx >"$TMP/$name.out" 2>"$TMP/$name.err"
     rc=$?
     stop_pid "$SS_PID" USR1
@@ -169,7 +169,7 @@ c_case "C-0039-require-nocert" 0039 "-r -r" 0 refused
 # d_case NAME SUITE DBDIR "TSTCLNT EXTRA" EXPECTED_PEER (subject text, "" for none, "refused")
 d_case() {
     local name=$1 s=$2 db=$3 extra=$4 want=$5 rc log="$TMP/$1.server"
-    start_sslref_server "$log" --ciphers "$s" --dh-params "$DATA/dh1024.pem" --request-client-cert \
+    start_sslref_server "$log" --version ssl3 --ciphers "$s" --dh-params "$DATA/dh1024.pem" --request-client-cert \
         --ca "$DATA/ca-cert.pem" --once || { fail "$name: server start"; return; }
     # shellcheck disable=SC2086
     timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$db" -V ssl3:ssl3 -c ":$s" -o $extra \
@@ -202,7 +202,7 @@ for s in 0033 0039 0016 0015 000a 002f; do
 done
 # Resumption keeps the client's certificate: strsclnt -n client, two connections.
 log="$TMP/D-resume.server"
-if start_sslref_server "$log" --dh-params "$DATA/dh1024.pem" --request-client-cert \
+if start_sslref_server "$log" --version ssl3 --dh-params "$DATA/dh1024.pem" --request-client-cert \
     --ca "$DATA/ca-cert.pem"; then
     timeout 30 strsclnt -p "$SRV_PORT" -d "$DB" -V ssl3:ssl3 -C :0033 -c 2 -t 1 -q -o -n client \
         127.0.0.1 >"$TMP/D-resume.strsclnt" 2>&1
@@ -238,7 +238,7 @@ for s in $DSS_SUITES; do
     pid=$!
     INTEROP_PIDS+=("$pid")
     if wait_listen "$port" "$pid"; then
-        timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$port" --ciphers "$s" --resume 1 \
+        timeout 30 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 --port "$port" --ciphers "$s" --resume 1 \
             --ca "$DATA/ca-cert.pem" >"$TMP/$name.out" 2>"$TMP/$name.err"
         rc=$?
         stop_pid "$pid" USR1
@@ -257,7 +257,7 @@ for s in $DSS_SUITES; do
     # NSS clients against sslref-server with the DSA key: full (tstclnt), full + resumed (strsclnt)
     name="F-$s-server"
     log="$TMP/$name.server"
-    start_sslref_server "$log" --ciphers "$s" --cert "$DATA/dsa1024-chain.pem" --key "$DATA/dsa1024-key.pem" \
+    start_sslref_server "$log" --version ssl3 --ciphers "$s" --cert "$DATA/dsa1024-chain.pem" --key "$DATA/dsa1024-key.pem" \
         --dh-params "$DATA/dh1024.pem" || { fail "$name: server start"; continue; }
     timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DSS_DB" -V ssl3:ssl3 -c ":$s" -o \
         -A "$TMP/request" >"$TMP/$name.tstclnt" 2>"$TMP/$name.tstclnt.err"
@@ -304,7 +304,7 @@ done
 # On the wire: selfserv with its default suites (DHE on) does not take any of them.
 if start_selfserv "E-wire" -H 1; then
     for s in $REFUSED_SUITES; do
-        timeout 10 "$BIN/sslref-client" --host 127.0.0.1 --port "$SS_PORT" --ciphers "$s" \
+        timeout 10 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 --port "$SS_PORT" --ciphers "$s" \
             >/dev/null 2>"$TMP/E-wire-$s.err"
         rc=$?
         if [ $rc -ne 0 ] && grep -q 'alert_received=0x0228' "$TMP/E-wire-$s.err"; then
@@ -331,7 +331,7 @@ for h in default 0; do
     [ "$h" = 0 ] && hflag="-H 0"
     # shellcheck disable=SC2086
     if start_selfserv "E-H$h" -c :0033 $hflag; then
-        timeout 10 "$BIN/sslref-client" --host 127.0.0.1 --port "$SS_PORT" --ciphers 0033 \
+        timeout 10 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 --port "$SS_PORT" --ciphers 0033 \
             >/dev/null 2>"$TMP/E-H$h.err"
         rc=$?
         stop_pid "$SS_PID" USR1

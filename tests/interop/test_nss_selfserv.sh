@@ -29,7 +29,7 @@ run_case() {
         stop_pid "$ss" KILL
         return
     fi
-    timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$port" --ciphers "$s" --resume 1 \
+    timeout 30 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 --port "$port" --ciphers "$s" --resume 1 \
         --ca "$DATA/ca-cert.pem" $cx >"$out.stdout" 2>"$out.stderr"
     local rc=$?
     stop_pid "$ss" USR1
@@ -71,7 +71,7 @@ port=$(free_port)
 ss=$!
 INTEROP_PIDS+=("$ss")
 if wait_listen "$port" "$ss"; then
-    timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$port" --ciphers 002f --resume 2 \
+    timeout 30 "$BIN/sslref-client" --version ssl3 --host 127.0.0.1 --port "$port" --ciphers 002f --resume 2 \
         >"$TMP/nocache.out" 2>"$TMP/nocache.err"
     rc=$?
     stop_pid "$ss" USR1

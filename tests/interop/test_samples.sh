@@ -45,7 +45,7 @@ fi
 #    (DESIGN.md §6), so it runs under a short timeout and its output is compared.
 head -c 75000 /dev/urandom | base64 >"$TMP/big"
 start_sslref_server "$TMP/echo.log" --mode echo --once
-timeout 5 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DB" -V ssl3:ssl3 -o -A "$TMP/big" \
+timeout 5 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DB" -V tls1.2:tls1.2 -o -A "$TMP/big" \
     >"$TMP/echo.out" 2>"$TMP/echo.err"
 stop_pid "$SRV_PID" TERM
 if cmp -s "$TMP/big" "$TMP/echo.out"; then

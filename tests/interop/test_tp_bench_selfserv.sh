@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_tp_bench_selfserv.sh - sslref-bench against NSS selfserv (SSL 3.0 only, -V ssl3:ssl3, -D),
+# test_tp_bench_selfserv.sh - sslref-bench against NSS selfserv (TLS 1.2, -V tls1.2:tls1.2, -D),
 # first all full handshakes, then all resumed (through the bench's in-process client session
 # cache, one peer ID per target), for two suites. No error on either side; selfserv, stopped
 # with SIGUSR1, reports the cache hits that match the bench's resumed count. A third run checks
@@ -13,9 +13,9 @@ interop_init "$1"
 # summary_value FILE ROW COLUMN: a number from the summary table (row full|resumed|errors).
 summary_value() { awk -v r="$2" -v c="$3" '$1 == r { print $c }' "$1"; }
 
-for s in 000a 002f; do
+for s in 009c 002f; do
     port=$(free_port)
-    /usr/bin/selfserv -n server -p "$port" -d "$DB" -V ssl3:ssl3 -c ":$s" -D \
+    /usr/bin/selfserv -n server -p "$port" -d "$DB" -V tls1.2:tls1.2 -c ":$s" -D \
         >"$TMP/selfserv-$s.out" 2>&1 &
     ss_pid=$!
     INTEROP_PIDS+=("$ss_pid")
