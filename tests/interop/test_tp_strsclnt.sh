@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_tp_strsclnt.sh - NSS strsclnt (SSL 3.0 only, -V ssl3:ssl3) against the framework server
+# test_tp_strsclnt.sh - NSS strsclnt (TLS 1.2, -V tls1.2:tls1.2) against the framework server
 # sslref-server --processes 2 --threads 2 --cache DIR (LMDB shared by the processes): 4,000
 # connections from 8 threads, no failure on either side. strsclnt makes one full handshake and
 # resumes that session on every later connection, so when the server's per-process stats show
@@ -13,7 +13,7 @@ N=4000
 mkdir -m 700 "$TMP/cache"
 start_sslref_server "$TMP/srv.log" --processes 2 --threads 2 --cache "$TMP/cache" --quiet --stats ||
     exit 1
-timeout 300 strsclnt -p "$SRV_PORT" -d "$DB" -V ssl3:ssl3 -o -o -D -c "$N" -t 8 127.0.0.1 \
+timeout 300 strsclnt -p "$SRV_PORT" -d "$DB" -V tls1.2:tls1.2 -o -o -D -c "$N" -t 8 127.0.0.1 \
     >"$TMP/strsclnt.out" 2>&1
 rc=$?
 stop_pid "$SRV_PID" TERM
