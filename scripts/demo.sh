@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh - what `make demo` runs: start sslref-server (2 worker processes x 2 threads, --stats) on a
-# free loopback port with an LMDB session cache in a temp dir; one sslref-client (a full handshake,
-# then --resume 3); then sslref-bench (2000 connections over 4 threads, 10% full, the rest resumed);
+# free loopback port with an LMDB session cache in a temp dir, at TLS 1.2 (its default); one
+# sslref-client (a full handshake, then --resume 3); curl and openssl s_client, each a full handshake
+# and a resumed one; then sslref-bench (2000 connections over 4 threads, 10% full, the rest resumed);
 # stop the server (SIGTERM), show its stats, and count from its per-connection lines (process and
 # session ID) the resumptions that crossed processes. Fails unless all of it worked and some did.
 # Usage: sh scripts/demo.sh BUILD_DIR
@@ -67,6 +68,29 @@ awk 'NR > 1 && /^HTTP\/1.0/ { exit } { print "   " $0 }' "$TMP/client.out"
 echo "-- server, one line per connection (process = worker process index):"
 grep '^version=' "$TMP/server.log" | sed 's/^/   /'
 
+# Today's clients: curl (two URLs, the second connection resumes the first session) and openssl
+# s_client (-sess_out, then -sess_in), each reporting version, suite and resumption itself.
+echo "== curl --cacert tests/data/ca-cert.pem https://localhost:$PORT/curl-1 https://localhost:$PORT/curl-2"
+if command -v curl >/dev/null; then
+    curl -sv --cacert "$DATA/ca-cert.pem" --resolve "localhost:$PORT:127.0.0.1" \
+        "https://localhost:$PORT/curl-1" "https://localhost:$PORT/curl-2" >"$TMP/curl.out" 2>"$TMP/curl.log" ||
+        { echo "== curl FAILED"; status=1; }
+    grep -E 'SSL connection using|ALPN: server accepted|re-using session|^< HTTP/' "$TMP/curl.log" | sed 's/^/   /'
+    [ "$(grep -c 'SSL connection using TLSv1.2' "$TMP/curl.log")" -eq 2 ] &&
+        grep -q 're-using session ID' "$TMP/curl.log" || { echo "== curl: no TLS 1.2 resumption"; status=1; }
+else
+    echo "   curl is not installed (scripts/install-deps.sh installs it)"; status=1
+fi
+echo "== openssl s_client -connect 127.0.0.1:$PORT -sess_out, then -sess_in"
+for step in out in; do
+    printf 'GET /openssl-%s HTTP/1.0\r\n\r\n' "$step" |
+        openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$DATA/ca-cert.pem" -ign_eof \
+            -sess_$step "$TMP/s_client.sess" >"$TMP/s_client-$step.out" 2>&1 ||
+        { echo "== openssl s_client FAILED"; status=1; }
+    grep -E '^(New|Reused),|Verify return code|^HTTP/' "$TMP/s_client-$step.out" | sed 's/^/   /'
+done
+grep -q '^Reused, TLSv1.2' "$TMP/s_client-in.out" || { echo "== openssl s_client did not resume"; status=1; }
+
 echo "== sslref-bench --host 127.0.0.1 --port $PORT --connections 2000 --threads 4 --full-percent 10"
 "$BIN/sslref-bench" --host 127.0.0.1 --port "$PORT" --connections 2000 --threads 4 \
     --full-percent 10 || { echo "== sslref-bench FAILED"; status=1; }
@@ -113,7 +137,7 @@ echo "   $cross of $resumed resumptions crossed processes (the shared LMDB cache
 
 ok=1
 [ "$status" -eq 0 ] || ok=0
-[ "$lines" -eq 2004 ] || { echo "   expected 2004 connection lines, got $lines"; ok=0; }
+[ "$lines" -eq 2008 ] || { echo "   expected 2008 connection lines, got $lines"; ok=0; }
 [ "$resumed" = "$stats_resumed" ] || { echo "   stats resumed=$stats_resumed differs from the lines"; ok=0; }
 [ "$failures" = 0 ] || { echo "   the server counted $failures failures"; ok=0; }
 [ "$cross" -gt 0 ] || { echo "   no resumption crossed processes"; ok=0; }
@@ -121,5 +145,5 @@ if [ "$ok" -ne 1 ]; then
     echo "== demo FAILED"
     exit 1
 fi
-echo "== done: 2004 connections, $resumed resumed, $cross of them on the other process than the one"
+echo "== done: 2008 connections, $resumed resumed, $cross of them on the other process than the one"
 echo "   that made the session; no failure; server and workers stopped, temp dir removed"
