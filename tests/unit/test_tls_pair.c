@@ -11,6 +11,7 @@
 #include <string.h>
 #include "paircheck.h"
 #include "state/suites.h"
+#include "handshake/hs_sig.h"
 
 struct case_sv {
     uint16_t suite;
@@ -28,8 +29,8 @@ ParameterizedTestParameters(tls, every_suite_every_version)
     uint32_t n = SSLXSupportedCipherSuites(all, 96), k = 0;
     for (uint32_t i = 0; i < n && i < 96; i++) {
         const struct suite *s = suite_find(all[i]);
-        if (s->kx == KX_DHE_DSS || s->kx == KX_DH_ANON || s->kx == KX_RSA_EXPORT || s->exportable)
-            continue; /* SSL 3.0 only in this build, or never by default: test_pair covers them */
+        if (s->kx == KX_DH_ANON || s->kx == KX_RSA_EXPORT || s->exportable)
+            continue; /* never by default, and TLS 1.0 at most: test_pair covers them */
         for (size_t v = 0; v < 3; v++)
             if (s->min_ver <= wire[protos[v]] && wire[protos[v]] <= s->max_ver)
                 cases[k++] = (struct case_sv){all[i], protos[v]};
@@ -65,6 +66,10 @@ ParameterizedTest(struct case_sv *cs, tls, every_suite_every_version, .timeout =
     tls_config(&c, &cs->suite, cs->proto);
     c.cache[0] = &cc;
     c.cache[1] = &sc;
+    if (suite_find(cs->suite)->kx == KX_DHE_DSS) { /* TLS 1.0 and 1.1 only (state/suites.c) */
+        c.server_key = "dsa1024-key.pem";
+        c.server_chain = "dsa1024-chain.pem";
+    }
     const char *name = SSLXCipherSuiteName(cs->suite);
     for (int conn = 0; conn < 2; conn++) {
         struct pair p;
@@ -312,4 +317,29 @@ Test(tls, ems_off_on_one_side)
         cr_assert_eq(pair_exchange(&p, PAIR_CLIENT, "x", 1), SSLNoErr);
         pair_free(&p);
     }
+}
+
+/* TLS sends DSA signatures as DER (RFC 2246 §7.4.3), SSL 3.0 as r || s: minimal INTEGERs, a zero
+ * byte before a set top bit, leading zeros dropped. OpenSSL refuses anything else (it checked
+ * our SSL 3.0 form as "bad signature"). */
+Test(tls, dss_signature_der)
+{
+    uint8_t rs[40], out[100];
+    uint32_t len = 0;
+    memset(rs, 0x11, sizeof rs);
+    rs[0] = 0x80;              /* r: top bit set: 00 80 11 .. */
+    rs[20] = 0, rs[21] = 0x05; /* s: one leading zero dropped */
+    cr_assert_eq(hs_sig_dss_der(rs, 20, out, sizeof out, &len), SSLNoErr);
+    static const uint8_t head[] = {0x30, 2 + 21 + 2 + 19, 0x02, 21, 0x00, 0x80, 0x11};
+    cr_assert_eq(len, 2 + 2 + 21 + 2 + 19);
+    cr_assert_eq(memcmp(out, head, sizeof head), 0);
+    cr_assert_eq(out[2 + 2 + 21], 0x02);
+    cr_assert_eq(out[2 + 2 + 21 + 1], 19);
+    cr_assert_eq(out[2 + 2 + 21 + 2], 0x05);
+    memset(rs, 0, sizeof rs);  /* zero encodes as one 00 byte */
+    cr_assert_eq(hs_sig_dss_der(rs, 20, out, sizeof out, &len), SSLNoErr);
+    static const uint8_t zero[] = {0x30, 6, 2, 1, 0, 2, 1, 0};
+    cr_assert_eq(len, sizeof zero);
+    cr_assert_eq(memcmp(out, zero, sizeof zero), 0);
+    cr_assert_eq(hs_sig_dss_der(rs, 20, out, 5, &len), SSLOverflowErr);
 }

@@ -106,9 +106,13 @@ SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
     }
     params_hash(ctx, w->p + start, w->len - start, hash);
     if (ctx->suite->kx == KX_DHE_DSS) { /* §5.6.3: DSA signs the SHA-1 hash alone */
-        size_t sl = sizeof sig;
-        SSL_TRY(cry_dsa_sign(ctx->key, hash + 16, 20, sig, &sl, ctx_rand_fn, ctx));
-        siglen = (uint32_t)sl;
+        uint8_t rs[64];
+        size_t sl = sizeof rs;
+        SSL_TRY(cry_dsa_sign(ctx->key, hash + 16, 20, rs, &sl, ctx_rand_fn, ctx));
+        if (ctx_is_tls(ctx)) /* TLS: a DER Dss-Sig-Value; SSL 3.0 (and NSS): r || s */
+            SSL_TRY(hs_sig_dss_der(rs, sl / 2, sig, sizeof sig, &siglen));
+        else
+            memcpy(sig, rs, siglen = (uint32_t)sl);
     } else {
         SSL_TRY(pkcs1_sign(ctx->key, hash, 36, sig, sizeof sig, &siglen));
     }

@@ -137,3 +137,33 @@ int hs_sig_verify(const struct x509_cert *leaf, int di, int hash_alg, const uint
     return pkcs1_verify(leaf->rsa_n, leaf->rsa_n_len, leaf->rsa_e, leaf->rsa_e_len, sig, siglen,
                         in, (uint32_t)n);
 }
+
+/* One DER INTEGER of an unsigned big-endian number: leading zeros dropped, one 0x00 put back when
+ * the top bit is set (X.690 §8.3.2). The lengths here are under 128: short form. */
+static void der_uint(struct wr *w, const uint8_t *n, size_t len)
+{
+    while (len > 1 && n[0] == 0)
+        n++, len--;
+    int pad = n[0] & 0x80 ? 1 : 0;
+    wr_u8(w, 0x02);
+    wr_u8(w, (uint8_t)(len + (size_t)pad));
+    if (pad)
+        wr_u8(w, 0);
+    wr_bytes(w, n, len);
+}
+
+SSLErr hs_sig_dss_der(const uint8_t *rs, size_t ql, uint8_t *out, uint32_t cap, uint32_t *len)
+{
+    SSL_ENSURE(ql > 0 && ql <= 32, SSLBadParameterErr); /* 2 * (2 + 33) + 2 < 128: short forms */
+    struct wr w;
+    wr_init(&w, out, cap);
+    wr_u8(&w, 0x30);
+    size_t at = w.len;
+    wr_u8(&w, 0);
+    der_uint(&w, rs, ql);
+    der_uint(&w, rs + ql, ql);
+    SSL_ENSURE(wr_ok(&w), SSLOverflowErr);
+    out[at] = (uint8_t)(w.len - at - 1);
+    *len = (uint32_t)w.len;
+    return SSLNoErr;
+}

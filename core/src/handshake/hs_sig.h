@@ -37,6 +37,10 @@ int hs_sig_hash(uint16_t alg);
  * SHA-1) is signed raw as SSL 3.0 and TLS 1.0/1.1 do. */
 SSLErr hs_sig_sign(const SSLRSAPrivateKey *key, int digest_info, int hash_alg, const uint8_t *h,
                    size_t hl, uint8_t *sig, uint32_t cap, uint32_t *siglen) SSL_MUST;
+/* A DSA signature r || s (two numbers of @ql bytes, SSL 3.0's form) as the DER Dss-Sig-Value that
+ * TLS sends (RFC 2246 §7.4.3): SEQUENCE { INTEGER r, INTEGER s }, minimal encodings. */
+SSLErr hs_sig_dss_der(const uint8_t *rs, size_t ql, uint8_t *out, uint32_t cap,
+                      uint32_t *len) SSL_MUST;
 int hs_sig_verify(const struct x509_cert *leaf, int digest_info, int hash_alg, const uint8_t *h,
                   size_t hl, const uint8_t *sig, uint32_t siglen);
 

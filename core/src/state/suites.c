@@ -45,10 +45,11 @@ static const struct suite table[] = {
     ROW11(SSL_RSA_WITH_DES_CBC_SHA, KX_RSA, CRY_C_DES, MAC_SHA1, 0, 8, 8, 8, 20, 0),
     ROW11(SSL_RSA_WITH_IDEA_CBC_SHA, KX_RSA, CRY_C_IDEA, MAC_SHA1, 0, 16, 16, 8, 20, 0),
     ROW11(SSL_DHE_RSA_WITH_DES_CBC_SHA, KX_DHE_RSA, CRY_C_DES, MAC_SHA1, 0, 8, 8, 8, 20, 0),
-    /* DHE-DSS: chosen only by a server whose key is DSA (then nothing else is) */
-    ROW(TLS_DHE_DSS_WITH_AES_128_CBC_SHA, KX_DHE_DSS, CRY_C_AES, MAC_SHA1, 0, 16, 16, 16, 20, 1),
-    ROW(TLS_DHE_DSS_WITH_AES_256_CBC_SHA, KX_DHE_DSS, CRY_C_AES, MAC_SHA1, 0, 32, 32, 16, 20, 1),
-    ROW(SSL_DHE_DSS_WITH_3DES_EDE_CBC_SHA, KX_DHE_DSS, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 1),
+    /* DHE-DSS: chosen only by a server whose key is DSA (then nothing else is); up to TLS 1.1:
+     * TLS 1.2 would need the dsa signature schemes, which sslref does not implement */
+    ROW11(TLS_DHE_DSS_WITH_AES_128_CBC_SHA, KX_DHE_DSS, CRY_C_AES, MAC_SHA1, 0, 16, 16, 16, 20, 1),
+    ROW11(TLS_DHE_DSS_WITH_AES_256_CBC_SHA, KX_DHE_DSS, CRY_C_AES, MAC_SHA1, 0, 32, 32, 16, 20, 1),
+    ROW11(SSL_DHE_DSS_WITH_3DES_EDE_CBC_SHA, KX_DHE_DSS, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 1),
     ROW11(SSL_DHE_DSS_WITH_DES_CBC_SHA, KX_DHE_DSS, CRY_C_DES, MAC_SHA1, 0, 8, 8, 8, 20, 0),
     /* never enabled by default: single DES (above), export, anonymous and NULL-cipher suites */
     ROW3(SSL_RSA_EXPORT_WITH_RC4_40_MD5, KX_RSA_EXPORT, CRY_C_RC4, MAC_MD5, 1, 5, 16, 0, 16, 0),
