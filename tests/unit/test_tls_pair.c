@@ -319,6 +319,53 @@ Test(tls, ems_off_on_one_side)
     }
 }
 
+/*
+ * RFC 7627 §5.3 on the server: a session made with the extended master secret, offered by a client
+ * that no longer sends the extension, is fatal (handshake_failure); a session made without it,
+ * offered with it, gets a full handshake.
+ */
+Test(tls, ems_resumption_rules)
+{
+    for (int made_with = 0; made_with < 2; made_with++) {
+        struct pair_cache cc, sc;
+        pair_cache_init(&cc);
+        pair_cache_init(&sc);
+        struct pair_config c;
+        tls_config(&c, NULL, kTLSProtocol12);
+        c.cache[0] = &cc;
+        c.cache[1] = &sc;
+        for (int conn = 0; conn < 2; conn++) {
+            struct pair p;
+            c.seed = 300 + (uint64_t)conn;
+            cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+            int client_ems = conn == 0 ? made_with : !made_with;
+            SSLXSetExtendedMasterSecret(p.s[PAIR_CLIENT].ctx, client_ems);
+            int r = pair_handshake(&p);
+            int resumed = -1;
+            SSLXGetResumed(p.s[PAIR_SERVER].ctx, &resumed);
+            if (conn == 0) {
+                cr_assert_eq(r, PAIR_OK);
+                cr_assert_eq(resumed, 0);
+            } else if (made_with) {
+                uint16 sent = 0, recv = 0;
+                SSLXGetLastAlerts(p.s[PAIR_SERVER].ctx, &sent, &recv);
+                cr_assert_eq(r, PAIR_FAILED, "an EMS session offered without EMS must be refused");
+                cr_assert_eq(sent, 0x0228, "fatal handshake_failure, got %04x", sent);
+            } else {
+                cr_assert_eq(r, PAIR_OK);
+                cr_assert_eq(resumed, 0, "a non-EMS session offered with EMS: a full handshake");
+                int ems = -1;
+                SSLXGetExtendedMasterSecret(p.s[PAIR_SERVER].ctx, &ems);
+                cr_assert_eq(ems, 1);
+            }
+            pair_free(&p);
+            cr_assert_eq(pair_live_blocks(&p), 0);
+        }
+        pair_cache_clear(&cc);
+        pair_cache_clear(&sc);
+    }
+}
+
 /* TLS sends DSA signatures as DER (RFC 2246 §7.4.3), SSL 3.0 as r || s: minimal INTEGERs, a zero
  * byte before a set top bit, leading zeros dropped. OpenSSL refuses anything else (it checked
  * our SSL 3.0 form as "bad signature"). */

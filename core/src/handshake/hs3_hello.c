@@ -156,7 +156,10 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
     ctx->ems = ctx->ems_enabled && ctx->peer_ems && ctx_is_tls(ctx);
     if (ctx->sni[0] && ctx->sni_fn && ctx->sni_fn(ctx, ctx->sni, ctx->sni_ref) != SSLNoErr)
         return ctx_fail(ctx, AL_UNRECOGNIZED_NAME, SSLNegotiationErr);
-    if (nsid && session_server_lookup(ctx, sid, nsid, off, noff)) {
+    int found = nsid ? session_server_lookup(ctx, sid, nsid, off, noff) : 0;
+    if (found < 0)
+        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    if (found) {
         ctx->resumed = 1;
         return select_tls(ctx);
     }

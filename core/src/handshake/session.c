@@ -282,9 +282,15 @@ static int server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen, u
     if (!fetch(ctx, raw, &blob, &v, version))
         return 0;
     /* RFC 7627 §5.3: a session made with (or without) the extended master secret resumes only
-     * with the same; anything else is a full handshake. */
-    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0 &&
-             (version == V_SSL2 || v.ems == (ctx->ems != 0));
+     * with the same; a client that offers an EMS session without the extension is refused (-1),
+     * anything else is a full handshake. */
+    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0;
+    if (ok && version >= V_TLS10 && v.ems && !ctx->peer_ems) {
+        certlist_free(ctx, &ctx->peer_chain);
+        ctx_free(ctx, &blob);
+        return -1;
+    }
+    ok = ok && (version == V_SSL2 || v.ems == (ctx->ems != 0));
     int in_offer = 0;
     const struct ssl2_kind *k = ssl2_kind_by_suite(v.suite);
     for (uint32_t i = 0; i < n; i++)

@@ -19,7 +19,8 @@ uint16_t session_client_lookup(SSLContext *ctx);
 SSLErr session_client_resume(SSLContext *ctx) SSL_MUST;
 /* Server, on a ClientHello with a session ID: 1 if the entry exists, is valid here, and its suite is
  * in @offered (n ids) and enabled here; then suite, master, session ID and peer chain are loaded.
- * 0 leaves no peer chain. */
+ * 0 leaves no peer chain; -1 (no peer chain either): the session used the extended master secret
+ * and this hello does not offer it, which RFC 7627 §5.3 makes fatal. */
 int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
                           const uint8_t *offered, uint32_t n);
 /* SSL 2.0 server: 1 if an SSL 2.0 session with this ID exists whose kind the client offered
