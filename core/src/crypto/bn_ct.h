@@ -1,8 +1,9 @@
 /*
  * bn_ct.h - constant-time private-key arithmetic: the RSA private operation (CRT, base blinding,
  * fault check), DSA signing (blinded nonce k + j*q, constant-time inverse) and the Diffie-Hellman
- * exponentiations with a private exponent, on GMP's mpn_sec_* functions. Every loop and memory access depends only on public sizes (limb counts and bit
- * lengths of n, p, q, e), never on secret values; outputs have a fixed length.
+ * exponentiations with a private exponent, on GMP's mpn_sec_* functions. Every loop and memory
+ * access depends only on public sizes (limb counts and bit lengths of n, p, q, e, and of a DH
+ * exponent), never on secret values; outputs have a fixed length.
  * Keys are built once from big-endian numbers (crypto_ltc.c parses them) and are then read-only:
  * any number of threads may use one key at once. No global state; no tomcrypt.h.
  */

@@ -67,8 +67,8 @@ int hs3_dh_group(const SSLContext *ctx, const struct suite *s, uint16_t *group, 
 }
 
 /* Server: the group of this key exchange (ctx->group, else the configured one). */
-static SSLErr server_group(const SSLContext *ctx, const uint8_t **p, uint32_t *pl, const uint8_t **g,
-                           uint32_t *gl)
+static SSLErr server_group(const SSLContext *ctx, const uint8_t **p, uint32_t *pl,
+                           const uint8_t **g, uint32_t *gl)
 {
     const struct ffdhe_group *f = ffdhe_find(ctx->group);
     if (f) {

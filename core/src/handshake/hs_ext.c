@@ -1,10 +1,10 @@
 /*
  * hs_ext.c - hello extensions (RFC 5246 §7.4.1.4): server_name (RFC 6066 §3), supported_groups
- * (RFC 7919: the FFDHE groups a client lists; hs3_dh_group chooses), signature_algorithms, application_layer_protocol_negotiation
- * (RFC 7301), encrypt_then_mac (RFC 7366), extended_master_secret (RFC 7627) and
- * renegotiation_info (RFC 5746). Every extension is read through its own bounded sub-reader; unknown
- * ones are skipped, a repeated type is refused. A server answers only what the client offered; a
- * client refuses any extension it did not offer.
+ * (RFC 7919: our groups offered, the FFDHE groups a client lists kept; hs3_dh_group chooses),
+ * signature_algorithms, application_layer_protocol_negotiation (RFC 7301), encrypt_then_mac
+ * (RFC 7366), extended_master_secret (RFC 7627) and renegotiation_info (RFC 5746). Every extension
+ * is read through its own bounded sub-reader; unknown ones are skipped, a repeated type is refused.
+ * A server answers only what the client offered; a client refuses any extension it did not offer.
  */
 #include "handshake/hs_ext.h"
 #include "handshake/hs3.h"
