@@ -2,7 +2,9 @@
 # ct_symbols.sh LIB - the private-key path of libsslref_core.a is the constant-time one: bn_ct.c.o
 # calls GMP's mpn_sec_powm and mpn_sec_invert and no variable-time exponentiation (mpz_invert runs only on
 # a random-blinded value); crypto_ltc.c.o signs and decrypts through bn_ct and no longer calls libtomcrypt's
-# dsa_sign_hash_raw / rsa_decrypt* / rsa_sign* (its rsa_exptmod is left for public operations).
+# dsa_sign_hash_raw / rsa_decrypt* / rsa_sign* (its rsa_exptmod is left for public operations);
+# hs3_kx.c.o raises DH values to private exponents through bn_ct_modexp only (no cry_modexp, whose
+# libtommath exptmod is variable time, and no mpz_powm).
 set -eu
 lib=$1
 syms=$(nm -A "$lib")
@@ -15,5 +17,7 @@ need crypto_ltc.c.o bn_ct_rsa_private
 need crypto_ltc.c.o bn_ct_dsa_sign
 never bn_ct.c.o '__gmpz_powm.*|__gmpn_powm'
 never crypto_ltc.c.o 'dsa_sign_hash.*|rsa_decrypt.*|rsa_sign.*|__gmpz_powm.*|__gmpz_invert'
+need hs3_kx.c.o bn_ct_modexp
+never hs3_kx.c.o 'cry_modexp|__gmpz_powm.*|__gmpn_powm|mp_exptmod'
 [ $fail = 0 ] && echo "ok: private-key operations go through mpn_sec_*"
 exit $fail

@@ -413,11 +413,12 @@ Test(badinput, server_misconfigured)
     cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
     expect_failure(&p, PAIR_SERVER, SSLProtocolErr, FATAL(BAD_MAC), "wrong key");
     finish(&p);
-    /* a DHE-only server without DH parameters */
+    /* a DHE-only server without DH parameters and without the built-in groups */
     static const uint16_t dhe = TLS_DHE_RSA_WITH_AES_128_CBC_SHA;
     pair_config_init(&c);
     pair_config_suite(&c, &dhe);
     cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    cr_assert_eq(SSLXSetGroups(p.s[PAIR_SERVER].ctx, NULL, 0), SSLNoErr);
     cr_expect_eq(pair_handshake(&p), PAIR_FAILED);
     expect_failure(&p, PAIR_SERVER, SSLNegotiationErr, FATAL(HS_FAILURE), "DHE without parameters");
     finish(&p);

@@ -479,7 +479,9 @@ Test(kx, export_needs_export_key)
     expect_no_leaks(&p);
 }
 
-/* DHE and anonymous suites need DH parameters; without them the server skips them. */
+/* DHE and anonymous suites need a group: without DH parameters the server uses the built-in
+ * ffdhe2048 (RFC 7919); with no parameters and no built-in groups (SSLXSetGroups none) it skips
+ * them. */
 Test(kx, dh_needs_params)
 {
     static const uint16_t dhe[] = {TLS_DHE_RSA_WITH_AES_128_CBC_SHA, SSL_DH_anon_WITH_RC4_128_MD5};
@@ -487,14 +489,32 @@ Test(kx, dh_needs_params)
                                      TLS_RSA_WITH_AES_256_CBC_SHA};
     struct pair p;
     int r = run_suites(dhe, 2, dhe, 2, NULL, NULL, &p);
-    expect_no_suite(&p, r, "DH suites only, no parameters");
+    cr_expect_eq(r, PAIR_OK, "DH suites only, no parameters: the default group");
+    cr_expect_eq(negotiated(&p, PAIR_CLIENT), TLS_DHE_RSA_WITH_AES_128_CBC_SHA);
+    uint16 group = 0;
+    cr_expect_eq(SSLXGetNegotiatedGroup(p.s[PAIR_CLIENT].ctx, &group), SSLNoErr);
+    cr_expect_eq(group, SSLX_GROUP_FFDHE2048);
     pair_free(&p);
     expect_no_leaks(&p);
-    r = run_suites(mixed, 3, mixed, 3, NULL, NULL, &p);
-    cr_expect_eq(r, PAIR_OK);
-    cr_expect_eq(negotiated(&p, PAIR_CLIENT), TLS_RSA_WITH_AES_256_CBC_SHA);
-    pair_free(&p);
-    expect_no_leaks(&p);
+    for (int m = 0; m < 2; m++) {
+        struct pair_config c;
+        pair_config_init(&c);
+        for (int side = 0; side < 2; side++) {
+            c.suites[side] = m ? mixed : dhe;
+            c.nsuites[side] = m ? 3 : 2;
+        }
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(SSLXSetGroups(p.s[PAIR_SERVER].ctx, NULL, 0), SSLNoErr);
+        r = pair_handshake(&p);
+        if (m) {
+            cr_expect_eq(r, PAIR_OK);
+            cr_expect_eq(negotiated(&p, PAIR_CLIENT), TLS_RSA_WITH_AES_256_CBC_SHA);
+        } else {
+            expect_no_suite(&p, r, "DH suites only, no parameters, no groups");
+        }
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
 }
 
 /* The key decides between RSA and DHE-DSS suites: a DSA key serves only DHE-DSS, an RSA key never

@@ -134,6 +134,32 @@ SSLErr SSLXSetALPN(SSLContext *ctx, const char *protocols);
 /** The negotiated protocol, NUL-terminated ("" if none), up to @p cap bytes. */
 SSLErr SSLXGetALPN(SSLContext *ctx, char *protocol, size_t cap);
 
+/* ---- Named groups (RFC 7919 finite-field Diffie-Hellman) ------------------------------------ */
+
+/** supported_groups codepoints of the RFC 7919 groups. */
+#define SSLX_GROUP_FFDHE2048 0x0100
+#define SSLX_GROUP_FFDHE3072 0x0101
+#define SSLX_GROUP_FFDHE4096 0x0102
+#define SSLX_GROUP_FFDHE6144 0x0103
+#define SSLX_GROUP_FFDHE8192 0x0104
+#define SSLX_MAX_GROUPS 16
+/**
+ * The groups this side supports, in preference order (default: ffdhe2048, ffdhe3072, ffdhe4096).
+ * A client offers them in supported_groups (TLS only; @p n = 0 sends no extension). A server
+ * uses, for a DHE or DH_anon suite, its first group the client listed; if the client listed FFDHE
+ * groups but none of ours, no DH suite is chosen (RFC 7919 §4); if it listed none (or at SSL 3.0),
+ * the SSLSetDHAnonParams parameters, or else our first group. Only ffdhe2048, 3072 and 4096 are
+ * built in: a server never picks 6144 or 8192. @return SSLNoErr, SSLBadParameterErr (an unknown or
+ * repeated group, more than SSLX_MAX_GROUPS). Call before the handshake.
+ */
+SSLErr SSLXSetGroups(SSLContext *ctx, const uint16 *groups, uint32 n);
+/**
+ * The FFDHE group of this handshake's Diffie-Hellman key exchange: on a server the one it used
+ * (0: its SSLSetDHAnonParams parameters); on a client the named group the server's p and g are
+ * (0: a custom group). 0 without a DH key exchange (including resumed sessions).
+ */
+SSLErr SSLXGetNegotiatedGroup(SSLContext *ctx, uint16 *group);
+
 /* ---- Behaviour switches --------------------------------------------------------------------- */
 
 /** Split CBC application records 1/n-1 (on by default; BEAST countermeasure). */

@@ -8,6 +8,7 @@
 #include "record/alert.h"
 #include "handshake/session.h"
 #include "handshake/ssl2.h"
+#include "crypto/ffdhe.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -119,6 +120,8 @@ SSLErr SSLInitContext(SSLContext *ctx)
     ctx->random_fn = def_random;
     ctx->cbc_split = 1;
     ctx->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
+    for (size_t i = 0; i < FFDHE_NBUILTIN; i++) /* cheapest first */
+        ctx->groups[ctx->ngroups++] = ffdhe_groups[i].id;
     set_default_suites(ctx);
     init_connection(ctx);
     SSLErr e = cry_init();
@@ -360,6 +363,33 @@ SSLErr SSLXGetALPN(SSLContext *ctx, char *protocol, size_t cap)
 {
     CHECK_CTX(ctx);
     return copy_out((const char *)ctx->alpn_sel, ctx->alpn_sel_len, protocol, cap);
+}
+
+SSLErr SSLXSetGroups(SSLContext *ctx, const uint16 *groups, uint32 n)
+{
+    CHECK_CTX(ctx);
+    if (n > SSLX_MAX_GROUPS || (n && !groups))
+        return SSLBadParameterErr;
+    for (uint32 i = 0; i < n; i++) {
+        if (groups[i] < SSLX_GROUP_FFDHE2048 || groups[i] > SSLX_GROUP_FFDHE8192)
+            return SSLBadParameterErr; /* RFC 7919 groups only, for now */
+        for (uint32 j = 0; j < i; j++)
+            if (groups[j] == groups[i])
+                return SSLBadParameterErr;
+    }
+    if (n)
+        memcpy(ctx->groups, groups, n * sizeof *groups);
+    ctx->ngroups = (uint8_t)n;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetNegotiatedGroup(SSLContext *ctx, uint16 *group)
+{
+    CHECK_CTX(ctx);
+    if (!group)
+        return SSLBadParameterErr;
+    *group = ctx->resumed ? 0 : ctx->group;
+    return SSLNoErr;
 }
 
 SSLErr SSLSetPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)

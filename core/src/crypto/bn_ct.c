@@ -1,9 +1,9 @@
 /*
- * bn_ct.c - constant-time RSA private operation and DSA signing on GMP's mpn_sec_* layer (GMP
- * manual, "Low-level Functions for Cryptography"). Owns private numbers as fixed-width limb
- * arrays; does not parse keys (crypto_ltc.c does). Invariant: every secret passes only through
- * mpn_sec_*, mpn_cnd_*, mpn_add_n/mpn_sub_n and fixed loops whose trip counts are public sizes;
- * GMP allocates nothing here (all scratch is ours, wiped before it is freed).
+ * bn_ct.c - constant-time RSA private operation, DSA signing and DH exponentiation on GMP's
+ * mpn_sec_* layer (GMP manual, "Low-level Functions for Cryptography"). Owns private numbers as
+ * fixed-width limb arrays; does not parse keys (crypto_ltc.c does). Invariant: every secret passes
+ * only through mpn_sec_*, mpn_cnd_*, mpn_add_n/mpn_sub_n and fixed loops whose trip counts are
+ * public sizes; GMP allocates nothing here (all scratch is ours, wiped before it is freed).
  */
 #include "crypto/bn_ct.h"
 #include <gmp.h>
@@ -428,6 +428,47 @@ SSLErr bn_ct_dsa_sign(const struct bn_ct_dsa *k, const uint8_t *hash, size_t hle
     }
 done:
     wipe(rb, sizeof rb);
+    wipe(mem, total * sizeof *mem);
+    free(mem);
+    return err;
+}
+
+/* ---- Diffie-Hellman ---- */
+
+/* out = base^exp mod p with mpn_sec_powm: the exponent is read as exactly 8 explen bits, so its
+ * value (leading zeros included) never changes the work done. base and p are public. */
+SSLErr bn_ct_modexp(const uint8_t *base, size_t bl, const uint8_t *exp, size_t el,
+                    const uint8_t *mod, size_t ml, uint8_t *out)
+{
+    SSL_ENSURE(base && exp && mod && out && el > 0 && el <= BN_CT_MAX_BYTES, SSLBadParameterErr);
+    const uint8_t *m = mod, *b = base;
+    size_t mtl = trim(&m, ml), btl = trim(&b, bl); /* public numbers */
+    SSL_ENSURE(mtl > 0 && mtl <= BN_CT_MAX_BYTES && (m[mtl - 1] & 1) && btl > 0 && btl <= mtl,
+               SSLBadParameterErr);
+    SSL_ENSURE(mtl > 1 || m[0] > 1, SSLBadParameterErr);
+    mp_size_t n = limbs_for(mtl), en = limbs_for(el);
+    mp_bitcnt_t enb = (mp_bitcnt_t)el * 8;
+    size_t itch = (size_t)mpn_sec_powm_itch(n, enb, n);
+    itch = max2(itch, (size_t)mpn_sec_div_r_itch(n, n));
+    /* mm bb ee rr | tp */
+    size_t total = (size_t)(4 * n + en) + itch;
+    mp_limb_t *mem = calloc(total, sizeof *mem);
+    SSL_ENSURE(mem, SSLMemoryErr);
+    mp_limb_t *mm = mem, *bb = mm + n, *ee = bb + n, *rr = ee + en, *tp = rr + n;
+    SSLErr err = SSLNoErr;
+    from_be(mm, n, m, mtl);
+    from_be(bb, n, b, btl);
+    from_be(ee, en, exp, el);
+    if (mpn_cmp(bb, mm, n) >= 0) /* public: reduce a base that is not below p */
+        mpn_sec_div_r(bb, n, mm, n, tp);
+    if (mpn_zero_p(bb, n)) { /* public: 0^x carries no secret and mpn_sec_powm wants B > 0 */
+        err = SSLBadParameterErr;
+        goto done;
+    }
+    mpn_sec_powm(rr, bb, n, ee, enb, mm, n, tp);
+    memset(out, 0, ml - mtl);
+    to_be(out + (ml - mtl), mtl, rr, n);
+done:
     wipe(mem, total * sizeof *mem);
     free(mem);
     return err;

@@ -1,8 +1,9 @@
 /*
  * bn_ct.h - constant-time private-key arithmetic: the RSA private operation (CRT, base blinding,
- * fault check) and DSA signing (blinded nonce k + j*q, constant-time inverse) on GMP's mpn_sec_*
- * functions. Every loop and memory access depends only on public sizes (limb counts and bit
- * lengths of n, p, q, e), never on secret values; outputs have a fixed length.
+ * fault check), DSA signing (blinded nonce k + j*q, constant-time inverse) and the Diffie-Hellman
+ * exponentiations with a private exponent, on GMP's mpn_sec_* functions. Every loop and memory
+ * access depends only on public sizes (limb counts and bit lengths of n, p, q, e, and of a DH
+ * exponent), never on secret values; outputs have a fixed length.
  * Keys are built once from big-endian numbers (crypto_ltc.c parses them) and are then read-only:
  * any number of threads may use one key at once. No global state; no tomcrypt.h.
  */
@@ -54,5 +55,14 @@ size_t bn_ct_dsa_qbytes(const struct bn_ct_dsa *k);
  */
 SSLErr bn_ct_dsa_sign(const struct bn_ct_dsa *k, const uint8_t *hash, size_t hlen, uint8_t *r,
                       uint8_t *s, cry_rand_fn rnd, void *rnd_ref) SSL_MUST;
+
+/*
+ * Diffie-Hellman with a secret exponent: out = base^exp mod mod (all big-endian). mod is odd and
+ * >= 3 (leading zeros allowed: out gets exactly ml bytes, leading zeros included); base is public,
+ * 0 < base mod mod; exp is secret, read as exactly 8 el bits (1 <= el <= 2048), so the work
+ * depends only on ml and el. mpn_sec_powm. SSLBadParameterErr on a bad shape, SSLMemoryErr.
+ */
+SSLErr bn_ct_modexp(const uint8_t *base, size_t bl, const uint8_t *exp, size_t el,
+                    const uint8_t *mod, size_t ml, uint8_t *out) SSL_MUST;
 
 #endif

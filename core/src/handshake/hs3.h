@@ -47,6 +47,10 @@ SSLErr hs3_build_client_kx(SSLContext *ctx, struct wr *w) SSL_MUST;
 SSLErr hs3_parse_client_kx(SSLContext *ctx, struct rd *r) SSL_MUST;
 /* 1 if this suite/key combination has the server send ServerKeyExchange. */
 int hs3_needs_server_kx(const SSLContext *ctx);
+/* Server: whether DH suite @s can get a group now. 1: *group is the FFDHE group to use (0: the
+ * SSLSetDHAnonParams parameters); 0: none (export suites need <= 512 bits; RFC 7919 §4: a client
+ * listing only FFDHE groups we lack gets no DH suite; *refused is then set). */
+int hs3_dh_group(const SSLContext *ctx, const struct suite *s, uint16_t *group, int *refused);
 /* hs3_finish.c */
 SSLErr hs3_build_ccs(SSLContext *ctx, struct wr *w) SSL_MUST;
 SSLErr hs3_parse_ccs(SSLContext *ctx, struct rd *r) SSL_MUST;

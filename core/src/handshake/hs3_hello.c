@@ -6,7 +6,6 @@
  */
 #include "handshake/hs3.h"
 #include "record/alert.h"
-#include "crypto/dhparams.h"
 #include "handshake/session.h"
 #include "handshake/hs_ext.h"
 #include "handshake/hs_sig.h"
@@ -30,14 +29,13 @@ static int suite_enabled(const SSLContext *ctx, uint16_t id)
     return 0;
 }
 
-/* Whether this side's keys and certificates can serve suite s (server side). */
-static int suite_usable(const SSLContext *ctx, const struct suite *s)
+/* Whether this side's keys and certificates can serve suite s (server side); a DH suite also needs
+ * a group (hs3_dh_group: *group, or *refused when the client's FFDHE groups ruled it out). */
+static int suite_usable(const SSLContext *ctx, const struct suite *s, uint16_t *group, int *refused)
 {
     int rsa = ctx->key && ctx->local_chain.n > 0 && !cry_key_is_dsa(ctx->key);
+    *group = 0;
     if (ctx->ver < s->min_ver || ctx->ver > s->max_ver) /* e.g. GCM only in TLS 1.2 */
-        return 0;
-    /* RFC 6101 Appendix C: the export DH suites are limited to 512-bit groups */
-    if (s->exportable && s->kx != KX_RSA_EXPORT && ctx->dh_params && ctx->dh_params->plen > 64)
         return 0;
     switch (s->kx) {
     case KX_RSA:
@@ -45,11 +43,12 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s)
     case KX_RSA_EXPORT: /* RFC 6101 §5.6.3: a longer key needs the temporary export key */
         return rsa && (cry_rsa_key_bits(ctx->key) <= 512 || ctx->export_key);
     case KX_DHE_RSA:
-        return rsa && ctx->dh_params;
+        return rsa && hs3_dh_group(ctx, s, group, refused);
     case KX_DHE_DSS:
-        return ctx->local_chain.n > 0 && cry_key_is_dsa(ctx->key) && ctx->dh_params;
+        return ctx->local_chain.n > 0 && cry_key_is_dsa(ctx->key) &&
+               hs3_dh_group(ctx, s, group, refused);
     case KX_DH_ANON:
-        return ctx->dh_params != NULL;
+        return hs3_dh_group(ctx, s, group, refused);
     default:
         return 0;
     }
@@ -164,16 +163,21 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
         return select_tls(ctx);
     }
     ctx->suite = NULL;
+    int refused = 0; /* a DH suite was ruled out by the client's FFDHE groups alone */
     for (uint32_t i = 0; i < ctx->nsuites && !ctx->suite; i++) {
         const struct suite *s = suite_find(ctx->suites[i]);
-        if (!s || !suite_usable(ctx, s))
-            continue;
-        for (uint32_t j = 0; j < noff; j++)
-            if ((off[2 * j] << 8 | off[2 * j + 1]) == s->id)
-                ctx->suite = s;
+        int offered = 0;
+        for (uint32_t j = 0; j < noff && s; j++)
+            offered |= (off[2 * j] << 8 | off[2 * j + 1]) == s->id;
+        uint16_t group;
+        if (offered && suite_usable(ctx, s, &group, &refused)) {
+            ctx->suite = s;
+            ctx->group = group;
+        }
     }
-    if (!ctx->suite)
-        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
+    if (!ctx->suite) /* RFC 7919 §4: insufficient_security when FFDHE groups were the obstacle */
+        return ctx_fail(ctx, refused ? AL_INSUFFICIENT_SECURITY : AL_HANDSHAKE_FAILURE,
+                        SSLNegotiationErr);
     SSL_TRY(select_tls(ctx));
     ctx->sid_len = 0;
     if (ctx->peer_id.data) { /* the spec: only a server with a peer ID caches sessions */

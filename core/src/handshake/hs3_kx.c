@@ -5,11 +5,16 @@
  * premaster without the two-byte length TLS added; the server decrypts it in constant time and goes
  * on with a random premaster on any fault. ctx->kx holds, on the client, the server's temporary
  * parameters in minimal form (RSA: n, e; DH: p, g, Ys, each u16-length-prefixed); on the server, the
- * DH private exponent.
+ * DH private exponent. The server's group is an RFC 7919 one (ctx->group, chosen by hs3_dh_group
+ * from the client's supported_groups) or the configured SSLSetDHAnonParams group; a client refuses
+ * groups under 1024 bits (512 for export suites). Exponentiations with a private exponent run in
+ * constant time (bn_ct_modexp), their length fixed by the group's size (ffdhe_exponent_len).
  */
 #include "handshake/hs3.h"
 #include "record/alert.h"
 #include "crypto/dhparams.h"
+#include "crypto/bn_ct.h"
+#include "crypto/ffdhe.h"
 #include "record/kdf3.h"
 #include "crypto/pkcs1.h"
 #include "x509/x509.h"
@@ -18,7 +23,8 @@
 
 #define DH_MAX 1024u /* bytes: up to 8192-bit groups */
 #define DH_MIN 64u   /* bytes: 512-bit groups (export) and up */
-#define DH_X_LEN 32u /* bytes of private exponent */
+#define DH_MIN_BITS 1024u /* client: the smallest p it accepts for a non-export suite */
+#define DH_X_MAX 64u /* bytes of private exponent, at most (ffdhe_exponent_len) */
 
 static int is_dh(const struct suite *s)
 {
@@ -34,6 +40,45 @@ int hs3_needs_server_kx(const SSLContext *ctx)
         return ctx->side == SSL_ServerSide ? cry_rsa_key_bits(ctx->key) > 512
                                            : ctx->peer_key_bits > 512;
     return 1;
+}
+
+int hs3_dh_group(const SSLContext *ctx, const struct suite *s, uint16_t *group, int *refused)
+{
+    *group = 0;
+    if (ctx_is_tls(ctx) && ctx->peer_ffdhe_any) { /* RFC 7919 §4: our first group it listed */
+        for (uint32_t i = 0; i < ctx->ngroups && !s->exportable; i++) {
+            const struct ffdhe_group *g = ffdhe_find(ctx->groups[i]);
+            if (g && (ctx->peer_ffdhe & (1u << (g - ffdhe_groups)))) {
+                *group = g->id;
+                return 1;
+            }
+        }
+        *refused = 1;
+        return 0;
+    }
+    if (ctx->dh_params) /* RFC 6101 Appendix C: export DH suites are limited to 512-bit groups */
+        return !s->exportable || ctx->dh_params->plen <= 64;
+    for (uint32_t i = 0; i < ctx->ngroups && !s->exportable; i++) /* the default: our first */
+        if (ffdhe_find(ctx->groups[i])) {
+            *group = ctx->groups[i];
+            return 1;
+        }
+    return 0;
+}
+
+/* Server: the group of this key exchange (ctx->group, else the configured one). */
+static SSLErr server_group(const SSLContext *ctx, const uint8_t **p, uint32_t *pl,
+                           const uint8_t **g, uint32_t *gl)
+{
+    const struct ffdhe_group *f = ffdhe_find(ctx->group);
+    if (f) {
+        *p = f->p, *pl = f->plen, *g = ffdhe_g, *gl = sizeof ffdhe_g;
+        return SSLNoErr;
+    }
+    const SSLDHParams *dh = ctx->dh_params;
+    SSL_ENSURE(dh && dh->plen <= DH_MAX, SSLUnsupportedErr);
+    *p = dh->p, *pl = dh->plen, *g = dh->g, *gl = dh->glen;
+    return SSLNoErr;
 }
 
 /* MD5 and SHA-1 of ClientHello.random + ServerHello.random + params (§5.6.3). */
@@ -81,15 +126,17 @@ SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
         wr_bn(w, n, nl);
         wr_bn(w, e, el);
     } else {
-        const SSLDHParams *dh = ctx->dh_params;
+        const uint8_t *p, *g;
+        uint32_t pl, gl;
         uint8_t y[DH_MAX];
-        SSL_ENSURE(dh->plen <= DH_MAX, SSLUnsupportedErr);
-        SSL_TRY(ctx_alloc(ctx, &ctx->kx, DH_X_LEN));
-        SSL_TRY(ctx_random(ctx, ctx->kx.data, DH_X_LEN));
-        SSL_TRY(cry_modexp(dh->g, dh->glen, ctx->kx.data, DH_X_LEN, dh->p, dh->plen, y));
-        wr_bn(w, dh->p, dh->plen);
-        wr_bn(w, dh->g, dh->glen);
-        wr_bn(w, y, dh->plen);
+        SSL_TRY(server_group(ctx, &p, &pl, &g, &gl));
+        uint32_t xl = (uint32_t)ffdhe_exponent_len(pl);
+        SSL_TRY(ctx_alloc(ctx, &ctx->kx, xl));
+        SSL_TRY(ctx_random(ctx, ctx->kx.data, xl));
+        SSL_TRY(bn_ct_modexp(g, gl, ctx->kx.data, xl, p, pl, y));
+        wr_bn(w, p, pl);
+        wr_bn(w, g, gl);
+        wr_bn(w, y, pl);
     }
     if (ctx->suite->kx == KX_DH_ANON)
         return SSLNoErr;
@@ -193,6 +240,15 @@ SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
         if (len[0] < DH_MIN || len[0] > DH_MAX || !(v[0][len[0] - 1] & 1) ||
             !dh_value_ok(v[2], len[2], v[0], len[0]) || !dh_value_ok(v[1], len[1], v[0], len[0]))
             return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+        /* a non-export suite needs 1024 bits (Logjam); TLS says why, SSL 3.0 has no such alert */
+        unsigned top = v[0][0], bits = (unsigned)len[0] * 8;
+        for (unsigned bit = 0x80; !(top & bit); bit >>= 1)
+            bits--;
+        if (!ctx->suite->exportable && bits < DH_MIN_BITS)
+            return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_INSUFFICIENT_SECURITY : AL_HANDSHAKE_FAILURE,
+                            SSLNegotiationErr);
+        const struct ffdhe_group *f = ffdhe_match(v[0], len[0], v[1], len[1]);
+        ctx->group = f ? f->id : 0; /* RFC 7919 §3: a named group is recognised by its p and g */
     } else if (len[0] < 48 || len[0] > 64 || !len[1] || len[1] > len[0]) {
         /* an export key has 384 to 512 bits; the exponent is shorter than the modulus */
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
@@ -235,13 +291,13 @@ static SSLErr client_kx_dh(SSLContext *ctx, struct wr *w)
     p = rd_sub16(&r);
     g = rd_sub16(&r);
     ys = rd_sub16(&r);
-    size_t pl = rd_left(&p);
-    uint8_t x[DH_X_LEN], yc[DH_MAX], z[DH_MAX];
-    SSL_ENSURE(rd_ok(&r) && pl <= DH_MAX, SSLUnknownErr);
-    SSL_TRY(ctx_random(ctx, x, sizeof x));
-    SSLErr e = cry_modexp(g.p, rd_left(&g), x, sizeof x, p.p, pl, yc);
+    size_t pl = rd_left(&p), xl = ffdhe_exponent_len(pl);
+    uint8_t x[DH_X_MAX], yc[DH_MAX], z[DH_MAX];
+    SSL_ENSURE(rd_ok(&r) && pl <= DH_MAX && xl <= sizeof x, SSLUnknownErr);
+    SSL_TRY(ctx_random(ctx, x, (uint32_t)xl));
+    SSLErr e = bn_ct_modexp(g.p, rd_left(&g), x, xl, p.p, pl, yc);
     if (e == SSLNoErr)
-        e = cry_modexp(ys.p, rd_left(&ys), x, sizeof x, p.p, pl, z);
+        e = bn_ct_modexp(ys.p, rd_left(&ys), x, xl, p.p, pl, z);
     if (e == SSLNoErr) {
         wr_bn(w, yc, pl);
         e = dh_finish(ctx, z, pl);
@@ -291,16 +347,18 @@ SSLErr hs3_build_client_kx(SSLContext *ctx, struct wr *w)
 SSLErr hs3_parse_client_kx(SSLContext *ctx, struct rd *r)
 {
     if (is_dh(ctx->suite)) {
-        const SSLDHParams *dh = ctx->dh_params;
+        const uint8_t *p, *g;
+        uint32_t pl, gl;
+        SSL_TRY(server_group(ctx, &p, &pl, &g, &gl));
         struct rd yc = rd_sub16(r);
         const uint8_t *y = rd_skip_zeros(&yc);
         size_t yl = rd_left(&yc);
         uint8_t z[DH_MAX];
-        if (!rd_ok(r) || !dh_value_ok(y, yl, dh->p, dh->plen))
+        if (!rd_ok(r) || !dh_value_ok(y, yl, p, pl)) /* 1 < Yc < p - 1 */
             return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
         (void)rd_bytes(&yc, yl);
-        SSL_TRY(cry_modexp(y, yl, ctx->kx.data, DH_X_LEN, dh->p, dh->plen, z));
-        SSLErr e = dh_finish(ctx, z, dh->plen);
+        SSL_TRY(bn_ct_modexp(y, yl, ctx->kx.data, ctx->kx.length, p, pl, z));
+        SSLErr e = dh_finish(ctx, z, pl);
         cry_wipe(z, sizeof z);
         return e;
     }

@@ -1,15 +1,16 @@
 /*
  * hs_ext.c - hello extensions (RFC 5246 §7.4.1.4): server_name (RFC 6066 §3), supported_groups
- * (RFC 7919: read, no group chosen yet), signature_algorithms, application_layer_protocol_negotiation
- * (RFC 7301), encrypt_then_mac (RFC 7366), extended_master_secret (RFC 7627) and
- * renegotiation_info (RFC 5746). Every extension is read through its own bounded sub-reader; unknown
- * ones are skipped, a repeated type is refused. A server answers only what the client offered; a
- * client refuses any extension it did not offer.
+ * (RFC 7919: our groups offered, the FFDHE groups a client lists kept; hs3_dh_group chooses),
+ * signature_algorithms, application_layer_protocol_negotiation (RFC 7301), encrypt_then_mac
+ * (RFC 7366), extended_master_secret (RFC 7627) and renegotiation_info (RFC 5746). Every extension
+ * is read through its own bounded sub-reader; unknown ones are skipped, a repeated type is refused.
+ * A server answers only what the client offered; a client refuses any extension it did not offer.
  */
 #include "handshake/hs_ext.h"
 #include "handshake/hs3.h"
 #include "handshake/hs_sig.h"
 #include "record/alert.h"
+#include "crypto/ffdhe.h"
 #include <string.h>
 
 enum {
@@ -119,11 +120,18 @@ static SSLErr client_ext(SSLContext *ctx, uint16_t type, struct rd *b)
         ctx->secure_reneg = 1;
         return SSLNoErr;
     }
-    case EXT_SUPPORTED_GROUPS: {
+    case EXT_SUPPORTED_GROUPS: { /* RFC 7919 §4: remember the FFDHE groups, ours or not */
         struct rd l = rd_sub16(b);
         if (rd_left(&l) < 2 || rd_left(&l) % 2)
             return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
-        (void)rd_bytes(&l, rd_left(&l));
+        while (rd_left(&l)) {
+            uint16_t g = rd_u16(&l);
+            if (g >= FFDHE_RANGE_MIN && g <= FFDHE_RANGE_MAX)
+                ctx->peer_ffdhe_any = 1;
+            for (size_t i = 0; i < FFDHE_NBUILTIN; i++)
+                if (ffdhe_groups[i].id == g)
+                    ctx->peer_ffdhe |= (uint8_t)(1u << i);
+        }
         return SSLNoErr;
     }
     default: /* unknown or unused: skipped */
@@ -197,6 +205,15 @@ void hs_ext_build_client(SSLContext *ctx, struct wr *w)
         wr_u16(w, EXT_SIG_ALGS);
         m = wr_open(w, 2);
         hs_sig_write_list(w);
+        wr_close(w, m, 2);
+    }
+    if (ctx->ngroups) { /* RFC 7919 §3 (the EC groups of RFC 8422 will join this list) */
+        wr_u16(w, EXT_SUPPORTED_GROUPS);
+        m = wr_open(w, 2);
+        size_t l = wr_open(w, 2);
+        for (size_t i = 0; i < ctx->ngroups; i++)
+            wr_u16(w, ctx->groups[i]);
+        wr_close(w, l, 2);
         wr_close(w, m, 2);
     }
     if (ctx->alpn_len) {

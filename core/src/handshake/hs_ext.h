@@ -1,7 +1,7 @@
 /*
  * hs_ext.h - hello extensions of TLS 1.0-1.2 (hs_ext.c). The parsers take the reader positioned at
  * the extensions block (u16 length) and must consume the rest of the hello; results go into the
- * context (sni, peer_sigalgs, alpn_sel, peer_ems, etm_offered, secure_reneg).
+ * context (sni, peer_sigalgs, peer_ffdhe, alpn_sel, peer_ems, etm_offered, secure_reneg).
  */
 #ifndef SSLREF_HS_EXT_H
 #define SSLREF_HS_EXT_H

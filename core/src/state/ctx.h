@@ -88,6 +88,8 @@ struct SSLContext {
     uint16_t alpn_len;
     SSLXServerNameFunc sni_fn;
     void *sni_ref;
+    uint16_t groups[SSLX_MAX_GROUPS]; /* SSLXSetGroups: client offer / server preference order */
+    uint8_t ngroups;
 
     /* ---- connection (reset by init, never copied) ---- */
     SSLBuffer peer_id;
@@ -134,6 +136,9 @@ struct SSLContext {
     uint8_t alpn_sel[256];      /* the negotiated protocol */
     uint8_t alpn_sel_len;
     SSLBuffer pending_pre;      /* TLS: premaster kept until ClientKeyExchange is hashed */
+    uint8_t peer_ffdhe;         /* server: bit i: the client listed ffdhe_groups[i] */
+    uint8_t peer_ffdhe_any;     /* server: the client listed some FFDHE group (RFC 7919 §4) */
+    uint16_t group;             /* the FFDHE group of this key exchange (0: custom or none) */
 
     /* record layer */
     struct dirstate rd_cur, rd_pend, wr_cur, wr_pend;
