@@ -18,8 +18,9 @@ enum {
     EXT_ALPN = 16, EXT_ETM = 22, EXT_EMS = 23, EXT_RENEGOTIATION_INFO = 0xff01
 };
 
-/* One pass over an extension block: each (type, body) goes to @fn; duplicates and framing errors
- * fail with decode_error (RFC 5246 §7.4.1.4: one extension of each type at most). */
+/* One pass over an extension block: each (type, body) goes to @fn; framing errors fail with
+ * decode_error (illegal_parameter in SSL 3.0), a repeated type with illegal_parameter at every
+ * version (RFC 5246 §7.4.1.4: one extension of each type at most). */
 typedef SSLErr (*ext_fn)(SSLContext *ctx, uint16_t type, struct rd *body);
 
 static SSLErr ext_walk(SSLContext *ctx, struct rd *r, ext_fn fn)
@@ -34,9 +35,8 @@ static SSLErr ext_walk(SSLContext *ctx, struct rd *r, ext_fn fn)
         struct rd body = rd_sub16(&all);
         if (!rd_ok(&all))
             return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
-        if (seen[type >> 3] & (1u << (type & 7))) /* SSL 3.0 (RFC 5746 §3.6): handshake_failure */
-            return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECODE_ERROR : AL_HANDSHAKE_FAILURE,
-                            SSLProtocolErr);
+        if (seen[type >> 3] & (1u << (type & 7))) /* the RFC names no alert: NSS's and OpenSSL's */
+            return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
         seen[type >> 3] |= (uint8_t)(1u << (type & 7));
         SSL_TRY(fn(ctx, type, &body));
         if (!rd_done(&body))
