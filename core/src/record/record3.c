@@ -211,11 +211,14 @@ SSLErr rec3_complete_len(SSLContext *ctx, uint32_t *len)
         return SSLNoErr; /* header incomplete */
     if (type < CT_CCS || type > CT_APPDATA)
         return ctx_fail(ctx, AL_UNEXPECTED_MESSAGE, SSLProtocolErr);
-    /* RFC 6101 §5.2.1, RFC 5246 §6.2.1: once negotiated the version is fixed; before, 3.0-3.3 */
+    /* RFC 6101 §5.2.1, RFC 5246 §6.2.1: once negotiated the version is fixed; before, 3.0-3.3.
+     * A TLS record at another version is protocol_version (as OpenSSL answers); SSL 3.0 has no
+     * such alert. */
     uint16_t ver = (uint16_t)(major << 8 | minor);
     if (major != 3 || minor > 3 || (ctx->ver >= V_SSL3 && ver != ctx->ver) ||
         (ctx->ver == 0 && ctx->negotiated == SSL_Version_3_0 && minor != 0))
-        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+        return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_PROTOCOL_VERSION : AL_ILLEGAL_PARAMETER,
+                        SSLProtocolErr);
     uint32_t limit = ctx->rd_cur.suite ? SSL3_MAX_CIPHER : SSL3_MAX_PLAIN;
     if (n > limit)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
