@@ -144,6 +144,7 @@ static size_t cv_hash(const SSLContext *ctx, int alg, uint8_t out[CRY_MAX_DIGEST
                                : alg == CRY_SHA1   ? &ctx->hs_sha1
                                : alg == CRY_SHA256 ? &ctx->hs_sha256
                                : alg == CRY_SHA384 ? &ctx->hs_sha384
+                               : alg == CRY_SHA512 ? &ctx->hs_sha512
                                                    : NULL;
     struct cry_hash c;
     if (ctx->ver < V_TLS12) {
@@ -167,8 +168,6 @@ SSLErr hs3_build_cert_verify(SSLContext *ctx, struct wr *w)
     int alg = -1;
     if (ctx->ver >= V_TLS12) {
         uint16_t scheme = hs_sig_choose(ctx->peer_sigalgs);
-        if (scheme == SIG_RSA_SHA512) /* no running SHA-512: the next one the server takes */
-            scheme = ctx->peer_sigalgs & hs_sig_bit(SIG_RSA_SHA1) ? SIG_RSA_SHA1 : 0;
         SSL_ENSURE(scheme, SSLNegotiationErr);
         alg = hs_sig_hash(scheme);
         wr_u16(w, scheme);

@@ -12,6 +12,7 @@ void hs_transcript_init(SSLContext *ctx)
     cry_hash_init(&ctx->hs_sha1, CRY_SHA1);
     cry_hash_init(&ctx->hs_sha256, CRY_SHA256);
     cry_hash_init(&ctx->hs_sha384, CRY_SHA384);
+    cry_hash_init(&ctx->hs_sha512, CRY_SHA512);
 }
 
 void hs_transcript_add(SSLContext *ctx, const uint8_t *p, size_t n)
@@ -21,6 +22,7 @@ void hs_transcript_add(SSLContext *ctx, const uint8_t *p, size_t n)
     if (ctx->ver_max >= V_TLS12 && (ctx->ver == 0 || ctx->ver >= V_TLS12)) {
         cry_hash_update(&ctx->hs_sha256, p, n);
         cry_hash_update(&ctx->hs_sha384, p, n);
+        cry_hash_update(&ctx->hs_sha512, p, n);
     }
 }
 
@@ -42,9 +44,8 @@ size_t hs_transcript_hash(const SSLContext *ctx, uint8_t out[CRY_MAX_DIGEST])
     return 36;
 }
 
-/* Our preference: SHA-256, SHA-384, then SHA-1 for older peers (no SHA-512: CertificateVerify
- * hashes the running transcript, and we keep no SHA-512 of it). */
-static const uint16_t ours[] = {SIG_RSA_SHA256, SIG_RSA_SHA384, SIG_RSA_SHA1};
+/* Our preference: SHA-256, SHA-384, SHA-512, then SHA-1 for older peers. */
+static const uint16_t ours[] = {SIG_RSA_SHA256, SIG_RSA_SHA384, SIG_RSA_SHA512, SIG_RSA_SHA1};
 
 uint32_t hs_sig_bit(uint16_t alg)
 {

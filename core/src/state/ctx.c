@@ -137,5 +137,6 @@ void ctx_reset_connection(SSLContext *ctx)
     cry_wipe(&ctx->hs_sha1, sizeof ctx->hs_sha1);
     cry_wipe(&ctx->hs_sha256, sizeof ctx->hs_sha256);
     cry_wipe(&ctx->hs_sha384, sizeof ctx->hs_sha384);
+    cry_wipe(&ctx->hs_sha512, sizeof ctx->hs_sha512);
     ctx_free(ctx, &ctx->pending_pre);
 }

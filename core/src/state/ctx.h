@@ -125,7 +125,7 @@ struct SSLContext {
     SSLBuffer cached_session;   /* client: the cache entry offered in ClientHello */
     int secure_reneg;           /* RFC 5746: the peer signalled it (SCSV or empty renegotiation_info) */
     int hs_skip_msg;            /* a send handler produced no message (client: no certificate) */
-    struct cry_hash hs_sha256, hs_sha384;   /* TLS 1.2 transcript hashes */
+    struct cry_hash hs_sha256, hs_sha384, hs_sha512; /* TLS 1.2 transcript hashes */
     int ems;                    /* extended master secret: offered (client) / negotiated */
     int peer_ems;               /* the peer's hello carried extended_master_secret */
     int etm_offered;            /* RFC 7366: the client offered encrypt_then_mac / server agreed */
