@@ -7,7 +7,7 @@
 #  A. sslref-server (--version tls1.0-tls1.2, RFC 7919 ffdhe2048 for DHE, all the suites) and
 #     gnutls-cli -V --priority NORMAL:-VERS-ALL:+VERS-V:-CIPHER-ALL:+C:-MAC-ALL:+M:-KX-ALL:+KX
 #     (each version; and all three versions for one suite of each kind, which must end at
-#     TLS 1.2; `gnutls-cli -l` must list exactly the suite for that priority):
+#     TLS 1.2; `gnutls-cli -l` must list exactly the suite for that priority string):
 #     1. one connection: a full handshake, a ~6 KB request and the server's answer echoing it;
 #     2. --resume: a full handshake, then a resumed one ("*** This is a resumed session") that
 #        carries the request and the answer.
@@ -56,7 +56,7 @@ gt_check_hs() {
         "- Cipher: ${GT_CIPHER[$s]}" "- MAC: ${GT_MAC[$s]}"; do
         tls_expect "want $n x '$line'" tls_lines "$n" "$f" "$line"
     done
-    tls_expect "other handshakes printed" [ "$(grep -c '^- Version: ' "$f")" -eq "$n" ]
+    tls_expect "other handshakes printed" tls_lines_with "$n" "$f" "- Version: "
 }
 
 # A. gnutls_cli_case MODE VERSIONS SUITE VERSION: MODE full (one connection with the data) or
@@ -65,11 +65,15 @@ gnutls_cli_case() {
     local mode=$1 vs=$2 s=$3 v=$4 o="$TMP/cli-$1-${2// /-}-$3" prio rc r=
     TLS_BAD=0
     prio=$(gt_priority "$vs" "$s")
-    gnutls-cli -l --priority "$prio" >"$o.list" 2>&1
-    tls_expect "gnutls-cli -l --priority $prio lists other suites than 0x$s" \
-        [ "$(grep -c '	0x[0-9a-f][0-9a-f], 0x' "$o.list")/$(grep -c "	0x00, 0x${s#00}	" "$o.list")" = 1/1 ]
+    if [ "$mode" = full ]; then # the priority string means this suite and no other
+        gnutls-cli -l --priority "$prio" >"$o.list" 2>&1
+        tls_expect "gnutls-cli -l --priority $prio lists other suites than 0x$s" \
+            tls_lines_with 1 "$o.list" $'\t0x'
+        tls_expect "gnutls-cli -l --priority $prio does not list 0x$s" \
+            tls_lines_with 1 "$o.list" $'\t0x00, 0x'"${s#00}"$'\t'
+    fi
     tls_request "$o.req" "gnutls-cli-$mode-${vs// /-}-$s"
-    tls_sslref_answer "$o.req" >"$o.want"
+    tls_sslref_answer >"$o.want"
     [ "$mode" = resume ] && r=--resume
     timeout 20 gnutls-cli -V $r --port "$SRV_PORT" --x509cafile "$DATA/ca-cert.pem" \
         --priority "$prio" --logfile "$o.log" localhost <"$o.req" >"$o.out" 2>"$o.err"
@@ -89,16 +93,16 @@ gnutls_cli_case() {
     else
         gt_check_hs 1 "$o.log" "$v" "$s"
         tls_expect "gnutls-cli: a resumed session in a single connection" \
-            [ "$(grep -c 'resumed session' "$o.log")" -eq 0 ]
+            tls_lines_with 0 "$o.log" "resumed session"
     fi
     [ $TLS_BAD -eq 0 ] || show "$o.log" "$o.err"
     return $TLS_BAD
 }
 
-# B. start_gnutls_serv NAME VERSIONS: gnutls-serv allowing VERSIONS and every suite of the list,
-# its output in $TMP/gnutls-serv-NAME.log; sets GS_PORT[NAME].
-declare -A GS_PORT
-GS_PIDS=()
+# B. start_gnutls_serv NAME VERSIONS: start gnutls-serv allowing VERSIONS and every suite of the
+# list, its output in $TMP/gnutls-serv-NAME.log; sets GS_PORT[NAME] and GS_PID[NAME]
+# (gnutls_serv_wait waits for them).
+declare -A GS_PORT GS_PID GS_VERS
 start_gnutls_serv() {
     local port pid log="$TMP/gnutls-serv-$1.log" v prio="NORMAL:-VERS-ALL"
     for v in $2; do prio+=":+VERS-${GT_VER[$v]}"; done
@@ -109,60 +113,78 @@ start_gnutls_serv() {
         --dhparams "$DATA/ffdhe2048.pem" --priority "$prio" >"$log" 2>&1 &
     pid=$!
     INTEROP_PIDS+=("$pid")
-    GS_PIDS+=("$pid")
     GS_PORT[$1]=$port
-    wait_listen "$port" "$pid" && return 0
-    fail "gnutls-serv ($2) did not start"
-    show "$log"
-    return 1
+    GS_PID[$1]=$pid
+    GS_VERS[$1]=$2
+}
+
+# gnutls_serv_wait: every gnutls-serv started listens (or FAIL and false); one that exited (its
+# port taken meanwhile) is started once more on another port.
+gnutls_serv_wait() {
+    local n ok=0
+    for n in "${!GS_PID[@]}"; do
+        wait_listen "${GS_PORT[$n]}" "${GS_PID[$n]}" && continue
+        if ! kill -0 "${GS_PID[$n]}" 2>/dev/null; then
+            start_gnutls_serv "$n" "${GS_VERS[$n]}" &&
+                wait_listen "${GS_PORT[$n]}" "${GS_PID[$n]}" && continue
+        fi
+        fail "gnutls-serv (${GS_VERS[$n]}) did not start"
+        show "$TMP/gnutls-serv-$n.log"
+        ok=1
+    done
+    return $ok
 }
 
 # gnutls_serv_case NAME CLIENT_VERSION SUITE VERSION: sslref-client, full then resumed, against
 # gnutls-serv NAME; the case's part of its log is what it printed after the case began.
 gnutls_serv_case() {
-    local log="$TMP/gnutls-serv-$1.log" cv=$2 s=$3 v=$4 o="$TMP/gs-$1-$2-$3" off rc i
+    local log="$TMP/gnutls-serv-$1.log" cv=$2 s=$3 v=$4 o="$TMP/gs-$1-$2-$3" off rc i l pat=
     TLS_BAD=0
-    off=$(stat -c %s "$log")
+    tls_read "$log"
+    off=${#TLS_TEXT}
     timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "${GS_PORT[$1]}" --version "$cv" \
         --ciphers "$s" --resume 1 --ca "$DATA/ca-cert.pem" \
         --send "GET /gnutls-serv-$cv-$s HTTP/1.0\r\n\r\n" >"$o.out" 2>"$o.err"
     rc=$?
-    for i in $(seq 1 50); do # in case gnutls-serv prints after it answered
-        tail -c +$((off + 1)) "$log" >"$o.seg"
-        [ "$(grep -c '^- MAC: ' "$o.seg")" -ge 2 ] && break
+    for i in {1..50}; do # in case gnutls-serv prints after it answered
+        tls_log_since "$log" "$off" "$o.seg"
+        [[ $TLS_TEXT == *"- MAC: "*"- MAC: "* ]] && break
         sleep 0.1
     done
     tls_expect "sslref-client exit $rc" [ $rc -eq 0 ]
     tls_same "$TMP/httpanswer2" "$o.out" "the two answers"
-    local sv=${GT_VER[$v]} pat
-    pat=$(sed -n "s/^version=$sv cipher=0x$s [A-Z_0-9]* resumed=\([a-z]*\) peer=\"CN=localhost\" ems=yes .*/\1/p" \
-        "$o.err" | tr '\n' ' ')
-    tls_expect "sslref-client: want $sv 0x$s resumed=no then yes, got '$pat'" [ "$pat" = "no yes " ]
+    tls_client_resumed "$o.err" "${GT_VER[$v]}" "$s"
+    tls_expect "sslref-client: want ${GT_VER[$v]} 0x$s resumed=no then yes, got '$TLS_PAT'" \
+        [ "$TLS_PAT" = "no yes " ]
     gt_check_hs 2 "$o.seg" "$v" "$s"
-    pat=$(awk '/^\* Accepted connection/ { if (n++) printf "%s ", r; r = "no" }
-               /^\*\*\* This is a resumed session/ { r = "yes" } END { if (n) printf "%s ", r }' "$o.seg")
+    # gnutls-serv's connections in order: resumed or not
+    while IFS= read -r l; do
+        case $l in
+        "* Accepted connection"*) pat+="no " ;;
+        "*** This is a resumed session") pat="${pat%no }yes " ;;
+        esac
+    done <"$o.seg"
     tls_expect "gnutls-serv: want a full then a resumed connection, got '$pat'" [ "$pat" = "no yes " ]
     [ $TLS_BAD -eq 0 ] || show "$o.err" "$o.seg"
     return $TLS_BAD
 }
 
 # --- servers ---
+head -c 30000 /dev/urandom | base64 -w 76 >"$TMP/httpdata"
+for v in tls1.0 tls1.1 tls1.2 range; do
+    start_gnutls_serv "$v" "tls1.0 tls1.1 tls1.2" || exit 1
+done
+start_gnutls_serv max-tls1.1 "tls1.0 tls1.1" || exit 1
+start_gnutls_serv max-tls1.0 "tls1.0" || exit 1
 start_sslref_server "$TMP/srv.log" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem" \
     --ciphers "$TLS_SUITES_CSV" || exit 1
-head -c 30000 /dev/urandom | base64 -w 76 >"$TMP/httpdata"
 {
     printf 'HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\n\r\n' \
         "$(wc -c <"$TMP/httpdata")"
     cat "$TMP/httpdata"
 } >"$TMP/httpanswer"
 cat "$TMP/httpanswer" "$TMP/httpanswer" >"$TMP/httpanswer2"
-ok=1
-for v in tls1.0 tls1.1 tls1.2 range; do
-    start_gnutls_serv "$v" "tls1.0 tls1.1 tls1.2" || ok=0
-done
-start_gnutls_serv max-tls1.1 "tls1.0 tls1.1" || ok=0
-start_gnutls_serv max-tls1.0 "tls1.0" || ok=0
-[ $ok -eq 1 ] || exit 1
+gnutls_serv_wait || exit 1
 
 # --- B (lanes, one per gnutls-serv) beside A ---
 for v in tls1.0 tls1.1 tls1.2; do
@@ -198,7 +220,7 @@ for s in $TLS_SUITES_RANGE; do
     done
 done
 tls_collect
-for p in "${GS_PIDS[@]}"; do stop_pid "$p" TERM; done
+for p in "${GS_PID[@]}"; do stop_pid "$p" TERM; done
 
 # Our side agrees: full and resumed handshakes as many as the cases made, none failed.
 stop_pid "$SRV_PID" TERM

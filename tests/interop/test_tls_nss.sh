@@ -45,7 +45,7 @@ nss_check_hs() {
     local want="$p: SSL version ${NSS_VER[$v]} using ${NSS_CIPHER[$s]}"
     local kx="$p: Server Auth: 2048-bit RSA, Key Exchange: 2048-bit ${TLS_KX[$s]}"
     tls_expect "want $n x '$want'" tls_lines "$n" "$f" "$want"
-    tls_expect "$p: other handshakes printed" [ "$(grep -c 'SSL version' "$f")" -eq "$n" ]
+    tls_expect "$p: other handshakes printed" tls_lines_with "$n" "$f" "SSL version"
     tls_expect "want $n x '$kx'" tls_lines "$n" "$f" "$kx"
 }
 
@@ -54,7 +54,7 @@ tstclnt_full() {
     local range=$1 s=$2 v=$3 o="$TMP/tstclnt-full-${1/:/-}-$2" rc
     TLS_BAD=0
     tls_request "$o.req" "tstclnt-full-$range-$s"
-    tls_sslref_answer "$o.req" >"$o.want"
+    tls_sslref_answer >"$o.want"
     timeout 20 tstclnt -h 127.0.0.1 -p "$ALL_PORT" -d "$DB" -V "$range" -c ":$s" -o -v \
         -A "$o.req" >"$o.out" 2>"$o.err"
     rc=$?
@@ -72,8 +72,7 @@ tstclnt_resume() {
     local range=$1 s=$2 v=$3 o="$TMP/tstclnt-res-${1/:/-}-$2" rc
     TLS_BAD=0
     tls_request "$o.req" "tstclnt-resume-$range-$s"
-    tls_sslref_answer "$o.req" >"$o.want1"
-    cat "$o.want1" "$o.want1" >"$o.want"
+    tls_sslref_answer 2 >"$o.want"
     timeout 20 tstclnt -h 127.0.0.1 -p "${ONE_PORT[$s]}" -d "$DB" -V "$range" -L 2 -o -v \
         -A "$o.req" >"$o.out" 2>"$o.err"
     rc=$?
@@ -88,64 +87,78 @@ tstclnt_resume() {
     return $TLS_BAD
 }
 
-# B. selfserv's page: a fixed head, the request as read, "EOF" (selfserv.c handle_connection).
-selfserv_answer() {
-    printf 'HTTP/1.0 200 OK\r\nServer: Generic Web Server\r\nDate: Tue, 26 Aug 1997 22:10:05 GMT\r\nContent-type: text/plain\r\n\r\n'
-    cat "$1"
-    printf 'EOF\r\n\r\n\r\n'
+# B. selfserv's page for the last tls_request, twice (one per connection): a fixed head, the
+# request as read, "EOF" (selfserv.c handle_connection).
+selfserv_answer2() {
+    local page
+    printf -v page 'HTTP/1.0 200 OK\r\nServer: Generic Web Server\r\nDate: Tue, 26 Aug 1997 22:10:05 GMT\r\nContent-type: text/plain\r\n\r\n%sEOF\r\n\r\n\r\n' "$TLS_REQ"
+    printf '%s%s' "$page" "$page"
 }
 
-# start_selfserv NAME RANGE: selfserv -V RANGE with every suite of the list, its log in
-# $TMP/selfserv-NAME.log; sets SS_PORT[NAME].
-declare -A SS_PORT
+# start_selfserv NAME RANGE: start selfserv -V RANGE with every suite of the list, its log in
+# $TMP/selfserv-NAME.log; sets SS_PORT[NAME] and SS_PID[NAME] (selfserv_wait waits for them).
+declare -A SS_PORT SS_PID SS_RANGE
 start_selfserv() {
-    local port pid log="$TMP/selfserv-$1.log"
+    local port
     port=$(free_port) || return 1
     # by absolute path (DESIGN.md §6); listens on all interfaces, we only use 127.0.0.1
     /usr/bin/selfserv -n server -p "$port" -d "$DB" -V "$2" \
-        -c ":$(echo $TLS_SUITES_12 | sed 's/ /:/g')" -v >"$log" 2>&1 &
-    pid=$!
-    INTEROP_PIDS+=("$pid")
+        -c ":$(echo $TLS_SUITES_12 | sed 's/ /:/g')" -v >"$TMP/selfserv-$1.log" 2>&1 &
+    SS_PID[$1]=$!
+    INTEROP_PIDS+=("$!")
     SS_PORT[$1]=$port
-    SS_PIDS+=("$pid")
-    wait_listen "$port" "$pid" && return 0
-    fail "selfserv -V $2 did not start"
-    show "$log"
-    return 1
+    SS_RANGE[$1]=$2
+}
+
+# selfserv_wait: every selfserv started listens (or FAIL and false); one that exited (its port
+# taken meanwhile) is started once more on another port.
+selfserv_wait() {
+    local n ok=0
+    for n in "${!SS_PID[@]}"; do
+        wait_listen "${SS_PORT[$n]}" "${SS_PID[$n]}" && continue
+        if ! kill -0 "${SS_PID[$n]}" 2>/dev/null; then
+            start_selfserv "$n" "${SS_RANGE[$n]}" &&
+                wait_listen "${SS_PORT[$n]}" "${SS_PID[$n]}" && continue
+        fi
+        fail "selfserv -V ${SS_RANGE[$n]} did not start"
+        show "$TMP/selfserv-$n.log"
+        ok=1
+    done
+    return $ok
 }
 
 # selfserv_case NAME CLIENT_VERSION SUITE VERSION: sslref-client, full then resumed, against
 # selfserv NAME. The cases of one selfserv run one after the other (one lane): the case's part
 # of selfserv's log is what it printed after the offset where the case began.
 selfserv_case() {
-    local log="$TMP/selfserv-$1.log" cv=$2 s=$3 v=$4 o="$TMP/ss-$1-$2-$3" off rc req i
+    local log="$TMP/selfserv-$1.log" cv=$2 s=$3 v=$4 o="$TMP/ss-$1-$2-$3" off rc i l h0=0 m0=0 counts=
+    local re='^selfserv: ([0-9]+) cache hits; ([0-9]+) cache misses'
     TLS_BAD=0
-    off=$(stat -c %s "$log")
+    tls_read "$log"
+    off=${#TLS_TEXT}
+    # selfserv's hit/miss counts are cumulative: the last ones before this case
+    while IFS= read -r l; do
+        [[ $l =~ $re ]] && h0=${BASH_REMATCH[1]} m0=${BASH_REMATCH[2]}
+    done <<<"$TLS_TEXT"
     tls_request "$o.req" "selfserv-$cv-$s" 3000
-    selfserv_answer "$o.req" >"$o.want1"
-    cat "$o.want1" "$o.want1" >"$o.want"
-    req=$(cat "$o.req"; printf x)
+    selfserv_answer2 >"$o.want"
     timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "${SS_PORT[$1]}" --version "$cv" \
-        --ciphers "$s" --resume 1 --ca "$DATA/ca-cert.pem" --send "${req%x}" >"$o.out" 2>"$o.err"
+        --ciphers "$s" --resume 1 --ca "$DATA/ca-cert.pem" --send "$TLS_REQ" >"$o.out" 2>"$o.err"
     rc=$?
-    for i in $(seq 1 50); do # selfserv may print after it answered
-        tail -c +$((off + 1)) "$log" >"$o.seg"
-        [ "$(grep -c '^selfserv: [0-9]* cache hits' "$o.seg")" -ge 2 ] && break
+    for i in {1..50}; do # selfserv may print after it answered
+        tls_log_since "$log" "$off" "$o.seg"
+        [[ $TLS_TEXT == *"cache hits"*"cache hits"* ]] && break
         sleep 0.1
     done
     tls_expect "sslref-client exit $rc" [ $rc -eq 0 ]
     tls_same "$o.want" "$o.out" "the two answers"
-    local sv=TLS${v#tls} pat
-    pat=$(sed -n "s/^version=$sv cipher=0x$s [A-Z_0-9]* resumed=\([a-z]*\) peer=\"CN=localhost\" ems=yes .*/\1/p" \
-        "$o.err" | tr '\n' ' ')
-    tls_expect "sslref-client: want $sv 0x$s resumed=no then yes, got '$pat'" [ "$pat" = "no yes " ]
+    tls_client_resumed "$o.err" "TLS${v#tls}" "$s"
+    tls_expect "sslref-client: want TLS${v#tls} 0x$s resumed=no then yes, got '$TLS_PAT'" \
+        [ "$TLS_PAT" = "no yes " ]
     nss_check_hs 2 "$o.seg" selfserv "$v" "$s"
-    # selfserv's hit/miss counts are cumulative: the last ones before this case, then ours.
-    local counts h0=0 m0=0
-    counts=$(head -c "$off" "$log" | sed -n 's/^selfserv: \([0-9]*\) cache hits; \([0-9]*\) cache misses.*/\1 \2/p' | tail -1)
-    [ -n "$counts" ] && read -r h0 m0 <<<"$counts"
-    counts=$(sed -n 's/^selfserv: \([0-9]*\) cache hits; \([0-9]*\) cache misses.*/\1 \2/p' "$o.seg" |
-        tr '\n' ' ')
+    while IFS= read -r l; do
+        [[ $l =~ $re ]] && counts+="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} "
+    done <"$o.seg"
     tls_expect "selfserv cache counts '$counts' after '$h0 $m0': want a miss then a hit" \
         [ "$counts" = "$h0 $((m0 + 1)) $((h0 + 1)) $((m0 + 1)) " ]
     [ $TLS_BAD -eq 0 ] || show "$o.err" "$o.seg"
@@ -153,6 +166,11 @@ selfserv_case() {
 }
 
 # --- servers: ours (one with all suites, one per suite) and selfserv (one per lane) ---
+for v in tls1.0 tls1.1 tls1.2 range; do
+    start_selfserv "$v" tls1.0:tls1.2 || exit 1
+done
+start_selfserv max-tls1.1 tls1.0:tls1.1 || exit 1
+start_selfserv max-tls1.0 tls1.0:tls1.0 || exit 1
 SRVARGS=(--version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem")
 start_sslref_server "$TMP/srv-all.log" "${SRVARGS[@]}" --ciphers "$TLS_SUITES_CSV" || exit 1
 ALL_PORT=$SRV_PORT
@@ -163,14 +181,7 @@ for s in $TLS_SUITES_12; do
     ONE_PORT[$s]=$SRV_PORT
     ONE_PID[$s]=$SRV_PID
 done
-SS_PIDS=()
-ok=1
-for v in tls1.0 tls1.1 tls1.2 range; do
-    start_selfserv "$v" tls1.0:tls1.2 || ok=0
-done
-start_selfserv max-tls1.1 tls1.0:tls1.1 || ok=0
-start_selfserv max-tls1.0 tls1.0:tls1.0 || ok=0
-[ $ok -eq 1 ] || exit 1
+selfserv_wait || exit 1
 
 # --- B (lanes, one per selfserv) beside A1/A2 ---
 for v in tls1.0 tls1.1 tls1.2; do
@@ -206,7 +217,7 @@ for s in $TLS_SUITES_RANGE; do
         tstclnt_resume tls1.0:tls1.2 "$s" tls1.2
 done
 tls_collect
-for p in "${SS_PIDS[@]}"; do stop_pid "$p" TERM; done
+for p in "${SS_PID[@]}"; do stop_pid "$p" TERM; done
 
 # Our side agrees: the servers logged the same handshakes, none failed.
 stop_pid "$ALL_PID" TERM
