@@ -7,7 +7,8 @@
 #  A. sslref-server (--version tls1.0-tls1.2, RFC 7919 ffdhe2048 for DHE, all the suites) and
 #     gnutls-cli -V --priority NORMAL:-VERS-ALL:+VERS-V:-CIPHER-ALL:+C:-MAC-ALL:+M:-KX-ALL:+KX
 #     (each version; and all three versions for one suite of each kind, which must end at
-#     TLS 1.2; `gnutls-cli -l` must list exactly the suite for that priority string):
+#     TLS 1.2; and all four with 009c once: TLS 1.3 offered, TLS 1.2 answered; `gnutls-cli -l`
+#     must list exactly that TLS 1.2 suite for the priority string):
 #     1. one connection: a full handshake, a ~6 KB request and the server's answer echoing it;
 #     2. --resume: a full handshake, then a resumed one ("*** This is a resumed session") that
 #        carries the request and the answer.
@@ -30,7 +31,7 @@ tls_init
 
 # GnuTLS's words for the versions and the suites' parts (its priority keywords, which are also
 # what gnutls-cli/gnutls-serv print).
-declare -A GT_VER=([tls1.0]=TLS1.0 [tls1.1]=TLS1.1 [tls1.2]=TLS1.2)
+declare -A GT_VER=([tls1.0]=TLS1.0 [tls1.1]=TLS1.1 [tls1.2]=TLS1.2 [tls1.3]=TLS1.3)
 declare -A GT_CIPHER=([002f]=AES-128-CBC [0033]=AES-128-CBC [0035]=AES-256-CBC [0039]=AES-256-CBC
     [003c]=AES-128-CBC [0067]=AES-128-CBC [003d]=AES-256-CBC [006b]=AES-256-CBC
     [009c]=AES-128-GCM [009e]=AES-128-GCM [009d]=AES-256-GCM [009f]=AES-256-GCM
@@ -67,8 +68,8 @@ gnutls_cli_case() {
     prio=$(gt_priority "$vs" "$s")
     if [ "$mode" = full ]; then # the priority string means this suite and no other
         gnutls-cli -l --priority "$prio" >"$o.list" 2>&1
-        tls_expect "gnutls-cli -l --priority $prio lists other suites than 0x$s" \
-            tls_lines_with 1 "$o.list" $'\t0x'
+        tls_expect "gnutls-cli -l --priority $prio lists other TLS 1.2 suites than 0x$s" \
+            tls_lines_with 1 "$o.list" $'\t0x00, 0x'
         tls_expect "gnutls-cli -l --priority $prio does not list 0x$s" \
             tls_lines_with 1 "$o.list" $'\t0x00, 0x'"${s#00}"$'\t'
     fi
@@ -219,12 +220,17 @@ for s in $TLS_SUITES_RANGE; do
             gnutls_cli_case "$m" "tls1.0 tls1.1 tls1.2" "$s" tls1.2
     done
 done
+# A client offering TLS 1.3 too (its AES-128-GCM suite 1301, key shares): answered at TLS 1.2.
+for m in full resume; do
+    tls_case "gnutls-cli +VERS-TLS1.0..+VERS-TLS1.3 0x009c $m: tls1.2 009c, data echoed" \
+        gnutls_cli_case "$m" "tls1.0 tls1.1 tls1.2 tls1.3" 009c tls1.2
+done
 tls_collect
 for p in "${GS_PID[@]}"; do stop_pid "$p" TERM; done
 
 # Our side agrees: full and resumed handshakes as many as the cases made, none failed.
 stop_pid "$SRV_PID" TERM
-n=$(($(echo $TLS_SUITES_10 $TLS_SUITES_10 $TLS_SUITES_12 $TLS_SUITES_RANGE | wc -w)))
+n=$(($(echo $TLS_SUITES_10 $TLS_SUITES_10 $TLS_SUITES_12 $TLS_SUITES_RANGE | wc -w) + 1))
 full=$(grep -c '^version=TLS1\.[012] cipher=0x[0-9a-f]* .* resumed=no ' "$TMP/srv.log")
 resumed=$(grep -c '^version=TLS1\.[012] cipher=0x[0-9a-f]* .* resumed=yes ' "$TMP/srv.log")
 if [ "$full" -eq $((2 * n)) ] && [ "$resumed" -eq $n ] &&

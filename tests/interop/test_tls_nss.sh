@@ -8,6 +8,7 @@
 #     1. tstclnt -V V:V (each version; and -V tls1.0:tls1.2 for one suite of each kind, which must
 #        end at TLS 1.2), -c :SUITE, one connection to a server with all the suites: a full
 #        handshake, a ~6 KB request and the server's answer echoing it;
+#     (and -V tls1.0:tls1.3 -c :009c:1301 once: TLS 1.3 offered, TLS 1.2 answered)
 #     2. the same versions with tstclnt -L 2 (a full handshake, then a resumption of that session)
 #        against a server offering only SUITE: tstclnt 3.87 aborts ("free(): invalid pointer",
 #        also against selfserv) when -c and -L are combined, so the server picks the suite here;
@@ -49,13 +50,14 @@ nss_check_hs() {
     tls_expect "want $n x '$kx'" tls_lines "$n" "$f" "$kx"
 }
 
-# A1. tstclnt_full RANGE SUITE VERSION: one connection to the all-suites server, -c :SUITE.
+# A1. tstclnt_full RANGE SUITE VERSION [CIPHERS]: one connection to the all-suites server,
+# -c CIPHERS (default :SUITE).
 tstclnt_full() {
-    local range=$1 s=$2 v=$3 o="$TMP/tstclnt-full-${1/:/-}-$2" rc
+    local range=$1 s=$2 v=$3 c=${4:-:$2} o="$TMP/tstclnt-full-${1/:/-}-$2" rc
     TLS_BAD=0
     tls_request "$o.req" "tstclnt-full-$range-$s"
     tls_sslref_answer >"$o.want"
-    timeout 20 tstclnt -h 127.0.0.1 -p "$ALL_PORT" -d "$DB" -V "$range" -c ":$s" -o -v \
+    timeout 20 tstclnt -h 127.0.0.1 -p "$ALL_PORT" -d "$DB" -V "$range" -c "$c" -o -v \
         -A "$o.req" >"$o.out" 2>"$o.err"
     rc=$?
     tls_expect "tstclnt exit $rc" [ $rc -eq 0 ]
@@ -216,13 +218,18 @@ for s in $TLS_SUITES_RANGE; do
     tls_case "tstclnt -V tls1.0:tls1.2 -L 2 (server only $s): full then resumed, tls1.2 $s, data echoed" \
         tstclnt_resume tls1.0:tls1.2 "$s" tls1.2
 done
+# A client offering TLS 1.3 too (supported_versions, key shares): the server answers at TLS 1.2.
+tls_case "tstclnt -V tls1.0:tls1.3 -c :009c:1301: full handshake, tls1.2 009c, data echoed" \
+    tstclnt_full tls1.0:tls1.3 009c tls1.2 :009c:1301
+tls_case "tstclnt -V tls1.0:tls1.3 -L 2 (server only 009c): full then resumed, tls1.2 009c, data echoed" \
+    tstclnt_resume tls1.0:tls1.3 009c tls1.2
 tls_collect
 for p in "${SS_PID[@]}"; do stop_pid "$p" TERM; done
 
 # Our side agrees: the servers logged the same handshakes, none failed.
 stop_pid "$ALL_PID" TERM
 for s in $TLS_SUITES_12; do stop_pid "${ONE_PID[$s]}" TERM; done
-n=$(($(echo $TLS_SUITES_10 $TLS_SUITES_10 $TLS_SUITES_12 $TLS_SUITES_RANGE | wc -w)))
+n=$(($(echo $TLS_SUITES_10 $TLS_SUITES_10 $TLS_SUITES_12 $TLS_SUITES_RANGE | wc -w) + 1))
 nfull=$(grep -c '^version=TLS1\.[012] cipher=0x[0-9a-f]* .* resumed=no ' "$TMP/srv-all.log")
 if [ "$nfull" -eq $n ] && grep -q "^stats: connections=$n full=$n resumed=0 failures=0$" "$TMP/srv-all.log"; then
     pass "sslref-server (all suites): $n full handshakes logged, no failure"
@@ -235,6 +242,7 @@ for s in $TLS_SUITES_12; do
     n=1 # tstclnt_resume cases on this server: tls1.2, tls1.0/1.1 if allowed, the range if listed
     [[ " $TLS_SUITES_10 " == *" $s "* ]] && n=$((n + 2))
     [[ " $TLS_SUITES_RANGE " == *" $s "* ]] && n=$((n + 1))
+    [ "$s" = 009c ] && n=$((n + 1)) # tls1.0:tls1.3
     if [ "$(grep -c "^version=TLS1\.[012] cipher=0x$s .* resumed=yes " "$TMP/srv-$s.log")" -ne "$n" ] ||
         ! grep -q "^stats: connections=$((2 * n)) full=$n resumed=$n failures=0$" "$TMP/srv-$s.log"; then
         bad+=" $s"
