@@ -150,3 +150,198 @@ interop_finish() {
 # The suites of issue 2 that NSS 3.87 negotiates in SSL 3.0 (all eight: NULL and single DES only
 # when the NSS side enables them explicitly, which -c/-C does).
 NSS_SSL3_SUITES="0001 0002 0004 0005 0009 000a 002f 0035"
+
+# TLS peers (GnuTLS, NSS)
+# Shared by test_tls_gnutls.sh and test_tls_nss.sh: the suites of the TLS interop cases, request
+# payloads and the answers expected back, and a runner for cases in parallel. A case is a shell
+# function run in the background (stdout+stderr kept for the report); its exit status is the
+# verdict. Cases against a peer whose log is read per connection (selfserv, gnutls-serv) run in
+# a lane: one after the other, while other lanes and cases run beside them.
+
+# Suites for TLS 1.2 (all of them) and for TLS 1.0/1.1 (no SHA-256 MAC, no GCM: RFC 5246 only).
+TLS_SUITES_12="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016"
+TLS_SUITES_10="002f 0035 000a 0033 0039 0016"
+TLS_SUITES_CSV=$(echo $TLS_SUITES_12 | tr ' ' ',')
+# Suites of the cases where both sides allow TLS 1.0-1.2 (and must agree on 1.2): one per kind.
+TLS_SUITES_RANGE="002f 009d 0067 0016"
+# Key exchange of each suite (every DHE suite above is DHE_RSA).
+declare -A TLS_KX=([002f]=RSA [0035]=RSA [003c]=RSA [003d]=RSA [009c]=RSA [009d]=RSA [000a]=RSA
+    [0033]=DHE [0039]=DHE [0067]=DHE [006b]=DHE [009e]=DHE [009f]=DHE [0016]=DHE)
+TLS_JOBS=${TLS_JOBS:-6}
+TLS_CASE_NAMES=()
+TLS_CASE_FILES=()
+TLS_CASE_CMDS=()
+TLS_CASE_LANES=()
+TLS_CASE_PIDS=()
+TLS_LANE_PIDS=()
+
+# tls_suites_for VERSION (tls1.0|tls1.1|tls1.2): the suites of that version.
+tls_suites_for() {
+    if [ "$1" = tls1.2 ]; then echo "$TLS_SUITES_12"; else echo "$TLS_SUITES_10"; fi
+}
+
+# The helpers below avoid forks where bash can do the work itself: a case runs dozens of checks
+# and the machine is shared, so a grep per check would cost more than the peer's handshake.
+
+# tls_init: the random text requests take their fill from (call after interop_init).
+tls_init() {
+    TLS_FILL=$(head -c 49152 /dev/urandom | base64 -w 0)
+}
+
+# tls_request FILE NAME [FILL]: an HTTP/1.0 request naming the case, with an X-Fill header of
+# FILL (default 6000) random base64 characters, so that every case sends different bytes; also
+# left in TLS_REQ.
+tls_request() {
+    printf -v TLS_REQ 'GET /%s HTTP/1.0\r\nX-Fill: %s\r\n\r\n' "$2" "${TLS_FILL:0:${3:-6000}}"
+    printf '%s' "$TLS_REQ" >"$1"
+}
+
+# tls_sslref_answer [COPIES]: the bytes sslref-server --mode http answers to the last
+# tls_request (COPIES times, default 1: one per connection).
+tls_sslref_answer() {
+    local i
+    for ((i = 0; i < ${1:-1}; i++)); do
+        printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %s\r\n\r\n%s' \
+            "${#TLS_REQ}" "$TLS_REQ"
+    done
+}
+
+# tls_read FILE: the whole of FILE in TLS_TEXT (empty if it cannot be read).
+tls_read() {
+    TLS_TEXT=
+    IFS= read -r -d '' TLS_TEXT <"$1" 2>/dev/null || true
+}
+
+# tls_wait_slot: wait until fewer than TLS_JOBS cases (lanes not counted) run. It polls every 20 ms with
+# `read -t` on a pipe nobody writes (no sleep process per poll).
+tls_wait_slot() {
+    local live p
+    [ -n "${TLS_NAP_FD:-}" ] || exec {TLS_NAP_FD}<> <(:)
+    while :; do
+        live=0
+        for p in "${TLS_CASE_PIDS[@]}"; do
+            kill -0 "$p" 2>/dev/null && live=$((live + 1))
+        done
+        [ "$live" -lt "$TLS_JOBS" ] && return
+        read -r -t 0.02 -u "$TLS_NAP_FD" || true
+    done
+}
+
+# tls_case NAME FUNC ARGS...: run FUNC ARGS in the background, at most TLS_JOBS at a time; with
+# TLS_LANE=L set, only queue it in lane L (tls_lanes_start runs each lane's cases in order).
+tls_case() {
+    local name=$1 f="$TMP/case.${#TLS_CASE_NAMES[@]}"
+    shift
+    TLS_CASE_NAMES+=("$name")
+    TLS_CASE_FILES+=("$f")
+    TLS_CASE_CMDS+=("$(printf '%q ' "$@")")
+    TLS_CASE_LANES+=("${TLS_LANE:-}")
+    [ -n "${TLS_LANE:-}" ] && return
+    tls_wait_slot
+    (eval "${TLS_CASE_CMDS[-1]}" >"$f.log" 2>&1; echo $? >"$f.rc") &
+    TLS_CASE_PIDS+=("$!")
+    INTEROP_PIDS+=("$!")
+}
+
+# tls_lanes_start: start every queued lane (one background job each, beside the TLS_JOBS cases).
+tls_lanes_start() {
+    local lanes lane i
+    lanes=$(printf '%s\n' "${TLS_CASE_LANES[@]}" | sort -u | grep .)
+    for lane in $lanes; do
+        (
+            for i in "${!TLS_CASE_LANES[@]}"; do
+                [ "${TLS_CASE_LANES[$i]}" = "$lane" ] || continue
+                (eval "${TLS_CASE_CMDS[$i]}") >"${TLS_CASE_FILES[$i]}.log" 2>&1
+                echo $? >"${TLS_CASE_FILES[$i]}.rc"
+            done
+        ) &
+        TLS_LANE_PIDS+=("$!")
+        INTEROP_PIDS+=("$!")
+    done
+    for i in "${!TLS_CASE_LANES[@]}"; do
+        TLS_CASE_LANES[$i]=
+    done
+}
+
+# tls_collect: wait for every case and lane, print one PASS/FAIL line per case in the order they
+# were given (a case without a verdict, e.g. killed or never run, fails), and forget them.
+tls_collect() {
+    local i p keep=() f
+    for p in "${TLS_CASE_PIDS[@]}" "${TLS_LANE_PIDS[@]}"; do
+        wait "$p" 2>/dev/null
+    done
+    for i in "${!TLS_CASE_NAMES[@]}"; do
+        f=${TLS_CASE_FILES[$i]}
+        if [ "$(cat "$f.rc" 2>/dev/null)" = 0 ]; then
+            pass "${TLS_CASE_NAMES[$i]}"
+        else
+            fail "${TLS_CASE_NAMES[$i]} (status $(cat "$f.rc" 2>/dev/null || echo none))"
+            sed 's/^/  | /' "$f.log" 2>/dev/null | head -80
+        fi
+    done
+    for p in "${INTEROP_PIDS[@]}"; do
+        [[ " ${TLS_CASE_PIDS[*]} ${TLS_LANE_PIDS[*]} " == *" $p "* ]] || keep+=("$p")
+    done
+    INTEROP_PIDS=("${keep[@]}")
+    TLS_CASE_NAMES=()
+    TLS_CASE_FILES=()
+    TLS_CASE_CMDS=()
+    TLS_CASE_LANES=()
+    TLS_CASE_PIDS=()
+    TLS_LANE_PIDS=()
+}
+
+# tls_expect MESSAGE COMMAND...: in a case function, print "  bad: MESSAGE" and remember the
+# failure when COMMAND fails; the case ends with `return $TLS_BAD`.
+tls_expect() {
+    local msg=$1
+    shift
+    if ! "$@"; then
+        echo "  bad: $msg"
+        TLS_BAD=1
+    fi
+}
+
+# tls_lines N FILE LINE: FILE holds exactly N lines equal to LINE (fixed string, whole line).
+tls_lines() {
+    local n=0 l
+    while IFS= read -r l; do
+        [ "$l" = "$3" ] && n=$((n + 1))
+    done <"$2"
+    [ $n -eq "$1" ]
+}
+
+# tls_lines_with N FILE TEXT: FILE holds exactly N lines containing TEXT.
+tls_lines_with() {
+    local n=0 l
+    while IFS= read -r l; do
+        [[ $l == *"$3"* ]] && n=$((n + 1))
+    done <"$2"
+    [ $n -eq "$1" ]
+}
+
+# tls_same WANT GOT WHAT: in a case function, GOT must equal WANT byte for byte.
+tls_same() {
+    cmp -s "$1" "$2" && return 0
+    echo "  bad: $3: want $(wc -c <"$1") bytes, got $(wc -c <"$2"): $(cmp "$1" "$2" 2>&1 | head -1)"
+    TLS_BAD=1
+}
+
+# tls_client_resumed FILE VERSION SUITE: TLS_PAT = the resumed= values ("no yes ") of
+# sslref-client's lines in FILE at VERSION (TLS1.x) with SUITE that name the server's certificate
+# (CN=localhost) and report the extended master secret (both GnuTLS and NSS use it).
+tls_client_resumed() {
+    local l re="^version=$2 cipher=0x$3 [A-Z_0-9]+ resumed=([a-z]+) peer=\"CN=localhost\" ems=yes "
+    TLS_PAT=
+    while IFS= read -r l; do
+        [[ $l =~ $re ]] && TLS_PAT+="${BASH_REMATCH[1]} "
+    done <"$1"
+}
+
+# tls_log_since FILE OFFSET OUT: the part of FILE after OFFSET bytes (from ${#TLS_TEXT} of an
+# earlier tls_read) into OUT and TLS_TEXT.
+tls_log_since() {
+    tls_read "$1"
+    TLS_TEXT=${TLS_TEXT:$2}
+    printf '%s' "$TLS_TEXT" >"$3"
+}

@@ -1,0 +1,243 @@
+#!/bin/bash
+# test_tls_gnutls.sh - TLS 1.0, 1.1 and 1.2 between sslref and GnuTLS (gnutls-cli, gnutls-serv), for
+# the suites 002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016 (the SHA-256
+# and GCM ones at TLS 1.2 only). Every case checks the data byte for byte, and the negotiated
+# version, suite (GnuTLS's own "- Version/Key Exchange/Cipher/MAC" lines) and resumption as the
+# GnuTLS peer prints them.
+#  A. sslref-server (--version tls1.0-tls1.2, RFC 7919 ffdhe2048 for DHE, all the suites) and
+#     gnutls-cli -V --priority NORMAL:-VERS-ALL:+VERS-V:-CIPHER-ALL:+C:-MAC-ALL:+M:-KX-ALL:+KX
+#     (each version; and all three versions for one suite of each kind, which must end at
+#     TLS 1.2; and all four with 009c once: TLS 1.3 offered, TLS 1.2 answered; `gnutls-cli -l`
+#     must list exactly that TLS 1.2 suite for the priority string):
+#     1. one connection: a full handshake, a ~6 KB request and the server's answer echoing it;
+#     2. --resume: a full handshake, then a resumed one ("*** This is a resumed session") that
+#        carries the request and the answer.
+#  B. sslref-client --resume 1 (--version each, and tls1.0-tls1.2) against gnutls-serv --http
+#     --httpdata (a 40 KB body) with --dhparams ffdhe2048, and against gnutls-servs whose
+#     --priority caps them at TLS 1.1 and 1.0 (the client offers tls1.0-tls1.2): gnutls-serv prints
+#     each connection's version, key exchange, cipher and MAC, and "*** This is a resumed session";
+#     the client's lines say resumed=no then resumed=yes; both answers are the HTTP head and body.
+#     One gnutls-serv per lane (its cases run in turn, its log is read per case); the lanes run
+#     beside the A cases.
+# Our server's own log is checked too (handshake and resumption counts, no failure).
+# Usage: bash tests/interop/test_tls_gnutls.sh BUILD_DIR
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+for t in gnutls-cli gnutls-serv stdbuf; do
+    command -v "$t" >/dev/null || { echo "FAIL: $t not found (install gnutls-bin)"; exit 1; }
+done
+interop_init "$1"
+tls_init
+
+# GnuTLS's words for the versions and the suites' parts (its priority keywords, which are also
+# what gnutls-cli/gnutls-serv print).
+declare -A GT_VER=([tls1.0]=TLS1.0 [tls1.1]=TLS1.1 [tls1.2]=TLS1.2 [tls1.3]=TLS1.3)
+declare -A GT_CIPHER=([002f]=AES-128-CBC [0033]=AES-128-CBC [0035]=AES-256-CBC [0039]=AES-256-CBC
+    [003c]=AES-128-CBC [0067]=AES-128-CBC [003d]=AES-256-CBC [006b]=AES-256-CBC
+    [009c]=AES-128-GCM [009e]=AES-128-GCM [009d]=AES-256-GCM [009f]=AES-256-GCM
+    [000a]=3DES-CBC [0016]=3DES-CBC)
+declare -A GT_MAC=([002f]=SHA1 [0033]=SHA1 [0035]=SHA1 [0039]=SHA1 [000a]=SHA1 [0016]=SHA1
+    [003c]=SHA256 [0067]=SHA256 [003d]=SHA256 [006b]=SHA256
+    [009c]=AEAD [009e]=AEAD [009d]=AEAD [009f]=AEAD)
+declare -A GT_KX=([RSA]=RSA [DHE]=DHE-RSA)
+
+# gt_priority VERSIONS SUITE: the priority string allowing only VERSIONS (e.g. "tls1.0 tls1.2")
+# and SUITE.
+gt_priority() {
+    local v p="NORMAL:-VERS-ALL"
+    for v in $1; do p+=":+VERS-${GT_VER[$v]}"; done
+    echo "$p:-CIPHER-ALL:+${GT_CIPHER[$2]}:-MAC-ALL:+${GT_MAC[$2]}:-KX-ALL:+${GT_KX[${TLS_KX[$2]}]}"
+}
+
+# gt_check_hs N FILE VERSION SUITE: FILE (gnutls-cli -V or gnutls-serv output) shows N
+# handshakes, all at VERSION with SUITE's key exchange, cipher and MAC.
+gt_check_hs() {
+    local n=$1 f=$2 v=$3 s=$4 line
+    for line in "- Version: ${GT_VER[$v]}" "- Key Exchange: ${GT_KX[${TLS_KX[$s]}]}" \
+        "- Cipher: ${GT_CIPHER[$s]}" "- MAC: ${GT_MAC[$s]}"; do
+        tls_expect "want $n x '$line'" tls_lines "$n" "$f" "$line"
+    done
+    tls_expect "other handshakes printed" tls_lines_with "$n" "$f" "- Version: "
+}
+
+# A. gnutls_cli_case MODE VERSIONS SUITE VERSION: MODE full (one connection with the data) or
+# resume (--resume: a full handshake, then a resumed one with the data).
+gnutls_cli_case() {
+    local mode=$1 vs=$2 s=$3 v=$4 o="$TMP/cli-$1-${2// /-}-$3" prio rc r=
+    TLS_BAD=0
+    prio=$(gt_priority "$vs" "$s")
+    if [ "$mode" = full ]; then # the priority string means this suite and no other
+        gnutls-cli -l --priority "$prio" >"$o.list" 2>&1
+        tls_expect "gnutls-cli -l --priority $prio lists other TLS 1.2 suites than 0x$s" \
+            tls_lines_with 1 "$o.list" $'\t0x00, 0x'
+        tls_expect "gnutls-cli -l --priority $prio does not list 0x$s" \
+            tls_lines_with 1 "$o.list" $'\t0x00, 0x'"${s#00}"$'\t'
+    fi
+    tls_request "$o.req" "gnutls-cli-$mode-${vs// /-}-$s"
+    tls_sslref_answer >"$o.want"
+    [ "$mode" = resume ] && r=--resume
+    timeout 20 gnutls-cli -V $r --port "$SRV_PORT" --x509cafile "$DATA/ca-cert.pem" \
+        --priority "$prio" --logfile "$o.log" localhost <"$o.req" >"$o.out" 2>"$o.err"
+    rc=$?
+    tls_expect "gnutls-cli exit $rc" [ $rc -eq 0 ]
+    tls_same "$o.want" "$o.out" "answer"
+    tls_expect "gnutls-cli: certificate not trusted" \
+        tls_lines 1 "$o.log" "- Status: The certificate is trusted. "
+    tls_expect "gnutls-cli: not one full handshake" \
+        tls_lines 1 "$o.log" "- Handshake was completed"
+    if [ "$mode" = resume ]; then
+        gt_check_hs 2 "$o.log" "$v" "$s"
+        tls_expect "gnutls-cli: no resumed handshake" \
+            tls_lines 1 "$o.log" "- Resume Handshake was completed"
+        tls_expect "gnutls-cli: the second connection was not resumed" \
+            tls_lines 1 "$o.log" "*** This is a resumed session"
+    else
+        gt_check_hs 1 "$o.log" "$v" "$s"
+        tls_expect "gnutls-cli: a resumed session in a single connection" \
+            tls_lines_with 0 "$o.log" "resumed session"
+    fi
+    [ $TLS_BAD -eq 0 ] || show "$o.log" "$o.err"
+    return $TLS_BAD
+}
+
+# B. start_gnutls_serv NAME VERSIONS: start gnutls-serv allowing VERSIONS and every suite of the
+# list, its output in $TMP/gnutls-serv-NAME.log; sets GS_PORT[NAME] and GS_PID[NAME]
+# (gnutls_serv_wait waits for them).
+declare -A GS_PORT GS_PID GS_VERS
+start_gnutls_serv() {
+    local port pid log="$TMP/gnutls-serv-$1.log" v prio="NORMAL:-VERS-ALL"
+    for v in $2; do prio+=":+VERS-${GT_VER[$v]}"; done
+    prio+=":+3DES-CBC:+DHE-RSA:+SHA256"
+    port=$(free_port) || return 1
+    stdbuf -oL -eL gnutls-serv --http --httpdata "$TMP/httpdata" -p "$port" \
+        --x509certfile "$DATA/server-chain.pem" --x509keyfile "$DATA/server-key-pkcs8.pem" \
+        --dhparams "$DATA/ffdhe2048.pem" --priority "$prio" >"$log" 2>&1 &
+    pid=$!
+    INTEROP_PIDS+=("$pid")
+    GS_PORT[$1]=$port
+    GS_PID[$1]=$pid
+    GS_VERS[$1]=$2
+}
+
+# gnutls_serv_wait: every gnutls-serv started listens (or FAIL and false); one that exited (its
+# port taken meanwhile) is started once more on another port.
+gnutls_serv_wait() {
+    local n ok=0
+    for n in "${!GS_PID[@]}"; do
+        wait_listen "${GS_PORT[$n]}" "${GS_PID[$n]}" && continue
+        if ! kill -0 "${GS_PID[$n]}" 2>/dev/null; then
+            start_gnutls_serv "$n" "${GS_VERS[$n]}" &&
+                wait_listen "${GS_PORT[$n]}" "${GS_PID[$n]}" && continue
+        fi
+        fail "gnutls-serv (${GS_VERS[$n]}) did not start"
+        show "$TMP/gnutls-serv-$n.log"
+        ok=1
+    done
+    return $ok
+}
+
+# gnutls_serv_case NAME CLIENT_VERSION SUITE VERSION: sslref-client, full then resumed, against
+# gnutls-serv NAME; the case's part of its log is what it printed after the case began.
+gnutls_serv_case() {
+    local log="$TMP/gnutls-serv-$1.log" cv=$2 s=$3 v=$4 o="$TMP/gs-$1-$2-$3" off rc i l pat=
+    TLS_BAD=0
+    tls_read "$log"
+    off=${#TLS_TEXT}
+    timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "${GS_PORT[$1]}" --version "$cv" \
+        --ciphers "$s" --resume 1 --ca "$DATA/ca-cert.pem" \
+        --send "GET /gnutls-serv-$cv-$s HTTP/1.0\r\n\r\n" >"$o.out" 2>"$o.err"
+    rc=$?
+    for i in {1..50}; do # in case gnutls-serv prints after it answered
+        tls_log_since "$log" "$off" "$o.seg"
+        [[ $TLS_TEXT == *"- MAC: "*"- MAC: "* ]] && break
+        sleep 0.1
+    done
+    tls_expect "sslref-client exit $rc" [ $rc -eq 0 ]
+    tls_same "$TMP/httpanswer2" "$o.out" "the two answers"
+    tls_client_resumed "$o.err" "${GT_VER[$v]}" "$s"
+    tls_expect "sslref-client: want ${GT_VER[$v]} 0x$s resumed=no then yes, got '$TLS_PAT'" \
+        [ "$TLS_PAT" = "no yes " ]
+    gt_check_hs 2 "$o.seg" "$v" "$s"
+    # gnutls-serv's connections in order: resumed or not
+    while IFS= read -r l; do
+        case $l in
+        "* Accepted connection"*) pat+="no " ;;
+        "*** This is a resumed session") pat="${pat%no }yes " ;;
+        esac
+    done <"$o.seg"
+    tls_expect "gnutls-serv: want a full then a resumed connection, got '$pat'" [ "$pat" = "no yes " ]
+    [ $TLS_BAD -eq 0 ] || show "$o.err" "$o.seg"
+    return $TLS_BAD
+}
+
+# --- servers ---
+head -c 30000 /dev/urandom | base64 -w 76 >"$TMP/httpdata"
+for v in tls1.0 tls1.1 tls1.2 range; do
+    start_gnutls_serv "$v" "tls1.0 tls1.1 tls1.2" || exit 1
+done
+start_gnutls_serv max-tls1.1 "tls1.0 tls1.1" || exit 1
+start_gnutls_serv max-tls1.0 "tls1.0" || exit 1
+start_sslref_server "$TMP/srv.log" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem" \
+    --ciphers "$TLS_SUITES_CSV" || exit 1
+{
+    printf 'HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\n\r\n' \
+        "$(wc -c <"$TMP/httpdata")"
+    cat "$TMP/httpdata"
+} >"$TMP/httpanswer"
+cat "$TMP/httpanswer" "$TMP/httpanswer" >"$TMP/httpanswer2"
+gnutls_serv_wait || exit 1
+
+# --- B (lanes, one per gnutls-serv) beside A ---
+for v in tls1.0 tls1.1 tls1.2; do
+    for s in $(tls_suites_for $v); do
+        TLS_LANE=$v tls_case "sslref-client --version $v --ciphers $s vs gnutls-serv: full then resumed, data" \
+            gnutls_serv_case "$v" "$v" "$s" "$v"
+    done
+done
+for s in $TLS_SUITES_RANGE; do
+    TLS_LANE=range tls_case "sslref-client --version tls1.0-tls1.2 --ciphers $s vs gnutls-serv: tls1.2, full then resumed, data" \
+        gnutls_serv_case range tls1.0-tls1.2 "$s" tls1.2
+done
+for cap in tls1.1 tls1.0; do
+    for s in 002f 0039 000a; do
+        TLS_LANE=max-$cap tls_case "sslref-client --version tls1.0-tls1.2 --ciphers $s vs gnutls-serv (max $cap): $cap, full then resumed, data" \
+            gnutls_serv_case "max-$cap" tls1.0-tls1.2 "$s" "$cap"
+    done
+done
+tls_lanes_start
+
+for v in tls1.0 tls1.1 tls1.2; do
+    for s in $(tls_suites_for $v); do
+        for m in full resume; do
+            tls_case "gnutls-cli +VERS-${GT_VER[$v]} 0x$s $m: $v $s, data echoed" \
+                gnutls_cli_case "$m" "$v" "$s" "$v"
+        done
+    done
+done
+for s in $TLS_SUITES_RANGE; do
+    for m in full resume; do
+        tls_case "gnutls-cli +VERS-TLS1.0:+VERS-TLS1.1:+VERS-TLS1.2 0x$s $m: tls1.2 $s, data echoed" \
+            gnutls_cli_case "$m" "tls1.0 tls1.1 tls1.2" "$s" tls1.2
+    done
+done
+# A client offering TLS 1.3 too (its AES-128-GCM suite 1301, key shares): answered at TLS 1.2.
+for m in full resume; do
+    tls_case "gnutls-cli +VERS-TLS1.0..+VERS-TLS1.3 0x009c $m: tls1.2 009c, data echoed" \
+        gnutls_cli_case "$m" "tls1.0 tls1.1 tls1.2 tls1.3" 009c tls1.2
+done
+tls_collect
+for p in "${GS_PID[@]}"; do stop_pid "$p" TERM; done
+
+# Our side agrees: full and resumed handshakes as many as the cases made, none failed.
+stop_pid "$SRV_PID" TERM
+n=$(($(echo $TLS_SUITES_10 $TLS_SUITES_10 $TLS_SUITES_12 $TLS_SUITES_RANGE | wc -w) + 1))
+full=$(grep -c '^version=TLS1\.[012] cipher=0x[0-9a-f]* .* resumed=no ' "$TMP/srv.log")
+resumed=$(grep -c '^version=TLS1\.[012] cipher=0x[0-9a-f]* .* resumed=yes ' "$TMP/srv.log")
+if [ "$full" -eq $((2 * n)) ] && [ "$resumed" -eq $n ] &&
+    grep -q "^stats: connections=$((3 * n)) full=$((2 * n)) resumed=$n failures=0$" "$TMP/srv.log"; then
+    pass "sslref-server: $((2 * n)) full and $n resumed handshakes logged, no failure"
+else
+    fail "sslref-server: $full full and $resumed resumed handshakes logged, want $((2 * n)) and $n"
+    show "$TMP/srv.log"
+fi
+interop_finish

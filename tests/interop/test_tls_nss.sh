@@ -1,0 +1,289 @@
+#!/bin/bash
+# test_tls_nss.sh - TLS 1.0, 1.1 and 1.2 between sslref and NSS (tstclnt, strsclnt, selfserv), for
+# the suites 002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016 (the SHA-256
+# and GCM ones at TLS 1.2 only). Every case checks the data byte for byte, and the negotiated
+# version, suite (NSS's own description: cipher, MAC, key exchange) and resumption as the NSS peer
+# prints them.
+#  A. sslref-server (--version tls1.0-tls1.2, RFC 7919 ffdhe2048 for DHE) and NSS clients:
+#     1. tstclnt -V V:V (each version; and -V tls1.0:tls1.2 for one suite of each kind, which must
+#        end at TLS 1.2), -c :SUITE, one connection to a server with all the suites: a full
+#        handshake, a ~6 KB request and the server's answer echoing it;
+#     (and -V tls1.0:tls1.3 -c :009c:1301 once: TLS 1.3 offered, TLS 1.2 answered)
+#     2. the same versions with tstclnt -L 2 (a full handshake, then a resumption of that session)
+#        against a server offering only SUITE: tstclnt 3.87 aborts ("free(): invalid pointer",
+#        also against selfserv) when -c and -L are combined, so the server picks the suite here;
+#     3. strsclnt -V tls1.2:tls1.2 -C :009e, 1000 connections from 8 threads against the 2x2 server
+#        (--processes 2 --threads 2 --cache DIR): strsclnt counts 999 hits and 1 miss, and the
+#        server process that made no full handshake resumed sessions: the cache crossed processes.
+#  B. sslref-client --resume 1 (--version each, and tls1.0-tls1.2) against selfserv -V tls1.0:tls1.2
+#     and against selfservs capped at TLS 1.1 and 1.0 (the client offers tls1.0-tls1.2): selfserv -v
+#     prints each handshake's version, cipher and key exchange, and its cumulative cache hit/miss
+#     counts; the client's lines say resumed=no then resumed=yes; both answers are selfserv's fixed
+#     page around our request. One selfserv per lane (its cases run in turn, its log is read per
+#     case); the lanes run beside the A cases.
+# Our servers' own logs are checked too (handshake and resumption counts, no failure).
+# Usage: bash tests/interop/test_tls_nss.sh BUILD_DIR
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+interop_init "$1"
+tls_init
+
+# NSS's words for the versions and suites (as tstclnt/selfserv/strsclnt -v print them).
+declare -A NSS_VER=([tls1.0]=3.1 [tls1.1]=3.2 [tls1.2]=3.3)
+declare -A NSS_CIPHER=(
+    [002f]="128-bit AES with 160-bit SHA1 MAC" [0033]="128-bit AES with 160-bit SHA1 MAC"
+    [0035]="256-bit AES with 160-bit SHA1 MAC" [0039]="256-bit AES with 160-bit SHA1 MAC"
+    [003c]="128-bit AES with 256-bit SHA256 MAC" [0067]="128-bit AES with 256-bit SHA256 MAC"
+    [003d]="256-bit AES with 256-bit SHA256 MAC" [006b]="256-bit AES with 256-bit SHA256 MAC"
+    [009c]="128-bit AES-GCM with 128-bit AEAD MAC" [009e]="128-bit AES-GCM with 128-bit AEAD MAC"
+    [009d]="256-bit AES-GCM with 128-bit AEAD MAC" [009f]="256-bit AES-GCM with 128-bit AEAD MAC"
+    [000a]="112-bit 3DES with 160-bit SHA1 MAC" [0016]="112-bit 3DES with 160-bit SHA1 MAC")
+
+# nss_check_hs N FILE PROG VERSION SUITE: PROG (tstclnt, selfserv, strsclnt) printed N handshakes,
+# all at VERSION with SUITE's cipher, MAC and key exchange, and no other.
+nss_check_hs() {
+    local n=$1 f=$2 p=$3 v=$4 s=$5
+    local want="$p: SSL version ${NSS_VER[$v]} using ${NSS_CIPHER[$s]}"
+    local kx="$p: Server Auth: 2048-bit RSA, Key Exchange: 2048-bit ${TLS_KX[$s]}"
+    tls_expect "want $n x '$want'" tls_lines "$n" "$f" "$want"
+    tls_expect "$p: other handshakes printed" tls_lines_with "$n" "$f" "SSL version"
+    tls_expect "want $n x '$kx'" tls_lines "$n" "$f" "$kx"
+}
+
+# A1. tstclnt_full RANGE SUITE VERSION [CIPHERS]: one connection to the all-suites server,
+# -c CIPHERS (default :SUITE).
+tstclnt_full() {
+    local range=$1 s=$2 v=$3 c=${4:-:$2} o="$TMP/tstclnt-full-${1/:/-}-$2" rc
+    TLS_BAD=0
+    tls_request "$o.req" "tstclnt-full-$range-$s"
+    tls_sslref_answer >"$o.want"
+    timeout 20 tstclnt -h 127.0.0.1 -p "$ALL_PORT" -d "$DB" -V "$range" -c "$c" -o -v \
+        -A "$o.req" >"$o.out" 2>"$o.err"
+    rc=$?
+    tls_expect "tstclnt exit $rc" [ $rc -eq 0 ]
+    tls_same "$o.want" "$o.out" "answer"
+    nss_check_hs 1 "$o.err" tstclnt "$v" "$s"
+    tls_expect "tstclnt: not one full handshake" \
+        tls_lines 1 "$o.err" "0 cache hits; 1 cache misses, 0 cache not reusable"
+    [ $TLS_BAD -eq 0 ] || grep -v 'PR_Poll\|about to call' "$o.err" | head -40
+    return $TLS_BAD
+}
+
+# A2. tstclnt_resume RANGE SUITE VERSION: tstclnt -L 2 against the server offering only SUITE.
+tstclnt_resume() {
+    local range=$1 s=$2 v=$3 o="$TMP/tstclnt-res-${1/:/-}-$2" rc
+    TLS_BAD=0
+    tls_request "$o.req" "tstclnt-resume-$range-$s"
+    tls_sslref_answer 2 >"$o.want"
+    timeout 20 tstclnt -h 127.0.0.1 -p "${ONE_PORT[$s]}" -d "$DB" -V "$range" -L 2 -o -v \
+        -A "$o.req" >"$o.out" 2>"$o.err"
+    rc=$?
+    tls_expect "tstclnt exit $rc" [ $rc -eq 0 ]
+    tls_same "$o.want" "$o.out" "the two answers"
+    nss_check_hs 2 "$o.err" tstclnt "$v" "$s"
+    tls_expect "tstclnt: first connection not a full handshake" \
+        tls_lines 1 "$o.err" "0 cache hits; 1 cache misses, 0 cache not reusable"
+    tls_expect "tstclnt: second connection not resumed" \
+        tls_lines 1 "$o.err" "1 cache hits; 1 cache misses, 0 cache not reusable"
+    [ $TLS_BAD -eq 0 ] || grep -v 'PR_Poll\|about to call' "$o.err" | head -60
+    return $TLS_BAD
+}
+
+# B. selfserv's page for the last tls_request, twice (one per connection): a fixed head, the
+# request as read, "EOF" (selfserv.c handle_connection).
+selfserv_answer2() {
+    local page
+    printf -v page 'HTTP/1.0 200 OK\r\nServer: Generic Web Server\r\nDate: Tue, 26 Aug 1997 22:10:05 GMT\r\nContent-type: text/plain\r\n\r\n%sEOF\r\n\r\n\r\n' "$TLS_REQ"
+    printf '%s%s' "$page" "$page"
+}
+
+# start_selfserv NAME RANGE: start selfserv -V RANGE with every suite of the list, its log in
+# $TMP/selfserv-NAME.log; sets SS_PORT[NAME] and SS_PID[NAME] (selfserv_wait waits for them).
+declare -A SS_PORT SS_PID SS_RANGE
+start_selfserv() {
+    local port
+    port=$(free_port) || return 1
+    # by absolute path (DESIGN.md §6); listens on all interfaces, we only use 127.0.0.1
+    /usr/bin/selfserv -n server -p "$port" -d "$DB" -V "$2" \
+        -c ":$(echo $TLS_SUITES_12 | sed 's/ /:/g')" -v >"$TMP/selfserv-$1.log" 2>&1 &
+    SS_PID[$1]=$!
+    INTEROP_PIDS+=("$!")
+    SS_PORT[$1]=$port
+    SS_RANGE[$1]=$2
+}
+
+# selfserv_wait: every selfserv started listens (or FAIL and false); one that exited (its port
+# taken meanwhile) is started once more on another port.
+selfserv_wait() {
+    local n ok=0
+    for n in "${!SS_PID[@]}"; do
+        wait_listen "${SS_PORT[$n]}" "${SS_PID[$n]}" && continue
+        if ! kill -0 "${SS_PID[$n]}" 2>/dev/null; then
+            start_selfserv "$n" "${SS_RANGE[$n]}" &&
+                wait_listen "${SS_PORT[$n]}" "${SS_PID[$n]}" && continue
+        fi
+        fail "selfserv -V ${SS_RANGE[$n]} did not start"
+        show "$TMP/selfserv-$n.log"
+        ok=1
+    done
+    return $ok
+}
+
+# selfserv_case NAME CLIENT_VERSION SUITE VERSION: sslref-client, full then resumed, against
+# selfserv NAME. The cases of one selfserv run one after the other (one lane): the case's part
+# of selfserv's log is what it printed after the offset where the case began.
+selfserv_case() {
+    local log="$TMP/selfserv-$1.log" cv=$2 s=$3 v=$4 o="$TMP/ss-$1-$2-$3" off rc i l h0=0 m0=0 counts=
+    local re='^selfserv: ([0-9]+) cache hits; ([0-9]+) cache misses'
+    TLS_BAD=0
+    tls_read "$log"
+    off=${#TLS_TEXT}
+    # selfserv's hit/miss counts are cumulative: the last ones before this case
+    while IFS= read -r l; do
+        [[ $l =~ $re ]] && h0=${BASH_REMATCH[1]} m0=${BASH_REMATCH[2]}
+    done <<<"$TLS_TEXT"
+    tls_request "$o.req" "selfserv-$cv-$s" 3000
+    selfserv_answer2 >"$o.want"
+    timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "${SS_PORT[$1]}" --version "$cv" \
+        --ciphers "$s" --resume 1 --ca "$DATA/ca-cert.pem" --send "$TLS_REQ" >"$o.out" 2>"$o.err"
+    rc=$?
+    for i in {1..50}; do # selfserv may print after it answered
+        tls_log_since "$log" "$off" "$o.seg"
+        [[ $TLS_TEXT == *"cache hits"*"cache hits"* ]] && break
+        sleep 0.1
+    done
+    tls_expect "sslref-client exit $rc" [ $rc -eq 0 ]
+    tls_same "$o.want" "$o.out" "the two answers"
+    tls_client_resumed "$o.err" "TLS${v#tls}" "$s"
+    tls_expect "sslref-client: want TLS${v#tls} 0x$s resumed=no then yes, got '$TLS_PAT'" \
+        [ "$TLS_PAT" = "no yes " ]
+    nss_check_hs 2 "$o.seg" selfserv "$v" "$s"
+    while IFS= read -r l; do
+        [[ $l =~ $re ]] && counts+="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} "
+    done <"$o.seg"
+    tls_expect "selfserv cache counts '$counts' after '$h0 $m0': want a miss then a hit" \
+        [ "$counts" = "$h0 $((m0 + 1)) $((h0 + 1)) $((m0 + 1)) " ]
+    [ $TLS_BAD -eq 0 ] || show "$o.err" "$o.seg"
+    return $TLS_BAD
+}
+
+# --- servers: ours (one with all suites, one per suite) and selfserv (one per lane) ---
+for v in tls1.0 tls1.1 tls1.2 range; do
+    start_selfserv "$v" tls1.0:tls1.2 || exit 1
+done
+start_selfserv max-tls1.1 tls1.0:tls1.1 || exit 1
+start_selfserv max-tls1.0 tls1.0:tls1.0 || exit 1
+SRVARGS=(--version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem")
+start_sslref_server "$TMP/srv-all.log" "${SRVARGS[@]}" --ciphers "$TLS_SUITES_CSV" || exit 1
+ALL_PORT=$SRV_PORT
+ALL_PID=$SRV_PID
+declare -A ONE_PORT ONE_PID
+for s in $TLS_SUITES_12; do
+    start_sslref_server "$TMP/srv-$s.log" "${SRVARGS[@]}" --ciphers "$s" || exit 1
+    ONE_PORT[$s]=$SRV_PORT
+    ONE_PID[$s]=$SRV_PID
+done
+selfserv_wait || exit 1
+
+# --- B (lanes, one per selfserv) beside A1/A2 ---
+for v in tls1.0 tls1.1 tls1.2; do
+    for s in $(tls_suites_for $v); do
+        TLS_LANE=$v tls_case "sslref-client --version $v --ciphers $s vs selfserv: full then resumed, data" \
+            selfserv_case "$v" "$v" "$s" "$v"
+    done
+done
+for s in $TLS_SUITES_RANGE; do
+    TLS_LANE=range tls_case "sslref-client --version tls1.0-tls1.2 --ciphers $s vs selfserv: tls1.2, full then resumed, data" \
+        selfserv_case range tls1.0-tls1.2 "$s" tls1.2
+done
+# servers below the client's maximum: the client offers TLS 1.2 and accepts 1.1 or 1.0
+for cap in tls1.1 tls1.0; do
+    for s in 002f 0039 000a; do
+        TLS_LANE=max-$cap tls_case "sslref-client --version tls1.0-tls1.2 --ciphers $s vs selfserv -V tls1.0:$cap: $cap, full then resumed, data" \
+            selfserv_case "max-$cap" tls1.0-tls1.2 "$s" "$cap"
+    done
+done
+tls_lanes_start
+
+for v in tls1.0 tls1.1 tls1.2; do
+    for s in $(tls_suites_for $v); do
+        tls_case "tstclnt -V $v:$v -c :$s: full handshake, $v $s, data echoed" tstclnt_full "$v:$v" "$s" "$v"
+        tls_case "tstclnt -V $v:$v -L 2 (server only $s): full then resumed, $v $s, data echoed" \
+            tstclnt_resume "$v:$v" "$s" "$v"
+    done
+done
+for s in $TLS_SUITES_RANGE; do
+    tls_case "tstclnt -V tls1.0:tls1.2 -c :$s: full handshake, tls1.2 $s, data echoed" \
+        tstclnt_full tls1.0:tls1.2 "$s" tls1.2
+    tls_case "tstclnt -V tls1.0:tls1.2 -L 2 (server only $s): full then resumed, tls1.2 $s, data echoed" \
+        tstclnt_resume tls1.0:tls1.2 "$s" tls1.2
+done
+# A client offering TLS 1.3 too (supported_versions, key shares): the server answers at TLS 1.2.
+tls_case "tstclnt -V tls1.0:tls1.3 -c :009c:1301: full handshake, tls1.2 009c, data echoed" \
+    tstclnt_full tls1.0:tls1.3 009c tls1.2 :009c:1301
+tls_case "tstclnt -V tls1.0:tls1.3 -L 2 (server only 009c): full then resumed, tls1.2 009c, data echoed" \
+    tstclnt_resume tls1.0:tls1.3 009c tls1.2
+tls_collect
+for p in "${SS_PID[@]}"; do stop_pid "$p" TERM; done
+
+# Our side agrees: the servers logged the same handshakes, none failed.
+stop_pid "$ALL_PID" TERM
+for s in $TLS_SUITES_12; do stop_pid "${ONE_PID[$s]}" TERM; done
+n=$(($(echo $TLS_SUITES_10 $TLS_SUITES_10 $TLS_SUITES_12 $TLS_SUITES_RANGE | wc -w) + 1))
+nfull=$(grep -c '^version=TLS1\.[012] cipher=0x[0-9a-f]* .* resumed=no ' "$TMP/srv-all.log")
+if [ "$nfull" -eq $n ] && grep -q "^stats: connections=$n full=$n resumed=0 failures=0$" "$TMP/srv-all.log"; then
+    pass "sslref-server (all suites): $n full handshakes logged, no failure"
+else
+    fail "sslref-server (all suites): $nfull full handshakes logged, want $n"
+    show "$TMP/srv-all.log"
+fi
+bad=
+for s in $TLS_SUITES_12; do
+    n=1 # tstclnt_resume cases on this server: tls1.2, tls1.0/1.1 if allowed, the range if listed
+    [[ " $TLS_SUITES_10 " == *" $s "* ]] && n=$((n + 2))
+    [[ " $TLS_SUITES_RANGE " == *" $s "* ]] && n=$((n + 1))
+    [ "$s" = 009c ] && n=$((n + 1)) # tls1.0:tls1.3
+    if [ "$(grep -c "^version=TLS1\.[012] cipher=0x$s .* resumed=yes " "$TMP/srv-$s.log")" -ne "$n" ] ||
+        ! grep -q "^stats: connections=$((2 * n)) full=$n resumed=$n failures=0$" "$TMP/srv-$s.log"; then
+        bad+=" $s"
+    fi
+done
+if [ -z "$bad" ]; then
+    pass "sslref-server (one suite each): half of the connections resumed, no failure"
+else
+    fail "sslref-server (one suite each): wrong resumption counts for$bad"
+    for s in $bad; do show "$TMP/srv-$s.log"; done
+fi
+
+# A3. strsclnt at TLS 1.2 against the 2x2 server with a shared cache.
+N=1000
+mkdir -m 700 "$TMP/cache"
+if start_sslref_server "$TMP/srv-2x2.log" "${SRVARGS[@]}" --processes 2 --threads 2 \
+    --cache "$TMP/cache" --quiet --stats; then
+    timeout 60 strsclnt -p "$SRV_PORT" -d "$DB" -V tls1.2:tls1.2 -C :009e -o -o -v -c "$N" -t 8 \
+        127.0.0.1 >"$TMP/strsclnt.out" 2>&1
+    rc=$?
+    stop_pid "$SRV_PID" TERM
+    TLS_BAD=0
+    nss_check_hs 1 "$TMP/strsclnt.out" strsclnt tls1.2 009e
+    if [ $TLS_BAD -eq 0 ] && grep -q "^strsclnt: $((N - 1)) cache hits; 1 cache misses" "$TMP/strsclnt.out" &&
+        [ "$(grep -c 'read 86 bytes total' "$TMP/strsclnt.out")" -eq "$N" ] &&
+        ! grep -qi 'error' "$TMP/strsclnt.out"; then
+        pass "strsclnt -V tls1.2: $N connections (TLS 1.2, 009e per strsclnt), $((N - 1)) resumed, each read the 86-byte answer (exit $rc)"
+    else
+        fail "strsclnt -V tls1.2 (exit $rc)"
+        grep -v 'Thread in slot\|read 86 bytes\|Launched thread' "$TMP/strsclnt.out" | head -40
+    fi
+    cross=$(awk '/^stats-process:/ { split($4, f, "="); split($5, r, "=");
+            if (f[2] == 0 && r[2] > 0) n++ } END { print n + 0 }' "$TMP/srv-2x2.log")
+    if grep -q "^stats: connections=$N full=1 resumed=$((N - 1)) failures=0$" "$TMP/srv-2x2.log" &&
+        [ "$(grep -c '^stats-process:' "$TMP/srv-2x2.log")" -eq 2 ] && [ "$cross" -ge 1 ]; then
+        pass "2x2 server: 1 full, $((N - 1)) resumed, a process resumed sessions of the other: $(grep '^stats-process:' "$TMP/srv-2x2.log" | tr '\n' ' ')"
+    else
+        fail "2x2 server: stats (or no cross-process resumption)"
+        show "$TMP/srv-2x2.log"
+    fi
+else
+    fail "2x2 server did not start"
+fi
+interop_finish
