@@ -259,8 +259,47 @@ static SSLErr set_all_suites(SSLContext *ctx, unsigned rot)
     return SSLXSetCipherSuites(ctx, rotated, n);
 }
 
-SSLContext *fz_new_context(int side, unsigned flags, unsigned rot, struct fz_io *io, struct fz_rng *rng,
-                           struct fz_cache *cache)
+void fz_tls_range(unsigned tls, int *min, int *max)
+{
+    static const int maxs[4] = {kTLSProtocol12, kTLSProtocol11, kTLSProtocol1, kSSLProtocol3};
+    static const int mins[4] = {kTLSProtocol1, kTLSProtocol11, kTLSProtocol12, kSSLProtocol3};
+    *max = maxs[tls & FZ_TLS_MAX];
+    *min = mins[(tls & FZ_TLS_MIN) >> 2];
+    if (*min > *max)
+        *min = *max;
+}
+
+/* FZ_TLS_SNI, server: every name is taken except those starting "bad" (unrecognized_name) */
+static SSLErr sni_fn(SSLContext *ctx, const char *name, void *ref)
+{
+    (void)ctx, (void)ref;
+    return strncmp(name, "bad", 3) == 0 ? SSLUnknownErr : SSLNoErr;
+}
+
+static SSLErr set_tls(SSLContext *ctx, int side, unsigned tls)
+{
+    int min, max;
+    fz_tls_range(tls, &min, &max);
+    if (SSLXSetProtocolVersionRange(ctx, (SSLXProtocol)min, (SSLXProtocol)max) != SSLNoErr)
+        return SSLUnknownErr;
+    if ((tls & FZ_TLS_NO_EMS) && SSLXSetExtendedMasterSecret(ctx, 0) != SSLNoErr)
+        return SSLUnknownErr;
+    if ((tls & FZ_TLS_ALPN) &&
+        SSLXSetALPN(ctx, side == SSL_ClientSide ? "h2,http/1.1" : "http/1.1,spdy/1") != SSLNoErr)
+        return SSLUnknownErr;
+    if (tls & FZ_TLS_SNI) {
+        SSLErr e = side == SSL_ClientSide ? SSLXSetServerName(ctx, "localhost")
+                                          : SSLXSetServerNameFunc(ctx, sni_fn, NULL);
+        if (e != SSLNoErr)
+            return e;
+    }
+    if ((tls & FZ_TLS_FALLBACK) && side == SSL_ClientSide && SSLXSetFallback(ctx, 1) != SSLNoErr)
+        return SSLUnknownErr;
+    return SSLNoErr;
+}
+
+SSLContext *fz_new_context(int side, unsigned flags, unsigned rot, unsigned tls, struct fz_io *io,
+                           struct fz_rng *rng, struct fz_cache *cache)
 {
     SSLContext *ctx = NULL;
     if (SSLXNewContext(&ctx) != SSLNoErr)
@@ -272,8 +311,12 @@ SSLContext *fz_new_context(int side, unsigned flags, unsigned rot, struct fz_io 
     SSLSetWriteFunc(ctx, io_write);
     SSLSetIORef(ctx, io);
     SSLSetProtocolSide(ctx, side);
-    if (SSLSetProtocolVersion(ctx, versions[flags & FZ_VERSION_MASK]) != SSLNoErr)
+    if (rot & FZ_ROT_TLS) {
+        if (set_tls(ctx, side, tls) != SSLNoErr)
+            goto fail;
+    } else if (SSLSetProtocolVersion(ctx, versions[flags & FZ_VERSION_MASK]) != SSLNoErr) {
         goto fail;
+    }
     if ((flags & FZ_ALL_SUITES) && set_all_suites(ctx, rot) != SSLNoErr)
         goto fail;
     if (flags & FZ_NO_SPLIT)
@@ -357,15 +400,23 @@ SSLErr fz_drive(SSLContext *ctx, struct fz_io *io)
     return e;
 }
 
-int fz_split(const uint8_t *data, size_t size, unsigned *flags, unsigned *rot, const uint8_t *s[2],
-             size_t n[2])
+int fz_split(const uint8_t *data, size_t size, unsigned *flags, unsigned *rot, unsigned *tls,
+             const uint8_t *s[2], size_t n[2])
 {
     if (size < 2)
         return 0;
     *flags = data[0];
     *rot = data[1];
+    *tls = 0;
     data += 2;
     size -= 2;
+    if (*rot & FZ_ROT_TLS) {
+        if (size < 1)
+            return 0;
+        *tls = data[0];
+        data++;
+        size--;
+    }
     if (!(*flags & FZ_TWO_CONNS)) {
         s[0] = data;
         n[0] = size;
@@ -387,10 +438,10 @@ int fz_split(const uint8_t *data, size_t size, unsigned *flags, unsigned *rot, c
 
 void fz_run_side(int side, const uint8_t *data, size_t size)
 {
-    unsigned flags, rot;
+    unsigned flags, rot, tls;
     const uint8_t *s[2];
     size_t n[2];
-    int conns = fz_split(data, size, &flags, &rot, s, n);
+    int conns = fz_split(data, size, &flags, &rot, &tls, s, n);
     struct fz_cache cache;
     memset(&cache, 0, sizeof cache);
     int verbose = getenv("FUZZ_VERBOSE") != NULL; /* replay debugging: how far each input got */
@@ -398,12 +449,12 @@ void fz_run_side(int side, const uint8_t *data, size_t size)
         struct fz_bytes in = {(uint8_t *)(uintptr_t)s[c], n[c], n[c]}; /* never written */
         struct fz_io io = {&in, 0, NULL, flags & (FZ_SMALL_READS | FZ_WOULD_BLOCK), 0, 0};
         struct fz_rng rng = {fz_seed(side, c)};
-        SSLContext *ctx = fz_new_context(side, flags, rot, &io, &rng, conns == 2 ? &cache : NULL);
+        SSLContext *ctx = fz_new_context(side, flags, rot, tls, &io, &rng, conns == 2 ? &cache : NULL);
         if (!ctx)
             abort(); /* setup from fixed data cannot fail: a failure here is a bug */
         SSLErr e = fz_drive(ctx, &io);
         if (e == SSLNoErr)
-            fz_count_completed(ctx);
+            fz_count_completed(ctx, flags);
         if (verbose) {
             uint16 suite = 0;
             SSLProtocolVersion v = SSL_Version_Undetermined;
@@ -420,37 +471,74 @@ void fz_run_side(int side, const uint8_t *data, size_t size)
 
 /* ---- replay checks ---- */
 
-static const char *const families[] = {"RSA", "DHE_RSA", "DHE_DSS", "DH_anon", "RSA_EXPORT", "SSL2"};
+static const char *const families[] = {
+    "RSA", "DHE_RSA", "DHE_DSS", "DH_anon", "RSA_EXPORT", "SSL2", /* SSL 3.0 by key exchange; SSL 2.0 */
+    "TLS1.2_RSA", "TLS1.2_DHE_RSA", "TLS1.2_DH_anon", "TLS1.1", "TLS1.1_DHE_DSS", "TLS1.0", "TLS1.0_DHE_DSS",
+    "TLS_GCM", "TLS_CBC_SHA256", "TLS_CBC_SHA", "TLS_RESUMED", "TLS_CLIENT_AUTH", "TLS_EMS",
+    "TLS_NO_EMS", "TLS_ALPN",
+    "accepted", "refused", "mismatched" /* fuzz_ext */
+};
 #define NFAM (sizeof families / sizeof families[0])
 static long g_completed[NFAM]; /* replay driver only: one thread */
 
-void fz_count_completed(SSLContext *ctx)
+void fz_count(const char *family)
+{
+    for (size_t f = 0; f < NFAM; f++)
+        if (strcmp(families[f], family) == 0)
+            g_completed[f]++;
+}
+
+void fz_count_completed(SSLContext *ctx, unsigned flags)
 {
     uint16 suite = 0;
     SSLProtocolVersion v = SSL_Version_Undetermined;
+    SSLXProtocol tv = kSSLProtocolUnknown;
     SSLGetNegotiatedCipher(ctx, &suite);
     SSLGetProtocolVersion(ctx, &v);
+    SSLXGetNegotiatedProtocolVersion(ctx, &tv);
     const char *name = SSLXCipherSuiteName(suite);
-    size_t f = 0; /* RSA */
-    if (v == SSL_Version_2_0 || (suite & 0xff00) == 0xff00)
-        f = 5;
-    else if (!name)
+    if (v == SSL_Version_2_0 || (suite & 0xff00) == 0xff00) {
+        fz_count("SSL2");
         return;
-    else if (strstr(name, "_DH_anon_"))
-        f = 3;
-    else if (strstr(name, "_DHE_DSS_"))
-        f = 2;
-    else if (strstr(name, "_DHE_RSA_"))
-        f = 1;
-    else if (strstr(name, "_RSA_EXPORT_"))
-        f = 4;
-    g_completed[f]++;
+    }
+    if (!name)
+        return;
+    const char *kx = strstr(name, "_DH_anon_") ? "DH_anon" : strstr(name, "_DHE_DSS_") ? "DHE_DSS"
+                   : strstr(name, "_DHE_RSA_") ? "DHE_RSA" : strstr(name, "_RSA_EXPORT_") ? "RSA_EXPORT" : "RSA";
+    if (tv == kSSLProtocol3) {
+        fz_count(kx);
+        return;
+    }
+    char fam[32];
+    if (tv == kTLSProtocol12) {
+        snprintf(fam, sizeof fam, "TLS1.2_%s", kx);
+        fz_count(fam);
+    } else {
+        fz_count(tv == kTLSProtocol11 ? "TLS1.1" : "TLS1.0");
+        if (strcmp(kx, "DHE_DSS") == 0) /* DSA signatures: TLS 1.0 and 1.1 only */
+            fz_count(tv == kTLSProtocol11 ? "TLS1.1_DHE_DSS" : "TLS1.0_DHE_DSS");
+    }
+    fz_count(strstr(name, "_GCM_") ? "TLS_GCM" : strstr(name, "_CBC_SHA256") ? "TLS_CBC_SHA256"
+             : strstr(name, "_CBC_SHA") ? "TLS_CBC_SHA" : "");
+    int resumed = 0, ems = 0;
+    char alpn[32] = "";
+    SSLXGetResumed(ctx, &resumed);
+    SSLXGetExtendedMasterSecret(ctx, &ems);
+    SSLXGetALPN(ctx, alpn, sizeof alpn);
+    if (resumed)
+        fz_count("TLS_RESUMED");
+    else if (flags & FZ_CLIENT_AUTH)
+        fz_count("TLS_CLIENT_AUTH");
+    fz_count(ems ? "TLS_EMS" : "TLS_NO_EMS");
+    if (alpn[0])
+        fz_count("TLS_ALPN");
 }
 
 int fz_check_minimums(const char *min_file)
 {
     for (size_t f = 0; f < NFAM; f++)
-        printf("replay: %-10s %ld inputs reach and pass the Finished check\n", families[f], g_completed[f]);
+        if (g_completed[f])
+            printf("replay: %-15s %ld inputs\n", families[f], g_completed[f]);
     FILE *fp = fopen(min_file, "r");
     if (!fp) {
         fprintf(stderr, "replay: cannot open %s\n", min_file);
@@ -459,6 +547,11 @@ int fz_check_minimums(const char *min_file)
     char line[256], fam[64];
     long min;
     int rc = 0;
+    for (size_t f = 0; f < NFAM; f++)
+        if (!strcmp(families[f], "mismatched") && g_completed[f]) {
+            fprintf(stderr, "replay: %ld inputs did not have the outcome their name says\n", g_completed[f]);
+            rc = 1;
+        }
     while (fgets(line, sizeof line, fp)) {
         if (line[0] == '#' || sscanf(line, "%63s %ld", fam, &min) != 2)
             continue;
@@ -469,7 +562,7 @@ int fz_check_minimums(const char *min_file)
             fprintf(stderr, "replay: %s: unknown family %s\n", min_file, fam);
             rc = 1;
         } else if (g_completed[f] < min) {
-            fprintf(stderr, "replay: %s: %ld completed handshakes, minimum %ld (%s): the seeds are stale: "
+            fprintf(stderr, "replay: %s: %ld inputs, minimum %ld (%s): the seeds are stale: "
                             "run scripts/regen-fuzz-seeds.sh\n", fam, g_completed[f], min, min_file);
             rc = 1;
         }

@@ -75,11 +75,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             s += touch(v.cert[i], v.cert_len[i]);
         sink += s;
     }
-    /* the same bytes as a client's cached session: lookup, hello, then the stream ends */
+    /* the same bytes as a client's cached session: lookup, hello, then the stream ends. The client
+     * speaks SSL 3.0 .. TLS 1.2, so blobs of every version reach the resumption offer. */
     struct blob b = {data, size};
     struct fz_io io = {NULL, 0, NULL, 0, 0, 0};
     struct fz_rng rng = {fz_seed(SSL_ClientSide, 0)};
-    SSLContext *ctx = fz_new_context(SSL_ClientSide, 0, 0, &io, &rng, NULL);
+    SSLContext *ctx = fz_new_context(SSL_ClientSide, 0, FZ_ROT_TLS, 3u << 2, &io, &rng, NULL);
     if (!ctx)
         abort();
     SSLSetAddSessionFunc(ctx, add_blob);

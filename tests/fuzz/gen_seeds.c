@@ -31,14 +31,15 @@ static void write_file(const char *sub, const char *name, const uint8_t *p, size
     fclose(f);
 }
 
-/* One connection between fresh contexts; returns 1 if both finished the handshake. */
-static int one_conn(unsigned sf, unsigned cf, unsigned rot, int conn, struct fz_cache *cache,
-                    struct fz_bytes *c2s, struct fz_bytes *s2c)
+/* One connection between fresh contexts; returns 1 if both finished the handshake (*suite: the
+ * suite the client negotiated). */
+static int one_conn(unsigned sf, unsigned cf, unsigned rot, unsigned stls, unsigned ctls, int conn,
+                    struct fz_cache *cache, struct fz_bytes *c2s, struct fz_bytes *s2c, uint16 *suite)
 {
     struct fz_io sio = {c2s, c2s->len, s2c, 0, 0, 0}, cio = {s2c, s2c->len, c2s, 0, 0, 0};
     struct fz_rng srng = {fz_seed(SSL_ServerSide, conn)}, crng = {fz_seed(SSL_ClientSide, conn)};
-    SSLContext *s = fz_new_context(SSL_ServerSide, sf, rot, &sio, &srng, cache ? &cache[0] : NULL);
-    SSLContext *c = fz_new_context(SSL_ClientSide, cf, rot, &cio, &crng, cache ? &cache[1] : NULL);
+    SSLContext *s = fz_new_context(SSL_ServerSide, sf, rot, stls, &sio, &srng, cache ? &cache[0] : NULL);
+    SSLContext *c = fz_new_context(SSL_ClientSide, cf, rot, ctls, &cio, &crng, cache ? &cache[1] : NULL);
     if (!s || !c) {
         fprintf(stderr, "context setup failed\n");
         exit(1);
@@ -53,6 +54,8 @@ static int one_conn(unsigned sf, unsigned cf, unsigned rot, int conn, struct fz_
             break;
     }
     int ok = es == SSLNoErr && ec == SSLNoErr;
+    *suite = 0;
+    SSLGetNegotiatedCipher(c, suite);
     if (ok) {
         char req[] = "GET / HTTP/1.0\r\n\r\n", resp[] = "HTTP/1.0 200 OK\r\n\r\nhello from the fuzz seed\n";
         uint32 n = (uint32)strlen(req);
@@ -71,18 +74,19 @@ static int one_conn(unsigned sf, unsigned cf, unsigned rot, int conn, struct fz_
         n = sizeof buf;
         SSLRead(buf, &n, c);
     } else {
-        fprintf(stderr, "sf=%02x cf=%02x rot=%u conn %d: server %d client %d\n", sf, cf, rot, conn, (int)es,
-                (int)ec);
+        fprintf(stderr, "sf=%02x cf=%02x rot=%02x tls=%02x/%02x conn %d: server %s client %s\n", sf, cf, rot,
+                stls, ctls, conn, SSLXErrorName(es), SSLXErrorName(ec));
     }
     fz_free_context(s);
     fz_free_context(c);
     return ok;
 }
 
-static void put_input(struct fz_bytes *x, unsigned flags, unsigned rot, const struct fz_bytes *st, int two)
+static void put_input(struct fz_bytes *x, unsigned flags, unsigned rot, unsigned tls, const struct fz_bytes *st,
+                      int two)
 {
-    uint8_t h[2] = {(uint8_t)flags, (uint8_t)rot};
-    fz_bytes_put(x, h, 2);
+    uint8_t h[3] = {(uint8_t)flags, (uint8_t)rot, (uint8_t)tls};
+    fz_bytes_put(x, h, rot & FZ_ROT_TLS ? 3 : 2);
     if (two) {
         uint8_t l[2] = {(uint8_t)(st[0].len >> 8), (uint8_t)st[0].len};
         fz_bytes_put(x, l, 2);
@@ -91,7 +95,32 @@ static void put_input(struct fz_bytes *x, unsigned flags, unsigned rot, const st
         fz_bytes_put(x, st[i].b, st[i].len);
 }
 
-static void record(unsigned sf, unsigned cf, unsigned rot, int all_modes)
+/* Suites already recorded per TLS configuration (record_tls with dedupe): rotations that make the
+ * server choose the same suite again give the same streams, so they are written once. */
+struct seen {
+    unsigned sf, cf, rot, stls, ctls;
+    uint16 suite;
+};
+static struct seen g_seen[4096];
+static size_t g_nseen;
+
+static int seen_before(unsigned sf, unsigned cf, unsigned rot, unsigned stls, unsigned ctls, uint16 suite)
+{
+    rot &= (unsigned)~FZ_ROT_MASK;
+    for (size_t i = 0; i < g_nseen; i++)
+        if (g_seen[i].sf == sf && g_seen[i].cf == cf && g_seen[i].rot == rot && g_seen[i].stls == stls &&
+            g_seen[i].ctls == ctls && g_seen[i].suite == suite)
+            return 1;
+    if (g_nseen < sizeof g_seen / sizeof g_seen[0])
+        g_seen[g_nseen++] = (struct seen){sf, cf, rot, stls, ctls, suite};
+    return 0;
+}
+
+/* Record one configuration: the server with flags @sf and TLS options @stls (with rot & FZ_ROT_TLS),
+ * the client with @cf / @ctls; @all_modes: also the small-read and would-block variants alone;
+ * @dedupe: skip a suite this configuration already recorded. */
+static void record_tls(unsigned sf, unsigned cf, unsigned rot, unsigned stls, unsigned ctls, int all_modes,
+                       int dedupe)
 {
     int two = (sf & FZ_TWO_CONNS) != 0;
     struct fz_cache cache[2];
@@ -100,10 +129,24 @@ static void record(unsigned sf, unsigned cf, unsigned rot, int all_modes)
     cache[0].record = cache[1].record = &blobs;
     struct fz_bytes c2s[2] = {{0}}, s2c[2] = {{0}};
     int ok = 1;
+    uint16 suite = 0;
     for (int conn = 0; conn <= two && ok; conn++)
-        ok = one_conn(sf, cf, rot, conn, two ? cache : NULL, &c2s[conn], &s2c[conn]);
+        ok = one_conn(sf, cf, rot, stls, ctls, conn, two ? cache : NULL, &c2s[conn], &s2c[conn], &suite);
+    if (dedupe && seen_before(sf, cf, rot, stls, ctls, ok ? suite : 0xffff)) {
+        for (int i = 0; i < 2; i++) {
+            free(c2s[i].b);
+            free(s2c[i].b);
+            fz_cache_free(&cache[i]);
+        }
+        free(blobs.b);
+        return;
+    }
     char name[64];
-    snprintf(name, sizeof name, "seed-s%02x-c%02x-r%03u%s", sf, cf, rot, ok ? "" : "-fail");
+    if (rot & FZ_ROT_TLS)
+        snprintf(name, sizeof name, "tls-s%02x-c%02x-r%03u-t%02x%02x-%04x%s", sf, cf, rot, stls, ctls, suite,
+                 ok ? "" : "-fail");
+    else
+        snprintf(name, sizeof name, "seed-s%02x-c%02x-r%03u%s", sf, cf, rot, ok ? "" : "-fail");
     struct fz_bytes in = {0};
     /* the same streams read in small pieces and with would-blocks (harness side only) */
     static const unsigned io_modes[] = {0, FZ_SMALL_READS, FZ_WOULD_BLOCK, FZ_SMALL_READS | FZ_WOULD_BLOCK};
@@ -111,10 +154,10 @@ static void record(unsigned sf, unsigned cf, unsigned rot, int all_modes)
         char mname[80];
         snprintf(mname, sizeof mname, "%s%s", name, m ? (m == 1 ? "-small" : m == 2 ? "-wb" : "-small-wb") : "");
         in.len = 0;
-        put_input(&in, sf | io_modes[m], rot, c2s, two);
+        put_input(&in, sf | io_modes[m], rot, stls, c2s, two);
         write_file("server", mname, in.b, in.len);
         in.len = 0;
-        put_input(&in, cf | io_modes[m], rot, s2c, two);
+        put_input(&in, cf | io_modes[m], rot, ctls, s2c, two);
         write_file("client", mname, in.b, in.len);
     }
     free(in.b);
@@ -131,6 +174,229 @@ static void record(unsigned sf, unsigned cf, unsigned rot, int all_modes)
         fz_cache_free(&cache[i]);
     }
     free(blobs.b);
+}
+
+/* SSL 3.0 / 2.0 configurations (the version in FZ_VERSION_MASK) */
+static void record(unsigned sf, unsigned cf, unsigned rot, int all_modes)
+{
+    record_tls(sf, cf, rot, 0, 0, all_modes, 0);
+}
+
+/* ---- fuzz_ext seeds: extension blocks, named by the outcome they must have ---- */
+
+struct xb {
+    uint8_t b[2048];
+    size_t n;
+};
+
+static void xb_put(struct xb *x, const void *p, size_t n)
+{
+    if (x->n + n > sizeof x->b) {
+        fprintf(stderr, "ext seed too long\n");
+        exit(1);
+    }
+    if (n)
+        memcpy(x->b + x->n, p, n);
+    x->n += n;
+}
+
+static void xb_u16(struct xb *x, unsigned v)
+{
+    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    xb_put(x, b, 2);
+}
+
+/* one extension: type, u16 length, body */
+static void xb_ext(struct xb *x, unsigned type, const void *body, size_t n)
+{
+    xb_u16(x, type);
+    xb_u16(x, (unsigned)n);
+    xb_put(x, body, n);
+}
+
+/* write OPT || u16(len(list)) || list as seeds/ext/NAME (list: extensions built with xb_ext) */
+static void ext_seed(const char *name, unsigned opt, const struct xb *list)
+{
+    uint8_t buf[4096];
+    buf[0] = (uint8_t)opt;
+    buf[1] = (uint8_t)(list->n >> 8);
+    buf[2] = (uint8_t)list->n;
+    memcpy(buf + 3, list->b, list->n);
+    write_file("ext", name, buf, list->n + 3);
+}
+
+/* the same with the bytes after OPT given raw (wrong block lengths) */
+static void ext_raw(const char *name, unsigned opt, const void *p, size_t n)
+{
+    uint8_t buf[4096];
+    buf[0] = (uint8_t)opt;
+    memcpy(buf + 1, p, n);
+    write_file("ext", name, buf, n + 1);
+}
+
+#define EXT1(name, opt, type, ...)                                                                 \
+    do {                                                                                           \
+        static const uint8_t body_[] = {__VA_ARGS__};                                              \
+        struct xb x_ = {.n = 0};                                                                   \
+        xb_ext(&x_, type, body_, sizeof body_);                                                    \
+        ext_seed(name, opt, &x_);                                                                  \
+    } while (0)
+#define EXT0(name, opt, type)                                                                      \
+    do {                                                                                           \
+        struct xb x_ = {.n = 0};                                                                   \
+        xb_ext(&x_, type, NULL, 0);                                                                \
+        ext_seed(name, opt, &x_);                                                                  \
+    } while (0)
+
+enum { X_SNI = 0, X_GROUPS = 10, X_POINTS = 11, X_SIGALGS = 13, X_ALPN = 16, X_PADDING = 21, X_ETM = 22,
+       X_EMS = 23, X_RI = 0xff01, X_UNKNOWN = 0x3a3a };
+
+static void ext_seeds(void)
+{
+    const unsigned S = 0, C = FZX_CLIENT, V11 = 1u << 1, V10 = 2u << 1, V3 = 3u << 1;
+    struct xb x;
+    /* ---- server: ClientHello extension blocks ---- */
+    ext_raw("accept-s-no-block", S, "", 0);
+    ext_raw("accept-s-empty-block", S, "\x00\x00", 2);
+    EXT1("accept-s-sni", S, X_SNI, 0, 12, 0, 0, 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't');
+    EXT1("accept-s-sni-callback", S | FZX_SNI, X_SNI, 0, 12, 0, 0, 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't');
+    EXT1("refuse-112-s-sni-callback-refuses", S | FZX_SNI, X_SNI, 0, 8, 0, 0, 5, 'b', 'a', 'd', '.', 'x');
+    EXT1("accept-s-sni-other-type-first", S, X_SNI, 0, 11, 7, 0, 2, 'x', 'y', 0, 0, 3, 'a', '.', 'b');
+    EXT1("refuse-50-s-sni-empty-list", S, X_SNI, 0, 0);
+    EXT1("refuse-50-s-sni-empty-name", S, X_SNI, 0, 3, 0, 0, 0);
+    EXT1("refuse-50-s-sni-name-overruns", S, X_SNI, 0, 6, 0, 0, 9, 'a', 'b', 'c');
+    EXT1("refuse-50-s-sni-list-overruns", S, X_SNI, 0, 9, 0, 0, 3, 'a', 'b', 'c');
+    EXT1("refuse-112-s-sni-nul-in-name", S, X_SNI, 0, 6, 0, 0, 3, 'a', 0, 'c');
+    {
+        uint8_t body[2 + 3 + 300];
+        body[0] = 0x01, body[1] = 0x2f, body[2] = 0, body[3] = 0x01, body[4] = 0x2c;
+        memset(body + 5, 'a', 300);
+        x.n = 0;
+        xb_ext(&x, X_SNI, body, sizeof body);
+        ext_seed("refuse-112-s-sni-name-300-bytes", S, &x);
+    }
+    EXT1("refuse-50-s-sni-trailing-byte", S, X_SNI, 0, 6, 0, 0, 3, 'a', 'b', 'c', 0);
+    EXT1("accept-s-sigalgs", S, X_SIGALGS, 0, 6, 4, 1, 5, 1, 2, 1);
+    EXT1("accept-s-sigalgs-unknown-only", S, X_SIGALGS, 0, 4, 8, 4, 8, 7);
+    EXT1("refuse-50-s-sigalgs-odd-length", S, X_SIGALGS, 0, 3, 4, 1, 5);
+    EXT1("refuse-50-s-sigalgs-empty", S, X_SIGALGS, 0, 0);
+    EXT0("refuse-50-s-sigalgs-no-list", S, X_SIGALGS);
+    EXT1("refuse-50-s-sigalgs-overruns", S, X_SIGALGS, 0, 8, 4, 1);
+    EXT1("accept-s-groups", S, X_GROUPS, 0, 6, 0, 23, 1, 0, 1, 1);
+    EXT1("refuse-50-s-groups-odd", S, X_GROUPS, 0, 3, 0, 23, 1);
+    EXT1("refuse-50-s-groups-empty", S, X_GROUPS, 0, 0);
+    EXT1("accept-s-point-formats", S, X_POINTS, 1, 0);
+    EXT1("accept-s-alpn", S | FZX_ALPN, X_ALPN, 0, 12, 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1');
+    EXT1("accept-s-alpn-not-configured", S, X_ALPN, 0, 3, 2, 'h', '2');
+    EXT1("refuse-120-s-alpn-no-overlap", S | FZX_ALPN, X_ALPN, 0, 3, 2, 'h', '2');
+    EXT1("refuse-50-s-alpn-empty-name", S | FZX_ALPN, X_ALPN, 0, 4, 0, 2, 'h', '2');
+    EXT1("refuse-50-s-alpn-empty-list", S | FZX_ALPN, X_ALPN, 0, 0);
+    EXT1("refuse-50-s-alpn-name-overruns", S | FZX_ALPN, X_ALPN, 0, 3, 5, 'h', '2');
+    EXT1("refuse-50-s-alpn-list-overruns", S | FZX_ALPN, X_ALPN, 0, 9, 2, 'h', '2');
+    EXT0("accept-s-ems", S, X_EMS);
+    EXT0("accept-s-ems-not-configured", S | FZX_NO_EMS, X_EMS);
+    EXT1("refuse-50-s-ems-with-body", S, X_EMS, 0);
+    EXT0("accept-s-etm", S, X_ETM);
+    EXT1("refuse-50-s-etm-with-body", S, X_ETM, 1, 2);
+    EXT1("accept-s-ri-empty", S, X_RI, 0);
+    EXT1("refuse-40-s-ri-not-empty", S, X_RI, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+    EXT1("refuse-40-s-ri-overruns", S, X_RI, 4, 1);
+    EXT0("refuse-40-s-ri-no-length", S, X_RI);
+    EXT1("accept-s-unknown", S, X_UNKNOWN, 1, 2, 3);
+    EXT0("accept-s-unknown-empty", S, X_UNKNOWN);
+    {
+        uint8_t zeros[300] = {0};
+        x.n = 0;
+        xb_ext(&x, X_PADDING, zeros, sizeof zeros);
+        ext_seed("accept-s-padding", S, &x);
+    }
+    x.n = 0;
+    xb_ext(&x, X_EMS, NULL, 0);
+    xb_ext(&x, X_EMS, NULL, 0);
+    ext_seed("refuse-47-s-duplicate-ems", S, &x);
+    ext_seed("refuse-47-s-duplicate-ems-ssl3", S | V3, &x); /* illegal_parameter at every version */
+    x.n = 0;
+    xb_ext(&x, X_UNKNOWN, "a", 1);
+    xb_ext(&x, X_RI, "\0", 1);
+    xb_ext(&x, X_UNKNOWN, "b", 1);
+    ext_seed("refuse-47-s-duplicate-unknown", S, &x);
+    x.n = 0;
+    xb_ext(&x, X_SNI, "\x00\x04\x00\x00\x01x", 6);
+    xb_ext(&x, X_SNI, "\x00\x04\x00\x00\x01y", 6);
+    ext_seed("refuse-47-s-duplicate-sni", S, &x);
+    /* every extension at once, at each version */
+    x.n = 0;
+    xb_ext(&x, X_SNI, "\x00\x0c\x00\x00\x09localhost", 14);
+    xb_ext(&x, X_GROUPS, "\x00\x04\x00\x17\x01\x00", 6);
+    xb_ext(&x, X_POINTS, "\x01\x00", 2);
+    xb_ext(&x, X_SIGALGS, "\x00\x06\x04\x01\x05\x01\x02\x01", 8);
+    xb_ext(&x, X_ALPN, "\x00\x0c\x02h2\x08http/1.1", 14);
+    xb_ext(&x, X_ETM, NULL, 0);
+    xb_ext(&x, X_EMS, NULL, 0);
+    xb_ext(&x, X_UNKNOWN, "zz", 2);
+    xb_ext(&x, X_RI, "\0", 1);
+    ext_seed("accept-s-all-tls12", S | FZX_ALPN | FZX_SNI, &x);
+    ext_seed("accept-s-all-tls11", S | FZX_ALPN | FZX_SNI | V11, &x);
+    ext_seed("accept-s-all-tls10", S | FZX_ALPN | FZX_SNI | V10, &x);
+    ext_seed("accept-s-all-ssl3", S | FZX_ALPN | FZX_SNI | V3, &x);
+    /* block framing */
+    ext_raw("refuse-50-s-block-one-byte", S, "\x00", 1);
+    ext_raw("refuse-50-s-block-overruns", S, "\x00\x08\x00\x17\x00\x00", 6);
+    ext_raw("refuse-50-s-block-trailing", S, "\x00\x04\x00\x17\x00\x00\xff", 7);
+    ext_raw("refuse-50-s-ext-header-cut", S, "\x00\x03\x00\x17\x00", 5);
+    ext_raw("refuse-50-s-ext-length-overruns", S, "\x00\x04\x00\x17\x00\x05", 6);
+    /* ---- client: ServerHello extension blocks (the client offered sigalgs, EtM, EMS, RI and
+     * with FZX_SNI / FZX_ALPN server_name and ALPN "h2,http/1.1") ---- */
+    ext_raw("accept-c-no-block", C, "", 0);
+    ext_raw("accept-c-empty-block", C, "\x00\x00", 2);
+    EXT1("accept-c-ri-empty", C, X_RI, 0);
+    EXT1("refuse-40-c-ri-not-empty", C, X_RI, 2, 1, 2);
+    EXT1("refuse-40-c-ri-overruns", C, X_RI, 3);
+    EXT0("accept-c-ems", C, X_EMS);
+    EXT0("refuse-110-c-ems-not-offered", C | FZX_NO_EMS, X_EMS);
+    EXT1("refuse-50-c-ems-with-body", C, X_EMS, 0);
+    EXT0("accept-c-etm-cbc", C, X_ETM);
+    EXT0("accept-c-etm-cbc-tls10", C | V10, X_ETM);
+    EXT0("refuse-47-c-etm-gcm", C | FZX_GCM, X_ETM);
+    EXT1("refuse-50-c-etm-with-body", C, X_ETM, 0);
+    EXT0("accept-c-sni-ack", C | FZX_SNI, X_SNI);
+    EXT0("refuse-110-c-sni-not-sent", C, X_SNI);
+    EXT1("refuse-50-c-sni-ack-with-body", C | FZX_SNI, X_SNI, 0, 0);
+    EXT1("accept-c-alpn", C | FZX_ALPN, X_ALPN, 0, 9, 8, 'h', 't', 't', 'p', '/', '1', '.', '1');
+    EXT1("refuse-47-c-alpn-not-offered-protocol", C | FZX_ALPN, X_ALPN, 0, 7, 6, 's', 'p', 'd', 'y', '/', '1');
+    EXT1("refuse-50-c-alpn-two-names", C | FZX_ALPN, X_ALPN, 0, 6, 2, 'h', '2', 2, 'h', '2');
+    EXT1("refuse-50-c-alpn-empty-name", C | FZX_ALPN, X_ALPN, 0, 1, 0);
+    EXT1("refuse-50-c-alpn-empty-list", C | FZX_ALPN, X_ALPN, 0, 0);
+    EXT1("refuse-110-c-alpn-not-offered", C, X_ALPN, 0, 3, 2, 'h', '2');
+    EXT1("refuse-110-c-unknown", C, X_UNKNOWN, 1);
+    EXT1("refuse-110-c-sigalgs", C, X_SIGALGS, 0, 2, 4, 1);
+    EXT1("refuse-110-c-groups", C, X_GROUPS, 0, 2, 0, 23);
+    x.n = 0;
+    xb_ext(&x, X_RI, "\0", 1);
+    xb_ext(&x, X_RI, "\0", 1);
+    ext_seed("refuse-47-c-duplicate-ri", C, &x);
+    ext_seed("refuse-47-c-duplicate-ri-ssl3", C | V3, &x);
+    x.n = 0;
+    xb_ext(&x, X_RI, "\0", 1);
+    xb_ext(&x, X_EMS, NULL, 0);
+    xb_ext(&x, X_ETM, NULL, 0);
+    xb_ext(&x, X_SNI, NULL, 0);
+    xb_ext(&x, X_ALPN, "\x00\x03\x02h2", 5);
+    ext_seed("accept-c-all-tls12", C | FZX_SNI | FZX_ALPN, &x);
+    ext_seed("accept-c-all-tls11", C | FZX_SNI | FZX_ALPN | V11, &x);
+    x.n = 0;
+    xb_ext(&x, X_RI, "\0", 1);
+    ext_seed("accept-c-ri-ssl3", C | V3, &x);
+    /* a client at SSL 3.0 sent no extensions (only the SCSV): anything but renegotiation_info is
+     * one it did not offer (unsupported_extension, which SSL 3.0 says as handshake_failure) */
+    EXT0("refuse-40-c-ems-ssl3", C | V3, X_EMS);
+    EXT0("refuse-40-c-etm-ssl3", C | V3, X_ETM);
+    EXT0("refuse-40-c-sni-ssl3", C | V3 | FZX_SNI, X_SNI);
+    EXT1("refuse-40-c-alpn-ssl3", C | V3 | FZX_ALPN, X_ALPN, 0, 3, 2, 'h', '2');
+    ext_raw("refuse-50-c-block-one-byte", C, "\x00", 1);
+    ext_raw("refuse-50-c-block-overruns", C, "\x00\x08\x00\x17\x00\x00", 6);
+    ext_raw("refuse-50-c-block-trailing", C, "\x00\x04\x00\x17\x00\x00\xff", 7);
+    ext_raw("refuse-50-c-ext-length-overruns", C, "\x00\x04\x00\x17\x00\x05", 6);
 }
 
 int main(int argc, char **argv)
@@ -164,6 +430,43 @@ int main(int argc, char **argv)
         record(0 | FZ_ALL_SUITES | FZ_TWO_CONNS | FZ_CLIENT_AUTH, 0 | FZ_ALL_SUITES | FZ_TWO_CONNS | FZ_CLIENT_AUTH,
                rot | FZ_ROT_DSA, 0);
     }
+    /* TLS with the default suites (server without DH parameters: RSA key exchange; GCM at 1.2, CBC
+     * with encrypt-then-MAC at 1.1 and 1.0): every option, client authentication, resumption and
+     * every I/O mode */
+    static const unsigned tls_opts[] = {
+        0x00,                         /* TLS 1.0 .. 1.2: 1.2 */
+        FZ_TLS_NO_EMS,                /* 1.2 without the extended master secret */
+        FZ_TLS_ALPN | FZ_TLS_SNI,     /* 1.2 with ALPN and server_name */
+        0x01,                         /* TLS 1.0 .. 1.1 */
+        0x02,                         /* TLS 1.0 */
+        0x01 | FZ_TLS_NO_EMS,         /* TLS 1.1 without EMS */
+        0x08,                         /* TLS 1.2 only (min 1.2) */
+        0x80,                         /* fallback SCSV at the server's own maximum: allowed */
+    };
+    for (size_t t = 0; t < sizeof tls_opts / sizeof tls_opts[0]; t++)
+        for (unsigned extra = 0; extra < 4; extra++) {
+            unsigned x = (extra & 1 ? FZ_CLIENT_AUTH : 0) | (extra & 2 ? FZ_TWO_CONNS : 0);
+            record_tls(x, x, FZ_ROT_TLS, tls_opts[t], tls_opts[t], 1, 0);
+        }
+    /* refused (recorded as "-fail"): a fallback below the server's maximum (inappropriate_fallback),
+     * no common version (protocol_version: client 1.0 .. 1.1, server 1.2 only) */
+    record_tls(0, 0, FZ_ROT_TLS, 0x00, 0x01 | FZ_TLS_FALLBACK, 1, 0);
+    record_tls(0, 0, FZ_ROT_TLS, 0x08, 0x01, 1, 0);
+    /* TLS, every suite: both sides enable all, rotated so the server's first choice differs (each
+     * suite a configuration reaches is written once); FZ_ROT_DSA: the DHE-DSS suites */
+    for (unsigned rot = 0; rot < n && rot <= FZ_ROT_MASK; rot++) {
+        unsigned a = FZ_ALL_SUITES, r = rot | FZ_ROT_TLS, two = FZ_TWO_CONNS | FZ_CLIENT_AUTH;
+        record_tls(a, a, r, 0x00, 0x00, 0, 1);                       /* TLS 1.2 */
+        record_tls(a | two, a | two, r, 0x00, 0x00, 0, 1);           /* 1.2 client auth, resumed */
+        record_tls(a | FZ_TWO_CONNS, a | FZ_TWO_CONNS, r, FZ_TLS_NO_EMS, FZ_TLS_NO_EMS, 0, 1); /* no EMS */
+        record_tls(a | two, a | two, r | FZ_ROT_DSA, 0x00, 0x00, 0, 1); /* DSA key at 1.2: refused */
+        record_tls(a | two, a | two, r | FZ_ROT_DSA, 0x01, 0x01, 0, 1); /* DHE-DSS at 1.1 */
+        record_tls(a, a, r | FZ_ROT_DSA, 0x02, 0x02, 0, 1);             /* DHE-DSS at 1.0 */
+        record_tls(a | two, a | two, r, 0x01, 0x01, 0, 1);           /* TLS 1.1 */
+        record_tls(a | two | FZ_NO_SPLIT, a | two | FZ_NO_SPLIT, r, 0x02, 0x02, 0, 1); /* TLS 1.0 */
+        record_tls(a, a, r, 0x02, 0x02, 0, 1);                       /* TLS 1.0, 1/n-1 split */
+    }
+    ext_seeds();
     struct fz_bytes list = {0};
     if (fz_suite_listing(&list) != 0) {
         fprintf(stderr, "suite listing failed\n");

@@ -19,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int fz_check_minimums(const char *min_file) __attribute__((weak));
 int fz_check_suites(const char *file) __attribute__((weak));
 
+/* The file being replayed, for harnesses that check per-file expectations (fuzz_ext.c). */
+const char *replay_current_file;
+
 static int run_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -52,7 +55,9 @@ static int run_file(const char *path)
     }
     memcpy(in, buf, n);
     free(buf);
+    replay_current_file = path;
     LLVMFuzzerTestOneInput(in, n);
+    replay_current_file = NULL;
     free(in);
     return 0;
 }

@@ -437,6 +437,43 @@ Test(records, cbc_padding_checked_every_byte, .timeout = 120)
     cr_assert_gt(cases, 100);
 }
 
+/* Records too short for their protection (GCM below nonce + tag, CBC below IV + one block or
+ * IV + MAC + padding byte, EtM below the MAC, stream/NULL below the MAC) or not whole blocks, at
+ * every length up to a few blocks: bad_record_mac, nothing delivered. */
+Test(records, short_and_misaligned_records, .timeout = 120)
+{
+    static struct combo k[400];
+    int n = combos(k, 400);
+    uint8_t rec[5 + 128];
+    char nm[96];
+    int cases = 0;
+    for (int j = 0; j < n; j++) {
+        const struct suite *s = k[j].s;
+        uint32_t bs = s->iv_len ? s->iv_len : 1;
+        uint32_t iv = s->aead ? 8 : k[j].ver >= V_TLS11 ? s->iv_len : 0;
+        /* the shortest record that could be well formed */
+        uint32_t min = s->aead ? 8 + 16 : !s->iv_len ? s->mac_len
+                     : k[j].etm ? iv + bs + s->mac_len : iv + ((s->mac_len + 1 + bs - 1) / bs) * bs;
+        for (uint32_t len = 0; len < min + 2 * bs && len <= 128; len++) {
+            uint32_t enc = k[j].etm ? (len >= s->mac_len ? len - s->mac_len : 1) : len;
+            if (len >= min && (s->aead || !s->iv_len || enc % bs == 0))
+                continue; /* well-formed length: the flipped-byte test covers its content */
+            struct pairctx p = pair_of(&k[j]);
+            rec[0] = CT_APPDATA, rec[1] = (uint8_t)(k[j].ver >> 8), rec[2] = (uint8_t)k[j].ver;
+            rec[3] = 0, rec[4] = (uint8_t)len;
+            for (uint32_t i = 0; i < len; i++)
+                rec[5 + i] = (uint8_t)(i * 37 + len);
+            SSLErr e = feed(p.s, rec, 5 + len);
+            cr_assert_eq(e, SSLProtocolErr, "%s: %u-byte record accepted", cname(&k[j], nm), len);
+            cr_assert_eq(p.s->alert_pending, AL_BAD_RECORD_MAC, "%s: %u bytes", cname(&k[j], nm), len);
+            cr_assert_eq(p.s->rec_len, 0);
+            pair_done(p);
+            cases++;
+        }
+    }
+    cr_assert_gt(cases, 200);
+}
+
 Test(records, explicit_ivs_and_gcm_nonces)
 {
     static struct combo k[400];

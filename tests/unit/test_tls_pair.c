@@ -390,3 +390,42 @@ Test(tls, dss_signature_der)
     cr_assert_eq(memcmp(out, zero, sizeof zero), 0);
     cr_assert_eq(hs_sig_dss_der(rs, 20, out, 5, &len), SSLOverflowErr);
 }
+
+/* DHE-DSS stops at TLS 1.1: the TLS 1.2 signature schemes sslref signs are RSA ones, so a server
+ * with a DSA key used to choose DHE-DSS at 1.2 and fail inside its own ServerKeyExchange (an RSA
+ * signature with a DSA key: SSLBadParameterErr, no alert). Now it does not choose them there
+ * (handshake_failure, nothing else usable), and at 1.1 and 1.0 they complete. */
+Test(tls, dhe_dss_only_up_to_tls11)
+{
+    static const uint16_t dss[] = {TLS_DHE_DSS_WITH_AES_128_CBC_SHA, TLS_DHE_DSS_WITH_AES_256_CBC_SHA,
+                                   SSL_DHE_DSS_WITH_3DES_EDE_CBC_SHA};
+    for (size_t i = 0; i < sizeof dss / sizeof dss[0]; i++)
+        for (int proto = kTLSProtocol1; proto <= kTLSProtocol12; proto++) {
+            struct pair_config c;
+            tls_config(&c, &dss[i], proto);
+            c.vmin[PAIR_CLIENT] = kTLSProtocol1; /* the client offers 1.0 .. 1.2 */
+            c.vmax[PAIR_CLIENT] = kTLSProtocol12;
+            c.server_key = "dsa1024-key.pem";
+            c.server_chain = "dsa1024-chain.pem";
+            struct pair p;
+            cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+            int r = pair_handshake(&p);
+            if (proto < kTLSProtocol12) {
+                cr_assert_eq(r, PAIR_OK, "%04x v%d: %s / %s", dss[i], proto, SSLXErrorName(p.s[0].last),
+                             SSLXErrorName(p.s[1].last));
+                uint16 got = 0;
+                SSLGetNegotiatedCipher(p.s[PAIR_CLIENT].ctx, &got);
+                cr_assert_eq(got, dss[i]);
+                cr_assert_eq(negotiated(p.s[PAIR_CLIENT].ctx), proto);
+                cr_assert_eq(pair_exchange(&p, PAIR_CLIENT, "x", 1), SSLNoErr);
+            } else {
+                cr_assert_eq(r, PAIR_FAILED, "%04x at TLS 1.2", dss[i]);
+                uint16 sent = 0, recv = 0;
+                SSLXGetLastAlerts(p.s[PAIR_SERVER].ctx, &sent, &recv);
+                cr_assert_eq(sent, 0x0228, "%04x: fatal handshake_failure, got %04x", dss[i], sent);
+                cr_assert_eq(p.s[PAIR_SERVER].last, SSLNegotiationErr, "%s", SSLXErrorName(p.s[PAIR_SERVER].last));
+            }
+            pair_free(&p);
+            cr_assert_eq(pair_live_blocks(&p), 0);
+        }
+}

@@ -82,7 +82,8 @@ SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
     wr_close(w, m, 2);
     wr_u8(w, 1); /* compression methods: null only */
     wr_u8(w, 0);
-    if (ctx->ver_max >= V_TLS10)
+    ctx->ext_sent = ctx->ver_max >= V_TLS10;
+    if (ctx->ext_sent)
         hs_ext_build_client(ctx, w);
     return SSLNoErr;
 }

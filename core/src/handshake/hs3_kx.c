@@ -214,7 +214,8 @@ SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
         SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
         if (ctx->ver >= V_TLS12) { /* only a scheme we offered (RFC 5246 §7.4.1.4.1) */
             int alg = hs_sig_hash(scheme);
-            if (alg < 0)
+            /* hs_sig_choose returns @scheme only if it is in our list (SHA-512 is not) */
+            if (alg < 0 || hs_sig_choose(hs_sig_bit(scheme)) != scheme)
                 return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
             size_t hl = params_hash_alg(ctx, alg, params, plen, hash);
             if (!hs_sig_verify(&leaf, 1, alg, hash, hl, sig, siglen))

@@ -238,6 +238,10 @@ void hs_ext_build_client(SSLContext *ctx, struct wr *w)
 
 static SSLErr server_ext(SSLContext *ctx, uint16_t type, struct rd *b)
 {
+    /* an SSL 3.0 hello (or the SSL 2.0-format one) carried no extensions, only the SCSV, which
+     * renegotiation_info answers (RFC 5746 §3.4): everything else was never offered */
+    if (!ctx->ext_sent && type != EXT_RENEGOTIATION_INFO)
+        return ctx_fail(ctx, AL_UNSUPPORTED_EXTENSION, SSLProtocolErr);
     switch (type) {
     case EXT_RENEGOTIATION_INFO: {
         struct rd inner = rd_sub8(b);

@@ -129,6 +129,7 @@ struct SSLContext {
     int ems;                    /* extended master secret: offered (client) / negotiated */
     int peer_ems;               /* the peer's hello carried extended_master_secret */
     int etm_offered;            /* RFC 7366: the client offered encrypt_then_mac / server agreed */
+    int ext_sent;               /* client: its hello carried an extension block (TLS maximum) */
     int fallback_seen;          /* server: the ClientHello carried TLS_FALLBACK_SCSV */
     uint32_t peer_sigalgs;      /* TLS 1.2: bit per SIG_* the peer accepts (0: none said) */
     uint16_t sigalg;            /* TLS 1.2: the scheme we sign with this handshake */
