@@ -1,8 +1,9 @@
 /*
- * gcm_bench.c - AES-GCM throughput on 16 KiB TLS records (13-byte AAD, 12-byte nonce): libtomcrypt's
- * gcm_* as the record layer used it (keyed once with its 64 KiB tables; reset, IV, AAD, process,
- * done per record) against core/src/crypto/gcm.c on its portable GHASH and on PCLMULQDQ.
- * Usage: gcm_bench [MiB per run, default 64] [key bytes 16|32, default 16]. Prints MB/s (10^6 bytes).
+ * gcm_bench.c - AES-GCM throughput on 16 KiB TLS records (13-byte AAD, 12-byte nonce):
+ * libtomcrypt's gcm_* as the record layer used it (keyed once with its 64 KiB tables; reset, IV,
+ * AAD, process, done per record) against core/src/crypto/gcm.c, portable GHASH and PCLMULQDQ.
+ * Usage: gcm_bench [MiB per run, default 64] [key bytes 16|32, default 16].
+ * Prints MB/s (10^6 bytes).
  * Built on request: cmake --build build --target gcm_bench
  */
 #include <stdio.h>

@@ -45,7 +45,8 @@ static int cpuinfo_pclmul(void)
 static int npaths(void)
 {
     int cpu = cpuinfo_pclmul();
-    cr_assert_eq(cry_gcm_cpu_has_pclmul(), cpu, "gcm.c's detection (%d) disagrees with /proc/cpuinfo (%d)",
+    cr_assert_eq(cry_gcm_cpu_has_pclmul(), cpu,
+                 "gcm.c's detection (%d) disagrees with /proc/cpuinfo (%d)",
                  cry_gcm_cpu_has_pclmul(), cpu);
     return cpu ? 2 : 1;
 }

@@ -157,7 +157,8 @@ static inline PCL void pcl_mul_acc(__m128i a, __m128i b, __m128i *lo, __m128i *h
 {
     *lo = _mm_xor_si128(*lo, _mm_clmulepi64_si128(a, b, 0x00));
     *hi = _mm_xor_si128(*hi, _mm_clmulepi64_si128(a, b, 0x11));
-    __m128i as = _mm_xor_si128(a, _mm_srli_si128(a, 8)), bs = _mm_xor_si128(b, _mm_srli_si128(b, 8));
+    __m128i as = _mm_xor_si128(a, _mm_srli_si128(a, 8));
+    __m128i bs = _mm_xor_si128(b, _mm_srli_si128(b, 8));
     *mid = _mm_xor_si128(*mid, _mm_clmulepi64_si128(as, bs, 0x00));
 }
 
@@ -170,7 +171,8 @@ static inline PCL __m128i pcl_reduce(__m128i lo, __m128i hi, __m128i mid)
     /* shift the 256 bits left by one */
     __m128i lc = _mm_srli_epi64(l, 63), hc = _mm_srli_epi64(h, 63);
     l = _mm_or_si128(_mm_slli_epi64(l, 1), _mm_slli_si128(lc, 8));
-    h = _mm_or_si128(_mm_slli_epi64(h, 1), _mm_or_si128(_mm_slli_si128(hc, 8), _mm_srli_si128(lc, 8)));
+    h = _mm_or_si128(_mm_slli_epi64(h, 1),
+                     _mm_or_si128(_mm_slli_si128(hc, 8), _mm_srli_si128(lc, 8)));
     /* fold w0 into w2 and w1, then w1 into w3 and w2; the left shifts of the updated w1 equal
      * those of the old w1 (w0's contribution to w1 is shifted out), so both lanes go at once */
     __m128i a = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(l, 63), _mm_slli_epi64(l, 62)),
@@ -182,7 +184,8 @@ static inline PCL __m128i pcl_reduce(__m128i lo, __m128i hi, __m128i mid)
     return _mm_xor_si128(h, b);
 }
 
-static PCL void ghash_pclmul(const struct cry_gcm *g, uint64_t y[2], const uint8_t *p, size_t blocks)
+static PCL void ghash_pclmul(const struct cry_gcm *g, uint64_t y[2], const uint8_t *p,
+                             size_t blocks)
 {
     __m128i h1 = _mm_set_epi64x((long long)g->h[0][0], (long long)g->h[0][1]);
     __m128i x = _mm_set_epi64x((long long)y[0], (long long)y[1]);
