@@ -31,7 +31,7 @@
 #include <string.h>
 #include <tomcrypt.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__) /* _mm_cvtsi128_si64 is 64-bit only */
 #define GCM_X86 1
 #include <emmintrin.h>
 #include <tmmintrin.h>
