@@ -221,34 +221,30 @@ int cry_gcm_cpu_has_pclmul(void)
 #endif
 }
 
+static void ghash_blocks(const struct cry_gcm *g, uint64_t y[2], const uint8_t *p, size_t blocks)
+{
+    if (!blocks)
+        return;
+#if GCM_X86
+    if (g->pclmul) {
+        ghash_pclmul(g, y, p, blocks);
+        return;
+    }
+#endif
+    ghash_portable(g, y, p, blocks);
+}
+
 /* y = GHASH update over n bytes, the last partial block padded with zeros */
 static void ghash(const struct cry_gcm *g, uint64_t y[2], const uint8_t *p, size_t n)
 {
-    size_t full = n / 16;
-    uint8_t last[16];
-    const uint8_t *tail = p + 16 * full;
+    ghash_blocks(g, y, p, n / 16);
     size_t rest = n % 16;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            if (!rest)
-                break;
-            memset(last, 0, sizeof last);
-            memcpy(last, tail, rest);
-            p = last;
-            full = 1;
-        }
-        if (!full)
-            continue;
-#if GCM_X86
-        if (g->pclmul) {
-            ghash_pclmul(g, y, p, full);
-            continue;
-        }
-#endif
-        ghash_portable(g, y, p, full);
-    }
-    if (rest)
+    if (rest) {
+        uint8_t last[16] = {0};
+        memcpy(last, p + (n - rest), rest);
+        ghash_blocks(g, y, last, 1);
         cry_wipe(last, sizeof last);
+    }
 }
 
 /* ---- Key setup, CTR, seal and open ---- */
