@@ -83,14 +83,13 @@ static uint64_t bmul64(uint64_t x, uint64_t y)
     return (z0 & m0) | (z1 & m1) | (z2 & m2) | (z3 & m3);
 }
 
+/* bit reversal: the bits within each byte, then the bytes */
 static uint64_t rev64(uint64_t x)
 {
     x = ((x & 0x5555555555555555u) << 1) | ((x >> 1) & 0x5555555555555555u);
     x = ((x & 0x3333333333333333u) << 2) | ((x >> 2) & 0x3333333333333333u);
     x = ((x & 0x0f0f0f0f0f0f0f0fu) << 4) | ((x >> 4) & 0x0f0f0f0f0f0f0f0fu);
-    x = ((x & 0x00ff00ff00ff00ffu) << 8) | ((x >> 8) & 0x00ff00ff00ff00ffu);
-    x = ((x & 0x0000ffff0000ffffu) << 16) | ((x >> 16) & 0x0000ffff0000ffffu);
-    return (x << 32) | (x >> 32);
+    return __builtin_bswap64(x);
 }
 
 /* Shift the 256-bit w3:w2:w1:w0 left by one and reduce it: r = (hi, lo) of the field element. */
