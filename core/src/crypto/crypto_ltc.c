@@ -9,6 +9,7 @@
 #include "crypto/crypto_ltc.h"
 #include "crypto/bn_ct.h"
 #include "crypto/des.h"
+#include "crypto/gcm.h"
 #include "crypto/idea.h"
 #include <errno.h>
 #include <pthread.h>
@@ -216,7 +217,7 @@ struct cry_cipher {
         struct cbc_state cbc;
         struct idea_cbc idea;
         struct des_cbc des;
-        gcm_state gcm; /* CRY_C_AES_GCM: keyed once (H and its tables), reset per record */
+        struct cry_gcm gcm; /* CRY_C_AES_GCM: keyed once (gcm.c: AES round keys, H powers) */
     } u;
 };
 _Static_assert(_Alignof(struct cry_cipher) <= 8, "cipher state must fit an 8-byte aligned buffer");
@@ -232,7 +233,7 @@ size_t cry_cipher_state_size(int alg)
     case CRY_C_3DES: return CIPHER_HDR + sizeof(struct des_cbc);
     case CRY_C_AES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct rijndael_key);
     case CRY_C_IDEA: return CIPHER_HDR + sizeof(struct idea_cbc);
-    case CRY_C_AES_GCM: return CIPHER_HDR + sizeof(gcm_state);
+    case CRY_C_AES_GCM: return CIPHER_HDR + sizeof(struct cry_gcm);
     case CRY_C_NULL: return CIPHER_HDR;
     default: return 0; /* unknown ids are unavailable */
     }
@@ -332,9 +333,7 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
         break;
     case CRY_C_AES_GCM: { /* RFC 5288: AES-128/256; the nonce comes per record (cry_aead_*) */
         SSL_ENSURE(keylen == 16 || keylen == 24 || keylen == 32, SSLBadParameterErr);
-        int idx = find_cipher("aes");
-        SSL_ENSURE(idx >= 0, SSLUnknownErr);
-        e = cry_map(gcm_init(&c->u.gcm, idx, key, (int)keylen));
+        e = cry_gcm_init(&c->u.gcm, key, keylen, 0);
         break;
     }
     default:
@@ -399,7 +398,7 @@ SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len)
     }
 }
 
-/* ---- AEAD: AES-GCM (RFC 5116, RFC 5288) on libtomcrypt's gcm_* ---- */
+/* ---- AEAD: AES-GCM (RFC 5116, RFC 5288) on gcm.c (constant-time GHASH, no tables) ---- */
 
 static SSLErr aead_start(struct cry_cipher *c, const uint8_t *nonce, size_t nlen,
                          const uint8_t *aad, size_t alen, size_t len)
@@ -407,9 +406,7 @@ static SSLErr aead_start(struct cry_cipher *c, const uint8_t *nonce, size_t nlen
     SSL_ENSURE(c && c->keyed == CIPHER_KEYED && c->alg == CRY_C_AES_GCM, SSLBadParameterErr);
     SSL_ENSURE(nonce && nlen >= 1 && nlen <= 64 && (aad || !alen) && alen <= 1024, SSLBadParameterErr);
     SSL_ENSURE(len <= 0x7fffffffu, SSLBadParameterErr);
-    SSL_TRY(cry_map(gcm_reset(&c->u.gcm)));
-    SSL_TRY(cry_map(gcm_add_iv(&c->u.gcm, nonce, (unsigned long)nlen)));
-    return cry_map(gcm_add_aad(&c->u.gcm, alen ? aad : NULL, (unsigned long)alen));
+    return SSLNoErr;
 }
 
 SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
@@ -418,13 +415,7 @@ SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
     struct cry_cipher *c = st;
     SSL_ENSURE(tag && (len == 0 || (in && out)), SSLBadParameterErr);
     SSL_TRY(aead_start(c, nonce, nlen, aad, alen, len));
-    if (len) {
-        if (in != out)
-            memmove(out, in, len);
-        SSL_TRY(cry_map(gcm_process(&c->u.gcm, out, (unsigned long)len, out, GCM_ENCRYPT)));
-    }
-    unsigned long tl = CRY_AEAD_TAG;
-    return cry_map(gcm_done(&c->u.gcm, tag, &tl));
+    return cry_gcm_seal(&c->u.gcm, nonce, nlen, aad, alen, in, out, len, tag);
 }
 
 SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
@@ -433,24 +424,8 @@ SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
     struct cry_cipher *c = st;
     SSL_ENSURE(tag && (len == 0 || (in && out)), SSLBadParameterErr);
     SSL_TRY(aead_start(c, nonce, nlen, aad, alen, len));
-    if (len) {
-        if (in != out)
-            memmove(out, in, len);
-        /* decrypts in place: each block of GHASH input is read before its plaintext is written */
-        SSL_TRY(cry_map(gcm_process(&c->u.gcm, out, (unsigned long)len, out, GCM_DECRYPT)));
-    }
-    uint8_t want[CRY_AEAD_TAG];
-    unsigned long tl = sizeof want;
-    SSLErr e = cry_map(gcm_done(&c->u.gcm, want, &tl));
-    uint8_t d = 0;
-    for (size_t i = 0; i < CRY_AEAD_TAG; i++) /* constant time */
-        d |= (uint8_t)(want[i] ^ tag[i]);
-    zeromem(want, sizeof want);
-    if (e == SSLNoErr && (d != 0 || tl != CRY_AEAD_TAG))
-        e = SSLProtocolErr;
-    if (e != SSLNoErr && len)
-        cry_wipe(out, len); /* no unauthenticated plaintext leaves */
-    return e;
+    /* the tag is checked (constant time) before anything is decrypted; on failure out is wiped */
+    return cry_gcm_open(&c->u.gcm, nonce, nlen, aad, alen, in, out, len, tag);
 }
 
 void cry_cipher_wipe(void *st)

@@ -1,5 +1,5 @@
 /*
- * crypto_ltc.h - the crypto adapter: the only file pair that includes tomcrypt.h.
+ * crypto_ltc.h - the crypto adapter: with gcm.c (for AES), the only files that include tomcrypt.h.
  * Hashes, bulk ciphers, raw RSA and modular exponentiation for the engine. Arguments are validated
  * here before libtomcrypt sees them (its LTC_ARGCHK aborts). Registration of libtomcrypt's
  * descriptors and of the math descriptor happens once, under pthread_once, in cry_init().
@@ -42,8 +42,8 @@ enum cry_cipher_alg {
  * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned, zeroed before first use).
  * 0 means the cipher is not available in this build. NULL needs a small header only. The state
  * holds keys: cry_cipher_wipe it before freeing. Sizes: RC4 280, RC2 288, DES and 3DES 416
- * (one direction's round keys), IDEA 132, AES 516, AES-GCM about 70 KB (libtomcrypt's gcm_state
- * with its 64 KiB GHASH tables: table lookups, so GHASH is not cache-timing safe, like its AES).
+ * (one direction's round keys), IDEA 132, AES 516, AES-GCM 600 (gcm.c: AES round keys and
+ * H..H^4; its GHASH uses no tables and runs in constant time, libtomcrypt's AES does not).
  */
 size_t cry_cipher_state_size(int alg);
 /* 1 for stream ciphers (NULL, RC4), else the CBC block size. */
