@@ -217,6 +217,10 @@ struct cry_cipher {
         struct idea_cbc idea;
         struct des_cbc des;
         gcm_state gcm; /* CRY_C_AES_GCM: keyed once (H and its tables), reset per record */
+        struct {       /* CRY_C_CHACHA20_POLY1305: the key, and the per-message state */
+            uint8_t key[32];
+            chacha20poly1305_state st;
+        } cp;
     } u;
 };
 _Static_assert(_Alignof(struct cry_cipher) <= 8, "cipher state must fit an 8-byte aligned buffer");
@@ -233,6 +237,7 @@ size_t cry_cipher_state_size(int alg)
     case CRY_C_AES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct rijndael_key);
     case CRY_C_IDEA: return CIPHER_HDR + sizeof(struct idea_cbc);
     case CRY_C_AES_GCM: return CIPHER_HDR + sizeof(gcm_state);
+    case CRY_C_CHACHA20_POLY1305: return CIPHER_HDR + sizeof(((struct cry_cipher *)0)->u.cp);
     case CRY_C_NULL: return CIPHER_HDR;
     default: return 0; /* unknown ids are unavailable */
     }
@@ -337,6 +342,12 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
         e = cry_map(gcm_init(&c->u.gcm, idx, key, (int)keylen));
         break;
     }
+    case CRY_C_CHACHA20_POLY1305: /* RFC 8439 §2.8: a 256-bit key; keyed per message (the nonce
+                                   * makes the Poly1305 key), so only the key is kept here */
+        SSL_ENSURE(keylen == 32, SSLBadParameterErr);
+        memcpy(c->u.cp.key, key, 32);
+        e = SSLNoErr;
+        break;
     default:
         return SSLUnsupportedErr;
     }
@@ -393,23 +404,75 @@ SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len)
         idea_cbc_run(&c->u.idea, in, out, len);
         return SSLNoErr;
     case CRY_C_AES_GCM:
+    case CRY_C_CHACHA20_POLY1305:
         return SSLBadParameterErr; /* AEAD: cry_aead_seal / cry_aead_open */
     default:
         return SSLBadParameterErr; /* a corrupt state */
     }
 }
 
-/* ---- AEAD: AES-GCM (RFC 5116, RFC 5288) on libtomcrypt's gcm_* ---- */
+/* ---- AEAD: AES-GCM (RFC 5116, RFC 5288) on libtomcrypt's gcm_*, ChaCha20-Poly1305 (RFC 8439)
+ * on its chacha20poly1305_* (both in libtomcrypt 1.18.2) ---- */
 
+static int is_aead(int alg) { return alg == CRY_C_AES_GCM || alg == CRY_C_CHACHA20_POLY1305; }
+
+/* Start one message: the nonce, then the whole AAD. */
 static SSLErr aead_start(struct cry_cipher *c, const uint8_t *nonce, size_t nlen,
                          const uint8_t *aad, size_t alen, size_t len)
 {
-    SSL_ENSURE(c && c->keyed == CIPHER_KEYED && c->alg == CRY_C_AES_GCM, SSLBadParameterErr);
+    SSL_ENSURE(c && c->keyed == CIPHER_KEYED && is_aead(c->alg), SSLBadParameterErr);
     SSL_ENSURE(nonce && nlen >= 1 && nlen <= 64 && (aad || !alen) && alen <= 1024, SSLBadParameterErr);
     SSL_ENSURE(len <= 0x7fffffffu, SSLBadParameterErr);
+    if (c->alg == CRY_C_CHACHA20_POLY1305) {
+        /* RFC 8439 §2.8: a 96-bit nonce (libtomcrypt would also take 64 bits: not used in TLS) */
+        SSL_ENSURE(nlen == 12, SSLBadParameterErr);
+        chacha20poly1305_state *st = &c->u.cp.st;
+        SSL_TRY(cry_map(chacha20poly1305_init(st, c->u.cp.key, 32)));
+        SSL_TRY(cry_map(chacha20poly1305_setiv(st, nonce, 12)));
+        return alen ? cry_map(chacha20poly1305_add_aad(st, aad, (unsigned long)alen)) : SSLNoErr;
+    }
     SSL_TRY(cry_map(gcm_reset(&c->u.gcm)));
     SSL_TRY(cry_map(gcm_add_iv(&c->u.gcm, nonce, (unsigned long)nlen)));
     return cry_map(gcm_add_aad(&c->u.gcm, alen ? aad : NULL, (unsigned long)alen));
+}
+
+/* En- or decrypt buf[0..len) in place (the message's AAD went in first). */
+static SSLErr aead_run(struct cry_cipher *c, uint8_t *buf, size_t len, int encrypt)
+{
+    unsigned long n = (unsigned long)len;
+    if (c->alg == CRY_C_CHACHA20_POLY1305) {
+        chacha20poly1305_state *st = &c->u.cp.st;
+        if (!len) {
+            /* libtomcrypt 1.18.2 pads the AAD to 16 bytes for Poly1305 in its encrypt/decrypt,
+             * which return early on an empty text, not in chacha20poly1305_done: without this an
+             * empty message (an empty TLS record) would get a wrong tag. Pad it here, through
+             * the state's public members, as RFC 8439 §2.8 says. */
+            static const uint8_t zero[16];
+            unsigned long pad = (unsigned long)(16 - st->aadlen % 16) % 16;
+            if (st->aadflg && pad)
+                SSL_TRY(cry_map(poly1305_process(&st->poly, zero, pad)));
+            st->aadflg = 0;
+            return SSLNoErr;
+        }
+        /* both read each byte before writing it: in place is fine */
+        return cry_map(encrypt ? chacha20poly1305_encrypt(st, buf, n, buf)
+                               : chacha20poly1305_decrypt(st, buf, n, buf));
+    }
+    if (!len)
+        return SSLNoErr;
+    /* GCM decrypts in place too: each block of GHASH input is read before its plaintext is written */
+    return cry_map(gcm_process(&c->u.gcm, buf, n, buf, encrypt ? GCM_ENCRYPT : GCM_DECRYPT));
+}
+
+/* The tag; the per-message state is wiped (ChaCha's held the one-time Poly1305 key). */
+static SSLErr aead_done(struct cry_cipher *c, uint8_t tag[CRY_AEAD_TAG], unsigned long *tl)
+{
+    if (c->alg == CRY_C_CHACHA20_POLY1305) {
+        SSLErr e = cry_map(chacha20poly1305_done(&c->u.cp.st, tag, tl));
+        zeromem(&c->u.cp.st, sizeof c->u.cp.st);
+        return e;
+    }
+    return cry_map(gcm_done(&c->u.gcm, tag, tl));
 }
 
 SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
@@ -418,13 +481,11 @@ SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
     struct cry_cipher *c = st;
     SSL_ENSURE(tag && (len == 0 || (in && out)), SSLBadParameterErr);
     SSL_TRY(aead_start(c, nonce, nlen, aad, alen, len));
-    if (len) {
-        if (in != out)
-            memmove(out, in, len);
-        SSL_TRY(cry_map(gcm_process(&c->u.gcm, out, (unsigned long)len, out, GCM_ENCRYPT)));
-    }
+    if (len && in != out)
+        memmove(out, in, len);
+    SSL_TRY(aead_run(c, out, len, 1));
     unsigned long tl = CRY_AEAD_TAG;
-    return cry_map(gcm_done(&c->u.gcm, tag, &tl));
+    return aead_done(c, tag, &tl);
 }
 
 SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
@@ -433,15 +494,15 @@ SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
     struct cry_cipher *c = st;
     SSL_ENSURE(tag && (len == 0 || (in && out)), SSLBadParameterErr);
     SSL_TRY(aead_start(c, nonce, nlen, aad, alen, len));
-    if (len) {
-        if (in != out)
-            memmove(out, in, len);
-        /* decrypts in place: each block of GHASH input is read before its plaintext is written */
-        SSL_TRY(cry_map(gcm_process(&c->u.gcm, out, (unsigned long)len, out, GCM_DECRYPT)));
-    }
-    uint8_t want[CRY_AEAD_TAG];
+    if (len && in != out)
+        memmove(out, in, len);
+    SSLErr e = aead_run(c, out, len, 0);
+    uint8_t want[CRY_AEAD_TAG] = {0};
     unsigned long tl = sizeof want;
-    SSLErr e = cry_map(gcm_done(&c->u.gcm, want, &tl));
+    if (e == SSLNoErr)
+        e = aead_done(c, want, &tl);
+    else if (c->alg == CRY_C_CHACHA20_POLY1305)
+        zeromem(&c->u.cp.st, sizeof c->u.cp.st);
     uint8_t d = 0;
     for (size_t i = 0; i < CRY_AEAD_TAG; i++) /* constant time */
         d |= (uint8_t)(want[i] ^ tag[i]);
