@@ -564,6 +564,47 @@ Test(records, explicit_ivs_and_gcm_nonces)
     }
 }
 
+/* AEAD records too short for their explicit nonce and tag (GCM 8 + 16, ChaCha20-Poly1305 0 + 16),
+ * or opened at another sequence number (in the AAD; ChaCha20-Poly1305's nonce too): one
+ * bad_record_mac, nothing delivered. */
+Test(records, aead_short_records_and_wrong_sequence)
+{
+    static struct combo k[400];
+    int n = combos(k, 400), aeads = 0;
+    char nm[96];
+    for (int j = 0; j < n; j++) {
+        const struct suite *s = k[j].s;
+        if (!s->aead)
+            continue;
+        aeads++;
+        for (uint32_t len = 0; len < s->nonce_explicit + 16u; len++) {
+            struct pairctx p = pair_of(&k[j]);
+            uint8_t rec[5 + 24];
+            memset(rec, 0x5a, sizeof rec);
+            rec[0] = CT_APPDATA, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = (uint8_t)len;
+            cr_assert_eq(feed(p.s, rec, 5 + len), SSLProtocolErr, "%s: %u bytes", cname(&k[j], nm), len);
+            cr_assert_eq(p.s->alert_pending, AL_BAD_RECORD_MAC);
+            cr_assert_eq(p.s->rec_len, 0);
+            pair_done(p);
+        }
+        struct pairctx p = pair_of(&k[j]);
+        uint8_t *raw, data[20] = {1, 2, 3};
+        p.c->wr_cur.seq = 5;
+        uint32_t rn = seal_one(p.c, CT_APPDATA, data, sizeof data, &raw);
+        p.s->rd_cur.seq = 4; /* the AAD's seq differs, and ChaCha's nonce */
+        cr_assert_eq(feed(p.s, raw, rn), SSLProtocolErr, "%s: wrong sequence", cname(&k[j], nm));
+        cr_assert_eq(p.s->alert_pending, AL_BAD_RECORD_MAC);
+        pair_done(p);
+        p = pair_of(&k[j]);
+        p.s->rd_cur.seq = 5;
+        cr_assert_eq(feed(p.s, raw, rn), SSLNoErr, "%s: right sequence", cname(&k[j], nm));
+        cr_assert_arr_eq(p.s->in.data + p.s->rec_off, data, sizeof data);
+        pair_done(p);
+        free(raw);
+    }
+    cr_assert_geq(aeads, 5);
+}
+
 Test(records, record_overflow_and_versions)
 {
     /* a NULL-SHA TLS 1.0 record whose plaintext is 2^14 + 1 bytes: record_overflow (22) */
