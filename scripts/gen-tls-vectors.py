@@ -4,7 +4,8 @@
 Independent of sslref: the PRF is computed here with Python's hmac/hashlib (RFC 2246 §5,
 RFC 5246 §5) and checked against the published vectors before anything is written; records are
 built with the `cryptography` package (AES-GCM, ChaCha20-Poly1305, AES-CBC, 3DES/DES, RC4) and
-hmac, following RFC 2246/4346/5246 §6.2.3, RFC 7366, RFC 5288 and RFC 7905. Deterministic: fixed masters and randoms.
+hmac, following RFC 2246/4346/5246 §6.2.3, RFC 7366, RFC 5288 and RFC 7905. Deterministic: fixed
+masters and randoms.
 Usage: python3 scripts/gen-tls-vectors.py tests/data/vectors
 """
 import hashlib, hmac, struct, sys

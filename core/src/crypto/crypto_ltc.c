@@ -460,7 +460,7 @@ static SSLErr aead_run(struct cry_cipher *c, uint8_t *buf, size_t len, int encry
     }
     if (!len)
         return SSLNoErr;
-    /* GCM decrypts in place too: each block of GHASH input is read before its plaintext is written */
+    /* GCM works in place too: each block of GHASH input is read before its plaintext is written */
     return cry_map(gcm_process(&c->u.gcm, buf, n, buf, encrypt ? GCM_ENCRYPT : GCM_DECRYPT));
 }
 

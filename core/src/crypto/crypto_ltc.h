@@ -36,8 +36,8 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out);
 /* ---- Bulk ciphers ---- */
 enum cry_cipher_alg {
     CRY_C_NULL = 0, CRY_C_RC4, CRY_C_RC2, CRY_C_DES, CRY_C_3DES, CRY_C_IDEA, CRY_C_AES,
-    CRY_C_AES_GCM,           /* AEAD: keyed with cry_cipher_init (iv ignored), used through cry_aead_* */
-    CRY_C_CHACHA20_POLY1305  /* AEAD (RFC 8439): 32-byte key, 12-byte nonce; like CRY_C_AES_GCM */
+    CRY_C_AES_GCM,          /* AEAD: keyed with cry_cipher_init (iv ignored), used via cry_aead_* */
+    CRY_C_CHACHA20_POLY1305 /* AEAD (RFC 8439): 32-byte key, 12-byte nonce; like CRY_C_AES_GCM */
 };
 /*
  * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned, zeroed before first use).
@@ -55,7 +55,8 @@ size_t cry_cipher_block_size(int alg);
  * NULL).
  * keylen: RC4 5..256 (libtomcrypt refuses keys under 40 bits), RC2 1..128 (effective key bits =
  * 8*keylen, as SSL 3.0 and SSL 2.0 use it), DES 8, 3DES 24, IDEA 16, AES 16/24/32 (SSL uses 16/32),
- * AES-GCM 16/24/32, ChaCha20-Poly1305 32. DES parity bits are ignored. Returns SSLBadParameterErr on a NULL or bad length,
+ * AES-GCM 16/24/32, ChaCha20-Poly1305 32. DES parity bits are ignored.
+ * Returns SSLBadParameterErr on a NULL or bad length,
  * SSLUnsupportedErr for an unknown alg, SSLUnknownErr if libtomcrypt fails. On failure the state is
  * left zeroed and cry_cipher_run refuses it.
  */

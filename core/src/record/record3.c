@@ -21,7 +21,7 @@ static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s
     d->seq = 0;
     d->ver = ctx->ver;
     memcpy(d->mac_secret, mac, s->mac_len);
-    if (s->aead) /* the "IV" of the key block is the nonce's fixed part (RFC 5288 §3, RFC 7905 §2) */
+    if (s->aead) /* the key block's "IV" is the nonce's fixed part (RFC 5288 §3, RFC 7905 §2) */
         memcpy(d->fixed_iv, iv, s->iv_len <= sizeof d->fixed_iv ? s->iv_len : sizeof d->fixed_iv);
     if (s->cipher == CRY_C_NULL)
         return SSLNoErr;

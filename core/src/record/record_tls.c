@@ -91,7 +91,8 @@ uint32_t rectls_sealed_len(const struct dirstate *d, uint32_t len)
  * no explicit part XORs the sequence number, left-padded to 12 bytes, into its fixed 12 bytes
  * (RFC 7905 §2). The table keeps iv_len + nonce_explicit == 12 (checked: else no nonce, 0).
  */
-static int aead_nonce(uint8_t nonce[AEAD_NONCE], const struct dirstate *d, const uint8_t *explicit_part)
+static int aead_nonce(uint8_t nonce[AEAD_NONCE], const struct dirstate *d,
+                      const uint8_t *explicit_part)
 {
     const struct suite *s = d->suite;
     uint32_t fixed = s->iv_len, nx = s->nonce_explicit;
