@@ -3,13 +3,14 @@
 
 Independent of sslref: the PRF is computed here with Python's hmac/hashlib (RFC 2246 §5,
 RFC 5246 §5) and checked against the published vectors before anything is written; records are
-built with the `cryptography` package (AES-GCM, AES-CBC, 3DES/DES, RC4) and hmac, following
-RFC 2246/4346/5246 §6.2.3, RFC 7366 and RFC 5288. Deterministic: fixed masters and randoms.
+built with the `cryptography` package (AES-GCM, ChaCha20-Poly1305, AES-CBC, 3DES/DES, RC4) and
+hmac, following RFC 2246/4346/5246 §6.2.3, RFC 7366, RFC 5288 and RFC 7905. Deterministic: fixed
+masters and randoms.
 Usage: python3 scripts/gen-tls-vectors.py tests/data/vectors
 """
 import hashlib, hmac, struct, sys
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4, TripleDES
 
 def p_hash(h, secret, seed, n):
@@ -77,7 +78,11 @@ SUITES = {
     0x003d: ('aes', 32, 32, 16, hashlib.sha256, 32, 0, 0, hashlib.sha256),
     0x009c: ('gcm', 16, 16, 4, None, 0, 0, 1, hashlib.sha256),
     0x009d: ('gcm', 32, 32, 4, None, 0, 0, 1, hashlib.sha384),
+    0xccaa: ('chacha', 32, 32, 12, None, 0, 0, 1, hashlib.sha256),
 }
+
+# RFC 8439 §2.8.2, checked before anything is written
+RFC8439_TAG = '1ae10b594f09e26a7e902ecbd0600691'
 
 def block_enc(c, key, iv, data):
     if c == 'aes':
@@ -107,9 +112,12 @@ def mac(h, secret, seq, typ, ver, data):
 def record(sid, ver, etm, master, cr, sr, seq, typ, pt, rnd):
     c, km, kl, ivl, mh, ml, exp, aead, ph = SUITES[sid]
     mk, key, iv = keys(sid, ver, master, cr, sr)
-    if aead:  # RFC 5288: nonce = salt || seq, AAD = seq || type || version || length
+    aad = struct.pack('>QBHH', seq, typ, ver, len(pt))  # seq || type || version || length
+    if c == 'chacha':  # RFC 7905 §2: nonce = IV xor seq (left-padded to 12), nothing explicit
+        nonce = bytes(x ^ y for x, y in zip(iv, struct.pack('>IQ', 0, seq)))
+        return ChaCha20Poly1305(key).encrypt(nonce, pt, aad)
+    if aead:  # RFC 5288: nonce = salt || seq
         explicit = struct.pack('>Q', seq)
-        aad = struct.pack('>QBHH', seq, typ, ver, len(pt))
         return explicit + AESGCM(key).encrypt(iv + explicit, pt, aad)
     if c in ('rc4', 'null'):
         body = pt + mac(mh, mk, seq, typ, ver, pt)
@@ -133,15 +141,19 @@ CASES = [  # suite, ver, etm, seq, type, plaintext length
     (0x003d, 0x0303, 0, 5, 23, 100), (0x003d, 0x0303, 1, 0, 22, 17), (0x000a, 0x0301, 1, 9, 23, 33),
     (0x000a, 0x0302, 0, 1, 21, 2), (0x0005, 0x0301, 0, 4, 23, 50), (0x0002, 0x0302, 0, 0, 23, 10),
     (0x0003, 0x0301, 0, 0, 22, 16), (0x0008, 0x0301, 0, 2, 23, 40),
+    (0xccaa, 0x0303, 0, 0, 22, 16), (0xccaa, 0x0303, 0, 0x0102030405060708, 23, 300),
+    (0xccaa, 0x0303, 0, 1, 21, 0),
 ]
 
 def records_file():
     out = ['# TLS records sealed by an independent implementation',
            '# source: scripts/gen-tls-vectors.py (Python hmac/hashlib for the PRF and MACs, the',
-           '#   `cryptography` package for AES-GCM, AES/3DES/DES-CBC and RC4), from the RFCs only:',
+           '#   `cryptography` package for AES-GCM, ChaCha20-Poly1305, AES/3DES/DES-CBC and RC4), from the',
+           '#   RFCs only:',
            '#   key block RFC 2246/5246 §6.3 (export: RFC 2246 §6.3), MAC §6.2.3.1, CBC §6.2.3.2 with',
            '#   minimal padding, explicit IV from TLS 1.1 (random block encrypted in the CBC chain),',
-           '#   encrypt-then-MAC RFC 7366 §3, AES-GCM RFC 5288 §3 (explicit nonce = seq).',
+           '#   encrypt-then-MAC RFC 7366 §3, AES-GCM RFC 5288 §3 (explicit nonce = seq), ChaCha20-',
+           '#   Poly1305 RFC 7905 §2 (nonce = client_write_IV xor seq, no explicit nonce).',
            '# format: suite, ver (hex), etm (0/1), seq, type (decimal), master, client_random,',
            '#   server_random, random (CBC from TLS 1.1: the block before the data, else empty),',
            '#   plaintext, fragment (the record body as on the wire, written by the client)', '']
@@ -159,7 +171,15 @@ def records_file():
                 'fragment = ' + frag.hex(), '']
     return '\n'.join(out)
 
+def check_rfc8439():
+    key, nonce = bytes(range(0x80, 0xa0)), bytes.fromhex('070000004041424344454647')
+    aad = bytes.fromhex('50515253c0c1c2c3c4c5c6c7')
+    pt = (b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the "
+          b"future, sunscreen would be it.")
+    assert ChaCha20Poly1305(key).encrypt(nonce, pt, aad)[-16:].hex() == RFC8439_TAG
+
 if __name__ == '__main__':
+    check_rfc8439()
     d = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/vectors'
     open(d + '/tls_prf.txt', 'w').write(prf_file())
     open(d + '/tls_records.txt', 'w').write(records_file())

@@ -138,6 +138,80 @@ Test(hmac, rfc4231_case2_and_ct_variant_agree)
         }
 }
 
+/* ---- ChaCha20-Poly1305 through the adapter (crypto_ltc.c over libtomcrypt) ---- */
+
+Test(aead, chacha20_poly1305_rfc8439_vector)
+{
+    /* RFC 8439 §2.8.2: key 80..9f, nonce 07000000 || 4041424344454647, AAD 50515253c0c1c2c3c4c5c6c7 */
+    static const char pt_text[] = "Ladies and Gentlemen of the class of '99: If I could offer you "
+                                  "only one tip for the future, sunscreen would be it.";
+    static const uint8_t nonce[12] = {0x07, 0, 0, 0, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47};
+    static const uint8_t aad[12] = {0x50, 0x51, 0x52, 0x53, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7};
+    static const uint8_t want_ct[114] = {
+        0xd3, 0x1a, 0x8d, 0x34, 0x64, 0x8e, 0x60, 0xdb, 0x7b, 0x86, 0xaf, 0xbc, 0x53, 0xef, 0x7e, 0xc2,
+        0xa4, 0xad, 0xed, 0x51, 0x29, 0x6e, 0x08, 0xfe, 0xa9, 0xe2, 0xb5, 0xa7, 0x36, 0xee, 0x62, 0xd6,
+        0x3d, 0xbe, 0xa4, 0x5e, 0x8c, 0xa9, 0x67, 0x12, 0x82, 0xfa, 0xfb, 0x69, 0xda, 0x92, 0x72, 0x8b,
+        0x1a, 0x71, 0xde, 0x0a, 0x9e, 0x06, 0x0b, 0x29, 0x05, 0xd6, 0xa5, 0xb6, 0x7e, 0xcd, 0x3b, 0x36,
+        0x92, 0xdd, 0xbd, 0x7f, 0x2d, 0x77, 0x8b, 0x8c, 0x98, 0x03, 0xae, 0xe3, 0x28, 0x09, 0x1b, 0x58,
+        0xfa, 0xb3, 0x24, 0xe4, 0xfa, 0xd6, 0x75, 0x94, 0x55, 0x85, 0x80, 0x8b, 0x48, 0x31, 0xd7, 0xbc,
+        0x3f, 0xf4, 0xde, 0xf0, 0x8e, 0x4b, 0x7a, 0x9d, 0xe5, 0x76, 0xd2, 0x65, 0x86, 0xce, 0xc6, 0x4b,
+        0x61, 0x16};
+    static const uint8_t want_tag[16] = {0x1a, 0xe1, 0x0b, 0x59, 0x4f, 0x09, 0xe2, 0x6a,
+                                         0x7e, 0x90, 0x2e, 0xcb, 0xd0, 0x60, 0x06, 0x91};
+    uint8_t key[32], pt[114], buf[114], tag[16];
+    cr_assert_eq(sizeof pt_text - 1, sizeof pt);
+    memcpy(pt, pt_text, sizeof pt);
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)(0x80 + i);
+    size_t sz = cry_cipher_state_size(CRY_C_CHACHA20_POLY1305);
+    cr_assert(sz > 0 && sz < 1024, "state size %zu", sz);
+    uint64_t *st = calloc(1, sz), *st2 = calloc(1, sz);
+    cr_assert_eq(cry_cipher_init(st, CRY_C_CHACHA20_POLY1305, 1, key, 32, NULL), SSLNoErr);
+    cr_assert_eq(cry_cipher_init(st2, CRY_C_CHACHA20_POLY1305, 0, key, 32, NULL), SSLNoErr);
+    /* seal twice (the key is kept, each message starts afresh), out of place then in place */
+    for (int rep = 0; rep < 2; rep++) {
+        memcpy(buf, pt, sizeof pt);
+        cr_assert_eq(cry_aead_seal(st, nonce, 12, aad, 12, rep ? buf : pt, buf, sizeof pt, tag), SSLNoErr);
+        cr_assert_arr_eq(buf, want_ct, sizeof want_ct, "rep %d", rep);
+        cr_assert_arr_eq(tag, want_tag, 16, "rep %d", rep);
+    }
+    /* open in place */
+    cr_assert_eq(cry_aead_open(st2, nonce, 12, aad, 12, buf, buf, sizeof buf, tag), SSLNoErr);
+    cr_assert_arr_eq(buf, pt, sizeof pt);
+    /* any flipped bit of ciphertext, tag, AAD or nonce: SSLProtocolErr and no plaintext left */
+    static const uint8_t zero[114];
+    for (int what = 0; what < 4; what++) {
+        uint8_t c[114], t[16], a[12], n[12];
+        memcpy(c, want_ct, sizeof c), memcpy(t, want_tag, 16), memcpy(a, aad, 12), memcpy(n, nonce, 12);
+        uint8_t *p = what == 0 ? c + 77 : what == 1 ? t + 15 : what == 2 ? a : n + 11;
+        *p ^= 0x80;
+        cr_assert_eq(cry_aead_open(st2, n, 12, a, 12, c, c, sizeof c, t), SSLProtocolErr, "what %d", what);
+        cr_assert_arr_eq(c, zero, sizeof c, "what %d: plaintext left", what);
+    }
+    /* empty text with the 12-byte AAD: the AAD is still padded to 16 (libtomcrypt 1.18.2 pads it
+     * only when text comes; the adapter does it). Tag from Python's `cryptography` (OpenSSL). */
+    static const uint8_t empty_tag[16] = {0xe6, 0x22, 0xe5, 0x64, 0x7a, 0x38, 0xd9, 0x67,
+                                          0xa7, 0xec, 0xbc, 0xb4, 0x6c, 0x7f, 0x67, 0x5c};
+    cr_assert_eq(cry_aead_seal(st, nonce, 12, aad, 12, NULL, NULL, 0, tag), SSLNoErr);
+    cr_assert_arr_eq(tag, empty_tag, 16);
+    cr_assert_eq(cry_aead_open(st2, nonce, 12, aad, 12, NULL, NULL, 0, empty_tag), SSLNoErr);
+    /* empty message, no AAD: still a tag (RFC 8439 §2.8 pads nothing, lengths 0 || 0) */
+    cr_assert_eq(cry_aead_seal(st, nonce, 12, NULL, 0, NULL, NULL, 0, tag), SSLNoErr);
+    cr_assert_eq(cry_aead_open(st2, nonce, 12, NULL, 0, NULL, NULL, 0, tag), SSLNoErr);
+    tag[0] ^= 1;
+    cr_assert_eq(cry_aead_open(st2, nonce, 12, NULL, 0, NULL, NULL, 0, tag), SSLProtocolErr);
+    /* arguments the adapter refuses before libtomcrypt sees them (its LTC_ARGCHK aborts) */
+    cr_assert_eq(cry_aead_seal(st, nonce, 8, aad, 12, pt, buf, sizeof pt, tag), SSLBadParameterErr);
+    cr_assert_eq(cry_aead_seal(st, nonce, 16, aad, 12, pt, buf, sizeof pt, tag), SSLBadParameterErr);
+    cr_assert_eq(cry_cipher_run(st, pt, buf, sizeof pt), SSLBadParameterErr);
+    cr_assert_eq(cry_cipher_init(st, CRY_C_CHACHA20_POLY1305, 1, key, 16, NULL), SSLBadParameterErr);
+    cr_assert_eq(cry_aead_seal(st, nonce, 12, aad, 12, pt, buf, sizeof pt, tag), SSLBadParameterErr,
+                 "a state whose keying failed is refused");
+    cry_cipher_wipe(st);
+    cry_cipher_wipe(st2);
+    free(st), free(st2);
+}
+
 /* ---- contexts keyed from a master secret ---- */
 
 static const uint8_t *fixed_rand; /* test-only: the bytes the next random call returns */
@@ -203,7 +277,8 @@ Test(records, independent_vectors)
     char *text;
     static struct blk b[32];
     int n = load("vectors/tls_records.txt", &text, b, 32);
-    cr_assert_geq(n, 14);
+    cr_assert_geq(n, 17);
+    int chacha = 0;
     static uint8_t master[48], cr[32], sr[32], rnd[16], pt[20000], frag[20000];
     for (int i = 0; i < n; i++) {
         uint16_t suite = (uint16_t)num(&b[i], "suite", 16), ver = (uint16_t)num(&b[i], "ver", 16);
@@ -240,9 +315,11 @@ Test(records, independent_vectors)
         if (s->rec_len == pl)
             cr_expect_arr_eq(s->in.data + s->rec_off, pt, pl, "record %d plaintext", i);
         cr_expect_eq(s->rd_cur.seq, seq + 1);
+        chacha += suite == TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
         SSLXFreeContext(c);
         SSLXFreeContext(s);
     }
+    cr_expect_eq(chacha, 3, "ChaCha20-Poly1305 (RFC 7905) record vectors");
     free(text);
 }
 
@@ -313,6 +390,10 @@ Test(records, round_trip_every_suite_version_and_length, .timeout = 120)
     static struct combo k[400];
     int n = combos(k, 400);
     cr_assert_geq(n, 60);
+    int chacha = 0;
+    for (int j = 0; j < n; j++)
+        chacha += k[j].s->cipher == CRY_C_CHACHA20_POLY1305;
+    cr_assert_geq(chacha, 1, "a ChaCha20-Poly1305 suite is in the generated combinations");
     static const uint32_t lens[] = {0, 1, 15, 16, 17, 255, 256, 16384};
     static uint8_t data[16384];
     for (size_t i = 0; i < sizeof data; i++)
@@ -487,11 +568,21 @@ Test(records, explicit_ivs_and_gcm_nonces)
         uint32_t an = seal_one(p.c, CT_APPDATA, data, sizeof data, &a);
         uint32_t bn = seal_one(p.c, CT_APPDATA, data, sizeof data, &b);
         cr_assert_eq(an, bn);
-        if (s->aead) { /* RFC 5288: explicit nonce = our sequence number */
-            static const uint8_t n0[8] = {0}, n1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
-            cr_assert_arr_eq(a + 5, n0, 8, "%s", cname(&k[j], nm));
-            cr_assert_arr_eq(b + 5, n1, 8, "%s", cname(&k[j], nm));
-            cr_assert_eq(an, 5 + 8 + sizeof data + 16);
+        if (s->aead) {
+            /* the table: a 12-byte nonce, fixed || explicit; GCM 4 || 8, ChaCha20-Poly1305 12 || 0 */
+            uint32_t nx = s->nonce_explicit;
+            cr_assert_eq(s->iv_len + nx, 12, "%s", cname(&k[j], nm));
+            cr_assert_eq(nx, s->cipher == CRY_C_AES_GCM ? 8u : 0u, "%s", cname(&k[j], nm));
+            cr_assert_eq(s->mac_len, 0);
+            cr_assert_eq(an, 5 + nx + sizeof data + 16, "%s", cname(&k[j], nm));
+            if (nx) { /* RFC 5288: explicit nonce = our sequence number */
+                static const uint8_t n0[8] = {0}, n1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+                cr_assert_arr_eq(a + 5, n0, 8, "%s", cname(&k[j], nm));
+                cr_assert_arr_eq(b + 5, n1, 8, "%s", cname(&k[j], nm));
+            } else { /* RFC 7905: the sequence number changes the nonce: same data, other bytes */
+                cr_assert(memcmp(a + 5, b + 5, sizeof data), "%s: same keystream twice",
+                          cname(&k[j], nm));
+            }
         } else if (s->iv_len && k[j].ver >= V_TLS11) {
             cr_assert(memcmp(a + 5, b + 5, s->iv_len), "%s: same IV twice", cname(&k[j], nm));
         }
@@ -508,6 +599,47 @@ Test(records, explicit_ivs_and_gcm_nonces)
         free(a), free(b);
         pair_done(p);
     }
+}
+
+/* AEAD records too short for their explicit nonce and tag (GCM 8 + 16, ChaCha20-Poly1305 0 + 16),
+ * or opened at another sequence number (in the AAD; ChaCha20-Poly1305's nonce too): one
+ * bad_record_mac, nothing delivered. */
+Test(records, aead_short_records_and_wrong_sequence)
+{
+    static struct combo k[400];
+    int n = combos(k, 400), aeads = 0;
+    char nm[96];
+    for (int j = 0; j < n; j++) {
+        const struct suite *s = k[j].s;
+        if (!s->aead)
+            continue;
+        aeads++;
+        for (uint32_t len = 0; len < s->nonce_explicit + 16u; len++) {
+            struct pairctx p = pair_of(&k[j]);
+            uint8_t rec[5 + 24];
+            memset(rec, 0x5a, sizeof rec);
+            rec[0] = CT_APPDATA, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = (uint8_t)len;
+            cr_assert_eq(feed(p.s, rec, 5 + len), SSLProtocolErr, "%s: %u bytes", cname(&k[j], nm), len);
+            cr_assert_eq(p.s->alert_pending, AL_BAD_RECORD_MAC);
+            cr_assert_eq(p.s->rec_len, 0);
+            pair_done(p);
+        }
+        struct pairctx p = pair_of(&k[j]);
+        uint8_t *raw, data[20] = {1, 2, 3};
+        p.c->wr_cur.seq = 5;
+        uint32_t rn = seal_one(p.c, CT_APPDATA, data, sizeof data, &raw);
+        p.s->rd_cur.seq = 4; /* the AAD's seq differs, and ChaCha's nonce */
+        cr_assert_eq(feed(p.s, raw, rn), SSLProtocolErr, "%s: wrong sequence", cname(&k[j], nm));
+        cr_assert_eq(p.s->alert_pending, AL_BAD_RECORD_MAC);
+        pair_done(p);
+        p = pair_of(&k[j]);
+        p.s->rd_cur.seq = 5;
+        cr_assert_eq(feed(p.s, raw, rn), SSLNoErr, "%s: right sequence", cname(&k[j], nm));
+        cr_assert_arr_eq(p.s->in.data + p.s->rec_off, data, sizeof data);
+        pair_done(p);
+        free(raw);
+    }
+    cr_assert_geq(aeads, 5);
 }
 
 Test(records, record_overflow_and_versions)

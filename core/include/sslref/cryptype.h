@@ -53,7 +53,8 @@ enum {
     TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 = 0x009E,
     TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 = 0x009F,
     TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00FF,       /* RFC 5746 */
-    TLS_FALLBACK_SCSV = 0x5600                        /* RFC 7507 */
+    TLS_FALLBACK_SCSV = 0x5600,                       /* RFC 7507 */
+    TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xCCAA /* TLS 1.2 (RFC 7905) */
 };
 
 /* SSL 2.0 cipher kinds (3-byte values, SSL 2.0 spec Appendix C). */

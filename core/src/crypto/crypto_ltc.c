@@ -218,6 +218,10 @@ struct cry_cipher {
         struct idea_cbc idea;
         struct des_cbc des;
         struct cry_gcm gcm; /* CRY_C_AES_GCM: keyed once (gcm.c: AES round keys, H powers) */
+        struct {            /* CRY_C_CHACHA20_POLY1305: the key, and the per-message state */
+            uint8_t key[32];
+            chacha20poly1305_state st;
+        } cp;
     } u;
 };
 _Static_assert(_Alignof(struct cry_cipher) <= 8, "cipher state must fit an 8-byte aligned buffer");
@@ -234,6 +238,7 @@ size_t cry_cipher_state_size(int alg)
     case CRY_C_AES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct rijndael_key);
     case CRY_C_IDEA: return CIPHER_HDR + sizeof(struct idea_cbc);
     case CRY_C_AES_GCM: return CIPHER_HDR + sizeof(struct cry_gcm);
+    case CRY_C_CHACHA20_POLY1305: return CIPHER_HDR + sizeof(((struct cry_cipher *)0)->u.cp);
     case CRY_C_NULL: return CIPHER_HDR;
     default: return 0; /* unknown ids are unavailable */
     }
@@ -336,6 +341,12 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
         e = cry_gcm_init(&c->u.gcm, key, keylen, 0);
         break;
     }
+    case CRY_C_CHACHA20_POLY1305: /* RFC 8439 §2.8: a 256-bit key; keyed per message (the nonce
+                                   * makes the Poly1305 key), so only the key is kept here */
+        SSL_ENSURE(keylen == 32, SSLBadParameterErr);
+        memcpy(c->u.cp.key, key, 32);
+        e = SSLNoErr;
+        break;
     default:
         return SSLUnsupportedErr;
     }
@@ -392,21 +403,64 @@ SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len)
         idea_cbc_run(&c->u.idea, in, out, len);
         return SSLNoErr;
     case CRY_C_AES_GCM:
+    case CRY_C_CHACHA20_POLY1305:
         return SSLBadParameterErr; /* AEAD: cry_aead_seal / cry_aead_open */
     default:
         return SSLBadParameterErr; /* a corrupt state */
     }
 }
 
-/* ---- AEAD: AES-GCM (RFC 5116, RFC 5288) on gcm.c (constant-time GHASH, no tables) ---- */
+/* ---- AEAD: AES-GCM (RFC 5116, RFC 5288) on gcm.c (constant-time GHASH, no tables),
+ * ChaCha20-Poly1305 (RFC 8439) on libtomcrypt's chacha20poly1305_* ---- */
 
+static int is_aead(int alg) { return alg == CRY_C_AES_GCM || alg == CRY_C_CHACHA20_POLY1305; }
+
+/* Start one message: the nonce, then the whole AAD. */
 static SSLErr aead_start(struct cry_cipher *c, const uint8_t *nonce, size_t nlen,
                          const uint8_t *aad, size_t alen, size_t len)
 {
-    SSL_ENSURE(c && c->keyed == CIPHER_KEYED && c->alg == CRY_C_AES_GCM, SSLBadParameterErr);
+    SSL_ENSURE(c && c->keyed == CIPHER_KEYED && is_aead(c->alg), SSLBadParameterErr);
     SSL_ENSURE(nonce && nlen >= 1 && nlen <= 64 && (aad || !alen) && alen <= 1024, SSLBadParameterErr);
     SSL_ENSURE(len <= 0x7fffffffu, SSLBadParameterErr);
-    return SSLNoErr;
+    if (c->alg == CRY_C_CHACHA20_POLY1305) {
+        /* RFC 8439 §2.8: a 96-bit nonce (libtomcrypt would also take 64 bits: not used in TLS) */
+        SSL_ENSURE(nlen == 12, SSLBadParameterErr);
+        chacha20poly1305_state *st = &c->u.cp.st;
+        SSL_TRY(cry_map(chacha20poly1305_init(st, c->u.cp.key, 32)));
+        SSL_TRY(cry_map(chacha20poly1305_setiv(st, nonce, 12)));
+        return alen ? cry_map(chacha20poly1305_add_aad(st, aad, (unsigned long)alen)) : SSLNoErr;
+    }
+    return SSLNoErr; /* GCM: gcm.c takes nonce and AAD in one call */
+}
+
+/* ChaCha20-Poly1305: en- or decrypt buf[0..len) in place (the message's AAD went in first). */
+static SSLErr cp_run(struct cry_cipher *c, uint8_t *buf, size_t len, int encrypt)
+{
+    chacha20poly1305_state *st = &c->u.cp.st;
+    if (!len) {
+        /* libtomcrypt 1.18.2 pads the AAD to 16 bytes for Poly1305 in its encrypt/decrypt, which
+         * return early on an empty text, not in chacha20poly1305_done: without this an empty
+         * message (an empty TLS record) would get a wrong tag. Pad it here, through the state's
+         * public members, as RFC 8439 §2.8 says. */
+        static const uint8_t zero[16];
+        unsigned long pad = (unsigned long)(16 - st->aadlen % 16) % 16;
+        if (st->aadflg && pad)
+            SSL_TRY(cry_map(poly1305_process(&st->poly, zero, pad)));
+        st->aadflg = 0;
+        return SSLNoErr;
+    }
+    /* both read each byte before writing it: in place is fine */
+    unsigned long n = (unsigned long)len;
+    return cry_map(encrypt ? chacha20poly1305_encrypt(st, buf, n, buf)
+                           : chacha20poly1305_decrypt(st, buf, n, buf));
+}
+
+/* The tag; the per-message state, which held the one-time Poly1305 key, is wiped. */
+static SSLErr cp_done(struct cry_cipher *c, uint8_t tag[CRY_AEAD_TAG], unsigned long *tl)
+{
+    SSLErr e = cry_map(chacha20poly1305_done(&c->u.cp.st, tag, tl));
+    zeromem(&c->u.cp.st, sizeof c->u.cp.st);
+    return e;
 }
 
 SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
@@ -415,7 +469,13 @@ SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
     struct cry_cipher *c = st;
     SSL_ENSURE(tag && (len == 0 || (in && out)), SSLBadParameterErr);
     SSL_TRY(aead_start(c, nonce, nlen, aad, alen, len));
-    return cry_gcm_seal(&c->u.gcm, nonce, nlen, aad, alen, in, out, len, tag);
+    if (c->alg == CRY_C_AES_GCM)
+        return cry_gcm_seal(&c->u.gcm, nonce, nlen, aad, alen, in, out, len, tag);
+    if (len && in != out)
+        memmove(out, in, len);
+    SSL_TRY(cp_run(c, out, len, 1));
+    unsigned long tl = CRY_AEAD_TAG;
+    return cp_done(c, tag, &tl);
 }
 
 SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
@@ -424,8 +484,28 @@ SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
     struct cry_cipher *c = st;
     SSL_ENSURE(tag && (len == 0 || (in && out)), SSLBadParameterErr);
     SSL_TRY(aead_start(c, nonce, nlen, aad, alen, len));
-    /* the tag is checked (constant time) before anything is decrypted; on failure out is wiped */
-    return cry_gcm_open(&c->u.gcm, nonce, nlen, aad, alen, in, out, len, tag);
+    /* GCM: the tag is checked (constant time) before anything is decrypted; on failure out is
+     * wiped */
+    if (c->alg == CRY_C_AES_GCM)
+        return cry_gcm_open(&c->u.gcm, nonce, nlen, aad, alen, in, out, len, tag);
+    if (len && in != out)
+        memmove(out, in, len);
+    SSLErr e = cp_run(c, out, len, 0);
+    uint8_t want[CRY_AEAD_TAG] = {0};
+    unsigned long tl = sizeof want;
+    if (e == SSLNoErr)
+        e = cp_done(c, want, &tl);
+    else
+        zeromem(&c->u.cp.st, sizeof c->u.cp.st);
+    uint8_t d = 0;
+    for (size_t i = 0; i < CRY_AEAD_TAG; i++) /* constant time */
+        d |= (uint8_t)(want[i] ^ tag[i]);
+    zeromem(want, sizeof want);
+    if (e == SSLNoErr && (d != 0 || tl != CRY_AEAD_TAG))
+        e = SSLProtocolErr;
+    if (e != SSLNoErr && len)
+        cry_wipe(out, len); /* no unauthenticated plaintext leaves */
+    return e;
 }
 
 void cry_cipher_wipe(void *st)

@@ -36,14 +36,16 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out);
 /* ---- Bulk ciphers ---- */
 enum cry_cipher_alg {
     CRY_C_NULL = 0, CRY_C_RC4, CRY_C_RC2, CRY_C_DES, CRY_C_3DES, CRY_C_IDEA, CRY_C_AES,
-    CRY_C_AES_GCM /* AEAD: keyed with cry_cipher_init (iv ignored), used through cry_aead_* */
+    CRY_C_AES_GCM,          /* AEAD: keyed with cry_cipher_init (iv ignored), used via cry_aead_* */
+    CRY_C_CHACHA20_POLY1305 /* AEAD (RFC 8439): 32-byte key, 12-byte nonce; like CRY_C_AES_GCM */
 };
 /*
  * Bytes of state a cipher needs (the caller allocates it, 8-byte aligned, zeroed before first use).
  * 0 means the cipher is not available in this build. NULL needs a small header only. The state
  * holds keys: cry_cipher_wipe it before freeing. Sizes: RC4 280, RC2 288, DES and 3DES 416
  * (one direction's round keys), IDEA 132, AES 516, AES-GCM 600 (gcm.c: AES round keys and
- * H..H^4; its GHASH uses no tables and runs in constant time, libtomcrypt's AES does not).
+ * H..H^4; its GHASH uses no tables and runs in constant time, libtomcrypt's AES does not),
+ * ChaCha20-Poly1305 about 250 bytes (no tables: constant time).
  */
 size_t cry_cipher_state_size(int alg);
 /* 1 for stream ciphers (NULL, RC4), else the CBC block size. */
@@ -52,8 +54,9 @@ size_t cry_cipher_block_size(int alg);
  * Key a cipher into @st. CBC ciphers take an IV of block size; RC4 and NULL ignore iv (may be
  * NULL).
  * keylen: RC4 5..256 (libtomcrypt refuses keys under 40 bits), RC2 1..128 (effective key bits =
- * 8*keylen, as SSL 3.0 and SSL 2.0 use it), DES 8, 3DES 24, IDEA 16, AES 16/24/32 (SSL uses 16/32).
- * DES parity bits are ignored. Returns SSLBadParameterErr on a NULL or bad length,
+ * 8*keylen, as SSL 3.0 and SSL 2.0 use it), DES 8, 3DES 24, IDEA 16, AES 16/24/32 (SSL uses 16/32),
+ * AES-GCM 16/24/32, ChaCha20-Poly1305 32. DES parity bits are ignored.
+ * Returns SSLBadParameterErr on a NULL or bad length,
  * SSLUnsupportedErr for an unknown alg, SSLUnknownErr if libtomcrypt fails. On failure the state is
  * left zeroed and cry_cipher_run refuses it.
  */
@@ -67,10 +70,11 @@ SSLErr cry_cipher_init_rc2(void *st, int encrypt, const uint8_t *key, size_t key
  * SSLBadParameterErr on a state that was never keyed successfully. */
 SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len) SSL_MUST;
 /*
- * AEAD (AES-GCM, RFC 5116 / RFC 5288) on a state keyed by cry_cipher_init(CRY_C_AES_GCM): one
- * message per call, nonce of nlen (12 in TLS) bytes, aad of alen <= 1024 bytes, len bytes of
- * text (in == out allowed), a 16-byte tag. Open checks the tag in constant time and on failure
- * wipes out and returns SSLProtocolErr; SSLBadParameterErr on a wrong state or arguments.
+ * AEAD on a state keyed by cry_cipher_init(CRY_C_AES_GCM) (RFC 5116 / RFC 5288; nonce of nlen
+ * 1..64 bytes, 12 in TLS) or cry_cipher_init(CRY_C_CHACHA20_POLY1305) (RFC 8439 §2.8; nonce of
+ * exactly 12 bytes): one message per call, aad of alen <= 1024 bytes, len bytes of text (in == out
+ * allowed), a 16-byte tag. Open checks the tag in constant time and on failure wipes out and
+ * returns SSLProtocolErr; SSLBadParameterErr on a wrong state or arguments.
  */
 #define CRY_AEAD_TAG 16
 SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,

@@ -21,8 +21,8 @@ static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s
     d->seq = 0;
     d->ver = ctx->ver;
     memcpy(d->mac_secret, mac, s->mac_len);
-    if (s->aead) /* RFC 5288 §3: the "IV" of the key block is the nonce's implicit salt */
-        memcpy(d->salt, iv, sizeof d->salt);
+    if (s->aead) /* the key block's "IV" is the nonce's fixed part (RFC 5288 §3, RFC 7905 §2) */
+        memcpy(d->fixed_iv, iv, s->iv_len <= sizeof d->fixed_iv ? s->iv_len : sizeof d->fixed_iv);
     if (s->cipher == CRY_C_NULL)
         return SSLNoErr;
     SSL_TRY(ctx_alloc(ctx, &d->cipher, (uint32_t)cry_cipher_state_size(s->cipher)));
@@ -107,7 +107,7 @@ void rec3_activate_write(SSLContext *ctx) { activate(ctx, &ctx->wr_cur, &ctx->wr
 void rec3_activate_read(SSLContext *ctx) { activate(ctx, &ctx->rd_cur, &ctx->rd_pend); }
 
 /* The 1/n-1 split (api_io.c) helps only where the next record's IV is the last ciphertext block:
- * CBC in SSL 3.0 and TLS 1.0. Explicit IVs (TLS 1.1+) and GCM need none. */
+ * CBC in SSL 3.0 and TLS 1.0. Explicit IVs (TLS 1.1+) and AEAD need none. */
 int rec3_write_is_cbc(const SSLContext *ctx)
 {
     const struct dirstate *d = &ctx->wr_cur;

@@ -10,8 +10,9 @@
 
 /* Derive the key block from ctx->master and the randoms and key the pending read/write states
  * for ctx->suite and ctx->ver (SSL 3.0: RFC 6101 §6.2.2; TLS: the PRF, RFC 5246 §6.3, export keys
- * RFC 2246 §6.3; AEAD salts into d->salt); sets d->ver = ctx->ver and d->seq = 0 on both. The
- * handshake sets wr_pend.etm / rd_pend.etm (RFC 7366) itself, after this (hs3_keys_ready). */
+ * RFC 2246 §6.3; AEAD fixed nonce parts into d->fixed_iv); sets d->ver = ctx->ver and d->seq = 0
+ * on both. The handshake sets wr_pend.etm / rd_pend.etm (RFC 7366) itself, after this
+ * (hs3_keys_ready). */
 SSLErr rec3_derive_keys(SSLContext *ctx) SSL_MUST;
 /* Make the pending write (read) state current: after sending (receiving) ChangeCipherSpec. */
 void rec3_activate_write(SSLContext *ctx);

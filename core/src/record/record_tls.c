@@ -4,7 +4,8 @@
  *   stream (RC4, NULL):  E(data || HMAC)
  *   CBC, MAC-then-encrypt: [IV] || E(data || HMAC || padding || padlen); IV explicit from TLS 1.1
  *   CBC, encrypt-then-MAC (RFC 7366, d->etm): [IV] || E(data || padding || padlen) || HMAC
- *   AEAD (AES-GCM, RFC 5288): explicit nonce (8) || E(data) || tag (16)
+ *   AEAD: explicit nonce (suite->nonce_explicit bytes) || E(data) || tag (16); AES-GCM
+ *         (RFC 5288) sends 8 nonce bytes, ChaCha20-Poly1305 (RFC 7905) none
  * Opening is constant time in the secret padding length (Lucky 13, see crypto/hmac.c); every
  * failure is one bad_record_mac. Headers, queues and sequence numbers belong to record3.c.
  */
@@ -17,7 +18,6 @@
 
 enum mode { M_STREAM, M_CBC, M_ETM, M_AEAD };
 
-#define GCM_EXPLICIT 8u
 #define TLS_MAX_PAD 256u /* padding plus its length byte: at most 256 bytes (RFC 5246 §6.2.3.2) */
 
 static enum mode mode_of(const struct dirstate *d)
@@ -41,7 +41,7 @@ static int mac_hash(int mac)
     }
 }
 
-/* seq_num(8) || type(1) || version(2) || length(2): what the MAC (and GCM's AAD) covers first */
+/* seq_num(8) || type(1) || version(2) || length(2): what the MAC covers first, and the AEAD AAD */
 static void mac_header(uint8_t h[13], uint64_t seq, uint8_t type, uint16_t ver, size_t len)
 {
     struct wr w;
@@ -76,18 +76,36 @@ uint32_t rectls_sealed_len(const struct dirstate *d, uint32_t len)
 {
     const struct suite *s = d->suite;
     switch (mode_of(d)) {
-    case M_AEAD: return GCM_EXPLICIT + len + CRY_AEAD_TAG;
+    case M_AEAD: return s->nonce_explicit + len + CRY_AEAD_TAG;
     case M_STREAM: return len + s->mac_len;
     case M_CBC: return explicit_iv(d) + (len + s->mac_len) / s->iv_len * s->iv_len + s->iv_len;
     default: return explicit_iv(d) + len / s->iv_len * s->iv_len + s->iv_len + s->mac_len;
     }
 }
 
-/* RFC 5288 §3: nonce = salt (4, from the key block) || nonce_explicit (8). */
-static void gcm_nonce(uint8_t nonce[12], const struct dirstate *d, const uint8_t explicit_part[8])
+#define AEAD_NONCE 12u
+
+/*
+ * The 12-byte AEAD nonce: the fixed part from the key block (iv_len bytes) || the explicit part
+ * from the record (nonce_explicit bytes): RFC 5288 §3 salt (4) || nonce_explicit (8). A suite with
+ * no explicit part XORs the sequence number, left-padded to 12 bytes, into its fixed 12 bytes
+ * (RFC 7905 §2). The table keeps iv_len + nonce_explicit == 12 (checked: else no nonce, 0).
+ */
+static int aead_nonce(uint8_t nonce[AEAD_NONCE], const struct dirstate *d,
+                      const uint8_t *explicit_part)
 {
-    memcpy(nonce, d->salt, 4);
-    memcpy(nonce + 4, explicit_part, 8);
+    const struct suite *s = d->suite;
+    uint32_t fixed = s->iv_len, nx = s->nonce_explicit;
+    if (fixed + nx != AEAD_NONCE || fixed > sizeof d->fixed_iv)
+        return 0;
+    memcpy(nonce, d->fixed_iv, fixed);
+    if (nx) {
+        memcpy(nonce + fixed, explicit_part, nx);
+        return 1;
+    }
+    for (int i = 0; i < 8; i++)
+        nonce[AEAD_NONCE - 1 - i] ^= (uint8_t)(d->seq >> (8 * i));
+    return 1;
 }
 
 SSLErr rectls_seal(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t ver,
@@ -97,18 +115,18 @@ SSLErr rectls_seal(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t v
     enum mode m = mode_of(d);
     uint32_t total = rectls_sealed_len(d, len);
     if (m == M_AEAD) {
-        /* our explicit nonce is the sequence number: unique per key without state (RFC 5288 §3) */
-        uint8_t aad[13], nonce[12];
-        memmove(frag + GCM_EXPLICIT, data, len);
-        struct wr w;
-        wr_init(&w, frag, GCM_EXPLICIT);
-        wr_u32(&w, (uint32_t)(d->seq >> 32));
-        wr_u32(&w, (uint32_t)d->seq);
-        gcm_nonce(nonce, d, frag);
+        /* an explicit nonce (GCM's 8 bytes) is our sequence number, right-aligned: unique per key
+         * without state (RFC 5288 §3) */
+        uint32_t nx = s->nonce_explicit;
+        uint8_t aad[13], nonce[AEAD_NONCE];
+        memmove(frag + nx, data, len);
+        memset(frag, 0, nx);
+        for (uint32_t i = 0; i < nx && i < 8; i++)
+            frag[nx - 1 - i] = (uint8_t)(d->seq >> (8 * i));
+        SSL_ENSURE(aead_nonce(nonce, d, frag), SSLUnknownErr);
         mac_header(aad, d->seq, type, ver, len);
-        return cry_aead_seal(d->cipher.data, nonce, sizeof nonce, aad, sizeof aad,
-                             frag + GCM_EXPLICIT, frag + GCM_EXPLICIT, len,
-                             frag + GCM_EXPLICIT + len);
+        return cry_aead_seal(d->cipher.data, nonce, sizeof nonce, aad, sizeof aad, frag + nx,
+                             frag + nx, len, frag + nx + len);
     }
     uint32_t iv = m == M_STREAM ? 0 : explicit_iv(d), maclen = s->mac_len;
     memmove(frag + iv, data, len);
@@ -136,20 +154,22 @@ static SSLErr bad_mac(SSLContext *ctx) { return ctx_fail(ctx, AL_BAD_RECORD_MAC,
 static SSLErr open_aead(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t ver,
                         uint8_t *frag, uint32_t n, uint32_t *off, uint32_t *plain)
 {
+    uint32_t nx = d->suite->nonce_explicit;
     struct rd r;
     rd_init(&r, frag, n);
-    const uint8_t *explicit_part = rd_bytes(&r, GCM_EXPLICIT);
+    const uint8_t *explicit_part = rd_bytes(&r, nx);
     if (!explicit_part || rd_left(&r) < CRY_AEAD_TAG)
         return bad_mac(ctx);
     uint32_t len = (uint32_t)rd_left(&r) - CRY_AEAD_TAG;
-    uint8_t *ct = frag + GCM_EXPLICIT;
+    uint8_t *ct = frag + nx;
     const uint8_t *tag = ct + len;
-    uint8_t aad[13], nonce[12];
-    gcm_nonce(nonce, d, explicit_part);
+    uint8_t aad[13], nonce[AEAD_NONCE];
+    if (!aead_nonce(nonce, d, explicit_part))
+        return bad_mac(ctx);
     mac_header(aad, d->seq, type, ver, len);
     if (cry_aead_open(d->cipher.data, nonce, sizeof nonce, aad, sizeof aad, ct, ct, len, tag))
         return bad_mac(ctx); /* the adapter wiped ct */
-    *off = GCM_EXPLICIT;
+    *off = nx;
     *plain = len;
     return SSLNoErr;
 }

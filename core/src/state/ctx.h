@@ -31,7 +31,8 @@ struct dirstate {
     const struct suite *suite; /* NULL: SSL_NULL_WITH_NULL_NULL */
     SSLBuffer cipher;          /* cry_cipher state, from the context allocator */
     uint8_t mac_secret[48];    /* SSL 3.0 MAC or TLS HMAC key; AEAD: unused */
-    uint8_t salt[4];           /* AEAD: the implicit part of the nonce (RFC 5288 §3) */
+    uint8_t fixed_iv[12];      /* AEAD: the nonce's fixed part, suite->iv_len bytes (RFC 5288 §3:
+                                * GCM's 4-byte salt; RFC 7905 §2: ChaCha20-Poly1305's 12 bytes) */
     uint16_t ver;              /* protocol version of the records this state protects */
     uint8_t etm;               /* RFC 7366 encrypt-then-MAC for this direction */
     uint64_t seq;

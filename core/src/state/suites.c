@@ -1,6 +1,7 @@
 /*
  * suites.c - the cipher-suite table (RFC 6101 Appendix A.6 and C; AES rows from RFC 3268, which
- * SSL 3.0 peers such as NSS negotiate). Row order is the default server preference order.
+ * SSL 3.0 peers such as NSS negotiate; TLS 1.2 AEAD rows from RFC 5288 and RFC 7905). Row order is
+ * the default server preference order.
  */
 #include "state/suites.h"
 #include "crypto/crypto_ltc.h"
@@ -9,31 +10,37 @@
 /* SSL 3.0 and TLS 1.0-1.2 rows with their version range; TLS 1.2's PRF is SHA-256 unless a row
  * says SHA-384. Export suites end at TLS 1.0 (RFC 4346 §A.5), IDEA and single DES at TLS 1.1
  * (RFC 5246 §1.2), RC4 at SSL 3.0 (RFC 7465). */
-#define ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, aead, prf, lo, hi) \
-    {id, #id, kx, c, mac, exp, km, kl, iv, ml, on, aead, prf, lo, hi}
+#define ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, aead, nx, prf, lo, hi) \
+    {id, #id, kx, c, mac, exp, km, kl, iv, ml, on, aead, nx, prf, lo, hi}
 #define ROW(id, kx, c, mac, exp, km, kl, iv, ml, on) \
-    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, CRY_SHA256, V_SSL3, V_TLS12)
+    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, 0, CRY_SHA256, V_SSL3, V_TLS12)
 #define ROW11(id, kx, c, mac, exp, km, kl, iv, ml, on) \
-    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, CRY_SHA256, V_SSL3, V_TLS11)
+    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, 0, CRY_SHA256, V_SSL3, V_TLS11)
 /* RC4: SSL 3.0 only, never in TLS (RFC 7465) */
 #define ROW3(id, kx, c, mac, exp, km, kl, iv, ml, on) \
-    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, CRY_SHA256, V_SSL3, V_SSL3)
+    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, 0, CRY_SHA256, V_SSL3, V_SSL3)
 #define ROW10(id, kx, c, mac, exp, km, kl, iv, ml, on) \
-    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, CRY_SHA256, V_SSL3, V_TLS10)
-/* TLS 1.2 only: SHA-256/384 MACs (RFC 5246 App. A.5) and AES-GCM (RFC 5288) */
-#define ROW12(id, kx, c, mac, km, iv, ml, aead, prf) \
-    ROWV(id, kx, c, mac, 0, km, km, iv, ml, 1, aead, prf, V_TLS12, V_TLS12)
+    ROWV(id, kx, c, mac, exp, km, kl, iv, ml, on, 0, 0, CRY_SHA256, V_SSL3, V_TLS10)
+/* TLS 1.2 only: SHA-256/384 MACs (RFC 5246 App. A.5) */
+#define ROW12(id, kx, c, mac, km, iv, ml, prf) \
+    ROWV(id, kx, c, mac, 0, km, km, iv, ml, 1, 0, 0, prf, V_TLS12, V_TLS12)
+/* TLS 1.2 AEAD: no MAC; the nonce is fixed (iv bytes from the key block) || explicit (nx bytes on
+ * the wire), 12 in all: AES-GCM 4 || 8 (RFC 5288 §3), ChaCha20-Poly1305 12 || 0 (RFC 7905 §2) */
+#define AEAD12(id, kx, c, km, fixed, nx, prf) \
+    ROWV(id, kx, c, MAC_NULL, 0, km, km, fixed, 0, 1, 1, nx, prf, V_TLS12, V_TLS12)
 
 static const struct suite table[] = {
     /* TLS 1.2: forward-secret AEAD first */
-    ROW12(TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, KX_DHE_RSA, CRY_C_AES_GCM, MAC_NULL, 16, 4, 0, 1, CRY_SHA256),
-    ROW12(TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, KX_DHE_RSA, CRY_C_AES_GCM, MAC_NULL, 32, 4, 0, 1, CRY_SHA384),
-    ROW12(TLS_RSA_WITH_AES_128_GCM_SHA256, KX_RSA, CRY_C_AES_GCM, MAC_NULL, 16, 4, 0, 1, CRY_SHA256),
-    ROW12(TLS_RSA_WITH_AES_256_GCM_SHA384, KX_RSA, CRY_C_AES_GCM, MAC_NULL, 32, 4, 0, 1, CRY_SHA384),
-    ROW12(TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, KX_DHE_RSA, CRY_C_AES, MAC_SHA256, 16, 16, 32, 0, CRY_SHA256),
-    ROW12(TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, KX_DHE_RSA, CRY_C_AES, MAC_SHA256, 32, 16, 32, 0, CRY_SHA256),
-    ROW12(TLS_RSA_WITH_AES_128_CBC_SHA256, KX_RSA, CRY_C_AES, MAC_SHA256, 16, 16, 32, 0, CRY_SHA256),
-    ROW12(TLS_RSA_WITH_AES_256_CBC_SHA256, KX_RSA, CRY_C_AES, MAC_SHA256, 32, 16, 32, 0, CRY_SHA256),
+    AEAD12(TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, KX_DHE_RSA, CRY_C_AES_GCM, 16, 4, 8, CRY_SHA256),
+    AEAD12(TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, KX_DHE_RSA, CRY_C_AES_GCM, 32, 4, 8, CRY_SHA384),
+    AEAD12(TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, KX_DHE_RSA, CRY_C_CHACHA20_POLY1305, 32, 12, 0,
+           CRY_SHA256),
+    AEAD12(TLS_RSA_WITH_AES_128_GCM_SHA256, KX_RSA, CRY_C_AES_GCM, 16, 4, 8, CRY_SHA256),
+    AEAD12(TLS_RSA_WITH_AES_256_GCM_SHA384, KX_RSA, CRY_C_AES_GCM, 32, 4, 8, CRY_SHA384),
+    ROW12(TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, KX_DHE_RSA, CRY_C_AES, MAC_SHA256, 16, 16, 32, CRY_SHA256),
+    ROW12(TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, KX_DHE_RSA, CRY_C_AES, MAC_SHA256, 32, 16, 32, CRY_SHA256),
+    ROW12(TLS_RSA_WITH_AES_128_CBC_SHA256, KX_RSA, CRY_C_AES, MAC_SHA256, 16, 16, 32, CRY_SHA256),
+    ROW12(TLS_RSA_WITH_AES_256_CBC_SHA256, KX_RSA, CRY_C_AES, MAC_SHA256, 32, 16, 32, CRY_SHA256),
     ROW(TLS_RSA_WITH_AES_128_CBC_SHA, KX_RSA, CRY_C_AES, MAC_SHA1, 0, 16, 16, 16, 20, 1),
     ROW(TLS_RSA_WITH_AES_256_CBC_SHA, KX_RSA, CRY_C_AES, MAC_SHA1, 0, 32, 32, 16, 20, 1),
     ROW(SSL_RSA_WITH_3DES_EDE_CBC_SHA, KX_RSA, CRY_C_3DES, MAC_SHA1, 0, 24, 24, 8, 20, 1),

@@ -22,10 +22,14 @@ struct suite {
     uint8_t exportable;  /* 1: export key derivation (RFC 6101 §6.2.2) */
     uint8_t key_material;/* bytes of key taken from the key block */
     uint8_t key_len;     /* bytes of cipher key after export expansion (= key_material otherwise) */
-    uint8_t iv_len;      /* CBC IV / block size, 0 for stream */
+    uint8_t iv_len;      /* CBC IV / block size, 0 for stream; AEAD: the fixed nonce part */
     uint8_t mac_len;     /* 0, 16 or 20 */
     uint8_t default_on;  /* in the default enabled list */
-    uint8_t aead;        /* 1: AEAD record (GCM): iv_len is the implicit salt, 8-byte explicit nonce */
+    uint8_t aead;        /* 1: AEAD record (cipher is CRY_C_AES_GCM or CRY_C_CHACHA20_POLY1305) */
+    uint8_t nonce_explicit; /* AEAD: nonce bytes sent before each record's ciphertext. The 12-byte
+                          * nonce is iv_len fixed bytes from the key block || these: GCM 4 || 8
+                          * (RFC 5288 §3); 0 means the fixed 12 bytes XOR the 64-bit sequence
+                          * number, left-padded (ChaCha20-Poly1305, RFC 7905 §2) */
     uint8_t prf;         /* TLS 1.2 PRF and Finished hash: CRY_SHA256 or CRY_SHA384 (crypto_ltc.h) */
     uint16_t min_ver;    /* lowest protocol version that may negotiate it (V_SSL3 .. V_TLS12) */
     uint16_t max_ver;    /* highest (export, IDEA and single DES end before TLS 1.2 / 1.1) */
@@ -36,7 +40,7 @@ const struct suite *suite_find(uint16_t id);
 /* All rows in default preference order; *n gets the count. */
 const struct suite *suite_all(uint32_t *n);
 /* Key-block bytes the suite needs: 2 * (mac_len + key_material + (exportable ? 0 : iv_len)); for
- * an AEAD suite iv_len is the implicit salt (RFC 5288 §3). */
+ * an AEAD suite iv_len is the fixed nonce part (RFC 5288 §3: 4, RFC 7905 §2: 12). */
 uint32_t suite_key_block_len(const struct suite *s);
 
 #define SUITES_MAX 80
