@@ -1,0 +1,271 @@
+#!/bin/bash
+# test_tls_openssl.sh - TLS 1.0-1.2 interop with Debian's OpenSSL 3.0 CLI (issue 15).
+# A. One sslref-server (--version tls1.0-tls1.2, ffdhe2048, http mode, ALPN http/1.1, the suites
+#    of TLS_SUITES) against openssl s_client: per version and per suite this OpenSSL has (GCM and
+#    SHA-256/384 suites at TLS 1.2 only; TLS 1.0/1.1 and 3DES at @SECLEVEL=0) a full handshake
+#    (-sess_out) and a resumption (-sess_in). From s_client's own output: "New,"/"Reused,",
+#    "Protocol  :", "Cipher    :", "Extended master secret: yes", and (-tlsextdebug) the server's
+#    encrypt-then-mac extension for CBC suites and its absence for GCM; the HTTP answer (the request
+#    echoed, with a 3 KB random header) compared byte for byte. The server's log must show the same
+#    session (by id) as full then resumed with the same version and suite. Also: a TLS 1.3-capable
+#    s_client with its defaults gets TLS 1.2; ALPN h2,http/1.1 gets http/1.1; FALLBACK_SCSV at
+#    TLS 1.1 and 1.0 gets inappropriate_fallback (alert 86, logged by the server as
+#    alert_sent=0x0256) while FALLBACK_SCSV at TLS 1.2 works; SNI: a second server with --sni for
+#    two names (certs made at test time, issued by the test CA) serves each name its cert and
+#    the default cert without SNI.
+# B. sslref-client against openssl s_server (one -www status-page server, one -WWW file server),
+#    per version and suite: full + resumed (--resume 1); the status page (s_server's own view)
+#    shows New then Reused, the protocol, the suite and EMS; a 64 KB file comes through intact
+#    twice.
+# Suites this OpenSSL lacks (Debian builds without 3DES) are listed, not run: they are not cases.
+# Usage: bash tests/interop/test_tls_openssl.sh BUILD_DIR
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+tls_init "$1"
+
+ALL=$(echo $TLS_SUITES | tr ' ' ',')
+mapfile -t PAIRS < <(tls_openssl_pairs)
+
+# sc_pair TAG PORT SRVLOG WANT_PROTO WANT_HEX|any [MUST_CONTAIN...] -- S_CLIENT_ARGS...
+# openssl s_client twice (full handshake, then resumption of its session) with one HTTP request;
+# prints PASS/FAIL lines. Leaves the session id in $TMP/sc-TAG/sid.
+sc_pair() {
+    local tag=$1 port=$2 log=$3 wproto=$4 whex=$5
+    shift 5
+    local must=() d="$TMP/sc-$tag" i rc why proto cipher hex sid line want
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do must+=("$1"); shift; done
+    shift
+    mkdir -p "$d"
+    printf 'GET /%s-%s HTTP/1.0\r\nX-Pad: %s\r\n\r\n' "$tag" "$RANDOM$RANDOM" \
+        "$(head -c 2300 /dev/urandom | base64 -w 0)" >"$d/req"
+    {
+        printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' \
+            "$(wc -c <"$d/req")"
+        cat "$d/req"
+        printf 'closed\n' # s_client's own line when the server closes
+    } >"$d/exp"
+    for i in 1 2; do
+        local sess=(-sess_out "$d/sess")
+        [ $i = 2 ] && sess=(-sess_in "$d/sess")
+        timeout 20 openssl s_client -connect "127.0.0.1:$port" -tlsextdebug -ign_eof "${sess[@]}" \
+            "$@" <"$d/req" >"$d/out$i" 2>"$d/err$i"
+        rc=$?
+        why=
+        [ $rc -eq 0 ] || why="$why exit=$rc"
+        want=New
+        [ $i = 2 ] && want=Reused
+        grep -q "^$want, " "$d/out$i" || why="$why not-$want"
+        proto=$(sed -n 's/^    Protocol  : //p' "$d/out$i")
+        cipher=$(sed -n 's/^    Cipher    : //p' "$d/out$i")
+        hex=$(tls_suite_hex "$cipher")
+        [ "$proto" = "$wproto" ] || why="$why protocol=$proto(want $wproto)"
+        if [ "$whex" = any ]; then
+            [ -n "$hex" ] || why="$why cipher=$cipher(not ours)"
+        else
+            [ "$hex" = "$whex" ] || why="$why cipher=$cipher(want $(tls_suite_name "$whex"))"
+        fi
+        grep -q '^    Extended master secret: yes' "$d/out$i" || why="$why no-EMS"
+        if [ -n "$hex" ] && tls_suite_cbc "$hex"; then
+            grep -q 'TLS server extension "encrypt-then-mac"' "$d/out$i" || why="$why no-EtM"
+        elif grep -q 'TLS server extension "encrypt-then-mac"' "$d/out$i"; then
+            why="$why EtM-with-AEAD"
+        fi
+        for line in "${must[@]}"; do
+            grep -qF -- "$line" "$d/out$i" || why="$why missing[$line]"
+        done
+        tail -c "$(wc -c <"$d/exp")" "$d/out$i" | cmp -s - "$d/exp" || why="$why data-differs"
+        if [ -z "$why" ]; then
+            echo "PASS: $tag: s_client $want: $proto $cipher EMS$(tls_suite_cbc "$hex" && echo ' EtM'), $(wc -c <"$d/req") bytes echoed intact"
+        else
+            echo "FAIL: $tag: s_client $want:$why"
+            show "$d/err$i"
+            sed -n '/^SSL handshake has/,/^---$/p;/TLS server extension/p' "$d/out$i" | sed 's/^/  | /'
+        fi
+        [ $i = 1 ] && sid=$(sed -n 's/^    Session-ID: //p' "$d/out1" | tr 'A-F' 'a-f')
+    done
+    echo "$sid" >"$d/sid"
+    # The server's view of the same session: full then resumed, same version and suite.
+    tls_log_pair "$tag" "$log" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}"
+}
+
+# --- A. openssl s_client against sslref-server -------------------------------------------------
+SLOG="$TMP/server.log"
+start_sslref_server "$SLOG" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem" \
+    --mode http --alpn http/1.1 --ciphers "$ALL" || { fail "A: sslref-server start"; interop_finish; exit 1; }
+A_PORT=$SRV_PORT
+
+a_case() { # a_case VERSION HEX
+    local v=$1 h=$2 c
+    c=$(tls_suite_name "$h")
+    { [ "$v" != tls1.2 ] || tls_suite_weak "$h"; } && c="$c:@SECLEVEL=0"
+    sc_pair "A-$v-$h" "$A_PORT" "$SLOG" "$(tls_ossl_proto "$v")" "$h" -- "$(tls_ossl_flag "$v")" -cipher "$c"
+}
+
+a_extra() { # the cases that are not one suite at one version
+    case $1 in
+    default) # a TLS 1.3 client with OpenSSL's defaults: TLS 1.2 and a suite of ours
+        sc_pair A-default "$A_PORT" "$SLOG" TLSv1.2 any -- ;;
+    alpn)
+        sc_pair A-alpn "$A_PORT" "$SLOG" TLSv1.2 any "ALPN protocol: http/1.1" -- -alpn h2,http/1.1
+        local sid
+        sid=$(cat "$TMP/sc-A-alpn/sid")
+        if [ "$(grep -c "alpn=http/1.1 .*session=$sid\$" "$SLOG")" = 2 ]; then
+            echo "PASS: A-alpn: server log: alpn=http/1.1 on both connections"
+        else
+            echo "FAIL: A-alpn: server log lacks alpn=http/1.1 twice"
+            grep "session=$sid" "$SLOG" | sed 's/^/  | /'
+        fi ;;
+    scsv12) # FALLBACK_SCSV at the server's highest version is no fallback
+        sc_pair A-scsv-tls1.2 "$A_PORT" "$SLOG" TLSv1.2 any -- -fallback_scsv -tls1_2 ;;
+    esac
+}
+
+tls_run_jobs 4 a_case "${PAIRS[@]}"
+tls_collect a_case "${PAIRS[@]}"
+tls_run_jobs 3 a_extra default alpn scsv12
+tls_collect a_extra default alpn scsv12
+
+# FALLBACK_SCSV below the server's highest version: inappropriate_fallback (86).
+for v in tls1.1 tls1.0; do
+    before=$(grep -c 'alert_sent=0x0256' "$SLOG")
+    timeout 20 openssl s_client -connect "127.0.0.1:$A_PORT" -fallback_scsv "$(tls_ossl_flag "$v")" \
+        -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >"$TMP/scsv-$v.out" 2>"$TMP/scsv-$v.err"
+    rc=$?
+    sleep 0.2 # the server logs the failure after sending the alert
+    after=$(grep -c 'alert_sent=0x0256' "$SLOG")
+    if [ $rc -ne 0 ] && grep -q 'alert inappropriate fallback' "$TMP/scsv-$v.err" &&
+        grep -q 'SSL alert number 86' "$TMP/scsv-$v.err" && [ "$after" = $((before + 1)) ]; then
+        pass "A-scsv-$v: s_client -fallback_scsv $(tls_ossl_flag "$v") got alert 86 (inappropriate_fallback); server logged alert_sent=0x0256"
+    else
+        fail "A-scsv-$v: want alert 86 at the client and one more alert_sent=0x0256 in the server log (exit $rc, log count $before -> $after)"
+        show "$TMP/scsv-$v.err"
+        tail -3 "$SLOG" | sed 's/^/  | /'
+    fi
+done
+
+stop_pid "$SRV_PID" TERM
+if grep -q '^stats: .* failures=2$' "$SLOG"; then
+    pass "A: server stats: the two fallback refusals are its only failures ($(grep '^stats:' "$SLOG"))"
+else
+    fail "A: server stats line (want failures=2: the fallback cases only)"
+    grep -E '^(stats|error)' "$SLOG" | sed 's/^/  | /'
+fi
+
+# --- A (SNI). A second server with two extra names -----------------------------------------------
+mkdir -p "$TMP/sni"
+if tls_make_cert "$TMP/sni" alpha.test && tls_make_cert "$TMP/sni" beta.test; then
+    NLOG="$TMP/sni-server.log"
+    if start_sslref_server "$NLOG" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem" \
+        --mode http --ciphers "$ALL" \
+        --sni "alpha.test=$TMP/sni/alpha.test-chain.pem,$TMP/sni/alpha.test-key.pem" \
+        --sni "beta.test=$TMP/sni/beta.test-chain.pem,$TMP/sni/beta.test-key.pem"; then
+        N_PORT=$SRV_PORT
+        sni_case() {
+            case $1 in
+            alpha) # RSA key exchange: the server decrypts with alpha's key
+                sc_pair A-sni-alpha "$N_PORT" "$NLOG" TLSv1.2 002f "subject=CN = alpha.test" \
+                    -- -servername alpha.test -tls1_2 -cipher AES128-SHA ;;
+            beta) # DHE: the server signs with beta's key
+                sc_pair A-sni-beta "$N_PORT" "$NLOG" TLSv1.2 009e "subject=CN = beta.test" \
+                    -- -servername beta.test -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256 ;;
+            none)
+                sc_pair A-sni-none "$N_PORT" "$NLOG" TLSv1.2 any "subject=CN = localhost" \
+                    -- -noservername -tls1_2 ;;
+            esac
+            local sid want=$1
+            [ "$1" = none ] && want=-
+            [ "$1" != none ] && want=$1.test
+            sid=$(cat "$TMP/sc-A-sni-$1/sid")
+            if [ "$(grep -c " sni=$want .*session=$sid\$" "$NLOG")" = 2 ]; then
+                echo "PASS: A-sni-$1: server log: sni=$want on both connections"
+            else
+                echo "FAIL: A-sni-$1: server log lacks sni=$want twice"
+                grep "session=$sid" "$NLOG" | sed 's/^/  | /'
+            fi
+        }
+        tls_run_jobs 3 sni_case alpha beta none
+        tls_collect sni_case alpha beta none
+        stop_pid "$SRV_PID" TERM
+    else
+        fail "A-sni: sslref-server with --sni did not start"
+    fi
+else
+    fail "A-sni: could not make the SNI certificates"
+fi
+
+# --- B. sslref-client against openssl s_server ---------------------------------------------------
+mkdir -p "$TMP/www"
+head -c 48000 /dev/urandom | base64 >"$TMP/www/payload.txt"
+SS_ARGS=(-cert "$DATA/server-chain.pem" -key "$DATA/server-key-pkcs8.pem"
+    -dhparam "$DATA/ffdhe2048.pem" -cipher 'ALL:@SECLEVEL=0')
+B_OK=1
+tls_start_s_server "$TMP/s_server-www.log" "${SS_ARGS[@]}" -www || B_OK=0
+WWW_PORT=$PEER_PORT
+cd "$TMP/www" || exit 1 # -WWW serves files from its working directory
+tls_start_s_server "$TMP/s_server-files.log" "${SS_ARGS[@]}" -WWW || B_OK=0
+cd - >/dev/null || exit 1
+FILES_PORT=$PEER_PORT
+if [ "$B_OK" = 1 ]; then
+    {
+        printf 'HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n'
+        cat "$TMP/www/payload.txt"
+    } >"$TMP/www/one"
+    cat "$TMP/www/one" "$TMP/www/one" >"$TMP/www/exp"
+
+    b_case() { # b_case VERSION|default HEX|any
+        local v=$1 h=$2 d="$TMP/b-$1-$2" why= rc proto cipher hex args=()
+        mkdir -p "$d"
+        if [ "$v" = default ]; then
+            args=(--version tls1.0-tls1.2)
+            proto=TLSv1.2
+        else
+            args=(--version "$v" --ciphers "$h")
+            proto=$(tls_ossl_proto "$v")
+        fi
+        # 1. the -www status page: s_server's own view of each connection
+        timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$WWW_PORT" --ca "$DATA/ca-cert.pem" \
+            "${args[@]}" --resume 1 >"$d/page" 2>"$d/err"
+        rc=$?
+        [ $rc -eq 0 ] || why="$why exit=$rc"
+        [ "$(sed -n 's/^\(New\|Reused\), .*/\1/p' "$d/page" | tr '\n' ' ')" = "New Reused " ] ||
+            why="$why want-New-then-Reused"
+        [ "$(sed -n 's/^    Protocol  : //p' "$d/page" | tr '\n' ' ')" = "$proto $proto " ] ||
+            why="$why protocol($(sed -n 's/^    Protocol  : //p' "$d/page" | tr '\n' ' '))"
+        cipher=$(sed -n 's/^    Cipher    : //p' "$d/page" | sort -u)
+        hex=$(tls_suite_hex "$cipher")
+        [ "$(sed -n 's/^    Cipher    : //p' "$d/page" | wc -l)" = 2 ] && [ -n "$hex" ] || why="$why cipher($cipher)"
+        [ "$h" = any ] || [ "$hex" = "$h" ] || why="$why cipher($cipher, want $(tls_suite_name "$h"))"
+        [ "$(grep -c '^    Extended master secret: yes' "$d/page")" = 2 ] || why="$why no-EMS"
+        [ "$(grep -c "^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=no " "$d/err")" = 1 ] &&
+            [ "$(grep -c "^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=yes " "$d/err")" = 1 ] ||
+            why="$why sslref-client-lines"
+        if [ -z "$why" ]; then
+            echo "PASS: B-$v-$h: s_server -www page: New then Reused, $proto $cipher EMS (sslref-client: resumed=no, yes)"
+        else
+            echo "FAIL: B-$v-$h: s_server -www:$why"
+            show "$d/err"
+            grep -E '^(New|Reused), |^    (Protocol|Cipher|Extended)' "$d/page" | sed 's/^/  | /'
+        fi
+        # 2. the -WWW file server: the file twice, byte for byte
+        why=
+        timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$FILES_PORT" --ca "$DATA/ca-cert.pem" \
+            "${args[@]}" --resume 1 --send 'GET /payload.txt HTTP/1.0\r\n\r\n' >"$d/files" 2>"$d/ferr"
+        rc=$?
+        [ $rc -eq 0 ] || why="$why exit=$rc"
+        cmp -s "$d/files" "$TMP/www/exp" || why="$why data-differs($(wc -c <"$d/files") of $(wc -c <"$TMP/www/exp") bytes)"
+        [ "$(sed -n 's/.* resumed=\([a-z]*\) .*/\1/p' "$d/ferr" | tr '\n' ' ')" = "no yes " ] ||
+            why="$why not-resumed"
+        if [ -z "$why" ]; then
+            echo "PASS: B-$v-$h: s_server -WWW: $(wc -c <"$TMP/www/payload.txt")-byte file intact on the full and the resumed connection"
+        else
+            echo "FAIL: B-$v-$h: s_server -WWW:$why"
+            show "$d/ferr"
+        fi
+    }
+    tls_run_jobs 4 b_case "${PAIRS[@]}" "default any"
+    tls_collect b_case "${PAIRS[@]}" "default any"
+else
+    fail "B: openssl s_server did not start"
+fi
+
+interop_finish
