@@ -179,8 +179,21 @@ tls_init() {
         [ -x "$BIN/$t" ] || { echo "FAIL: $BIN/$t not built"; exit 1; }
     done
     TMP=$(mktemp -d "${TMPDIR:-/tmp}/sslref-tls.XXXXXX")
-    trap interop_cleanup EXIT
+    trap tls_cleanup EXIT
     trap 'exit 130' INT TERM
+}
+
+# tls_cleanup: interop_cleanup, but with TLS_KEEP_TMP=1 the temp dir (logs, peer outputs) stays.
+tls_cleanup() {
+    if [ "${TLS_KEEP_TMP:-0}" = 1 ]; then
+        echo "kept $TMP"
+        local keep=$TMP
+        TMP=
+        interop_cleanup
+        TMP=$keep
+    else
+        interop_cleanup
+    fi
 }
 
 # tls_suite_name HEX: OpenSSL's name of the suite (empty for one not in TLS_SUITES).
@@ -304,12 +317,15 @@ tls_make_cert() {
 # each job's output into $TMP/job-FUNC-ARG.res (ARG with spaces turned into _); waits for all.
 # FUNC's words are split, so an ARG may carry several words.
 tls_run_jobs() {
-    local n=$1 func=$2 a p live=() mine=()
+    local n=$1 func=$2 a p running live=() mine=()
     shift 2
     for a in "$@"; do
         while :; do # the servers are jobs too: count and wait for this function's own only
             live=()
-            for p in "${mine[@]}"; do kill -0 "$p" 2>/dev/null && live+=("$p"); done
+            running=" $(jobs -rp | tr '\n' ' ') " # bash's own list: no pid-reuse confusion
+            for p in "${mine[@]}"; do
+                case $running in *" $p "*) live+=("$p") ;; esac
+            done
             [ "${#live[@]}" -lt "$n" ] && break
             wait -n "${live[@]}" 2>/dev/null || true
         done
@@ -372,4 +388,16 @@ tls_openssl_pairs() {
             echo "$v $h"
         done
     done
+}
+
+# tls_server_ok TAG PID LOG: before the test stops the sslref-server PID itself, print PASS/FAIL:
+# it must still run and must not have printed its final stats line yet (a SIGTERM from outside,
+# e.g. another test's cleanup killing a reused pid, would explain refused connections).
+tls_server_ok() {
+    if kill -0 "$2" 2>/dev/null && ! grep -q '^stats:' "$3"; then
+        echo "PASS: $1: sslref-server ran through all the cases"
+    else
+        echo "FAIL: $1: sslref-server (pid $2) stopped before the test stopped it"
+        tail -5 "$3" | sed 's/^/  | /'
+    fi
 }

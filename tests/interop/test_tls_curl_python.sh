@@ -113,6 +113,7 @@ p_case() { # p_case VERSION HEX
 tls_run_jobs 4 p_case "${PAIRS[@]}"
 tls_collect p_case "${PAIRS[@]}"
 
+tls_tally < <(tls_server_ok "sslref-server" "$SRV_PID" "$SLOG")
 stop_pid "$SRV_PID" TERM
 if grep -q '^stats: .* failures=0$' "$SLOG"; then
     pass "sslref-server: no failed connection ($(grep '^stats:' "$SLOG"))"

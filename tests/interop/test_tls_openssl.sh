@@ -143,6 +143,7 @@ for v in tls1.1 tls1.0; do
     fi
 done
 
+tls_tally < <(tls_server_ok "A" "$SRV_PID" "$SLOG")
 stop_pid "$SRV_PID" TERM
 if grep -q '^stats: .* failures=2$' "$SLOG"; then
     pass "A: server stats: the two fallback refusals are its only failures ($(grep '^stats:' "$SLOG"))"
@@ -185,6 +186,7 @@ if tls_make_cert "$TMP/sni" alpha.test && tls_make_cert "$TMP/sni" beta.test; th
         }
         tls_run_jobs 3 sni_case alpha beta none
         tls_collect sni_case alpha beta none
+        tls_tally < <(tls_server_ok "A-sni" "$SRV_PID" "$NLOG")
         stop_pid "$SRV_PID" TERM
     else
         fail "A-sni: sslref-server with --sni did not start"
