@@ -211,10 +211,15 @@ tls_suite_name() {
 
 # tls_suite_hex NAME: the reverse of tls_suite_name (empty when unknown).
 tls_suite_hex() {
-    local h
-    for h in $TLS_SUITES; do
-        [ "$(tls_suite_name "$h")" = "$1" ] && { echo "$h"; return 0; }
-    done
+    case $1 in
+    AES128-SHA) echo 002f ;; AES256-SHA) echo 0035 ;;
+    AES128-SHA256) echo 003c ;; AES256-SHA256) echo 003d ;;
+    AES128-GCM-SHA256) echo 009c ;; AES256-GCM-SHA384) echo 009d ;;
+    DES-CBC3-SHA) echo 000a ;; EDH-RSA-DES-CBC3-SHA) echo 0016 ;;
+    DHE-RSA-AES128-SHA) echo 0033 ;; DHE-RSA-AES256-SHA) echo 0039 ;;
+    DHE-RSA-AES128-SHA256) echo 0067 ;; DHE-RSA-AES256-SHA256) echo 006b ;;
+    DHE-RSA-AES128-GCM-SHA256) echo 009e ;; DHE-RSA-AES256-GCM-SHA384) echo 009f ;;
+    esac
 }
 
 # tls_suite_tls12 HEX: true for the suites defined for TLS 1.2 only (GCM, SHA-256/384 MACs).

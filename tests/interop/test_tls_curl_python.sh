@@ -6,7 +6,7 @@
 #    connection offers the first one's session. From curl -v: "SSL connection using V / SUITE" on
 #    both, "ALPN: server accepted http/1.1", "SSL certificate verify ok.", a Certificate message
 #    on the first and none on the second (an abbreviated handshake) after "SSL re-using session
-#    ID". Each body (the request echoed, with a 3 KB random header) compared byte for byte; the
+#    ID". Each body (the request echoed, with a 20 KB random header) compared byte for byte; the
 #    server's log shows the same session full then resumed. TLS 1.2 with curl's defaults and with
 #    three given suites, TLS 1.1 and TLS 1.0 (--tls-max, @SECLEVEL=0).
 # 2. Python ssl client (tls_peer.py client) against the same server, per version and per suite
@@ -36,7 +36,7 @@ c_case() {
     shift 3
     mkdir -p "$d"
     proto=$(tls_ossl_proto "$v")
-    pad=$(head -c 2300 /dev/urandom | base64 -w 0)
+    pad=$(head -c 15000 /dev/urandom | base64 -w 0)
     for i in 0 1; do
         printf 'GET /%s-%d HTTP/1.1\r\nHost: localhost:%s\r\nX-Pad: %s\r\n\r\n' "$tag" $i "$PORT" "$pad" >"$d/exp$i"
     done
@@ -86,7 +86,7 @@ p_case() { # p_case VERSION HEX
     mkdir -p "$d"
     proto=$(tls_ossl_proto "$v")
     name=$(tls_suite_name "$h")
-    printf 'GET /%s HTTP/1.0\r\nX-Pad: %s\r\n\r\n' "$tag" "$(head -c 2300 /dev/urandom | base64 -w 0)" >"$d/req"
+    printf 'GET /%s HTTP/1.0\r\nX-Pad: %s\r\n\r\n' "$tag" "$(head -c 15000 /dev/urandom | base64 -w 0)" >"$d/req"
     {
         printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' "$(wc -c <"$d/req")"
         cat "$d/req"
@@ -136,7 +136,7 @@ if tls_start_peer "$TMP/pyserver.log" listen "$PYTHON" "$PEER_PY" server --cert 
             args=(--version "$v" --ciphers "$h")
             proto=$(tls_ossl_proto "$v")
         fi
-        pad=$(head -c 2300 /dev/urandom | base64 -w 0)
+        pad=$(head -c 15000 /dev/urandom | base64 -w 0)
         timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$PY_PORT" --ca "$DATA/ca-cert.pem" \
             "${args[@]}" --resume 1 --send "GET /$tag HTTP/1.0\\r\\nX-Pad: $pad\\r\\n\\r\\n" \
             >"$d/out" 2>"$d/err"

@@ -6,7 +6,7 @@
 #    (-sess_out) and a resumption (-sess_in). From s_client's own output: "New,"/"Reused,",
 #    "Protocol  :", "Cipher    :", "Extended master secret: yes", and (-tlsextdebug) the server's
 #    encrypt-then-mac extension for CBC suites and its absence for GCM; the HTTP answer (the request
-#    echoed, with a 3 KB random header) compared byte for byte. The server's log must show the same
+#    echoed, with a 20 KB random header) compared byte for byte. The server's log must show the same
 #    session (by id) as full then resumed with the same version and suite. Also: a TLS 1.3-capable
 #    s_client with its defaults gets TLS 1.2; ALPN h2,http/1.1 gets http/1.1; FALLBACK_SCSV at
 #    TLS 1.1 and 1.0 gets inappropriate_fallback (alert 86, logged by the server as
@@ -37,7 +37,7 @@ sc_pair() {
     shift
     mkdir -p "$d"
     printf 'GET /%s-%s HTTP/1.0\r\nX-Pad: %s\r\n\r\n' "$tag" "$RANDOM$RANDOM" \
-        "$(head -c 2300 /dev/urandom | base64 -w 0)" >"$d/req"
+        "$(head -c 15000 /dev/urandom | base64 -w 0)" >"$d/req"
     {
         printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' \
             "$(wc -c <"$d/req")"
