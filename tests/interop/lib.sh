@@ -365,17 +365,21 @@ tls_collect() {
     done
 }
 
-# tls_log_pair TAG LOG SID VERSION HEX: print PASS/FAIL for sslref-server's LOG showing session
-# SID (hex) once as a full handshake and once resumed, both "version=VERSION cipher=0xHEX".
-tls_log_pair() {
-    local tag=$1 log=$2 sid=$3 want="version=$4 cipher=0x$5 "
-    if [ -n "$sid" ] && [ "$(grep "session=$sid\$" "$log" | grep -c "^$want.* resumed=no ")" = 1 ] &&
-        [ "$(grep "session=$sid\$" "$log" | grep -c "^$want.* resumed=yes ")" = 1 ]; then
-        echo "PASS: $tag: server log: session ${sid:0:16}... full then resumed, $want"
-    else
-        echo "FAIL: $tag: server log has no full+resumed '$want' for session '$sid'"
-        grep "session=${sid:-none}" "$log" | sed 's/^/  | /'
+# tls_log_check LOG SID VERSION HEX [WORD]: true if sslref-server's LOG shows session SID (hex)
+# once as a full handshake and once resumed, both "version=VERSION cipher=0xHEX" (and both with
+# WORD, e.g. alpn=http/1.1); otherwise prints that session's log lines and is false.
+tls_log_check() {
+    local log=$1 sid=$2 want="^version=$3 cipher=0x$4 .* resumed=" word=${5:-} lines r
+    lines=$(grep "session=${sid:-none}\$" "$log")
+    if [ -n "$sid" ]; then
+        for r in no yes; do
+            [ "$(echo "$lines" | grep "${want}$r " | grep -cF -- "$word")" = 1 ] || break
+            [ $r = yes ] && return 0
+        done
     fi
+    echo "  | server log for session '$sid' (want $want{no,yes} $word):"
+    echo "$lines" | sed '/^$/d; s/^/  | /'
+    return 1
 }
 
 # tls_openssl_pairs: "VERSION HEX" lines, every suite this OpenSSL has at every version of

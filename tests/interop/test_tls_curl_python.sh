@@ -62,15 +62,17 @@ c_case() {
     grep -q 'TLS handshake, Certificate (11)' "$d/conn0" || why="$why conn0:no-Certificate"
     grep -q '^\* SSL re-using session ID$' "$d/conn1" || why="$why conn1:no-session-offered"
     grep -q 'TLS handshake, Certificate (11)' "$d/conn1" && why="$why conn1:full-handshake(Certificate)"
+    sid=$(tail -n +"$((n0 + 1))" "$SLOG" | sed -n '1s/.* session=\([0-9a-f]*\)$/\1/p')
+    [ "$(tail -n +"$((n0 + 1))" "$SLOG" | wc -l)" = 2 ] || why="$why server-log:want-2-new-lines"
+    tls_log_check "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}" " alpn=http/1.1 " \
+        >"$d/details" || why="$why server-log"
     if [ -z "$why" ]; then
-        pass "curl-$tag: $proto $cipher, ALPN http/1.1, verified; second connection resumed (abbreviated); $(wc -c <"$d/body0")+$(wc -c <"$d/body1") bytes intact"
+        pass "curl-$tag: $proto $cipher, ALPN http/1.1, verified; second connection offered the session and was abbreviated; $(wc -c <"$d/body0")+$(wc -c <"$d/body1") bytes intact; server log agrees"
     else
         fail "curl-$tag:$why"
         grep -E '^\* (SSL|ALPN|TLS|  SSL)|^\* TLSv|curl:' "$d/err" | sed 's/^/  | /' | head -40
+        cat "$d/details"
     fi
-    sid=$(tail -n +"$((n0 + 1))" "$SLOG" | sed -n '1s/.* session=\([0-9a-f]*\)$/\1/p')
-    tls_tally < <(tls_log_pair "curl-$tag" "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}")
-    [ "$(tail -n +"$((n0 + 1))" "$SLOG" | wc -l)" = 2 ] || fail "curl-$tag: want 2 new server log lines"
 }
 
 c_case tls1.2-default tls1.2 any
@@ -97,18 +99,20 @@ p_case() { # p_case VERSION HEX
     rc=$?
     [ $rc -eq 0 ] || why="$why exit=$rc"
     sid=$(sed -n 's/^conn=0 .* session=\([0-9a-f]*\)$/\1/p' "$d/out")
+    [ -n "$sid" ] || why="$why no-session-id"
     grep -qx "conn=0 version=$proto cipher=$name reused=no session=$sid" "$d/out" || why="$why conn0"
     grep -qx "conn=1 version=$proto cipher=$name reused=yes session=$sid" "$d/out" || why="$why conn1-not-resumed"
     for i in 0 1; do
         cmp -s "$d/body.$i" "$d/exp" || why="$why body$i-differs"
     done
-    if [ -z "$why" ] && [ -n "$sid" ]; then
-        echo "PASS: $tag: python: $proto $name, then session_reused, $(wc -c <"$d/exp") bytes intact twice"
+    tls_log_check "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "$h" >"$d/details" || why="$why server-log"
+    if [ -z "$why" ]; then
+        echo "PASS: $tag: python says $proto $name, then session_reused; $(wc -c <"$d/exp") bytes intact twice; server log agrees"
     else
-        echo "FAIL: $tag: python:$why"
+        echo "FAIL: $tag:$why"
         show "$d/out" "$d/err"
+        cat "$d/details"
     fi
-    tls_log_pair "$tag" "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "$h"
 }
 tls_run_jobs 4 p_case "${PAIRS[@]}"
 tls_collect p_case "${PAIRS[@]}"

@@ -26,16 +26,20 @@ tls_init "$1"
 ALL=$(echo $TLS_SUITES | tr ' ' ',')
 mapfile -t PAIRS < <(tls_openssl_pairs)
 
-# sc_pair TAG PORT SRVLOG WANT_PROTO WANT_HEX|any [MUST_CONTAIN...] -- S_CLIENT_ARGS...
-# openssl s_client twice (full handshake, then resumption of its session) with one HTTP request;
-# prints PASS/FAIL lines. Leaves the session id in $TMP/sc-TAG/sid.
+# sc_pair TAG PORT SRVLOG WANT_PROTO WANT_HEX|any [MUST_CONTAIN...] [--log WORD] -- S_CLIENT_ARGS...
+# One case: openssl s_client twice (a full handshake, then -sess_in: a resumption of its session)
+# with one HTTP request each; s_client's output must contain each MUST_CONTAIN, and the server's
+# two log lines for the session WORD. Prints one PASS or FAIL line (details under it).
 sc_pair() {
     local tag=$1 port=$2 log=$3 wproto=$4 whex=$5
     shift 5
-    local must=() d="$TMP/sc-$tag" i rc why proto cipher hex sid line want
-    while [ $# -gt 0 ] && [ "$1" != "--" ]; do must+=("$1"); shift; done
+    local must=() word= d="$TMP/sc-$tag" i rc why= proto cipher hex sid= line want
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        if [ "$1" = --log ]; then word=$2; shift 2; else must+=("$1"); shift; fi
+    done
     shift
     mkdir -p "$d"
+    : >"$d/details"
     printf 'GET /%s-%s HTTP/1.0\r\nX-Pad: %s\r\n\r\n' "$tag" "$RANDOM$RANDOM" \
         "$(head -c 15000 /dev/urandom | base64 -w 0)" >"$d/req"
     {
@@ -45,47 +49,53 @@ sc_pair() {
         printf 'closed\n' # s_client's own line when the server closes
     } >"$d/exp"
     for i in 1 2; do
-        local sess=(-sess_out "$d/sess")
+        local sess=(-sess_out "$d/sess") w=
         [ $i = 2 ] && sess=(-sess_in "$d/sess")
         timeout 20 openssl s_client -connect "127.0.0.1:$port" -tlsextdebug -ign_eof "${sess[@]}" \
             "$@" <"$d/req" >"$d/out$i" 2>"$d/err$i"
         rc=$?
-        why=
-        [ $rc -eq 0 ] || why="$why exit=$rc"
+        [ $rc -eq 0 ] || w="$w exit=$rc"
         want=New
         [ $i = 2 ] && want=Reused
-        grep -q "^$want, " "$d/out$i" || why="$why not-$want"
+        grep -q "^$want, " "$d/out$i" || w="$w not-$want"
         proto=$(sed -n 's/^    Protocol  : //p' "$d/out$i")
         cipher=$(sed -n 's/^    Cipher    : //p' "$d/out$i")
         hex=$(tls_suite_hex "$cipher")
-        [ "$proto" = "$wproto" ] || why="$why protocol=$proto(want $wproto)"
+        [ "$proto" = "$wproto" ] || w="$w protocol=$proto(want $wproto)"
         if [ "$whex" = any ]; then
-            [ -n "$hex" ] || why="$why cipher=$cipher(not ours)"
+            [ -n "$hex" ] || w="$w cipher=$cipher(not ours)"
         else
-            [ "$hex" = "$whex" ] || why="$why cipher=$cipher(want $(tls_suite_name "$whex"))"
+            [ "$hex" = "$whex" ] || w="$w cipher=$cipher(want $(tls_suite_name "$whex"))"
         fi
-        grep -q '^    Extended master secret: yes' "$d/out$i" || why="$why no-EMS"
+        grep -q '^    Extended master secret: yes' "$d/out$i" || w="$w no-EMS"
         if [ -n "$hex" ] && tls_suite_cbc "$hex"; then
-            grep -q 'TLS server extension "encrypt-then-mac"' "$d/out$i" || why="$why no-EtM"
+            grep -q 'TLS server extension "encrypt-then-mac"' "$d/out$i" || w="$w no-EtM"
         elif grep -q 'TLS server extension "encrypt-then-mac"' "$d/out$i"; then
-            why="$why EtM-with-AEAD"
+            w="$w EtM-with-AEAD"
         fi
         for line in "${must[@]}"; do
-            grep -qF -- "$line" "$d/out$i" || why="$why missing[$line]"
+            grep -qF -- "$line" "$d/out$i" || w="$w missing[$line]"
         done
-        tail -c "$(wc -c <"$d/exp")" "$d/out$i" | cmp -s - "$d/exp" || why="$why data-differs"
-        if [ -z "$why" ]; then
-            echo "PASS: $tag: s_client $want: $proto $cipher EMS$(tls_suite_cbc "$hex" && echo ' EtM'), $(wc -c <"$d/req") bytes echoed intact"
-        else
-            echo "FAIL: $tag: s_client $want:$why"
-            show "$d/err$i"
-            sed -n '/^SSL handshake has/,/^---$/p;/TLS server extension/p' "$d/out$i" | sed 's/^/  | /'
+        tail -c "$(wc -c <"$d/exp")" "$d/out$i" | cmp -s - "$d/exp" || w="$w data-differs"
+        if [ -n "$w" ]; then
+            why="$why [$want:$w]"
+            {
+                show "$d/err$i"
+                sed -n '/^SSL handshake has/,/^---$/p;/TLS server extension/p' "$d/out$i" | sed 's/^/  | /'
+            } >>"$d/details"
         fi
         [ $i = 1 ] && sid=$(sed -n 's/^    Session-ID: //p' "$d/out1" | tr 'A-F' 'a-f')
     done
     echo "$sid" >"$d/sid"
     # The server's view of the same session: full then resumed, same version and suite.
-    tls_log_pair "$tag" "$log" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}"
+    tls_log_check "$log" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}" "$word" >>"$d/details" ||
+        why="$why [server-log]"
+    if [ -z "$why" ]; then
+        echo "PASS: $tag: s_client New then Reused: $proto $cipher, EMS$(tls_suite_cbc "$hex" && echo ', EtM')${must[*]:+, ${must[*]}}; $(wc -c <"$d/req") bytes echoed intact twice; server log agrees${word:+ (${word// /})}"
+    else
+        echo "FAIL: $tag:$why"
+        cat "$d/details"
+    fi
 }
 
 # --- A. openssl s_client against sslref-server -------------------------------------------------
@@ -106,15 +116,8 @@ a_extra() { # the cases that are not one suite at one version
     default) # a TLS 1.3 client with OpenSSL's defaults: TLS 1.2 and a suite of ours
         sc_pair A-default "$A_PORT" "$SLOG" TLSv1.2 any -- ;;
     alpn)
-        sc_pair A-alpn "$A_PORT" "$SLOG" TLSv1.2 any "ALPN protocol: http/1.1" -- -alpn h2,http/1.1
-        local sid
-        sid=$(cat "$TMP/sc-A-alpn/sid")
-        if [ "$(grep -c "alpn=http/1.1 .*session=$sid\$" "$SLOG")" = 2 ]; then
-            echo "PASS: A-alpn: server log: alpn=http/1.1 on both connections"
-        else
-            echo "FAIL: A-alpn: server log lacks alpn=http/1.1 twice"
-            grep "session=$sid" "$SLOG" | sed 's/^/  | /'
-        fi ;;
+        sc_pair A-alpn "$A_PORT" "$SLOG" TLSv1.2 any "ALPN protocol: http/1.1" --log " alpn=http/1.1 " \
+            -- -alpn h2,http/1.1 ;;
     scsv12) # FALLBACK_SCSV at the server's highest version is no fallback
         sc_pair A-scsv-tls1.2 "$A_PORT" "$SLOG" TLSv1.2 any -- -fallback_scsv -tls1_2 ;;
     esac
@@ -165,24 +168,14 @@ if tls_make_cert "$TMP/sni" alpha.test && tls_make_cert "$TMP/sni" beta.test; th
             case $1 in
             alpha) # RSA key exchange: the server decrypts with alpha's key
                 sc_pair A-sni-alpha "$N_PORT" "$NLOG" TLSv1.2 002f "subject=CN = alpha.test" \
-                    -- -servername alpha.test -tls1_2 -cipher AES128-SHA ;;
+                    --log " sni=alpha.test " -- -servername alpha.test -tls1_2 -cipher AES128-SHA ;;
             beta) # DHE: the server signs with beta's key
                 sc_pair A-sni-beta "$N_PORT" "$NLOG" TLSv1.2 009e "subject=CN = beta.test" \
-                    -- -servername beta.test -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256 ;;
+                    --log " sni=beta.test " -- -servername beta.test -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256 ;;
             none)
                 sc_pair A-sni-none "$N_PORT" "$NLOG" TLSv1.2 any "subject=CN = localhost" \
-                    -- -noservername -tls1_2 ;;
+                    --log " sni=- " -- -noservername -tls1_2 ;;
             esac
-            local sid want=$1
-            [ "$1" = none ] && want=-
-            [ "$1" != none ] && want=$1.test
-            sid=$(cat "$TMP/sc-A-sni-$1/sid")
-            if [ "$(grep -c " sni=$want .*session=$sid\$" "$NLOG")" = 2 ]; then
-                echo "PASS: A-sni-$1: server log: sni=$want on both connections"
-            else
-                echo "FAIL: A-sni-$1: server log lacks sni=$want twice"
-                grep "session=$sid" "$NLOG" | sed 's/^/  | /'
-            fi
         }
         tls_run_jobs 3 sni_case alpha beta none
         tls_collect sni_case alpha beta none
@@ -217,6 +210,7 @@ if [ "$B_OK" = 1 ]; then
     b_case() { # b_case VERSION|default HEX|any
         local v=$1 h=$2 d="$TMP/b-$1-$2" why= rc proto cipher hex args=()
         mkdir -p "$d"
+        : >"$d/details"
         if [ "$v" = default ]; then
             args=(--version tls1.0-tls1.2)
             proto=TLSv1.2
@@ -241,27 +235,28 @@ if [ "$B_OK" = 1 ]; then
         [ "$(grep -c "^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=no " "$d/err")" = 1 ] &&
             [ "$(grep -c "^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=yes " "$d/err")" = 1 ] ||
             why="$why sslref-client-lines"
-        if [ -z "$why" ]; then
-            echo "PASS: B-$v-$h: s_server -www page: New then Reused, $proto $cipher EMS (sslref-client: resumed=no, yes)"
-        else
-            echo "FAIL: B-$v-$h: s_server -www:$why"
-            show "$d/err"
-            grep -E '^(New|Reused), |^    (Protocol|Cipher|Extended)' "$d/page" | sed 's/^/  | /'
+        if [ -n "$why" ]; then
+            why=" [-www:$why]"
+            {
+                show "$d/err"
+                grep -E '^(New|Reused), |^    (Protocol|Cipher|Extended)' "$d/page" | sed 's/^/  | /'
+            } >>"$d/details"
         fi
-        # 2. the -WWW file server: the file twice, byte for byte
-        why=
+        # 2. the -WWW file server: the file twice, byte for byte, same version and suite
+        local w=
         timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$FILES_PORT" --ca "$DATA/ca-cert.pem" \
             "${args[@]}" --resume 1 --send 'GET /payload.txt HTTP/1.0\r\n\r\n' >"$d/files" 2>"$d/ferr"
         rc=$?
-        [ $rc -eq 0 ] || why="$why exit=$rc"
-        cmp -s "$d/files" "$TMP/www/exp" || why="$why data-differs($(wc -c <"$d/files") of $(wc -c <"$TMP/www/exp") bytes)"
-        [ "$(sed -n 's/.* resumed=\([a-z]*\) .*/\1/p' "$d/ferr" | tr '\n' ' ')" = "no yes " ] ||
-            why="$why not-resumed"
+        [ $rc -eq 0 ] || w="$w exit=$rc"
+        cmp -s "$d/files" "$TMP/www/exp" || w="$w data-differs($(wc -c <"$d/files") of $(wc -c <"$TMP/www/exp") bytes)"
+        [ "$(sed -n "s/^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=\([a-z]*\) .*/\1/p" "$d/ferr" |
+            tr '\n' ' ')" = "no yes " ] || w="$w not-full-then-resumed"
+        [ -z "$w" ] || { why="$why [-WWW:$w]"; show "$d/ferr" >>"$d/details"; }
         if [ -z "$why" ]; then
-            echo "PASS: B-$v-$h: s_server -WWW: $(wc -c <"$TMP/www/payload.txt")-byte file intact on the full and the resumed connection"
+            echo "PASS: B-$v-$h: s_server -www page says New then Reused, $proto $cipher, EMS; sslref-client says resumed=no, yes; $(wc -c <"$TMP/www/payload.txt")-byte file from -WWW intact twice"
         else
-            echo "FAIL: B-$v-$h: s_server -WWW:$why"
-            show "$d/ferr"
+            echo "FAIL: B-$v-$h:$why"
+            cat "$d/details"
         fi
     }
     tls_run_jobs 4 b_case "${PAIRS[@]}" "default any"
