@@ -12,6 +12,8 @@
 # 2. Python ssl client (tls_peer.py client) against the same server, per version and per suite
 #    this OpenSSL has: two connections, the second with session= the first's; Python's own
 #    version(), cipher() and session_reused, the bodies byte for byte, the server log.
+# 2b. Bulk: a --bulk 64 server (1 MiB of 16 KiB records) to curl (TLS 1.2, GCM and CBC) and to
+#    Python (TLS 1.0, 1.1, 1.2), each on a full and a resumed connection, compared byte for byte.
 # 3. sslref-client against a Python ssl server (tls_peer.py server: it answers with its own
 #    version/cipher/session_reused line and the request echoed), per version and suite:
 #    --resume 1, the two answers compared byte for byte with the expected ones.
@@ -124,6 +126,56 @@ if grep -q '^stats: .* failures=0$' "$SLOG"; then
 else
     fail "sslref-server: stats line (want failures=0)"
     grep -E '^(stats|error)' "$SLOG" | sed 's/^/  | /'
+fi
+
+# --- 2b. Bulk: 1 MiB from a --bulk 64 server (64 records of 16 KiB zeros, no HTTP header) -------
+if start_sslref_server "$TMP/bulk.log" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem" \
+    --mode http --bulk 64 --ciphers "$ALL"; then
+    BULK_PORT=$SRV_PORT
+    head -c $((64 * 16384)) /dev/zero >"$TMP/bulk.exp"
+    printf 'GET /bulk HTTP/1.0\r\n\r\n' >"$TMP/bulk.req"
+    k_case() { # k_case curl|VERSION HEX: two connections (the second resumes), 1 MiB each
+        local v=$1 h=$2 tag="bulk-$1-$2" d="$TMP/bulk-$1-$2" why= rc i proto name
+        mkdir -p "$d"
+        if [ "$v" = curl ]; then
+            timeout 30 curl -sS -v --http0.9 --cacert "$DATA/ca-cert.pem" --tlsv1.2 --ciphers "$(tls_suite_name "$h")" \
+                "https://localhost:$BULK_PORT/0" -o "$d/body.0" "https://localhost:$BULK_PORT/1" -o "$d/body.1" 2>"$d/err"
+            rc=$?
+            proto=TLSv1.2
+            name=$(tls_suite_name "$h")
+            [ "$(grep -c "^\* SSL connection using $proto / $name\$" "$d/err")" = 2 ] || why="$why not-$proto/$name"
+            grep -q '^\* SSL re-using session ID$' "$d/err" || why="$why no-session-offered"
+            [ "$(grep -c 'TLS handshake, Certificate (11)' "$d/err")" = 1 ] || why="$why second-not-abbreviated"
+        else
+            proto=$(tls_ossl_proto "$v")
+            name=$(tls_suite_name "$h")
+            timeout 30 "$PYTHON" "$PEER_PY" client --port "$BULK_PORT" --version "$v" --ciphers "$name" \
+                --cafile "$DATA/ca-cert.pem" --servername localhost --send "$TMP/bulk.req" \
+                --out "$d/body" --conns 2 >"$d/err" 2>&1
+            rc=$?
+            grep -q "^conn=0 version=$proto cipher=$name reused=no " "$d/err" &&
+                grep -q "^conn=1 version=$proto cipher=$name reused=yes " "$d/err" || why="$why python:not-$proto/$name-full-then-resumed"
+        fi
+        [ $rc -eq 0 ] || why="$why exit=$rc"
+        for i in 0 1; do
+            cmp -s "$d/body.$i" "$TMP/bulk.exp" || why="$why body$i($(wc -c <"$d/body.$i" 2>/dev/null || echo 0) bytes)-differs"
+        done
+        if [ -z "$why" ]; then
+            echo "PASS: $tag: $proto $name, full then resumed (peer's view): $(wc -c <"$TMP/bulk.exp") bytes intact on each"
+        else
+            echo "FAIL: $tag:$why"
+            grep -E '^\* SSL|^conn=|rror' "$d/err" | sed 's/^/  | /' | head -20
+        fi
+    }
+    BULK_CASES=("curl 009c" "curl 003d" "tls1.0 0039" "tls1.1 0035" "tls1.2 009f")
+    tls_run_jobs 4 k_case "${BULK_CASES[@]}"
+    tls_collect k_case "${BULK_CASES[@]}"
+    tls_tally < <(tls_server_ok "bulk" "$SRV_PID" "$TMP/bulk.log")
+    stop_pid "$SRV_PID" TERM
+    grep -q '^stats: connections=10 full=5 resumed=5 failures=0$' "$TMP/bulk.log" ||
+        fail "bulk: server stats (want connections=10 full=5 resumed=5 failures=0): $(grep '^stats:' "$TMP/bulk.log")"
+else
+    fail "bulk: sslref-server --bulk did not start"
 fi
 
 # --- 3. sslref-client against a Python ssl server -----------------------------------------------
