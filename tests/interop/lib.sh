@@ -187,10 +187,10 @@ tls_init() {
 tls_cleanup() {
     if [ "${TLS_KEEP_TMP:-0}" = 1 ]; then
         echo "kept $TMP"
-        local keep=$TMP
+        local kept_tmp=$TMP
         TMP=
         interop_cleanup
-        TMP=$keep
+        TMP=$kept_tmp
     else
         interop_cleanup
     fi
@@ -295,6 +295,7 @@ tls_start_s_server() {
     local log=$1 try p
     shift
     for try in 1 2 3; do
+        [ "$try" -gt 1 ] && echo "openssl s_server: retry on another port" >&2
         p=$(free_port) || return 1
         tls_start_peer "$log" "port=$p" openssl s_server -accept "127.0.0.1:$p" "$@" && return 0
         stop_pid "$PEER_PID" KILL

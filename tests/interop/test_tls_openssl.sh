@@ -134,8 +134,11 @@ for v in tls1.1 tls1.0; do
     timeout 20 openssl s_client -connect "127.0.0.1:$A_PORT" -fallback_scsv "$(tls_ossl_flag "$v")" \
         -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >"$TMP/scsv-$v.out" 2>"$TMP/scsv-$v.err"
     rc=$?
-    sleep 0.2 # the server logs the failure after sending the alert
-    after=$(grep -c 'alert_sent=0x0256' "$SLOG")
+    for i in $(seq 1 50); do # the server logs the failure after sending the alert
+        after=$(grep -c 'alert_sent=0x0256' "$SLOG")
+        [ "$after" -gt "$before" ] && break
+        sleep 0.1
+    done
     if [ $rc -ne 0 ] && grep -q 'alert inappropriate fallback' "$TMP/scsv-$v.err" &&
         grep -q 'SSL alert number 86' "$TMP/scsv-$v.err" && [ "$after" = $((before + 1)) ]; then
         pass "A-scsv-$v: s_client -fallback_scsv $(tls_ossl_flag "$v") got alert 86 (inappropriate_fallback); server logged alert_sent=0x0256"
