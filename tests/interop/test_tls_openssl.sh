@@ -17,6 +17,9 @@
 #    per version and suite: full + resumed (--resume 1); the status page (s_server's own view)
 #    shows New then Reused, the protocol, the suite and EMS; a 64 KB file comes through intact
 #    twice.
+# Client authentication both ways: s_client -cert against sslref-server --request-client-cert --ca
+# (the server logs the client's subject), and sslref-client --cert against s_server -Verify 1
+# (its page shows the client cert and the CertificateVerify digest: MD5-SHA1 before TLS 1.2).
 # Suites this OpenSSL lacks (Debian builds without 3DES) are listed, not run: they are not cases.
 # Usage: bash tests/interop/test_tls_openssl.sh BUILD_DIR
 set -uo pipefail
@@ -26,16 +29,22 @@ tls_init "$1"
 ALL=$(echo $TLS_SUITES | tr ' ' ',')
 mapfile -t PAIRS < <(tls_openssl_pairs)
 
-# sc_pair TAG PORT SRVLOG WANT_PROTO WANT_HEX|any [MUST_CONTAIN...] [--log WORD] -- S_CLIENT_ARGS...
+# sc_pair TAG PORT SRVLOG WANT_PROTO WANT_HEX|any [MUST_CONTAIN...] [--full TEXT]... [--log WORD]
+#         -- S_CLIENT_ARGS...
 # One case: openssl s_client twice (a full handshake, then -sess_in: a resumption of its session)
-# with one HTTP request each; s_client's output must contain each MUST_CONTAIN, and the server's
-# two log lines for the session WORD. Prints one PASS or FAIL line (details under it).
+# with one HTTP request each; s_client's output must contain each MUST_CONTAIN (and on the full
+# handshake each --full TEXT), and the server's two log lines for the session WORD. Prints one PASS or FAIL line (details under it).
 sc_pair() {
     local tag=$1 port=$2 log=$3 wproto=$4 whex=$5
     shift 5
-    local must=() word= d="$TMP/sc-$tag" i rc why= proto cipher hex sid= line want
+    local must=() full=() word= d="$TMP/sc-$tag" i rc why= proto cipher hex sid= line want
+    local mark ems etm id explen reqlen
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-        if [ "$1" = --log ]; then word=$2; shift 2; else must+=("$1"); shift; fi
+        case $1 in
+        --log) word=$2; shift 2 ;;
+        --full) full+=("$2"); shift 2 ;;
+        *) must+=("$1"); shift ;;
+        esac
     done
     shift
     mkdir -p "$d"
@@ -44,10 +53,12 @@ sc_pair() {
         "$(head -c 15000 /dev/urandom | base64 -w 0)" >"$d/req"
     {
         printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' \
-            "$(wc -c <"$d/req")"
+            "$(wc -c <"$d/req")" # the server's answer: the request echoed
         cat "$d/req"
         printf 'closed\n' # s_client's own line when the server closes
     } >"$d/exp"
+    explen=$(wc -c <"$d/exp")
+    reqlen=$(wc -c <"$d/req")
     for i in 1 2; do
         local sess=(-sess_out "$d/sess") w=
         [ $i = 2 ] && sess=(-sess_in "$d/sess")
@@ -57,9 +68,18 @@ sc_pair() {
         [ $rc -eq 0 ] || w="$w exit=$rc"
         want=New
         [ $i = 2 ] && want=Reused
-        grep -q "^$want, " "$d/out$i" || w="$w not-$want"
-        proto=$(sed -n 's/^    Protocol  : //p' "$d/out$i")
-        cipher=$(sed -n 's/^    Cipher    : //p' "$d/out$i")
+        # s_client's own summary, in one pass: New/Reused, Protocol, Cipher, EMS, the server's
+        # encrypt-then-mac extension (-tlsextdebug) and the session id
+        read -r mark proto cipher ems etm id < <(awk '
+            /^(New|Reused), / { m = $1; sub(/,$/, "", m) }
+            /^    Protocol  : / { p = $3 }
+            /^    Cipher    : / { c = $3 }
+            /^    Extended master secret: yes$/ { e = "yes" }
+            /TLS server extension "encrypt-then-mac"/ { t = "yes" }
+            /^    Session-ID: [0-9A-Fa-f]/ { s = tolower($2) }
+            END { print (m != "" ? m : "-"), (p != "" ? p : "-"), (c != "" ? c : "-"), (e != "" ? e : "no"), (t != "" ? t : "no"), (s != "" ? s : "-") }
+        ' "$d/out$i")
+        [ "$mark" = $want ] || w="$w not-$want"
         hex=$(tls_suite_hex "$cipher")
         [ "$proto" = "$wproto" ] || w="$w protocol=$proto(want $wproto)"
         if [ "$whex" = any ]; then
@@ -67,31 +87,37 @@ sc_pair() {
         else
             [ "$hex" = "$whex" ] || w="$w cipher=$cipher(want $(tls_suite_name "$whex"))"
         fi
-        grep -q '^    Extended master secret: yes' "$d/out$i" || w="$w no-EMS"
+        [ "$ems" = yes ] || w="$w no-EMS"
         if [ -n "$hex" ] && tls_suite_cbc "$hex"; then
-            grep -q 'TLS server extension "encrypt-then-mac"' "$d/out$i" || w="$w no-EtM"
-        elif grep -q 'TLS server extension "encrypt-then-mac"' "$d/out$i"; then
+            [ "$etm" = yes ] || w="$w no-EtM"
+        elif [ "$etm" = yes ]; then
             w="$w EtM-with-AEAD"
         fi
         for line in "${must[@]}"; do
             grep -qF -- "$line" "$d/out$i" || w="$w missing[$line]"
         done
-        tail -c "$(wc -c <"$d/exp")" "$d/out$i" | cmp -s - "$d/exp" || w="$w data-differs"
+        if [ $i = 1 ]; then
+            for line in "${full[@]}"; do
+                grep -qF -- "$line" "$d/out$i" || w="$w missing[$line]"
+            done
+        fi
+        tail -c "$explen" "$d/out$i" | cmp -s - "$d/exp" || w="$w data-differs"
         if [ -n "$w" ]; then
             why="$why [$want:$w]"
             {
                 show "$d/err$i"
-                sed -n '/^SSL handshake has/,/^---$/p;/TLS server extension/p' "$d/out$i" | sed 's/^/  | /'
+                sed -n '/^SSL handshake has/,/^---$/p;/TLS server extension/p;/client certificate CA names/p' "$d/out$i" | sed 's/^/  | /'
             } >>"$d/details"
         fi
-        [ $i = 1 ] && sid=$(sed -n 's/^    Session-ID: //p' "$d/out1" | tr 'A-F' 'a-f')
+        [ $i = 1 ] && [ "$id" != - ] && sid=$id
     done
     echo "$sid" >"$d/sid"
     # The server's view of the same session: full then resumed, same version and suite.
     tls_log_check "$log" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}" "$word" >>"$d/details" ||
         why="$why [server-log]"
     if [ -z "$why" ]; then
-        echo "PASS: $tag: s_client New then Reused: $proto $cipher, EMS$(tls_suite_cbc "$hex" && echo ', EtM')${must[*]:+, ${must[*]}}; $(wc -c <"$d/req") bytes echoed intact twice; server log agrees${word:+ (${word// /})}"
+        local w2=${word# }
+        echo "PASS: $tag: s_client New then Reused: $proto $cipher, EMS$(tls_suite_cbc "$hex" && echo ', EtM')${must[*]:+, ${must[*]}}${full[*]:+, ${full[*]}}; $reqlen bytes echoed intact twice; server log agrees${word:+ (${w2% })}"
     else
         echo "FAIL: $tag:$why"
         cat "$d/details"
@@ -191,6 +217,31 @@ else
     fail "A-sni: could not make the SNI certificates"
 fi
 
+# --- A (client authentication). A server that requests a certificate and checks it (--ca) -------
+CLOG="$TMP/auth-server.log"
+if start_sslref_server "$CLOG" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem" \
+    --mode http --ciphers "$ALL" --request-client-cert --ca "$DATA/ca-cert.pem"; then
+    C_PORT=$SRV_PORT
+    auth_case() { # auth_case VERSION HEX: s_client sends the test client cert; CertificateVerify
+        local v=$1 h=$2 c ca=() # uses TLS 1.2 signature algorithms at 1.2, MD5+SHA-1 below
+        c=$(tls_suite_name "$h")
+        [ "$v" != tls1.2 ] && c="$c:@SECLEVEL=0"
+        # TLS 1.0 (RFC 2246 §7.4.4) has certificate_authorities<3..2^16-1>: the list must not be
+        # empty (TLS 1.1 made it <0..2^16-1>); s_client then prints the names it got.
+        [ "$v" = tls1.0 ] && ca=(--full "Acceptable client certificate CA names")
+        sc_pair "A-auth-$v-$h" "$C_PORT" "$CLOG" "$(tls_ossl_proto "$v")" "$h" \
+            "${ca[@]}" --log ' peer="CN=sslref test client" ' \
+            -- "$(tls_ossl_flag "$v")" -cipher "$c" -cert "$DATA/client-cert.pem" -key "$DATA/client-key.pem"
+    }
+    AUTH=("tls1.0 0033" "tls1.1 002f" "tls1.2 009f" "tls1.2 003c")
+    tls_run_jobs 4 auth_case "${AUTH[@]}"
+    tls_collect auth_case "${AUTH[@]}"
+    tls_tally < <(tls_server_ok "A-auth" "$SRV_PID" "$CLOG")
+    stop_pid "$SRV_PID" TERM
+else
+    fail "A-auth: sslref-server with --request-client-cert did not start"
+fi
+
 # --- B. sslref-client against openssl s_server ---------------------------------------------------
 mkdir -p "$TMP/www"
 head -c 48000 /dev/urandom | base64 >"$TMP/www/payload.txt"
@@ -266,6 +317,43 @@ if [ "$B_OK" = 1 ]; then
     tls_collect b_case "${PAIRS[@]}" "default any"
 else
     fail "B: openssl s_server did not start"
+fi
+
+# --- B (client authentication). s_server -Verify 1: no handshake without a verified client cert --
+if tls_start_s_server "$TMP/s_server-auth.log" "${SS_ARGS[@]}" -Verify 1 -CAfile "$DATA/ca-cert.pem" -www; then
+    AUTH_PORT=$PEER_PORT
+    bauth_case() { # bauth_case VERSION HEX
+        local v=$1 h=$2 d="$TMP/bauth-$1-$2" why= rc proto name dig
+        mkdir -p "$d"
+        proto=$(tls_ossl_proto "$v")
+        name=$(tls_suite_name "$h")
+        dig='MD5-SHA1' # TLS 1.0/1.1 CertificateVerify; TLS 1.2: a SHA-2 from s_server's list
+        [ "$v" = tls1.2 ] && dig='SHA\(256\|384\|512\)'
+        timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$AUTH_PORT" --ca "$DATA/ca-cert.pem" \
+            --version "$v" --ciphers "$h" --cert "$DATA/client-cert.pem" --key "$DATA/client-key.pem" \
+            --resume 1 >"$d/page" 2>"$d/err"
+        rc=$?
+        [ $rc -eq 0 ] || why="$why exit=$rc"
+        [ "$(sed -n 's/^\(New\|Reused\), .*/\1/p' "$d/page" | tr '\n' ' ')" = "New Reused " ] || why="$why want-New-then-Reused"
+        [ "$(sed -n 's/^    Protocol  : //p' "$d/page" | tr '\n' ' ')" = "$proto $proto " ] || why="$why protocol"
+        [ "$(sed -n 's/^    Cipher    : //p' "$d/page" | tr '\n' ' ')" = "$name $name " ] || why="$why cipher"
+        [ "$(grep -c '^ *Subject: CN *= *sslref test client$' "$d/page")" = 2 ] || why="$why no-client-cert-on-page"
+        [ "$(grep -c "^Peer signing digest: $dig\$" "$d/page")" = 1 ] || why="$why CertificateVerify-digest($(grep '^Peer signing digest' "$d/page"))"
+        [ "$(sed -n "s/^version=$(tls_sslref_proto "$proto") cipher=0x$h .* resumed=\([a-z]*\) .*/\1/p" "$d/err" |
+            tr '\n' ' ')" = "no yes " ] || why="$why sslref-client-lines"
+        if [ -z "$why" ]; then
+            echo "PASS: B-auth-$v-$h: s_server (-Verify 1) page says New then Reused, $proto $name, client cert CN=sslref test client, CertificateVerify $(sed -n 's/^Peer signing digest: //p' "$d/page")"
+        else
+            echo "FAIL: B-auth-$v-$h:$why"
+            show "$d/err"
+            grep -E '^(New|Reused), |^    (Protocol|Cipher)|Subject:|Peer signing' "$d/page" | sed 's/^/  | /'
+        fi
+    }
+    BAUTH=("tls1.0 0033" "tls1.1 002f" "tls1.2 009f" "tls1.2 003c")
+    tls_run_jobs 4 bauth_case "${BAUTH[@]}"
+    tls_collect bauth_case "${BAUTH[@]}"
+else
+    fail "B-auth: openssl s_server -Verify did not start"
 fi
 
 interop_finish
