@@ -411,3 +411,13 @@ tls_server_ok() {
         tail -5 "$3" | sed 's/^/  | /'
     fi
 }
+
+# tls_sanitizer_sweep: under an ASan/UBSan build, any sanitizer report that sslref-server or
+# sslref-client wrote into the test's logs fails the test (one line per file).
+tls_sanitizer_sweep() {
+    local f
+    while IFS= read -r f; do
+        fail "sanitizer report in ${f#"$TMP"/}"
+        grep -m3 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | sed 's/^/  | /'
+    done < <(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP" 2>/dev/null)
+}

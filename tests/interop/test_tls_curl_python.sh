@@ -227,4 +227,5 @@ else
     show "$TMP/pyserver.log"
 fi
 
+tls_sanitizer_sweep
 interop_finish

@@ -356,4 +356,5 @@ else
     fail "B-auth: openssl s_server -Verify did not start"
 fi
 
+tls_sanitizer_sweep
 interop_finish
