@@ -17,6 +17,10 @@
 #    per version and suite: full + resumed (--resume 1); the status page (s_server's own view)
 #    shows New then Reused, the protocol, the suite and EMS; a 64 KB file comes through intact
 #    twice.
+# Version floors: TLS 1.1/1.0 s_client against a --version tls1.2 server get protocol_version (70);
+# sslref-client's tls1.0-tls1.2 range settles on TLS 1.1 with s_server -tls1_1, and a TLS 1.2-only
+# sslref-client refuses that server with protocol_version (sent in a TLS 1.0 record: s_server
+# ends with "wrong version number").
 # Client authentication both ways: s_client -cert against sslref-server --request-client-cert --ca
 # (the server logs the client's subject), and sslref-client --cert against s_server -Verify 1
 # (its page shows the client cert and the CertificateVerify digest: MD5-SHA1 before TLS 1.2).
@@ -242,6 +246,31 @@ else
     fail "A-auth: sslref-server with --request-client-cert did not start"
 fi
 
+# --- A (version floor). A TLS 1.2-only server refuses TLS 1.1 and 1.0 clients: protocol_version --
+VLOG="$TMP/tls12-server.log"
+if start_sslref_server "$VLOG" --version tls1.2 --mode http --ciphers "$ALL"; then
+    for v in tls1.1 tls1.0; do
+        before=$(grep -c 'alert_sent=0x0246' "$VLOG")
+        timeout 20 openssl s_client -connect "127.0.0.1:$SRV_PORT" "$(tls_ossl_flag "$v")" \
+            -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >"$TMP/floor-$v.out" 2>"$TMP/floor-$v.err"
+        rc=$?
+        for i in $(seq 1 50); do
+            after=$(grep -c 'alert_sent=0x0246' "$VLOG")
+            [ "$after" -gt "$before" ] && break
+            sleep 0.1
+        done
+        if [ $rc -ne 0 ] && grep -q 'SSL alert number 70' "$TMP/floor-$v.err" && [ "$after" = $((before + 1)) ]; then
+            pass "A-floor-$v: s_client $(tls_ossl_flag "$v") against --version tls1.2 got alert 70 (protocol_version); server logged alert_sent=0x0246"
+        else
+            fail "A-floor-$v: want alert 70 at the client and alert_sent=0x0246 in the server log (exit $rc, log count $before -> $after)"
+            show "$TMP/floor-$v.err"
+        fi
+    done
+    stop_pid "$SRV_PID" TERM
+else
+    fail "A-floor: sslref-server --version tls1.2 did not start"
+fi
+
 # --- B. sslref-client against openssl s_server ---------------------------------------------------
 mkdir -p "$TMP/www"
 head -c 48000 /dev/urandom | base64 >"$TMP/www/payload.txt"
@@ -317,6 +346,46 @@ if [ "$B_OK" = 1 ]; then
     tls_collect b_case "${PAIRS[@]}" "default any"
 else
     fail "B: openssl s_server did not start"
+fi
+
+# --- B (version). s_server -tls1_1: sslref-client's range settles on TLS 1.1 (full, resumed); a
+# TLS 1.2-only sslref-client refuses it with protocol_version, which s_server reports.
+if tls_start_s_server "$TMP/s_server-11.log" "${SS_ARGS[@]}" -tls1_1 -www; then
+    d="$TMP/b-range"
+    mkdir -p "$d"
+    timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$PEER_PORT" --ca "$DATA/ca-cert.pem" \
+        --version tls1.0-tls1.2 --resume 1 >"$d/page" 2>"$d/err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(sed -n 's/^\(New\|Reused\), .*/\1/p' "$d/page" | tr '\n' ' ')" = "New Reused " ] &&
+        [ "$(sed -n 's/^    Protocol  : //p' "$d/page" | tr '\n' ' ')" = "TLSv1.1 TLSv1.1 " ] &&
+        [ "$(sed -n 's/^version=TLS1.1 .* resumed=\([a-z]*\) .*/\1/p' "$d/err" | tr '\n' ' ')" = "no yes " ]; then
+        pass "B-range-vs-tls1.1: s_server -tls1_1 page says New then Reused at TLSv1.1 for sslref-client --version tls1.0-tls1.2"
+    else
+        fail "B-range-vs-tls1.1: want TLSv1.1 New then Reused (exit $rc)"
+        show "$d/err"
+        grep -E '^(New|Reused), |^    Protocol' "$d/page" | sed 's/^/  | /'
+    fi
+    # s_server reports the alert as such only if its record carries the negotiated version (1.1);
+    # sslref-client sends it at its ClientHello's record version (TLS 1.0), which OpenSSL drops as
+    # "wrong version number" (ssl3_get_record: an alert with a foreign version ends quietly).
+    before=$(grep -cE 'alert protocol version|wrong version number' "$TMP/s_server-11.log")
+    timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$PEER_PORT" --version tls1.2 >"$d/out12" 2>"$d/err12"
+    rc=$?
+    for i in $(seq 1 50); do
+        after=$(grep -cE 'alert protocol version|wrong version number' "$TMP/s_server-11.log")
+        [ "$after" -gt "$before" ] && break
+        sleep 0.1
+    done
+    if [ $rc -ne 0 ] && grep -q 'alert_sent=0x0246' "$d/err12" && [ "$after" -gt "$before" ]; then
+        pass "B-tls1.2-vs-tls1.1: sslref-client --version tls1.2 sent protocol_version (70); s_server ended the handshake ($(grep -oE 'alert protocol version|wrong version number' "$TMP/s_server-11.log" | tail -1))"
+    else
+        fail "B-tls1.2-vs-tls1.1: want sslref-client to fail with alert_sent=0x0246 and s_server to report it (exit $rc)"
+        show "$d/err12"
+        tail -3 "$TMP/s_server-11.log" | sed 's/^/  | /'
+    fi
+    stop_pid "$PEER_PID" TERM
+else
+    fail "B-version: openssl s_server -tls1_1 did not start"
 fi
 
 # --- B (client authentication). s_server -Verify 1: no handshake without a verified client cert --
