@@ -24,6 +24,9 @@
 # Client authentication both ways: s_client -cert against sslref-server --request-client-cert --ca
 # (the server logs the client's subject), and sslref-client --cert against s_server -Verify 1
 # (its page shows the client cert and the CertificateVerify digest: MD5-SHA1 before TLS 1.2).
+# At TLS 1.0 the CertificateRequest must name at least one CA (RFC 2246 §7.4.4:
+# certificate_authorities<3..2^16-1>), so s_client must print "Acceptable client certificate CA
+# names" there.
 # Suites this OpenSSL lacks (Debian builds without 3DES) are listed, not run: they are not cases.
 # Usage: bash tests/interop/test_tls_openssl.sh BUILD_DIR
 set -uo pipefail
