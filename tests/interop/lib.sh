@@ -345,3 +345,274 @@ tls_log_since() {
     TLS_TEXT=${TLS_TEXT:$2}
     printf '%s' "$TLS_TEXT" >"$3"
 }
+
+# TLS peers (openssl, curl, python)
+# Helpers of test_tls_openssl.sh and test_tls_curl_python.sh: Debian's OpenSSL 3.0 CLI, curl and
+# Python 3's ssl module as TLS 1.0-1.2 peers of sslref. tls_init replaces interop_init there (no
+# NSS database needed). Cases run as background jobs that print their own "PASS: "/"FAIL: " lines
+# into a result file; tls_collect turns those into pass/fail in the main shell.
+
+# The TLS suites of issue 15 that the interop tests try (hex, as sslref's --ciphers takes them).
+TLS_SUITES="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016"
+
+# tls_init BUILD_DIR: sets BUILD, SRC, DATA, BIN, TMP, PYTHON; checks the tools; installs the
+# cleanup trap.
+tls_init() {
+    BUILD=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+    SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    DATA="$SRC/tests/data"
+    BIN="$BUILD/bin"
+    local t
+    # Debian's python3 (its ssl module is the system OpenSSL); not a pyenv shim, which costs a
+    # second per start.
+    PYTHON=/usr/bin/python3
+    [ -x "$PYTHON" ] || PYTHON=$(command -v python3) || { echo "FAIL: python3 not found"; exit 1; }
+    for t in openssl curl timeout ss od cmp; do
+        command -v "$t" >/dev/null || { echo "FAIL: $t not found (scripts/install-deps.sh)"; exit 1; }
+    done
+    for t in sslref-server sslref-client; do
+        [ -x "$BIN/$t" ] || { echo "FAIL: $BIN/$t not built"; exit 1; }
+    done
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/sslref-tls.XXXXXX")
+    trap tls_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# tls_cleanup: interop_cleanup, but with TLS_KEEP_TMP=1 the temp dir (logs, peer outputs) stays.
+tls_cleanup() {
+    if [ "${TLS_KEEP_TMP:-0}" = 1 ]; then
+        echo "kept $TMP"
+        local kept_tmp=$TMP
+        TMP=
+        interop_cleanup
+        TMP=$kept_tmp
+    else
+        interop_cleanup
+    fi
+}
+
+# tls_suite_name HEX: OpenSSL's name of the suite (empty for one not in TLS_SUITES).
+tls_suite_name() {
+    case $1 in
+    002f) echo AES128-SHA ;; 0035) echo AES256-SHA ;;
+    003c) echo AES128-SHA256 ;; 003d) echo AES256-SHA256 ;;
+    009c) echo AES128-GCM-SHA256 ;; 009d) echo AES256-GCM-SHA384 ;;
+    000a) echo DES-CBC3-SHA ;; 0016) echo EDH-RSA-DES-CBC3-SHA ;;
+    0033) echo DHE-RSA-AES128-SHA ;; 0039) echo DHE-RSA-AES256-SHA ;;
+    0067) echo DHE-RSA-AES128-SHA256 ;; 006b) echo DHE-RSA-AES256-SHA256 ;;
+    009e) echo DHE-RSA-AES128-GCM-SHA256 ;; 009f) echo DHE-RSA-AES256-GCM-SHA384 ;;
+    esac
+}
+
+# tls_suite_hex NAME: the reverse of tls_suite_name (empty when unknown).
+tls_suite_hex() {
+    case $1 in
+    AES128-SHA) echo 002f ;; AES256-SHA) echo 0035 ;;
+    AES128-SHA256) echo 003c ;; AES256-SHA256) echo 003d ;;
+    AES128-GCM-SHA256) echo 009c ;; AES256-GCM-SHA384) echo 009d ;;
+    DES-CBC3-SHA) echo 000a ;; EDH-RSA-DES-CBC3-SHA) echo 0016 ;;
+    DHE-RSA-AES128-SHA) echo 0033 ;; DHE-RSA-AES256-SHA) echo 0039 ;;
+    DHE-RSA-AES128-SHA256) echo 0067 ;; DHE-RSA-AES256-SHA256) echo 006b ;;
+    DHE-RSA-AES128-GCM-SHA256) echo 009e ;; DHE-RSA-AES256-GCM-SHA384) echo 009f ;;
+    esac
+}
+
+# tls_suite_tls12 HEX: true for the suites defined for TLS 1.2 only (GCM, SHA-256/384 MACs).
+tls_suite_tls12() {
+    case $1 in 003c | 003d | 009c | 009d | 0067 | 006b | 009e | 009f) return 0 ;; esac
+    return 1
+}
+
+# tls_suite_cbc HEX: true for the CBC suites (encrypt-then-MAC applies to them).
+tls_suite_cbc() {
+    case $1 in 009c | 009d | 009e | 009f) return 1 ;; esac
+    return 0
+}
+
+# tls_suite_weak HEX: 3DES, which OpenSSL 3.0 allows only at security level 0.
+tls_suite_weak() {
+    case $1 in 000a | 0016) return 0 ;; esac
+    return 1
+}
+
+# tls_openssl_suites: the suites of TLS_SUITES this OpenSSL knows at all (Debian builds without
+# the weak ciphers, so 3DES is usually missing), as hex.
+tls_openssl_suites() {
+    local have h
+    have=$(openssl ciphers -V 'ALL:COMPLEMENTOFALL:@SECLEVEL=0' 2>/dev/null |
+        sed -n 's/^ *0x\(..\),0x\(..\) .*/\1\2/p' | tr 'A-F' 'a-f')
+    for h in $TLS_SUITES; do
+        echo "$have" | grep -qx "$h" && echo "$h"
+    done
+}
+
+# tls_ossl_proto V: OpenSSL's name of version V (tls1.0|tls1.1|tls1.2), as s_client prints it.
+tls_ossl_proto() {
+    case $1 in tls1.0) echo TLSv1 ;; tls1.1) echo TLSv1.1 ;; tls1.2) echo TLSv1.2 ;; esac
+}
+
+# tls_ossl_flag V: the s_client/s_server flag of version V.
+tls_ossl_flag() {
+    case $1 in tls1.0) echo -tls1 ;; tls1.1) echo -tls1_1 ;; tls1.2) echo -tls1_2 ;; esac
+}
+
+# tls_sslref_proto NAME: sslref's version= word for OpenSSL's protocol name (TLSv1 -> TLS1.0).
+tls_sslref_proto() {
+    case $1 in TLSv1) echo TLS1.0 ;; TLSv1.1) echo TLS1.1 ;; TLSv1.2) echo TLS1.2 ;; *) echo "?" ;; esac
+}
+
+# tls_start_peer LOG WHAT CMD...: start a peer server CMD (stdout+stderr to LOG) that prints
+# "listening on ADDR:PORT" (python) or listens on the port WHAT names ("port=N", for openssl
+# s_server given -accept N); sets PEER_PID and PEER_PORT. Returns 1 if it did not come up.
+tls_start_peer() {
+    local log=$1 what=$2 i
+    shift 2
+    "$@" >"$log" 2>&1 &
+    PEER_PID=$!
+    INTEROP_PIDS+=("$PEER_PID")
+    PEER_PORT=
+    if [ "${what#port=}" != "$what" ]; then
+        wait_listen "${what#port=}" "$PEER_PID" && PEER_PORT=${what#port=} && return 0
+        return 1
+    fi
+    for i in $(seq 1 100); do
+        PEER_PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$log")
+        [ -n "$PEER_PORT" ] && return 0
+        kill -0 "$PEER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    return 1
+}
+
+# tls_start_s_server LOG ARGS...: openssl s_server -accept on a free port with ARGS, retried on
+# another port if it does not come up (a port race); sets PEER_PID and PEER_PORT.
+tls_start_s_server() {
+    local log=$1 try p
+    shift
+    for try in 1 2 3; do
+        [ "$try" -gt 1 ] && echo "openssl s_server: retry on another port" >&2
+        p=$(free_port) || return 1
+        tls_start_peer "$log" "port=$p" openssl s_server -accept "127.0.0.1:$p" "$@" && return 0
+        stop_pid "$PEER_PID" KILL
+    done
+    echo "FAIL: openssl s_server did not start:"
+    show "$log"
+    return 1
+}
+
+# tls_make_cert DIR CN: a fresh RSA 2048 key and a cert CN=CN (SAN DNS:CN) issued by the test CA;
+# writes DIR/CN-key.pem and DIR/CN-chain.pem (cert then CA).
+tls_make_cert() {
+    local dir=$1 cn=$2
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/$cn-key.pem" 2>/dev/null &&
+        openssl req -new -key "$dir/$cn-key.pem" -subj "/CN=$cn" -out "$dir/$cn.csr" 2>/dev/null &&
+        printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' \
+            "$cn" >"$dir/$cn.ext" &&
+        openssl x509 -req -in "$dir/$cn.csr" -CA "$DATA/ca-cert.pem" -CAkey "$DATA/ca-key.pem" \
+            -set_serial "$((1000 + RANDOM))" -sha256 -days 2 -extfile "$dir/$cn.ext" \
+            -out "$dir/$cn-cert.pem" 2>/dev/null &&
+        cat "$dir/$cn-cert.pem" "$DATA/ca-cert.pem" >"$dir/$cn-chain.pem"
+}
+
+# tls_run_jobs N FUNC ARG...: run FUNC ARG for each ARG as a background job, at most N at a time,
+# each job's output into $TMP/job-FUNC-ARG.res (ARG with spaces turned into _); waits for all.
+# FUNC's words are split, so an ARG may carry several words.
+tls_run_jobs() {
+    local n=$1 func=$2 a p running live=() mine=()
+    shift 2
+    for a in "$@"; do
+        while :; do # the servers are jobs too: count and wait for this function's own only
+            live=()
+            running=" $(jobs -rp | tr '\n' ' ') " # bash's own list: no pid-reuse confusion
+            for p in "${mine[@]}"; do
+                case $running in *" $p "*) live+=("$p") ;; esac
+            done
+            [ "${#live[@]}" -lt "$n" ] && break
+            wait -n "${live[@]}" 2>/dev/null || true
+        done
+        # shellcheck disable=SC2086
+        "$func" $a >"$TMP/job-$func-${a// /_}.res" 2>&1 &
+        mine+=($!)
+    done
+    for p in "${mine[@]}"; do wait "$p" 2>/dev/null; done
+}
+
+# tls_tally: read PASS:/FAIL: lines on stdin and count them (pass/fail); other lines are printed.
+# Returns 1 if there was none. Use with a redirection (tls_tally <file, < <(cmd)), not a pipe.
+tls_tally() {
+    local line any=1
+    while IFS= read -r line; do
+        case $line in
+        "PASS: "*) pass "${line#PASS: }"; any=0 ;;
+        "FAIL: "*) fail "${line#FAIL: }"; any=0 ;;
+        *) echo "$line" ;;
+        esac
+    done
+    return $any
+}
+
+# tls_collect FUNC ARG...: print the results of tls_run_jobs FUNC ARG... and count them; a job
+# that printed no PASS/FAIL line fails.
+tls_collect() {
+    local func=$1 a
+    shift
+    for a in "$@"; do
+        tls_tally <"$TMP/job-$func-${a// /_}.res" || fail "$func $a: no result (the case did not run)"
+    done
+}
+
+# tls_log_check LOG SID VERSION HEX [WORD]: true if sslref-server's LOG shows session SID (hex)
+# once as a full handshake and once resumed, both "version=VERSION cipher=0xHEX" (and both with
+# WORD, e.g. alpn=http/1.1); otherwise prints that session's log lines and is false.
+tls_log_check() {
+    local log=$1 sid=$2 want="^version=$3 cipher=0x$4 .* resumed=" word=${5:-} lines r
+    lines=$(grep "session=${sid:-none}\$" "$log")
+    if [ -n "$sid" ]; then
+        for r in no yes; do
+            [ "$(echo "$lines" | grep "${want}$r " | grep -cF -- "$word")" = 1 ] || break
+            [ $r = yes ] && return 0
+        done
+    fi
+    echo "  | server log for session '$sid' (want $want{no,yes} $word):"
+    echo "$lines" | sed '/^$/d; s/^/  | /'
+    return 1
+}
+
+# tls_openssl_pairs: "VERSION HEX" lines, every suite this OpenSSL has at every version of
+# tls1.0 tls1.1 tls1.2 the suite is defined for; says on stderr which suites it lacks.
+tls_openssl_pairs() {
+    local have v h missing=
+    have=" $(tls_openssl_suites | tr '\n' ' ') "
+    for h in $TLS_SUITES; do
+        case $have in *" $h "*) ;; *) missing="$missing $h" ;; esac
+    done
+    [ -z "$missing" ] || echo "not in this OpenSSL ($(openssl version | cut -d' ' -f2)), not run:$missing" >&2
+    for v in tls1.0 tls1.1 tls1.2; do
+        for h in $have; do
+            [ "$v" != tls1.2 ] && tls_suite_tls12 "$h" && continue
+            echo "$v $h"
+        done
+    done
+}
+
+# tls_server_ok TAG PID LOG: before the test stops the sslref-server PID itself, print PASS/FAIL:
+# it must still run and must not have printed its final stats line yet (a SIGTERM from outside,
+# e.g. another test's cleanup killing a reused pid, would explain refused connections).
+tls_server_ok() {
+    if kill -0 "$2" 2>/dev/null && ! grep -q '^stats:' "$3"; then
+        echo "PASS: $1: sslref-server ran through all the cases"
+    else
+        echo "FAIL: $1: sslref-server (pid $2) stopped before the test stopped it"
+        tail -5 "$3" | sed 's/^/  | /'
+    fi
+}
+
+# tls_sanitizer_sweep: under an ASan/UBSan build, any sanitizer report that sslref-server or
+# sslref-client wrote into the test's logs fails the test (one line per file).
+tls_sanitizer_sweep() {
+    local f
+    while IFS= read -r f; do
+        fail "sanitizer report in ${f#"$TMP"/}"
+        grep -m3 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | sed 's/^/  | /'
+    done < <(grep -rlE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP" 2>/dev/null)
+}
