@@ -112,6 +112,8 @@ static int server_sni_load(struct server_opts *o, char *arg)
     SSLErr e = SSLXRSAPrivateKeyFromPEM(kpem, klen, &s->key);
     free(kpem);
     if (e != SSLNoErr) {
+        free(s->pem);
+        s->pem = NULL;
         fprintf(stderr, "sslref-server: --sni %s: key %s: %s\n", arg, comma + 1, SSLXErrorName(e));
         return -1;
     }
@@ -130,6 +132,15 @@ static SSLErr server_on_sni(SSLContext *ctx, const char *name, void *ref)
             return e == SSLNoErr ? SSLSetPrivateKey(ctx, SSLXRSAPrivateKeyRetain(o->sni[i].key)) : e;
         }
     return SSLNoErr;
+}
+
+static void server_sni_free(struct server_opts *o)
+{
+    for (int i = 0; i < o->nsni; i++) {
+        free(o->sni[i].pem);
+        SSLXRSAPrivateKeyFree(o->sni[i].key);
+    }
+    o->nsni = 0;
 }
 
 static int server_parse(int argc, char **argv, struct server_opts *o)
@@ -246,6 +257,8 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
             return SSLIOErr;
         SSLSetCheckCertificateFunc(t, cli_ca_check);
         SSLSetCheckCertificateRef(t, ca);
+        for (int i = 0; i < ca->n && e == SSLNoErr; i++) /* CertificateRequest names them */
+            e = SSLXAddDistinguishedNameOf(t, ca->certs[i]);
     }
     if (e == SSLNoErr && getenv("SSLKEYLOGFILE") && *getenv("SSLKEYLOGFILE"))
         e = SSLXSetKeyLogFunc(t, SSLXKeyLogToFile, getenv("SSLKEYLOGFILE"));
@@ -446,6 +459,7 @@ int main(int argc, char **argv)
             free(tmpl);
         }
         cli_ca_free(&ca);
+        server_sni_free(&o);
         return 1;
     }
     struct memcache *mc = NULL;
@@ -508,5 +522,6 @@ out:
     free(tmpl);
     memcache_free(mc);
     cli_ca_free(&ca);
+    server_sni_free(&o);
     return status;
 }

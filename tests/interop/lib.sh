@@ -183,8 +183,8 @@ tls_suites_for() {
 # The helpers below avoid forks where bash can do the work itself: a case runs dozens of checks
 # and the machine is shared, so a grep per check would cost more than the peer's handshake.
 
-# tls_init: the random text requests take their fill from (call after interop_init).
-tls_init() {
+# tlsp_init: the random text requests take their fill from (call after interop_init).
+tlsp_init() {
     TLS_FILL=$(head -c 49152 /dev/urandom | base64 -w 0)
 }
 
@@ -263,9 +263,9 @@ tls_lanes_start() {
     done
 }
 
-# tls_collect: wait for every case and lane, print one PASS/FAIL line per case in the order they
+# tlsp_collect: wait for every case and lane, print one PASS/FAIL line per case in the order they
 # were given (a case without a verdict, e.g. killed or never run, fails), and forget them.
-tls_collect() {
+tlsp_collect() {
     local i p keep=() f
     for p in "${TLS_CASE_PIDS[@]}" "${TLS_LANE_PIDS[@]}"; do
         wait "$p" 2>/dev/null

@@ -27,7 +27,7 @@ for t in gnutls-cli gnutls-serv stdbuf; do
     command -v "$t" >/dev/null || { echo "FAIL: $t not found (install gnutls-bin)"; exit 1; }
 done
 interop_init "$1"
-tls_init
+tlsp_init
 
 # GnuTLS's words for the versions and the suites' parts (its priority keywords, which are also
 # what gnutls-cli/gnutls-serv print).
@@ -225,7 +225,7 @@ for m in full resume; do
     tls_case "gnutls-cli +VERS-TLS1.0..+VERS-TLS1.3 0x009c $m: tls1.2 009c, data echoed" \
         gnutls_cli_case "$m" "tls1.0 tls1.1 tls1.2 tls1.3" 009c tls1.2
 done
-tls_collect
+tlsp_collect
 for p in "${GS_PID[@]}"; do stop_pid "$p" TERM; done
 
 # Our side agrees: full and resumed handshakes as many as the cases made, none failed.

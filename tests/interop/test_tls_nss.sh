@@ -26,7 +26,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 interop_init "$1"
-tls_init
+tlsp_init
 
 # NSS's words for the versions and suites (as tstclnt/selfserv/strsclnt -v print them).
 declare -A NSS_VER=([tls1.0]=3.1 [tls1.1]=3.2 [tls1.2]=3.3)
@@ -223,7 +223,7 @@ tls_case "tstclnt -V tls1.0:tls1.3 -c :009c:1301: full handshake, tls1.2 009c, d
     tstclnt_full tls1.0:tls1.3 009c tls1.2 :009c:1301
 tls_case "tstclnt -V tls1.0:tls1.3 -L 2 (server only 009c): full then resumed, tls1.2 009c, data echoed" \
     tstclnt_resume tls1.0:tls1.3 009c tls1.2
-tls_collect
+tlsp_collect
 for p in "${SS_PID[@]}"; do stop_pid "$p" TERM; done
 
 # Our side agrees: the servers logged the same handshakes, none failed.

@@ -47,6 +47,11 @@ void SSLXDHParamsFree(SSLDHParams *params);
  */
 SSLErr SSLXPEMDecode(const char *pem, size_t len, size_t *pos, const char *label,
                      uint8 **der, uint32 *derLen);
+/** Server: add the subject of the DER certificate @p derCert (a CA the server trusts for client
+ *  certificates) to the CertificateRequest's certificate_authorities, like SSLAddDistinguishedName
+ *  with that Name. SSL 3.0 and TLS 1.0 require the list not to be empty.
+ *  @return SSLNoErr, SSLBadParameterErr, or the certificate's parse error. */
+SSLErr SSLXAddDistinguishedNameOf(SSLContext *ctx, SSLBuffer derCert);
 /** Add every CERTIFICATE in @p pem to ctx's chain, in file order (leaf first, then its issuers),
  *  marking the last one complete. Errors as SSLAddCertificate, or X509DataNotFoundErr if none. */
 SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len);

@@ -41,6 +41,15 @@ SSLErr SSLAddDistinguishedName(SSLContext *ctx, SSLBuffer derDN)
     return certlist_add(ctx, &ctx->dns, derDN.data, derDN.length, 0);
 }
 
+SSLErr SSLXAddDistinguishedNameOf(SSLContext *ctx, SSLBuffer derCert)
+{
+    struct x509_cert c;
+    if (!ctx || ctx->magic != CTX_MAGIC || !derCert.data)
+        return SSLBadParameterErr;
+    SSL_TRY(x509_parse(derCert.data, derCert.length, &c));
+    return SSLAddDistinguishedName(ctx, (SSLBuffer){c.subject_len, (uint8 *)c.subject});
+}
+
 SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len)
 {
     if (!ctx || ctx->magic != CTX_MAGIC || !pem)
