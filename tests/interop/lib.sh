@@ -353,7 +353,7 @@ tls_log_since() {
 # into a result file; tls_collect turns those into pass/fail in the main shell.
 
 # The TLS suites of issue 15 that the interop tests try (hex, as sslref's --ciphers takes them).
-TLS_SUITES="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016"
+TLS_SUITES="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016 ccaa"
 
 # tls_init BUILD_DIR: sets BUILD, SRC, DATA, BIN, TMP, PYTHON; checks the tools; installs the
 # cleanup trap.
@@ -401,6 +401,7 @@ tls_suite_name() {
     0033) echo DHE-RSA-AES128-SHA ;; 0039) echo DHE-RSA-AES256-SHA ;;
     0067) echo DHE-RSA-AES128-SHA256 ;; 006b) echo DHE-RSA-AES256-SHA256 ;;
     009e) echo DHE-RSA-AES128-GCM-SHA256 ;; 009f) echo DHE-RSA-AES256-GCM-SHA384 ;;
+    ccaa) echo DHE-RSA-CHACHA20-POLY1305 ;;
     esac
 }
 
@@ -414,18 +415,19 @@ tls_suite_hex() {
     DHE-RSA-AES128-SHA) echo 0033 ;; DHE-RSA-AES256-SHA) echo 0039 ;;
     DHE-RSA-AES128-SHA256) echo 0067 ;; DHE-RSA-AES256-SHA256) echo 006b ;;
     DHE-RSA-AES128-GCM-SHA256) echo 009e ;; DHE-RSA-AES256-GCM-SHA384) echo 009f ;;
+    DHE-RSA-CHACHA20-POLY1305) echo ccaa ;;
     esac
 }
 
-# tls_suite_tls12 HEX: true for the suites defined for TLS 1.2 only (GCM, SHA-256/384 MACs).
+# tls_suite_tls12 HEX: true for the suites defined for TLS 1.2 only (AEAD, SHA-256/384 MACs).
 tls_suite_tls12() {
-    case $1 in 003c | 003d | 009c | 009d | 0067 | 006b | 009e | 009f) return 0 ;; esac
+    case $1 in 003c | 003d | 009c | 009d | 0067 | 006b | 009e | 009f | ccaa) return 0 ;; esac
     return 1
 }
 
 # tls_suite_cbc HEX: true for the CBC suites (encrypt-then-MAC applies to them).
 tls_suite_cbc() {
-    case $1 in 009c | 009d | 009e | 009f) return 1 ;; esac
+    case $1 in 009c | 009d | 009e | 009f | ccaa) return 1 ;; esac
     return 0
 }
 
