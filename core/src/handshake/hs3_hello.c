@@ -49,6 +49,8 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s, uint16_t *
                hs3_dh_group(ctx, s, group, refused);
     case KX_DH_ANON:
         return hs3_dh_group(ctx, s, group, refused);
+    case KX_ECDHE_RSA:
+        return rsa && hs3_ec_group(ctx, group);
     default:
         return 0;
     }
@@ -73,9 +75,14 @@ SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
     wr_bytes(w, ctx->offered_sid, ctx->offered_sid_len);
     wr_close(w, m, 1);
     m = wr_open(w, 2);
-    for (uint32_t i = 0; i < ctx->nsuites; i++)
-        if (suite_offerable(ctx, suite_find(ctx->suites[i])))
+    ctx->ec_offered = 0;
+    for (uint32_t i = 0; i < ctx->nsuites; i++) {
+        const struct suite *s = suite_find(ctx->suites[i]);
+        if (suite_offerable(ctx, s)) {
             wr_u16(w, ctx->suites[i]);
+            ctx->ec_offered |= s->kx == KX_ECDHE_RSA && ctx->ver_max >= V_TLS10;
+        }
+    }
     wr_u16(w, TLS_EMPTY_RENEGOTIATION_INFO_SCSV); /* RFC 5746 §3.3: we never renegotiate */
     if (ctx->send_fallback_scsv)
         wr_u16(w, TLS_FALLBACK_SCSV); /* RFC 7507 §4: last */
