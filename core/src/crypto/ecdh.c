@@ -5,8 +5,10 @@
  * the LTC_ECC_TIMING_RESISTANT ladder: the same operations for every scalar bit after the top one.
  * libtomcrypt 1.18.2's ecc_ansi_x963_import checks no curve equation and accepts hybrid points, so
  * peer points are parsed and checked here (y^2 = x^3 - 3x + b mod p, coordinates below p).
+ * X25519 is x25519.c's (constant time); its all-zero result is refused here.
  */
 #include "crypto/ecdh.h"
+#include "crypto/x25519.h"
 #include <string.h>
 #include <gmp.h>
 #include <tomcrypt.h>
@@ -41,19 +43,19 @@ static const ltc_ecc_set_type *curve_set(const struct curve *c)
 
 int cry_ecdh_supported(uint16_t group)
 {
-    return curve_find(group) != NULL;
+    return group == CRY_EC_X25519 || curve_find(group) != NULL;
 }
 
 size_t cry_ecdh_priv_len(uint16_t group)
 {
     const struct curve *c = curve_find(group);
-    return c ? (size_t)c->size : 0;
+    return group == CRY_EC_X25519 ? CRY_X25519_LEN : c ? (size_t)c->size : 0;
 }
 
 size_t cry_ecdh_pub_len(uint16_t group)
 {
     const struct curve *c = curve_find(group);
-    return c ? 1 + 2 * (size_t)c->size : 0;
+    return group == CRY_EC_X25519 ? CRY_X25519_LEN : c ? 1 + 2 * (size_t)c->size : 0;
 }
 
 size_t cry_ecdh_secret_len(uint16_t group)
@@ -146,6 +148,14 @@ static int ptmul(void *k, ecc_point *P, ecc_point *r, void *p)
 SSLErr cry_ecdh_keygen(uint16_t group, uint8_t *priv, uint8_t *pub, cry_rand_fn rnd,
                        void *rnd_ref)
 {
+    if (group == CRY_EC_X25519 && priv && pub && rnd) { /* RFC 7748 §6.1: 32 random bytes */
+        SSLErr e = rnd(rnd_ref, priv, CRY_X25519_LEN);
+        if (e == SSLNoErr)
+            cry_x25519_base(pub, priv);
+        else
+            cry_wipe(priv, CRY_X25519_LEN);
+        return e;
+    }
     const struct curve *c = curve_find(group);
     SSL_ENSURE(c, SSLUnsupportedErr);
     SSL_ENSURE(priv && pub && rnd, SSLBadParameterErr);
@@ -224,6 +234,8 @@ out:
 
 int cry_ecdh_check(uint16_t group, const uint8_t *pub, size_t len)
 {
+    if (group == CRY_EC_X25519)
+        return pub && len == CRY_X25519_LEN;
     const struct curve *c = curve_find(group);
     struct params pr;
     if (!c || !pub || params_load(c, &pr) != SSLNoErr)
@@ -239,6 +251,16 @@ int cry_ecdh_check(uint16_t group, const uint8_t *pub, size_t len)
 SSLErr cry_ecdh_shared(uint16_t group, const uint8_t *priv, const uint8_t *pub, size_t publen,
                        uint8_t *out)
 {
+    if (group == CRY_EC_X25519) {
+        SSL_ENSURE(priv && pub && out, SSLBadParameterErr);
+        if (publen != CRY_X25519_LEN)
+            return SSLProtocolErr;
+        if (cry_x25519(out, priv, pub) != 0) { /* RFC 8422 §5.11: an all-zero secret */
+            cry_wipe(out, CRY_X25519_LEN);
+            return SSLProtocolErr;
+        }
+        return SSLNoErr;
+    }
     const struct curve *c = curve_find(group);
     SSL_ENSURE(c, SSLUnsupportedErr);
     SSL_ENSURE(priv && pub && out, SSLBadParameterErr);
