@@ -177,9 +177,10 @@ Test(gap_version, first_hello_format_per_client_setting)
  * no export, NULL-cipher or anonymous DH suite. */
 Test(gap_version, default_suite_list_exact)
 {
-    static const uint16_t want[] = {0x009e, 0x009f, 0x009c, 0x009d, 0x0067, 0x006b, 0x003c,
-                                    0x003d, 0x002f, 0x0035, 0x000a, 0x0005, 0x0004, 0x0033,
-                                    0x0039, 0x0016, 0x0032, 0x0038, 0x0013};
+    static const uint16_t want[] = {0xc02f, 0xc030, 0x009e, 0x009f, 0x009c, 0x009d, 0xc027,
+                                    0xc028, 0xc013, 0xc014, 0x0067, 0x006b, 0x003c, 0x003d,
+                                    0x002f, 0x0035, 0x000a, 0x0005, 0x0004, 0x0033, 0x0039,
+                                    0x0016, 0x0032, 0x0038, 0x0013};
     SSLContext *ctx = NULL;
     cr_assert_eq(SSLXNewContext(&ctx), SSLNoErr);
     uint16 got[96];

@@ -9,6 +9,7 @@
 #include "handshake/session.h"
 #include "handshake/hs_ext.h"
 #include "handshake/hs_sig.h"
+#include "crypto/ecdh.h"
 #include <string.h>
 
 static SSLErr make_random(SSLContext *ctx, uint8_t out[32])
@@ -56,10 +57,18 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s, uint16_t *
     }
 }
 
-/* A suite this side may offer: enabled, implemented, and within the version range. */
+/* A suite this side may offer: enabled, implemented, and within the version range; ECDHE only
+ * with a curve among the groups (SSLXSetGroups). */
 static int suite_offerable(const SSLContext *ctx, const struct suite *s)
 {
-    return s && s->min_ver <= ctx->ver_max && s->max_ver >= ctx->ver_min;
+    if (!s || s->min_ver > ctx->ver_max || s->max_ver < ctx->ver_min)
+        return 0;
+    if (s->kx != KX_ECDHE_RSA)
+        return 1;
+    for (uint32_t i = 0; i < ctx->ngroups; i++)
+        if (cry_ecdh_supported(ctx->groups[i]))
+            return 1;
+    return 0;
 }
 
 SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)

@@ -287,6 +287,8 @@ static SSLErr parse_server_kx_ec(SSLContext *ctx, struct rd *r)
     if (type != EC_NAMED_CURVE || !ec_offered(ctx, g))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     SSL_TRY(check_params_sig(ctx, r, params, plen));
+    if (!rd_done(r)) /* bytes after the signature (the driver would say illegal_parameter) */
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
     const uint8_t *p = rd_bytes(&pt, n);
     if (!cry_ecdh_check(g, p, n))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
