@@ -14,6 +14,7 @@
 #include <criterion/parameterized.h>
 #include <stdio.h>
 #include <string.h>
+#include <tomcrypt.h>
 #include "crypto/ecdh.h"
 #include "handshake/hs_sig.h"
 #include "pair.h"
@@ -564,4 +565,15 @@ Test(ecdhe, ecdh_agrees_and_checks)
     cr_expect_eq(cry_ecdh_pub_len(CRY_EC_SECP256R1), 65);
     cr_expect_eq(cry_ecdh_pub_len(CRY_EC_SECP384R1), 97);
     cr_expect_eq(cry_ecdh_pub_len(CRY_EC_X25519), 32);
+}
+
+/* The P-curve multiplication is libtomcrypt's timing-resistant ladder: Debian's build says
+ * "ECC (with blinding)" (LTC_ECC_TIMING_RESISTANT) and the descriptor cry_init chose points at
+ * ltc_ecc_mulmod (not the fixed-point cache LTC_MECC_FP). */
+Test(ecdhe, ladder_is_timing_resistant)
+{
+    cr_assert_eq(cry_init(), SSLNoErr);
+    cr_expect(strstr(crypt_build_settings, "ECC (with blinding)") != NULL,
+              "libtomcrypt built without LTC_ECC_TIMING_RESISTANT");
+    cr_expect(ltc_mp.ecc_ptmul == ltc_ecc_mulmod);
 }
