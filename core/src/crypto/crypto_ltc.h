@@ -1,5 +1,5 @@
 /*
- * crypto_ltc.h - the crypto adapter: the only file pair that includes tomcrypt.h.
+ * crypto_ltc.h - the crypto adapter: this pair and ecdh.c are the only files including tomcrypt.h.
  * Hashes, bulk ciphers, raw RSA and modular exponentiation for the engine. Arguments are validated
  * here before libtomcrypt sees them (its LTC_ARGCHK aborts). Registration of libtomcrypt's
  * descriptors and of the math descriptor happens once, under pthread_once, in cry_init().
