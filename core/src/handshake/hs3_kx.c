@@ -279,12 +279,14 @@ static SSLErr parse_server_kx_ec(SSLContext *ctx, struct rd *r)
 {
     const uint8_t *params = r->p + r->off;
     uint8_t type = rd_u8(r);
+    if (rd_ok(r) && type != EC_NAMED_CURVE) /* explicit curves: deprecated (§5.4), never offered */
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     uint16_t g = rd_u16(r);
     struct rd pt = rd_sub8(r);
     size_t plen = (size_t)(r->p + r->off - params), n = rd_left(&pt);
     if (!rd_ok(r) || !n)
         return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
-    if (type != EC_NAMED_CURVE || !ec_offered(ctx, g))
+    if (!ec_offered(ctx, g))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     SSL_TRY(check_params_sig(ctx, r, params, plen));
     if (!rd_done(r)) /* bytes after the signature (the driver would say illegal_parameter) */
