@@ -142,6 +142,53 @@ SSLErr cli_set_ciphers(SSLContext *ctx, const char *list)
     return e;
 }
 
+static const struct {
+    const char *name, *alias;
+    uint16 id;
+} cli_groups[] = {
+    {"x25519", "X25519", SSLX_GROUP_X25519},       {"p256", "secp256r1", SSLX_GROUP_SECP256R1},
+    {"p384", "secp384r1", SSLX_GROUP_SECP384R1},   {"ffdhe2048", NULL, SSLX_GROUP_FFDHE2048},
+    {"ffdhe3072", NULL, SSLX_GROUP_FFDHE3072},     {"ffdhe4096", NULL, SSLX_GROUP_FFDHE4096},
+    {"ffdhe6144", NULL, SSLX_GROUP_FFDHE6144},     {"ffdhe8192", NULL, SSLX_GROUP_FFDHE8192},
+};
+
+const char *cli_group_name(uint16 id)
+{
+    for (size_t i = 0; i < sizeof cli_groups / sizeof cli_groups[0]; i++)
+        if (cli_groups[i].id == id)
+            return cli_groups[i].name;
+    return NULL;
+}
+
+SSLErr cli_set_groups(SSLContext *ctx, const char *list)
+{
+    uint16 ids[SSLX_MAX_GROUPS];
+    uint32 n = 0;
+    if (strcmp(list, "none") != 0) {
+        for (const char *p = list; *p;) {
+            size_t len = strcspn(p, ",: ");
+            size_t i = 0;
+            for (; len && i < sizeof cli_groups / sizeof cli_groups[0]; i++)
+                if ((strlen(cli_groups[i].name) == len && strncmp(p, cli_groups[i].name, len) == 0) ||
+                    (cli_groups[i].alias && strlen(cli_groups[i].alias) == len &&
+                     strncmp(p, cli_groups[i].alias, len) == 0))
+                    break;
+            if (len && (i == sizeof cli_groups / sizeof cli_groups[0] || n == SSLX_MAX_GROUPS)) {
+                fprintf(stderr, "bad --groups list \"%s\" (x25519, p256, p384, ffdhe2048, "
+                                "ffdhe3072, ffdhe4096, ffdhe6144, ffdhe8192, or none)\n", list);
+                return SSLBadParameterErr;
+            }
+            if (len)
+                ids[n++] = cli_groups[i].id;
+            p += len + (p[len] != 0);
+        }
+    }
+    SSLErr e = SSLXSetGroups(ctx, ids, n);
+    if (e != SSLNoErr)
+        fprintf(stderr, "--groups %s: %s\n", list, SSLXErrorName(e));
+    return e;
+}
+
 static int parse_one(const char *s, size_t n, SSLXProtocol *p)
 {
     static const struct {
@@ -318,12 +365,19 @@ void cli_print_connection(FILE *out, SSLContext *ctx, const char *extra)
     char tls[600] = "";
     if (p >= kTLSProtocol1) {
         int ems = 0;
-        char sni[256] = "", alpn[256] = "";
+        char sni[256] = "", alpn[256] = "", gbuf[8];
+        uint16 group = 0;
         (void)SSLXGetExtendedMasterSecret(ctx, &ems);
         (void)SSLXGetServerName(ctx, sni, sizeof sni);
         (void)SSLXGetALPN(ctx, alpn, sizeof alpn);
-        snprintf(tls, sizeof tls, " ems=%s sni=%s alpn=%s", ems ? "yes" : "no", sni[0] ? sni : "-",
-                 alpn[0] ? alpn : "-");
+        (void)SSLXGetNegotiatedGroup(ctx, &group);
+        const char *gname = group ? cli_group_name(group) : "-";
+        if (!gname) {
+            snprintf(gbuf, sizeof gbuf, "0x%04x", group);
+            gname = gbuf;
+        }
+        snprintf(tls, sizeof tls, " ems=%s sni=%s alpn=%s group=%s", ems ? "yes" : "no",
+                 sni[0] ? sni : "-", alpn[0] ? alpn : "-", gname);
     }
     fprintf(out, "version=%s cipher=0x%04x %s resumed=%s peer=\"%s\"%s%s%s\n", vs, suite,
             name ? name : "unknown", resumed ? "yes" : "no", peer, tls, extra ? " " : "",

@@ -22,6 +22,11 @@ SSLErr cli_load_dh(SSLContext *ctx, const char *path);
 /** Parse "000a,0005" or ":000a:0005" (hex, optional 0x, separators , : or space) and enable the
  *  suites in that order. Prints and returns an error for an unknown id. */
 SSLErr cli_set_ciphers(SSLContext *ctx, const char *list);
+/** Parse a --groups list ("x25519,p256,p384,ffdhe2048", also X25519 / secp256r1 / secp384r1;
+ *  "none" for no groups) and apply it with SSLXSetGroups. Prints and returns an error. */
+SSLErr cli_set_groups(SSLContext *ctx, const char *list);
+/** The --groups name of a group id (x25519, p256, ...), NULL if unknown. */
+const char *cli_group_name(uint16 id);
 /** A --version value: the seed's SSLProtocolVersion (any, ssl3-with-ssl2-hello) or a range. */
 struct cli_version {
     int range;              /* 0: v applies (SSLSetProtocolVersion); 1: min..max */
@@ -50,7 +55,8 @@ SSLErr cli_ca_check(int certCount, SSLBuffer *derCerts, void *ref);
 
 /**
  * Print the connection summary, e.g.
- * `version=3.0 cipher=0x000a SSL_RSA_WITH_3DES_EDE_CBC_SHA resumed=no peer="CN=localhost"`,
+ * `version=3.0 cipher=0x000a SSL_RSA_WITH_3DES_EDE_CBC_SHA resumed=no peer="CN=localhost"`
+ * (in TLS also ems=, sni=, alpn= and group=: the key exchange's group name, - when none),
  * followed by @p extra (if not NULL) and a newline. peer is the subject of the peer's leaf
  * certificate, "" when it sent none.
  */

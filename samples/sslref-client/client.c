@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 struct client_opts {
-    const char *host, *ciphers, *cert, *key, *ca, *send, *servername, *alpn;
+    const char *host, *ciphers, *cert, *key, *ca, *send, *servername, *alpn, *groups;
     int port, resume;
     long resume_delay_ms; /* --resume-delay: pause before each reconnection */
     struct cli_version version;
@@ -31,9 +31,12 @@ static void client_usage(FILE *out)
             "usage: sslref-client --host H --port N [--ciphers 000a,0005,...]\n"
             "         [--version V] [--cert c.pem --key k.pem] [--ca ca.pem] [--resume K]\n"
             "         [--resume-delay MS] [--send TEXT] [--servername NAME] [--alpn LIST]\n"
+            "         [--groups x25519,p256,p384,ffdhe2048,...|none]\n"
             "  --version: tls1.0-tls1.2 (the default), ssl2, ssl3, tls1.0, tls1.1, tls1.2, a range\n"
             "  MIN-MAX (ssl3-tls1.2), any (SSL 2.0 or 3.0) or ssl3-with-ssl2-hello.\n"
             "  Without --ca the server's certificate is not checked.\n"
+            "  --groups: the supported_groups offer, in order (default: the library's, EC curves\n"
+            "  then ffdhe2048, 3072, 4096; the curves are offered only with an ECDHE suite).\n"
             "  --send defaults to \"GET / HTTP/1.0\\r\\n\\r\\n\"; C escapes \\r \\n \\t \\\\ are decoded.\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
 }
@@ -57,7 +60,7 @@ static size_t client_unescape(char *s)
 static int client_parse(int argc, char **argv, struct client_opts *o)
 {
     enum { O_HOST = 256, O_PORT, O_CIPHERS, O_VERSION, O_CERT, O_KEY, O_CA, O_RESUME, O_SEND,
-           O_DELAY, O_SNAME, O_ALPN };
+           O_DELAY, O_SNAME, O_ALPN, O_GROUPS };
     static const struct option longopts[] = {
         {"host", required_argument, 0, O_HOST},       {"port", required_argument, 0, O_PORT},
         {"ciphers", required_argument, 0, O_CIPHERS}, {"version", required_argument, 0, O_VERSION},
@@ -66,6 +69,7 @@ static int client_parse(int argc, char **argv, struct client_opts *o)
         {"ca", required_argument, 0, O_CA},           {"resume", required_argument, 0, O_RESUME},
         {"send", required_argument, 0, O_SEND},       {"help", no_argument, 0, 'h'},
         {"resume-delay", required_argument, 0, O_DELAY},
+        {"groups", required_argument, 0, O_GROUPS},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->port = -1;
@@ -79,6 +83,7 @@ static int client_parse(int argc, char **argv, struct client_opts *o)
         case O_CIPHERS: o->ciphers = optarg; break;
         case O_SNAME: o->servername = optarg; break;
         case O_ALPN: o->alpn = optarg; break;
+        case O_GROUPS: o->groups = optarg; break;
         case O_VERSION: if (cli_parse_version(optarg, &o->version)) return -1; break;
         case O_CERT: o->cert = optarg; break;
         case O_KEY: o->key = optarg; break;
@@ -129,6 +134,7 @@ static SSLErr client_setup(const struct client_opts *o, SSLContext *ctx, int fd,
     if (e == SSLNoErr && o->ciphers) e = cli_set_ciphers(ctx, o->ciphers);
     if (e == SSLNoErr && o->servername) e = SSLXSetServerName(ctx, o->servername);
     if (e == SSLNoErr && o->alpn) e = SSLXSetALPN(ctx, o->alpn);
+    if (e == SSLNoErr && o->groups) e = cli_set_groups(ctx, o->groups);
     if (e == SSLNoErr && o->cert) e = cli_load_key(ctx, o->key, 0);
     if (e == SSLNoErr && o->cert) e = cli_load_certs(ctx, o->cert);
     if (e == SSLNoErr && getenv("SSLKEYLOGFILE") && *getenv("SSLKEYLOGFILE"))

@@ -30,7 +30,7 @@ struct server_opts {
     long session_lifetime;
     long max_conns, max_per_ip, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms, bulk;
     struct cli_version version;
-    const char *alpn;
+    const char *alpn, *groups;
     int nsni;
     struct server_sni {
         const char *name;
@@ -66,10 +66,14 @@ static void server_usage(FILE *out)
             "         [--max-conns-per-ip N] [--handshake-timeout MS] [--idle-timeout MS]\n"
             "         [--shutdown-timeout MS] [--bulk BLOCKS] [--session-lifetime SECONDS]\n"
             "         [--alpn LIST] [--sni NAME=chain.pem,key.pem]...\n"
+            "         [--groups x25519,p256,p384,ffdhe2048,...|none]\n"
             "  --version: tls1.2 (the default), ssl2, ssl3, tls1.0, tls1.1, a range MIN-MAX\n"
             "  (tls1.0-tls1.2, ssl3-tls1.2), any (SSL 2.0 or 3.0) or ssl3-with-ssl2-hello.\n"
             "  --sni (up to 8) serves that chain and key to clients asking for NAME; --alpn\n"
             "  selects from LIST (default in http mode: http/1.1; --alpn '' selects none).\n"
+            "  --groups: the server's group preference (default: x25519, p256, p384, ffdhe2048,\n"
+            "  ffdhe3072, ffdhe4096); ECDHE uses its first curve the client lists (p256 for a\n"
+            "  client that sends no supported_groups).\n"
             "  DHE and DH_anon use an RFC 7919 group: the first of ffdhe2048, ffdhe3072, ffdhe4096\n"
             "  that the client lists in supported_groups (one listing only others gets no DHE\n"
             "  suite); for a client that lists none (and at SSL 3.0), the --dh-params group, or\n"
@@ -147,7 +151,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
 {
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
            O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_MAXIP, O_HST, O_IDLE, O_SHUT,
-           O_BULK, O_LIFE, O_ALPN, O_SNI };
+           O_BULK, O_LIFE, O_ALPN, O_SNI, O_GROUPS };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -166,6 +170,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"bulk", required_argument, 0, O_BULK},
         {"session-lifetime", required_argument, 0, O_LIFE},
         {"alpn", required_argument, 0, O_ALPN},    {"sni", required_argument, 0, O_SNI},
+        {"groups", required_argument, 0, O_GROUPS},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
@@ -214,6 +219,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         case O_BULK: if (server_num(optarg, 0, 1000000, &o->bulk)) goto bad; break;
         case O_LIFE: if (server_num(optarg, 1, 100000000, &o->session_lifetime)) goto bad; break;
         case O_ALPN: o->alpn = optarg; break;
+        case O_GROUPS: o->groups = optarg; break;
         case O_SNI: if (server_sni_load(o, optarg)) return -1; break;
         case 'h': server_usage(stdout); exit(0);
         default: server_usage(stderr); return -1;
@@ -251,6 +257,7 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
     if (e == SSLNoErr) e = SSLXSetSessionLifetime(t, (uint32)o->session_lifetime);
     const char *alpn = o->alpn ? o->alpn : strcmp(o->mode, "http") == 0 ? "http/1.1" : NULL;
     if (e == SSLNoErr && alpn) e = SSLXSetALPN(t, alpn);
+    if (e == SSLNoErr && o->groups) e = cli_set_groups(t, o->groups);
     if (e == SSLNoErr && o->nsni) e = SSLXSetServerNameFunc(t, server_on_sni, (void *)o);
     if (e == SSLNoErr && o->ca) {
         if (cli_ca_load(ca, o->ca) != 0)

@@ -139,8 +139,12 @@ SSLErr SSLXSetALPN(SSLContext *ctx, const char *protocols);
 /** The negotiated protocol, NUL-terminated ("" if none), up to @p cap bytes. */
 SSLErr SSLXGetALPN(SSLContext *ctx, char *protocol, size_t cap);
 
-/* ---- Named groups (RFC 7919 finite-field Diffie-Hellman) ------------------------------------ */
+/* ---- Named groups (RFC 8422 elliptic curves, RFC 7919 finite-field Diffie-Hellman) ---------- */
 
+/** supported_groups codepoints of the elliptic curves (RFC 8422 §5.1.1) for the ECDHE suites. */
+#define SSLX_GROUP_SECP256R1 0x0017
+#define SSLX_GROUP_SECP384R1 0x0018
+#define SSLX_GROUP_X25519 0x001D
 /** supported_groups codepoints of the RFC 7919 groups. */
 #define SSLX_GROUP_FFDHE2048 0x0100
 #define SSLX_GROUP_FFDHE3072 0x0101
@@ -149,19 +153,26 @@ SSLErr SSLXGetALPN(SSLContext *ctx, char *protocol, size_t cap);
 #define SSLX_GROUP_FFDHE8192 0x0104
 #define SSLX_MAX_GROUPS 16
 /**
- * The groups this side supports, in preference order (default: ffdhe2048, ffdhe3072, ffdhe4096).
- * A client offers them in supported_groups (TLS only; @p n = 0 sends no extension). A server
- * uses, for a DHE or DH_anon suite, its first group the client listed; if the client listed FFDHE
+ * The groups this side supports, in preference order (default: x25519 when built in, secp256r1,
+ * secp384r1, ffdhe2048, ffdhe3072, ffdhe4096). EC groups serve the ECDHE suites, FFDHE groups the
+ * DHE and DH_anon suites; the two kinds may be mixed in any order.
+ * A client offers them in supported_groups (TLS only; @p n = 0 sends no extension; the EC groups,
+ * with ec_point_formats = uncompressed, only when it offers an ECDHE suite: RFC 8422 §4). A server
+ * uses, for an ECDHE suite, its first EC group the client listed (none: no ECDHE suite; no
+ * supported_groups at all: secp256r1 if enabled, as RFC 8422 §4 leaves the choice to the server);
+ * for a DHE or DH_anon suite, its first FFDHE group the client listed; if the client listed FFDHE
  * groups but none of ours, no DH suite is chosen (RFC 7919 §4); if it listed none (or at SSL 3.0),
- * the SSLSetDHAnonParams parameters, or else our first group. Only ffdhe2048, 3072 and 4096 are
- * built in: a server never picks 6144 or 8192. @return SSLNoErr, SSLBadParameterErr (an unknown or
- * repeated group, more than SSLX_MAX_GROUPS). Call before the handshake.
+ * the SSLSetDHAnonParams parameters, or else our first FFDHE group. Only ffdhe2048, 3072 and 4096
+ * are built in: a server never picks 6144 or 8192. @return SSLNoErr, SSLBadParameterErr (an
+ * unknown or repeated group, x25519 in a build without it, more than SSLX_MAX_GROUPS). Call
+ * before the handshake.
  */
 SSLErr SSLXSetGroups(SSLContext *ctx, const uint16 *groups, uint32 n);
 /**
- * The FFDHE group of this handshake's Diffie-Hellman key exchange: on a server the one it used
- * (0: its SSLSetDHAnonParams parameters); on a client the named group the server's p and g are
- * (0: a custom group). 0 without a DH key exchange (including resumed sessions).
+ * The group of this handshake's key exchange: for ECDHE the curve (both sides); for DH on a
+ * server the FFDHE group it used (0: its SSLSetDHAnonParams parameters), on a client the named
+ * group the server's p and g are (0: a custom group). 0 without an ephemeral key exchange
+ * (including resumed sessions: the cache does not record the group).
  */
 SSLErr SSLXGetNegotiatedGroup(SSLContext *ctx, uint16 *group);
 

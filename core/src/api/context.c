@@ -9,6 +9,7 @@
 #include "handshake/session.h"
 #include "handshake/ssl2.h"
 #include "crypto/ffdhe.h"
+#include "crypto/ecdh.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -120,6 +121,10 @@ SSLErr SSLInitContext(SSLContext *ctx)
     ctx->random_fn = def_random;
     ctx->cbc_split = 1;
     ctx->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
+    static const uint16_t ec[] = {SSLX_GROUP_X25519, SSLX_GROUP_SECP256R1, SSLX_GROUP_SECP384R1};
+    for (size_t i = 0; i < sizeof ec / sizeof ec[0]; i++) /* RFC 8422 curves, then RFC 7919 */
+        if (cry_ecdh_supported(ec[i]))
+            ctx->groups[ctx->ngroups++] = ec[i];
     for (size_t i = 0; i < FFDHE_NBUILTIN; i++) /* cheapest first */
         ctx->groups[ctx->ngroups++] = ffdhe_groups[i].id;
     set_default_suites(ctx);
@@ -371,8 +376,9 @@ SSLErr SSLXSetGroups(SSLContext *ctx, const uint16 *groups, uint32 n)
     if (n > SSLX_MAX_GROUPS || (n && !groups))
         return SSLBadParameterErr;
     for (uint32 i = 0; i < n; i++) {
-        if (groups[i] < SSLX_GROUP_FFDHE2048 || groups[i] > SSLX_GROUP_FFDHE8192)
-            return SSLBadParameterErr; /* RFC 7919 groups only, for now */
+        if ((groups[i] < SSLX_GROUP_FFDHE2048 || groups[i] > SSLX_GROUP_FFDHE8192) &&
+            !cry_ecdh_supported(groups[i]))
+            return SSLBadParameterErr; /* RFC 7919 groups and the EC groups built in */
         for (uint32 j = 0; j < i; j++)
             if (groups[j] == groups[i])
                 return SSLBadParameterErr;

@@ -1,5 +1,5 @@
 /*
- * crypto_ltc.c - the libtomcrypt/libtommath adapter: the only file that includes tomcrypt.h.
+ * crypto_ltc.c - the libtomcrypt/libtommath adapter: with ecdh.c, the only file including tomcrypt.h.
  * Owns registration (once, under pthread_once), hashes, bulk ciphers (DES and IDEA come from
  * des.c and idea.c), RSA keys and raw RSA, and modular exponentiation. It owns no protocol logic.
  * Every argument is checked here before libtomcrypt sees it (its LTC_ARGCHK aborts the process).

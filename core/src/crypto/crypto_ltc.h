@@ -1,5 +1,6 @@
 /*
- * crypto_ltc.h - the crypto adapter: with gcm.c (for AES), the only files that include tomcrypt.h.
+ * crypto_ltc.h - the crypto adapter: with gcm.c (AES) and ecdh.c (P-256/P-384), the only files
+ * that include tomcrypt.h.
  * Hashes, bulk ciphers, raw RSA and modular exponentiation for the engine. Arguments are validated
  * here before libtomcrypt sees them (its LTC_ARGCHK aborts). Registration of libtomcrypt's
  * descriptors and of the math descriptor happens once, under pthread_once, in cry_init().

@@ -51,6 +51,10 @@ int hs3_needs_server_kx(const SSLContext *ctx);
  * SSLSetDHAnonParams parameters); 0: none (export suites need <= 512 bits; RFC 7919 §4: a client
  * listing only FFDHE groups we lack gets no DH suite; *refused is then set). */
 int hs3_dh_group(const SSLContext *ctx, const struct suite *s, uint16_t *group, int *refused);
+/* Server: the EC group for an ECDHE suite: our first (ctx->groups order) that the client listed;
+ * without supported_groups (RFC 8422 §4: the server may choose) secp256r1, else our first EC
+ * group. 0 if none, or if its ec_point_formats lacked uncompressed. */
+int hs3_ec_group(const SSLContext *ctx, uint16_t *group);
 /* hs3_finish.c */
 SSLErr hs3_build_ccs(SSLContext *ctx, struct wr *w) SSL_MUST;
 SSLErr hs3_parse_ccs(SSLContext *ctx, struct rd *r) SSL_MUST;

@@ -9,6 +9,7 @@
 #include "handshake/session.h"
 #include "handshake/hs_ext.h"
 #include "handshake/hs_sig.h"
+#include "crypto/ecdh.h"
 #include <string.h>
 
 static SSLErr make_random(SSLContext *ctx, uint8_t out[32])
@@ -49,15 +50,25 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s, uint16_t *
                hs3_dh_group(ctx, s, group, refused);
     case KX_DH_ANON:
         return hs3_dh_group(ctx, s, group, refused);
+    case KX_ECDHE_RSA:
+        return rsa && hs3_ec_group(ctx, group);
     default:
         return 0;
     }
 }
 
-/* A suite this side may offer: enabled, implemented, and within the version range. */
+/* A suite this side may offer: enabled, implemented, and within the version range; ECDHE only
+ * with a curve among the groups (SSLXSetGroups). */
 static int suite_offerable(const SSLContext *ctx, const struct suite *s)
 {
-    return s && s->min_ver <= ctx->ver_max && s->max_ver >= ctx->ver_min;
+    if (!s || s->min_ver > ctx->ver_max || s->max_ver < ctx->ver_min)
+        return 0;
+    if (s->kx != KX_ECDHE_RSA)
+        return 1;
+    for (uint32_t i = 0; i < ctx->ngroups; i++)
+        if (cry_ecdh_supported(ctx->groups[i]))
+            return 1;
+    return 0;
 }
 
 SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
@@ -73,9 +84,14 @@ SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
     wr_bytes(w, ctx->offered_sid, ctx->offered_sid_len);
     wr_close(w, m, 1);
     m = wr_open(w, 2);
-    for (uint32_t i = 0; i < ctx->nsuites; i++)
-        if (suite_offerable(ctx, suite_find(ctx->suites[i])))
+    ctx->ec_offered = 0;
+    for (uint32_t i = 0; i < ctx->nsuites; i++) {
+        const struct suite *s = suite_find(ctx->suites[i]);
+        if (suite_offerable(ctx, s)) {
             wr_u16(w, ctx->suites[i]);
+            ctx->ec_offered |= s->kx == KX_ECDHE_RSA && ctx->ver_max >= V_TLS10;
+        }
+    }
     wr_u16(w, TLS_EMPTY_RENEGOTIATION_INFO_SCSV); /* RFC 5746 §3.3: we never renegotiate */
     if (ctx->send_fallback_scsv)
         wr_u16(w, TLS_FALLBACK_SCSV); /* RFC 7507 §4: last */

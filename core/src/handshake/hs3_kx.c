@@ -9,12 +9,21 @@
  * from the client's supported_groups) or the configured SSLSetDHAnonParams group; a client refuses
  * groups under 1024 bits (512 for export suites). Exponentiations with a private exponent run in
  * constant time (bn_ct_modexp), their length fixed by the group's size (ffdhe_exponent_len).
+ * ECDHE_RSA (RFC 8422 §5.4, §5.7): ServerECDHParams = curve_type named_curve (3), the group (u16),
+ * the point (u8 length); the client answers with its point (u8 length). The group is ctx->group
+ * (hs3_ec_group); ctx->kx holds the server's private scalar, or on the client the server's point.
+ * Points travel uncompressed (P-256, P-384) or as 32 bytes (X25519) and are checked by
+ * cry_ecdh_check (crypto/ecdh.c): framing faults are decode_error, a point that is not one of the
+ * group (wrong length or form, off the curve, an all-zero X25519 secret) is illegal_parameter.
+ * The premaster is the shared x-coordinate (or X25519 output) at full length (§5.10).
  */
 #include "handshake/hs3.h"
 #include "record/alert.h"
 #include "crypto/dhparams.h"
 #include "crypto/bn_ct.h"
 #include "crypto/ffdhe.h"
+#include "crypto/ecdh.h"
+#include "handshake/hs_ext.h"
 #include "record/kdf3.h"
 #include "crypto/pkcs1.h"
 #include "x509/x509.h"
@@ -29,6 +38,32 @@
 static int is_dh(const struct suite *s)
 {
     return s->kx == KX_DHE_RSA || s->kx == KX_DHE_DSS || s->kx == KX_DH_ANON;
+}
+
+static int is_ec(const struct suite *s)
+{
+    return s->kx == KX_ECDHE_RSA;
+}
+
+#define EC_NAMED_CURVE 3 /* ECCurveType named_curve (RFC 8422 §5.4) */
+
+int hs3_ec_group(const SSLContext *ctx, uint16_t *group)
+{
+    *group = 0;
+    if (ctx->peer_pf == 2) /* it cannot parse uncompressed points: no ECDHE (§5.1.2) */
+        return 0;
+    for (uint32_t i = 0; i < ctx->ngroups; i++) {
+        uint16_t g = ctx->groups[i];
+        if (cry_ecdh_supported(g) && (!ctx->peer_groups_sent || (ctx->peer_ec & HS_EC_BIT(g)))) {
+            if (!*group)
+                *group = g;
+            if (ctx->peer_groups_sent || g == CRY_EC_SECP256R1) { /* §4: free to choose */
+                *group = g;
+                break;
+            }
+        }
+    }
+    return *group != 0;
 }
 
 int hs3_needs_server_kx(const SSLContext *ctx)
@@ -119,7 +154,18 @@ static void wr_bn(struct wr *w, const uint8_t *p, size_t n)
 SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
 {
     size_t start = w->len;
-    if (ctx->suite->kx == KX_RSA_EXPORT) {
+    if (is_ec(ctx->suite)) {
+        uint16_t g = ctx->group;
+        size_t pl = cry_ecdh_pub_len(g), kl = cry_ecdh_priv_len(g);
+        uint8_t pub[CRY_ECDH_MAX_PUB];
+        SSL_ENSURE(pl && pl <= sizeof pub, SSLUnsupportedErr);
+        SSL_TRY(ctx_alloc(ctx, &ctx->kx, (uint32_t)kl));
+        SSL_TRY(cry_ecdh_keygen(g, ctx->kx.data, pub, ctx_rand_fn, ctx));
+        wr_u8(w, EC_NAMED_CURVE);
+        wr_u16(w, g);
+        wr_u8(w, (uint8_t)pl);
+        wr_bytes(w, pub, pl);
+    } else if (ctx->suite->kx == KX_RSA_EXPORT) {
         uint8_t n[DH_MAX], e[16];
         size_t nl = sizeof n, el = sizeof e;
         SSL_TRY(cry_rsa_key_public(ctx->export_key, n, &nl, e, &el));
@@ -194,8 +240,71 @@ static int dh_value_ok(const uint8_t *y, size_t ylen, const uint8_t *p, size_t p
     return cry_bn_cmp(y, ylen, &one, 1) > 0 && cry_bn_cmp(y, ylen, pm1, plen) < 0;
 }
 
+/* The signature after the params (params, plen: what it covers), under the leaf's key. */
+static SSLErr check_params_sig(SSLContext *ctx, struct rd *r, const uint8_t *params, size_t plen)
+{
+    uint16_t scheme = ctx->ver >= V_TLS12 ? rd_u16(r) : 0;
+    struct rd s = rd_sub16(r);
+    uint32_t siglen = (uint32_t)rd_left(&s);
+    const uint8_t *sig = rd_bytes(&s, siglen);
+    struct x509_cert leaf;
+    uint8_t hash[CRY_MAX_DIGEST];
+    SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
+    if (ctx->ver >= V_TLS12) { /* only a scheme we offered (RFC 5246 §7.4.1.4.1) */
+        int alg = hs_sig_hash(scheme);
+        /* hs_sig_choose returns @scheme only if it is in our list */
+        if (alg < 0 || hs_sig_choose(hs_sig_bit(scheme)) != scheme)
+            return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+        size_t hl = params_hash_alg(ctx, alg, params, plen, hash);
+        if (!hs_sig_verify(&leaf, 1, alg, hash, hl, sig, siglen))
+            return ctx_fail(ctx, AL_DECRYPT_ERROR, SSLProtocolErr);
+    } else {
+        params_hash(ctx, params, plen, hash);
+        if (!sig || !server_kx_sig_ok(&leaf, hash, sig, siglen))
+            return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECRYPT_ERROR : AL_HANDSHAKE_FAILURE,
+                            SSLProtocolErr);
+    }
+    return SSLNoErr;
+}
+
+/* A group this client offered (RFC 8422 §5.4: the server must pick one of the client's). */
+static int ec_offered(const SSLContext *ctx, uint16_t g)
+{
+    for (uint32_t i = 0; i < ctx->ngroups && ctx->ec_offered; i++)
+        if (ctx->groups[i] == g)
+            return cry_ecdh_supported(g);
+    return 0;
+}
+
+static SSLErr parse_server_kx_ec(SSLContext *ctx, struct rd *r)
+{
+    const uint8_t *params = r->p + r->off;
+    uint8_t type = rd_u8(r);
+    if (rd_ok(r) && type != EC_NAMED_CURVE) /* explicit curves: deprecated (§5.4), never offered */
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    uint16_t g = rd_u16(r);
+    struct rd pt = rd_sub8(r);
+    size_t plen = (size_t)(r->p + r->off - params), n = rd_left(&pt);
+    if (!rd_ok(r) || !n)
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+    if (!ec_offered(ctx, g))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    SSL_TRY(check_params_sig(ctx, r, params, plen));
+    if (!rd_done(r)) /* bytes after the signature (the driver would say illegal_parameter) */
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+    const uint8_t *p = rd_bytes(&pt, n);
+    if (!cry_ecdh_check(g, p, n))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    ctx->group = g;
+    SSL_TRY(ctx_alloc(ctx, &ctx->kx, (uint32_t)n));
+    memcpy(ctx->kx.data, p, n);
+    return SSLNoErr;
+}
+
 SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
 {
+    if (is_ec(ctx->suite))
+        return parse_server_kx_ec(ctx, r);
     const uint8_t *params = r->p + r->off;
     struct rd a = rd_sub16(r), b = rd_sub16(r), c = a;
     int dh = is_dh(ctx->suite);
@@ -204,29 +313,8 @@ SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
     size_t plen = (size_t)(r->p + r->off - params);
     if (!rd_ok(r) || !rd_left(&a) || !rd_left(&b) || (dh && !rd_left(&c)))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
-    if (ctx->suite->kx != KX_DH_ANON) {
-        uint16_t scheme = ctx->ver >= V_TLS12 ? rd_u16(r) : 0;
-        struct rd s = rd_sub16(r);
-        uint32_t siglen = (uint32_t)rd_left(&s);
-        const uint8_t *sig = rd_bytes(&s, siglen);
-        struct x509_cert leaf;
-        uint8_t hash[CRY_MAX_DIGEST];
-        SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
-        if (ctx->ver >= V_TLS12) { /* only a scheme we offered (RFC 5246 §7.4.1.4.1) */
-            int alg = hs_sig_hash(scheme);
-            /* hs_sig_choose returns @scheme only if it is in our list (SHA-512 is not) */
-            if (alg < 0 || hs_sig_choose(hs_sig_bit(scheme)) != scheme)
-                return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
-            size_t hl = params_hash_alg(ctx, alg, params, plen, hash);
-            if (!hs_sig_verify(&leaf, 1, alg, hash, hl, sig, siglen))
-                return ctx_fail(ctx, AL_DECRYPT_ERROR, SSLProtocolErr);
-        } else {
-            params_hash(ctx, params, plen, hash);
-            if (!sig || !server_kx_sig_ok(&leaf, hash, sig, siglen))
-                return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECRYPT_ERROR : AL_HANDSHAKE_FAILURE,
-                                SSLProtocolErr);
-        }
-    }
+    if (ctx->suite->kx != KX_DH_ANON)
+        SSL_TRY(check_params_sig(ctx, r, params, plen));
     /* Numbers are measured without their leading zeros (a padded 5-bit group is still 5 bits) and
      * kept in minimal form for the ClientKeyExchange. */
     struct rd *num[3] = {&a, &b, &c};
@@ -308,10 +396,33 @@ static SSLErr client_kx_dh(SSLContext *ctx, struct wr *w)
     return e;
 }
 
+static SSLErr client_kx_ec(SSLContext *ctx, struct wr *w)
+{
+    uint16_t g = ctx->group;
+    size_t pl = cry_ecdh_pub_len(g);
+    uint8_t priv[CRY_ECDH_MAX_PRIV], pub[CRY_ECDH_MAX_PUB], z[CRY_ECDH_MAX_SECRET];
+    SSL_ENSURE(pl && ctx->kx.data, SSLUnknownErr);
+    SSLErr e = cry_ecdh_keygen(g, priv, pub, ctx_rand_fn, ctx);
+    if (e == SSLNoErr)
+        e = cry_ecdh_shared(g, priv, ctx->kx.data, ctx->kx.length, z);
+    if (e == SSLProtocolErr) /* checked at ServerKeyExchange; X25519: an all-zero secret */
+        e = ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (e == SSLNoErr) {
+        wr_u8(w, (uint8_t)pl);
+        wr_bytes(w, pub, pl);
+        e = hs3_set_master(ctx, z, (uint32_t)cry_ecdh_secret_len(g)); /* §5.10: no stripping */
+    }
+    cry_wipe(priv, sizeof priv);
+    cry_wipe(z, sizeof z);
+    return e;
+}
+
 SSLErr hs3_build_client_kx(SSLContext *ctx, struct wr *w)
 {
     if (is_dh(ctx->suite))
         return client_kx_dh(ctx, w);
+    if (is_ec(ctx->suite))
+        return client_kx_ec(ctx, w);
     uint8_t pre[48], enc[DH_MAX];
     const uint8_t *n, *e;
     uint32_t nl, el;
@@ -347,6 +458,22 @@ SSLErr hs3_build_client_kx(SSLContext *ctx, struct wr *w)
 
 SSLErr hs3_parse_client_kx(SSLContext *ctx, struct rd *r)
 {
+    if (is_ec(ctx->suite)) { /* RFC 8422 §5.7: ClientECDiffieHellmanPublic, explicit */
+        struct rd pt = rd_sub8(r);
+        size_t n = rd_left(&pt);
+        const uint8_t *p = rd_bytes(&pt, n);
+        uint8_t z[CRY_ECDH_MAX_SECRET];
+        if (!rd_ok(r) || !n || !rd_done(r))
+            return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+        SSL_ENSURE(ctx->kx.data && ctx->kx.length == cry_ecdh_priv_len(ctx->group), SSLUnknownErr);
+        SSLErr e = cry_ecdh_shared(ctx->group, ctx->kx.data, p, n, z);
+        if (e == SSLProtocolErr) /* not a point of the group, or an all-zero X25519 secret */
+            return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+        if (e == SSLNoErr)
+            e = hs3_set_master(ctx, z, (uint32_t)cry_ecdh_secret_len(ctx->group));
+        cry_wipe(z, sizeof z);
+        return e;
+    }
     if (is_dh(ctx->suite)) {
         const uint8_t *p, *g;
         uint32_t pl, gl;

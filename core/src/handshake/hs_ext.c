@@ -1,6 +1,7 @@
 /*
  * hs_ext.c - hello extensions (RFC 5246 §7.4.1.4): server_name (RFC 6066 §3), supported_groups
- * (RFC 7919: our groups offered, the FFDHE groups a client lists kept; hs3_dh_group chooses),
+ * (RFC 7919: our groups offered, the FFDHE groups a client lists kept; hs3_dh_group chooses;
+ * RFC 8422: the EC groups too, hs3_ec_group chooses), ec_point_formats (RFC 8422 §5.1.2),
  * signature_algorithms, application_layer_protocol_negotiation (RFC 7301), encrypt_then_mac
  * (RFC 7366), extended_master_secret (RFC 7627) and renegotiation_info (RFC 5746). Every extension
  * is read through its own bounded sub-reader; unknown ones are skipped, a repeated type is refused.
@@ -11,6 +12,7 @@
 #include "handshake/hs_sig.h"
 #include "record/alert.h"
 #include "crypto/ffdhe.h"
+#include "crypto/ecdh.h"
 #include <string.h>
 
 enum {
@@ -124,14 +126,26 @@ static SSLErr client_ext(SSLContext *ctx, uint16_t type, struct rd *b)
         struct rd l = rd_sub16(b);
         if (rd_left(&l) < 2 || rd_left(&l) % 2)
             return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+        ctx->peer_groups_sent = 1;
         while (rd_left(&l)) {
             uint16_t g = rd_u16(&l);
+            ctx->peer_ec |= (uint8_t)HS_EC_BIT(g); /* RFC 8422 §5.1.1: the curves 23..30 */
             if (g >= FFDHE_RANGE_MIN && g <= FFDHE_RANGE_MAX)
                 ctx->peer_ffdhe_any = 1;
             for (size_t i = 0; i < FFDHE_NBUILTIN; i++)
                 if (ffdhe_groups[i].id == g)
                     ctx->peer_ffdhe |= (uint8_t)(1u << i);
         }
+        return SSLNoErr;
+    }
+    case EXT_EC_POINT_FORMATS: { /* RFC 8422 §5.1.2: u8 list; uncompressed (0) must be there */
+        struct rd l = rd_sub8(b);
+        int unc = 0;
+        if (!rd_ok(b) || !rd_left(&l))
+            return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+        while (rd_left(&l))
+            unc |= rd_u8(&l) == 0;
+        ctx->peer_pf = unc ? 1 : 2;
         return SSLNoErr;
     }
     default: /* unknown or unused: skipped */
@@ -145,7 +159,11 @@ SSLErr hs_ext_parse_client(SSLContext *ctx, struct rd *r)
     /* the version the server will choose (hs3_server_select decides again): alerts raised here
      * take its codes */
     ctx->ver = hs3_server_version(ctx);
-    return ext_walk(ctx, r, client_ext);
+    SSL_TRY(ext_walk(ctx, r, client_ext));
+    /* RFC 8422 §5.1.2: point formats without uncompressed from a client that lists our curves */
+    if (ctx->peer_pf == 2 && ctx->peer_ec && ctx_is_tls(ctx))
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    return SSLNoErr;
 }
 
 void hs_ext_build_server(SSLContext *ctx, struct wr *w)
@@ -173,6 +191,12 @@ void hs_ext_build_server(SSLContext *ctx, struct wr *w)
             wr_bytes(w, ctx->alpn_sel, ctx->alpn_sel_len);
             wr_close(w, l, 2);
             wr_close(w, m, 2);
+        }
+        if (ctx->peer_pf && ctx->suite && ctx->suite->kx == KX_ECDHE_RSA) { /* RFC 8422 §5.2 */
+            wr_u16(w, EXT_EC_POINT_FORMATS);
+            wr_u16(w, 2);
+            wr_u8(w, 1);
+            wr_u8(w, 0); /* uncompressed only */
         }
         if (ctx->sni[0] && !ctx->resumed) { /* RFC 6066 §3: an empty server_name acknowledges it */
             wr_u16(w, EXT_SERVER_NAME);
@@ -207,14 +231,26 @@ void hs_ext_build_client(SSLContext *ctx, struct wr *w)
         hs_sig_write_list(w);
         wr_close(w, m, 2);
     }
-    if (ctx->ngroups) { /* RFC 7919 §3 (the EC groups of RFC 8422 will join this list) */
+    /* RFC 7919 §3: the FFDHE groups; RFC 8422 §4: the EC groups and point formats only with an
+     * ECDHE suite in the offer (ctx->ec_offered, set by hs3_build_client_hello) */
+    size_t ng = 0;
+    for (size_t i = 0; i < ctx->ngroups; i++)
+        ng += !cry_ecdh_supported(ctx->groups[i]) || ctx->ec_offered;
+    if (ng) {
         wr_u16(w, EXT_SUPPORTED_GROUPS);
         m = wr_open(w, 2);
         size_t l = wr_open(w, 2);
         for (size_t i = 0; i < ctx->ngroups; i++)
-            wr_u16(w, ctx->groups[i]);
+            if (!cry_ecdh_supported(ctx->groups[i]) || ctx->ec_offered)
+                wr_u16(w, ctx->groups[i]);
         wr_close(w, l, 2);
         wr_close(w, m, 2);
+    }
+    if (ctx->ec_offered) {
+        wr_u16(w, EXT_EC_POINT_FORMATS);
+        wr_u16(w, 2);
+        wr_u8(w, 1);
+        wr_u8(w, 0); /* uncompressed (RFC 8422 §5.1.2: the only format left) */
     }
     if (ctx->alpn_len) {
         wr_u16(w, EXT_ALPN);
@@ -262,6 +298,17 @@ static SSLErr server_ext(SSLContext *ctx, uint16_t type, struct rd *b)
         if (!ctx->server_name[0])
             break;
         return SSLNoErr;
+    case EXT_EC_POINT_FORMATS: { /* RFC 8422 §5.2: only if we offered it; uncompressed listed */
+        if (!ctx->ec_offered)
+            break;
+        struct rd l = rd_sub8(b);
+        int unc = 0;
+        if (!rd_ok(b) || !rd_left(&l))
+            return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+        while (rd_left(&l))
+            unc |= rd_u8(&l) == 0;
+        return unc ? SSLNoErr : ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    }
     case EXT_ALPN: { /* exactly one protocol, one we offered (RFC 7301 §3.1) */
         struct rd list = rd_sub16(b);
         struct rd name = rd_sub8(&list);

@@ -140,7 +140,12 @@ struct SSLContext {
     SSLBuffer pending_pre;      /* TLS: premaster kept until ClientKeyExchange is hashed */
     uint8_t peer_ffdhe;         /* server: bit i: the client listed ffdhe_groups[i] */
     uint8_t peer_ffdhe_any;     /* server: the client listed some FFDHE group (RFC 7919 §4) */
-    uint16_t group;             /* the FFDHE group of this key exchange (0: custom or none) */
+    uint16_t group;             /* the group of this key exchange: FFDHE (0: custom or none) or
+                                   EC (ECDHE suites: always named) */
+    uint8_t peer_ec;            /* server: bit g - 23 for each EC group 23..30 the client listed */
+    uint8_t peer_groups_sent;   /* server: the ClientHello carried supported_groups */
+    uint8_t peer_pf;            /* server: ec_point_formats: 0 absent, 1 lists uncompressed, 2 not */
+    uint8_t ec_offered;         /* client: the hello offered an ECDHE suite (EC groups, formats) */
 
     /* record layer */
     struct dirstate rd_cur, rd_pend, wr_cur, wr_pend;

@@ -7,7 +7,11 @@
 
 #include <stdint.h>
 
-enum suite_kx { KX_RSA = 1, KX_RSA_EXPORT, KX_DHE_RSA, KX_DHE_DSS, KX_DH_ANON };
+enum suite_kx {
+    KX_RSA = 1, KX_RSA_EXPORT, KX_DHE_RSA, KX_DHE_DSS, KX_DH_ANON,
+    KX_ECDHE_RSA,  /* RFC 8422: ephemeral ECDH signed with RSA */
+    KX_ECDHE_ECDSA /* reserved: no rows yet (needs ECDSA certificates) */
+};
 enum suite_mac { MAC_NULL = 0, MAC_MD5 = 1, MAC_SHA1 = 2, MAC_SHA256 = 3, MAC_SHA384 = 4 };
 
 /* Protocol versions as they appear on the wire (SSL 2.0 has its own record format). */
@@ -23,7 +27,7 @@ struct suite {
     uint8_t key_material;/* bytes of key taken from the key block */
     uint8_t key_len;     /* bytes of cipher key after export expansion (= key_material otherwise) */
     uint8_t iv_len;      /* CBC IV / block size, 0 for stream; AEAD: the fixed nonce part */
-    uint8_t mac_len;     /* 0, 16 or 20 */
+    uint8_t mac_len;     /* 0, 16, 20, 32 or 48 */
     uint8_t default_on;  /* in the default enabled list */
     uint8_t aead;        /* 1: AEAD record (cipher is CRY_C_AES_GCM or CRY_C_CHACHA20_POLY1305) */
     uint8_t nonce_explicit; /* AEAD: nonce bytes sent before each record's ciphertext. The 12-byte

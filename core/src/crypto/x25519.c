@@ -1,0 +1,298 @@
+/*
+ * x25519.c - X25519 (RFC 7748 §5) written from the RFC's description.
+ *
+ * Field: GF(p), p = 2^255 - 19. An element is five 64-bit limbs of radix 2^51 (value = sum l[i] 2^(51 i));
+ * limbs may exceed 51 bits between operations (bounds below) and 2^255 folds back as 19. Products are
+ * accumulated in unsigned __int128.
+ *
+ * Limb bounds. "Carried" (the output of fe_mul, fe_sq, fe_mul_small, fe_frombytes): every limb
+ * < 2^51 + 2^18. fe_add of two carried values: < 2^53. fe_sub(a, b) = a + 4p - b of two carried values:
+ * < 2^54 and never negative (4p's limbs are 2^53 - 76 and 2^53 - 4). fe_mul accepts limbs < 2^54: a
+ * column sums five products of at most 19 * 2^54 * 2^54 < 2^112.3, so < 2^115, and the carry out of the
+ * top limb (< 2^64) times 19 still fits the 128-bit accumulator. The ladder only ever feeds fe_sub
+ * carried values and fe_mul values from fe_add or fe_sub, so the bounds hold throughout.
+ *
+ * Constant time: the Montgomery ladder runs all 255 steps for every scalar; the only secret-dependent
+ * operation is the conditional swap, done with a mask (no branch, no secret-indexed load); the inverse
+ * is z^(p-2) through a fixed addition chain; the final reduction is branch-free. Scalar bit t is read as
+ * (k[t / 8] >> (t % 8)) & 1: the index is the public loop counter.
+ */
+#include "crypto/x25519.h"
+#include <string.h>
+#include "crypto/crypto_ltc.h"
+
+__extension__ typedef unsigned __int128 u128;
+typedef uint64_t fe[5];
+
+#define MASK51 ((UINT64_C(1) << 51) - 1)
+
+/* Hides a mask's origin from the optimiser so that it cannot turn the masked swap back into a branch. */
+static inline uint64_t value_barrier(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__("" : "+r"(x));
+    return x;
+#else
+    volatile uint64_t v = x;
+    return v;
+#endif
+}
+
+static uint64_t load64_le(const uint8_t *b)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+static void store64_le(uint8_t *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        b[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+/* 32 little-endian bytes, bit 255 ignored (RFC 7748 §5: the top bit of u is masked). Values in
+ * [p, 2^255) are accepted as they are and behave as their residues. */
+static void fe_frombytes(fe h, const uint8_t s[32])
+{
+    uint64_t w0 = load64_le(s), w1 = load64_le(s + 8), w2 = load64_le(s + 16);
+    uint64_t w3 = load64_le(s + 24) & (UINT64_MAX >> 1);
+    h[0] = w0 & MASK51;
+    h[1] = ((w0 >> 51) | (w1 << 13)) & MASK51;
+    h[2] = ((w1 >> 38) | (w2 << 26)) & MASK51;
+    h[3] = ((w2 >> 25) | (w3 << 39)) & MASK51;
+    h[4] = w3 >> 12;
+}
+
+/* The unique representative in [0, p), little-endian. Input: carried. */
+static void fe_tobytes(uint8_t s[32], const fe f)
+{
+    uint64_t h[5], q;
+    memcpy(h, f, sizeof h);
+    for (int pass = 0; pass < 2; pass++) { /* now h1..h4 < 2^51, h0 < 2^51 + 19: h < 2^255 + 19 < 2p */
+        for (int i = 0; i < 4; i++) {
+            h[i + 1] += h[i] >> 51;
+            h[i] &= MASK51;
+        }
+        uint64_t c = h[4] >> 51;
+        h[4] &= MASK51;
+        h[0] += 19 * c;
+    }
+    /* q = 1 exactly when h >= p, i.e. when h + 19 reaches 2^255: the carry out of h + 19. */
+    q = (h[0] + 19) >> 51;
+    q = (h[1] + q) >> 51;
+    q = (h[2] + q) >> 51;
+    q = (h[3] + q) >> 51;
+    q = (h[4] + q) >> 51;
+    /* h - q p = h + 19 q - q 2^255: add 19 q, propagate, drop bit 255. */
+    h[0] += 19 * q;
+    for (int i = 0; i < 4; i++) {
+        h[i + 1] += h[i] >> 51;
+        h[i] &= MASK51;
+    }
+    h[4] &= MASK51;
+    store64_le(s, h[0] | (h[1] << 51));
+    store64_le(s + 8, (h[1] >> 13) | (h[2] << 38));
+    store64_le(s + 16, (h[2] >> 26) | (h[3] << 25));
+    store64_le(s + 24, (h[3] >> 39) | (h[4] << 12));
+    cry_wipe(h, sizeof h);
+}
+
+static void fe_add(fe h, const fe f, const fe g)
+{
+    for (int i = 0; i < 5; i++)
+        h[i] = f[i] + g[i];
+}
+
+/* f - g + 4p, limb by limb: never negative for carried g. */
+static void fe_sub(fe h, const fe f, const fe g)
+{
+    static const uint64_t four_p[5] = {
+        4 * (MASK51 - 18), 4 * MASK51, 4 * MASK51, 4 * MASK51, 4 * MASK51
+    };
+    for (int i = 0; i < 5; i++)
+        h[i] = f[i] + four_p[i] - g[i];
+}
+
+/* Column sums t[0..4] (each < 2^115) to a carried element. */
+static void fe_carry(fe h, u128 t[5])
+{
+    for (int i = 0; i < 4; i++) {
+        t[i + 1] += t[i] >> 51;
+        h[i] = (uint64_t)t[i] & MASK51;
+    }
+    h[4] = (uint64_t)t[4] & MASK51;
+    u128 c = (t[4] >> 51) * 19 + h[0]; /* 2^255 = 19 (mod p) */
+    h[0] = (uint64_t)c & MASK51;
+    h[1] += (uint64_t)(c >> 51);
+}
+
+static void fe_mul(fe h, const fe f, const fe g)
+{
+    u128 t[5];
+    uint64_t g19_1 = 19 * g[1], g19_2 = 19 * g[2], g19_3 = 19 * g[3], g19_4 = 19 * g[4];
+    /* limb i * limb j lands at 2^(51 (i + j)); i + j >= 5 folds to i + j - 5 times 19. */
+    t[0] = (u128)f[0] * g[0] + (u128)f[1] * g19_4 + (u128)f[2] * g19_3 + (u128)f[3] * g19_2 +
+           (u128)f[4] * g19_1;
+    t[1] = (u128)f[0] * g[1] + (u128)f[1] * g[0] + (u128)f[2] * g19_4 + (u128)f[3] * g19_3 +
+           (u128)f[4] * g19_2;
+    t[2] = (u128)f[0] * g[2] + (u128)f[1] * g[1] + (u128)f[2] * g[0] + (u128)f[3] * g19_4 +
+           (u128)f[4] * g19_3;
+    t[3] = (u128)f[0] * g[3] + (u128)f[1] * g[2] + (u128)f[2] * g[1] + (u128)f[3] * g[0] +
+           (u128)f[4] * g19_4;
+    t[4] = (u128)f[0] * g[4] + (u128)f[1] * g[3] + (u128)f[2] * g[2] + (u128)f[3] * g[1] +
+           (u128)f[4] * g[0];
+    fe_carry(h, t);
+}
+
+static void fe_sq(fe h, const fe f)
+{
+    u128 t[5];
+    uint64_t d0 = 2 * f[0], d1 = 2 * f[1], d3_19 = 2 * 19 * f[3], f4_19 = 19 * f[4];
+    t[0] = (u128)f[0] * f[0] + (u128)d1 * f4_19 + (u128)(2 * f[2]) * (19 * f[3]);
+    t[1] = (u128)d0 * f[1] + (u128)(2 * f[2]) * f4_19 + (u128)f[3] * (19 * f[3]);
+    t[2] = (u128)d0 * f[2] + (u128)f[1] * f[1] + (u128)d3_19 * f[4];
+    t[3] = (u128)d0 * f[3] + (u128)d1 * f[2] + (u128)f[4] * f4_19;
+    t[4] = (u128)d0 * f[4] + (u128)d1 * f[3] + (u128)f[2] * f[2];
+    fe_carry(h, t);
+}
+
+/* h = f^(2^n), n public. */
+static void fe_sq_n(fe h, const fe f, int n)
+{
+    fe_sq(h, f);
+    for (int i = 1; i < n; i++)
+        fe_sq(h, h);
+}
+
+static void fe_mul_small(fe h, const fe f, uint32_t s)
+{
+    u128 t[5];
+    for (int i = 0; i < 5; i++)
+        t[i] = (u128)f[i] * s;
+    fe_carry(h, t);
+}
+
+/* Swaps f and g when bit is 1, touching both either way. */
+static void fe_cswap(fe f, fe g, uint64_t bit)
+{
+    uint64_t mask = value_barrier(0 - bit);
+    for (int i = 0; i < 5; i++) {
+        uint64_t x = mask & (f[i] ^ g[i]);
+        f[i] ^= x;
+        g[i] ^= x;
+    }
+}
+
+/* h = z^(p - 2) = z^-1 (z^0 = 0 for z = 0). p - 2 = (2^250 - 1) 2^5 + 11. */
+static void fe_invert(fe h, const fe z)
+{
+    fe z2, z11, a, b, c;
+    fe_sq(z2, z);             /* z^2 */
+    fe_sq_n(a, z2, 2);        /* z^8 */
+    fe_mul(b, a, z);          /* z^9 */
+    fe_mul(z11, b, z2);       /* z^11 */
+    fe_sq(a, z11);            /* z^22 */
+    fe_mul(c, a, b);          /* z^(2^5 - 1) */
+    fe_sq_n(a, c, 5);
+    fe_mul(b, a, c);          /* z^(2^10 - 1) */
+    fe_sq_n(a, b, 10);
+    fe_mul(c, a, b);          /* z^(2^20 - 1) */
+    fe_sq_n(a, c, 20);
+    fe_mul(a, a, c);          /* z^(2^40 - 1) */
+    fe_sq_n(a, a, 10);
+    fe_mul(c, a, b);          /* z^(2^50 - 1) */
+    fe_sq_n(a, c, 50);
+    fe_mul(b, a, c);          /* z^(2^100 - 1) */
+    fe_sq_n(a, b, 100);
+    fe_mul(a, a, b);          /* z^(2^200 - 1) */
+    fe_sq_n(a, a, 50);
+    fe_mul(a, a, c);          /* z^(2^250 - 1) */
+    fe_sq_n(a, a, 5);         /* z^(2^255 - 32) */
+    fe_mul(h, a, z11);        /* z^(2^255 - 21) */
+    cry_wipe(z2, sizeof z2);
+    cry_wipe(z11, sizeof z11);
+    cry_wipe(a, sizeof a);
+    cry_wipe(b, sizeof b);
+    cry_wipe(c, sizeof c);
+}
+
+struct ladder {
+    uint8_t k[32];
+    fe x1, x2, z2, x3, z3;
+    fe a, aa, b, bb, e, c, d, da, cb, t;
+};
+
+/* RFC 7748 §5: the clamped scalar times u, x-coordinate only. */
+static void ladder_run(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32])
+{
+    struct ladder L;
+    uint64_t swap = 0;
+
+    memcpy(L.k, scalar, 32);
+    L.k[0] &= 248;
+    L.k[31] &= 127;
+    L.k[31] |= 64;
+
+    fe_frombytes(L.x1, u);
+    memset(L.x2, 0, sizeof L.x2);
+    L.x2[0] = 1;
+    memset(L.z2, 0, sizeof L.z2);
+    memcpy(L.x3, L.x1, sizeof L.x3);
+    memset(L.z3, 0, sizeof L.z3);
+    L.z3[0] = 1;
+
+    for (int t = 254; t >= 0; t--) {
+        uint64_t bit = (L.k[t >> 3] >> (t & 7)) & 1;
+        swap ^= bit;
+        fe_cswap(L.x2, L.x3, swap);
+        fe_cswap(L.z2, L.z3, swap);
+        swap = bit;
+
+        fe_add(L.a, L.x2, L.z2);     /* A = x2 + z2 */
+        fe_sq(L.aa, L.a);            /* AA = A^2 */
+        fe_sub(L.b, L.x2, L.z2);     /* B = x2 - z2 */
+        fe_sq(L.bb, L.b);            /* BB = B^2 */
+        fe_sub(L.e, L.aa, L.bb);     /* E = AA - BB */
+        fe_add(L.c, L.x3, L.z3);     /* C = x3 + z3 */
+        fe_sub(L.d, L.x3, L.z3);     /* D = x3 - z3 */
+        fe_mul(L.da, L.d, L.a);      /* DA = D * A */
+        fe_mul(L.cb, L.c, L.b);      /* CB = C * B */
+        fe_add(L.t, L.da, L.cb);
+        fe_sq(L.x3, L.t);            /* x3 = (DA + CB)^2 */
+        fe_sub(L.t, L.da, L.cb);
+        fe_sq(L.t, L.t);
+        fe_mul(L.z3, L.x1, L.t);     /* z3 = x1 * (DA - CB)^2 */
+        fe_mul(L.x2, L.aa, L.bb);    /* x2 = AA * BB */
+        fe_mul_small(L.t, L.e, 121665);
+        fe_add(L.t, L.aa, L.t);
+        fe_mul(L.z2, L.e, L.t);      /* z2 = E * (AA + a24 * E), a24 = (486662 - 2) / 4 */
+    }
+    fe_cswap(L.x2, L.x3, swap);
+    fe_cswap(L.z2, L.z3, swap);
+
+    fe_invert(L.t, L.z2);
+    fe_mul(L.x2, L.x2, L.t);
+    fe_tobytes(out, L.x2);
+
+    cry_wipe(&L, sizeof L);
+}
+
+int cry_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32])
+{
+    ladder_run(out, scalar, u);
+    /* RFC 7748 §6.1: an all-zero shared secret means a low-order peer point. Every byte is read. */
+    uint32_t acc = 0;
+    for (int i = 0; i < 32; i++)
+        acc |= out[i];
+    return -(int)((value_barrier(acc) - 1) >> 63);
+}
+
+void cry_x25519_base(uint8_t out[32], const uint8_t scalar[32])
+{
+    static const uint8_t nine[32] = { 9 };
+    ladder_run(out, scalar, nine);
+}

@@ -1,0 +1,20 @@
+/*
+ * x25519.h - the X25519 function of RFC 7748 (Diffie-Hellman on Curve25519's Montgomery form), which
+ * libtomcrypt 1.18 lacks. Both functions run in time independent of the scalar and of u, keep no state
+ * and may be called from any number of threads.
+ */
+#ifndef SSLREF_X25519_H
+#define SSLREF_X25519_H
+
+#include <stdint.h>
+
+#define CRY_X25519_LEN 32
+
+/* RFC 7748 X25519: out = scalar * u (little-endian 32-byte strings; the scalar is clamped
+ * inside). Returns 0, or -1 if the result is all zeros (a low-order peer point; RFC 7748 §6.1:
+ * the caller must refuse it). Constant time in scalar and u. */
+int cry_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32]);
+/* out = scalar * 9 (the public key for a private scalar). */
+void cry_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
+
+#endif

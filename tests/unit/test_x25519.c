@@ -1,0 +1,250 @@
+/*
+ * test_x25519.c - crypto/x25519.c (issue 16 point 1): the RFC 7748 §5.2 vectors (both single
+ * vectors, the iterated one after 1 and 1,000 iterations; the 1,000,000 one is tests/unit/
+ * slow_x25519.c, outside the default run), the §6.1 Diffie-Hellman exchange, the top bit of u masked
+ * and u >= p taken modulo p (§5), low-order points refused with -1 (§6.1), and agreement with
+ * `openssl pkeyutl -derive` on 20 fresh key pairs (a missing openssl fails the test).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "crypto/x25519.h"
+
+static void unhex(uint8_t out[32], const char *hex)
+{
+    cr_assert_eq(strlen(hex), 64, "bad vector %s", hex);
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        cr_assert_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+        out[i] = (uint8_t)v;
+    }
+}
+
+static void tohex(char out[65], const uint8_t b[32])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void expect_bytes(const uint8_t got[32], const char *want, const char *what)
+{
+    char g[65];
+    tohex(g, got);
+    cr_expect_str_eq(g, want, "%s: got %s, want %s", what, g, want);
+}
+
+static void check_vector(const char *k, const char *u, const char *want)
+{
+    uint8_t ks[32], us[32], out[32];
+    unhex(ks, k);
+    unhex(us, u);
+    cr_expect_eq(cry_x25519(out, ks, us), 0);
+    expect_bytes(out, want, "X25519(k, u)");
+}
+
+/* ---- RFC 7748 §5.2 ---- */
+
+Test(x25519, rfc7748_vector1)
+{
+    check_vector("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+                 "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+                 "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
+}
+
+/* The u printed in the RFC ends in 0x93: bit 255 is set and must be ignored. */
+Test(x25519, rfc7748_vector2_top_bit_masked)
+{
+    check_vector("4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+                 "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
+                 "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957");
+    check_vector("4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+                 "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a413",
+                 "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957");
+}
+
+/* k = u = 9; each round: k, u = X25519(k, u), k. */
+Test(x25519, rfc7748_iterated_1_and_1000)
+{
+    uint8_t k[32] = { 9 }, u[32] = { 9 }, r[32];
+    for (int i = 1; i <= 1000; i++) {
+        cr_assert_eq(cry_x25519(r, k, u), 0, "iteration %d", i);
+        memcpy(u, k, 32);
+        memcpy(k, r, 32);
+        if (i == 1)
+            expect_bytes(k, "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079",
+                         "after 1 iteration");
+    }
+    expect_bytes(k, "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51",
+                 "after 1,000 iterations");
+}
+
+/* ---- RFC 7748 §6.1 ---- */
+
+Test(x25519, rfc7748_diffie_hellman)
+{
+    uint8_t a[32], b[32], apub[32], bpub[32], k1[32], k2[32];
+    unhex(a, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+    unhex(b, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+    cry_x25519_base(apub, a);
+    cry_x25519_base(bpub, b);
+    expect_bytes(apub, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+                 "Alice's public key");
+    expect_bytes(bpub, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+                 "Bob's public key");
+    cr_expect_eq(cry_x25519(k1, a, bpub), 0);
+    cr_expect_eq(cry_x25519(k2, b, apub), 0);
+    expect_bytes(k1, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+                 "Alice's shared secret");
+    expect_bytes(k2, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+                 "Bob's shared secret");
+}
+
+/* The base-point function is X25519(k, 9) and the scalar is clamped: bits 0-2 and 255 of the
+ * scalar do not matter, bit 254 is forced. */
+Test(x25519, base_and_clamping)
+{
+    uint8_t k[32], k2[32], nine[32] = { 9 }, o1[32], o2[32], o3[32];
+    unhex(k, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+    cry_x25519_base(o1, k);
+    cr_expect_eq(cry_x25519(o2, k, nine), 0);
+    cr_expect_eq(memcmp(o1, o2, 32), 0);
+    memcpy(k2, k, 32);
+    k2[0] ^= 7;     /* low three bits */
+    k2[31] ^= 0xc0; /* bits 255 and 254 */
+    cry_x25519_base(o3, k2);
+    cr_expect_eq(memcmp(o1, o3, 32), 0, "clamping ignored");
+}
+
+/* ---- u outside [0, p) ---- */
+
+/* p + 9 and 2^255 + 9 (top bit) both act as 9; 2^255 - 1 (= p + 18) acts as 18. */
+Test(x25519, non_canonical_u)
+{
+    uint8_t k[32], nine[32] = { 9 }, eighteen[32] = { 18 }, u[32], want[32], got[32];
+    unhex(k, "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4");
+
+    cr_assert_eq(cry_x25519(want, k, nine), 0);
+    unhex(u, "f6ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"); /* p + 9 */
+    cr_expect_eq(cry_x25519(got, k, u), 0);
+    cr_expect_eq(memcmp(got, want, 32), 0, "p + 9 is not 9");
+    memset(u, 0, 32);
+    u[0] = 9;
+    u[31] = 0x80; /* 2^255 + 9 */
+    cr_expect_eq(cry_x25519(got, k, u), 0);
+    cr_expect_eq(memcmp(got, want, 32), 0, "top bit of u not masked");
+
+    cr_assert_eq(cry_x25519(want, k, eighteen), 0);
+    memset(u, 0xff, 32);
+    cr_expect_eq(cry_x25519(got, k, u), 0);
+    cr_expect_eq(memcmp(got, want, 32), 0, "2^256 - 1 is not 18");
+}
+
+/* ---- low-order points (§6.1): every clamped scalar is a multiple of 8, so each gives zero ---- */
+
+Test(x25519, low_order_points_refused)
+{
+    static const char *const pts[] = {
+        "0000000000000000000000000000000000000000000000000000000000000000", /* 0 */
+        "0100000000000000000000000000000000000000000000000000000000000000", /* 1 */
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800", /* order 8 */
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157", /* order 8 */
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* p - 1 */
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* p = 0 */
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", /* p + 1 = 1 */
+        "0000000000000000000000000000000000000000000000000000000000000080", /* 2^255 = 0 */
+        "0100000000000000000000000000000000000000000000000000000000000080", /* 2^255 + 1 = 1 */
+    };
+    static const uint8_t zero[32];
+    uint8_t k[32], u[32], out[32];
+    for (int s = 0; s < 3; s++) {
+        memset(k, 0x5a + 0x31 * s, 32);
+        for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
+            unhex(u, pts[i]);
+            memset(out, 0xee, 32);
+            cr_expect_eq(cry_x25519(out, k, u), -1, "u = %s not refused", pts[i]);
+            cr_expect_eq(memcmp(out, zero, 32), 0, "u = %s: output not zero", pts[i]);
+        }
+    }
+}
+
+/* ---- agreement with OpenSSL ---- */
+
+static void run(const char *cmd)
+{
+    int rc = system(cmd);
+    cr_assert_eq(rc, 0, "command failed (%d): %s", rc, cmd);
+}
+
+/* The last 32 bytes of a file of exactly plen + 32 bytes that begins with the given DER prefix. */
+static void read_raw(uint8_t out[32], const char *path, const uint8_t *prefix, size_t plen)
+{
+    uint8_t buf[128];
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    cr_assert_eq(n, plen + 32, "%s: %zu bytes", path, n);
+    if (plen)
+        cr_assert_eq(memcmp(buf, prefix, plen), 0, "%s: unexpected DER header", path);
+    memcpy(out, buf + plen, 32);
+}
+
+Test(x25519, agrees_with_openssl_on_20_pairs, .timeout = 300)
+{
+    /* PKCS#8 PrivateKeyInfo and SubjectPublicKeyInfo headers for id-X25519 (1.3.101.110). */
+    static const uint8_t pkcs8[] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+                                     0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20 };
+    static const uint8_t spki[] = { 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                    0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00 };
+    static const uint8_t empty[32];
+    char dir[] = "/tmp/test_x25519.XXXXXX", cmd[2048], path[256];
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(system("openssl version >/dev/null 2>&1"), 0, "openssl is required (not found)");
+
+    uint8_t seen[20][32];
+    for (int i = 0; i < 20; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "cd %s && openssl genpkey -algorithm X25519 -outform DER -out a.der && "
+                 "openssl genpkey -algorithm X25519 -outform DER -out b.der && "
+                 "openssl pkey -inform DER -in a.der -pubout -outform DER -out a.pub && "
+                 "openssl pkey -inform DER -in b.der -pubout -outform DER -out b.pub && "
+                 "openssl pkeyutl -derive -keyform DER -inkey a.der -peerform DER -peerkey b.pub "
+                 "-out ab.bin && "
+                 "openssl pkeyutl -derive -keyform DER -inkey b.der -peerform DER -peerkey a.pub "
+                 "-out ba.bin",
+                 dir);
+        run(cmd);
+        uint8_t a[32], b[32], apub[32], bpub[32], ab[32], ba[32], mine[32];
+        snprintf(path, sizeof path, "%s/a.der", dir);
+        read_raw(a, path, pkcs8, sizeof pkcs8);
+        snprintf(path, sizeof path, "%s/b.der", dir);
+        read_raw(b, path, pkcs8, sizeof pkcs8);
+        snprintf(path, sizeof path, "%s/a.pub", dir);
+        read_raw(apub, path, spki, sizeof spki);
+        snprintf(path, sizeof path, "%s/b.pub", dir);
+        read_raw(bpub, path, spki, sizeof spki);
+        snprintf(path, sizeof path, "%s/ab.bin", dir);
+        read_raw(ab, path, NULL, 0);
+        snprintf(path, sizeof path, "%s/ba.bin", dir);
+        read_raw(ba, path, NULL, 0);
+
+        cr_expect_eq(memcmp(ab, ba, 32), 0, "pair %d: openssl disagrees with itself", i);
+        cr_expect_neq(memcmp(ab, empty, 32), 0, "pair %d: zero secret", i);
+        for (int j = 0; j < i; j++)
+            cr_expect_neq(memcmp(seen[j], ab, 32), 0, "pair %d repeats pair %d", i, j);
+        memcpy(seen[i], ab, 32);
+
+        cry_x25519_base(mine, a);
+        cr_expect_eq(memcmp(mine, apub, 32), 0, "pair %d: public key A differs from openssl's", i);
+        cry_x25519_base(mine, b);
+        cr_expect_eq(memcmp(mine, bpub, 32), 0, "pair %d: public key B differs from openssl's", i);
+        cr_expect_eq(cry_x25519(mine, a, bpub), 0);
+        cr_expect_eq(memcmp(mine, ab, 32), 0, "pair %d: X25519(a, B) differs from openssl's", i);
+        cr_expect_eq(cry_x25519(mine, b, apub), 0);
+        cr_expect_eq(memcmp(mine, ab, 32), 0, "pair %d: X25519(b, A) differs from openssl's", i);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    run(cmd);
+}
