@@ -353,7 +353,7 @@ tls_log_since() {
 # into a result file; tls_collect turns those into pass/fail in the main shell.
 
 # The TLS suites of issue 15 that the interop tests try (hex, as sslref's --ciphers takes them).
-TLS_SUITES="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016 ccaa"
+TLS_SUITES="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016 ccaa c02f c030 c027 c028 c013 c014"
 
 # tls_init BUILD_DIR: sets BUILD, SRC, DATA, BIN, TMP, PYTHON; checks the tools; installs the
 # cleanup trap.
@@ -402,6 +402,9 @@ tls_suite_name() {
     0067) echo DHE-RSA-AES128-SHA256 ;; 006b) echo DHE-RSA-AES256-SHA256 ;;
     009e) echo DHE-RSA-AES128-GCM-SHA256 ;; 009f) echo DHE-RSA-AES256-GCM-SHA384 ;;
     ccaa) echo DHE-RSA-CHACHA20-POLY1305 ;;
+    c02f) echo ECDHE-RSA-AES128-GCM-SHA256 ;; c030) echo ECDHE-RSA-AES256-GCM-SHA384 ;;
+    c027) echo ECDHE-RSA-AES128-SHA256 ;; c028) echo ECDHE-RSA-AES256-SHA384 ;;
+    c013) echo ECDHE-RSA-AES128-SHA ;; c014) echo ECDHE-RSA-AES256-SHA ;;
     esac
 }
 
@@ -416,18 +419,23 @@ tls_suite_hex() {
     DHE-RSA-AES128-SHA256) echo 0067 ;; DHE-RSA-AES256-SHA256) echo 006b ;;
     DHE-RSA-AES128-GCM-SHA256) echo 009e ;; DHE-RSA-AES256-GCM-SHA384) echo 009f ;;
     DHE-RSA-CHACHA20-POLY1305) echo ccaa ;;
+    ECDHE-RSA-AES128-GCM-SHA256) echo c02f ;; ECDHE-RSA-AES256-GCM-SHA384) echo c030 ;;
+    ECDHE-RSA-AES128-SHA256) echo c027 ;; ECDHE-RSA-AES256-SHA384) echo c028 ;;
+    ECDHE-RSA-AES128-SHA) echo c013 ;; ECDHE-RSA-AES256-SHA) echo c014 ;;
     esac
 }
 
 # tls_suite_tls12 HEX: true for the suites defined for TLS 1.2 only (AEAD, SHA-256/384 MACs).
 tls_suite_tls12() {
-    case $1 in 003c | 003d | 009c | 009d | 0067 | 006b | 009e | 009f | ccaa) return 0 ;; esac
+    case $1 in 003c | 003d | 009c | 009d | 0067 | 006b | 009e | 009f | ccaa | c02f | c030 | c027 | c028)
+        return 0 ;;
+    esac
     return 1
 }
 
 # tls_suite_cbc HEX: true for the CBC suites (encrypt-then-MAC applies to them).
 tls_suite_cbc() {
-    case $1 in 009c | 009d | 009e | 009f | ccaa) return 1 ;; esac
+    case $1 in 009c | 009d | 009e | 009f | ccaa | c02f | c030) return 1 ;; esac
     return 0
 }
 
