@@ -353,7 +353,7 @@ tls_log_since() {
 # into a result file; tls_collect turns those into pass/fail in the main shell.
 
 # The TLS suites of issue 15 that the interop tests try (hex, as sslref's --ciphers takes them).
-TLS_SUITES="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016 ccaa c02f c030 c027 c028 c013 c014"
+TLS_SUITES="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016 ccaa c02f c030 cca8 c027 c028 c013 c014"
 
 # tls_init BUILD_DIR: sets BUILD, SRC, DATA, BIN, TMP, PYTHON; checks the tools; installs the
 # cleanup trap.
@@ -403,6 +403,7 @@ tls_suite_name() {
     009e) echo DHE-RSA-AES128-GCM-SHA256 ;; 009f) echo DHE-RSA-AES256-GCM-SHA384 ;;
     ccaa) echo DHE-RSA-CHACHA20-POLY1305 ;;
     c02f) echo ECDHE-RSA-AES128-GCM-SHA256 ;; c030) echo ECDHE-RSA-AES256-GCM-SHA384 ;;
+    cca8) echo ECDHE-RSA-CHACHA20-POLY1305 ;;
     c027) echo ECDHE-RSA-AES128-SHA256 ;; c028) echo ECDHE-RSA-AES256-SHA384 ;;
     c013) echo ECDHE-RSA-AES128-SHA ;; c014) echo ECDHE-RSA-AES256-SHA ;;
     esac
@@ -420,6 +421,7 @@ tls_suite_hex() {
     DHE-RSA-AES128-GCM-SHA256) echo 009e ;; DHE-RSA-AES256-GCM-SHA384) echo 009f ;;
     DHE-RSA-CHACHA20-POLY1305) echo ccaa ;;
     ECDHE-RSA-AES128-GCM-SHA256) echo c02f ;; ECDHE-RSA-AES256-GCM-SHA384) echo c030 ;;
+    ECDHE-RSA-CHACHA20-POLY1305) echo cca8 ;;
     ECDHE-RSA-AES128-SHA256) echo c027 ;; ECDHE-RSA-AES256-SHA384) echo c028 ;;
     ECDHE-RSA-AES128-SHA) echo c013 ;; ECDHE-RSA-AES256-SHA) echo c014 ;;
     esac
@@ -427,7 +429,7 @@ tls_suite_hex() {
 
 # tls_suite_tls12 HEX: true for the suites defined for TLS 1.2 only (AEAD, SHA-256/384 MACs).
 tls_suite_tls12() {
-    case $1 in 003c | 003d | 009c | 009d | 0067 | 006b | 009e | 009f | ccaa | c02f | c030 | c027 | c028)
+    case $1 in 003c | 003d | 009c | 009d | 0067 | 006b | 009e | 009f | ccaa | c02f | c030 | cca8 | c027 | c028)
         return 0 ;;
     esac
     return 1
@@ -435,7 +437,7 @@ tls_suite_tls12() {
 
 # tls_suite_cbc HEX: true for the CBC suites (encrypt-then-MAC applies to them).
 tls_suite_cbc() {
-    case $1 in 009c | 009d | 009e | 009f | ccaa | c02f | c030) return 1 ;; esac
+    case $1 in 009c | 009d | 009e | 009f | ccaa | c02f | c030 | cca8) return 1 ;; esac
     return 0
 }
 
