@@ -109,7 +109,7 @@ ParameterizedTest(struct group_case *gc, ecdhe, each_group, .timeout = 60)
         cr_expect_eq(suite_of(&p, side), gc->suite);
         SSLXProtocol v = kSSLProtocolUnknown;
         cr_expect_eq(SSLXGetNegotiatedProtocolVersion(p.s[side].ctx, &v), SSLNoErr);
-        cr_expect_eq(v, gc->proto);
+        cr_expect_eq((int)v, gc->proto);
     }
     static const uint8_t msg[] = "ecdhe data";
     cr_expect_eq(pair_exchange(&p, PAIR_CLIENT, msg, sizeof msg), SSLNoErr);
