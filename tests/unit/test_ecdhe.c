@@ -371,23 +371,8 @@ static void edit_ske(struct pair *p, uint8_t *body, size_t *len, size_t cap, voi
         memcpy(out + 4, body + 4, n);
     }
     size_t params = 4 + n;
-    const SSLContext *s = p->s[PAIR_SERVER].ctx;
-    int alg = hs_sig_hash(scheme);
-    cr_assert_geq(alg, 0);
-    struct cry_hash h;
-    uint8_t hash[CRY_MAX_DIGEST], sig[1024];
-    cry_hash_init(&h, alg);
-    cry_hash_update(&h, s->client_random, 32);
-    cry_hash_update(&h, s->server_random, 32);
-    cry_hash_update(&h, out, params);
-    cry_hash_final(&h, hash);
-    uint32_t sl = 0;
-    cr_assert_eq(hs_sig_sign(s->key, 1, alg, hash, cry_hash_len(alg), sig, sizeof sig, &sl),
-                 SSLNoErr);
-    put16(out + params, scheme);
-    put16(out + params + 2, sl);
-    memcpy(out + params + 4, sig, sl);
-    size_t total = params + 4 + sl;
+    size_t total = pkx_ske_sign12(p->s[PAIR_SERVER].ctx, scheme, out, params, sizeof out);
+    cr_assert_gt(total, 0);
     if (bc->kind == BAD_TRAILING)
         out[total++] = 0; /* after the signature */
     cr_assert_leq(total, cap);

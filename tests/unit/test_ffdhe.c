@@ -415,22 +415,8 @@ static void edit_y(struct pair *p, uint8_t *body, size_t *len, size_t cap, void 
     bad_value(body + off[0], n[0], e->pm1, out + off[2]);
     size_t params = off[2] + n[0];
     put16(out + off[2] - 2, n[0]);
-    int alg = hs_sig_hash(scheme);
-    cr_assert_geq(alg, 0);
-    struct cry_hash h;
-    uint8_t hash[CRY_MAX_DIGEST], sig[1024];
-    cry_hash_init(&h, alg);
-    cry_hash_update(&h, s->client_random, 32);
-    cry_hash_update(&h, s->server_random, 32);
-    cry_hash_update(&h, out, params);
-    cry_hash_final(&h, hash);
-    uint32_t sl = 0;
-    cr_assert_eq(hs_sig_sign(s->key, 1, alg, hash, cry_hash_len(alg), sig, sizeof sig, &sl),
-                 SSLNoErr);
-    put16(out + params, scheme);
-    put16(out + params + 2, sl);
-    memcpy(out + params + 4, sig, sl);
-    size_t total = params + 4 + sl;
+    size_t total = pkx_ske_sign12(s, scheme, out, params, sizeof out);
+    cr_assert_gt(total, 0);
     cr_assert_leq(total, cap);
     memcpy(body, out, total);
     *len = total;
@@ -473,21 +459,11 @@ static void edit_resign(struct pair *p, uint8_t *body, size_t *len, size_t cap, 
     /* re-sign with the server's key over the unchanged parameters */
     const SSLContext *s = p->s[PAIR_SERVER].ctx;
     uint16_t scheme = (uint16_t)(body[o] << 8 | body[o + 1]);
-    int alg = hs_sig_hash(scheme);
-    struct cry_hash h;
-    uint8_t hash[CRY_MAX_DIGEST], sig[1024];
-    cry_hash_init(&h, alg);
-    cry_hash_update(&h, s->client_random, 32);
-    cry_hash_update(&h, s->server_random, 32);
-    cry_hash_update(&h, copy, o);
-    cry_hash_final(&h, hash);
-    uint32_t sl = 0;
-    cr_assert_eq(hs_sig_sign(s->key, 1, alg, hash, cry_hash_len(alg), sig, sizeof sig, &sl),
-                 SSLNoErr);
-    cr_assert_leq(o + 4 + sl, cap);
-    put16(body + o + 2, sl);
-    memcpy(body + o + 4, sig, sl);
-    *len = o + 4 + sl;
+    size_t total = pkx_ske_sign12(s, scheme, copy, o, sizeof copy);
+    cr_assert_gt(total, 0);
+    cr_assert_leq(total, cap);
+    memcpy(body, copy, total);
+    *len = total;
 }
 
 Test(ffdhe, resigned_parameters_are_accepted, .timeout = 60)

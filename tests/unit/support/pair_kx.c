@@ -4,6 +4,7 @@
  * recording certificate check, and the SSL 2.0 record splitter. Only the public API and pair.h.
  */
 #include "pair_kx.h"
+#include "handshake/hs_sig.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,4 +229,29 @@ size_t pkx_v2_record(const uint8_t *p, size_t n, size_t *hdr, size_t *body, size
         *pad = p[2];
     }
     return n >= *hdr + *body ? *hdr + *body : 0;
+}
+
+size_t pkx_ske_sign12(const SSLContext *server, uint16_t scheme, uint8_t *msg, size_t params,
+                      size_t cap)
+{
+    int alg = hs_sig_hash(scheme);
+    struct cry_hash h;
+    uint8_t hash[CRY_MAX_DIGEST], sig[1024];
+    uint32_t sl = 0;
+    if (alg < 0)
+        return 0;
+    cry_hash_init(&h, alg);
+    cry_hash_update(&h, server->client_random, 32);
+    cry_hash_update(&h, server->server_random, 32);
+    cry_hash_update(&h, msg, params);
+    cry_hash_final(&h, hash);
+    if (hs_sig_sign(server->key, 1, alg, hash, cry_hash_len(alg), sig, sizeof sig, &sl) != SSLNoErr ||
+        params + 4 + sl > cap)
+        return 0;
+    msg[params] = (uint8_t)(scheme >> 8);
+    msg[params + 1] = (uint8_t)scheme;
+    msg[params + 2] = (uint8_t)(sl >> 8);
+    msg[params + 3] = (uint8_t)sl;
+    memcpy(msg + params + 4, sig, sl);
+    return params + 4 + sl;
 }
