@@ -213,10 +213,11 @@ SSLErr SDBOpenDetail(SDBCache **cache, const char *dir, const SDBOptions *opt, c
 
     if (why && whySize)
         why[0] = '\0';
+    if (cache)
+        *cache = NULL; /* on every failure, including a NULL directory */
     if (!cache || !dir)
         return sdb_env_why(why, whySize, SSLBadParameterErr,
                            "session cache: NULL handle pointer or directory");
-    *cache = NULL;
     if (!opt) {
         SDBDefaultOptions(&def);
         opt = &def;

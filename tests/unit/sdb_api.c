@@ -158,6 +158,7 @@ Test(sdb_api, bad_parameters)
     cr_assert_eq(SDBGetSession(str("k"), NULL, cache), SSLBadParameterErr);
     cr_assert_eq(SDBGetSession((SSLBuffer){0, NULL}, &out, cache), SSLBadParameterErr);
     cr_assert_eq(SDBDeleteSession(str("k"), NULL), SSLBadParameterErr);
+    c2 = (SDBCache *)&out; /* a stale value: a failed open must clear it */
     cr_assert_eq(SDBOpen(&c2, NULL, NULL), SSLBadParameterErr);
     cr_assert_null(c2);
     cr_assert_eq(SDBOpen(NULL, dir, NULL), SSLBadParameterErr);
