@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include "base/err.h"
 
-enum x509_key_type { X509_KEY_OTHER = 0, X509_KEY_RSA = 1, X509_KEY_DSA = 2 };
+enum x509_key_type { X509_KEY_OTHER = 0, X509_KEY_RSA = 1, X509_KEY_DSA = 2, X509_KEY_EC = 3 };
 
 struct x509_cert {
     const uint8_t *der;      uint32_t der_len;      /* the whole Certificate */
@@ -28,14 +28,19 @@ struct x509_cert {
     const uint8_t *dsa_q;    uint32_t dsa_q_len;    /* parameters (else all lengths are 0): */
     const uint8_t *dsa_g;    uint32_t dsa_g_len;    /* big-endian, no leading zero */
     const uint8_t *dsa_y;    uint32_t dsa_y_len;
-    int sig_hash;            /* enum cry_hash_alg of an RSA signature, or -1 if unsupported */
+    uint16_t ec_group;       /* EC only (id-ecPublicKey): CRY_EC_SECP256R1 / CRY_EC_SECP384R1 for */
+                             /* the namedCurve prime256v1 / secp384r1, 0 for any other curve */
+    const uint8_t *ec_point; uint32_t ec_point_len; /* EC only: the BIT STRING contents (04 || x || y) */
+    int sig_hash;            /* enum cry_hash_alg of the signature, or -1 if unsupported */
+    int sig_ecdsa;           /* 1: ecdsa-with-SHA1/256/384/512 (sig is a DER Ecdsa-Sig-Value), */
+                             /* 0: sha*WithRSAEncryption / md5WithRSAEncryption */
     const uint8_t *sig;      uint32_t sig_len;      /* BIT STRING contents without the unused-bits byte */
 };
 
 /* ASNBadEncodingErr on any malformation (trailing bytes included). */
 SSLErr x509_parse(const uint8_t *der, uint32_t len, struct x509_cert *out) SSL_MUST;
 /* child.issuer must equal parent.subject byte for byte (X509NamesNotEqualErr) and child's signature
- * must verify with parent's RSA key (X509CertChainInvalidErr). */
+ * must verify with parent's RSA or EC key (X509CertChainInvalidErr). */
 SSLErr x509_check_issued(const struct x509_cert *child, const struct x509_cert *parent) SSL_MUST;
 /* PKCS#1 v1.5 type 1 verification of a DigestInfo-wrapped digest (X509CertChainInvalidErr). */
 SSLErr x509_rsa_verify_digest(const uint8_t *n, uint32_t nlen, const uint8_t *e, uint32_t elen,
