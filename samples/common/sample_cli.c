@@ -74,6 +74,30 @@ SSLErr cli_load_key(SSLContext *ctx, const char *path, int is_export)
     return cli_report("cannot load key", path, e);
 }
 
+SSLErr cli_load_identity(SSLContext *ctx, const char *chain_path, const char *key_path)
+{
+    char *data, *pem;
+    size_t len, pemlen;
+    if (cli_read_file(key_path, &data, &len) != 0)
+        return SSLIOErr;
+    SSLRSAPrivateKey *key = NULL;
+    SSLErr e = cli_is_pem(data, len) ? SSLXRSAPrivateKeyFromPEM(data, len, &key)
+                                     : SSLXRSAPrivateKeyFromDER((const uint8 *)data, len, &key);
+    memset(data, 0, len);
+    free(data);
+    if (e != SSLNoErr)
+        return cli_report("cannot load key", key_path, e);
+    if (cli_read_file(chain_path, &pem, &pemlen) != 0) {
+        SSLXRSAPrivateKeyFree(key);
+        return SSLIOErr;
+    }
+    e = SSLXAddIdentityPEM(ctx, pem, pemlen, key);
+    free(pem);
+    if (e != SSLNoErr) /* e.g. both keys RSA, or a chain whose leaf is not the key's kind */
+        SSLXRSAPrivateKeyFree(key);
+    return cli_report("cannot use the second certificate and key", chain_path, e);
+}
+
 SSLErr cli_load_certs(SSLContext *ctx, const char *path)
 {
     char *data;

@@ -14,6 +14,8 @@ int cli_read_file(const char *path, char **data, size_t *len);
 
 /** Load a PEM (or DER) RSA private key into ctx; @p is_export selects SSLSetExportPrivateKey. */
 SSLErr cli_load_key(SSLContext *ctx, const char *path, int is_export);
+/** A server's second chain (PEM) and key of the other kind (SSLXAddIdentityPEM). */
+SSLErr cli_load_identity(SSLContext *ctx, const char *chain_path, const char *key_path);
 /** Add every certificate of a PEM file (leaf first) or one DER certificate to ctx's chain. */
 SSLErr cli_load_certs(SSLContext *ctx, const char *path);
 /** Load PEM or DER DH parameters (SSLSetDHAnonParams). */

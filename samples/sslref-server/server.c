@@ -24,7 +24,7 @@
 #define BULK_BLOCK 16384
 
 struct server_opts {
-    const char *bind, *cert, *key, *export_key, *dh, *ciphers, *ca, *cache_dir;
+    const char *bind, *cert, *key, *cert2, *key2, *export_key, *dh, *ciphers, *ca, *cache_dir;
     const char *mode;
     int port, request_cert, no_split, once, stats, threads, processes, quiet, echo;
     long session_lifetime;
@@ -59,6 +59,7 @@ static void server_usage(FILE *out)
 {
     fprintf(out,
             "usage: sslref-server --port N [--bind 127.0.0.1] --cert chain.pem --key key.pem\n"
+            "         [--cert ec-chain.pem --key ec-key.pem]\n"
             "         [--export-key k512.pem] [--dh-params dh.pem] [--ciphers 000a,0005,...]\n"
             "         [--version V] [--request-client-cert]\n"
             "         [--ca ca.pem] [--cache DIR] [--threads T] [--processes P] [--mode http|echo]\n"
@@ -67,6 +68,8 @@ static void server_usage(FILE *out)
             "         [--shutdown-timeout MS] [--bulk BLOCKS] [--session-lifetime SECONDS]\n"
             "         [--alpn LIST] [--sni NAME=chain.pem,key.pem]...\n"
             "         [--groups x25519,p256,p384,ffdhe2048,...|none]\n"
+            "  --cert/--key twice: an RSA and an ECDSA (P-256/P-384) certificate; each client gets\n"
+            "  the one its suites and signature_algorithms ask for (ECDHE-ECDSA suites: the EC one).\n"
             "  --version: tls1.2 (the default), ssl2, ssl3, tls1.0, tls1.1, a range MIN-MAX\n"
             "  (tls1.0-tls1.2, ssl3-tls1.2), any (SSL 2.0 or 3.0) or ssl3-with-ssl2-hello.\n"
             "  --sni (up to 8) serves that chain and key to clients asking for NAME; --alpn\n"
@@ -189,8 +192,14 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         switch (c) {
         case 'p': if (cli_parse_port(optarg, &o->port)) return -1; break;
         case O_BIND: o->bind = optarg; break;
-        case 'c': o->cert = optarg; break;
-        case 'k': o->key = optarg; break;
+        case 'c': /* a second --cert / --key pair: the other kind of key (RSA and ECDSA) */
+            if (o->cert2) goto twice;
+            *(o->cert ? &o->cert2 : &o->cert) = optarg;
+            break;
+        case 'k':
+            if (o->key2) goto twice;
+            *(o->key ? &o->key2 : &o->key) = optarg;
+            break;
         case O_EXPORT: o->export_key = optarg; break;
         case O_DH: o->dh = optarg; break;
         case 'C': o->ciphers = optarg; break;
@@ -225,6 +234,10 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         default: server_usage(stderr); return -1;
         }
     }
+    if (!o->cert2 != !o->key2) {
+        fprintf(stderr, "sslref-server: give --cert and --key the same number of times\n");
+        return -1;
+    }
     if (optind < argc || o->port < 0 || !o->cert || !o->key) {
         fprintf(stderr, "sslref-server: --port, --cert and --key are required\n");
         server_usage(stderr);
@@ -239,6 +252,9 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
 bad:
     fprintf(stderr, "sslref-server: bad value '%s'\n", optarg);
     return -1;
+twice:
+    fprintf(stderr, "sslref-server: at most two --cert/--key pairs (one RSA, one ECDSA)\n");
+    return -1;
 }
 
 /* Build the template context that every connection duplicates. */
@@ -249,6 +265,7 @@ static SSLErr server_template(const struct server_opts *o, SSLContext *t, struct
     if (e == SSLNoErr) e = cli_set_version(t, &o->version);
     if (e == SSLNoErr) e = cli_load_key(t, o->key, 0);
     if (e == SSLNoErr) e = cli_load_certs(t, o->cert);
+    if (e == SSLNoErr && o->cert2) e = cli_load_identity(t, o->cert2, o->key2);
     if (e == SSLNoErr && o->export_key) e = cli_load_key(t, o->export_key, 1);
     if (e == SSLNoErr && o->dh) e = cli_load_dh(t, o->dh);
     if (e == SSLNoErr && o->ciphers) e = cli_set_ciphers(t, o->ciphers);

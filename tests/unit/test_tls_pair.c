@@ -70,6 +70,11 @@ ParameterizedTest(struct case_sv *cs, tls, every_suite_every_version, .timeout =
         c.server_key = "dsa1024-key.pem";
         c.server_chain = "dsa1024-chain.pem";
     }
+    if (suite_find(cs->suite)->kx == KX_ECDHE_ECDSA) { /* P-384 for the SHA-384 suites */
+        int p384 = suite_find(cs->suite)->prf == CRY_SHA384;
+        c.server_key = p384 ? "ec384-key.pem" : "ec256-key.pem";
+        c.server_chain = p384 ? "ec384-chain.pem" : "ec256-chain.pem";
+    }
     const char *name = SSLXCipherSuiteName(cs->suite);
     for (int conn = 0; conn < 2; conn++) {
         struct pair p;

@@ -55,6 +55,19 @@ SSLErr SSLXAddDistinguishedNameOf(SSLContext *ctx, SSLBuffer derCert);
 /** Add every CERTIFICATE in @p pem to ctx's chain, in file order (leaf first, then its issuers),
  *  marking the last one complete. Errors as SSLAddCertificate, or X509DataNotFoundErr if none. */
 SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len);
+/**
+ * Server: a second certificate chain and private key, of the other kind than the one set with
+ * SSLAddCertificate / SSLSetPrivateKey (an EC key beside an RSA or DSA one, or the reverse), like
+ * nginx's second ssl_certificate. Per handshake the server picks the first suite in its order that
+ * the client offers and one of its keys can serve: ECDHE_ECDSA suites use the EC chain, the others
+ * the RSA (or DSA) chain, and in TLS 1.2 only if the client's signature_algorithms accept a scheme
+ * for that key. Every CERTIFICATE in @p pem is added in file order (leaf first) and the chain is
+ * checked like SSLAddCertificate's; the leaf must carry @p key's kind of key. On success the context
+ * owns @p key (as SSLSetPrivateKey); on failure the caller keeps it. Sessions are bound to both
+ * chains. @return SSLNoErr, SSLBadParameterErr (no primary key yet, the same kind as the primary,
+ * a second call, a leaf of another kind), or a parse / chain error.
+ */
+SSLErr SSLXAddIdentityPEM(SSLContext *ctx, const char *pem, size_t len, SSLRSAPrivateKey *key);
 
 /* ---- Suites -------------------------------------------------------------------------------- */
 
@@ -171,8 +184,8 @@ SSLErr SSLXSetGroups(SSLContext *ctx, const uint16 *groups, uint32 n);
 /**
  * The group of this handshake's key exchange: for ECDHE the curve (both sides); for DH on a
  * server the FFDHE group it used (0: its SSLSetDHAnonParams parameters), on a client the named
- * group the server's p and g are (0: a custom group). 0 without an ephemeral key exchange
- * (including resumed sessions: the cache does not record the group).
+ * group the server's p and g are (0: a custom group). 0 without an ephemeral key exchange. A
+ * resumed session reports the group of the handshake that made it (the session cache keeps it).
  */
 SSLErr SSLXGetNegotiatedGroup(SSLContext *ctx, uint16 *group);
 
@@ -180,6 +193,15 @@ SSLErr SSLXGetNegotiatedGroup(SSLContext *ctx, uint16 *group);
 
 /** Split CBC application records 1/n-1 (on by default; BEAST countermeasure). */
 SSLErr SSLXSetCBCRecordSplitting(SSLContext *ctx, int enable);
+/**
+ * Server: whether ChaCha20-Poly1305 suites go ahead of AES ones. With @p mode 1, when the
+ * client's own first AEAD suite (in its ClientHello order) is a ChaCha20-Poly1305 one, the server
+ * takes its ChaCha20-Poly1305 suites before its AES suites (a client without AES instructions
+ * says so by listing ChaCha20 first); otherwise the server's order stands. 0: never. -1 (the
+ * default): as 1 when this CPU has no AES instructions (AES-NI), as 0 when it has them: then
+ * AES-GCM is the faster choice for the server. @return SSLNoErr or SSLBadParameterErr.
+ */
+SSLErr SSLXSetChaChaPreference(SSLContext *ctx, int mode);
 
 /* ---- Sessions ------------------------------------------------------------------------------- */
 

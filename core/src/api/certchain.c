@@ -77,6 +77,31 @@ SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len)
     return e;
 }
 
+SSLErr SSLXAddIdentityPEM(SSLContext *ctx, const char *pem, size_t len, SSLRSAPrivateKey *key)
+{
+    if (!ctx || ctx->magic != CTX_MAGIC || !pem || !key || !ctx->key || ctx->key2 ||
+        (ctx_key_kind(key) == 3) == (ctx_key_kind(ctx->key) == 3))
+        return SSLBadParameterErr;
+    struct certlist first = ctx->local_chain; /* build the second chain in the first one's place */
+    int complete = ctx->chain_complete;
+    ctx->local_chain = (struct certlist){NULL, 0};
+    SSLErr e = SSLXAddCertificatesPEM(ctx, pem, len);
+    struct x509_cert leaf;
+    if (e == SSLNoErr)
+        e = x509_parse(ctx->local_chain.certs[0].data, ctx->local_chain.certs[0].length, &leaf);
+    if (e == SSLNoErr && (leaf.key_type == X509_KEY_EC) != (ctx_key_kind(key) == 3))
+        e = SSLBadParameterErr;
+    if (e == SSLNoErr) {
+        ctx->chain2 = ctx->local_chain;
+        ctx->key2 = key;
+    } else {
+        certlist_free(ctx, &ctx->local_chain);
+    }
+    ctx->local_chain = first;
+    ctx->chain_complete = complete;
+    return e;
+}
+
 SSLErr SSLXReplaceCertificatesPEM(SSLContext *ctx, const char *pem, size_t len)
 {
     if (!ctx || ctx->magic != CTX_MAGIC || !pem)

@@ -120,6 +120,7 @@ SSLErr SSLInitContext(SSLContext *ctx)
     ctx->convert_time_fn = def_convert_time;
     ctx->random_fn = def_random;
     ctx->cbc_split = 1;
+    ctx->prefer_chacha = -1;
     ctx->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
     static const uint16_t ec[] = {SSLX_GROUP_X25519, SSLX_GROUP_SECP256R1, SSLX_GROUP_SECP384R1};
     for (size_t i = 0; i < sizeof ec / sizeof ec[0]; i++) /* RFC 8422 curves, then RFC 7919 */
@@ -141,12 +142,14 @@ SSLErr SSLDeleteContext(SSLContext *ctx)
         return SSLBadParameterErr;
     ctx_reset_connection(ctx);
     certlist_free(ctx, &ctx->local_chain);
+    certlist_free(ctx, &ctx->chain2);
     certlist_free(ctx, &ctx->dns);
     ctx_free(ctx, &ctx->peer_id);
     cry_rsa_key_release(ctx->key);
+    cry_rsa_key_release(ctx->key2);
     cry_rsa_key_release(ctx->export_key);
     SSLXDHParamsFree(ctx->dh_params);
-    ctx->key = ctx->export_key = NULL;
+    ctx->key = ctx->export_key = ctx->key2 = NULL;
     ctx->dh_params = NULL;
     cry_wipe(ctx, sizeof *ctx);
     return SSLNoErr;
@@ -166,6 +169,8 @@ SSLErr SSLDuplicateContext(SSLContext *src, SSLContext *dest, void *ioRef)
     memcpy(dest, src, offsetof(SSLContext, peer_id));
     dest->local_chain.certs = NULL;
     dest->local_chain.n = 0;
+    dest->chain2.certs = NULL;
+    dest->chain2.n = 0;
     dest->dns.certs = NULL;
     dest->dns.n = 0;
     memset((uint8_t *)dest + offsetof(SSLContext, peer_id), 0,
@@ -176,9 +181,12 @@ SSLErr SSLDuplicateContext(SSLContext *src, SSLContext *dest, void *ioRef)
         cry_rsa_key_retain(dest->key);
     if (dest->export_key)
         cry_rsa_key_retain(dest->export_key);
+    if (dest->key2)
+        cry_rsa_key_retain(dest->key2);
     if (dest->dh_params)
         SSLXDHParamsRetain(dest->dh_params);
     SSL_TRY(copy_list(dest, &dest->local_chain, &src->local_chain));
+    SSL_TRY(copy_list(dest, &dest->chain2, &src->chain2));
     SSL_TRY(copy_list(dest, &dest->dns, &src->dns));
     return SSLNoErr;
 }
@@ -394,7 +402,7 @@ SSLErr SSLXGetNegotiatedGroup(SSLContext *ctx, uint16 *group)
     CHECK_CTX(ctx);
     if (!group)
         return SSLBadParameterErr;
-    *group = ctx->resumed ? 0 : ctx->group;
+    *group = ctx->group; /* resumed: the session's, from the cache */
     return SSLNoErr;
 }
 
@@ -404,6 +412,15 @@ SSLErr SSLSetPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)
     if (ctx->key != k)
         cry_rsa_key_release(ctx->key);
     ctx->key = k;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetChaChaPreference(SSLContext *ctx, int mode)
+{
+    CHECK_CTX(ctx);
+    if (mode < -1 || mode > 1)
+        return SSLBadParameterErr;
+    ctx->prefer_chacha = mode;
     return SSLNoErr;
 }
 

@@ -220,6 +220,15 @@ int cry_gcm_cpu_has_pclmul(void)
 #endif
 }
 
+int cry_cpu_has_aes(void)
+{
+#if GCM_X86
+    return __builtin_cpu_supports("aes");
+#else
+    return 0;
+#endif
+}
+
 static void ghash_blocks(const struct cry_gcm *g, uint64_t y[2], const uint8_t *p, size_t blocks)
 {
     if (!blocks)

@@ -40,6 +40,8 @@ SSLErr cry_gcm_init(struct cry_gcm *g, const uint8_t *key, size_t keylen, unsign
 int cry_gcm_uses_pclmul(const struct cry_gcm *g);
 /* 1 if this CPU has PCLMULQDQ (and SSSE3) and this build can use them. */
 int cry_gcm_cpu_has_pclmul(void);
+/* 1 if this CPU has the AES instructions (AES-NI): the server's ChaCha20 rule (sslx.h). */
+int cry_cpu_has_aes(void);
 
 /*
  * Encrypt len bytes of @in to @out (in == out allowed, no other overlap) under a nonce of

@@ -2,21 +2,24 @@
  * hs3_cert.c - Certificate, CertificateRequest and CertificateVerify (RFC 6101 §5.6.2, §5.6.4,
  * §5.6.6, §5.6.8). A received chain must parse, each certificate must be issued by the next one
  * (names and signature), the leaf must carry an RSA key; then the user's SSLCheckCertificateFunc
- * decides. A client asked for a certificate that has none (or none of a type the server lists: ours
- * are rsa_sign) sends a no_certificate warning instead.
+ * decides. A client asked for a certificate that has none (or none of a type the server lists:
+ * rsa_sign, and in TLS ecdsa_sign) sends a no_certificate warning (TLS: an empty list) instead.
  */
 #include "handshake/hs3.h"
 #include "record/alert.h"
 #include "record/kdf3.h"
 #include "crypto/pkcs1.h"
+#include "crypto/ecdsa.h"
 #include "x509/x509.h"
 #include "handshake/hs_sig.h"
 
 SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w)
 {
+    int ec = ctx->key && cry_key_ec_group(ctx->key);
     if (ctx->side == SSL_ClientSide &&
-        (!ctx->local_chain.n || !ctx->key || cry_key_is_dsa(ctx->key) || !ctx->cert_rsa_asked ||
-         (ctx->ver >= V_TLS12 && !hs_sig_choose(ctx->peer_sigalgs)))) {
+        (!ctx->local_chain.n || !ctx->key || cry_key_is_dsa(ctx->key) ||
+         !(ec ? ctx->cert_ec_asked && ctx_is_tls(ctx) : ctx->cert_rsa_asked) ||
+         (ctx->ver >= V_TLS12 && !hs_sig_choose(ctx->key, ctx->peer_sigalgs)))) {
         if (ctx_is_tls(ctx)) { /* RFC 5246 §7.4.6: TLS sends an empty list instead */
             wr_u24(w, 0);
             return SSLNoErr;
@@ -36,18 +39,30 @@ SSLErr hs3_build_certificate(SSLContext *ctx, struct wr *w)
     return SSLNoErr;
 }
 
-/* Each certificate parses and is issued by the next; the leaf's key suits the key exchange (DSA,
- * with its parameters, for DHE-DSS; RSA otherwise and for client certificates). */
+/* Whether a leaf's key suits its use: the server's, the key exchange (DSA with its parameters for
+ * DHE-DSS, EC on P-256 or P-384 for ECDHE-ECDSA, RSA otherwise); a client's, RSA, or in TLS EC. */
+static int leaf_fits(const SSLContext *ctx, const struct x509_cert *c)
+{
+    int ec = c->key_type == X509_KEY_EC && c->ec_group != 0;
+    if (ctx->side == SSL_ServerSide)
+        return c->key_type == X509_KEY_RSA || (ec && ctx_is_tls(ctx));
+    int kx = ctx->suite ? ctx->suite->kx : 0;
+    if (kx == KX_DHE_DSS)
+        return c->key_type == X509_KEY_DSA && c->dsa_p_len;
+    if (kx == KX_ECDHE_ECDSA)
+        return ec;
+    return c->key_type == X509_KEY_RSA;
+}
+
+/* Each certificate parses and is issued by the next; the leaf's key suits its use (leaf_fits). */
 static SSLErr check_chain(SSLContext *ctx, const struct certlist *l)
 {
     struct x509_cert a, b;
-    int dss = ctx->side == SSL_ClientSide && ctx->suite && ctx->suite->kx == KX_DHE_DSS;
     for (uint32_t i = 0; i < l->n; i++) {
         SSLErr e = x509_parse(l->certs[i].data, l->certs[i].length, i % 2 ? &b : &a);
         if (e != SSLNoErr)
             return ctx_fail(ctx, AL_BAD_CERTIFICATE, e);
-        if (i == 0 && (dss ? a.key_type != X509_KEY_DSA || !a.dsa_p_len
-                           : a.key_type != X509_KEY_RSA))
+        if (i == 0 && !leaf_fits(ctx, &a))
             return ctx_fail(ctx, AL_UNSUPPORTED_CERTIFICATE, SSLBadCertificateErr);
         if (i == 0) {
             uint32_t bits = a.rsa_n_len * 8;
@@ -95,8 +110,11 @@ SSLErr hs3_parse_certificate(SSLContext *ctx, struct rd *r)
 
 SSLErr hs3_build_cert_request(SSLContext *ctx, struct wr *w)
 {
-    wr_u8(w, 1);
+    int tls = ctx_is_tls(ctx);
+    wr_u8(w, tls ? 2 : 1);
     wr_u8(w, 1); /* ClientCertificateType rsa_sign */
+    if (tls)
+        wr_u8(w, 64); /* ecdsa_sign (RFC 8422 §5.5) */
     if (ctx->ver >= V_TLS12)
         hs_sig_write_list(w); /* RFC 5246 §7.4.4: supported_signature_algorithms */
     size_t m = wr_open(w, 2);
@@ -118,9 +136,11 @@ SSLErr hs3_parse_cert_request(SSLContext *ctx, struct rd *r)
     struct rd dns = rd_sub16(r);
     if (rd_left(&types) == 0)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
-    while (rd_left(&types)) /* §5.6.4: our certificate is only sent if rsa_sign is listed */
-        if (rd_u8(&types) == 1)
-            ctx->cert_rsa_asked = 1;
+    while (rd_left(&types)) { /* §5.6.4: our certificate is only sent if its type is listed */
+        uint8_t t = rd_u8(&types);
+        ctx->cert_rsa_asked |= t == 1;
+        ctx->cert_ec_asked |= t == 64; /* ecdsa_sign */
+    }
     while (rd_left(&dns)) {
         struct rd dn = rd_sub16(&dns);
         if (rd_left(&dn) == 0)
@@ -165,15 +185,16 @@ SSLErr hs3_build_cert_verify(SSLContext *ctx, struct wr *w)
 {
     uint8_t hashes[CRY_MAX_DIGEST], sig[1024];
     uint32_t siglen;
+    uint16_t scheme = 0;
     int alg = -1;
     if (ctx->ver >= V_TLS12) {
-        uint16_t scheme = hs_sig_choose(ctx->peer_sigalgs);
+        scheme = hs_sig_choose(ctx->key, ctx->peer_sigalgs);
         SSL_ENSURE(scheme, SSLNegotiationErr);
         alg = hs_sig_hash(scheme);
         wr_u16(w, scheme);
     }
     size_t hl = cv_hash(ctx, alg, hashes);
-    SSL_TRY(hs_sig_sign(ctx->key, ctx->ver >= V_TLS12, alg, hashes, hl, sig, sizeof sig, &siglen));
+    SSL_TRY(hs_sig_sign(ctx, ctx->key, scheme, hashes, hl, sig, sizeof sig, &siglen));
     size_t m = wr_open(w, 2);
     wr_bytes(w, sig, siglen);
     wr_close(w, m, 2);
@@ -182,7 +203,8 @@ SSLErr hs3_build_cert_verify(SSLContext *ctx, struct wr *w)
 
 SSLErr hs3_parse_cert_verify(SSLContext *ctx, struct rd *r)
 {
-    int alg = ctx->ver >= V_TLS12 ? hs_sig_hash(rd_u16(r)) : -1;
+    uint16_t scheme = ctx->ver >= V_TLS12 ? rd_u16(r) : 0;
+    int alg = scheme ? hs_sig_hash(scheme) : -1;
     struct rd s = rd_sub16(r);
     uint32_t n = (uint32_t)rd_left(&s);
     const uint8_t *sig = rd_bytes(&s, n);
@@ -194,7 +216,7 @@ SSLErr hs3_parse_cert_verify(SSLContext *ctx, struct rd *r)
     size_t hl = ctx->ver >= V_TLS12 && alg < 0 ? 0 : cv_hash(ctx, alg, hashes);
     if (!hl)
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr); /* a scheme we did not offer */
-    if (!hs_sig_verify(&leaf, ctx->ver >= V_TLS12, alg, hashes, hl, sig, n))
+    if (!hs_sig_verify(&leaf, scheme, hashes, hl, sig, n))
         return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECRYPT_ERROR : AL_HANDSHAKE_FAILURE,
                         SSLProtocolErr);
     return SSLNoErr;

@@ -10,6 +10,8 @@
 #include "handshake/hs_ext.h"
 #include "handshake/hs_sig.h"
 #include "crypto/ecdh.h"
+#include "crypto/ecdsa.h"
+#include "crypto/gcm.h"
 #include <string.h>
 
 static SSLErr make_random(SSLContext *ctx, uint8_t out[32])
@@ -30,31 +32,58 @@ static int suite_enabled(const SSLContext *ctx, uint16_t id)
     return 0;
 }
 
+/* The server's key of a kind (ctx_key_kind: 1 RSA, 2 DSA, 3 EC) with its chain, from either of its
+ * identities; NULL if it has none. */
+static const SSLRSAPrivateKey *identity_key(const SSLContext *ctx, uint8_t kind)
+{
+    if (ctx->key && ctx->local_chain.n && ctx_key_kind(ctx->key) == kind)
+        return ctx->key;
+    if (ctx->key2 && ctx->chain2.n && ctx_key_kind(ctx->key2) == kind)
+        return ctx->key2;
+    return NULL;
+}
+
+/* A key that can sign this handshake's key exchange: in TLS 1.2 with a scheme the client accepts
+ * (RFC 5246 §7.4.1.4.1); an EC key on a curve the client listed (RFC 8422 §5.1.1). */
+static int can_sign(const SSLContext *ctx, const SSLRSAPrivateKey *k)
+{
+    uint16_t g = k ? cry_key_ec_group(k) : 0;
+    if (!k || (g && ctx->peer_groups_sent && !(ctx->peer_ec & HS_EC_BIT(g))))
+        return 0;
+    return ctx->ver < V_TLS12 || hs_sig_choose(k, ctx->peer_sigalgs) != 0;
+}
+
 /* Whether this side's keys and certificates can serve suite s (server side); a DH suite also needs
  * a group (hs3_dh_group: *group, or *refused when the client's FFDHE groups ruled it out). */
 static int suite_usable(const SSLContext *ctx, const struct suite *s, uint16_t *group, int *refused)
 {
-    int rsa = ctx->key && ctx->local_chain.n > 0 && !cry_key_is_dsa(ctx->key);
+    const SSLRSAPrivateKey *rsa = identity_key(ctx, 1);
     *group = 0;
     if (ctx->ver < s->min_ver || ctx->ver > s->max_ver) /* e.g. GCM only in TLS 1.2 */
         return 0;
     switch (s->kx) {
     case KX_RSA:
-        return rsa;
+        return rsa != NULL;
     case KX_RSA_EXPORT: /* RFC 6101 §5.6.3: a longer key needs the temporary export key */
-        return rsa && (cry_rsa_key_bits(ctx->key) <= 512 || ctx->export_key);
+        return rsa && (cry_rsa_key_bits(rsa) <= 512 || ctx->export_key);
     case KX_DHE_RSA:
-        return rsa && hs3_dh_group(ctx, s, group, refused);
+        return can_sign(ctx, rsa) && hs3_dh_group(ctx, s, group, refused);
     case KX_DHE_DSS:
-        return ctx->local_chain.n > 0 && cry_key_is_dsa(ctx->key) &&
-               hs3_dh_group(ctx, s, group, refused);
+        return identity_key(ctx, 2) && hs3_dh_group(ctx, s, group, refused);
     case KX_DH_ANON:
         return hs3_dh_group(ctx, s, group, refused);
     case KX_ECDHE_RSA:
-        return rsa && hs3_ec_group(ctx, group);
+        return can_sign(ctx, rsa) && hs3_ec_group(ctx, group);
+    case KX_ECDHE_ECDSA:
+        return can_sign(ctx, identity_key(ctx, 3)) && hs3_ec_group(ctx, group);
     default:
         return 0;
     }
+}
+
+static int is_ecdhe(const struct suite *s)
+{
+    return s->kx == KX_ECDHE_RSA || s->kx == KX_ECDHE_ECDSA;
 }
 
 /* A suite this side may offer: enabled, implemented, and within the version range; ECDHE only
@@ -63,7 +92,7 @@ static int suite_offerable(const SSLContext *ctx, const struct suite *s)
 {
     if (!s || s->min_ver > ctx->ver_max || s->max_ver < ctx->ver_min)
         return 0;
-    if (s->kx != KX_ECDHE_RSA)
+    if (!is_ecdhe(s))
         return 1;
     for (uint32_t i = 0; i < ctx->ngroups; i++)
         if (cry_ecdh_supported(ctx->groups[i]))
@@ -89,7 +118,7 @@ SSLErr hs3_build_client_hello(SSLContext *ctx, struct wr *w)
         const struct suite *s = suite_find(ctx->suites[i]);
         if (suite_offerable(ctx, s)) {
             wr_u16(w, ctx->suites[i]);
-            ctx->ec_offered |= s->kx == KX_ECDHE_RSA && ctx->ver_max >= V_TLS10;
+            ctx->ec_offered |= is_ecdhe(s) && ctx->ver_max >= V_TLS10;
         }
     }
     wr_u16(w, TLS_EMPTY_RENEGOTIATION_INFO_SCSV); /* RFC 5746 §3.3: we never renegotiate */
@@ -138,12 +167,27 @@ static SSLErr select_tls(SSLContext *ctx)
 {
     const struct suite *s = ctx->suite;
     ctx->etm_offered = ctx->etm_offered && ctx_is_tls(ctx) && !s->aead && s->iv_len;
+    if (!ctx->resumed && s->kx != KX_DH_ANON && !ctx_use_identity(ctx, s->kx == KX_ECDHE_ECDSA))
+        return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr); /* suite_usable saw one */
     if (ctx->ver >= V_TLS12 && !ctx->resumed && s->kx != KX_RSA && s->kx != KX_DH_ANON) {
-        ctx->sigalg = hs_sig_choose(ctx->peer_sigalgs);
+        ctx->sigalg = hs_sig_choose(ctx->key, ctx->peer_sigalgs);
         if (!ctx->sigalg)
             return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
     }
     return SSLNoErr;
+}
+
+/* The ChaCha20 rule (SSLXSetChaChaPreference): the client's first AEAD suite is a ChaCha20 one and
+ * this server is set, or by default has no AES instructions, to follow it. */
+static int chacha_first(const SSLContext *ctx, const uint8_t *off, uint32_t noff)
+{
+    int mode = ctx->prefer_chacha < 0 ? !cry_cpu_has_aes() : ctx->prefer_chacha;
+    for (uint32_t j = 0; j < noff && mode; j++) {
+        const struct suite *s = suite_find((uint16_t)(off[2 * j] << 8 | off[2 * j + 1]));
+        if (s && s->aead)
+            return s->cipher == CRY_C_CHACHA20_POLY1305;
+    }
+    return 0;
 }
 
 uint16_t hs3_server_version(const SSLContext *ctx)
@@ -181,17 +225,21 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
     }
     ctx->suite = NULL;
     int refused = 0; /* a DH suite was ruled out by the client's FFDHE groups alone */
-    for (uint32_t i = 0; i < ctx->nsuites && !ctx->suite; i++) {
-        const struct suite *s = suite_find(ctx->suites[i]);
-        int offered = 0;
-        for (uint32_t j = 0; j < noff && s; j++)
-            offered |= (off[2 * j] << 8 | off[2 * j + 1]) == s->id;
-        uint16_t group;
-        if (offered && suite_usable(ctx, s, &group, &refused)) {
-            ctx->suite = s;
-            ctx->group = group;
+    /* our order; with the ChaCha20 rule, a first pass over our ChaCha20-Poly1305 suites alone */
+    for (int pass = chacha_first(ctx, off, noff) ? 0 : 1; pass < 2 && !ctx->suite; pass++)
+        for (uint32_t i = 0; i < ctx->nsuites && !ctx->suite; i++) {
+            const struct suite *s = suite_find(ctx->suites[i]);
+            if (!s || (pass == 0 && s->cipher != CRY_C_CHACHA20_POLY1305))
+                continue;
+            int offered = 0;
+            for (uint32_t j = 0; j < noff; j++)
+                offered |= (off[2 * j] << 8 | off[2 * j + 1]) == s->id;
+            uint16_t group;
+            if (offered && suite_usable(ctx, s, &group, &refused)) {
+                ctx->suite = s;
+                ctx->group = group;
+            }
         }
-    }
     if (!ctx->suite) /* RFC 7919 §4: insufficient_security when FFDHE groups were the obstacle */
         return ctx_fail(ctx, refused ? AL_INSUFFICIENT_SECURITY : AL_HANDSHAKE_FAILURE,
                         SSLNegotiationErr);

@@ -9,7 +9,7 @@
  * from the client's supported_groups) or the configured SSLSetDHAnonParams group; a client refuses
  * groups under 1024 bits (512 for export suites). Exponentiations with a private exponent run in
  * constant time (bn_ct_modexp), their length fixed by the group's size (ffdhe_exponent_len).
- * ECDHE_RSA (RFC 8422 §5.4, §5.7): ServerECDHParams = curve_type named_curve (3), the group (u16),
+ * ECDHE_RSA and ECDHE_ECDSA (RFC 8422 §5.4, §5.7): ServerECDHParams = curve_type named_curve (3), the group (u16),
  * the point (u8 length); the client answers with its point (u8 length). The group is ctx->group
  * (hs3_ec_group); ctx->kx holds the server's private scalar, or on the client the server's point.
  * Points travel uncompressed (P-256, P-384) or as 32 bytes (X25519) and are checked by
@@ -42,7 +42,7 @@ static int is_dh(const struct suite *s)
 
 static int is_ec(const struct suite *s)
 {
-    return s->kx == KX_ECDHE_RSA;
+    return s->kx == KX_ECDHE_RSA || s->kx == KX_ECDHE_ECDSA;
 }
 
 #define EC_NAMED_CURVE 3 /* ECCurveType named_curve (RFC 8422 §5.4) */
@@ -193,7 +193,7 @@ SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
         int alg = hs_sig_hash(ctx->sigalg);
         size_t hl = params_hash_alg(ctx, alg, w->p + start, w->len - start, hash);
         wr_u16(w, ctx->sigalg);
-        SSL_TRY(hs_sig_sign(ctx->key, 1, alg, hash, hl, sig, sizeof sig, &siglen));
+        SSL_TRY(hs_sig_sign(ctx, ctx->key, ctx->sigalg, hash, hl, sig, sizeof sig, &siglen));
         wr_bn(w, sig, siglen);
         return SSLNoErr;
     }
@@ -206,8 +206,8 @@ SSLErr hs3_build_server_kx(SSLContext *ctx, struct wr *w)
             SSL_TRY(hs_sig_dss_der(rs, sl / 2, sig, sizeof sig, &siglen));
         else
             memcpy(sig, rs, siglen = (uint32_t)sl);
-    } else {
-        SSL_TRY(pkcs1_sign(ctx->key, hash, 36, sig, sizeof sig, &siglen));
+    } else { /* RSA: MD5 || SHA-1; ECDSA: SHA-1 (RFC 8422 §5.4) */
+        SSL_TRY(hs_sig_sign(ctx, ctx->key, 0, hash, 36, sig, sizeof sig, &siglen));
     }
     wr_bn(w, sig, siglen);
     return SSLNoErr;
@@ -222,8 +222,7 @@ static int server_kx_sig_ok(const struct x509_cert *leaf, const uint8_t hash[36]
         return cry_dsa_verify(leaf->dsa_p, leaf->dsa_p_len, leaf->dsa_q, leaf->dsa_q_len,
                               leaf->dsa_g, leaf->dsa_g_len, leaf->dsa_y, leaf->dsa_y_len,
                               hash + 16, 20, sig, siglen);
-    return pkcs1_verify(leaf->rsa_n, leaf->rsa_n_len, leaf->rsa_e, leaf->rsa_e_len, sig, siglen,
-                        hash, 36);
+    return hs_sig_verify(leaf, 0, hash, 36, sig, siglen);
 }
 
 /* 1 < y < p - 1 (rejects 0, 1 and p - 1: small-subgroup values). */
@@ -251,12 +250,11 @@ static SSLErr check_params_sig(SSLContext *ctx, struct rd *r, const uint8_t *par
     uint8_t hash[CRY_MAX_DIGEST];
     SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
     if (ctx->ver >= V_TLS12) { /* only a scheme we offered (RFC 5246 §7.4.1.4.1) */
-        int alg = hs_sig_hash(scheme);
-        /* hs_sig_choose returns @scheme only if it is in our list */
-        if (alg < 0 || hs_sig_choose(hs_sig_bit(scheme)) != scheme)
+        int alg = hs_sig_hash(scheme); /* -1 unless it is in our list */
+        if (alg < 0)
             return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
         size_t hl = params_hash_alg(ctx, alg, params, plen, hash);
-        if (!hs_sig_verify(&leaf, 1, alg, hash, hl, sig, siglen))
+        if (!hs_sig_verify(&leaf, scheme, hash, hl, sig, siglen))
             return ctx_fail(ctx, AL_DECRYPT_ERROR, SSLProtocolErr);
     } else {
         params_hash(ctx, params, plen, hash);

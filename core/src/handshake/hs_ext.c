@@ -192,7 +192,8 @@ void hs_ext_build_server(SSLContext *ctx, struct wr *w)
             wr_close(w, l, 2);
             wr_close(w, m, 2);
         }
-        if (ctx->peer_pf && ctx->suite && ctx->suite->kx == KX_ECDHE_RSA) { /* RFC 8422 §5.2 */
+        if (ctx->peer_pf && ctx->suite &&
+            (ctx->suite->kx == KX_ECDHE_RSA || ctx->suite->kx == KX_ECDHE_ECDSA)) { /* RFC 8422 §5.2 */
             wr_u16(w, EXT_EC_POINT_FORMATS);
             wr_u16(w, 2);
             wr_u8(w, 1);

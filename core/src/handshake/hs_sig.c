@@ -4,6 +4,8 @@
  */
 #include "handshake/hs_sig.h"
 #include "crypto/pkcs1.h"
+#include "crypto/ecdsa.h"
+#include "crypto/ecdh.h"
 #include <string.h>
 
 void hs_transcript_init(SSLContext *ctx)
@@ -44,8 +46,10 @@ size_t hs_transcript_hash(const SSLContext *ctx, uint8_t out[CRY_MAX_DIGEST])
     return 36;
 }
 
-/* Our preference: SHA-256, SHA-384, SHA-512, then SHA-1 for older peers. */
-static const uint16_t ours[] = {SIG_RSA_SHA256, SIG_RSA_SHA384, SIG_RSA_SHA512, SIG_RSA_SHA1};
+/* What we send and accept, in our preference order: SHA-256, SHA-384, SHA-512, then SHA-1 for older
+ * peers; ECDSA beside RSA at each hash. */
+static const uint16_t ours[] = {SIG_ECDSA_SHA256, SIG_RSA_SHA256, SIG_ECDSA_SHA384, SIG_RSA_SHA384,
+                                SIG_ECDSA_SHA512, SIG_RSA_SHA512, SIG_ECDSA_SHA1, SIG_RSA_SHA1};
 
 uint32_t hs_sig_bit(uint16_t alg)
 {
@@ -72,24 +76,39 @@ uint32_t hs_sig_read_list(struct rd *r)
     return rd_ok(r) ? (bits ? bits : 1u) /* a list of only unknown schemes: nothing usable */ : 0;
 }
 
-uint16_t hs_sig_choose(uint32_t peer_bits)
+int hs_sig_offered(uint16_t scheme)
 {
-    if (peer_bits == 0)
-        return SIG_RSA_SHA1;
     for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
-        if (peer_bits & hs_sig_bit(ours[i]))
+        if (ours[i] == scheme)
+            return 1;
+    return 0;
+}
+
+uint16_t hs_sig_choose(const SSLRSAPrivateKey *key, uint32_t peer_bits)
+{
+    if (!key || cry_key_is_dsa(key))
+        return 0;
+    uint16_t ec = cry_key_ec_group(key);
+    unsigned type = ec ? 3 : 1;
+    if (peer_bits == 0)
+        return (uint16_t)(0x0200 | type);
+    if (ec == CRY_EC_SECP384R1 && (peer_bits & hs_sig_bit(SIG_ECDSA_SHA384)))
+        return SIG_ECDSA_SHA384; /* the curve's own hash first */
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        if ((ours[i] & 0xff) == type && (peer_bits & hs_sig_bit(ours[i])))
             return ours[i];
     return 0;
 }
 
 int hs_sig_hash(uint16_t alg)
 {
-    switch (alg) {
-    case SIG_RSA_SHA1: return CRY_SHA1;
-    case SIG_RSA_SHA256: return CRY_SHA256;
-    case SIG_RSA_SHA384: return CRY_SHA384;
-    case SIG_RSA_SHA512: return CRY_SHA512;
-    default: return -1;
+    if (!hs_sig_offered(alg))
+        return -1;
+    switch (alg >> 8) {
+    case 2: return CRY_SHA1;
+    case 4: return CRY_SHA256;
+    case 5: return CRY_SHA384;
+    default: return CRY_SHA512;
     }
 }
 
@@ -119,22 +138,39 @@ static size_t encode(int di, int alg, const uint8_t *h, size_t hl, uint8_t out[1
     return n + hl;
 }
 
-SSLErr hs_sig_sign(const SSLRSAPrivateKey *key, int di, int hash_alg, const uint8_t *h, size_t hl,
-                   uint8_t *sig, uint32_t cap, uint32_t *siglen)
+SSLErr hs_sig_sign(SSLContext *ctx, const SSLRSAPrivateKey *key, uint16_t scheme, const uint8_t *h,
+                   size_t hl, uint8_t *sig, uint32_t cap, uint32_t *siglen)
 {
     uint8_t in[19 + 64];
-    SSL_ENSURE(hl <= 64, SSLBadParameterErr);
-    size_t n = encode(di, hash_alg, h, hl, in);
+    SSL_ENSURE(hl <= 64 && (scheme || hl == 36), SSLBadParameterErr);
+    if (cry_key_ec_group(key)) {
+        size_t n = cap;
+        SSL_TRY(scheme ? cry_ecdsa_sign(key, h, hl, sig, &n, ctx_rand_fn, ctx)
+                       : cry_ecdsa_sign(key, h + 16, 20, sig, &n, ctx_rand_fn, ctx));
+        *siglen = (uint32_t)n;
+        return SSLNoErr;
+    }
+    size_t n = encode(scheme != 0, hs_sig_hash(scheme), h, hl, in);
     return pkcs1_sign(key, in, (uint32_t)n, sig, cap, siglen);
 }
 
-int hs_sig_verify(const struct x509_cert *leaf, int di, int hash_alg, const uint8_t *h, size_t hl,
+int hs_sig_verify(const struct x509_cert *leaf, uint16_t scheme, const uint8_t *h, size_t hl,
                   const uint8_t *sig, uint32_t siglen)
 {
     uint8_t in[19 + 64];
-    if (hl > 64 || leaf->key_type != X509_KEY_RSA || !sig)
+    if (hl > 64 || !sig || (!scheme && hl != 36))
         return 0;
-    size_t n = encode(di, hash_alg, h, hl, in);
+    if (leaf->key_type == X509_KEY_EC) {
+        if (scheme && (scheme & 0xff) != 3)
+            return 0;
+        return scheme ? cry_ecdsa_verify(leaf->ec_group, leaf->ec_point, leaf->ec_point_len, h, hl,
+                                         sig, siglen)
+                      : cry_ecdsa_verify(leaf->ec_group, leaf->ec_point, leaf->ec_point_len, h + 16,
+                                         20, sig, siglen);
+    }
+    if (leaf->key_type != X509_KEY_RSA || (scheme && (scheme & 0xff) != 1))
+        return 0;
+    size_t n = encode(scheme != 0, hs_sig_hash(scheme), h, hl, in);
     return pkcs1_verify(leaf->rsa_n, leaf->rsa_n_len, leaf->rsa_e, leaf->rsa_e_len, sig, siglen,
                         in, (uint32_t)n);
 }

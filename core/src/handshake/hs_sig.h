@@ -1,8 +1,8 @@
 /*
  * hs_sig.h - what TLS signs and hashes in the handshake: the running transcript hashes (MD5, SHA-1,
  * and for TLS 1.2 SHA-256 and SHA-384), TLS 1.2 signature_algorithms (RFC 5246 §7.4.1.4.1) and
- * PKCS#1 v1.5 signatures over a DigestInfo (RFC 5246 §4.7); TLS 1.0/1.1 and SSL 3.0 sign the
- * 36-byte MD5 || SHA-1 without one.
+ * PKCS#1 v1.5 signatures over a DigestInfo (RFC 5246 §4.7) or ECDSA (RFC 8422 §5.4); TLS 1.0/1.1
+ * and SSL 3.0 sign the 36-byte MD5 || SHA-1 without one (ECDSA: its SHA-1 half).
  */
 #ifndef SSLREF_HS_SIG_H
 #define SSLREF_HS_SIG_H
@@ -11,9 +11,10 @@
 #include "state/ctx.h"
 #include "x509/x509.h"
 
-/* SignatureAndHashAlgorithm values (hash << 8 | signature). */
+/* SignatureAndHashAlgorithm values (hash << 8 | signature): rsa (1) and ecdsa (3). */
 enum { SIG_RSA_SHA1 = 0x0201, SIG_RSA_SHA256 = 0x0401, SIG_RSA_SHA384 = 0x0501,
-       SIG_RSA_SHA512 = 0x0601 };
+       SIG_RSA_SHA512 = 0x0601, SIG_ECDSA_SHA1 = 0x0203, SIG_ECDSA_SHA256 = 0x0403,
+       SIG_ECDSA_SHA384 = 0x0503, SIG_ECDSA_SHA512 = 0x0603 };
 
 void hs_transcript_init(SSLContext *ctx);
 /* Add one handshake message (header included) to every running hash. */
@@ -27,21 +28,29 @@ void hs_sig_write_list(struct wr *w);
 /* Read a peer's list (u16 length + entries) into a bit set (see hs_sig_bit); 0 if malformed. */
 uint32_t hs_sig_read_list(struct rd *r);
 uint32_t hs_sig_bit(uint16_t alg);
-/* The scheme to sign with for an RSA key, given the peer's bit set (0 = the peer named none:
- * SHA-1, RFC 5246 §7.4.1.4.1); 0 if the peer accepts none we can make. */
-uint16_t hs_sig_choose(uint32_t peer_bits);
+/* The scheme to sign with for @key (RSA or EC; the EC key's own curve's hash first), given the
+ * peer's bit set (0 = the peer named none: SHA-1, RFC 5246 §7.4.1.4.1); 0 if the peer accepts none
+ * we can make, or the key cannot sign in TLS 1.2 (DSA). */
+uint16_t hs_sig_choose(const SSLRSAPrivateKey *key, uint32_t peer_bits);
+/* 1 if @scheme is in our list (a peer may only sign with one of those). */
+int hs_sig_offered(uint16_t scheme);
 /* The hash of a scheme we accept (CRY_*), or -1. */
 int hs_sig_hash(uint16_t alg);
 
-/* PKCS#1 v1.5 signature of a digest of @hash_alg; with @digest_info 0 the digest (36 bytes MD5 ||
- * SHA-1) is signed raw as SSL 3.0 and TLS 1.0/1.1 do. */
-SSLErr hs_sig_sign(const SSLRSAPrivateKey *key, int digest_info, int hash_alg, const uint8_t *h,
+/*
+ * Sign a hash with @key. TLS 1.2 (@scheme set): RSA PKCS#1 v1.5 over a DigestInfo of the scheme's
+ * hash, or ECDSA over the hash. Before TLS 1.2 (@scheme 0) @h is MD5 || SHA-1 (36 bytes): RSA signs
+ * it raw, ECDSA signs the SHA-1 half (RFC 8422 §5.4, §5.8). ECDSA draws its nonce from the context.
+ */
+SSLErr hs_sig_sign(SSLContext *ctx, const SSLRSAPrivateKey *key, uint16_t scheme, const uint8_t *h,
                    size_t hl, uint8_t *sig, uint32_t cap, uint32_t *siglen) SSL_MUST;
+/* 1 if @sig is @leaf's signature of @h, made as hs_sig_sign makes it; the scheme's signature type
+ * must be the leaf's key type (an ecdsa scheme from an RSA certificate is refused). */
+int hs_sig_verify(const struct x509_cert *leaf, uint16_t scheme, const uint8_t *h, size_t hl,
+                  const uint8_t *sig, uint32_t siglen);
 /* A DSA signature r || s (two numbers of @ql bytes, SSL 3.0's form) as the DER Dss-Sig-Value that
  * TLS sends (RFC 2246 §7.4.3): SEQUENCE { INTEGER r, INTEGER s }, minimal encodings. */
 SSLErr hs_sig_dss_der(const uint8_t *rs, size_t ql, uint8_t *out, uint32_t cap,
                       uint32_t *len) SSL_MUST;
-int hs_sig_verify(const struct x509_cert *leaf, int digest_info, int hash_alg, const uint8_t *h,
-                  size_t hl, const uint8_t *sig, uint32_t siglen);
 
 #endif

@@ -1,8 +1,11 @@
 /*
  * session.c - resumable sessions through the user's callbacks, and the blob they store.
- * Blob (format 4): "SR" 0x04 | version u16 | suite u16 | sid_len u8 | sid | master_len u8 | master |
- * key_arg_len u8 | key_arg | created u32 | role u8 | auth u8 | ems u8 | bind_len u8 | bind | ncerts u8 |
- * ncerts x (u24 len | DER). SSL 2.0 sessions (version 0x0002) store the kind's 16-bit id (cryptype.h
+ * Blob (format 5): "SR" 0x05 | version u16 | suite u16 | sid_len u8 | sid | master_len u8 | master |
+ * key_arg_len u8 | key_arg | created u32 | role u8 | auth u8 | ems u8 | group u16 | cert_type u8 |
+ * bind_len u8 | bind | ncerts u8 | ncerts x (u24 len | DER). group: the key exchange's group (0 for
+ * none or a custom DH group); cert_type: the server certificate's key (ctx_key_kind: 0 none, 1 RSA,
+ * 2 DSA, 3 EC), which must be the one the suite uses; a server resumes it only while it still holds
+ * an identity of that kind. Older formats decode as misses (a full handshake). SSL 2.0 sessions (version 0x0002) store the kind's 16-bit id (cryptype.h
  * SSL2_SUITE_...) as the suite; the others their wire version (SSL 3.0 to TLS 1.2) and whether the
  * extended master secret made the master (RFC 7627: a session resumes only with the same state). role/auth/bind say where the session is valid: the side that made it
  * (0 client, 1 server), the server's client-certificate policy (client: 0), and SHA-256 of the
@@ -18,9 +21,19 @@
 
 #define BLOB_MAGIC0 'S'
 #define BLOB_MAGIC1 'R'
-#define BLOB_FORMAT 4
+#define BLOB_FORMAT 5
 #define CLOCK_SKEW 60     /* seconds a blob's creation time may lie in the future */
 #define KEY_STACK 128     /* cache keys up to this long are built on the stack */
+
+uint8_t session_cert_type(const struct suite *s)
+{
+    switch (s->kx) {
+    case KX_DH_ANON: return 0;
+    case KX_DHE_DSS: return 2;
+    case KX_ECDHE_ECDSA: return 3;
+    default: return 1;
+    }
+}
 
 SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
 {
@@ -44,6 +57,8 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
     v->role = rd_u8(&r);
     v->auth = rd_u8(&r);
     v->ems = rd_u8(&r);
+    v->group = rd_u16(&r);
+    v->cert_type = rd_u8(&r);
     struct rd bind = rd_sub8(&r);
     v->bind_len = (uint32_t)rd_left(&bind);
     v->bind = rd_bytes(&bind, v->bind_len);
@@ -63,11 +78,11 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
     const struct suite *s = suite_find(v->suite);
     if (v->version >= V_SSL3 && v->version <= V_TLS12 && s && s->min_ver <= v->version &&
         s->max_ver >= v->version && v->master_len == SSL3_MASTER_LEN && v->key_arg_len == 0 &&
-        (v->version > V_SSL3 || !v->ems))
+        (v->version > V_SSL3 || !v->ems) && v->cert_type == session_cert_type(s))
         return SSLNoErr;
     const struct ssl2_kind *k = ssl2_kind_by_suite(v->suite);
     if (v->version == 0x0002 && k && v->master_len == k->key_len && v->key_arg_len == k->iv_len &&
-        v->sid_len == SSL2_SID_LEN)
+        v->sid_len == SSL2_SID_LEN && v->group == 0 && v->cert_type == 1)
         return SSLNoErr;
     return SSLSessionNotFoundErr;
 }
@@ -83,13 +98,20 @@ static void session_binding(const SSLContext *ctx, uint8_t out[SESSION_BIND_LEN]
         uint8_t tag[2] = {'A', ctx->session_ctx_len};
         cry_hash_update(&h, tag, sizeof tag);
         cry_hash_update(&h, ctx->session_ctx, ctx->session_ctx_len);
-    } else {
-        cry_hash_update(&h, "C", 1);
-        for (uint32_t i = 0; i < ctx->local_chain.n; i++) {
-            uint32_t n = ctx->local_chain.certs[i].length;
-            uint8_t len[3] = {(uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
-            cry_hash_update(&h, len, sizeof len);
-            cry_hash_update(&h, ctx->local_chain.certs[i].data, n);
+    } else { /* the RSA/DSA identity's chain, then the EC one's, whichever slot holds it now */
+        const struct certlist *l[2] = {&ctx->local_chain, &ctx->chain2};
+        if (ctx->key2 && ctx_key_kind(ctx->key) == 3) {
+            l[0] = &ctx->chain2;
+            l[1] = &ctx->local_chain;
+        }
+        for (int j = 0; j < 2; j++) {
+            cry_hash_update(&h, j ? "E" : "C", 1);
+            for (uint32_t i = 0; i < l[j]->n; i++) {
+                uint32_t n = l[j]->certs[i].length;
+                uint8_t len[3] = {(uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+                cry_hash_update(&h, len, sizeof len);
+                cry_hash_update(&h, l[j]->certs[i].data, n);
+            }
         }
     }
     cry_hash_final(&h, out);
@@ -105,7 +127,8 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
 {
     int v2 = ctx->negotiated == SSL_Version_2_0;
     uint32_t mlen = v2 ? ctx->master_len : SSL3_MASTER_LEN, klen = v2 ? ctx->key_arg_len : 0;
-    uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + 1 + mlen + 1 + klen + 4 + 4 + SESSION_BIND_LEN + 1;
+    uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + 1 + mlen + 1 + klen + 4 + 4 + 3 +
+                    SESSION_BIND_LEN + 1;
     for (uint32_t i = 0; i < ctx->peer_chain.n; i++)
         need += 3 + ctx->peer_chain.certs[i].length;
     uint32_t now;
@@ -128,6 +151,8 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
     wr_u8(&w, side_role(ctx));
     wr_u8(&w, auth_policy(ctx));
     wr_u8(&w, !v2 && ctx->ems);
+    wr_u16(&w, v2 ? 0 : ctx->group);
+    wr_u8(&w, v2 ? 1 : session_cert_type(ctx->suite));
     uint8_t bind[SESSION_BIND_LEN];
     session_binding(ctx, bind);
     wr_u8(&w, SESSION_BIND_LEN);
@@ -237,6 +262,7 @@ static SSLErr load_view(SSLContext *ctx, const struct session_view *v)
         memcpy(ctx->key_arg, v->key_arg, v->key_arg_len);
     } else {
         ctx->suite = suite_find(v->suite);
+        ctx->group = v->group;
     }
     return SSLNoErr;
 }
@@ -296,6 +322,8 @@ static int server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen, u
     for (uint32_t i = 0; i < n; i++)
         in_offer |= version != V_SSL2 ? (offered[2 * i] << 8 | offered[2 * i + 1]) == v.suite
                                       : k && ssl2_kind_id(offered + 3 * i) == k->id;
+    /* the server still holds a certificate of the session's kind (none for DH_anon) */
+    ok = ok && (v.cert_type == 0 || ctx_use_identity(ctx, v.cert_type == 3));
     ok = ok && in_offer && load_view(ctx, &v) == SSLNoErr;
     if (ok) {
         memcpy(ctx->session_id, sid, sidlen);

@@ -44,11 +44,16 @@ struct session_view {
     const uint8_t *key_arg; uint32_t key_arg_len; /* SSL 2.0 KEY-ARG (IV), else empty */
     uint32_t created;
     uint8_t ems;                                  /* RFC 7627 state it was made with */
+    uint16_t group;                               /* the key exchange's group (0: none, custom DH) */
+    uint8_t cert_type;                            /* the server key's kind: session_cert_type */
     uint8_t role, auth;                           /* 0 client / 1 server; server's client-cert policy */
     const uint8_t *bind; uint32_t bind_len;       /* SESSION_BIND_LEN: session context or chain hash */
     uint32_t ncerts;
     const uint8_t *cert[MAX_CHAIN]; uint32_t cert_len[MAX_CHAIN];
 };
 SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v) SSL_MUST;
+/* The kind of server key a suite authenticates with (ctx_key_kind): 0 anonymous, 1 RSA, 2 DSA,
+ * 3 EC. */
+uint8_t session_cert_type(const struct suite *s);
 
 #endif

@@ -152,7 +152,7 @@ SSLErr ssl2_recv_client_hello(SSLContext *ctx, const uint8_t *msg, uint32_t len,
             }
     if (nsid && session_server_lookup2(ctx, sid, nsid, spec, nspec / 3))
         ctx->resumed = 1;
-    else if (!ctx->v2_offer_len || !ctx->key || !ctx->local_chain.n)
+    else if (!ctx->v2_offer_len || !ctx_use_identity(ctx, 0) || cry_key_is_dsa(ctx->key))
         return fail2(ctx, ERR2_NO_CIPHER, SSLNegotiationErr);
     ctx->hs2_step = 1; /* next: SERVER-HELLO */
     return SSLNoErr;

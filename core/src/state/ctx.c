@@ -1,9 +1,10 @@
 /*
  * ctx.c - the services every layer uses through the context (state/ctx.h): memory through the
  * user's Alloc/Free callbacks (wiped before it goes back), randomness, time, the pending alert of a
- * fatal failure, certificate lists, and releasing a connection's state.
+ * fatal failure, certificate lists, the server's two identities, and releasing a connection's state.
  */
 #include "state/ctx.h"
+#include "crypto/ecdsa.h"
 #include <string.h>
 
 SSLErr ctx_alloc(SSLContext *ctx, SSLBuffer *b, uint32_t len)
@@ -139,4 +140,25 @@ void ctx_reset_connection(SSLContext *ctx)
     cry_wipe(&ctx->hs_sha384, sizeof ctx->hs_sha384);
     cry_wipe(&ctx->hs_sha512, sizeof ctx->hs_sha512);
     ctx_free(ctx, &ctx->pending_pre);
+}
+
+uint8_t ctx_key_kind(const SSLRSAPrivateKey *k)
+{
+    return !k ? 0 : cry_key_ec_group(k) ? 3 : cry_key_is_dsa(k) ? 2 : 1;
+}
+
+int ctx_use_identity(SSLContext *ctx, int ec)
+{
+    int has = ctx->key && ctx->local_chain.n > 0;
+    if (has && (ctx_key_kind(ctx->key) == 3) == (ec != 0))
+        return 1;
+    if (!ctx->key2 || !ctx->chain2.n || (ctx_key_kind(ctx->key2) == 3) != (ec != 0))
+        return 0;
+    SSLRSAPrivateKey *k = ctx->key;
+    struct certlist l = ctx->local_chain;
+    ctx->key = ctx->key2;
+    ctx->local_chain = ctx->chain2;
+    ctx->key2 = k;
+    ctx->chain2 = l;
+    return 1;
 }

@@ -69,6 +69,9 @@ struct SSLContext {
     SSLXKeyLogFunc keylog_fn;
     void *keylog_ref;
     SSLRSAPrivateKey *key, *export_key;
+    SSLRSAPrivateKey *key2;     /* server: a second identity (SSLXAddIdentityPEM): key and chain of */
+    struct certlist chain2;     /* the other kind (EC beside RSA/DSA); ctx_use_identity swaps it in */
+    int prefer_chacha;          /* SSLXSetChaChaPreference: -1 by CPU, 0 never, 1 always */
     SSLDHParams *dh_params;
     int request_client_cert;
     int cbc_split;
@@ -107,6 +110,7 @@ struct SSLContext {
     int resumed;
     int cert_requested;      /* client: got CertificateRequest; server: sent one */
     int cert_rsa_asked;      /* client: that request listed rsa_sign */
+    int cert_ec_asked;       /* client: that request listed ecdsa_sign */
     int sess_stored;         /* session_store() ran (the session may be in the cache) */
     int client_cert_sent;    /* client: sent a Certificate; server: received one */
     uint16_t client_version; /* from ClientHello, for the premaster check */
@@ -199,6 +203,12 @@ SSLErr ctx_rand_fn(void *ctx, uint8_t *out, size_t n) SSL_MUST;
 void certlist_free(SSLContext *ctx, struct certlist *l);
 SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint32_t len,
                     int at_front) SSL_MUST;
+
+/* Server: make the identity whose key is EC (ec = 1) or not (ec = 0) the one in key / local_chain,
+ * swapping it with the second identity if that is the one; 0 if neither identity is of that kind. */
+int ctx_use_identity(SSLContext *ctx, int ec);
+/* The kind of a key: 0 none, 1 RSA, 2 DSA, 3 EC (the session blob's certificate type). */
+uint8_t ctx_key_kind(const SSLRSAPrivateKey *k);
 
 /* Record a fatal protocol failure: the alert to send and the error to return. */
 SSLErr ctx_fail(SSLContext *ctx, uint8_t alert, SSLErr err) SSL_MUST;

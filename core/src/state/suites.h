@@ -10,7 +10,7 @@
 enum suite_kx {
     KX_RSA = 1, KX_RSA_EXPORT, KX_DHE_RSA, KX_DHE_DSS, KX_DH_ANON,
     KX_ECDHE_RSA,  /* RFC 8422: ephemeral ECDH signed with RSA */
-    KX_ECDHE_ECDSA /* reserved: no rows yet (needs ECDSA certificates) */
+    KX_ECDHE_ECDSA /* RFC 8422: ephemeral ECDH signed with ECDSA (an EC certificate) */
 };
 enum suite_mac { MAC_NULL = 0, MAC_MD5 = 1, MAC_SHA1 = 2, MAC_SHA256 = 3, MAC_SHA384 = 4 };
 

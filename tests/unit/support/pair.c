@@ -257,6 +257,26 @@ static SSLErr load_key(SSLContext *ctx, const char *file, int export_key)
     return e;
 }
 
+/* The server's second identity (SSLXAddIdentityPEM): a key and chain of the other kind. */
+static SSLErr load_identity(SSLContext *ctx, const char *keyfile, const char *chainfile)
+{
+    size_t len, clen;
+    char *pem = pair_read_data(keyfile, &len);
+    if (!pem)
+        return SSLIOErr;
+    SSLRSAPrivateKey *key = NULL;
+    SSLErr e = SSLXRSAPrivateKeyFromPEM(pem, len, &key);
+    free(pem);
+    if (e != SSLNoErr)
+        return e;
+    char *chain = pair_read_data(chainfile, &clen);
+    e = chain ? SSLXAddIdentityPEM(ctx, chain, clen, key) : SSLIOErr;
+    free(chain);
+    if (e != SSLNoErr)
+        SSLXRSAPrivateKeyFree(key);
+    return e;
+}
+
 static SSLErr load_chain(SSLContext *ctx, const char *file)
 {
     size_t len;
@@ -281,6 +301,8 @@ static SSLErr load_side(SSLContext *ctx, int side, const struct pair_config *c)
     if (c->server_key && (e = load_key(ctx, c->server_key, 0)) != SSLNoErr)
         return e;
     if (c->server_chain && (e = load_chain(ctx, c->server_chain)) != SSLNoErr)
+        return e;
+    if (c->server_key2 && (e = load_identity(ctx, c->server_key2, c->server_chain2)) != SSLNoErr)
         return e;
     if (c->export_key && (e = load_key(ctx, c->export_key, 1)) != SSLNoErr)
         return e;

@@ -162,6 +162,7 @@ struct pair_config {
     int peer_id[2];                /* set a peer ID (default 1 on both sides) */
     int cbc_split;                 /* -1: library default, 0 off, 1 on */
     const char *server_key, *server_chain; /* file names in tests/data */
+    const char *server_key2, *server_chain2; /* server: optional second identity (the other kind) */
     const char *export_key, *dh_params;    /* server: optional (export RSA, DHE and anonymous DH) */
     const char *client_key, *client_chain; /* client: optional certificate for client auth */
     int request_client_cert;               /* server: SSLSetRequestClientCert */

@@ -231,7 +231,7 @@ size_t pkx_v2_record(const uint8_t *p, size_t n, size_t *hdr, size_t *body, size
     return n >= *hdr + *body ? *hdr + *body : 0;
 }
 
-size_t pkx_ske_sign12(const SSLContext *server, uint16_t scheme, uint8_t *msg, size_t params,
+size_t pkx_ske_sign12(SSLContext *server, uint16_t scheme, uint8_t *msg, size_t params,
                       size_t cap)
 {
     int alg = hs_sig_hash(scheme);
@@ -245,7 +245,7 @@ size_t pkx_ske_sign12(const SSLContext *server, uint16_t scheme, uint8_t *msg, s
     cry_hash_update(&h, server->server_random, 32);
     cry_hash_update(&h, msg, params);
     cry_hash_final(&h, hash);
-    if (hs_sig_sign(server->key, 1, alg, hash, cry_hash_len(alg), sig, sizeof sig, &sl) != SSLNoErr ||
+    if (hs_sig_sign(server, server->key, scheme, hash, cry_hash_len(alg), sig, sizeof sig, &sl) != SSLNoErr ||
         params + 4 + sl > cap)
         return 0;
     msg[params] = (uint8_t)(scheme >> 8);

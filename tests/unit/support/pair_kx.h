@@ -89,7 +89,7 @@ size_t pkx_v2_record(const uint8_t *p, size_t n, size_t *hdr, size_t *body, size
  * the server does (RFC 5246 §7.4.3: @scheme's hash over both randoms and the params) with the
  * server context's key, and write scheme, length and signature after them. Returns the message
  * length, or 0 if @cap is too small or the scheme or signing fails. */
-size_t pkx_ske_sign12(const SSLContext *server, uint16_t scheme, uint8_t *msg, size_t params,
+size_t pkx_ske_sign12(SSLContext *server, uint16_t scheme, uint8_t *msg, size_t params,
                       size_t cap);
 
 #endif
