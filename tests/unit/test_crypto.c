@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/crypto_ltc.h"
+#include "crypto/ecdh.h"
+#include "crypto/ecdsa.h"
 #include "crypto/idea.h"
 #include "sslref/sslx.h"
 
@@ -603,13 +605,20 @@ Test(crypto, rsa_der_rejects)
     cr_assert_eq(cry_rsa_key_from_der(spki, spki_len, &k), SSLUnsupportedErr);
     cr_assert_null(k);
     cr_assert_eq(cry_rsa_key_from_der(pk1, pk1_len, &k), SSLUnsupportedErr);
-    /* PKCS#8 holding a P-256 key (openssl genpkey EC | openssl pkcs8 -topk8 -nocrypt) */
+    /* PKCS#8 holding a P-256 key (openssl genpkey EC | openssl pkcs8 -topk8 -nocrypt): an EC key
+     * since issue 16 (test_ecdsa.c), which the RSA paths refuse */
     HEX(ec8,
         "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420541f4093"
         "bdeb312b57af96fedfa8f668f828a383446afff93d93b608d03a17b6a14403420004b7499f16ee84"
         "6461bf7863e5ec7c7dccbfad2717b2b231af4b02730fd62947563961dbb641cdb7fbfdb910056f9a"
         "96c460ae6b8ae31d870ad900818fa0f0c05a");
-    cr_assert_eq(cry_rsa_key_from_der(ec8, ec8_len, &k), SSLUnsupportedErr);
+    cr_assert_eq(cry_rsa_key_from_der(ec8, ec8_len, &k), SSLNoErr);
+    cr_assert_eq(cry_key_ec_group(k), CRY_EC_SECP256R1);
+    cr_assert_eq(cry_rsa_key_bytes(k), 0);
+    uint8_t blk[256] = {0}, outb[256];
+    cr_assert_eq(cry_rsa_private(k, blk, 256, outb), SSLBadParameterErr);
+    cry_rsa_key_release(k);
+    k = NULL;
     /* encrypted PKCS#8 of export512-key.pem (openssl pkcs8 -topk8 -v2 aes-128-cbc): refused,
      * never handed to libtomcrypt without a password */
     HEX(enc,

@@ -22,10 +22,13 @@ extern "C" {
  *  A DSA key (PKCS#8, or OpenSSL's DSAPrivateKey) is accepted too, despite the type's name: given
  *  to SSLSetPrivateKey with a DSA certificate, it makes a server negotiate the DHE-DSS suites
  *  (it signs the ServerKeyExchange; it cannot decrypt, so RSA key exchange is then not offered).
+ *  So is an EC key on P-256 or P-384 (SEC 1 ECPrivateKey, RFC 5915, with a namedCurve, or PKCS#8
+ *  with id-ecPublicKey): it signs with ECDSA only. A public key in the file must be d * G
+ *  (else ASNBadEncodingErr); another curve gives SSLUnsupportedErr. SSLXRSAPrivateKeyBits is 0.
  *  @return SSLNoErr, ASNBadEncodingErr, SSLUnsupportedErr (another algorithm), SSLMemoryErr. */
 SSLErr SSLXRSAPrivateKeyFromDER(const uint8 *der, size_t len, SSLRSAPrivateKey **out);
-/** The same from PEM text ("RSA PRIVATE KEY", "DSA PRIVATE KEY" or "PRIVATE KEY"); the first such
- *  block is used. */
+/** The same from PEM text ("RSA PRIVATE KEY", "DSA PRIVATE KEY", "EC PRIVATE KEY" or "PRIVATE
+ *  KEY"); the first such block is used (others, such as "EC PARAMETERS", are skipped). */
 SSLErr SSLXRSAPrivateKeyFromPEM(const char *pem, size_t len, SSLRSAPrivateKey **out);
 /** Take one more reference (for a second SSLSet...Key). Returns @p key. */
 SSLRSAPrivateKey *SSLXRSAPrivateKeyRetain(SSLRSAPrivateKey *key);

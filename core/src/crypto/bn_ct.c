@@ -99,6 +99,18 @@ static int blinded_invert(mp_limb_t *ri, const mp_limb_t *a, const mp_limb_t *u,
     return ok;
 }
 
+/*
+ * ri = a^-1 mod m with mpn_sec_invert (m odd, a < m, mbits = bits of m); w: n limbs of scratch
+ * (a is copied there: mpn_sec_invert destroys its input), tp: mpn_sec_invert_itch(n) limbs.
+ * 0 if a is not invertible (a = 0 for a prime m). The work depends on n and mbits only.
+ */
+static int ct_invert(mp_limb_t *ri, const mp_limb_t *a, const mp_limb_t *m, mp_size_t n,
+                     mp_bitcnt_t mbits, mp_limb_t *w, mp_limb_t *tp)
+{
+    memcpy(w, a, (size_t)n * sizeof *w);
+    return mpn_sec_invert(ri, w, m, n, 2 * mbits, tp) != 0;
+}
+
 /* ---- RSA ---- */
 
 struct bn_ct_rsa {
@@ -407,8 +419,7 @@ SSLErr bn_ct_dsa_sign(const struct bn_ct_dsa *k, const uint8_t *hash, size_t hle
         if (is_zero(r, qn))
             continue;
         /* ki = k^-1 mod q (mpn_sec_invert; q is odd) */
-        memcpy(w, kk, (size_t)qn * sizeof *w);
-        if (!mpn_sec_invert(ki, w, k->q, qn, 2 * k->qbits, tp))
+        if (!ct_invert(ki, kk, k->q, qn, k->qbits, w, tp))
             continue;
         /* u = h + x r mod q; s = ki u mod q */
         mpn_sec_mul(u, k->x, qn, r, qn, tp);
@@ -468,6 +479,87 @@ SSLErr bn_ct_modexp(const uint8_t *base, size_t bl, const uint8_t *exp, size_t e
     mpn_sec_powm(rr, bb, n, ee, enb, mm, n, tp);
     memset(out, 0, ml - mtl);
     to_be(out + (ml - mtl), mtl, rr, n);
+done:
+    wipe(mem, total * sizeof *mem);
+    free(mem);
+    return err;
+}
+
+/* ---- ECDSA (prime-order groups: P-256, P-384) ---- */
+
+#define EC_MAX_BYTES 66
+
+/* 1 if a[0..n) < b[0..n), as a limb mask-free 0/1 without a data-dependent branch. */
+static int ct_less(const mp_limb_t *a, const mp_limb_t *b, mp_size_t n, mp_limb_t *t)
+{
+    return (int)mpn_sub_n(t, a, b, n); /* the borrow out: a < b */
+}
+
+int bn_ct_ec_scalar(const uint8_t *k, const uint8_t *n, size_t nl, uint8_t *kfix)
+{
+    if (!k || !n || !kfix || nl == 0 || nl > EC_MAX_BYTES || n[0] == 0)
+        return 0;
+    mp_size_t ln = limbs_for(nl + 1);
+    mp_limb_t kk[EC_MAX_BYTES / LB + 2], nn[EC_MAX_BYTES / LB + 2], t[EC_MAX_BYTES / LB + 2];
+    from_be(kk, ln, k, nl);
+    from_be(nn, ln, n, nl);
+    mp_bitcnt_t nbits = bits_of(nn, ln); /* public */
+    int ok = (int)(~is_zero(kk, ln) & 1) & ct_less(kk, nn, ln, t);
+    /* kk = k + n; if bit nbits of it is clear, add n once more: bits(kk) = nbits + 1 always */
+    mpn_add_n(kk, kk, nn, ln);
+    mp_limb_t top = (kk[nbits / GMP_NUMB_BITS] >> (nbits % GMP_NUMB_BITS)) & 1;
+    mpn_cnd_add_n(top ^ 1, kk, kk, nn, ln);
+    to_be(kfix, nl + 1, kk, ln);
+    wipe(kk, sizeof kk);
+    wipe(t, sizeof t);
+    return ok;
+}
+
+SSLErr bn_ct_ecdsa_s(const uint8_t *n, size_t nl, const uint8_t *d, const uint8_t *k,
+                     const uint8_t *e, const uint8_t *r, uint8_t *s)
+{
+    SSL_ENSURE(n && d && k && e && r && s && nl > 0 && nl <= EC_MAX_BYTES && n[0] != 0 &&
+                   (n[nl - 1] & 1),
+               SSLBadParameterErr);
+    mp_size_t qn = limbs_for(nl);
+    size_t itch = 0;
+    itch = max2(itch, (size_t)mpn_sec_invert_itch(qn));
+    itch = max2(itch, (size_t)mpn_sec_mul_itch(qn, qn));
+    itch = max2(itch, (size_t)mpn_sec_div_r_itch(2 * qn, qn));
+    itch = max2(itch, (size_t)mpn_sec_div_r_itch(qn, qn));
+    /* q x kk ee rr ki | u (2 qn) | w (2 qn) | tp */
+    size_t total = (size_t)(6 * qn + 4 * qn) + itch;
+    mp_limb_t *mem = calloc(total, sizeof *mem);
+    SSL_ENSURE(mem, SSLMemoryErr);
+    mp_limb_t *q = mem, *x = q + qn, *kk = x + qn, *ee = kk + qn, *rr = ee + qn, *ki = rr + qn;
+    mp_limb_t *u = ki + qn, *w = u + 2 * qn, *tp = w + 2 * qn;
+    SSLErr err = SSLNoErr;
+    from_be(q, qn, n, nl);
+    from_be(x, qn, d, nl);
+    from_be(kk, qn, k, nl);
+    from_be(ee, qn, e, nl);
+    from_be(rr, qn, r, nl);
+    mp_bitcnt_t qbits = bits_of(q, qn);
+    /* e < 2^bits(n) < 2n: one reduction (the hash is public; done the same way regardless) */
+    mpn_sec_div_r(ee, qn, q, qn, tp);
+    /* ki = k^-1 mod n (n prime, 1 <= k < n: always invertible) */
+    if (!ct_invert(ki, kk, q, qn, qbits, w, tp)) {
+        err = SSLUnknownErr;
+        goto done;
+    }
+    /* u = e + d r mod n; s = ki u mod n */
+    mpn_sec_mul(u, x, qn, rr, qn, tp);
+    memset(w, 0, (size_t)(2 * qn) * sizeof *w);
+    memcpy(w, ee, (size_t)qn * sizeof *w);
+    mpn_add_n(u, u, w, 2 * qn); /* < n^2 + n: no carry out of 2 qn limbs */
+    mpn_sec_div_r(u, 2 * qn, q, qn, tp);
+    mpn_sec_mul(w, ki, qn, u, qn, tp);
+    mpn_sec_div_r(w, 2 * qn, q, qn, tp);
+    if (is_zero(w, qn)) { /* probability ~1/n: the caller draws a new nonce */
+        err = SSLUnknownErr;
+        goto done;
+    }
+    to_be(s, nl, w, qn);
 done:
     wipe(mem, total * sizeof *mem);
     free(mem);

@@ -65,4 +65,21 @@ SSLErr bn_ct_dsa_sign(const struct bn_ct_dsa *k, const uint8_t *hash, size_t hle
 SSLErr bn_ct_modexp(const uint8_t *base, size_t bl, const uint8_t *exp, size_t el,
                     const uint8_t *mod, size_t ml, uint8_t *out) SSL_MUST;
 
+/*
+ * ECDSA helpers (ecdsa.c), for a prime order n of nl big-endian bytes (first byte non-zero,
+ * nl <= 66). All constant time in the secret values.
+ * bn_ct_ec_scalar: 1 if 1 <= k < n (k: nl bytes), else 0, computed without a branch on k; kfix
+ * (nl + 1 bytes) gets k + n or k + 2n, whichever has exactly bits(n) + 1 bits, so that a ladder
+ * over kfix (which gives the same point: n G = O) runs the same number of steps for every k.
+ */
+int bn_ct_ec_scalar(const uint8_t *k, const uint8_t *n, size_t nl, uint8_t *kfix);
+/*
+ * s = k^-1 (e + d r) mod n (FIPS 186-4 §6.4), every input nl bytes big-endian: d and k secret in
+ * [1, n), r in [1, n), e the truncated hash (< 2^bits(n); reduced here). k^-1 is mpn_sec_invert's,
+ * the rest mpn_sec_mul / mpn_sec_div_r. SSLUnknownErr if s = 0 (draw a new k), SSLMemoryErr,
+ * SSLBadParameterErr. Scratch is wiped.
+ */
+SSLErr bn_ct_ecdsa_s(const uint8_t *n, size_t nl, const uint8_t *d, const uint8_t *k,
+                     const uint8_t *e, const uint8_t *r, uint8_t *s) SSL_MUST;
+
 #endif

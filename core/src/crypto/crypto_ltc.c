@@ -9,6 +9,8 @@
 #include "crypto/crypto_ltc.h"
 #include "crypto/bn_ct.h"
 #include "crypto/des.h"
+#include "crypto/ecdh.h"
+#include "crypto/ecdsa.h"
 #include "crypto/gcm.h"
 #include "crypto/idea.h"
 #include <errno.h>
@@ -526,6 +528,7 @@ struct SSLRSAPrivateKey {
     dsa_key dk;           /* DSA verification (load-time check) */
     struct bn_ct_rsa *ct; /* the private operation: constant time (bn_ct.c) */
     struct bn_ct_dsa *ctd;
+    struct cry_ec_key *ec; /* EC (ECDSA, ecdsa.c): only this is used; nbytes and nbits are 0 */
     size_t nbytes;
     uint32_t nbits;
     uint8_t n[]; /* big-endian modulus, nbytes long (no leading zero) */
@@ -594,7 +597,20 @@ static int der_int_seq(struct der d, int *first_zero)
     return n;
 }
 
-enum key_shape { SHAPE_BAD, SHAPE_PKCS1, SHAPE_PKCS8_RSA, SHAPE_PUBLIC, SHAPE_OTHER_ALG, SHAPE_DSA };
+enum key_shape {
+    SHAPE_BAD, SHAPE_PKCS1, SHAPE_PKCS8_RSA, SHAPE_PUBLIC, SHAPE_OTHER_ALG, SHAPE_DSA,
+    SHAPE_EC_SEC1, SHAPE_EC_PKCS8
+};
+
+static const uint8_t ec_pub_oid[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}; /* 1.2.840.10045.2.1 */
+
+/* A one-byte-valued INTEGER equal to want. */
+static int der_small_is(struct der *d, uint8_t want)
+{
+    uint8_t tag;
+    struct der v;
+    return der_next(d, &tag, &v) && tag == 0x02 && v.end - v.p == 1 && v.p[0] == want;
+}
 
 static enum key_shape key_shape(const uint8_t *der, size_t len)
 {
@@ -611,6 +627,11 @@ static enum key_shape key_shape(const uint8_t *der, size_t len)
     uint8_t tag, t1, t2;
     if (!der_next(&d, &tag, &seq) || tag != 0x30 || d.p != d.end)
         return SHAPE_BAD;
+    {   /* ECPrivateKey (RFC 5915): version 1, privateKey OCTET STRING, ...: checked in full later */
+        struct der e = seq, os;
+        if (der_small_is(&e, 1) && der_next(&e, &tag, &os) && tag == 0x04)
+            return SHAPE_EC_SEC1;
+    }
     if (der_next(&seq, &t1, &a) && t1 == 0x30 && der_next(&seq, &t2, &b) && t2 == 0x03 &&
         seq.p == seq.end) /* SubjectPublicKeyInfo */
         return SHAPE_PUBLIC;
@@ -626,6 +647,8 @@ static enum key_shape key_shape(const uint8_t *der, size_t len)
         return SHAPE_BAD;
     if ((size_t)(oid.end - oid.p) == sizeof dsa_oid && !memcmp(oid.p, dsa_oid, sizeof dsa_oid))
         return SHAPE_DSA;
+    if ((size_t)(oid.end - oid.p) == sizeof ec_pub_oid && !memcmp(oid.p, ec_pub_oid, sizeof ec_pub_oid))
+        return SHAPE_EC_PKCS8;
     if ((size_t)(oid.end - oid.p) != sizeof rsa_oid || memcmp(oid.p, rsa_oid, sizeof rsa_oid))
         return SHAPE_OTHER_ALG;
     return der_int_seq(c, &v0) == 9 && v0 ? SHAPE_PKCS8_RSA : SHAPE_BAD;
@@ -736,6 +759,7 @@ static SSLErr key_wrap(rsa_key *rk, SSLRSAPrivateKey **out)
 }
 
 static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out);
+static SSLErr ec_key_from_der(const uint8_t *der, size_t len, int pkcs8, SSLRSAPrivateKey **out);
 
 SSLErr cry_rsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **out)
 {
@@ -748,6 +772,8 @@ SSLErr cry_rsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey **o
     SSL_ENSURE(cry_ready(), SSLUnknownErr);
     if (shape == SHAPE_DSA)
         return dsa_key_from_der(der, len, out);
+    if (shape == SHAPE_EC_SEC1 || shape == SHAPE_EC_PKCS8)
+        return ec_key_from_der(der, len, shape == SHAPE_EC_PKCS8, out);
     rsa_key rk;
     memset(&rk, 0, sizeof rk);
     int err = shape == SHAPE_PKCS1 ? rsa_import(der, (unsigned long)len, &rk)
@@ -882,6 +908,104 @@ static SSLErr dsa_key_from_der(const uint8_t *der, size_t len, SSLRSAPrivateKey 
 
 int cry_key_is_dsa(const SSLRSAPrivateKey *k) { return k && k->is_dsa; }
 
+/* ---- EC private keys (ECDSA; the arithmetic is ecdsa.c's) ---- */
+
+/* The group of a namedCurve OID's contents: 23, 24, or 0 for any other curve. */
+static uint16_t ec_curve_oid(struct der oid)
+{
+    static const uint8_t p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    static const uint8_t p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+    size_t l = (size_t)(oid.end - oid.p);
+    if (l == sizeof p256 && !memcmp(oid.p, p256, l))
+        return CRY_EC_SECP256R1;
+    if (l == sizeof p384 && !memcmp(oid.p, p384, l))
+        return CRY_EC_SECP384R1;
+    return 0;
+}
+
+/*
+ * ECPrivateKey ::= SEQUENCE { version INTEGER (1), privateKey OCTET STRING,
+ *   parameters [0] ECParameters OPTIONAL, publicKey [1] BIT STRING OPTIONAL }  (RFC 5915 §3)
+ * in full (the TLV is all of body). outer: the curve OID of a PKCS#8 AlgorithmIdentifier, or
+ * none (p == NULL): then [0] namedCurve is required; with both they must agree.
+ */
+static SSLErr ec_sec1_parse(struct der body, struct der outer, SSLRSAPrivateKey **out)
+{
+    struct der seq, priv, a0, a1, oid, bits;
+    uint8_t tag;
+    int have_oid = 0;
+    SSL_ENSURE(der_next(&body, &tag, &seq) && tag == 0x30 && body.p == body.end, ASNBadEncodingErr);
+    SSL_ENSURE(der_small_is(&seq, 1) && der_next(&seq, &tag, &priv) && tag == 0x04,
+               ASNBadEncodingErr);
+    SSL_ENSURE(priv.p != priv.end, ASNBadEncodingErr);
+    bits.p = bits.end = NULL;
+    if (seq.p != seq.end && seq.p[0] == 0xa0) {
+        SSL_ENSURE(der_next(&seq, &tag, &a0), ASNBadEncodingErr);
+        SSL_ENSURE(der_next(&a0, &tag, &oid) && a0.p == a0.end, ASNBadEncodingErr);
+        /* specifiedCurve (a SEQUENCE) or implicitCurve (NULL): not supported */
+        SSL_ENSURE(tag == 0x06, tag == 0x30 || tag == 0x05 ? SSLUnsupportedErr : ASNBadEncodingErr);
+        SSL_ENSURE(oid.p != oid.end, ASNBadEncodingErr);
+        have_oid = 1;
+    }
+    if (seq.p != seq.end && seq.p[0] == 0xa1) {
+        SSL_ENSURE(der_next(&seq, &tag, &a1), ASNBadEncodingErr);
+        SSL_ENSURE(der_next(&a1, &tag, &bits) && tag == 0x03 && a1.p == a1.end,
+                   ASNBadEncodingErr);
+        SSL_ENSURE(bits.p != bits.end && bits.p[0] == 0, ASNBadEncodingErr); /* unused bits */
+        bits.p++;
+    }
+    SSL_ENSURE(seq.p == seq.end, ASNBadEncodingErr);
+    if (outer.p) {
+        if (have_oid)
+            SSL_ENSURE(oid.end - oid.p == outer.end - outer.p &&
+                           !memcmp(oid.p, outer.p, (size_t)(oid.end - oid.p)),
+                       ASNBadEncodingErr);
+        oid = outer;
+    } else {
+        SSL_ENSURE(have_oid, ASNBadEncodingErr);
+    }
+    uint16_t group = ec_curve_oid(oid);
+    SSL_ENSURE(group, SSLUnsupportedErr);
+    SSL_ENSURE(cry_ready(), SSLUnknownErr);
+    SSLRSAPrivateKey *k = calloc(1, sizeof *k);
+    SSL_ENSURE(k, SSLMemoryErr);
+    SSLErr e = cry_ec_key_new(group, priv.p, (size_t)(priv.end - priv.p), bits.p,
+                              (size_t)(bits.end - bits.p), &k->ec);
+    if (e != SSLNoErr) {
+        free(k);
+        return e;
+    }
+    atomic_init(&k->refs, 1u);
+    *out = k;
+    return SSLNoErr;
+}
+
+/*
+ * SEC 1 ECPrivateKey, or PKCS#8 PrivateKeyInfo { 0, { id-ecPublicKey, namedCurve OID },
+ * OCTET STRING { ECPrivateKey } [, [0] attributes] } (RFC 5915 §2, RFC 5480 §2.1.1).
+ */
+static SSLErr ec_key_from_der(const uint8_t *der, size_t len, int pkcs8, SSLRSAPrivateKey **out)
+{
+    struct der all = {der, der + len}, none = {NULL, NULL};
+    if (!pkcs8)
+        return ec_sec1_parse(all, none, out);
+    struct der seq, alg, oid, curve, os;
+    uint8_t tag;
+    int zero;
+    SSL_ENSURE(der_next(&all, &tag, &seq) && der_uint(&seq, &zero) && zero, ASNBadEncodingErr);
+    SSL_ENSURE(der_next(&seq, &tag, &alg) && tag == 0x30 && der_next(&alg, &tag, &oid) &&
+                   tag == 0x06,
+               ASNBadEncodingErr);
+    SSL_ENSURE(der_next(&alg, &tag, &curve) && alg.p == alg.end, ASNBadEncodingErr);
+    SSL_ENSURE(tag == 0x06, tag == 0x30 || tag == 0x05 ? SSLUnsupportedErr : ASNBadEncodingErr);
+    SSL_ENSURE(curve.p != curve.end, ASNBadEncodingErr);
+    SSL_ENSURE(der_next(&seq, &tag, &os) && tag == 0x04, ASNBadEncodingErr);
+    /* key_shape checked the rest of the outline ([0] attributes, nothing after) */
+    return ec_sec1_parse(os, curve, out);
+}
+
+const struct cry_ec_key *cry_key_ec(const SSLRSAPrivateKey *k) { return k ? k->ec : NULL; }
+
 /*
  * SSL 3.0 DSS signatures are r and s as two big-endian numbers of q's length, back to back: what
  * Netscape's SSL 3.0 (and NSS to this day) sends; the DER Dss-Sig-Value came with TLS 1.0.
@@ -925,6 +1049,12 @@ void cry_rsa_key_release(SSLRSAPrivateKey *k)
 {
     if (!k || atomic_fetch_sub_explicit(&k->refs, 1u, memory_order_acq_rel) != 1u)
         return;
+    if (k->ec) { /* wiped by cry_ec_key_free */
+        cry_ec_key_free(k->ec);
+        zeromem(k, sizeof *k);
+        free(k);
+        return;
+    }
     if (k->is_dsa) { /* mp_clear (libtommath) zeroes each digit array before freeing it */
         dsa_free(&k->dk);
         bn_ct_dsa_free(k->ctd);
@@ -946,7 +1076,7 @@ SSLErr cry_rsa_key_public(const SSLRSAPrivateKey *k, uint8_t *n, size_t *nlen, u
                           size_t *elen)
 {
     SSL_ENSURE(k && n && nlen && e && elen, SSLBadParameterErr);
-    SSL_ENSURE(!k->is_dsa, SSLUnsupportedErr);
+    SSL_ENSURE(!k->is_dsa && !k->ec, SSLUnsupportedErr);
     unsigned long eb = ltc_mp.unsigned_size(k->key.e);
     SSL_ENSURE(*nlen >= k->nbytes && *elen >= eb, SSLOverflowErr);
     memcpy(n, k->n, k->nbytes);
@@ -964,7 +1094,7 @@ SSLErr cry_rsa_key_public(const SSLRSAPrivateKey *k, uint8_t *n, size_t *nlen, u
  */
 SSLErr cry_rsa_private(const SSLRSAPrivateKey *k, const uint8_t *in, size_t inlen, uint8_t *out)
 {
-    SSL_ENSURE(k && !k->is_dsa && k->ct && in && out && inlen == k->nbytes, SSLBadParameterErr);
+    SSL_ENSURE(k && !k->is_dsa && !k->ec && k->ct && in && out && inlen == k->nbytes, SSLBadParameterErr);
     SSL_ENSURE(cry_bn_cmp(in, inlen, k->n, k->nbytes) < 0, SSLBadParameterErr);
     return bn_ct_rsa_private(k->ct, in, out, sys_random, NULL);
 }

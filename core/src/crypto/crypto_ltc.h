@@ -87,7 +87,7 @@ SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
 void cry_cipher_wipe(void *st);
 
 /* ---- RSA ---- */
-/* struct SSLRSAPrivateKey is defined in crypto_ltc.c: { refcount, rsa_key }. */
+/* struct SSLRSAPrivateKey is defined in crypto_ltc.c: { refcount, RSA, DSA or EC key }. */
 /*
  * DER PKCS#1 RSAPrivateKey or unencrypted PKCS#8 PrivateKeyInfo -> new key with refcount 1
  * (malloc). The DER must be strict (definite minimal lengths, exact tags, no trailing bytes), and
@@ -121,7 +121,11 @@ SSLErr cry_rsa_public(const uint8_t *n, size_t nlen, const uint8_t *e, size_t el
 
 /* ---- DSA ---- */
 /* cry_rsa_key_from_der also loads DSA private keys (PKCS#8 or OpenSSL's DSAPrivateKey, p of 512 to
- * 8192 bits, q of 160 to 256) for the DHE-DSS suites; such a key only signs. 1 for a DSA key. */
+ * 8192 bits, q of 160 to 256) for the DHE-DSS suites; such a key only signs. 1 for a DSA key.
+ * It loads EC keys too (P-256, P-384: SEC 1 ECPrivateKey or PKCS#8 id-ecPublicKey; ecdsa.h), which
+ * only sign with cry_ecdsa_sign: for them cry_key_is_dsa, cry_rsa_key_bytes and cry_rsa_key_bits
+ * are 0, and cry_rsa_private, cry_rsa_key_public, cry_dsa_sign and pkcs1_* refuse them
+ * (SSLBadParameterErr / SSLUnsupportedErr). */
 int cry_key_is_dsa(const SSLRSAPrivateKey *k);
 /* A source of random bytes (e.g. the context's SSLRandomFunc behind ctx_random). */
 typedef SSLErr (*cry_rand_fn)(void *ref, uint8_t *out, size_t n);

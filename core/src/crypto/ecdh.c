@@ -8,23 +8,18 @@
  * X25519 is x25519.c's (constant time); its all-zero result is refused here.
  */
 #include "crypto/ecdh.h"
+#include "crypto/ec_ltc.h"
 #include "crypto/x25519.h"
 #include <string.h>
 #include <gmp.h>
 #include <tomcrypt.h>
 
-struct curve {
-    uint16_t group;
-    int size;           /* bytes of p and of each coordinate */
-    const char *name;   /* in ltc_ecc_sets */
-};
-
-static const struct curve curves[] = {
+static const struct ec_curve curves[] = {
     {CRY_EC_SECP256R1, 32, "ECC-256"},
     {CRY_EC_SECP384R1, 48, "ECC-384"},
 };
 
-static const struct curve *curve_find(uint16_t group)
+const struct ec_curve *ec_curve_find(uint16_t group)
 {
     for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++)
         if (curves[i].group == group)
@@ -33,7 +28,7 @@ static const struct curve *curve_find(uint16_t group)
 }
 
 /* libtomcrypt's domain parameters for the curve (size and name must both match). */
-static const ltc_ecc_set_type *curve_set(const struct curve *c)
+static const ltc_ecc_set_type *ec_curve_set(const struct ec_curve *c)
 {
     for (int i = 0; ltc_ecc_sets[i].size != 0; i++)
         if (ltc_ecc_sets[i].size == c->size && strcmp(ltc_ecc_sets[i].name, c->name) == 0)
@@ -43,18 +38,18 @@ static const ltc_ecc_set_type *curve_set(const struct curve *c)
 
 int cry_ecdh_supported(uint16_t group)
 {
-    return group == CRY_EC_X25519 || curve_find(group) != NULL;
+    return group == CRY_EC_X25519 || ec_curve_find(group) != NULL;
 }
 
 size_t cry_ecdh_priv_len(uint16_t group)
 {
-    const struct curve *c = curve_find(group);
+    const struct ec_curve *c = ec_curve_find(group);
     return group == CRY_EC_X25519 ? CRY_X25519_LEN : c ? (size_t)c->size : 0;
 }
 
 size_t cry_ecdh_pub_len(uint16_t group)
 {
-    const struct curve *c = curve_find(group);
+    const struct ec_curve *c = ec_curve_find(group);
     return group == CRY_EC_X25519 ? CRY_X25519_LEN : c ? 1 + 2 * (size_t)c->size : 0;
 }
 
@@ -69,7 +64,7 @@ static SSLErr map_err(int err)
 }
 
 /* Zero a number in place (GMP's mpz_clear frees limbs unwiped, so they are cleared first). */
-static void num_wipe(void *num)
+void ec_num_wipe(void *num)
 {
     if (!num)
         return;
@@ -80,13 +75,7 @@ static void num_wipe(void *num)
     (void)ltc_mp.set_int(num, 0);
 }
 
-/* The curve's numbers: p, b, n, and the base point. */
-struct params {
-    void *p, *b, *n;
-    ecc_point *g;
-};
-
-static void params_free(struct params *pr)
+void ec_params_free(struct ec_params *pr)
 {
     if (pr->p)
         ltc_mp.deinit(pr->p);
@@ -99,11 +88,11 @@ static void params_free(struct params *pr)
     memset(pr, 0, sizeof *pr);
 }
 
-static SSLErr params_load(const struct curve *c, struct params *pr)
+SSLErr ec_params_load(const struct ec_curve *c, struct ec_params *pr)
 {
     memset(pr, 0, sizeof *pr);
     SSL_TRY(cry_init());
-    const ltc_ecc_set_type *set = curve_set(c);
+    const ltc_ecc_set_type *set = ec_curve_set(c);
     SSL_ENSURE(set, SSLUnsupportedErr);
     int err = ltc_mp.init(&pr->p);
     if (err == CRYPT_OK)
@@ -125,12 +114,12 @@ static SSLErr params_load(const struct curve *c, struct params *pr)
     if (err == CRYPT_OK)
         err = ltc_mp.set_int(pr->g->z, 1);
     if (err != CRYPT_OK)
-        params_free(pr);
+        ec_params_free(pr);
     return map_err(err);
 }
 
 /* Write a coordinate as exactly size bytes (left-padded). */
-static int coord_write(void *v, uint8_t *out, int size)
+int ec_coord_write(void *v, uint8_t *out, int size)
 {
     unsigned long n = ltc_mp.unsigned_size(v);
     if (n > (unsigned long)size)
@@ -156,11 +145,11 @@ SSLErr cry_ecdh_keygen(uint16_t group, uint8_t *priv, uint8_t *pub, cry_rand_fn 
             cry_wipe(priv, CRY_X25519_LEN);
         return e;
     }
-    const struct curve *c = curve_find(group);
+    const struct ec_curve *c = ec_curve_find(group);
     SSL_ENSURE(c, SSLUnsupportedErr);
     SSL_ENSURE(priv && pub && rnd, SSLBadParameterErr);
-    struct params pr;
-    SSL_TRY(params_load(c, &pr));
+    struct ec_params pr;
+    SSL_TRY(ec_params_load(c, &pr));
     void *k = NULL;
     ecc_point *q = NULL;
     SSLErr e = map_err(ltc_mp.init(&k));
@@ -183,23 +172,23 @@ SSLErr cry_ecdh_keygen(uint16_t group, uint8_t *priv, uint8_t *pub, cry_rand_fn 
         e = map_err(ptmul(k, pr.g, q, pr.p));
     if (e == SSLNoErr) {
         pub[0] = 4; /* uncompressed (RFC 8422 §5.4, SEC 1 §2.3.3) */
-        e = map_err(coord_write(q->x, pub + 1, c->size));
+        e = map_err(ec_coord_write(q->x, pub + 1, c->size));
         if (e == SSLNoErr)
-            e = map_err(coord_write(q->y, pub + 1 + c->size, c->size));
+            e = map_err(ec_coord_write(q->y, pub + 1 + c->size, c->size));
     }
     if (e != SSLNoErr)
         cry_wipe(priv, (size_t)c->size);
-    num_wipe(k);
+    ec_num_wipe(k);
     if (k)
         ltc_mp.deinit(k);
     if (q)
         ltc_ecc_del_point(q);
-    params_free(&pr);
+    ec_params_free(&pr);
     return e;
 }
 
 /* Read and check a peer point into pt (z = 1): 1 valid, 0 refused, -1 library failure. */
-static int point_read(const struct curve *c, const struct params *pr, const uint8_t *in,
+int ec_point_read(const struct ec_curve *c, const struct ec_params *pr, const uint8_t *in,
                       size_t len, ecc_point *pt)
 {
     if (len != 1 + 2 * (size_t)c->size || in[0] != 4)
@@ -236,15 +225,15 @@ int cry_ecdh_check(uint16_t group, const uint8_t *pub, size_t len)
 {
     if (group == CRY_EC_X25519)
         return pub && len == CRY_X25519_LEN;
-    const struct curve *c = curve_find(group);
-    struct params pr;
-    if (!c || !pub || params_load(c, &pr) != SSLNoErr)
+    const struct ec_curve *c = ec_curve_find(group);
+    struct ec_params pr;
+    if (!c || !pub || ec_params_load(c, &pr) != SSLNoErr)
         return 0;
     ecc_point *pt = ltc_ecc_new_point();
-    int ok = pt ? point_read(c, &pr, pub, len, pt) : -1;
+    int ok = pt ? ec_point_read(c, &pr, pub, len, pt) : -1;
     if (pt)
         ltc_ecc_del_point(pt);
-    params_free(&pr);
+    ec_params_free(&pr);
     return ok == 1;
 }
 
@@ -261,16 +250,16 @@ SSLErr cry_ecdh_shared(uint16_t group, const uint8_t *priv, const uint8_t *pub, 
         }
         return SSLNoErr;
     }
-    const struct curve *c = curve_find(group);
+    const struct ec_curve *c = ec_curve_find(group);
     SSL_ENSURE(c, SSLUnsupportedErr);
     SSL_ENSURE(priv && pub && out, SSLBadParameterErr);
-    struct params pr;
-    SSL_TRY(params_load(c, &pr));
+    struct ec_params pr;
+    SSL_TRY(ec_params_load(c, &pr));
     void *k = NULL;
     ecc_point *pt = ltc_ecc_new_point(), *r = ltc_ecc_new_point();
     SSLErr e = pt && r ? map_err(ltc_mp.init(&k)) : SSLMemoryErr;
     if (e == SSLNoErr) {
-        int ok = point_read(c, &pr, pub, publen, pt);
+        int ok = ec_point_read(c, &pr, pub, publen, pt);
         e = ok == 1 ? SSLNoErr : ok == 0 ? SSLProtocolErr : SSLUnknownErr;
     }
     if (e == SSLNoErr)
@@ -282,20 +271,20 @@ SSLErr cry_ecdh_shared(uint16_t group, const uint8_t *priv, const uint8_t *pub, 
     if (e == SSLNoErr)
         e = map_err(ptmul(k, pt, r, pr.p));
     if (e == SSLNoErr)
-        e = map_err(coord_write(r->x, out, c->size));
+        e = map_err(ec_coord_write(r->x, out, c->size));
     if (e != SSLNoErr)
         cry_wipe(out, (size_t)c->size);
-    num_wipe(k);
+    ec_num_wipe(k);
     if (k)
         ltc_mp.deinit(k);
     if (r) {
-        num_wipe(r->x);
-        num_wipe(r->y);
-        num_wipe(r->z);
+        ec_num_wipe(r->x);
+        ec_num_wipe(r->y);
+        ec_num_wipe(r->z);
         ltc_ecc_del_point(r);
     }
     if (pt)
         ltc_ecc_del_point(pt);
-    params_free(&pr);
+    ec_params_free(&pr);
     return e;
 }

@@ -7,8 +7,9 @@
  * Signatures travel as DER Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 8422 §5.4).
  *
  * Signing is constant time in the private key and the nonce: k is drawn from rnd by rejection
- * (1 <= k < n), k * G runs libtomcrypt's timing-resistant ladder, k^-1 mod n is k^(n-2) through
- * bn_ct (GMP's mpn_sec_powm), and s = k^-1 (e + d r) mod n uses only mpn_sec_* arithmetic.
+ * (1 <= k < n, compared without a branch), k * G runs libtomcrypt's timing-resistant ladder over
+ * k + n or k + 2n (always bits(n) + 1 bits long, so every k takes the same steps), k^-1 mod n is
+ * GMP's mpn_sec_invert through bn_ct, and s = k^-1 (e + d r) mod n uses only mpn_sec_* arithmetic.
  * Verification is public and may use libtomcrypt / libtommath directly.
  * Any number of threads may call at once; nothing here keeps state between calls.
  */
@@ -46,5 +47,26 @@ SSLErr cry_ecdsa_sign(const SSLRSAPrivateKey *k, const uint8_t *hash, size_t hle
  */
 int cry_ecdsa_verify(uint16_t group, const uint8_t *pub, size_t publen, const uint8_t *hash,
                      size_t hlen, const uint8_t *sig, size_t siglen);
+
+/* ---- Internal to crypto/ (crypto_ltc.c holds the key, ecdsa.c does the arithmetic) ---- */
+
+/* The EC part of an SSLRSAPrivateKey: immutable once made. */
+struct cry_ec_key {
+    uint16_t group;
+    size_t size;       /* bytes of n and of a coordinate */
+    uint8_t d[48];     /* private scalar, size bytes, 0 < d < n */
+    uint8_t pub[97];   /* 04 || x || y, 1 + 2 size bytes */
+};
+/*
+ * A key from the private scalar (big-endian, 1..size bytes: leading zeros may be missing) and
+ * optionally the public point from the file (pub NULL: none): d * G is computed, and a point that
+ * differs is refused. SSLUnsupportedErr for another group; ASNBadEncodingErr if d is not in
+ * [1, n) or the point does not match; SSLMemoryErr, SSLUnknownErr. Free with cry_ec_key_free.
+ */
+SSLErr cry_ec_key_new(uint16_t group, const uint8_t *d, size_t dlen, const uint8_t *pub,
+                      size_t publen, struct cry_ec_key **out) SSL_MUST;
+void cry_ec_key_free(struct cry_ec_key *k);
+/* The EC part of a key (crypto_ltc.c), NULL for an RSA or DSA key or NULL. */
+const struct cry_ec_key *cry_key_ec(const SSLRSAPrivateKey *k);
 
 #endif

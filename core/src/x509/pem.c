@@ -1,6 +1,6 @@
 /*
  * pem.c - PEM armour (RFC 7468: "-----BEGIN label-----", strict base64, "-----END label-----"),
- * and the sslx.h constructors built on it: RSA private keys (PKCS#1 or PKCS#8, via the crypto
+ * and the sslx.h constructors built on it: private keys (RSA PKCS#1, DSA, EC SEC 1 or PKCS#8, via the crypto
  * adapter) and PKCS#3 DH parameters (struct SSLDHParams, dhparams.h). Decoded key bytes are wiped
  * before they are freed. Certificates into a context are certchain.c's (SSLXAddCertificatesPEM).
  */
@@ -186,14 +186,16 @@ SSLErr SSLXRSAPrivateKeyFromDER(const uint8 *der, size_t len, SSLRSAPrivateKey *
 
 SSLErr SSLXRSAPrivateKeyFromPEM(const char *pem, size_t len, SSLRSAPrivateKey **out)
 {
-    static const char *const labels[] = {"RSA PRIVATE KEY", "PRIVATE KEY", "DSA PRIVATE KEY"};
+    /* other blocks are skipped: the "EC PARAMETERS" that `openssl ecparam -genkey` writes first */
+    static const char *const labels[] = {"RSA PRIVATE KEY", "PRIVATE KEY", "DSA PRIVATE KEY",
+                                         "EC PRIVATE KEY"};
     SSL_ENSURE(pem && out, SSLBadParameterErr);
     *out = NULL;
     size_t pos = 0;
     int which;
     uint8_t *der = NULL;
     uint32_t derlen = 0;
-    SSL_TRY(pem_next(pem, len, &pos, labels, 3, &which, &der, &derlen));
+    SSL_TRY(pem_next(pem, len, &pos, labels, 4, &which, &der, &derlen));
     SSLErr e = SSLXRSAPrivateKeyFromDER(der, derlen, out);
     cry_wipe(der, derlen);
     free(der);
