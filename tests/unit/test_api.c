@@ -62,7 +62,7 @@ Test(api, context_size_and_init)
     uint32 ns = 64;
     cr_expect_eq(SSLXGetCipherSuites(ctx, suites, &ns), SSLNoErr);
     cr_assert_gt(ns, 0);
-    cr_expect_eq(suites[0], TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
+    cr_expect_eq(suites[0], TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
     for (uint32 i = 0; i < ns; i++) {
         cr_expect_neq(suites[i], SSL_RSA_WITH_NULL_MD5);
         cr_expect_neq(suites[i], SSL_RSA_WITH_NULL_SHA);

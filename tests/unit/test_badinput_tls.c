@@ -338,7 +338,8 @@ Test(badinput_tls, ems_missing_on_resumption)
 }
 
 /* RFC 5246 §7.4.3: the ServerKeyExchange's scheme must be one the client listed in
- * signature_algorithms (ours: rsa_pkcs1 with SHA-256, SHA-384, SHA-512, SHA-1). */
+ * signature_algorithms (ours: ecdsa and rsa_pkcs1 with SHA-256, SHA-384, SHA-512, SHA-1) and of the
+ * certificate's key type (an ecdsa scheme from an RSA certificate: illegal_parameter). */
 Test(badinput_tls, server_kx_scheme_not_offered)
 {
     static const uint16_t dhe = TLS_DHE_RSA_WITH_AES_128_GCM_SHA256;
@@ -348,7 +349,8 @@ Test(badinput_tls, server_kx_scheme_not_offered)
     } cases[] = {
         {0x0101, FATAL(ILLEGAL)}, /* rsa with MD5 */
         {0x0402, FATAL(ILLEGAL)}, /* dsa_sha256 */
-        {0x0403, FATAL(ILLEGAL)}, /* ecdsa_secp256r1_sha256 */
+        {0x0403, FATAL(ILLEGAL)}, /* ecdsa_secp256r1_sha256: offered, but not an RSA scheme */
+        {0x0203, FATAL(ILLEGAL)}, /* ecdsa_sha1: the same */
         {0x0804, FATAL(ILLEGAL)}, /* rsa_pss_rsae_sha256 */
         {0x0501, FATAL(DECRYPT)}, /* offered (SHA-384), but the signature is SHA-256's */
         {0x0601, FATAL(DECRYPT)}, /* offered (SHA-512), but the signature is SHA-256's */

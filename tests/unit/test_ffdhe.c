@@ -393,7 +393,7 @@ static void edit_y(struct pair *p, uint8_t *body, size_t *len, size_t cap, void 
 {
     struct y_edit *e = ref;
     uint8_t out[4096], val[1024];
-    const SSLContext *s = p->s[PAIR_SERVER].ctx;
+    SSLContext *s = p->s[PAIR_SERVER].ctx;
     if (e->client) {
         const uint8_t *ske = e->m->ske;
         size_t plen = (size_t)ske[0] << 8 | ske[1];
@@ -457,7 +457,7 @@ static void edit_resign(struct pair *p, uint8_t *body, size_t *len, size_t cap, 
         o += 2 + ((size_t)body[o] << 8 | body[o + 1]);
     memcpy(copy, body, *len);
     /* re-sign with the server's key over the unchanged parameters */
-    const SSLContext *s = p->s[PAIR_SERVER].ctx;
+    SSLContext *s = p->s[PAIR_SERVER].ctx;
     uint16_t scheme = (uint16_t)(body[o] << 8 | body[o + 1]);
     size_t total = pkx_ske_sign12(s, scheme, copy, o, sizeof copy);
     cr_assert_gt(total, 0);

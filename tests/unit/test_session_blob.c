@@ -130,7 +130,7 @@ Test(session_blob, every_truncation_fails)
     blob_teardown(&b);
 }
 
-/* Offsets of the length fields in a blob (format 4, see session.c). */
+/* Offsets of the length fields in a blob (format 5, see session.c). */
 static int length_fields(const uint8_t *p, uint32_t len, uint32_t *off, int max)
 {
     int n = 0;
@@ -140,7 +140,7 @@ static int length_fields(const uint8_t *p, uint32_t len, uint32_t *off, int max)
     off[n++] = o; /* master_len */
     o += 1 + p[o];
     off[n++] = o; /* key_arg_len */
-    o += 1 + p[o] + 4 + 3;  /* key_arg, created, role, auth, ems */
+    o += 1 + p[o] + 4 + 3 + 3;  /* key_arg, created, role, auth, ems, group, cert_type */
     off[n++] = o; /* bind_len */
     o += 1 + p[o];
     off[n++] = o; /* ncerts */
@@ -183,15 +183,23 @@ Test(session_blob, every_length_byte_change_fails)
             m[i] = 0x04;
         cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "header byte %u", i);
     }
-    /* role, auth and ems are 0 or 1 (they sit just before bind_len) */
-    for (uint32_t i = off[3] - 3; i < off[3]; i++)
+    /* role, auth and ems are 0 or 1 (they sit just before group and cert_type) */
+    for (uint32_t i = off[3] - 6; i < off[3] - 3; i++)
         for (int v = 2; v < 256; v++) {
             memcpy(m, blob.data, blob.length);
             m[i] = (uint8_t)v;
             cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "byte %u = %02x", i, v);
         }
-    /* formats 2 (before the session binding) and 3 (before TLS) are refused */
-    for (uint8_t f = 2; f <= 3; f++) {
+    /* the certificate type must be the suite's (RSA here: 1) */
+    for (int v = 0; v < 256; v++) {
+        memcpy(m, blob.data, blob.length);
+        m[off[3] - 1] = (uint8_t)v;
+        cr_expect_eq(decode_copy(m, blob.length), v == 1 ? SSLNoErr : SSLSessionNotFoundErr,
+                     "cert_type %02x", v);
+    }
+    /* formats 2 (before the session binding), 3 (before TLS) and 4 (before group and certificate
+     * type) are refused: a full handshake */
+    for (uint8_t f = 2; f <= 4; f++) {
         memcpy(m, blob.data, blob.length);
         m[2] = f;
         cr_expect_eq(decode_copy(m, blob.length), SSLSessionNotFoundErr, "format %u", f);
@@ -201,11 +209,11 @@ Test(session_blob, every_length_byte_change_fails)
     blob_teardown(&b);
 }
 
-/* A format-4 SSL 3.0 blob with the given field lengths and no certificates yet; returns its length. */
+/* A format-5 SSL 3.0 blob with the given field lengths and no certificates yet; returns its length. */
 static uint32_t blob_build(uint8_t *b, uint32_t sid, uint32_t master, uint32_t key_arg)
 {
     uint32_t n = 0;
-    b[n++] = 'S', b[n++] = 'R', b[n++] = 4;
+    b[n++] = 'S', b[n++] = 'R', b[n++] = 5;
     b[n++] = 3, b[n++] = 0, b[n++] = 0, b[n++] = 0x2f;
     b[n++] = (uint8_t)sid;
     memset(b + n, 9, sid);
@@ -219,6 +227,7 @@ static uint32_t blob_build(uint8_t *b, uint32_t sid, uint32_t master, uint32_t k
     memset(b + n, 0, 4); /* created */
     n += 4;
     b[n++] = 1, b[n++] = 0, b[n++] = 0; /* role (server), auth, ems */
+    b[n++] = 0, b[n++] = 0, b[n++] = 1; /* group (none), cert_type (RSA) */
     b[n++] = SESSION_BIND_LEN;
     memset(b + n, 3, SESSION_BIND_LEN);
     n += SESSION_BIND_LEN;
@@ -469,7 +478,7 @@ Test(session_blob, version_and_ems)
     uint8_t blob[1024];
     struct session_view v;
     uint32_t n = blob_build(blob, 1, 48, 0); /* suite 002f, TLS_RSA_WITH_AES_128_CBC_SHA */
-    const uint32_t ems_at = n - 1 - SESSION_BIND_LEN - 1 - 1;
+    const uint32_t ems_at = n - 1 - SESSION_BIND_LEN - 1 - 3 - 1;
     static const struct {
         uint16_t version;
         uint8_t ems;

@@ -214,8 +214,8 @@ SSLErr hs3_parse_cert_verify(SSLContext *ctx, struct rd *r)
     SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
     uint8_t hashes[CRY_MAX_DIGEST];
     size_t hl = ctx->ver >= V_TLS12 && alg < 0 ? 0 : cv_hash(ctx, alg, hashes);
-    if (!hl)
-        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr); /* a scheme we did not offer */
+    if (!hl || (scheme && !hs_sig_fits(&leaf, scheme))) /* not ours, or not the key's type */
+        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     if (!hs_sig_verify(&leaf, scheme, hashes, hl, sig, n))
         return ctx_fail(ctx, ctx_is_tls(ctx) ? AL_DECRYPT_ERROR : AL_HANDSHAKE_FAILURE,
                         SSLProtocolErr);

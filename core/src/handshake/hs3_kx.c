@@ -251,7 +251,7 @@ static SSLErr check_params_sig(SSLContext *ctx, struct rd *r, const uint8_t *par
     SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
     if (ctx->ver >= V_TLS12) { /* only a scheme we offered (RFC 5246 §7.4.1.4.1) */
         int alg = hs_sig_hash(scheme); /* -1 unless it is in our list */
-        if (alg < 0)
+        if (alg < 0 || !hs_sig_fits(&leaf, scheme))
             return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
         size_t hl = params_hash_alg(ctx, alg, params, plen, hash);
         if (!hs_sig_verify(&leaf, scheme, hash, hl, sig, siglen))

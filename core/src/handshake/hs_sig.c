@@ -84,6 +84,12 @@ int hs_sig_offered(uint16_t scheme)
     return 0;
 }
 
+int hs_sig_fits(const struct x509_cert *leaf, uint16_t scheme)
+{
+    unsigned type = leaf->key_type == X509_KEY_EC ? 3 : leaf->key_type == X509_KEY_RSA ? 1 : 0;
+    return hs_sig_offered(scheme) && (scheme & 0xff) == type;
+}
+
 uint16_t hs_sig_choose(const SSLRSAPrivateKey *key, uint32_t peer_bits)
 {
     if (!key || cry_key_is_dsa(key))

@@ -34,6 +34,9 @@ uint32_t hs_sig_bit(uint16_t alg);
 uint16_t hs_sig_choose(const SSLRSAPrivateKey *key, uint32_t peer_bits);
 /* 1 if @scheme is in our list (a peer may only sign with one of those). */
 int hs_sig_offered(uint16_t scheme);
+/* 1 if a peer may sign with @scheme under @leaf: one of ours, and of the certificate's key type
+ * (an ecdsa scheme from an RSA certificate is illegal_parameter, as OpenSSL answers). */
+int hs_sig_fits(const struct x509_cert *leaf, uint16_t scheme);
 /* The hash of a scheme we accept (CRY_*), or -1. */
 int hs_sig_hash(uint16_t alg);
 
