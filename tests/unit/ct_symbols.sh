@@ -4,7 +4,11 @@
 # a random-blinded value); crypto_ltc.c.o signs and decrypts through bn_ct and no longer calls libtomcrypt's
 # dsa_sign_hash_raw / rsa_decrypt* / rsa_sign* (its rsa_exptmod is left for public operations);
 # hs3_kx.c.o raises DH values to private exponents through bn_ct_modexp only (no cry_modexp, whose
-# libtommath exptmod is variable time, and no mpz_powm).
+# libtommath exptmod is variable time, and no mpz_powm). ECDSA signing (issue 16): ecdsa.c.o takes the
+# nonce range check and s = k^-1 (e + d r) mod n from bn_ct (bn_ct_ec_scalar, bn_ct_ecdsa_s, on
+# mpn_sec_invert / mpn_sec_mul / mpn_sec_div_r) and calls no GMP or libtommath function itself (no
+# mpz_invert, mp_invmod): the only inverse it reaches, through libtomcrypt's ltc_mp descriptor, is
+# verification's s^-1, of a public s.
 set -eu
 lib=$1
 syms=$(nm -A "$lib")
@@ -17,6 +21,11 @@ need crypto_ltc.c.o bn_ct_rsa_private
 need crypto_ltc.c.o bn_ct_dsa_sign
 never bn_ct.c.o '__gmpz_powm.*|__gmpn_powm'
 never crypto_ltc.c.o 'dsa_sign_hash.*|rsa_decrypt.*|rsa_sign.*|__gmpz_powm.*|__gmpz_invert'
+need bn_ct.c.o __gmpn_sec_mul
+need bn_ct.c.o __gmpn_sec_div_r
+need ecdsa.c.o bn_ct_ec_scalar
+need ecdsa.c.o bn_ct_ecdsa_s
+never ecdsa.c.o '__gmpz_.*|__gmpn_.*|mp_invmod|mp_exptmod|mp_mul.*|ecc_sign_hash.*'
 need hs3_kx.c.o bn_ct_modexp
 never hs3_kx.c.o 'cry_modexp|__gmpz_powm.*|__gmpn_powm|mp_exptmod'
 [ $fail = 0 ] && echo "ok: private-key operations go through mpn_sec_*"

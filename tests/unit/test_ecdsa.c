@@ -276,3 +276,339 @@ Test(ecdsa, openssl_p384_sha384) { openssl_roundtrip("ec384-key.pem", CRY_EC_SEC
 Test(ecdsa, openssl_p256_sha512) { openssl_roundtrip("ec256-key-pkcs8.pem", CRY_EC_SECP256R1, CRY_SHA512, "sha512"); }
 Test(ecdsa, openssl_p256_sha1) { openssl_roundtrip("ec256-key.pem", CRY_EC_SECP256R1, CRY_SHA1, "sha1"); }
 Test(ecdsa, openssl_p384_sha256) { openssl_roundtrip("ec384-key-pkcs8.pem", CRY_EC_SECP384R1, CRY_SHA256, "sha256"); }
+
+/* ---- sign: rejection of out-of-range nonces, arguments ---- */
+
+struct seq_k {
+    uint8_t k[4][32];
+    int i, n;
+};
+
+static SSLErr rnd_seq(void *ref, uint8_t *out, size_t n)
+{
+    struct seq_k *s = ref;
+    if (s->i >= s->n || n != 32)
+        return SSLUnknownErr;
+    memcpy(out, s->k[s->i++], n);
+    return SSLNoErr;
+}
+
+#define P256_D "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721"
+#define P256_N "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551"
+#define P256_SAMPLE_K "A6E3C57DD01ABE90086538398355DD4C3B17AA873382B0F24D6129493D8AAD60"
+/* DER of the A.2.5 SHA-256 "sample" signature */
+#define P256_SAMPLE_SIG                                                                            \
+    "3046022100EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716022100F7CB1C942D" \
+    "657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8"
+
+Test(ecdsa, nonce_rejection_and_arguments)
+{
+    SSLRSAPrivateKey *key = key_from_d(CRY_EC_SECP256R1, P256_D);
+    uint8_t h[32], sig[CRY_ECDSA_MAX_SIG], want[80];
+    cry_hash_once(CRY_SHA256, "sample", 6, h);
+    size_t wl = unhex(P256_SAMPLE_SIG, want);
+    /* k = 0, k = n, k = 2^256 - 1 are drawn again; then the vector's k gives the vector */
+    struct seq_k s = {.i = 0, .n = 4};
+    memset(s.k[0], 0, 32);
+    unhex(P256_N, s.k[1]);
+    memset(s.k[2], 0xff, 32);
+    unhex(P256_SAMPLE_K, s.k[3]);
+    size_t sl = sizeof sig;
+    cr_assert_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, rnd_seq, &s), SSLNoErr);
+    cr_expect_eq(s.i, 4);
+    cr_expect(sl == wl && memcmp(sig, want, wl) == 0);
+    /* rnd's error comes back */
+    s.i = s.n;
+    sl = sizeof sig;
+    cr_expect_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, rnd_seq, &s), SSLUnknownErr);
+    /* too small an output */
+    struct fixed_k fk = {.len = 32};
+    unhex(P256_SAMPLE_K, fk.k);
+    sl = wl - 1;
+    cr_expect_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, rnd_fixed, &fk), SSLOverflowErr);
+    sl = sizeof sig;
+    cr_expect_eq(cry_ecdsa_sign(NULL, h, 32, sig, &sl, rnd_sys, NULL), SSLBadParameterErr);
+    cr_expect_eq(cry_ecdsa_sign(key, NULL, 32, sig, &sl, rnd_sys, NULL), SSLBadParameterErr);
+    cr_expect_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, NULL, NULL), SSLBadParameterErr);
+    uint8_t pub[97];
+    size_t pl = 64;
+    cr_expect_eq(cry_ec_key_public(key, pub, &pl), SSLOverflowErr);
+    /* a short hash (SHA-1) is used whole: sign and verify agree */
+    sl = sizeof sig;
+    cr_assert_eq(cry_ecdsa_sign(key, h, 20, sig, &sl, rnd_sys, NULL), SSLNoErr);
+    pl = sizeof pub;
+    cr_assert_eq(cry_ec_key_public(key, pub, &pl), SSLNoErr);
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, pl, h, 20, sig, sl), 1);
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, pl, h, 32, sig, sl), 0);
+    cry_rsa_key_release(key);
+}
+
+/* ---- verify: strict DER, range, point ---- */
+
+static int verify_hex(const char *sighex, const uint8_t *pub, size_t pl)
+{
+    uint8_t h[32], sig[160];
+    cry_hash_once(CRY_SHA256, "sample", 6, h);
+    size_t sl = unhex(sighex, sig);
+    return cry_ecdsa_verify(CRY_EC_SECP256R1, pub, pl, h, 32, sig, sl);
+}
+
+#define SIG_R "022100EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716"
+#define SIG_S "022100F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8"
+#define R_BODY "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716"
+#define S_BODY "F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8"
+
+Test(ecdsa, verify_refuses_bad_der_and_ranges)
+{
+    uint8_t pub[65];
+    pub[0] = 4;
+    unhex("60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6"
+          "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299",
+          pub + 1);
+    cr_assert_eq(verify_hex("3046" SIG_R SIG_S, pub, 65), 1, "the good signature");
+    static const struct {
+        const char *hex, *why;
+    } bad[] = {
+        {"3047" "02220000" R_BODY SIG_S, "r with two leading zeros (not minimal)"},
+        {"3047" SIG_R "02220000" S_BODY, "s not minimal"},
+        {"3045" "0220" R_BODY SIG_S, "r negative (pad missing)"},
+        {"3045" SIG_R "0220" S_BODY, "s negative"},
+        {"3046" SIG_R SIG_S "00", "a trailing byte outside the SEQUENCE"},
+        {"3047" SIG_R SIG_S "00", "a trailing byte inside the SEQUENCE"},
+        {"304B" SIG_R SIG_S "0203010001", "a third INTEGER"},
+        {"3025" SIG_R, "only r"},
+        {"3026" "020100" SIG_S, "r = 0"},
+        {"3026" SIG_R "020100", "s = 0"},
+        {"3046" "022100" P256_N SIG_S, "r = n"},
+        {"3046" SIG_R "022100" P256_N, "s = n"},
+        {"3046" "022100FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF" SIG_S, "r > n"},
+        {"3047" "02220001" "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF" SIG_S,
+         "r longer than n"},
+        {"3045" SIG_R SIG_S, "outer length one short"},
+        {"3047" SIG_R SIG_S, "outer length one long"},
+        {"308146" SIG_R SIG_S, "long form for a length under 128"},
+        {"30820046" SIG_R SIG_S, "two-byte long form"},
+        {"3080" SIG_R SIG_S "0000", "indefinite length"},
+        {"3047" "028121" "00" R_BODY SIG_S, "INTEGER with a long-form length"},
+        {"3146" SIG_R SIG_S, "a SET, not a SEQUENCE"},
+        {"3046" "032100" R_BODY SIG_S, "r as a BIT STRING"},
+        {"3046" "022200" R_BODY SIG_S, "INTEGER length running into s"},
+        {"30", "truncated header"},
+        {"", "empty"},
+        {"3000", "empty SEQUENCE"},
+        {"3004" "0200" "0200", "empty INTEGERs"},
+        {"30FF" SIG_R SIG_S, "long form with a length that lies"},
+        {"3081FF" SIG_R SIG_S, "0x81 length that lies"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect_eq(verify_hex(bad[i].hex, pub, 65), 0, "%s", bad[i].why);
+
+    /* every bit of the good signature flipped: refused */
+    uint8_t h[32], sig[80];
+    cry_hash_once(CRY_SHA256, "sample", 6, h);
+    size_t sl = unhex("3046" SIG_R SIG_S, sig);
+    for (size_t i = 0; i < sl; i++)
+        for (int b = 0; b < 8; b++) {
+            sig[i] ^= (uint8_t)(1 << b);
+            cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, 65, h, 32, sig, sl), 0,
+                         "byte %zu bit %d", i, b);
+            sig[i] ^= (uint8_t)(1 << b);
+        }
+    /* every bit of the hash flipped */
+    for (size_t i = 0; i < 32; i++) {
+        h[i] ^= 0x80;
+        cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, 65, h, 32, sig, sl), 0);
+        h[i] ^= 0x80;
+    }
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, 65, h, 32, sig, sl), 1);
+
+    /* the public point: off the curve, wrong length, compressed, hybrid, wrong group */
+    uint8_t q[97];
+    memcpy(q, pub, 65);
+    q[64] ^= 1;
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, q, 65, h, 32, sig, sl), 0, "off the curve");
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, 64, h, 32, sig, sl), 0, "short");
+    memcpy(q, pub, 65);
+    q[65] = 0;
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, q, 66, h, 32, sig, sl), 0, "long");
+    q[0] = (uint8_t)(2 + (pub[64] & 1));
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, q, 33, h, 32, sig, sl), 0, "compressed");
+    memcpy(q, pub, 65);
+    q[0] = (uint8_t)(6 + (pub[64] & 1));
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, q, 65, h, 32, sig, sl), 0, "hybrid");
+    memset(q, 0, 65);
+    q[0] = 4;
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, q, 65, h, 32, sig, sl), 0, "(0, 0)");
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP384R1, pub, 65, h, 32, sig, sl), 0, "P-384");
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_X25519, pub, 65, h, 32, sig, sl), 0, "X25519");
+    cr_expect_eq(cry_ecdsa_verify(0, pub, 65, h, 32, sig, sl), 0);
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, NULL, 65, h, 32, sig, sl), 0);
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, 65, NULL, 32, sig, sl), 0);
+    cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, 65, h, 32, NULL, sl), 0);
+}
+
+/* ---- key loading ---- */
+
+static uint8_t *pem_der(const char *file, const char *label, uint32_t *len)
+{
+    size_t pl, pos = 0;
+    char *pem = slurp(file, &pl);
+    uint8_t *der = NULL;
+    cr_assert_eq(SSLXPEMDecode(pem, pl, &pos, label, &der, len), SSLNoErr, "%s", file);
+    free(pem);
+    return der;
+}
+
+static void key_pub(SSLRSAPrivateKey *k, uint8_t *pub, size_t *pl)
+{
+    *pl = 97;
+    cr_assert_eq(cry_ec_key_public(k, pub, pl), SSLNoErr);
+}
+
+Test(ecdsa, key_forms_load_as_one_key)
+{
+    static const char *const p256[] = {"ec256-key.pem", "ec256-key-pkcs8.pem",
+                                       "ec256-key-nopub.pem"};
+    uint8_t first[97], pub[97];
+    size_t fl = 0, pl;
+    for (int i = 0; i < 3; i++) {
+        SSLRSAPrivateKey *k = load_pem(p256[i]);
+        cr_expect_eq(cry_key_ec_group(k), CRY_EC_SECP256R1, "%s", p256[i]);
+        cr_expect_eq(cry_key_is_dsa(k), 0);
+        cr_expect_eq(cry_rsa_key_bits(k), 0);
+        cr_expect_eq(cry_rsa_key_bytes(k), 0);
+        cr_expect_eq(SSLXRSAPrivateKeyBits(k), 0);
+        key_pub(k, pub, &pl);
+        cr_expect_eq(pl, 65);
+        if (i == 0)
+            memcpy(first, pub, fl = pl);
+        else
+            cr_expect(pl == fl && memcmp(pub, first, pl) == 0, "%s: the same key", p256[i]);
+        cr_expect(cry_ecdh_check(CRY_EC_SECP256R1, pub, pl));
+        cry_rsa_key_release(k);
+    }
+    SSLRSAPrivateKey *a = load_pem("ec384-key.pem"), *b = load_pem("ec384-key-pkcs8.pem");
+    cr_expect_eq(cry_key_ec_group(a), CRY_EC_SECP384R1);
+    key_pub(a, first, &fl);
+    key_pub(b, pub, &pl);
+    cr_expect(fl == 97 && pl == 97 && memcmp(pub, first, pl) == 0);
+    /* (that the point is the certificate's key: test_x509.c ec_point_matches_key_file) */
+    cry_rsa_key_release(a);
+    cry_rsa_key_release(b);
+    /* an RSA key is not EC */
+    SSLRSAPrivateKey *r = load_pem("server-key-pkcs8.pem");
+    cr_expect_eq(cry_key_ec_group(r), 0);
+    pl = sizeof pub;
+    cr_expect_eq(cry_ec_key_public(r, pub, &pl), SSLBadParameterErr);
+    uint8_t h[32] = {0}, sig[CRY_ECDSA_MAX_SIG];
+    size_t sl = sizeof sig;
+    cr_expect_eq(cry_ecdsa_sign(r, h, 32, sig, &sl, rnd_sys, NULL), SSLBadParameterErr);
+    cry_rsa_key_release(r);
+}
+
+Test(ecdsa, key_refusals)
+{
+    SSLRSAPrivateKey *k = (SSLRSAPrivateKey *)&k;
+    /* other curves */
+    static const char *const other[] = {"ec521-key.pem", "ec256k1-key.pem"};
+    for (int i = 0; i < 2; i++) {
+        size_t len;
+        char *pem = slurp(other[i], &len);
+        cr_expect_eq(SSLXRSAPrivateKeyFromPEM(pem, len, &k), SSLUnsupportedErr, "%s", other[i]);
+        cr_expect_null(k);
+        free(pem);
+    }
+    /* a public key that is not d G: another P-256 key's point, or a point off the curve, in
+     * SEC 1 and in PKCS#8 (openssl puts the point last in both) */
+    uint32_t ol, cl;
+    uint8_t *ca = pem_der("ec-ca-key.pem", "EC PRIVATE KEY", &cl);
+    static const struct {
+        const char *file, *label;
+    } forms[] = {{"ec256-key.pem", "EC PRIVATE KEY"}, {"ec256-key-pkcs8.pem", "PRIVATE KEY"}};
+    for (int i = 0; i < 2; i++) {
+        uint8_t *der = pem_der(forms[i].file, forms[i].label, &ol);
+        cr_assert_eq(cry_rsa_key_from_der(der, ol, &k), SSLNoErr);
+        cry_rsa_key_release(k);
+        uint8_t save[65];
+        memcpy(save, der + ol - 65, 65);
+        cr_assert_eq(save[0], 4);
+        memcpy(der + ol - 65, ca + cl - 65, 65);
+        cr_expect_eq(cry_rsa_key_from_der(der, ol, &k), ASNBadEncodingErr, "%s: other point",
+                     forms[i].file);
+        cr_expect_null(k);
+        memcpy(der + ol - 65, save, 65);
+        der[ol - 1] ^= 1;
+        cr_expect_eq(cry_rsa_key_from_der(der, ol, &k), ASNBadEncodingErr, "%s: off curve",
+                     forms[i].file);
+        der[ol - 1] ^= 1;
+        der[ol - 65] = 2; /* compressed marker on an uncompressed length */
+        cr_expect_eq(cry_rsa_key_from_der(der, ol, &k), ASNBadEncodingErr);
+        der[ol - 65] = 4;
+        /* every truncation, and a byte appended */
+        for (uint32_t n = 0; n < ol; n++) {
+            cr_expect_eq(cry_rsa_key_from_der(der, n, &k), ASNBadEncodingErr, "%s cut at %u",
+                         forms[i].file, n);
+            cr_expect_null(k);
+        }
+        uint8_t *longer = malloc(ol + 1);
+        memcpy(longer, der, ol);
+        longer[ol] = 0;
+        cr_expect_eq(cry_rsa_key_from_der(longer, ol + 1, &k), ASNBadEncodingErr);
+        free(longer);
+        free(der);
+    }
+    free(ca);
+    /* d = 0, d = n, d > n: SEC 1 { 1, d, [0] prime256v1 } */
+    static const char *const ds[] = {
+        "0000000000000000000000000000000000000000000000000000000000000000", P256_N,
+        "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"};
+    for (int i = 0; i < 3; i++) {
+        uint8_t der[64] = {0x30, 0x31, 0x02, 0x01, 0x01, 0x04, 0x20};
+        unhex(ds[i], der + 7);
+        memcpy(der + 39, "\xa0\x0a", 2);
+        memcpy(der + 41, oid_p256, sizeof oid_p256);
+        cr_expect_eq(cry_rsa_key_from_der(der, 51, &k), ASNBadEncodingErr, "d %d", i);
+        if (i == 0) { /* the same with d = 1 loads: the builder is right */
+            der[38] = 1;
+            cr_expect_eq(cry_rsa_key_from_der(der, 51, &k), SSLNoErr);
+            cry_rsa_key_release(k);
+        }
+    }
+    /* version 2, no curve at all, a specifiedCurve */
+    uint8_t der[64] = {0x30, 0x31, 0x02, 0x01, 0x02, 0x04, 0x20};
+    der[38] = 1;
+    memcpy(der + 39, "\xa0\x0a", 2);
+    memcpy(der + 41, oid_p256, sizeof oid_p256);
+    cr_expect_eq(cry_rsa_key_from_der(der, 51, &k), ASNBadEncodingErr, "version 2");
+    der[4] = 1;
+    der[1] = 0x25;
+    cr_expect_eq(cry_rsa_key_from_der(der, 39, &k), ASNBadEncodingErr, "no curve");
+    der[1] = 0x29;
+    memcpy(der + 39, "\xa0\x02\x30\x00", 4);
+    cr_expect_eq(cry_rsa_key_from_der(der, 43, &k), SSLUnsupportedErr, "specifiedCurve");
+}
+
+/* An EC key given to the RSA and DSA paths: refused, never a crash. */
+Test(ecdsa, ec_key_in_rsa_paths)
+{
+    SSLRSAPrivateKey *k = load_pem("ec256-key.pem");
+    uint8_t in[512] = {0}, out[512], n[512], e[8];
+    size_t nl = sizeof n, el = sizeof e, sl = sizeof out;
+    uint32_t ol = 0, good = 1, rb = 1;
+    cr_expect_eq(cry_rsa_private(k, in, 32, out), SSLBadParameterErr);
+    cr_expect_eq(cry_rsa_private(k, in, 0, out), SSLBadParameterErr);
+    cr_expect_eq(cry_rsa_key_public(k, n, &nl, e, &el), SSLUnsupportedErr);
+    cr_expect_eq(cry_dsa_sign(k, in, 20, out, &sl, rnd_sys, NULL), SSLBadParameterErr);
+    cr_expect_eq(pkcs1_sign(k, in, 36, out, sizeof out, &ol), SSLBadParameterErr);
+    cr_expect_eq(pkcs1_decrypt_fixed(k, in, 256, out, 48, &good, &rb), SSLNoErr);
+    cr_expect_eq(good, 0);
+    cr_expect_eq(rb, 0);
+    uint8_t pm[48];
+    cr_expect_eq(pkcs1_decrypt_premaster(rnd_sys, NULL, k, in, 256, 0x0300, pm), SSLNoErr);
+    cr_expect(pm[0] == 3 && pm[1] == 0, "a random premaster, as for any bad block");
+    /* retain / release keep it alive */
+    cr_expect_eq(SSLXRSAPrivateKeyRetain(k), k);
+    SSLXRSAPrivateKeyFree(k);
+    cr_expect_eq(cry_key_ec_group(k), CRY_EC_SECP256R1);
+    SSLXRSAPrivateKeyFree(k);
+}

@@ -2,7 +2,7 @@
  * PEM armour, strict base64, RSA key and DH parameter loading (core/src/x509/pem.c): decoded bytes equal
  * openssl's DER output; bad base64, bad padding, missing or mismatched END lines fail; several
  * blocks are walked in order; PKCS#1 and PKCS#8 forms of one key load as the same key (RSA; DSA as
- * PKCS#8 and DSAPrivateKey).
+ * PKCS#8 and DSAPrivateKey; EC as SEC 1 after an EC PARAMETERS block and as PKCS#8).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,6 +10,8 @@
 #include <string.h>
 #include "crypto/crypto_ltc.h"
 #include "crypto/dhparams.h"
+#include "crypto/ecdh.h"
+#include "crypto/ecdsa.h"
 #include "sslref/sslx.h"
 
 static char *slurp(const char *name, size_t *len)
@@ -335,4 +337,34 @@ Test(pem, dh_params_checked)
     memcpy(big + 8 + 0x402, (const uint8_t[]){0x02, 0x01, 0x02}, 3);
     cr_expect_eq(dh_der(big, 8 + 0x402 + 3), ASNIntegerTooBigErr);
     free(big);
+}
+
+/* EC keys (issue 16): "EC PRIVATE KEY" after an "EC PARAMETERS" block (openssl ecparam -genkey),
+ * and PKCS#8, load as the same P-256 key; a parameters block alone is no key. */
+Test(pem, ec_private_key_blocks)
+{
+    size_t l1, l2;
+    char *sec1 = slurp("ec256-key.pem", &l1), *p8 = slurp("ec256-key-pkcs8.pem", &l2);
+    cr_assert(strstr(sec1, "-----BEGIN EC PARAMETERS-----") == sec1, "parameters come first");
+    SSLRSAPrivateKey *a = NULL, *b = NULL;
+    cr_assert_eq(SSLXRSAPrivateKeyFromPEM(sec1, l1, &a), SSLNoErr);
+    cr_assert_eq(SSLXRSAPrivateKeyFromPEM(p8, l2, &b), SSLNoErr);
+    cr_expect_eq(cry_key_ec_group(a), CRY_EC_SECP256R1);
+    cr_expect_eq(SSLXRSAPrivateKeyBits(a), 0);
+    uint8_t pa[97], pb[97];
+    size_t la = sizeof pa, lb = sizeof pb;
+    cr_assert_eq(cry_ec_key_public(a, pa, &la), SSLNoErr);
+    cr_assert_eq(cry_ec_key_public(b, pb, &lb), SSLNoErr);
+    cr_expect(la == 65 && la == lb && memcmp(pa, pb, la) == 0);
+    SSLXRSAPrivateKeyFree(a);
+    SSLXRSAPrivateKeyFree(b);
+    /* only the parameters block: no key found */
+    char *end = strstr(sec1, "-----END EC PARAMETERS-----");
+    cr_assert(end);
+    size_t plen = (size_t)(end - sec1) + strlen("-----END EC PARAMETERS-----\n");
+    SSLRSAPrivateKey *c = NULL;
+    cr_expect_eq(SSLXRSAPrivateKeyFromPEM(sec1, plen, &c), X509DataNotFoundErr);
+    cr_expect_null(c);
+    free(sec1);
+    free(p8);
 }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/crypto_ltc.h"
+#include "crypto/ecdh.h"
+#include "crypto/ecdsa.h"
 #include "x509/der.h"
 #include "sslref/sslx.h"
 #include "x509/x509.h"
@@ -82,8 +84,19 @@ static const struct expect {
      CRY_SHA512, 1795725572, 2426445572, 0x6a},
     {"dsa-cert.pem", "CN=sslref dsa", "CN=sslref dsa", 3, X509_KEY_DSA, 0, -1, 1795725572,
      2426445572, 0x6b},
-    {"ec-cert.pem", "CN=sslref ec", "CN=sslref ec", 3, X509_KEY_OTHER, 0, -1, 1795725572,
+    {"ec-cert.pem", "CN=sslref ec", "CN=sslref ec", 3, X509_KEY_EC, 0, CRY_SHA256, 1795725572,
      2426445572, 0x6c},
+    /* issue 16: EC keys (P-256, P-384), and ECDSA signatures by an EC CA */
+    {"ec256-cert.pem", "CN=localhost", "CN=sslref test CA", 3, X509_KEY_EC, 0, CRY_SHA256,
+     1796534197, 2427254197, 0x6f},
+    {"ec384-cert.pem", "CN=localhost", "CN=sslref test CA", 3, X509_KEY_EC, 0, CRY_SHA384,
+     1796534197, 2427254197, 0x70},
+    {"ec-ca-cert.pem", "CN=sslref test EC CA", "CN=sslref test EC CA", 3, X509_KEY_EC, 0,
+     CRY_SHA256, 1796534197, 2427254197, 0x71},
+    {"ec-leaf-cert.pem", "CN=sslref ec leaf", "CN=sslref test EC CA", 3, X509_KEY_EC, 0,
+     CRY_SHA384, 1796534197, 2427254197, 0x72},
+    {"ec-ca-rsa-leaf-cert.pem", "CN=sslref rsa leaf of ec ca", "CN=sslref test EC CA", 3,
+     X509_KEY_RSA, 2048, CRY_SHA256, 1796534197, 2427254197, 0x73},
 };
 #define NCERTS (sizeof certs / sizeof certs[0])
 
@@ -112,8 +125,10 @@ Test(x509, parses_every_test_certificate)
             cr_expect_eq(bits_of(c.rsa_n, c.rsa_n_len), x->bits, "%s bits", x->file);
             cr_expect(c.rsa_e_len == 3 && c.rsa_e[0] == 1 && c.rsa_e[1] == 0 && c.rsa_e[2] == 1,
                       "%s e = 65537", x->file);
-            /* every RSA cert here is signed by a 2048-bit key, except the self-signed 1024 one */
-            cr_expect_eq(c.sig_len, x->bits == 1024 ? 128u : 256u, "%s sig len", x->file);
+            /* every RSA-signed RSA cert here is signed by a 2048-bit key, except the self-signed
+             * 1024 one */
+            if (!c.sig_ecdsa)
+                cr_expect_eq(c.sig_len, x->bits == 1024 ? 128u : 256u, "%s sig len", x->file);
         }
         free(der);
     }
@@ -134,6 +149,11 @@ Test(x509, chains_verify)
         {"sha1-cert.pem", "ca-cert.pem"},     {"sha512-cert.pem", "ca-cert.pem"},
         {"ca-cert.pem", "ca-cert.pem"},       {"server-selfsigned.pem", "server-selfsigned.pem"},
         {"server1024-cert.pem", "server1024-cert.pem"},
+        /* ECDSA (issue 16): EC leaves by the RSA CA, a leaf by an EC CA (P-256 key, SHA-384
+         * signature: the hash is truncated), an RSA leaf by the EC CA, self-signed EC */
+        {"ec256-cert.pem", "ca-cert.pem"},    {"ec384-cert.pem", "ca-cert.pem"},
+        {"ec-leaf-cert.pem", "ec-ca-cert.pem"}, {"ec-ca-rsa-leaf-cert.pem", "ec-ca-cert.pem"},
+        {"ec-ca-cert.pem", "ec-ca-cert.pem"}, {"ec-cert.pem", "ec-cert.pem"},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         uint32_t l1, l2;
@@ -205,7 +225,15 @@ Test(x509, unsupported_algorithms_fail_verification)
     cr_assert_eq(x509_parse(dsa, l1, &a), SSLNoErr);
     cr_assert_eq(x509_parse(ec, l2, &b), SSLNoErr);
     cr_expect_eq(x509_check_issued(&a, &a), X509CertChainInvalidErr, "DSA signature, DSA parent");
-    cr_expect_eq(x509_check_issued(&b, &b), X509CertChainInvalidErr, "ECDSA signature, EC parent");
+    /* since issue 16 ECDSA verifies: the self-signed EC cert is fine, but not with its curve
+     * unknown, nor with an RSA signature expected from it */
+    cr_expect_eq(x509_check_issued(&b, &b), SSLNoErr, "ECDSA signature, EC parent");
+    struct x509_cert b2 = b;
+    b2.ec_group = 0;
+    cr_expect_eq(x509_check_issued(&b, &b2), X509CertChainInvalidErr, "EC parent, unknown curve");
+    b2 = b;
+    b2.sig_ecdsa = 0;
+    cr_expect_eq(x509_check_issued(&b2, &b), X509CertChainInvalidErr, "RSA signature, EC parent");
     free(dsa);
     free(ec);
 }
@@ -281,7 +309,8 @@ static int walk(const uint8_t *d, size_t off, size_t end, size_t *pos, size_t *n
 static const char *all_files[] = {
     "server-selfsigned.pem", "server1024-cert.pem", "ca-cert.pem", "server-cert.pem",
     "client-cert.pem",       "v1-cert.pem",         "md5-cert.pem", "sha1-cert.pem",
-    "sha512-cert.pem",       "dsa-cert.pem",        "ec-cert.pem",
+    "sha512-cert.pem",       "dsa-cert.pem",        "ec-cert.pem",  "ec256-cert.pem",
+    "ec384-cert.pem",        "ec-ca-cert.pem",      "ec-leaf-cert.pem", "ec-ca-rsa-leaf-cert.pem",
 };
 
 Test(x509, every_truncation_fails)
@@ -674,4 +703,106 @@ Test(x509, bad_arguments)
     cr_expect_eq(x509_parse(NULL, 5, &c), SSLBadParameterErr);
     cr_expect_eq(x509_parse((const uint8_t *)"", 0, &c), ASNBadEncodingErr);
     cr_expect_eq(x509_name_string((const uint8_t *)"\x30\x00", 2, s, 0), SSLBadParameterErr);
+}
+
+/* ---- EC certificates (issue 16) ---------------------------------------------------------------- */
+
+Test(x509, ec_certificate_fields)
+{
+    static const struct {
+        const char *file;
+        uint16_t group;
+        uint32_t point_len;
+        int sig_ecdsa, sig_hash;
+    } ec[] = {
+        {"ec256-cert.pem", CRY_EC_SECP256R1, 65, 0, CRY_SHA256},
+        {"ec384-cert.pem", CRY_EC_SECP384R1, 97, 0, CRY_SHA384},
+        {"ec-ca-cert.pem", CRY_EC_SECP256R1, 65, 1, CRY_SHA256},
+        {"ec-leaf-cert.pem", CRY_EC_SECP384R1, 97, 1, CRY_SHA384},
+        {"ec-cert.pem", CRY_EC_SECP256R1, 65, 1, CRY_SHA256},
+    };
+    for (size_t i = 0; i < sizeof ec / sizeof ec[0]; i++) {
+        uint32_t len;
+        uint8_t *der = load_cert(ec[i].file, &len);
+        struct x509_cert c;
+        cr_assert_eq(x509_parse(der, len, &c), SSLNoErr, "%s", ec[i].file);
+        cr_expect_eq(c.key_type, X509_KEY_EC, "%s", ec[i].file);
+        cr_expect_eq(c.ec_group, ec[i].group, "%s group", ec[i].file);
+        cr_expect_eq(c.ec_point_len, ec[i].point_len, "%s point", ec[i].file);
+        cr_expect(c.ec_point && c.ec_point[0] == 4, "%s uncompressed", ec[i].file);
+        cr_expect(cry_ecdh_check(c.ec_group, c.ec_point, c.ec_point_len), "%s on curve",
+                  ec[i].file);
+        cr_expect_eq(c.sig_ecdsa, ec[i].sig_ecdsa, "%s sig_ecdsa", ec[i].file);
+        cr_expect_eq(c.sig_hash, ec[i].sig_hash, "%s sig_hash", ec[i].file);
+        cr_expect_eq(c.rsa_n_len, 0);
+        free(der);
+    }
+}
+
+/* The EC leaf's key is ec384-key.pem's public key, its SPKI what openssl prints. */
+Test(x509, ec_point_matches_key_file)
+{
+    cr_assert_eq(cry_init(), SSLNoErr);
+    uint32_t len;
+    uint8_t *der = load_cert("ec384-cert.pem", &len);
+    struct x509_cert c;
+    cr_assert_eq(x509_parse(der, len, &c), SSLNoErr);
+    size_t kl;
+    char *pem = slurp("ec384-key.pem", &kl);
+    SSLRSAPrivateKey *k = NULL;
+    cr_assert_eq(SSLXRSAPrivateKeyFromPEM(pem, kl, &k), SSLNoErr);
+    uint8_t pub[97];
+    size_t pl = sizeof pub;
+    cr_assert_eq(cry_ec_key_public(k, pub, &pl), SSLNoErr);
+    cr_expect(pl == c.ec_point_len && memcmp(pub, c.ec_point, pl) == 0);
+    SSLXRSAPrivateKeyFree(k);
+    free(pem);
+    free(der);
+}
+
+/* An ECDSA signature with a flipped bit (in r, in s, in the DER) or a changed TBS fails. */
+Test(x509, ec_tampered_signature_fails)
+{
+    cr_assert_eq(cry_init(), SSLNoErr);
+    uint32_t l1, l2;
+    uint8_t *leaf = load_cert("ec-leaf-cert.pem", &l1), *ca = load_cert("ec-ca-cert.pem", &l2);
+    struct x509_cert a, b;
+    cr_assert_eq(x509_parse(ca, l2, &b), SSLNoErr);
+    cr_assert_eq(x509_parse(leaf, l1, &a), SSLNoErr);
+    cr_assert_eq(x509_check_issued(&a, &b), SSLNoErr);
+    size_t off = (size_t)(a.sig - leaf);
+    size_t at[] = {off + 5, off + a.sig_len - 1, off + a.sig_len / 2, off};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        leaf[at[i]] ^= 0x01;
+        if (x509_parse(leaf, l1, &a) == SSLNoErr) /* a changed DER length may not parse */
+            cr_expect_eq(x509_check_issued(&a, &b), X509CertChainInvalidErr, "byte %zu", at[i]);
+        leaf[at[i]] ^= 0x01;
+    }
+    cr_assert_eq(x509_parse(leaf, l1, &a), SSLNoErr);
+    uint8_t *t = (uint8_t *)memmem(a.subject, a.subject_len, "leaf", 4);
+    cr_assert(t);
+    t[0] = 'L';
+    cr_assert_eq(x509_parse(leaf, l1, &a), SSLNoErr);
+    cr_expect_eq(x509_check_issued(&a, &b), X509CertChainInvalidErr);
+    free(leaf);
+    free(ca);
+}
+
+/* The chain files: leaf then the RSA CA. */
+Test(x509, ec_chain_files)
+{
+    cr_assert_eq(cry_init(), SSLNoErr);
+    static const char *files[] = {"ec256-chain.pem", "ec384-chain.pem"};
+    for (int i = 0; i < 2; i++) {
+        uint32_t l1, l2;
+        uint8_t *leaf = load_cert_n(files[i], 0, &l1), *ca = load_cert_n(files[i], 1, &l2);
+        struct x509_cert a, b;
+        cr_assert_eq(x509_parse(leaf, l1, &a), SSLNoErr);
+        cr_assert_eq(x509_parse(ca, l2, &b), SSLNoErr);
+        cr_expect_eq(a.key_type, X509_KEY_EC);
+        cr_expect_eq(b.key_type, X509_KEY_RSA);
+        cr_expect_eq(x509_check_issued(&a, &b), SSLNoErr, "%s", files[i]);
+        free(leaf);
+        free(ca);
+    }
 }

@@ -2,11 +2,14 @@
  * x509.c - X.509 v1/v2/v3 certificates as SSL 3.0 needs them (RFC 5280 §4.1 structure): parse into
  * pointers to the caller's DER, check one certificate issued another (names byte for byte, then a
  * PKCS#1 v1.5 RSA signature over TBSCertificate, RFC 8017 §8.2.2 / §9.2, compared as a whole
- * rebuilt block), and render a Name as text. Extensions are checked for form and otherwise ignored.
+ * rebuilt block, or an ECDSA one, RFC 5758 §3.2, by an EC parent on P-256 / P-384), and render a
+ * Name as text. Extensions are checked for form and otherwise ignored.
  * No path building, no policy or usage checks, no time checks (the caller's check function decides).
  */
 #include "x509/x509.h"
 #include "crypto/crypto_ltc.h"
+#include "crypto/ecdh.h"
+#include "crypto/ecdsa.h"
 #include "x509/der.h"
 #include <string.h>
 
@@ -15,6 +18,12 @@
 /* OBJECT IDENTIFIER contents */
 static const uint8_t oid_pkcs1[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01}; /* 1.2.840.113549.1.1 */
 static const uint8_t oid_dsa[] = {0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01};        /* 1.2.840.10040.4.1 */
+static const uint8_t oid_ec_pub[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};     /* 1.2.840.10045.2.1 */
+static const uint8_t oid_p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}; /* prime256v1 */
+static const uint8_t oid_p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};                   /* secp384r1 */
+/* ecdsa-with-SHA1 1.2.840.10045.4.1; ecdsa-with-SHA256/384/512 1.2.840.10045.4.3.2/3/4 */
+static const uint8_t oid_ecdsa_sha1[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
+static const uint8_t oid_ecdsa_sha2[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03};
 
 /* DigestInfo's hash OIDs (RFC 8017 §9.2 note 1), indexed by enum cry_hash_alg */
 static const struct {
@@ -127,6 +136,31 @@ static SSLErr parse_dsa_key(struct x509_cert *c, const uint8_t *key, uint32_t ke
     return SSLNoErr;
 }
 
+/* EC (RFC 5480 §2.1.1, §2.2): parameters ECParameters, of which only namedCurve (an OID) is used
+ * here (specifiedCurve and implicitCurve leave the key of an unknown type); the key an ECPoint,
+ * the BIT STRING contents as they are (the curve and point are checked when verifying). */
+static SSLErr parse_ec_key(struct x509_cert *c, const uint8_t *key, uint32_t keylen)
+{
+    struct rd all, spki, alg;
+    rd_init(&all, c->spki, c->spki_len);
+    spki = der_tlv(&all, DER_SEQUENCE);
+    alg = der_tlv(&spki, DER_SEQUENCE);
+    der_skip(&alg); /* the OID */
+    if (der_peek(&alg) != DER_OID) /* absent, NULL or a specifiedCurve: not usable */
+        return SSLNoErr;
+    const uint8_t *curve;
+    uint32_t clen;
+    der_oid(&alg, &curve, &clen);
+    SSL_ENSURE(rd_done(&alg), ASNBadEncodingErr);
+    c->key_type = X509_KEY_EC;
+    c->ec_group = der_oid_eq(curve, clen, oid_p256, sizeof oid_p256)   ? CRY_EC_SECP256R1
+                  : der_oid_eq(curve, clen, oid_p384, sizeof oid_p384) ? CRY_EC_SECP384R1
+                                                                       : 0;
+    c->ec_point = key;
+    c->ec_point_len = keylen;
+    return SSLNoErr;
+}
+
 /* SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING };
  * RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 §A.1.1). */
 static SSLErr parse_spki(struct rd *r, struct x509_cert *c)
@@ -143,6 +177,8 @@ static SSLErr parse_spki(struct rd *r, struct x509_cert *c)
         return ASNBadEncodingErr;
     if (der_oid_eq(oid, oidlen, oid_dsa, sizeof oid_dsa))
         return parse_dsa_key(c, key, keylen);
+    if (der_oid_eq(oid, oidlen, oid_ec_pub, sizeof oid_ec_pub))
+        return parse_ec_key(c, key, keylen);
     if (!is_pkcs1_oid(oid, oidlen, 1)) /* rsaEncryption */
         return SSLNoErr;
     SSL_ENSURE(params_null, ASNBadEncodingErr);
@@ -166,6 +202,23 @@ static int sig_hash_of(const uint8_t *oid, uint32_t oidlen, int params_null)
         if (params_null && is_pkcs1_oid(oid, oidlen, hash_tab[i].pkcs1_sig))
             return i;
     return -1;
+}
+
+/* ecdsa-with-SHA* (RFC 5758 §3.2, RFC 3279 §2.2.3): the parameters field must be absent. The
+ * hash, or -1 if oid is not one of them. */
+static int ecdsa_hash_of(const uint8_t *oid, uint32_t oidlen)
+{
+    if (der_oid_eq(oid, oidlen, oid_ecdsa_sha1, sizeof oid_ecdsa_sha1))
+        return CRY_SHA1;
+    if (!oid || oidlen != sizeof oid_ecdsa_sha2 + 1 ||
+        !der_oid_eq(oid, oidlen - 1, oid_ecdsa_sha2, sizeof oid_ecdsa_sha2))
+        return -1;
+    switch (oid[oidlen - 1]) {
+    case 2: return CRY_SHA256;
+    case 3: return CRY_SHA384;
+    case 4: return CRY_SHA512;
+    default: return -1;
+    }
 }
 
 /* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
@@ -229,6 +282,13 @@ SSLErr x509_parse(const uint8_t *der, uint32_t len, struct x509_cert *c)
     parse_alg(&r, &oid, &oidlen, &params_null);
     SSL_ENSURE(rd_done(&r), ASNBadEncodingErr);
     c->sig_hash = sig_hash_of(oid, oidlen, params_null);
+    int eh = ecdsa_hash_of(oid, oidlen);
+    if (eh >= 0) {
+        /* absent parameters: the AlgorithmIdentifier is SEQUENCE { OID } and nothing more */
+        int absent = outer_len == 2 + 2 + oidlen && outer_alg[1] == 2 + oidlen;
+        c->sig_hash = absent ? eh : -1;
+        c->sig_ecdsa = absent;
+    }
     return SSLNoErr;
 }
 
@@ -289,9 +349,19 @@ SSLErr x509_check_issued(const struct x509_cert *child, const struct x509_cert *
     SSL_ENSURE(child->issuer_len == parent->subject_len &&
                    memcmp(child->issuer, parent->subject, child->issuer_len) == 0,
                X509NamesNotEqualErr);
-    SSL_ENSURE(child->sig_hash >= 0 && child->sig_hash < HASH_TAB_N &&
-                   parent->key_type == X509_KEY_RSA, X509CertChainInvalidErr);
+    SSL_ENSURE(child->sig_hash >= 0 && child->sig_hash < HASH_TAB_N, X509CertChainInvalidErr);
     uint8_t digest[CRY_MAX_DIGEST];
+    if (child->sig_ecdsa) { /* an ECDSA signature needs an EC parent on a curve we have */
+        SSL_ENSURE(parent->key_type == X509_KEY_EC && parent->ec_group != 0,
+                   X509CertChainInvalidErr);
+        cry_hash_once(child->sig_hash, child->tbs, child->tbs_len, digest);
+        SSL_ENSURE(cry_ecdsa_verify(parent->ec_group, parent->ec_point, parent->ec_point_len,
+                                    digest, cry_hash_len(child->sig_hash), child->sig,
+                                    child->sig_len) == 1,
+                   X509CertChainInvalidErr);
+        return SSLNoErr;
+    }
+    SSL_ENSURE(parent->key_type == X509_KEY_RSA, X509CertChainInvalidErr);
     cry_hash_once(child->sig_hash, child->tbs, child->tbs_len, digest);
     return x509_rsa_verify_digest(parent->rsa_n, parent->rsa_n_len, parent->rsa_e,
                                   parent->rsa_e_len, child->sig_hash, digest, child->sig,

@@ -1,6 +1,6 @@
 /*
- * x509.h - just enough X.509 (v1-v3) for SSL: locate the signed part, names, validity, the RSA or
- * DSA key and the signature, and check that one certificate issued another. Parsing points into the
+ * x509.h - just enough X.509 (v1-v3) for SSL: locate the signed part, names, validity, the RSA,
+ * DSA or EC key and the signature (RSA or ECDSA), and check that one certificate issued another. Parsing points into the
  * caller's DER (no allocation); every read goes through der.h and the bounded reader of buf.h.
  */
 #ifndef SSLREF_X509_H
