@@ -143,6 +143,9 @@ static int length_fields(const uint8_t *p, uint32_t len, uint32_t *off, int max)
     o += 1 + p[o] + 4 + 3 + 3;  /* key_arg, created, role, auth, ems, group, cert_type */
     off[n++] = o; /* bind_len */
     o += 1 + p[o];
+    off[n++] = o; /* ticket_len (u16) */
+    off[n++] = o + 1;
+    o += 2 + ((uint32_t)p[o] << 8 | p[o + 1]);
     off[n++] = o; /* ncerts */
     uint32_t nc = p[o++];
     for (uint32_t i = 0; i < nc && n + 3 <= max && o + 3 <= len; i++) {
@@ -163,7 +166,7 @@ Test(session_blob, every_length_byte_change_fails)
     cr_assert_eq(session_encode(b.ctx, &blob), SSLNoErr);
     uint32_t off[16];
     int n = length_fields(blob.data, blob.length, off, 16);
-    cr_assert_eq(n, 11);
+    cr_assert_eq(n, 13);
     uint8_t *m = malloc(blob.length);
     for (int f = 0; f < n; f++)
         for (int v = 0; v < 256; v++) {
@@ -231,6 +234,7 @@ static uint32_t blob_build(uint8_t *b, uint32_t sid, uint32_t master, uint32_t k
     b[n++] = SESSION_BIND_LEN;
     memset(b + n, 3, SESSION_BIND_LEN);
     n += SESSION_BIND_LEN;
+    b[n++] = 0, b[n++] = 0; /* ticket_len: a server's entry has none */
     b[n++] = 0; /* ncerts */
     return n;
 }
@@ -478,7 +482,7 @@ Test(session_blob, version_and_ems)
     uint8_t blob[1024];
     struct session_view v;
     uint32_t n = blob_build(blob, 1, 48, 0); /* suite 002f, TLS_RSA_WITH_AES_128_CBC_SHA */
-    const uint32_t ems_at = n - 1 - SESSION_BIND_LEN - 1 - 3 - 1;
+    const uint32_t ems_at = n - 1 - 2 - SESSION_BIND_LEN - 1 - 3 - 1;
     static const struct {
         uint16_t version;
         uint8_t ems;

@@ -196,6 +196,35 @@ SSLErr SSLXGetNegotiatedGroup(SSLContext *ctx, uint16 *group);
 
 /** Split CBC application records 1/n-1 (on by default; BEAST countermeasure). */
 SSLErr SSLXSetCBCRecordSplitting(SSLContext *ctx, int enable);
+/* ---- Session tickets (RFC 5077) ------------------------------------------------------------- */
+
+/**
+ * Tickets, TLS 1.0-1.2, on by default. A client offers the session_ticket extension (with the
+ * cached session's ticket, if it has one) and keeps a ticket it receives in its session entry,
+ * stored through the same SSLAddSessionFunc as always (peer ID key). A server issues tickets only
+ * when it also has a key source (SSLXSetTicketKeyFunc), resumes from a valid ticket before it
+ * looks at the session ID, and renews a ticket sealed under a key that is no longer the current
+ * one. A ticket holds the session sealed with AES-256-GCM (the same fields as a cache entry:
+ * version, suite, extended master secret, group, certificate type, the server's binding and the
+ * creation time, which a renewal keeps), so a server resumes only what it would from its cache.
+ * enable 0 turns them off for this context. @return SSLNoErr or SSLBadParameterErr.
+ */
+SSLErr SSLXSetSessionTickets(SSLContext *ctx, int enable);
+/**
+ * Server: the ticket keys. With seal non-zero, fill @p name (16 bytes, public: it is sent in each
+ * ticket) and @p key (32 bytes, AES-256-GCM) with the key new tickets are sealed under; with seal
+ * 0, fill @p key for the given @p name, or return SSLNoMatchingSessionKeyErr if that key is gone.
+ * Any error means "no ticket" (a full handshake), never a failed handshake. Called from any
+ * thread: it must be thread safe. sessiondb's SDBTicketKey is one (a rotating key ring shared
+ * by the processes, and machines, that share its cache).
+ */
+typedef SSLErr (*SSLXTicketKeyFunc)(void *ref, int seal, uint8 name[16], uint8 key[32]);
+SSLErr SSLXSetTicketKeyFunc(SSLContext *ctx, SSLXTicketKeyFunc fn, void *ref);
+/** After the handshake: 0 a full handshake, 1 resumed by session ID, 2 resumed by ticket (a
+ *  client says 2 when it offered a ticket: RFC 5077 gives it no way to tell which the server
+ *  used when it offered both). */
+SSLErr SSLXGetResumedVia(SSLContext *ctx, int *via);
+
 /**
  * Server: whether ChaCha20-Poly1305 suites go ahead of AES ones. With @p mode 1, when the
  * client's own first AEAD suite (in its ClientHello order) is a ChaCha20-Poly1305 one, the server

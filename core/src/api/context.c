@@ -121,6 +121,7 @@ SSLErr SSLInitContext(SSLContext *ctx)
     ctx->random_fn = def_random;
     ctx->cbc_split = 1;
     ctx->prefer_chacha = -1;
+    ctx->tickets_enabled = 1;
     ctx->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
     static const uint16_t ec[] = {SSLX_GROUP_X25519, SSLX_GROUP_SECP256R1, SSLX_GROUP_SECP384R1};
     for (size_t i = 0; i < sizeof ec / sizeof ec[0]; i++) /* RFC 8422 curves, then RFC 7919 */
@@ -412,6 +413,30 @@ SSLErr SSLSetPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)
     if (ctx->key != k)
         cry_rsa_key_release(ctx->key);
     ctx->key = k;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetSessionTickets(SSLContext *ctx, int enable)
+{
+    CHECK_CTX(ctx);
+    ctx->tickets_enabled = enable != 0;
+    return SSLNoErr;
+}
+
+SSLErr SSLXSetTicketKeyFunc(SSLContext *ctx, SSLXTicketKeyFunc fn, void *ref)
+{
+    CHECK_CTX(ctx);
+    ctx->ticket_fn = fn;
+    ctx->ticket_ref = ref;
+    return SSLNoErr;
+}
+
+SSLErr SSLXGetResumedVia(SSLContext *ctx, int *via)
+{
+    CHECK_CTX(ctx);
+    if (!via)
+        return SSLBadParameterErr;
+    *via = ctx->resumed ? ctx->resumed_via : 0;
     return SSLNoErr;
 }
 

@@ -12,7 +12,8 @@
 enum hs3_type {
     HS3_HELLO_REQUEST = 0, HS3_CLIENT_HELLO = 1, HS3_SERVER_HELLO = 2, HS3_CERTIFICATE = 11,
     HS3_SERVER_KEY_EXCHANGE = 12, HS3_CERTIFICATE_REQUEST = 13, HS3_SERVER_HELLO_DONE = 14,
-    HS3_CERTIFICATE_VERIFY = 15, HS3_CLIENT_KEY_EXCHANGE = 16, HS3_FINISHED = 20
+    HS3_CERTIFICATE_VERIFY = 15, HS3_CLIENT_KEY_EXCHANGE = 16, HS3_FINISHED = 20,
+    HS3_NEW_SESSION_TICKET = 4 /* RFC 5077 §3.3 */
 };
 
 typedef SSLErr (*hs3_build_fn)(SSLContext *ctx, struct wr *w);
@@ -55,6 +56,18 @@ int hs3_dh_group(const SSLContext *ctx, const struct suite *s, uint16_t *group, 
  * without supported_groups (RFC 8422 §4: the server may choose) secp256r1, else our first EC
  * group. 0 if none, or if its ec_point_formats lacked uncompressed. */
 int hs3_ec_group(const SSLContext *ctx, uint16_t *group);
+/* ticket.c (RFC 5077) */
+/* Server, on a ClientHello with a ticket: 1 resumed from it (session loaded, the client's session
+ * ID echoed), 0 not (a full handshake or the session ID cache), -1 the RFC 7627 §5.3 refusal.
+ * Sets ctx->nst when the ticket should be renewed. */
+int hs3_ticket_resume(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, const uint8_t *off,
+                      uint32_t noff);
+/* Server: whether it will send NewSessionTicket in a full handshake (sets ctx->nst). */
+void hs3_ticket_decide(SSLContext *ctx);
+SSLErr hs3_build_new_ticket(SSLContext *ctx, struct wr *w) SSL_MUST;
+SSLErr hs3_parse_new_ticket(SSLContext *ctx, struct rd *r) SSL_MUST;
+/* Bytes a NewSessionTicket may need (for the build buffer). */
+uint32_t hs3_ticket_size_hint(const SSLContext *ctx);
 /* hs3_finish.c */
 SSLErr hs3_build_ccs(SSLContext *ctx, struct wr *w) SSL_MUST;
 SSLErr hs3_parse_ccs(SSLContext *ctx, struct rd *r) SSL_MUST;

@@ -17,7 +17,7 @@
 #include <string.h>
 
 enum msg_id { M_CH, M_SH, M_CERT_S, M_SKE, M_CREQ, M_SHD, M_CERT_C, M_CKE, M_CV,
-              M_CCS_C, M_FIN_C, M_CCS_S, M_FIN_S, M_END };
+              M_CCS_C, M_FIN_C, M_NST, M_CCS_S, M_FIN_S, M_END };
 
 static const struct hs_msg {
     uint8_t content;     /* CT_HANDSHAKE or CT_CCS */
@@ -37,6 +37,7 @@ static const struct hs_msg {
     [M_CV] = {CT_HANDSHAKE, HS3_CERTIFICATE_VERIFY, SSL_ClientSide, hs3_build_cert_verify, hs3_parse_cert_verify},
     [M_CCS_C] = {CT_CCS, 0, SSL_ClientSide, hs3_build_ccs, hs3_parse_ccs},
     [M_FIN_C] = {CT_HANDSHAKE, HS3_FINISHED, SSL_ClientSide, hs3_build_finished, hs3_parse_finished},
+    [M_NST] = {CT_HANDSHAKE, HS3_NEW_SESSION_TICKET, SSL_ServerSide, hs3_build_new_ticket, hs3_parse_new_ticket},
     [M_CCS_S] = {CT_CCS, 0, SSL_ServerSide, hs3_build_ccs, hs3_parse_ccs},
     [M_FIN_S] = {CT_HANDSHAKE, HS3_FINISHED, SSL_ServerSide, hs3_build_finished, hs3_parse_finished},
 };
@@ -49,7 +50,8 @@ enum {
     IF_SKE = 8,       /* ServerKeyExchange is part of this suite/key combination */
     IF_CREQ = 16,     /* server: it asks for a certificate; client: present only if received */
     IF_CERT_ASKED = 32, /* a CertificateRequest was sent/received */
-    IF_CLIENT_CERT = 64 /* the client sent a certificate (so CertificateVerify follows) */
+    IF_CLIENT_CERT = 64, /* the client sent a certificate (so CertificateVerify follows) */
+    IF_TICKET = 128   /* RFC 5077: the ServerHello announced a NewSessionTicket (ctx->nst) */
 };
 
 static const struct step {
@@ -67,6 +69,7 @@ static const struct step {
     {M_CV, IF_FULL | IF_CLIENT_CERT},
     {M_CCS_C, IF_FULL},
     {M_FIN_C, IF_FULL},
+    {M_NST, IF_TICKET},
     {M_CCS_S, 0},
     {M_FIN_S, 0},
     {M_CCS_C, IF_RESUMED},
@@ -91,6 +94,8 @@ static int step_applies(const SSLContext *ctx, const struct step *st, int sendin
         return 0;
     if ((w & IF_CLIENT_CERT) && !ctx->client_cert_sent)
         return 0;
+    if ((w & IF_TICKET) && !ctx->nst)
+        return 0;
     return 1;
 }
 
@@ -106,10 +111,13 @@ static SSLErr hash_msg(SSLContext *ctx, const uint8_t *p, uint32_t n)
 
 /* Room for the largest message this side can build: 8 KiB covers hellos, key exchanges with groups
  * and keys up to 8192 bits, and Finished; Certificate and CertificateRequest grow with the local
- * chain and the distinguished names. Never more than HS_MAX_MSG. */
+ * chain and the distinguished names, a NewSessionTicket with the client's chain. Never more than
+ * HS_MAX_MSG. */
 static uint32_t scratch_need(const SSLContext *ctx)
 {
-    uint32_t need = 8192, chain = 3, dns = 4;
+    uint32_t need = ctx->nst && ctx->side == SSL_ServerSide ? hs3_ticket_size_hint(ctx) : 8192;
+    need = need > 8192 ? need : 8192;
+    uint32_t chain = 3, dns = 4;
     for (uint32_t i = 0; i < ctx->local_chain.n; i++)
         chain += 3 + ctx->local_chain.certs[i].length;
     for (uint32_t i = 0; i < ctx->dns.n; i++)
@@ -130,8 +138,11 @@ static SSLErr send_msg(SSLContext *ctx, const struct hs_msg *m)
             ((v == SSL_Version_Undetermined || v == SSL_Version_3_0_With_2_0_Hello) && cached < V_SSL3))
             return ssl2_send_client_hello(ctx);
     }
+    uint32_t need = scratch_need(ctx);
     if (!ctx->scratch.data)
-        SSL_TRY(ctx_alloc(ctx, &ctx->scratch, scratch_need(ctx)));
+        SSL_TRY(ctx_alloc(ctx, &ctx->scratch, need));
+    else if (ctx->scratch.length < need) /* a ticket holding a long client chain */
+        SSL_TRY(ctx_grow(ctx, &ctx->scratch, need, 0));
     struct wr w;
     wr_init(&w, ctx->scratch.data, ctx->scratch.length);
     ctx->hs_skip_msg = 0;
@@ -236,8 +247,8 @@ SSLErr hs3_drive(SSLContext *ctx)
     }
     /* The session is complete once both Finished are done: store it before our last flight is
      * flushed, so a client that reconnects at once (to another thread or process) finds it. */
-    if (!ctx->resumed && !ctx->sess_stored)
-        session_store(ctx);
+    if ((!ctx->resumed || ctx->new_ticket.data) && !ctx->sess_stored)
+        session_store(ctx); /* resumed: a client's session with a renewed ticket */
     SSL_TRY(io_flush(ctx));
     if (!ctx->hs_done)
         hs_finish(ctx);

@@ -216,7 +216,10 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
     ctx->ems = ctx->ems_enabled && ctx->peer_ems && ctx_is_tls(ctx);
     if (ctx->sni[0] && ctx->sni_fn && ctx->sni_fn(ctx, ctx->sni, ctx->sni_ref) != SSLNoErr)
         return ctx_fail(ctx, AL_UNRECOGNIZED_NAME, SSLNegotiationErr);
-    int found = nsid ? session_server_lookup(ctx, sid, nsid, off, noff) : 0;
+    /* a ticket first (RFC 5077 §3.4), then the session ID cache */
+    int found = hs3_ticket_resume(ctx, sid, nsid, off, noff);
+    if (found == 0 && nsid)
+        found = session_server_lookup(ctx, sid, nsid, off, noff);
     if (found < 0)
         return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLNegotiationErr);
     if (found) {
@@ -244,6 +247,7 @@ SSLErr hs3_server_select(SSLContext *ctx, const uint8_t *sid, uint32_t nsid, con
         return ctx_fail(ctx, refused ? AL_INSUFFICIENT_SECURITY : AL_HANDSHAKE_FAILURE,
                         SSLNegotiationErr);
     SSL_TRY(select_tls(ctx));
+    hs3_ticket_decide(ctx);
     ctx->sid_len = 0;
     if (ctx->peer_id.data) { /* the spec: only a server with a peer ID caches sessions */
         ctx->sid_len = SSL3_SID_MAX;
@@ -299,6 +303,7 @@ SSLErr hs3_parse_server_hello(SSLContext *ctx, struct rd *r)
         if (ctx->ems != ctx->offered_ems) /* RFC 7627 §5.3 */
             return ctx_fail(ctx, AL_HANDSHAKE_FAILURE, SSLProtocolErr);
         ctx->resumed = 1;
+        ctx->resumed_via = ctx->offered_ticket ? 2 : 1;
         SSL_TRY(session_client_resume(ctx));
         SSL_TRY(hs3_keys_ready(ctx));
     }

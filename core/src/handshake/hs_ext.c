@@ -3,7 +3,8 @@
  * (RFC 7919: our groups offered, the FFDHE groups a client lists kept; hs3_dh_group chooses;
  * RFC 8422: the EC groups too, hs3_ec_group chooses), ec_point_formats (RFC 8422 §5.1.2),
  * signature_algorithms, application_layer_protocol_negotiation (RFC 7301), encrypt_then_mac
- * (RFC 7366), extended_master_secret (RFC 7627) and renegotiation_info (RFC 5746). Every extension
+ * (RFC 7366), extended_master_secret (RFC 7627), session_ticket (RFC 5077; ticket.c) and
+ * renegotiation_info (RFC 5746). Every extension
  * is read through its own bounded sub-reader; unknown ones are skipped, a repeated type is refused.
  * A server answers only what the client offered; a client refuses any extension it did not offer.
  */
@@ -17,7 +18,8 @@
 
 enum {
     EXT_SERVER_NAME = 0, EXT_SUPPORTED_GROUPS = 10, EXT_EC_POINT_FORMATS = 11, EXT_SIG_ALGS = 13,
-    EXT_ALPN = 16, EXT_ETM = 22, EXT_EMS = 23, EXT_RENEGOTIATION_INFO = 0xff01
+    EXT_ALPN = 16, EXT_ETM = 22, EXT_EMS = 23, EXT_SESSION_TICKET = 35,
+    EXT_RENEGOTIATION_INFO = 0xff01
 };
 
 /* One pass over an extension block: each (type, body) goes to @fn; framing errors fail with
@@ -115,6 +117,16 @@ static SSLErr client_ext(SSLContext *ctx, uint16_t type, struct rd *b)
     case EXT_EMS:
         ctx->peer_ems = 1;
         return SSLNoErr;
+    case EXT_SESSION_TICKET: { /* RFC 5077 §3.2: empty, or a ticket (ticket.c opens it) */
+        size_t n = rd_left(b);
+        const uint8_t *p = rd_bytes(b, n);
+        ctx->peer_ticket_ext = 1;
+        if (n && n <= 16384 && ctx->tickets_enabled && ctx->ticket_fn) {
+            SSL_TRY(ctx_alloc(ctx, &ctx->peer_ticket, (uint32_t)n));
+            memcpy(ctx->peer_ticket.data, p, n);
+        }
+        return SSLNoErr;
+    }
     case EXT_RENEGOTIATION_INFO: { /* RFC 5746 §3.6: empty on an initial handshake */
         struct rd inner = rd_sub8(b);
         if (!rd_ok(b) || rd_left(&inner))
@@ -203,6 +215,10 @@ void hs_ext_build_server(SSLContext *ctx, struct wr *w)
             wr_u16(w, EXT_SERVER_NAME);
             wr_u16(w, 0);
         }
+        if (ctx->nst) { /* RFC 5077 §3.2: a NewSessionTicket will follow */
+            wr_u16(w, EXT_SESSION_TICKET);
+            wr_u16(w, 0);
+        }
     }
     if (w->len == all + 2)
         w->len -= 2; /* no extensions: no block at all (SSL 3.0 peers expect none) */
@@ -263,6 +279,12 @@ void hs_ext_build_client(SSLContext *ctx, struct wr *w)
     }
     wr_u16(w, EXT_ETM);
     wr_u16(w, 0);
+    if (ctx->tickets_enabled) { /* RFC 5077 §3.2: the cached session's ticket, or empty */
+        wr_u16(w, EXT_SESSION_TICKET);
+        m = wr_open(w, 2);
+        wr_bytes(w, ctx->offered_ticket, ctx->offered_ticket_len);
+        wr_close(w, m, 2);
+    }
     if (ctx->ems_enabled) {
         wr_u16(w, EXT_EMS);
         wr_u16(w, 0);
@@ -294,6 +316,13 @@ static SSLErr server_ext(SSLContext *ctx, uint16_t type, struct rd *b)
         return SSLNoErr;
     case EXT_ETM:
         ctx->etm_offered = 1;
+        return SSLNoErr;
+    case EXT_SESSION_TICKET: /* RFC 5077 §3.2: empty, and only if we offered it */
+        if (!ctx->tickets_enabled)
+            break;
+        if (rd_left(b))
+            return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+        ctx->nst = 1;
         return SSLNoErr;
     case EXT_SERVER_NAME:
         if (!ctx->server_name[0])

@@ -2,7 +2,8 @@
  * session.c - resumable sessions through the user's callbacks, and the blob they store.
  * Blob (format 5): "SR" 0x05 | version u16 | suite u16 | sid_len u8 | sid | master_len u8 | master |
  * key_arg_len u8 | key_arg | created u32 | role u8 | auth u8 | ems u8 | group u16 | cert_type u8 |
- * bind_len u8 | bind | ncerts u8 | ncerts x (u24 len | DER). group: the key exchange's group (0 for
+ * bind_len u8 | bind | ticket_len u16 | ticket | ncerts u8 | ncerts x (u24 len | DER). A client's
+ * entry carries the server's last RFC 5077 ticket (ticket.c), a server's none. group: the key exchange's group (0 for
  * none or a custom DH group); cert_type: the server certificate's key (ctx_key_kind: 0 none, 1 RSA,
  * 2 DSA, 3 EC), which must be the one the suite uses; a server resumes it only while it still holds
  * an identity of that kind. Older formats decode as misses (a full handshake). SSL 2.0 sessions (version 0x0002) store the kind's 16-bit id (cryptype.h
@@ -62,6 +63,9 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
     struct rd bind = rd_sub8(&r);
     v->bind_len = (uint32_t)rd_left(&bind);
     v->bind = rd_bytes(&bind, v->bind_len);
+    struct rd t = rd_sub16(&r);
+    v->ticket_len = (uint32_t)rd_left(&t);
+    v->ticket = rd_bytes(&t, v->ticket_len);
     v->ncerts = rd_u8(&r);
     if (v->ncerts > MAX_CHAIN)
         return SSLSessionNotFoundErr;
@@ -73,7 +77,8 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
             rd_fail(&r);
     }
     if (!rd_done(&r) || v->sid_len == 0 || v->sid_len > SSL3_SID_MAX || v->role > 1 ||
-        v->auth > 1 || v->ems > 1 || v->bind_len != SESSION_BIND_LEN)
+        v->auth > 1 || v->ems > 1 || v->bind_len != SESSION_BIND_LEN ||
+        (v->ticket_len && (v->role != 0 || v->version < V_TLS10 || v->version > V_TLS12)))
         return SSLSessionNotFoundErr;
     const struct suite *s = suite_find(v->suite);
     if (v->version >= V_SSL3 && v->version <= V_TLS12 && s && s->min_ver <= v->version &&
@@ -127,8 +132,9 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
 {
     int v2 = ctx->negotiated == SSL_Version_2_0;
     uint32_t mlen = v2 ? ctx->master_len : SSL3_MASTER_LEN, klen = v2 ? ctx->key_arg_len : 0;
+    uint32_t tlen = !v2 && ctx->side == SSL_ClientSide ? ctx->new_ticket.length : 0;
     uint32_t need = 3 + 2 + 2 + 1 + ctx->sid_len + 1 + mlen + 1 + klen + 4 + 4 + 3 +
-                    SESSION_BIND_LEN + 1;
+                    SESSION_BIND_LEN + 2 + tlen + 1;
     for (uint32_t i = 0; i < ctx->peer_chain.n; i++)
         need += 3 + ctx->peer_chain.certs[i].length;
     uint32_t now;
@@ -147,7 +153,7 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
     wr_bytes(&w, ctx->master, mlen);
     wr_u8(&w, (uint8_t)klen);
     wr_bytes(&w, ctx->key_arg, klen);
-    wr_u32(&w, now);
+    wr_u32(&w, ctx->sess_created ? ctx->sess_created : now); /* a renewed session keeps its age */
     wr_u8(&w, side_role(ctx));
     wr_u8(&w, auth_policy(ctx));
     wr_u8(&w, !v2 && ctx->ems);
@@ -157,6 +163,9 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
     session_binding(ctx, bind);
     wr_u8(&w, SESSION_BIND_LEN);
     wr_bytes(&w, bind, SESSION_BIND_LEN);
+    size_t tm = wr_open(&w, 2);
+    wr_bytes(&w, ctx->new_ticket.data, tlen);
+    wr_close(&w, tm, 2);
     wr_u8(&w, (uint8_t)ctx->peer_chain.n);
     for (uint32_t i = 0; i < ctx->peer_chain.n; i++) {
         size_t m = wr_open(&w, 3);
@@ -222,6 +231,13 @@ static void key_done(SSLContext *ctx, SSLBuffer *key, const uint8_t *stack)
         ctx_free(ctx, key);
 }
 
+/* A blob that decodes, with a suite enabled here, of @version (0: any), made here. */
+static int usable(SSLContext *ctx, const SSLBuffer *blob, struct session_view *v, uint16_t version)
+{
+    return session_decode(blob->data, blob->length, v) == SSLNoErr && enabled(ctx, v->suite) &&
+           (!version || v->version == version) && valid_here(ctx, v);
+}
+
 /* Fetch and validate an entry; on success *blob holds it (free with ctx_free). */
 static int fetch(SSLContext *ctx, SSLBuffer raw, SSLBuffer *blob, struct session_view *v,
                  uint16_t version)
@@ -234,8 +250,7 @@ static int fetch(SSLContext *ctx, SSLBuffer raw, SSLBuffer *blob, struct session
         return 0;
     SSLErr e = ctx->get_session_fn(key, blob, ctx->session_ref);
     key_done(ctx, &key, stack);
-    if (e != SSLNoErr || !blob->data || session_decode(blob->data, blob->length, v) != SSLNoErr ||
-        !enabled(ctx, v->suite) || (version && v->version != version) || !valid_here(ctx, v)) {
+    if (e != SSLNoErr || !blob->data || !usable(ctx, blob, v, version)) {
         ctx_free(ctx, blob);
         return 0;
     }
@@ -264,6 +279,7 @@ static SSLErr load_view(SSLContext *ctx, const struct session_view *v)
         ctx->suite = suite_find(v->suite);
         ctx->group = v->group;
     }
+    ctx->sess_created = v->created;
     return SSLNoErr;
 }
 
@@ -277,6 +293,8 @@ uint16_t session_client_lookup(SSLContext *ctx)
         return 0;
     ctx->offered_sid_len = (uint8_t)v.sid_len;
     memcpy(ctx->offered_sid, v.sid, v.sid_len);
+    ctx->offered_ticket = v.ticket_len && ctx->tickets_enabled ? v.ticket : NULL;
+    ctx->offered_ticket_len = ctx->offered_ticket ? v.ticket_len : 0;
     ctx->offered_suite = v.suite;
     ctx->offered_version = v.version;
     ctx->offered_ems = v.ems;
@@ -296,8 +314,36 @@ SSLErr session_client_resume(SSLContext *ctx)
     return e;
 }
 
-/* Server, both versions: the entry for @sid if it was made here, for this ID, with a suite or kind
- * the client offered (@match decides); then it is loaded. Any failure leaves no peer chain. */
+/* Server, a blob from the cache or a ticket, already decoded into @v and usable here: resume it
+ * if it is for this ID (cache) and its suite or kind is one the client offered; then it is loaded.
+ * -1: the RFC 7627 §5.3 refusal. Any failure leaves no peer chain. */
+static int server_take(SSLContext *ctx, const struct session_view *v, const uint8_t *sid,
+                       uint32_t sidlen, uint16_t version, const uint8_t *offered, uint32_t n)
+{
+    /* RFC 7627 §5.3: a session made with (or without) the extended master secret resumes only
+     * with the same; a client that offers an EMS session without the extension is refused (-1),
+     * anything else is a full handshake. */
+    int ok = !sid || (v->sid_len == sidlen && memcmp(v->sid, sid, sidlen) == 0);
+    if (ok && version >= V_TLS10 && v->ems && !ctx->peer_ems) {
+        certlist_free(ctx, &ctx->peer_chain);
+        return -1;
+    }
+    ok = ok && (version == V_SSL2 || v->ems == (ctx->ems != 0));
+    int in_offer = 0;
+    const struct ssl2_kind *k = ssl2_kind_by_suite(v->suite);
+    for (uint32_t i = 0; i < n; i++)
+        in_offer |= version != V_SSL2 ? (offered[2 * i] << 8 | offered[2 * i + 1]) == v->suite
+                                      : k && ssl2_kind_id(offered + 3 * i) == k->id;
+    /* the server still holds a certificate of the session's kind (none for DH_anon) */
+    ok = ok && (v->cert_type == 0 || ctx_use_identity(ctx, v->cert_type == 3));
+    ok = ok && in_offer && load_view(ctx, v) == SSLNoErr;
+    if (!ok)
+        certlist_free(ctx, &ctx->peer_chain);
+    return ok;
+}
+
+/* Server, both versions: the cache entry for @sid (session_server_take's rules); the session ID
+ * is kept. */
 static int server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen, uint16_t version,
                          const uint8_t *offered, uint32_t n)
 {
@@ -307,32 +353,22 @@ static int server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen, u
     struct session_view v;
     if (!fetch(ctx, raw, &blob, &v, version))
         return 0;
-    /* RFC 7627 §5.3: a session made with (or without) the extended master secret resumes only
-     * with the same; a client that offers an EMS session without the extension is refused (-1),
-     * anything else is a full handshake. */
-    int ok = v.sid_len == sidlen && memcmp(v.sid, sid, sidlen) == 0;
-    if (ok && version >= V_TLS10 && v.ems && !ctx->peer_ems) {
-        certlist_free(ctx, &ctx->peer_chain);
-        ctx_free(ctx, &blob);
-        return -1;
-    }
-    ok = ok && (version == V_SSL2 || v.ems == (ctx->ems != 0));
-    int in_offer = 0;
-    const struct ssl2_kind *k = ssl2_kind_by_suite(v.suite);
-    for (uint32_t i = 0; i < n; i++)
-        in_offer |= version != V_SSL2 ? (offered[2 * i] << 8 | offered[2 * i + 1]) == v.suite
-                                      : k && ssl2_kind_id(offered + 3 * i) == k->id;
-    /* the server still holds a certificate of the session's kind (none for DH_anon) */
-    ok = ok && (v.cert_type == 0 || ctx_use_identity(ctx, v.cert_type == 3));
-    ok = ok && in_offer && load_view(ctx, &v) == SSLNoErr;
-    if (ok) {
+    int ok = server_take(ctx, &v, sid, sidlen, version, offered, n);
+    if (ok > 0) {
         memcpy(ctx->session_id, sid, sidlen);
         ctx->sid_len = (uint8_t)sidlen;
-    } else {
-        certlist_free(ctx, &ctx->peer_chain);
+        ctx->resumed_via = 1;
     }
     ctx_free(ctx, &blob);
     return ok;
+}
+
+int session_server_blob(SSLContext *ctx, const SSLBuffer *blob, const uint8_t *offered, uint32_t n)
+{
+    struct session_view v;
+    if (!usable(ctx, blob, &v, ctx->ver) || v.role != 1)
+        return 0;
+    return server_take(ctx, &v, NULL, 0, ctx->ver, offered, n);
 }
 
 int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
@@ -369,7 +405,7 @@ void session_store(SSLContext *ctx)
         return;
     if (!key_make(ctx, session_key(ctx), stack, &key))
         return;
-    if (session_encode(ctx, &blob) == SSLNoErr) {
+    if (session_encode(ctx, &blob) == SSLNoErr) { /* a client's with its ticket, if any */
         (void)ctx->add_session_fn(key, blob, ctx->session_ref); /* errors are ignored (spec) */
         ctx_free(ctx, &blob);
     }

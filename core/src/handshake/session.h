@@ -27,6 +27,10 @@ int session_server_lookup(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
  * (@offered: n 3-byte kinds); then kind, master key, key arg and peer chain are loaded. */
 int session_server_lookup2(SSLContext *ctx, const uint8_t *sid, uint32_t sidlen,
                            const uint8_t *offered, uint32_t n);
+/* Server: resume from a decoded, decrypted session blob (a ticket's): 1 if it was made by a server
+ * here (session_server_lookup's rules without the session ID) and is loaded; 0 not; -1 the RFC 7627
+ * §5.3 refusal. */
+int session_server_blob(SSLContext *ctx, const SSLBuffer *blob, const uint8_t *offered, uint32_t n);
 /* After a full handshake: store the session (errors ignored, as the spec says). */
 void session_store(SSLContext *ctx);
 /* After an unclean end: delete the session (errors ignored). */
@@ -48,6 +52,7 @@ struct session_view {
     uint8_t cert_type;                            /* the server key's kind: session_cert_type */
     uint8_t role, auth;                           /* 0 client / 1 server; server's client-cert policy */
     const uint8_t *bind; uint32_t bind_len;       /* SESSION_BIND_LEN: session context or chain hash */
+    const uint8_t *ticket; uint32_t ticket_len;   /* client: the server's RFC 5077 ticket, or none */
     uint32_t ncerts;
     const uint8_t *cert[MAX_CHAIN]; uint32_t cert_len[MAX_CHAIN];
 };

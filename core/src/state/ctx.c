@@ -132,6 +132,10 @@ void ctx_reset_connection(SSLContext *ctx)
     ctx_free(ctx, &ctx->scratch);
     ctx_free(ctx, &ctx->kx);
     ctx_free(ctx, &ctx->cached_session);
+    ctx_free(ctx, &ctx->peer_ticket);
+    ctx_free(ctx, &ctx->new_ticket);
+    ctx->offered_ticket = NULL;
+    ctx->offered_ticket_len = 0;
     certlist_free(ctx, &ctx->peer_chain);
     cry_wipe(ctx->master, sizeof ctx->master);
     cry_wipe(&ctx->hs_md5, sizeof ctx->hs_md5);

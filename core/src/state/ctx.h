@@ -72,6 +72,9 @@ struct SSLContext {
     SSLRSAPrivateKey *key2;     /* server: a second identity (SSLXAddIdentityPEM): key and chain of */
     struct certlist chain2;     /* the other kind (EC beside RSA/DSA); ctx_use_identity swaps it in */
     int prefer_chacha;          /* SSLXSetChaChaPreference: -1 by CPU, 0 never, 1 always */
+    int tickets_enabled;        /* RFC 5077 (SSLXSetSessionTickets, default on) */
+    SSLXTicketKeyFunc ticket_fn; /* server: where ticket keys come from (none: no tickets) */
+    void *ticket_ref;
     SSLDHParams *dh_params;
     int request_client_cert;
     int cbc_split;
@@ -150,6 +153,15 @@ struct SSLContext {
     uint8_t peer_groups_sent;   /* server: the ClientHello carried supported_groups */
     uint8_t peer_pf;            /* server: ec_point_formats: 0 absent, 1 lists uncompressed, 2 not */
     uint8_t ec_offered;         /* client: the hello offered an ECDHE suite (EC groups, formats) */
+    uint8_t resumed_via;        /* 1: by session ID, 2: by ticket (client: it offered one) */
+    uint8_t peer_ticket_ext;    /* server: the ClientHello carried session_ticket */
+    uint8_t nst;                /* a NewSessionTicket follows (server: it sends one; client: the
+                                   ServerHello acknowledged session_ticket) */
+    SSLBuffer peer_ticket;      /* server: the client's ticket (empty: none) */
+    const uint8_t *offered_ticket; /* client: the cached session's ticket (in cached_session) */
+    uint32_t offered_ticket_len;
+    SSLBuffer new_ticket;       /* client: the ticket of the last NewSessionTicket */
+    uint32_t sess_created;      /* a resumed session's creation time (0: now), kept on renewal */
 
     /* record layer */
     struct dirstate rd_cur, rd_pend, wr_cur, wr_pend;
