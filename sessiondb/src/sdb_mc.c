@@ -640,3 +640,140 @@ SSLErr SDBMemcachedGetStats(SDBMemcached *m, SDBMemcachedStats *st)
         st->serversDown += (uint32)atomic_load_explicit(&m->servers[i].down, memory_order_relaxed);
     return SSLNoErr;
 }
+
+/* ---- the ticket-key ring across machines ---- */
+
+/* The memcached key of a period's ticket key: prefix "t:" rotate ":" period. */
+static size_t tk_mckey(SDBMemcached *m, const struct sdb_tk_now *t, uint64_t period, char *out,
+                       size_t n)
+{
+    int len = snprintf(out, n, "%st:%u:%llu", m->prefix, (unsigned)t->rotate,
+                       (unsigned long long)period);
+    return len > 0 && (size_t)len < n ? (size_t)len : 0;
+}
+
+/* Open a sealed ticket key of @p period from memcached into rec. */
+static bool tk_open(SDBMemcached *m, const char *mk, size_t ml, const char *v, size_t vlen,
+                    uint64_t period, uint8 rec[SDB_TK_REC])
+{
+    uint8 out[SDB_TK_REC + 1];
+    size_t olen = 0;
+    uint64_t expiry;
+    if (vlen != SDB_TK_REC + SDBMC_OVERHEAD ||
+        sdbmc_open(&m->keys, mk, ml, (const uint8 *)v, vlen, out, &olen, &expiry) != SSLNoErr)
+        return false;
+    bool ok = olen == SDB_TK_REC && sdb_tk_name_period(out) == period;
+    if (ok)
+        memcpy(rec, out, SDB_TK_REC);
+    explicit_bzero(out, sizeof out);
+    return ok;
+}
+
+/*
+ * The cluster's key of @p period: from the first of the key's servers that answers: its stored
+ * key, or (create) @p cand stored there with add, or, when another machine added one first, that
+ * one. Returns 1 with rec filled, 0 if memcached has none (create == false) or did not answer.
+ */
+static int tk_remote(SDBMemcached *m, struct mc_slot *sl, const struct sdb_tk_now *t,
+                     uint64_t period, bool create, const uint8 cand[SDB_TK_REC],
+                     uint8 rec[SDB_TK_REC])
+{
+    char mk[SDBMC_MAX_MCKEY + 1];
+    unsigned idx[MC_MAX_SERVERS];
+    size_t ml = tk_mckey(m, t, period, mk, sizeof mk);
+    if (!ml)
+        return 0;
+    unsigned n = key_servers(m, sl, mk, ml, idx);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned s = idx[i];
+        memcached_st *c;
+        if (server_skip(m, s, now_ms()) || !(c = slot_conn(m, sl, s))) {
+            COUNT(sl, skipped);
+            continue;
+        }
+        for (int round = 0; round < 2; round++) {    /* get; add; (lost the race) get again */
+            size_t vlen = 0;
+            uint32_t flags = 0;
+            memcached_return_t rc;
+            char *v = memcached_get(c, mk, ml, &vlen, &flags, &rc);
+            if (!answered(rc)) {
+                free(v);
+                COUNT(sl, errors);
+                server_failed(m, s, c, rc);
+                break;
+            }
+            server_ok(m, s);
+            if (rc == MEMCACHED_SUCCESS && v) {
+                bool ok = tk_open(m, mk, ml, v, vlen, period, rec);
+                free(v);
+                if (ok)
+                    return 1;
+                COUNT(sl, rejected);  /* sealed under another cluster key: do not overwrite */
+                return 0;
+            }
+            free(v);
+            if (!create || round == 1)
+                return 0;
+            uint8 sealed[SDB_TK_REC + SDBMC_OVERHEAD];
+            uint64_t expiry = (period + t->keep + 2) * (uint64_t)t->rotate;
+            if (sdbmc_seal(&m->keys, mk, ml, expiry, cand, SDB_TK_REC, sealed) != SSLNoErr)
+                return 0;
+            uint64_t life = (t->keep + 2) * (uint64_t)t->rotate;
+            time_t exp = life <= MC_LONG_LIFE ? (time_t)life : (time_t)expiry;
+            rc = memcached_add(c, mk, ml, (const char *)sealed, sizeof sealed, exp, 0);
+            if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_STORED) {
+                COUNT(sl, stores);
+                memcpy(rec, cand, SDB_TK_REC);
+                return 1;
+            }
+            if (!answered(rc)) {
+                COUNT(sl, errors);
+                server_failed(m, s, c, rc);
+                break;
+            }
+            /* NOTSTORED / DATA_EXISTS: another machine was first; read its key */
+        }
+    }
+    return 0;
+}
+
+SSLErr SDBMCTicketKey(void *ref, int seal, uint8 name[16], uint8 key[32])
+{
+    SDBMemcached *m = ref;
+    struct sdb_tk_now t;
+    uint8 rec[SDB_TK_REC], cand[SDB_TK_REC];
+    if (!m || !name || !key)
+        return SSLBadParameterErr;
+    SDBCache *c = m->local;
+    SSLErr e = sdb_tk_now(c, &t);
+    if (e)
+        return e;
+    uint64_t period = seal ? t.period : sdb_tk_name_period(name);
+    if (!seal && (period > t.period + 1 || period + t.keep < t.period))
+        return SSLNoMatchingSessionKeyErr;
+    int rc = sdb_tk_get(c, period, rec);
+    if (rc == MDB_NOTFOUND) {
+        /* this machine has none: the cluster's (made now by us if it has none and we seal) */
+        if ((e = sdb_tk_make(period, cand)) != SSLNoErr)
+            return e;
+        uint8 cluster[SDB_TK_REC];
+        struct mc_slot *sl = slot_claim(m);
+        int got = sl ? tk_remote(m, sl, &t, period, seal != 0, cand, cluster) : 0;
+        if (sl)
+            slot_release(sl);
+        if (got || seal)               /* memcached down: a key of this machine only */
+            rc = sdb_tk_put(c, period, got ? cluster : cand, rec,
+                            period > t.keep ? period - t.keep : 0);
+        explicit_bzero(cand, sizeof cand);
+        explicit_bzero(cluster, sizeof cluster);
+    }
+    if (rc == 0 && !seal && memcmp(rec, name, SDB_TICKET_NAME) != 0)
+        rc = MDB_NOTFOUND;
+    if (rc == 0) {
+        if (seal)
+            memcpy(name, rec, SDB_TICKET_NAME);
+        memcpy(key, rec + SDB_TICKET_NAME, SDB_TICKET_KEY);
+    }
+    explicit_bzero(rec, sizeof rec);
+    return sdb_env_err(c, rc);
+}

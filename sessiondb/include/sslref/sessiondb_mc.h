@@ -145,6 +145,20 @@ SSLErr SDBMCDeleteSession(SSLBuffer sessionKey, void *sessionRef);
 SSLErr SDBMemcachedGet(SDBMemcached *mc, SSLBuffer sessionKey, SSLBuffer *sessionData,
                        int *level);
 
+/**
+ * SDBTicketKey (sessiondb.h) across machines: the ticket-key ring lives in each machine's LMDB and
+ * in memcached, so that every machine seals and opens tickets with the same keys. A period's key
+ * is taken from LMDB; a machine without it takes memcached's (the first of the key's servers that
+ * answers; key prefix "t:" rotate ":" period, sealed with the cluster key), and when memcached has
+ * none either, the first machine stores a fresh one there with add, so racing machines converge on
+ * one key per period; the result is then stored in LMDB by one write transaction (one key per
+ * period per machine). With memcached unreachable a machine makes its own key for the period (its
+ * tickets then resume only on itself). Every machine needs the same SDBOptions::ticketRotate and
+ * ticketKeep, and clocks within a period of each other.
+ * @param[in] ref the SDBMemcached handle. Other parameters and results as SDBTicketKey.
+ */
+SSLErr SDBMCTicketKey(void *ref, int seal, uint8 name[16], uint8 key[32]);
+
 /** Read the counters. @return SSLNoErr or SSLBadParameterErr. */
 SSLErr SDBMemcachedGetStats(SDBMemcached *mc, SDBMemcachedStats *stats);
 
