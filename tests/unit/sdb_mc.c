@@ -11,6 +11,7 @@
 #include "sdb_util.h"
 #include "sslref/sessiondb_mc.h"
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <libmemcached/memcached.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -445,4 +446,99 @@ Test(sdb_mc_tier, open_refusals, .init = setup_tmp, .fini = teardown_tmp)
     cr_assert_eq(SDBMemcachedOpen(&m, c, &o, why, sizeof why), SSLBadParameterErr);
     SDBClose(c);
     sdbt_rmdir(dir);
+}
+
+/* ---- threads: one handle, 8 threads, one memcached stopped and continued meanwhile ---- */
+
+#define NTHREADS 8
+#define NOPS 300
+
+struct tctx {
+    struct machine *a, *b;
+    int id;
+    int bad;
+};
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void log_locked(void *ref, const char *line)
+{
+    pthread_mutex_lock(&log_mu);
+    log_fn(ref, line);
+    pthread_mutex_unlock(&log_mu);
+}
+
+static void *worker(void *arg)
+{
+    struct tctx *t = arg;
+    char kb[32], val[64];
+    for (unsigned i = 0; i < NOPS; i++) {
+        SSLBuffer key = sdbt_key(kb, sizeof kb, 100 + (unsigned)t->id, i);
+        int vl = snprintf(val, sizeof val, "value-%d-%u", t->id, i);
+        /* an add fails only if both levels did: LMDB's write lock busy beyond writeWaitMs
+         * (8 writers on 2 cores) while the key's server is stopped */
+        SSLErr ae = SDBMCAddSession(key, (SSLBuffer){(uint32)vl, (uint8 *)val}, t->a->mc);
+        if (ae != SSLNoErr && ae != SSLIOErr)
+            t->bad++;
+        SSLBuffer v;
+        int level;
+        /* B: remote hit, or a miss while a server is stopped; never a wrong value */
+        SSLErr e = SDBMemcachedGet(t->b->mc, key, &v, &level);
+        if (e == SSLNoErr) {
+            if (v.length != (uint32)vl || memcmp(v.data, val, (size_t)vl) != 0)
+                t->bad++;
+            free(v.data);
+        } else if (e != SSLNoMatchingSessionKeyErr) {
+            t->bad++;
+        }
+    }
+    return NULL;
+}
+
+Test(sdb_mc_tier, threads, .init = setup_mc, .fini = teardown_mc)
+{
+    char servers[64], why[512];
+    servers_of(servers, sizeof servers, &d1, &d2);
+    struct machine A, B;
+    memset(&A, 0, sizeof A);
+    memset(&B, 0, sizeof B);
+    cr_assert_eq(SDBOpenDetail(&A.cache, dirA, NULL, why, sizeof why), SSLNoErr);
+    cr_assert_eq(SDBOpenDetail(&B.cache, dirB, NULL, why, sizeof why), SSLNoErr);
+    SDBMemcachedOptions o;
+    SDBMemcachedDefaultOptions(&o);
+    o.servers = servers;
+    o.keyFile = keyfile;
+    o.timeoutMs = 30;
+    o.retryMs = 200;
+    o.log = log_locked;
+    o.logRef = &A.log;
+    cr_assert_eq(SDBMemcachedOpen(&A.mc, A.cache, &o, why, sizeof why), SSLNoErr, "%s", why);
+    o.logRef = &B.log;
+    o.connections = 4;                /* fewer sets than threads: some calls find all busy */
+    cr_assert_eq(SDBMemcachedOpen(&B.mc, B.cache, &o, why, sizeof why), SSLNoErr, "%s", why);
+    pthread_t th[NTHREADS];
+    struct tctx t[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        t[i] = (struct tctx){&A, &B, i, 0};
+        cr_assert_eq(pthread_create(&th[i], NULL, worker, &t[i]), 0);
+    }
+    usleep(20000);
+    kill(d2.pid, SIGSTOP);
+    usleep(300000);
+    kill(d2.pid, SIGCONT);
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        cr_assert_eq(t[i].bad, 0, "thread %d: %d bad results", i, t[i].bad);
+    }
+    SDBMemcachedStats sa, sb;
+    cr_assert_eq(SDBMemcachedGetStats(A.mc, &sa), SSLNoErr);
+    cr_assert_eq(SDBMemcachedGetStats(B.mc, &sb), SSLNoErr);
+    cr_assert(sb.remoteHits > 0 && sb.remoteHits + sb.misses == NTHREADS * NOPS,
+              "remote %llu misses %llu", (unsigned long long)sb.remoteHits,
+              (unsigned long long)sb.misses);
+    cr_assert(sa.errors + sb.errors > 0, "the stopped server was never met: the run was too short");
+    /* at most one down and one up line per handle and server */
+    cr_assert(A.log.lines <= 2 && B.log.lines <= 2, "A:\n%sB:\n%s", A.log.text, B.log.text);
+    machine_close(&A);
+    machine_close(&B);
 }
