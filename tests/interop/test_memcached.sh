@@ -22,11 +22,16 @@ chmod 600 "$KEY"
 TIMEOUT_MS=50
 MC_USER=$(id -un)
 
+# memcached daemons are SIGSTOPped on purpose: continue them all before the cleanup signals them
+MC_ALL=()
+trap 'kill -CONT "${MC_ALL[@]}" 2>/dev/null; interop_cleanup' EXIT
+
 # start_memcached PORT: a daemon on 127.0.0.1:PORT; sets MC_PID.
 start_memcached() {
     memcached -u "$MC_USER" -l 127.0.0.1 -p "$1" -U 0 -m 16 >"$TMP/mc-$1.log" 2>&1 &
     MC_PID=$!
     INTEROP_PIDS+=("$MC_PID")
+    MC_ALL+=("$MC_PID")
     wait_listen "$1" "$MC_PID" || { echo "FAIL: memcached on port $1 did not start"; cat "$TMP/mc-$1.log"; exit 1; }
 }
 

@@ -66,7 +66,9 @@ typedef void (*SDBLogFunc)(void *ref, const char *line);
 
 /** Options of SDBMemcachedOpen. Fill with SDBMemcachedDefaultOptions, then change what you need. */
 typedef struct SDBMemcachedOptions {
-    const char *servers;  /**< "HOST:PORT[,HOST:PORT...]", 1..32 servers (required) */
+    const char *servers;  /**< "HOST:PORT[,HOST:PORT...]", 1..32 servers (required). Give IP
+                               addresses: a host name is resolved by libmemcached at each
+                               (re)connect, and name resolution has no timeout */
     const char *keyFile;  /**< cluster key file (required; see Sealing) */
     uint32 timeoutMs;     /**< connect and I/O timeout per server, 1..10000 ms (default 50) */
     uint32 retryMs;       /**< a failed server is skipped this long, then retried (default 1000) */
