@@ -6,6 +6,8 @@
  * table (bench_report.c); --hold N keeps N connections open to test a server's concurrency.
  * A run that asks for resumption fails (exit 3) when too many of its handshakes were full.
  * --server-pid adds a local server's CPU time per handshake and memory per held connection.
+ * --target HOST:PORT (repeatable) spreads the connections round-robin over several servers, all
+ * sharing one client-side session (one peer ID), so that resumption crosses them.
  */
 #include "bench.h"
 #include "sample_cache.h"
@@ -31,7 +33,9 @@ struct bench {
     int port, threads, full_percent, timeout, hold, hold_seconds, quiet, server_pid;
     long connections;
     struct cli_version version;
-    struct sockaddr_in addr;
+    struct sockaddr_in addr[BENCH_MAX_TARGETS];
+    struct bench_target targets[BENCH_MAX_TARGETS];
+    int ntargets;                /* --target: the servers; else one, --host and --port */
     SSLContext *tmpl;
     struct memcache *mc;
     char peer_id[128];
@@ -58,6 +62,8 @@ static void bench_usage(FILE *out)
             "         [--ciphers 000a,...] [--version V (as sslref-client: default tls1.0-tls1.2)]\n"
             "         [--csv FILE] [--send TEXT] [--timeout S] [--quiet]\n"
             "         [--hold N --hold-seconds S] [--server-pid PID]\n"
+            "       sslref-bench --target HOST:PORT [--target HOST:PORT]... (instead of --host\n"
+            "         and --port; other options as above)\n"
             "  P%% of the connections (default 100) make a full handshake; the others offer the\n"
             "  session cached for this target and resume (the first of them, alone, makes it).\n"
             "  A run with P < 100 fails (exit 3) if more than 1 + (P + 1)%% of C handshakes are\n"
@@ -65,7 +71,10 @@ static void bench_usage(FILE *out)
             "  1 + 1%% of C. Any error: exit 1. --hold opens N connections, keeps them\n"
             "  idle S seconds, then checks that each one still answers a request.\n"
             "  --server-pid (a server on this machine): also report its CPU time per handshake\n"
-            "  (all its threads and child processes) and, with --hold, its memory per connection.\n");
+            "  (all its threads and child processes) and, with --hold, its memory per connection.\n"
+            "  --target (up to 16): connection i goes to target i mod N; all targets share one\n"
+            "  cached session, so a session made on one is offered to the next; the summary adds\n"
+            "  one line per target: target=HOST:PORT full=F resumed=R errors=E.\n");
 }
 
 static int bench_num(const char *s, long lo, long hi, long *out)
@@ -96,7 +105,8 @@ static void bench_unescape(char *s)
 
 static int bench_parse(int argc, char **argv, struct bench *b)
 {
-    enum { O_FULL = 256, O_VERSION, O_CSV, O_SEND, O_TIMEOUT, O_HOLD, O_HOLDS, O_QUIET, O_SPID };
+    enum { O_FULL = 256, O_VERSION, O_CSV, O_SEND, O_TIMEOUT, O_HOLD, O_HOLDS, O_QUIET, O_SPID,
+           O_TARGET };
     static const struct option lo[] = {
         {"host", required_argument, 0, 'H'},      {"port", required_argument, 0, 'p'},
         {"connections", required_argument, 0, 'c'}, {"threads", required_argument, 0, 't'},
@@ -106,6 +116,7 @@ static int bench_parse(int argc, char **argv, struct bench *b)
         {"hold", required_argument, 0, O_HOLD},   {"hold-seconds", required_argument, 0, O_HOLDS},
         {"quiet", no_argument, 0, O_QUIET},       {"help", no_argument, 0, 'h'},
         {"server-pid", required_argument, 0, O_SPID},
+        {"target", required_argument, 0, O_TARGET},
         {0, 0, 0, 0}};
     long v;
     int c;
@@ -134,21 +145,51 @@ static int bench_parse(int argc, char **argv, struct bench *b)
         case O_HOLDS: if (bench_num(optarg, 0, 86400, &v)) return -1; b->hold_seconds = (int)v; break;
         case O_QUIET: b->quiet = 1; break;
         case O_SPID: if (bench_num(optarg, 1, 1 << 30, &v)) return -1; b->server_pid = (int)v; break;
+        case O_TARGET: {
+            char *colon = strrchr(optarg, ':');
+            if (!colon || colon == optarg || b->ntargets == BENCH_MAX_TARGETS) {
+                fprintf(stderr, "sslref-bench: --target wants HOST:PORT (at most %d)\n",
+                        BENCH_MAX_TARGETS);
+                return -1;
+            }
+            *colon = 0;
+            struct bench_target *t = &b->targets[b->ntargets++];
+            t->host = optarg;
+            if (cli_parse_port(colon + 1, &t->port) || t->port <= 0)
+                return -1;
+            break;
+        }
         case 'h': bench_usage(stdout); exit(0);
         default: bench_usage(stderr); return -1;
         }
     }
+    if (b->ntargets && (b->host || b->port >= 0)) {
+        fprintf(stderr, "sslref-bench: give either --target (repeatable) or --host and --port\n");
+        return -1;
+    }
+    if (b->ntargets) {
+        b->host = b->targets[0].host;
+        b->port = b->targets[0].port;
+    }
     if (optind < argc || !b->host || b->port <= 0) {
-        fprintf(stderr, "sslref-bench: --host and --port are required\n");
+        fprintf(stderr, "sslref-bench: --host and --port (or --target) are required\n");
         bench_usage(stderr);
         return -1;
     }
     return 0;
 }
 
-static void bench_error(struct bench *b, const char *where, SSLErr e)
+/* The target of connection i (round-robin), or NULL without --target. */
+static struct bench_target *bench_target_of(struct bench *b, long i)
+{
+    return b->ntargets ? &b->targets[i % b->ntargets] : NULL;
+}
+
+static void bench_error(struct bench *b, long conn, const char *where, SSLErr e)
 {
     atomic_fetch_add(&b->errors, 1);
+    if (bench_target_of(b, conn))
+        atomic_fetch_add(&bench_target_of(b, conn)->errors, 1);
     pthread_mutex_lock(&b->err_mu);
     struct bench_result *r = &b->res;
     int i = 0;
@@ -173,14 +214,15 @@ static SSLContext *bench_connect(struct bench *b, long i, int *fd_out)
     double t0 = bench_now();
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     if (fd < 0) {
-        bench_error(b, "connect", SSLIOErr);
+        bench_error(b, i, "connect", SSLIOErr);
         return NULL;
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     sock_set_timeout(fd, b->timeout);
-    if (connect(fd, (struct sockaddr *)&b->addr, sizeof b->addr) != 0) {
+    const struct sockaddr_in *addr = &b->addr[b->ntargets ? i % b->ntargets : 0];
+    if (connect(fd, (struct sockaddr *)addr, sizeof *addr) != 0) {
         close(fd);
-        bench_error(b, "connect", SSLIOErr);
+        bench_error(b, i, "connect", SSLIOErr);
         return NULL;
     }
     SSLContext *ctx = malloc(SSLContextSize());
@@ -202,7 +244,7 @@ static SSLContext *bench_connect(struct bench *b, long i, int *fd_out)
             free(ctx);
         }
         close(fd);
-        bench_error(b, "handshake", e);
+        bench_error(b, i, "handshake", e);
         return NULL;
     }
     int resumed = 0;
@@ -210,12 +252,15 @@ static SSLContext *bench_connect(struct bench *b, long i, int *fd_out)
     b->res.lat[i] = (float)((bench_now() - t0) * 1000.0);
     b->res.kind[i] = resumed ? BENCH_RESUMED : BENCH_FULL;
     atomic_fetch_add(resumed ? &b->resumed : &b->full, 1);
+    struct bench_target *t = bench_target_of(b, i);
+    if (t)
+        atomic_fetch_add(resumed ? &t->resumed : &t->full, 1);
     *fd_out = fd;
     return ctx;
 }
 
 /* Send the request and read the answer (to its end, or only its first bytes if @p first_only). */
-static int bench_request(struct bench *b, SSLContext *ctx, int first_only)
+static int bench_request(struct bench *b, long i, SSLContext *ctx, int first_only)
 {
     const char *p = b->send;
     size_t left = strlen(p);
@@ -223,7 +268,7 @@ static int bench_request(struct bench *b, SSLContext *ctx, int first_only)
         uint32 n = (uint32)left;
         SSLErr e = SSLWrite((void *)p, &n, ctx);
         if (e != SSLNoErr) {
-            bench_error(b, "request", e);
+            bench_error(b, i, "request", e);
             return -1;
         }
         p += n;
@@ -241,7 +286,7 @@ static int bench_request(struct bench *b, SSLContext *ctx, int first_only)
             continue;
         if ((e == SSLConnectionClosedGraceful || e == SSLConnectionClosedError) && got)
             break;
-        bench_error(b, "response", e);
+        bench_error(b, i, "response", e);
         return -1;
     }
     atomic_fetch_add(&b->bytes_in, got);
@@ -265,7 +310,7 @@ static void bench_one(struct bench *b, long i)
         b->held[i] = ctx;
         b->held_fd[i] = fd;
     } else if (ctx) {
-        if (bench_request(b, ctx, 0) != 0)
+        if (bench_request(b, i, ctx, 0) != 0)
             b->res.kind[i] = BENCH_ERROR; /* a failed exchange does not count as a handshake */
         bench_close(ctx, fd);
     }
@@ -296,7 +341,7 @@ static void bench_check_held(struct bench *b)
     for (long i = 0; i < b->hold; i++) {
         if (!b->held[i])
             continue;
-        if (bench_request(b, b->held[i], 1) == 0)
+        if (bench_request(b, i, b->held[i], 1) == 0)
             atomic_fetch_add(&b->held_ok, 1);
         bench_close(b->held[i], b->held_fd[i]);
         b->held[i] = NULL;
@@ -305,17 +350,24 @@ static void bench_check_held(struct bench *b)
 
 static int bench_setup(struct bench *b)
 {
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_family = AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(b->host, NULL, &hints, &ai) != 0 || !ai) {
-        fprintf(stderr, "sslref-bench: cannot resolve %s\n", b->host);
-        return -1;
+    int n_addr = b->ntargets ? b->ntargets : 1;
+    for (int t = 0; t < n_addr; t++) {
+        const char *host = b->ntargets ? b->targets[t].host : b->host;
+        int port = b->ntargets ? b->targets[t].port : b->port;
+        struct addrinfo hints = {0}, *ai = NULL;
+        hints.ai_family = AF_INET;
+        hints.ai_socktype = SOCK_STREAM;
+        if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai) {
+            fprintf(stderr, "sslref-bench: cannot resolve %s\n", host);
+            return -1;
+        }
+        memcpy(&b->addr[t], ai->ai_addr, sizeof b->addr[t]);
+        b->addr[t].sin_port = htons((uint16_t)port);
+        freeaddrinfo(ai);
     }
-    memcpy(&b->addr, ai->ai_addr, sizeof b->addr);
-    b->addr.sin_port = htons((uint16_t)b->port);
-    freeaddrinfo(ai);
-    snprintf(b->peer_id, sizeof b->peer_id, "%s:%d", b->host, b->port);
+    /* one peer ID for all targets: a session made on one is offered to the others */
+    snprintf(b->peer_id, sizeof b->peer_id, "%s%s:%d", b->ntargets > 1 ? "cluster " : "",
+             b->host, b->port);
     b->tmpl = malloc(SSLContextSize());
     b->mc = memcache_new(64, 86400);
     if (!b->tmpl || !b->mc || SSLInitContext(b->tmpl) != SSLNoErr)
@@ -435,6 +487,8 @@ int main(int argc, char **argv)
     r->errors = atomic_load(&b.errors);
     r->held_ok = atomic_load(&b.held_ok);
     r->bytes_in = atomic_load(&b.bytes_in);
+    r->ntargets = b.ntargets;
+    r->targets = b.targets;
     bench_summary(stdout, r);
     int rc = r->errors ? 1 : 0;
     uint64_t full_max;

@@ -12,6 +12,7 @@
 #include "sslref/ssl.h"
 
 #define BENCH_MAX_ERRKINDS 16
+#define BENCH_MAX_TARGETS 16
 
 enum bench_kind { BENCH_ERROR = 0, BENCH_FULL = 1, BENCH_RESUMED = 2 };
 
@@ -28,6 +29,13 @@ struct bench_proc {
     int procs;         /* processes found (0: the pid is gone) */
 };
 
+/* One server of a --target run: its handshakes. */
+struct bench_target {
+    const char *host;
+    int port;
+    _Atomic uint64_t full, resumed, errors;
+};
+
 struct bench_result {
     const char *host;
     int port, threads, full_percent, hold;
@@ -41,6 +49,8 @@ struct bench_result {
     uint8 *kind;                    /* enum bench_kind of connection i */
     struct bench_errcount errs[BENCH_MAX_ERRKINDS];
     int nerrs;
+    int ntargets;                   /* --target given: the servers, round-robin (else 0) */
+    struct bench_target *targets;
 };
 
 /* bench_report.c */

@@ -95,6 +95,11 @@ void bench_summary(FILE *out, const struct bench_result *r)
         fprintf(out, "  server rss %ld KiB before, %ld KiB holding: %.2f KiB per connection\n",
                 r->rss_base_kb, r->rss_hold_kb,
                 hs ? (double)(r->rss_hold_kb - r->rss_base_kb) / (double)hs : 0.0);
+    for (int t = 0; t < r->ntargets; t++)
+        fprintf(out, "  target=%s:%d full=%llu resumed=%llu errors=%llu\n", r->targets[t].host,
+                r->targets[t].port, (unsigned long long)r->targets[t].full,
+                (unsigned long long)r->targets[t].resumed,
+                (unsigned long long)r->targets[t].errors);
     for (int i = 0; i < r->nerrs; i++)
         fprintf(out, "    %llu x %s during %s\n", (unsigned long long)r->errs[i].n,
                 SSLXErrorName(r->errs[i].err), r->errs[i].where);

@@ -1,7 +1,8 @@
 /*
  * server.c - sslref-server: the SSL server sample on the threadpool framework (server.h):
  * --processes P worker processes x --threads T epoll threads, non-blocking sockets, an LMDB
- * session cache shared by all processes (--cache DIR) or an in-process one. A template context
+ * session cache shared by all processes (--cache DIR) or an in-process one, optionally with a
+ * memcached tier behind it shared by several machines (--memcached). A template context
  * holds the configuration; the framework duplicates it per connection. Modes: http (answer one
  * request with it echoed back, or with --bulk blocks of 16 KiB like NSS selfserv -g) and echo.
  * Flags and output are an interface: see docs/operations.md.
@@ -10,9 +11,12 @@
 #include "sample_cli.h"
 #include "sslref/server.h"
 #include "sslref/sessiondb.h"
+#include "sslref/sessiondb_mc.h"
 #include "sslref/ssl.h"
 #include "sslref/sslx.h"
 #include <getopt.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,8 @@ struct server_opts {
     long max_conns, max_per_ip, hs_timeout_ms, idle_timeout_ms, shutdown_timeout_ms, bulk;
     struct cli_version version;
     const char *alpn, *groups;
+    const char *memcached, *cluster_key;
+    long mc_timeout_ms;
     int nsni;
     struct server_sni {
         const char *name;
@@ -40,9 +46,26 @@ struct server_opts {
     } sni[8];
 };
 
+/* --memcached: lookups per worker process, in a shared mapping made before the fork */
+struct mc_counts {
+    atomic_uint_least64_t local, remote, miss;
+};
+
+/* --memcached: what a worker process opened (its own, after fork) */
+struct mc_worker {
+    SDBCache *cache;
+    SDBMemcached *tier;
+    struct mc_counts *counts;   /* this process's entry */
+    int process;
+};
+
 struct server_app {
     struct server_opts *o;
     TPServer *srv;
+    SSLContext *tmpl;
+    struct mc_counts *mc_counts; /* [processes], MAP_SHARED; NULL without --memcached */
+    int mc_nproc;
+    struct mc_worker mcw;
 };
 
 /* http mode: the request read so far (per connection, freed at close); buf grows from
@@ -68,6 +91,8 @@ static void server_usage(FILE *out)
             "         [--shutdown-timeout MS] [--bulk BLOCKS] [--session-lifetime SECONDS]\n"
             "         [--alpn LIST] [--sni NAME=chain.pem,key.pem]...\n"
             "         [--groups x25519,p256,p384,ffdhe2048,...|none]\n"
+            "         [--memcached HOST:PORT[,HOST:PORT...] --cluster-key FILE\n"
+            "          [--memcached-timeout MS]]\n"
             "  --cert/--key twice: an RSA and an ECDSA (P-256/P-384) certificate; each client gets\n"
             "  the one its suites and signature_algorithms ask for (ECDHE-ECDSA suites: the EC one).\n"
             "  --version: tls1.2 (the default), ssl2, ssl3, tls1.0, tls1.1, a range MIN-MAX\n"
@@ -86,6 +111,12 @@ static void server_usage(FILE *out)
             "  process (0, the default: no cap). SIGTERM/SIGINT stop it with a final stats line.\n"
             "  --session-lifetime: sessions older than this get a full handshake (default 86400);\n"
             "  also the lifetime of --cache entries.\n"
+            "  --memcached (needs --cache and --cluster-key): a memcached pool behind the --cache\n"
+            "  LMDB cache, shared with other machines (ketama over the servers; entries sealed with\n"
+            "  AES-256-GCM under the first key of FILE, a mode 0600 file of \"ID HEX64\" lines);\n"
+            "  a server that fails or takes longer than --memcached-timeout (default 50 ms) costs a\n"
+            "  miss and is retried after 1 s. Stats lines then count local_hits, remote_hits and\n"
+            "  misses of the session lookups.\n"
             "  --bulk (http mode): answer each request with BLOCKS x 16 KiB (like NSS selfserv -g).\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
 }
@@ -154,7 +185,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
 {
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
            O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_MAXIP, O_HST, O_IDLE, O_SHUT,
-           O_BULK, O_LIFE, O_ALPN, O_SNI, O_GROUPS };
+           O_BULK, O_LIFE, O_ALPN, O_SNI, O_GROUPS, O_MEMCACHED, O_CLUSTER_KEY, O_MC_TIMEOUT };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -174,6 +205,9 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"session-lifetime", required_argument, 0, O_LIFE},
         {"alpn", required_argument, 0, O_ALPN},    {"sni", required_argument, 0, O_SNI},
         {"groups", required_argument, 0, O_GROUPS},
+        {"memcached", required_argument, 0, O_MEMCACHED},
+        {"cluster-key", required_argument, 0, O_CLUSTER_KEY},
+        {"memcached-timeout", required_argument, 0, O_MC_TIMEOUT},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
@@ -185,6 +219,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
     o->idle_timeout_ms = 60000;
     o->shutdown_timeout_ms = 5000;
     o->session_lifetime = SSLX_DEFAULT_SESSION_LIFETIME;
+    o->mc_timeout_ms = 50;
     o->version = (struct cli_version){1, SSL_Version_3_0_Only, kTLSProtocol12, kTLSProtocol12};
     long v;
     int c;
@@ -230,6 +265,9 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         case O_ALPN: o->alpn = optarg; break;
         case O_GROUPS: o->groups = optarg; break;
         case O_SNI: if (server_sni_load(o, optarg)) return -1; break;
+        case O_MEMCACHED: o->memcached = optarg; break;
+        case O_CLUSTER_KEY: o->cluster_key = optarg; break;
+        case O_MC_TIMEOUT: if (server_num(optarg, 1, 10000, &o->mc_timeout_ms)) goto bad; break;
         case 'h': server_usage(stdout); exit(0);
         default: server_usage(stderr); return -1;
         }
@@ -248,6 +286,16 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         return -1;
     }
     o->echo = strcmp(o->mode, "echo") == 0;
+    if ((o->memcached || o->cluster_key) && !o->cache_dir) {
+        fprintf(stderr, "sslref-server: --memcached and --cluster-key need --cache DIR (the "
+                        "machine's LMDB cache, in front of memcached)\n");
+        return -1;
+    }
+    if (!o->memcached != !o->cluster_key) {
+        fprintf(stderr, "sslref-server: --memcached and --cluster-key go together (memcached "
+                        "entries are sealed under the cluster key)\n");
+        return -1;
+    }
     return 0;
 bad:
     fprintf(stderr, "sslref-server: bad value '%s'\n", optarg);
@@ -409,14 +457,110 @@ static void on_close(TPConn *c, SSLErr reason, void *ref)
     TPConnSetUserData(c, NULL);
 }
 
-static void print_stats(FILE *out, const char *prefix, const TPStats *st)
+/* ---- --memcached: the tier per worker process, and its counters ---------------------------- */
+
+static SSLErr mc_add(SSLBuffer key, SSLBuffer data, void *ref)
 {
-    fprintf(out, "%s connections=%llu full=%llu resumed=%llu failures=%llu\n", prefix,
-            (unsigned long long)st->connections, (unsigned long long)st->full,
-            (unsigned long long)st->resumed, (unsigned long long)st->failures);
+    return SDBMCAddSession(key, data, ((struct mc_worker *)ref)->tier);
 }
 
-static void print_detail(FILE *out, TPServer *srv)
+static SSLErr mc_get(SSLBuffer key, SSLBuffer *data, void *ref)
+{
+    struct mc_worker *w = ref;
+    int level = SDBMC_MISS;
+    SSLErr e = SDBMemcachedGet(w->tier, key, data, &level);
+    atomic_fetch_add(level == SDBMC_LOCAL    ? &w->counts->local
+                     : level == SDBMC_REMOTE ? &w->counts->remote
+                                             : &w->counts->miss, 1);
+    return e;
+}
+
+static SSLErr mc_delete(SSLBuffer key, void *ref)
+{
+    return SDBMCDeleteSession(key, ((struct mc_worker *)ref)->tier);
+}
+
+static void mc_log(void *ref, const char *line)
+{
+    fprintf(stderr, "sslref-server: process %d: %s\n", *(const int *)ref, line);
+}
+
+/* Open the LMDB cache and the tier; why says what went wrong. */
+static SSLErr mc_open(const struct server_opts *o, int process, struct mc_worker *w, char *why,
+                      size_t n)
+{
+    SDBOptions opt;
+    SDBDefaultOptions(&opt);
+    opt.lifetime = (uint32)o->session_lifetime;
+    w->process = process;
+    SSLErr e = SDBOpenDetail(&w->cache, o->cache_dir, &opt, why, n);
+    if (e != SSLNoErr)
+        return e;
+    SDBMemcachedOptions mo;
+    SDBMemcachedDefaultOptions(&mo);
+    mo.servers = o->memcached;
+    mo.keyFile = o->cluster_key;
+    mo.timeoutMs = (uint32)o->mc_timeout_ms;
+    mo.connections = (uint32)o->threads + 1;
+    mo.log = mc_log;
+    mo.logRef = &w->process;
+    e = SDBMemcachedOpen(&w->tier, w->cache, &mo, why, n);
+    if (e != SSLNoErr) {
+        SDBClose(w->cache);
+        w->cache = NULL;
+    }
+    return e;
+}
+
+static void mc_close(struct mc_worker *w)
+{
+    SDBMemcachedClose(w->tier);
+    SDBClose(w->cache);
+    w->tier = NULL;
+    w->cache = NULL;
+}
+
+/* processInit: each worker process opens its own cache and tier after the fork and points the
+ * template (this process's copy) at them. */
+static int on_process_init(int process, void *ref)
+{
+    struct server_app *app = ref;
+    if (!app->mc_counts)
+        return 0;
+    char why[512];
+    if (mc_open(app->o, process, &app->mcw, why, sizeof why) != SSLNoErr) {
+        fprintf(stderr, "sslref-server: process %d: %s\n", process, why);
+        return -1;
+    }
+    app->mcw.counts = &app->mc_counts[process < app->mc_nproc ? process : 0];
+    SSLSetAddSessionFunc(app->tmpl, mc_add);
+    SSLSetGetSessionFunc(app->tmpl, mc_get);
+    SSLSetDeleteSessionFunc(app->tmpl, mc_delete);
+    SSLSetSessionRef(app->tmpl, &app->mcw);
+    return 0;
+}
+
+/* process -1: the sum over processes */
+static void print_stats(FILE *out, const char *prefix, const TPStats *st,
+                        const struct server_app *app, int process)
+{
+    char mc[128] = "";
+    if (app && app->mc_counts) {
+        unsigned long long l = 0, r = 0, m = 0;
+        for (int p = 0; p < app->mc_nproc; p++)
+            if (process < 0 || process == p) {
+                l += atomic_load(&app->mc_counts[p].local);
+                r += atomic_load(&app->mc_counts[p].remote);
+                m += atomic_load(&app->mc_counts[p].miss);
+            }
+        snprintf(mc, sizeof mc, " local_hits=%llu remote_hits=%llu misses=%llu", l, r, m);
+    }
+    fprintf(out, "%s connections=%llu full=%llu resumed=%llu failures=%llu%s\n", prefix,
+            (unsigned long long)st->connections, (unsigned long long)st->full,
+            (unsigned long long)st->resumed, (unsigned long long)st->failures, mc);
+}
+
+static void print_detail(FILE *out, TPServer *srv, const struct server_app *app)
 {
     TPStats st;
     (void)TPServerGetStats(srv, -1, &st);
@@ -431,7 +575,7 @@ static void print_detail(FILE *out, TPServer *srv)
         char prefix[48];
         snprintf(prefix, sizeof prefix, "stats-process: process=%d", p);
         (void)TPServerGetStats(srv, p, &st);
-        print_stats(out, prefix, &st);
+        print_stats(out, prefix, &st, app, p);
     }
 }
 
@@ -443,7 +587,7 @@ static void on_stats(const TPStats *st, void *ref)
             TPServerStop(app->srv);
         return;
     }
-    print_stats(stderr, "stats-live:", st);
+    print_stats(stderr, "stats-live:", st, app, -1);
 }
 
 static void raise_fd_limit(void)
@@ -472,6 +616,26 @@ int main(int argc, char **argv)
         }
         SDBClose(cache); /* each worker opens its own after fork */
     }
+    struct server_app app = {&o, NULL, NULL, NULL, 0, {0}};
+    if (o.memcached) { /* the key file and server list, checked once here; workers open their own */
+        char why[512];
+        struct mc_worker w = {0};
+        if (mc_open(&o, 0, &w, why, sizeof why) != SSLNoErr) {
+            fprintf(stderr, "sslref-server: --memcached: %s\n", why);
+            server_sni_free(&o);
+            return 1;
+        }
+        mc_close(&w);
+        app.mc_nproc = o.processes > 1 ? o.processes : 1;
+        void *map = mmap(NULL, sizeof(struct mc_counts) * (size_t)app.mc_nproc,
+                         PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (map == MAP_FAILED) {
+            perror("sslref-server: mmap");
+            server_sni_free(&o);
+            return 1;
+        }
+        app.mc_counts = map; /* zero-filled */
+    }
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
 
@@ -492,7 +656,7 @@ int main(int argc, char **argv)
         if (mc)
             memcache_attach(mc, tmpl);
     }
-    struct server_app app = {&o, NULL};
+    app.tmpl = tmpl;
     TPConfig cfg;
     TPDefaultConfig(&cfg);
     cfg.bindAddr = o.bind;
@@ -500,7 +664,7 @@ int main(int argc, char **argv)
     cfg.tmpl = tmpl;
     cfg.threads = o.threads;
     cfg.processes = o.processes;
-    cfg.cacheDir = o.cache_dir;
+    cfg.cacheDir = o.memcached ? NULL : o.cache_dir; /* --memcached: on_process_init wires it */
     cfg.cacheLifetime = (uint32)o.session_lifetime;
     cfg.maxConnections = (uint32)o.max_conns;
     cfg.maxConnsPerIp = (uint32)o.max_per_ip;
@@ -517,6 +681,7 @@ int main(int argc, char **argv)
     cfg.handlers.data = on_data;
     cfg.handlers.writable = on_writable;
     cfg.handlers.close = on_close;
+    cfg.handlers.processInit = on_process_init;
     cfg.appRef = &app;
     int status = 0;
     SSLErr e = TPServerCreate(&app.srv, &cfg);
@@ -534,9 +699,9 @@ int main(int argc, char **argv)
     TPStats st;
     (void)TPServerGetStats(app.srv, -1, &st);
     if (!o.once || o.stats) {
-        print_stats(stderr, "stats:", &st);
+        print_stats(stderr, "stats:", &st, &app, -1);
         if (o.stats)
-            print_detail(stderr, app.srv);
+            print_detail(stderr, app.srv, &app);
     }
     if (o.once && st.failures)
         status = 1;
@@ -545,6 +710,9 @@ out:
     SSLDeleteContext(tmpl);
     free(tmpl);
     memcache_free(mc);
+    mc_close(&app.mcw); /* in-process mode: this process's tier (a supervisor has none) */
+    if (app.mc_counts)
+        munmap(app.mc_counts, sizeof(struct mc_counts) * (size_t)app.mc_nproc);
     cli_ca_free(&ca);
     server_sni_free(&o);
     return status;

@@ -119,4 +119,22 @@ SDB_MUST int sdb_evict_head(SDBCache *c, struct sdb_wtx *w, uint64_t limit, uint
                             bool onlyExpired, uint64_t *removed);
 SDB_MUST int sdb_evict_budget(SDBCache *c, struct sdb_wtx *w, uint64_t now);
 
+/* sdb_ticket.c: the ticket-key ring in the meta table, "tk" || period (8, BE) -> name || key */
+#define SDB_TK_REC (SDB_TICKET_NAME + SDB_TICKET_KEY)
+#define SDB_TK_WAIT_MS 100       /* the write lock wait of a key creation, at least */
+struct sdb_tk_now {
+    uint64_t period;             /* floor(time / rotate) */
+    uint32 rotate, keep;
+};
+SDB_MUST SSLErr sdb_tk_now(SDBCache *c, struct sdb_tk_now *t);
+uint64_t sdb_tk_name_period(const uint8 name[SDB_TICKET_NAME]);
+/* A fresh key for @p period into rec (name || key). */
+SDB_MUST SSLErr sdb_tk_make(uint64_t period, uint8 rec[SDB_TK_REC]);
+/* The stored key of @p period: 0, MDB_NOTFOUND or an LMDB error. */
+SDB_MUST int sdb_tk_get(SDBCache *c, uint64_t period, uint8 rec[SDB_TK_REC]);
+/* In one write transaction: keep the stored key of @p period if there is one, else store @p cand;
+ * either way copy the stored one to @p out; remove keys of periods before @p oldest. */
+SDB_MUST int sdb_tk_put(SDBCache *c, uint64_t period, const uint8 cand[SDB_TK_REC],
+                        uint8 out[SDB_TK_REC], uint64_t oldest);
+
 #endif

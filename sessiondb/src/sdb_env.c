@@ -47,6 +47,8 @@ void SDBDefaultOptions(SDBOptions *opt)
     opt->lifetime = 86400;
     opt->maxReaders = 126;
     opt->writeWaitMs = 5;
+    opt->ticketRotate = 3600;
+    opt->ticketKeep = 2;
     opt->alloc = def_alloc;
     opt->free = def_free;
     opt->time = def_time;

@@ -106,6 +106,10 @@ typedef struct SDBOptions {
                               before it fails with SSLIOErr (default 5 ms; 0 = only try). Raise it
                               when commits flush to a slow disk and writers queue (see
                               docs/sessiondb.md); SDBOpen creating the tables waits at least 1 s */
+    uint32 ticketRotate; /**< SDBTicketKey: a new session-ticket key every this many seconds
+                              (default 3600; 0 = the default). The same on every process and
+                              machine: keys are per period floor(time / ticketRotate) */
+    uint32 ticketKeep;   /**< SDBTicketKey: previous keys that still open tickets (default 2) */
 } SDBOptions;
 
 /** Counters returned by SDBGetStats. */
@@ -258,6 +262,30 @@ SSLErr SDBVerify(SDBCache *cache, SDBVerifyReport *report, int repair);
  * @return SSLNoErr; SSLBadParameterErr; SSLIOErr.
  */
 SSLErr SDBReaderCheck(SDBCache *cache, int *cleared);
+
+/** Size of a session-ticket key name (SDBTicketKey). */
+#define SDB_TICKET_NAME 16
+/** Size of a session-ticket key (SDBTicketKey). */
+#define SDB_TICKET_KEY 32
+
+/**
+ * The session-ticket key ring (RFC 5077 keys), shared by every process that opens the cache.
+ * Time is cut into periods of SDBOptions::ticketRotate seconds; each period has one key, made by
+ * the first caller that needs it inside one LMDB write transaction, so that exactly one key per
+ * period exists even when many processes race. The name is the period (8 bytes, big-endian) then
+ * 8 random bytes. Keys live in the cache's LMDB file: put the cache directory on a tmpfs (see
+ * docs/sessiondb.md) so that they never reach a disk.
+ * @param[in] ref the SDBCache handle.
+ * @param[in] seal 1: return the current period's key and its name (creating it if needed);
+ *            0: return the key named @p name if it is the current one, one of the
+ *            SDBOptions::ticketKeep previous ones, or the next period's (clock skew).
+ * @param[in,out] name the 16-byte key name: written when @p seal, read otherwise.
+ * @param[out] key the 32-byte key.
+ * @return SSLNoErr; SSLNoMatchingSessionKeyErr (seal = 0: no such key in the ring, e.g. too
+ *         old); SSLBadParameterErr; SSLIOErr (the write lock stayed taken for
+ *         max(writeWaitMs, 100 ms), or LMDB failed) or SSLMemoryErr / SSLUnknownErr.
+ */
+SSLErr SDBTicketKey(void *ref, int seal, uint8 name[16], uint8 key[32]);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# test_memcached.sh - the memcached tier of the session cache (issue 17 point 3) with real daemons:
+# two sslref-server "machines" (separate --cache dirs and ports, --processes 2 each) share two
+# memcached daemons; sslref-bench --target A --target B round-robin over both, TLS 1.2.
+#   1. sessions made on one machine resume on the other (the bench's per-target resumed counts;
+#      each server's stats line: remote_hits > 0), both directions;
+#   2. both memcached SIGSTOPped: every handshake completes and costs at most about the timeout;
+#   3. both killed: every handshake completes (full), one "down" line per process and server;
+#   4. a fake memcached answering garbage (and the other still dead): misses, no failure;
+#   5. memcached restarted: "up" lines, and resumption crosses machines again.
+# Also: --memcached without --cache, and a cluster key file of mode 0644, are refused.
+# Usage: test_memcached.sh BUILD_DIR
+set -u
+. "$(dirname "$0")/lib.sh"
+interop_init "$1"
+command -v memcached >/dev/null || { echo "FAIL: memcached not installed (scripts/install-deps.sh)"; exit 1; }
+[ -x "$BIN/sslref-bench" ] || { echo "FAIL: sslref-bench not built"; exit 1; }
+
+KEY="$TMP/cluster.key"
+printf '# sslref cluster key: ID HEX64; the first line seals\n1 %s\n' "$(openssl rand -hex 32)" >"$KEY"
+chmod 600 "$KEY"
+TIMEOUT_MS=50
+MC_USER=$(id -un)
+
+# memcached daemons are SIGSTOPped on purpose: continue them all before the cleanup signals them
+MC_ALL=()
+trap 'kill -CONT "${MC_ALL[@]}" 2>/dev/null; interop_cleanup' EXIT
+
+# start_memcached PORT: a daemon on 127.0.0.1:PORT; sets MC_PID.
+start_memcached() {
+    memcached -u "$MC_USER" -l 127.0.0.1 -p "$1" -U 0 -m 16 >"$TMP/mc-$1.log" 2>&1 &
+    MC_PID=$!
+    INTEROP_PIDS+=("$MC_PID")
+    MC_ALL+=("$MC_PID")
+    wait_listen "$1" "$MC_PID" || { echo "FAIL: memcached on port $1 did not start"; cat "$TMP/mc-$1.log"; exit 1; }
+}
+
+P1=$(free_port) && P2=$(free_port)
+while [ "$P2" = "$P1" ]; do P2=$(free_port); done
+start_memcached "$P1"; MC1=$MC_PID
+start_memcached "$P2"; MC2=$MC_PID
+MCLIST="127.0.0.1:$P1,127.0.0.1:$P2"
+
+# ---- refusals ----
+out=$("$BIN/sslref-server" --port 0 --cert "$DATA/server-chain.pem" --key "$DATA/server-key-pkcs8.pem" \
+    --memcached "$MCLIST" --cluster-key "$KEY" 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q -- "need --cache DIR" <<<"$out"; then pass "--memcached without --cache refused"
+else fail "--memcached without --cache: rc=$rc $out"; fi
+cp "$KEY" "$TMP/open.key"; chmod 644 "$TMP/open.key"
+out=$(timeout 10 "$BIN/sslref-server" --port 0 --cert "$DATA/server-chain.pem" --key "$DATA/server-key-pkcs8.pem" \
+    --cache "$TMP/refused" --memcached "$MCLIST" --cluster-key "$TMP/open.key" 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -q "mode 0644 lets other users read the cluster key; chmod 600 $TMP/open.key" <<<"$out"; then
+    pass "a cluster key file of mode 0644 is refused with how to fix it"
+else fail "cluster key 0644: rc=$rc $out"; fi
+
+# ---- the two machines ----
+start_sslref_server "$TMP/a.log" --cache "$TMP/cache-a" --processes 2 --threads 2 \
+    --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" || exit 1
+A_PID=$SRV_PID; A=$SRV_PORT
+start_sslref_server "$TMP/b.log" --cache "$TMP/cache-b" --processes 2 --threads 2 \
+    --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" || exit 1
+B_PID=$SRV_PID; B=$SRV_PORT
+
+# bench NAME FIRST SECOND CONNS THREADS: round-robin over the two servers (FIRST gets connection 0),
+# TLS 1.2, every connection but the first offers the session; output in $TMP/NAME.out.
+bench() {
+    "$BIN/sslref-bench" --target "127.0.0.1:$2" --target "127.0.0.1:$3" --connections "$4" \
+        --threads "$5" --full-percent 0 --version tls1.2 --timeout 10 --quiet >"$TMP/$1.out" 2>&1
+    echo $? >"$TMP/$1.rc"
+}
+# target_field NAME PORT FIELD: the bench's count for one target
+target_field() {
+    sed -n "s/^  target=127.0.0.1:$2 .*$3=\([0-9]*\).*/\1/p" "$TMP/$1.out"
+}
+errors_of() { sed -n 's/^  errors *\([0-9]*\)$/\1/p' "$TMP/$1.out"; }
+p99_of() { awk -v k="$2" '$1 == k { print $5 }' "$TMP/$1.out"; }
+log_mark() { wc -l <"$1"; }
+log_since() { tail -n "+$(($2 + 1))" "$1"; }
+
+# 1. crossing, both directions
+bench cross1 "$A" "$B" 200 2
+bench cross2 "$B" "$A" 200 2
+for run in cross1 cross2; do
+    rc=$(cat "$TMP/$run.rc"); e=$(errors_of $run)
+    ra=$(target_field $run "$A" resumed); rb=$(target_field $run "$B" resumed)
+    if [ "$rc" = 0 ] && [ "$e" = 0 ] && [ "${ra:-0}" -ge 90 ] && [ "${rb:-0}" -ge 90 ]; then
+        pass "$run: resumption across machines (A resumed=$ra, B resumed=$rb of 100 each)"
+    else fail "$run: rc=$rc errors=$e A resumed=$ra B resumed=$rb"; show "$TMP/$run.out"; fi
+done
+
+# 2. both memcached stopped: bounded cost, no failure
+mA=$(log_mark "$TMP/a.log"); mB=$(log_mark "$TMP/b.log")
+kill -STOP "$MC1" "$MC2"
+t0=$(date +%s%N)
+bench stopped "$A" "$B" 40 1
+t1=$(date +%s%N)
+kill -CONT "$MC1" "$MC2"
+rc=$(cat "$TMP/stopped.rc"); e=$(errors_of stopped)
+pf=$(p99_of stopped full); pr=$(p99_of stopped resumed); ms=$(((t1 - t0) / 1000000))
+# a handshake waits for at most one get and one add timeout (then the server is skipped for 1 s)
+bound=$((TIMEOUT_MS * 2 + 150))
+if [ "$e" = 0 ] && awk -v a="$pf" -v b="$pr" -v m="$bound" 'BEGIN { exit !(a < m && b < m) }' && [ "$ms" -lt 8000 ]; then
+    pass "memcached stopped: 40 handshakes, 0 errors, p99 full ${pf} ms / resumed ${pr} ms (< $bound ms), $ms ms in all"
+else fail "memcached stopped: rc=$rc errors=$e p99 full=$pf resumed=$pr bound=$bound total=${ms}ms"; show "$TMP/stopped.out"; fi
+if log_since "$TMP/a.log" "$mA" | grep -q "memcached 127.0.0.1:[0-9]* down: " &&
+   log_since "$TMP/b.log" "$mB" | grep -q "memcached 127.0.0.1:[0-9]* down: "; then
+    pass "memcached stopped: the servers logged it down"
+else fail "memcached stopped: no down line"; log_since "$TMP/a.log" "$mA" | grep memcached; fi
+
+# back up (after the 1 s retry period): "up" lines
+sleep 1.2
+mA=$(log_mark "$TMP/a.log"); mB=$(log_mark "$TMP/b.log")
+bench again "$A" "$B" 100 2
+if [ "$(cat "$TMP/again.rc")" = 0 ] && [ "$(errors_of again)" = 0 ] &&
+   cat "$TMP/a.log" "$TMP/b.log" | grep -q "memcached 127.0.0.1:[0-9]* up$"; then
+    pass "memcached continued: up again, resumption works"
+else fail "memcached continued"; show "$TMP/again.out"; fi
+
+# 3. both killed: handshakes complete (full), one down line per process and server at most
+sleep 1.2
+mA=$(log_mark "$TMP/a.log"); mB=$(log_mark "$TMP/b.log")
+stop_pid "$MC1" KILL; stop_pid "$MC2" KILL
+bench killed "$A" "$B" 60 2
+e=$(errors_of killed); fa=$(target_field killed "$A" full); fb=$(target_field killed "$B" full)
+ra=$(target_field killed "$A" resumed); rb=$(target_field killed "$B" resumed)
+downs=$( { log_since "$TMP/a.log" "$mA" | sed 's/^/A /'; log_since "$TMP/b.log" "$mB" | sed 's/^/B /'; } |
+    sed -n 's/^\([AB]\) sslref-server: process \([0-9]*\): memcached \(127.0.0.1:[0-9]*\) down: .*/\1-\2-\3/p')
+ndown=$(printf '%s\n' "$downs" | grep -c .); ndup=$(printf '%s\n' "$downs" | grep . | sort | uniq -d | wc -l)
+# (a resumption now only happens where the session was made: the two bench threads interleave)
+if [ "$e" = 0 ] && [ $((fa + fb + ra + rb)) -eq 60 ] && [ $((fa + fb)) -ge 30 ] &&
+   [ "$ndown" -ge 1 ] && [ "$ndup" -eq 0 ]; then
+    pass "memcached killed: 60 handshakes ($((fa + fb)) full), 0 errors, $ndown down lines (one per process and server)"
+else fail "memcached killed: errors=$e full=$fa+$fb resumed=$ra+$rb downs=[$downs]"; show "$TMP/killed.out"; fi
+
+# 4. a fake memcached answering garbage on the first port, the second still dead
+cat >"$TMP/fake.py" <<'EOF'
+import socket, sys, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+def serve(c):
+    try:
+        while c.recv(4096):
+            c.sendall(b"\x81\x00garbage, not memcached\r\nERROR\r\n" + bytes(range(256)))
+    except OSError:
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    print("accepted", flush=True)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+python3 "$TMP/fake.py" "$P1" >"$TMP/fake.log" &
+FAKE=$!; INTEROP_PIDS+=("$FAKE")
+wait_listen "$P1" "$FAKE" || fail "fake memcached did not start"
+sleep 1.2
+bench garbage "$A" "$B" 60 2
+e=$(errors_of garbage); fa=$(target_field garbage "$A" full); fb=$(target_field garbage "$B" full)
+ra=$(target_field garbage "$A" resumed); rb=$(target_field garbage "$B" resumed)
+if [ "$e" = 0 ] && [ $((fa + fb + ra + rb)) -eq 60 ] && [ $((fa + fb)) -ge 30 ] &&
+   grep -q accepted "$TMP/fake.log"; then
+    pass "memcached answering garbage: 0 errors, $((fa + fb)) full handshakes (misses)"
+else fail "garbage: errors=$e full=$fa+$fb accepted=$(grep -c accepted "$TMP/fake.log")"; show "$TMP/garbage.out"; fi
+stop_pid "$FAKE" KILL 2>/dev/null
+
+# 5. restarted: up again, resumption crosses machines again
+start_memcached "$P1"; start_memcached "$P2"
+sleep 1.2
+mA=$(log_mark "$TMP/a.log"); mB=$(log_mark "$TMP/b.log")
+bench restarted "$A" "$B" 200 2
+rc=$(cat "$TMP/restarted.rc"); e=$(errors_of restarted); rb=$(target_field restarted "$B" resumed)
+if [ "$rc" = 0 ] && [ "$e" = 0 ] && [ "${rb:-0}" -ge 90 ] &&
+   { log_since "$TMP/a.log" "$mA"; log_since "$TMP/b.log" "$mB"; } | grep -q "memcached 127.0.0.1:[0-9]* up$"; then
+    pass "memcached restarted: up lines, B resumed $rb of 100 of A's sessions"
+else fail "restarted: rc=$rc errors=$e B resumed=$rb"; show "$TMP/restarted.out"; fi
+
+# the servers' own accounts: remote hits on both machines, no failed handshake
+stop_pid "$A_PID"; stop_pid "$B_PID"
+for m in a b; do
+    line=$(grep '^stats: ' "$TMP/$m.log")
+    remote=$(sed -n 's/.* remote_hits=\([0-9]*\).*/\1/p' <<<"$line")
+    failures=$(sed -n 's/.* failures=\([0-9]*\).*/\1/p' <<<"$line")
+    local_=$(sed -n 's/.* local_hits=\([0-9]*\).*/\1/p' <<<"$line")
+    if [ "${remote:-0}" -gt 0 ] && [ "${local_:-0}" -gt 0 ] && [ "$failures" = 0 ]; then
+        pass "machine $m: $line"
+    else fail "machine $m stats: $line"; fi
+done
+# per-connection lines still there (resumed=yes on some)
+if grep -q "resumed=yes" "$TMP/b.log" && grep -q "resumed=no" "$TMP/a.log"; then
+    pass "per-connection lines still printed"
+else fail "per-connection lines missing"; fi
+interop_finish
