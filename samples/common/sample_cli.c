@@ -400,8 +400,11 @@ void cli_print_connection(FILE *out, SSLContext *ctx, const char *extra)
             snprintf(gbuf, sizeof gbuf, "0x%04x", group);
             gname = gbuf;
         }
-        snprintf(tls, sizeof tls, " ems=%s sni=%s alpn=%s group=%s", ems ? "yes" : "no",
-                 sni[0] ? sni : "-", alpn[0] ? alpn : "-", gname);
+        int via = 0;
+        (void)SSLXGetResumedVia(ctx, &via);
+        snprintf(tls, sizeof tls, " ems=%s sni=%s alpn=%s group=%s via=%s", ems ? "yes" : "no",
+                 sni[0] ? sni : "-", alpn[0] ? alpn : "-", gname,
+                 via == 2 ? "ticket" : via == 1 ? "id" : "-");
     }
     fprintf(out, "version=%s cipher=0x%04x %s resumed=%s peer=\"%s\"%s%s%s\n", vs, suite,
             name ? name : "unknown", resumed ? "yes" : "no", peer, tls, extra ? " " : "",

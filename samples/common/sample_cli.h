@@ -58,7 +58,8 @@ SSLErr cli_ca_check(int certCount, SSLBuffer *derCerts, void *ref);
 /**
  * Print the connection summary, e.g.
  * `version=3.0 cipher=0x000a SSL_RSA_WITH_3DES_EDE_CBC_SHA resumed=no peer="CN=localhost"`
- * (in TLS also ems=, sni=, alpn= and group=: the key exchange's group name, - when none),
+ * (in TLS also ems=, sni=, alpn=, group=: the key exchange's group name, - when none, and
+ * via=id|ticket|-: how a resumed session was found, SSLXGetResumedVia),
  * followed by @p extra (if not NULL) and a newline. peer is the subject of the peer's leaf
  * certificate, "" when it sent none.
  */

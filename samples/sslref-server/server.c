@@ -37,6 +37,8 @@ struct server_opts {
     const char *alpn, *groups;
     const char *memcached, *cluster_key;
     long mc_timeout_ms;
+    int no_tickets;             /* --tickets off */
+    long ticket_rotate;         /* --ticket-rotate SECONDS (0: sessiondb's 3600) */
     int nsni;
     struct server_sni {
         const char *name;
@@ -92,7 +94,7 @@ static void server_usage(FILE *out)
             "         [--alpn LIST] [--sni NAME=chain.pem,key.pem]...\n"
             "         [--groups x25519,p256,p384,ffdhe2048,...|none]\n"
             "         [--memcached HOST:PORT[,HOST:PORT...] --cluster-key FILE\n"
-            "          [--memcached-timeout MS]]\n"
+            "          [--memcached-timeout MS]] [--tickets on|off] [--ticket-rotate SECONDS]\n"
             "  --cert/--key twice: an RSA and an ECDSA (P-256/P-384) certificate; each client gets\n"
             "  the one its suites and signature_algorithms ask for (ECDHE-ECDSA suites: the EC one).\n"
             "  --version: tls1.2 (the default), ssl2, ssl3, tls1.0, tls1.1, a range MIN-MAX\n"
@@ -117,6 +119,10 @@ static void server_usage(FILE *out)
             "  a server that fails or takes longer than --memcached-timeout (default 50 ms) costs a\n"
             "  miss and is retried after 1 s. Stats lines then count local_hits, remote_hits and\n"
             "  misses of the session lookups.\n"
+            "  --tickets (default on): RFC 5077 session tickets, TLS only. Keys: with --cache the\n"
+            "  cache's ring (a new key every --ticket-rotate seconds, default 3600, the previous\n"
+            "  two still open tickets; shared by all processes, and with --memcached by all\n"
+            "  machines); without --cache one random key made at start (shared by the processes).\n"
             "  --bulk (http mode): answer each request with BLOCKS x 16 KiB (like NSS selfserv -g).\n"
             "  SSLKEYLOGFILE=path appends NSS key-log lines for every session.\n");
 }
@@ -185,7 +191,8 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
 {
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
            O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_MAXIP, O_HST, O_IDLE, O_SHUT,
-           O_BULK, O_LIFE, O_ALPN, O_SNI, O_GROUPS, O_MEMCACHED, O_CLUSTER_KEY, O_MC_TIMEOUT };
+           O_BULK, O_LIFE, O_ALPN, O_SNI, O_GROUPS, O_MEMCACHED, O_CLUSTER_KEY, O_MC_TIMEOUT,
+           O_TICKETS, O_ROTATE };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -208,6 +215,8 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"memcached", required_argument, 0, O_MEMCACHED},
         {"cluster-key", required_argument, 0, O_CLUSTER_KEY},
         {"memcached-timeout", required_argument, 0, O_MC_TIMEOUT},
+        {"tickets", required_argument, 0, O_TICKETS},
+        {"ticket-rotate", required_argument, 0, O_ROTATE},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
@@ -268,6 +277,11 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         case O_MEMCACHED: o->memcached = optarg; break;
         case O_CLUSTER_KEY: o->cluster_key = optarg; break;
         case O_MC_TIMEOUT: if (server_num(optarg, 1, 10000, &o->mc_timeout_ms)) goto bad; break;
+        case O_TICKETS:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off")) goto bad;
+            o->no_tickets = strcmp(optarg, "off") == 0;
+            break;
+        case O_ROTATE: if (server_num(optarg, 1, 100000000, &o->ticket_rotate)) goto bad; break;
         case 'h': server_usage(stdout); exit(0);
         default: server_usage(stderr); return -1;
         }
@@ -492,6 +506,7 @@ static SSLErr mc_open(const struct server_opts *o, int process, struct mc_worker
     SDBOptions opt;
     SDBDefaultOptions(&opt);
     opt.lifetime = (uint32)o->session_lifetime;
+    opt.ticketRotate = (uint32)o->ticket_rotate;
     w->process = process;
     SSLErr e = SDBOpenDetail(&w->cache, o->cache_dir, &opt, why, n);
     if (e != SSLNoErr)
@@ -537,7 +552,35 @@ static int on_process_init(int process, void *ref)
     SSLSetGetSessionFunc(app->tmpl, mc_get);
     SSLSetDeleteSessionFunc(app->tmpl, mc_delete);
     SSLSetSessionRef(app->tmpl, &app->mcw);
+    if (!app->o->no_tickets) /* the ticket-key ring, converged across machines */
+        SSLXSetTicketKeyFunc(app->tmpl, SDBMCTicketKey, app->mcw.tier);
     return 0;
+}
+
+/* Without --cache: one ticket key made at start, the same in every worker (made before the
+ * fork); it never rotates (a restart makes a new one). */
+struct local_ticket_key {
+    uint8 name[16], key[32];
+};
+
+static int local_ticket_key_init(struct local_ticket_key *k)
+{
+    FILE *f = fopen("/dev/urandom", "rb");
+    int ok = f && fread(k, sizeof *k, 1, f) == 1;
+    if (f)
+        fclose(f);
+    return ok ? 0 : -1;
+}
+
+static SSLErr local_ticket_key(void *ref, int seal, uint8 name[16], uint8 key[32])
+{
+    const struct local_ticket_key *k = ref;
+    if (!seal && memcmp(name, k->name, sizeof k->name) != 0)
+        return SSLNoMatchingSessionKeyErr;
+    if (seal)
+        memcpy(name, k->name, sizeof k->name);
+    memcpy(key, k->key, sizeof k->key);
+    return SSLNoErr;
 }
 
 /* process -1: the sum over processes */
@@ -651,10 +694,13 @@ int main(int argc, char **argv)
         return 1;
     }
     struct memcache *mc = NULL;
+    static struct local_ticket_key tk;
     if (!o.cache_dir) { /* per process: sessions resume within a process only (use --cache) */
         mc = memcache_new(4096, (uint32)o.session_lifetime);
         if (mc)
             memcache_attach(mc, tmpl);
+        if (!o.no_tickets && local_ticket_key_init(&tk) == 0) /* before the fork: one key */
+            SSLXSetTicketKeyFunc(tmpl, local_ticket_key, &tk);
     }
     app.tmpl = tmpl;
     TPConfig cfg;
@@ -666,6 +712,8 @@ int main(int argc, char **argv)
     cfg.processes = o.processes;
     cfg.cacheDir = o.memcached ? NULL : o.cache_dir; /* --memcached: on_process_init wires it */
     cfg.cacheLifetime = (uint32)o.session_lifetime;
+    cfg.noTickets = o.no_tickets;
+    cfg.ticketRotate = (uint32)o.ticket_rotate;
     cfg.maxConnections = (uint32)o.max_conns;
     cfg.maxConnsPerIp = (uint32)o.max_per_ip;
     cfg.handshakeTimeoutMs = (uint32)o.hs_timeout_ms;

@@ -147,6 +147,8 @@ TPConn *tp_conn_new(struct tp_worker *w, int fd, const char *peer, const char *p
             SSLSetGetSessionFunc(ctx, SDBGetSession);
             SSLSetDeleteSessionFunc(ctx, SDBDeleteSession);
             SSLSetSessionRef(ctx, srv->cache);
+            if (!srv->cfg.noTickets) /* RFC 5077 keys from the cache's shared ring */
+                SSLXSetTicketKeyFunc(ctx, SDBTicketKey, srv->cache);
         }
         /* Any peer ID turns on server-side caching; the context frees it (default Free = free). */
         size_t n = strlen(peer_ip);

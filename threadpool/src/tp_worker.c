@@ -68,6 +68,8 @@ int tp_worker_process(TPServer *srv, int process, int forked)
         SDBDefaultOptions(&opt);
         if (cfg->cacheLifetime)
             opt.lifetime = cfg->cacheLifetime;
+        if (cfg->ticketRotate)
+            opt.ticketRotate = cfg->ticketRotate;
         SSLErr e = SDBOpen(&srv->cache, cfg->cacheDir, &opt);
         if (e != SSLNoErr) {
             fprintf(stderr, "sslref: worker %d: cannot open session cache %s: %s\n", process,

@@ -149,6 +149,13 @@ typedef struct TPConfig {
     /** Seconds an entry of the cacheDir cache lives (SDBOptions::lifetime); 0 = the sessiondb
      *  default (86400). Match it to SSLXSetSessionLifetime on the template. */
     uint32 cacheLifetime;
+    /** With cacheDir, the server issues RFC 5077 session tickets sealed under the cache's shared,
+     *  rotating key ring (SDBTicketKey: one key per ticketRotate seconds for every process that
+     *  opens the cache); 1 turns tickets off. Without cacheDir the template's own
+     *  SSLXSetTicketKeyFunc, if any, is used. */
+    int noTickets;
+    /** Seconds per ticket key (SDBOptions::ticketRotate); 0 = 3600. */
+    uint32 ticketRotate;
 } TPConfig;
 
 /** Fill @p cfg with the defaults listed in TPConfig. */
