@@ -2,7 +2,8 @@
  * fuzz_x509.c - libFuzzer harness for the DER/X.509 reader (core/src/x509/x509.h, der.h): x509_parse of
  * the input, then every field it located is read in full (ASan checks each pointer/length pair lies
  * in the input), both Names go through x509_name_string (also with a tiny buffer), a small RSA key
- * checks its own signature, and the input is also parsed as a bare Name and by the public SSLX calls.
+ * or an EC key checks its own signature, and the input is also parsed as a bare Name and by the
+ * public SSLX calls.
  */
 #include <string.h>
 
@@ -43,6 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 touch(c.spki, c.spki_len) + touch(c.sig, c.sig_len);
         if (c.key_type == X509_KEY_RSA)
             sink += touch(c.rsa_n, c.rsa_n_len) + touch(c.rsa_e, c.rsa_e_len);
+        if (c.key_type == X509_KEY_EC) /* and its own ECDSA signature (strict DER, point check) */
+            sink += touch(c.ec_point, c.ec_point_len) + (unsigned)x509_check_issued(&c, &c);
         if (x509_name_string(c.issuer, c.issuer_len, text, sizeof text) == SSLNoErr)
             sink += (unsigned)strlen(text);
         if (x509_name_string(c.subject, c.subject_len, tiny, sizeof tiny) == SSLNoErr)

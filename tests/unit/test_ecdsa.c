@@ -558,7 +558,7 @@ Test(ecdsa, key_refusals)
         free(der);
     }
     free(ca);
-    /* d = 0, d = n, d > n: SEC 1 { 1, d, [0] prime256v1 } */
+    /* d = 0, d = n, d > n: SEC 1 { 1, d, [0] prime256v1 } (d = 1: edge_scalars) */
     static const char *const ds[] = {
         "0000000000000000000000000000000000000000000000000000000000000000", P256_N,
         "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"};
@@ -568,15 +568,15 @@ Test(ecdsa, key_refusals)
         memcpy(der + 39, "\xa0\x0a", 2);
         memcpy(der + 41, oid_p256, sizeof oid_p256);
         cr_expect_eq(cry_rsa_key_from_der(der, 51, &k), ASNBadEncodingErr, "d %d", i);
-        if (i == 0) { /* the same with d = 1 loads: the builder is right */
-            der[38] = 1;
+        if (i == 0) { /* the same with d = 2 loads: the builder is right */
+            der[38] = 2;
             cr_expect_eq(cry_rsa_key_from_der(der, 51, &k), SSLNoErr);
             cry_rsa_key_release(k);
         }
     }
     /* version 2, no curve at all, a specifiedCurve */
     uint8_t der[64] = {0x30, 0x31, 0x02, 0x01, 0x02, 0x04, 0x20};
-    der[38] = 1;
+    der[38] = 2;
     memcpy(der + 39, "\xa0\x0a", 2);
     memcpy(der + 41, oid_p256, sizeof oid_p256);
     cr_expect_eq(cry_rsa_key_from_der(der, 51, &k), ASNBadEncodingErr, "version 2");
@@ -611,4 +611,115 @@ Test(ecdsa, ec_key_in_rsa_paths)
     SSLXRSAPrivateKeyFree(k);
     cr_expect_eq(cry_key_ec_group(k), CRY_EC_SECP256R1);
     SSLXRSAPrivateKeyFree(k);
+}
+
+/*
+ * Scalars at the edges of [2, n): d G for d = 2, 3 (2G and 3G as the Python "cryptography"
+ * package, i.e. OpenSSL, computes them), d = n - 1 (-G) and n - 2, n - 3 (the negations of 2G, 3G): the ladder
+ * over d + n / d + 2n gets them right; d = 1 is refused (the one scalar it gets wrong: bn_ct.h).
+ */
+static SSLErr key_d(uint16_t group, const uint8_t *d, size_t dl, SSLRSAPrivateKey **k)
+{
+    uint8_t der[128];
+    const uint8_t *oid = group == CRY_EC_SECP256R1 ? oid_p256 : oid_p384;
+    size_t ol = group == CRY_EC_SECP256R1 ? sizeof oid_p256 : sizeof oid_p384, n = 0;
+    der[n++] = 0x30;
+    der[n++] = (uint8_t)(3 + 2 + dl + 2 + ol);
+    der[n++] = 0x02, der[n++] = 0x01, der[n++] = 0x01;
+    der[n++] = 0x04, der[n++] = (uint8_t)dl;
+    memcpy(der + n, d, dl), n += dl;
+    der[n++] = 0xa0, der[n++] = (uint8_t)ol;
+    memcpy(der + n, oid, ol), n += ol;
+    *k = NULL;
+    return cry_rsa_key_from_der(der, n, k);
+}
+
+static void sub_small(const uint8_t *n, size_t len, unsigned v, uint8_t *out)
+{
+    unsigned borrow = v;
+    for (size_t i = len; i-- > 0;) {
+        unsigned x = (unsigned)n[i] - (borrow & 0xff);
+        out[i] = (uint8_t)x;
+        borrow = (borrow >> 8) + ((x >> 8) & 1);
+    }
+}
+
+static void edge_scalars(uint16_t group, const char *nhex, const char *gx, const char *gy,
+                         const char *phex, const char *twoG, const char *threeG)
+{
+    uint8_t n[48], d[48], pub[97], want[97], p[48];
+    size_t sz = unhex(nhex, n), pl;
+    unhex(phex, p);
+    SSLRSAPrivateKey *k;
+    memset(d, 0, sz);
+    d[sz - 1] = 1;
+    cr_expect_eq(key_d(group, d, sz, &k), ASNBadEncodingErr, "d = 1");
+    cr_expect_null(k);
+    /* 2G, 3G */
+    const char *mult[2] = {twoG, threeG};
+    for (unsigned m = 2; m <= 3; m++) {
+        d[sz - 1] = (uint8_t)m;
+        cr_assert_eq(key_d(group, d, sz, &k), SSLNoErr, "d = %u", m);
+        key_pub(k, pub, &pl);
+        unhex(mult[m - 2], want);
+        cr_expect(memcmp(pub, want, pl) == 0, "%u G", m);
+        cry_rsa_key_release(k);
+        /* n - m: the same x, y = p - y */
+        sub_small(n, sz, m, d);
+        cr_assert_eq(key_d(group, d, sz, &k), SSLNoErr, "d = n - %u", m);
+        key_pub(k, pub, &pl);
+        cr_expect(memcmp(pub + 1, want + 1, sz) == 0, "x of -%u G", m);
+        uint8_t y[48];
+        unsigned borrow = 0;
+        for (size_t i = sz; i-- > 0;) {
+            unsigned x = (unsigned)p[i] - want[1 + sz + i] - borrow;
+            y[i] = (uint8_t)x;
+            borrow = (x >> 8) & 1;
+        }
+        cr_expect(memcmp(pub + 1 + sz, y, sz) == 0, "y of -%u G", m);
+        /* and such a key signs */
+        uint8_t h[32] = {9}, sig[CRY_ECDSA_MAX_SIG];
+        size_t sl = sizeof sig;
+        cr_expect_eq(cry_ecdsa_sign(k, h, 32, sig, &sl, rnd_sys, NULL), SSLNoErr);
+        cr_expect_eq(cry_ecdsa_verify(group, pub, pl, h, 32, sig, sl), 1);
+        cry_rsa_key_release(k);
+        memset(d, 0, sz);
+    }
+    /* n - 1: -G */
+    sub_small(n, sz, 1, d);
+    cr_assert_eq(key_d(group, d, sz, &k), SSLNoErr, "d = n - 1");
+    key_pub(k, pub, &pl);
+    unhex(gx, want);
+    cr_expect(memcmp(pub + 1, want, sz) == 0, "x of -G");
+    uint8_t gyb[48], y[48];
+    unhex(gy, gyb);
+    unsigned borrow = 0;
+    for (size_t i = sz; i-- > 0;) {
+        unsigned x = (unsigned)p[i] - gyb[i] - borrow;
+        y[i] = (uint8_t)x;
+        borrow = (x >> 8) & 1;
+    }
+    cr_expect(memcmp(pub + 1 + sz, y, sz) == 0, "y of -G");
+    cry_rsa_key_release(k);
+}
+
+Test(ecdsa, edge_scalars)
+{
+    edge_scalars(CRY_EC_SECP256R1, P256_N,
+                 "6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296",
+                 "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5",
+                 "FFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF",
+                 "047cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc4766997807775510db8ed040293d9ac69f7430dbba7dade63ce982299e04b79d227873d1",
+                 "045ecbe4d1a6330a44c8f7ef951d4bf165e6c6b721efada985fb41661bc6e7fd6c8734640c4998ff7e374b06ce1a64a2ecd82ab036384fb83d9a79b127a27d5032");
+}
+
+Test(ecdsa, edge_scalars_p384)
+{
+    edge_scalars(CRY_EC_SECP384R1,
+                 "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973",
+                 "AA87CA22BE8B05378EB1C71EF320AD746E1D3B628BA79B9859F741E082542A385502F25DBF55296C3A545E3872760AB7",
+                 "3617DE4A96262C6F5D9E98BF9292DC29F8F41DBD289A147CE9DA3113B5F0B8C00A60B1CE1D7E819D7A431D7C90EA0E5F",
+                 "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFF0000000000000000FFFFFFFF",
+                 "0408d999057ba3d2d969260045c55b97f089025959a6f434d651d207d19fb96e9e4fe0e86ebe0e64f85b96a9c75295df618e80f1fa5b1b3cedb7bfe8dffd6dba74b275d875bc6cc43e904e505f256ab4255ffd43e94d39e22d61501e700a940e80",
+                 "04077a41d4606ffa1464793c7e5fdc7d98cb9d3910202dcd06bea4f240d3566da6b408bbae5026580d02d7e5c70500c831c995f7ca0b0c42837d0bbe9602a9fc998520b41c85115aa5f7684c0edc111eacc24abd6be4b5d298b65f28600a2f1df1");
 }

@@ -806,3 +806,28 @@ Test(x509, ec_chain_files)
         free(ca);
     }
 }
+
+/* ecdsa-with-SHA256's OID with another last arc (1.2.840.10045.4.3.9, in both AlgorithmIdentifiers):
+ * parses, but is no signature algorithm we know, so nothing verifies. */
+Test(x509, ec_unknown_ecdsa_arc)
+{
+    cr_assert_eq(cry_init(), SSLNoErr);
+    uint32_t l1, l2;
+    uint8_t *leaf = load_cert("ec-ca-rsa-leaf-cert.pem", &l1), *ca = load_cert("ec-ca-cert.pem", &l2);
+    static const uint8_t alg[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+    int seen = 0;
+    for (uint8_t *p = leaf; p + sizeof alg <= leaf + l1; p++)
+        if (memcmp(p, alg, sizeof alg) == 0) {
+            p[sizeof alg - 1] = 9;
+            seen++;
+        }
+    cr_assert_eq(seen, 2);
+    struct x509_cert a, b;
+    cr_assert_eq(x509_parse(ca, l2, &b), SSLNoErr);
+    cr_assert_eq(x509_parse(leaf, l1, &a), SSLNoErr);
+    cr_expect_eq(a.sig_hash, -1);
+    cr_expect_eq(a.sig_ecdsa, 0);
+    cr_expect_eq(x509_check_issued(&a, &b), X509CertChainInvalidErr);
+    free(leaf);
+    free(ca);
+}

@@ -504,7 +504,11 @@ int bn_ct_ec_scalar(const uint8_t *k, const uint8_t *n, size_t nl, uint8_t *kfix
     from_be(kk, ln, k, nl);
     from_be(nn, ln, n, nl);
     mp_bitcnt_t nbits = bits_of(nn, ln); /* public */
-    int ok = (int)(~is_zero(kk, ln) & 1) & ct_less(kk, nn, ln, t);
+    /* 2 <= k < n: k - 2 does not borrow, k - n does (see bn_ct.h for why not k = 1) */
+    mp_limb_t two[EC_MAX_BYTES / LB + 2];
+    memset(two, 0, sizeof two);
+    two[0] = 2;
+    int ok = (ct_less(kk, two, ln, t) ^ 1) & ct_less(kk, nn, ln, t);
     /* kk = k + n; if bit nbits of it is clear, add n once more: bits(kk) = nbits + 1 always */
     mpn_add_n(kk, kk, nn, ln);
     mp_limb_t top = (kk[nbits / GMP_NUMB_BITS] >> (nbits % GMP_NUMB_BITS)) & 1;

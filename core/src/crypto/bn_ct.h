@@ -68,9 +68,12 @@ SSLErr bn_ct_modexp(const uint8_t *base, size_t bl, const uint8_t *exp, size_t e
 /*
  * ECDSA helpers (ecdsa.c), for a prime order n of nl big-endian bytes (first byte non-zero,
  * nl <= 66). All constant time in the secret values.
- * bn_ct_ec_scalar: 1 if 1 <= k < n (k: nl bytes), else 0, computed without a branch on k; kfix
+ * bn_ct_ec_scalar: 1 if 2 <= k < n (k: nl bytes), else 0, computed without a branch on k; kfix
  * (nl + 1 bytes) gets k + n or k + 2n, whichever has exactly bits(n) + 1 bits, so that a ladder
  * over kfix (which gives the same point: n G = O) runs the same number of steps for every k.
+ * k = 1 is excluded: its kfix, 2n + 1, takes libtomcrypt's ladder through n G (the point at
+ * infinity, which its projective formulas do not handle) and gives a wrong point; for P-256 and
+ * P-384, every other k tried near 0, n / 2 and n gives the right one (tests/unit/test_ecdsa.c).
  */
 int bn_ct_ec_scalar(const uint8_t *k, const uint8_t *n, size_t nl, uint8_t *kfix);
 /*

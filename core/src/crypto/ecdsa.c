@@ -4,7 +4,8 @@
  * rejection with a branch-free range check (bn_ct_ec_scalar), k * G is libtomcrypt's
  * timing-resistant ladder (ltc_mp.ecc_ptmul, map = 1) over a scalar of fixed bit length, and
  * s = k^-1 (e + d r) mod n is bn_ct_ecdsa_s (mpn_sec_*). Verification is public data only: strict
- * DER, the point checked like an ECDH peer's, u1 G + u2 Q by libtomcrypt's ltc_ecc_mul2add.
+ * DER, the point checked like an ECDH peer's, u1 G + u2 Q by libtomcrypt's ltc_ecc_mul2add (and,
+ * when that does not match, by two ladders and one addition).
  */
 #include "crypto/ecdsa.h"
 #include "crypto/bn_ct.h"
@@ -27,9 +28,8 @@ static SSLErr order_bytes(const struct ec_curve *c, const struct ec_params *pr, 
 }
 
 /*
- * pub = d * G for a secret d (size bytes, 1 <= d < n: checked here without a branch on d; 0 if
- * not): the ladder runs over d + n or d + 2n (bits(n) + 1 bits for every d). x alone if pub is
- * NULL (then xout gets size bytes). Returns SSLBadParameterErr for d out of range.
+ * pub = d * G for a secret d (size bytes, 2 <= d < n: checked without a branch on d): the ladder
+ * runs over d + n or d + 2n (bits(n) + 1 bits for every d). SSLBadParameterErr for d out of range.
  */
 static SSLErr base_mul(const struct ec_curve *c, const struct ec_params *pr, const uint8_t *n,
                        const uint8_t *d, uint8_t *pub)
@@ -85,7 +85,7 @@ SSLErr cry_ec_key_new(uint16_t group, const uint8_t *d, size_t dlen, const uint8
     }
     if (e == SSLNoErr) {
         e = base_mul(c, &pr, n, k->d, k->pub);
-        if (e == SSLBadParameterErr) /* d = 0 or d >= n */
+        if (e == SSLBadParameterErr) /* d = 0, d = 1 or d >= n */
             e = ASNBadEncodingErr;
     }
     if (e == SSLNoErr && pub &&
@@ -182,7 +182,7 @@ SSLErr cry_ecdsa_sign(const SSLRSAPrivateKey *key, const uint8_t *hash, size_t h
             err = SSLUnknownErr;
             break;
         }
-        /* k: size random bytes (bits(n) = 8 size for P-256 and P-384), kept if 1 <= k < n */
+        /* k: size random bytes (bits(n) = 8 size for P-256 and P-384), kept if 2 <= k < n */
         if ((err = rnd(rnd_ref, kb, size)) != SSLNoErr)
             break;
         err = base_mul(c, &pr, n, kb, pt);
@@ -239,6 +239,50 @@ SSLErr cry_ecdsa_sign(const SSLRSAPrivateKey *key, const uint8_t *hash, size_t h
     return err;
 }
 
+/* m->x mod n == r for an affine m (z = 1): 1, else 0 (the identity, z = 0, is never a match). */
+static int x_matches(const struct ec_params *pr, ecc_point *m, void *r, void *t, size_t size)
+{
+    uint8_t x[EC_MAX];
+    return ltc_mp.compare_d(m->z, 0) != LTC_MP_EQ &&
+           ec_coord_write(m->x, x, (int)size) == CRYPT_OK &&
+           ltc_mp.mpdiv(m->x, pr->n, NULL, t) == CRYPT_OK && ltc_mp.compare(t, r) == LTC_MP_EQ;
+}
+
+/* A point times mu mod p, z = mu: Montgomery form for ltc_mp.ecc_ptadd (affine input, z = 1). */
+static int to_mont(ecc_point *a, void *mu, void *p)
+{
+    return ltc_mp.mulmod(a->x, mu, p, a->x) == CRYPT_OK &&
+           ltc_mp.mulmod(a->y, mu, p, a->y) == CRYPT_OK && ltc_mp.copy(mu, a->z) == CRYPT_OK;
+}
+
+/*
+ * m = u1 G + u2 Q the long way: two ladders, each mapped to affine, then one addition (which
+ * doubles when the two are equal). ltc_ecc_mul2add's Shamir table holds i G + j Q for small i, j
+ * and goes wrong when one of those is the identity (Q = -2 G, say): this path has no such table.
+ * 1 if computed.
+ */
+static int two_ladders(const struct ec_params *pr, void *u1, void *u2, ecc_point *q, ecc_point *m)
+{
+    ecc_point *a = ltc_ecc_new_point(), *b = ltc_ecc_new_point();
+    void *mp = NULL, *mu = NULL;
+    int ok = a && b && ltc_mp.init(&mu) == CRYPT_OK &&
+             ltc_mp.ecc_ptmul(u1, pr->g, a, pr->p, 1) == CRYPT_OK &&
+             ltc_mp.ecc_ptmul(u2, q, b, pr->p, 1) == CRYPT_OK &&
+             ltc_mp.montgomery_setup(pr->p, &mp) == CRYPT_OK &&
+             ltc_mp.montgomery_normalization(mu, pr->p) == CRYPT_OK && to_mont(a, mu, pr->p) &&
+             to_mont(b, mu, pr->p) && ltc_mp.ecc_ptadd(a, b, m, pr->p, mp) == CRYPT_OK &&
+             ltc_mp.ecc_map(m, pr->p, mp) == CRYPT_OK;
+    if (mp)
+        ltc_mp.montgomery_deinit(mp);
+    if (mu)
+        ltc_mp.deinit(mu);
+    if (a)
+        ltc_ecc_del_point(a);
+    if (b)
+        ltc_ecc_del_point(b);
+    return ok;
+}
+
 /*
  * Strict DER Ecdsa-Sig-Value: SEQUENCE (short form, or 0x81 with a length >= 128) of exactly two
  * INTEGERs in short form, minimal, positive, at most size bytes of value; nothing after. The
@@ -291,7 +335,7 @@ int cry_ecdsa_verify(uint16_t group, const uint8_t *pub, size_t publen, const ui
     if (!c || !pub || !hash || !sig || cry_init() != SSLNoErr)
         return 0;
     size_t size = (size_t)c->size;
-    uint8_t r[EC_MAX], s[EC_MAX], e[EC_MAX], n[EC_MAX], x[EC_MAX];
+    uint8_t r[EC_MAX], s[EC_MAX], e[EC_MAX], n[EC_MAX];
     if (!sig_parse(sig, siglen, size, r, s))
         return 0;
     struct ec_params pr;
@@ -319,18 +363,16 @@ int cry_ecdsa_verify(uint16_t group, const uint8_t *pub, size_t publen, const ui
         ltc_mp.invmod(ss, pr.n, w) != CRYPT_OK || ltc_mp.mpdiv(u1, pr.n, NULL, u1) != CRYPT_OK ||
         ltc_mp.mulmod(u1, w, pr.n, u1) != CRYPT_OK || ltc_mp.mulmod(rr, w, pr.n, u2) != CRYPT_OK)
         goto out;
-    /* u1 = 0 (e = 0 mod n) is legal; libtomcrypt's ladder wants a non-zero scalar */
+    /* u1 = 0 (e = 0 mod n) is legal: then u2 Q alone */
     if (ltc_mp.compare_d(u1, 0) == LTC_MP_EQ) {
-        if (ltc_mp.ecc_ptmul(u2, q, m, pr.p, 1) != CRYPT_OK)
-            goto out;
-    } else if (ltc_ecc_mul2add(pr.g, u1, q, u2, m, pr.p) != CRYPT_OK) {
+        ok = ltc_mp.ecc_ptmul(u2, q, m, pr.p, 1) == CRYPT_OK && x_matches(&pr, m, rr, w, size);
         goto out;
     }
-    /* the identity maps to z = 0: libtomcrypt's map then fails (above) or leaves x = 0 */
-    if (ltc_mp.compare_d(m->z, 0) == LTC_MP_EQ || ec_coord_write(m->x, x, (int)size) != CRYPT_OK ||
-        ltc_mp.mpdiv(m->x, pr.n, NULL, w) != CRYPT_OK)
-        goto out;
-    ok = ltc_mp.compare(w, rr) == LTC_MP_EQ;
+    /* Shamir's trick first (fast); a mismatch is checked again without its table, which a
+     * public key that is a small multiple of G defeats (a valid signature must not be refused) */
+    ok = ltc_ecc_mul2add(pr.g, u1, q, u2, m, pr.p) == CRYPT_OK && x_matches(&pr, m, rr, w, size);
+    if (!ok)
+        ok = two_ladders(&pr, u1, u2, q, m) && x_matches(&pr, m, rr, w, size);
 out:
     if (nums)
         ltc_deinit_multi(rr, ss, w, u1, u2, NULL);

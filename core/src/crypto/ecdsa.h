@@ -7,7 +7,8 @@
  * Signatures travel as DER Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 8422 §5.4).
  *
  * Signing is constant time in the private key and the nonce: k is drawn from rnd by rejection
- * (1 <= k < n, compared without a branch), k * G runs libtomcrypt's timing-resistant ladder over
+ * (2 <= k < n, compared without a branch; k = 1 is the one value the ladder below gets wrong, and
+ * leaving it out moves the distribution by 1/n), k * G runs libtomcrypt's timing-resistant ladder over
  * k + n or k + 2n (always bits(n) + 1 bits long, so every k takes the same steps), k^-1 mod n is
  * GMP's mpn_sec_invert through bn_ct, and s = k^-1 (e + d r) mod n uses only mpn_sec_* arithmetic.
  * Verification is public and may use libtomcrypt / libtommath directly.
@@ -61,7 +62,7 @@ struct cry_ec_key {
  * A key from the private scalar (big-endian, 1..size bytes: leading zeros may be missing) and
  * optionally the public point from the file (pub NULL: none): d * G is computed, and a point that
  * differs is refused. SSLUnsupportedErr for another group; ASNBadEncodingErr if d is not in
- * [1, n) or the point does not match; SSLMemoryErr, SSLUnknownErr. Free with cry_ec_key_free.
+ * [2, n) (d = 1, whose public key is G, is refused: bn_ct.h) or the point does not match; SSLMemoryErr, SSLUnknownErr. Free with cry_ec_key_free.
  */
 SSLErr cry_ec_key_new(uint16_t group, const uint8_t *d, size_t dlen, const uint8_t *pub,
                       size_t publen, struct cry_ec_key **out) SSL_MUST;
