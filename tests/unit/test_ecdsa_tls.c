@@ -232,6 +232,7 @@ Test(ecdsa_tls, add_identity_refusals)
     cr_assert_eq(SSLXNewContext(&ctx), SSLNoErr);
     cr_assert_eq(SSLSetProtocolSide(ctx, SSL_ServerSide), SSLNoErr);
     cr_expect_eq(SSLXAddIdentityPEM(ctx, ecchain, cl, ec), SSLBadParameterErr, "no primary yet");
+    cr_expect_eq(SSLSetExportPrivateKey(ctx, ec), SSLBadParameterErr, "export keys are RSA");
     cr_assert_eq(SSLSetPrivateKey(ctx, rsa), SSLNoErr);
     cr_assert_eq(SSLXAddCertificatesPEM(ctx, rsachain, rl), SSLNoErr);
     cr_expect_eq(SSLXAddIdentityPEM(ctx, rsachain, rl, rsa2), SSLBadParameterErr, "same kind");
