@@ -762,7 +762,7 @@ SSLErr SDBMCTicketKey(void *ref, int seal, uint8 name[16], uint8 key[32])
         if (sl)
             slot_release(sl);
         if (got || seal)               /* memcached down: a key of this machine only */
-            rc = sdb_tk_put(c, period, got ? cluster : cand, rec,
+            rc = sdb_tk_store(c, period, got ? cluster : cand, rec,
                             period > t.keep ? period - t.keep : 0);
         explicit_bzero(cand, sizeof cand);
         explicit_bzero(cluster, sizeof cluster);
