@@ -54,7 +54,7 @@ if [ $rc -ne 0 ] && grep -q "mode 0644 lets other users read the cluster key; ch
 else fail "cluster key 0644: rc=$rc $out"; fi
 
 # ---- the two machines ----
-start_sslref_server "$TMP/a.log" --cache "$TMP/cache-a" --processes 2 --threads 2 \
+SSLKEYLOGFILE="$TMP/keylog" start_sslref_server "$TMP/a.log" --cache "$TMP/cache-a" --processes 2 --threads 2 \
     --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" || exit 1
 A_PID=$SRV_PID; A=$SRV_PORT
 start_sslref_server "$TMP/b.log" --cache "$TMP/cache-b" --processes 2 --threads 2 \
@@ -87,6 +87,40 @@ for run in cross1 cross2; do
         pass "$run: resumption across machines (A resumed=$ra, B resumed=$rb of 100 each)"
     else fail "$run: rc=$rc errors=$e A resumed=$ra B resumed=$rb"; show "$TMP/$run.out"; fi
 done
+
+# the bytes in memcached (raw gets, text protocol) hold no master secret (from A's key log)
+cat >"$TMP/raw.py" <<'EOF'
+import re, socket, sys
+ports, keylog, logs = sys.argv[1].split(","), sys.argv[2], sys.argv[3:]
+masters = [bytes.fromhex(l.split()[2]) for l in open(keylog) if l.startswith("CLIENT_RANDOM ")]
+sids = set()
+for f in logs:
+    sids |= set(re.findall(r"resumed=no .*session=([0-9a-f]{64})", open(f).read()))
+def get(port, key):
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+    s.sendall(b"get " + key.encode() + b"\r\n")
+    buf = b""
+    while not (buf.endswith(b"END\r\n")):
+        d = s.recv(65536)
+        if not d: break
+        buf += d
+    s.close()
+    m = re.match(rb"VALUE \S+ \d+ (\d+)\r\n", buf)
+    return buf[m.end():m.end() + int(m.group(1))] if m else None
+found = 0
+for sid in sids:
+    vals = [v for v in (get(p, "sslref:s:53" + sid) for p in ports) if v is not None]
+    for v in vals:
+        assert v[0] == 1 and len(v) > 41, "not a sealed entry"
+        for ms in masters:
+            assert ms not in v, "a master secret in memcached"
+    found += bool(vals)
+print(f"sessions={len(sids)} found={found} masters={len(masters)}")
+sys.exit(0 if found and masters and found == len(sids) else 1)
+EOF
+if out=$(python3 "$TMP/raw.py" "$P1,$P2" "$TMP/keylog" "$TMP/a.log" "$TMP/b.log" 2>&1); then
+    pass "raw gets: every session made so far is in memcached, sealed, no master secret ($out)"
+else fail "raw gets: $out"; fi
 
 # 2. both memcached stopped: bounded cost, no failure
 mA=$(log_mark "$TMP/a.log"); mB=$(log_mark "$TMP/b.log")
