@@ -3,7 +3,8 @@
 # two sslref-server "machines" (separate --cache dirs and ports, --processes 2 each) share two
 # memcached daemons; sslref-bench --target A --target B round-robin over both, TLS 1.2.
 #   1. sessions made on one machine resume on the other (the bench's per-target resumed counts;
-#      each server's stats line: remote_hits > 0), both directions;
+#      each server's stats line: remote_hits > 0), both directions; raw gets show sealed entries
+#      without master secrets; a third machine with another cluster key only misses;
 #   2. both memcached SIGSTOPped: every handshake completes and costs at most about the timeout;
 #   3. both killed during a run: every handshake completes, one "down" line per process and server;
 #   4. a fake memcached answering garbage (and the other still dead): misses, no failure;
@@ -122,6 +123,23 @@ EOF
 if out=$(python3 "$TMP/raw.py" "$P1,$P2" "$TMP/keylog" "$TMP/a.log" "$TMP/b.log" 2>&1); then
     pass "raw gets: every session made so far is in memcached, sealed, no master secret ($out)"
 else fail "raw gets: $out"; fi
+
+# a machine with another cluster key: it cannot open the others' entries (misses), nor they its
+printf '1 %s\n' "$(openssl rand -hex 32)" >"$TMP/other.key"; chmod 600 "$TMP/other.key"
+start_sslref_server "$TMP/c.log" --cache "$TMP/cache-c" --processes 1 --quiet \
+    --memcached "$MCLIST" --cluster-key "$TMP/other.key" || exit 1
+C_PID=$SRV_PID; C=$SRV_PORT
+( for j in 1 2 3 4 5 6; do bench "foreign$j" "$A" "$C" 4 1; done )
+stop_pid "$C_PID"
+ferr=0; fres=0
+for j in 1 2 3 4 5 6; do
+    ferr=$((ferr + $(errors_of "foreign$j"))); fres=$((fres + $(target_field "foreign$j" "$C" resumed)))
+done
+cline=$(grep '^stats: ' "$TMP/c.log")
+if [ "$ferr" = 0 ] && [ "$fres" = 0 ] && grep -q "remote_hits=0 " <<<"$cline" &&
+   ! grep -q "misses=0$" <<<"$cline"; then
+    pass "a machine with another cluster key: 0 errors, 0 resumptions of the others' sessions ($cline)"
+else fail "foreign cluster key: errors=$ferr C resumed=$fres $cline"; fi
 
 # 2. both memcached stopped: bounded cost, no failure
 mA=$(log_mark "$TMP/a.log"); mB=$(log_mark "$TMP/b.log")
