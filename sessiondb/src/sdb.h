@@ -136,5 +136,9 @@ SDB_MUST int sdb_tk_get(SDBCache *c, uint64_t period, uint8 rec[SDB_TK_REC]);
  * either way copy the stored one to @p out; remove keys of periods before @p oldest. */
 SDB_MUST int sdb_tk_put(SDBCache *c, uint64_t period, const uint8 cand[SDB_TK_REC],
                         uint8 out[SDB_TK_REC], uint64_t oldest);
+/* sdb_tk_put, and when it fails (the write lock stayed busy), a read of what another process
+ * stored meanwhile, up to 3 more rounds. */
+SDB_MUST int sdb_tk_store(SDBCache *c, uint64_t period, const uint8 cand[SDB_TK_REC],
+                          uint8 out[SDB_TK_REC], uint64_t oldest);
 
 #endif

@@ -37,12 +37,14 @@ struct mc_server {
     char name[272];                  /* "host:port" for logs */
     _Alignas(64) atomic_int down;
     atomic_uint_least64_t retryAt;   /* CLOCK_MONOTONIC ms; while down, skip until then */
+    atomic_uint gen;                 /* failures so far: connections older than this are stale */
 };
 
 struct mc_slot {
     _Alignas(64) atomic_int busy;
     memcached_st *ring;              /* NULL until first use */
     memcached_st **conn;             /* [nservers], each NULL until first use */
+    unsigned *gen;                   /* [nservers], mc_server::gen when conn[] was last checked */
     atomic_uint_least64_t localHits, remoteHits, misses, stores, errors, rejected, skipped;
 };
 
@@ -126,6 +128,7 @@ static void server_failed(SDBMemcached *m, unsigned s, memcached_st *conn, memca
 {
     struct mc_server *sv = &m->servers[s];
     atomic_store_explicit(&sv->retryAt, now_ms() + m->opt.retryMs, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sv->gen, 1, memory_order_relaxed);
     if (atomic_exchange(&sv->down, 1) == 0)
         logf_(m, "memcached %s down: %s; skipped for %u ms, then retried", sv->name,
               memcached_strerror(conn, rc), (unsigned)m->opt.retryMs);
@@ -157,6 +160,8 @@ static bool answered(memcached_return_t rc)
         return false;
     }
 }
+
+#define COUNT(sl, field) atomic_fetch_add_explicit(&(sl)->field, 1, memory_order_relaxed)
 
 /* ---- connections ---- */
 
@@ -204,8 +209,15 @@ static void slot_release(struct mc_slot *s)
 
 static memcached_st *slot_conn(SDBMemcached *m, struct mc_slot *sl, unsigned s)
 {
-    if (sl->conn[s])
+    unsigned gen = atomic_load_explicit(&m->servers[s].gen, memory_order_relaxed);
+    if (sl->conn[s]) {
+        if (sl->gen[s] != gen) {       /* the server failed since: this connection may be dead */
+            memcached_quit(sl->conn[s]);
+            sl->gen[s] = gen;
+        }
         return sl->conn[s];
+    }
+    sl->gen[s] = gen;
     memcached_st *c = memcached_create(NULL);
     if (!c)
         return NULL;
@@ -216,6 +228,69 @@ static memcached_st *slot_conn(SDBMemcached *m, struct mc_slot *sl, unsigned s)
         return NULL;
     }
     return sl->conn[s] = c;
+}
+
+/* One memcached operation. */
+enum mc_kind { MC_GET, MC_SET, MC_ADD, MC_DELETE };
+struct mc_req {
+    enum mc_kind kind;
+    const char *key;
+    size_t klen;
+    const char *val;                 /* set, add */
+    size_t vlen;
+    time_t exp;
+    char *out;                       /* get: the value (malloc), or NULL */
+    size_t outLen;
+};
+
+static memcached_return_t mc_once(memcached_st *c, struct mc_req *r)
+{
+    memcached_return_t rc = MEMCACHED_FAILURE;
+    uint32_t flags = 0;
+    switch (r->kind) {
+    case MC_GET:
+        free(r->out);
+        r->outLen = 0;
+        r->out = memcached_get(c, r->key, r->klen, &r->outLen, &flags, &rc);
+        if (rc != MEMCACHED_SUCCESS) {
+            free(r->out);
+            r->out = NULL;
+        }
+        break;
+    case MC_SET: rc = memcached_set(c, r->key, r->klen, r->val, r->vlen, r->exp, 0); break;
+    case MC_ADD: rc = memcached_add(c, r->key, r->klen, r->val, r->vlen, r->exp, 0); break;
+    case MC_DELETE: rc = memcached_delete(c, r->key, r->klen, 0); break;
+    }
+    return rc;
+}
+
+/*
+ * Run @p r on server s, unless it is skipped (then MEMCACHED_FAILURE and *ran false). A failure
+ * other than a timeout is tried once more on a fresh connection (one left from before a server
+ * restart fails at once); a failure marks the server down, an answer up.
+ */
+static memcached_return_t mc_run(SDBMemcached *m, struct mc_slot *sl, unsigned s,
+                                 struct mc_req *r, bool *ran)
+{
+    memcached_st *c;
+    *ran = false;
+    if (server_skip(m, s, now_ms()) || !(c = slot_conn(m, sl, s))) {
+        COUNT(sl, skipped);
+        return MEMCACHED_FAILURE;
+    }
+    *ran = true;
+    memcached_return_t rc = mc_once(c, r);
+    if (!answered(rc) && rc != MEMCACHED_TIMEOUT) {
+        memcached_quit(c);
+        rc = mc_once(c, r);
+    }
+    if (!answered(rc)) {
+        COUNT(sl, errors);
+        server_failed(m, s, c, rc);
+    } else {
+        server_ok(m, s);
+    }
+    return rc;
 }
 
 /* The servers of a key: its ketama server, then the next @replicas ones. */
@@ -229,7 +304,6 @@ static unsigned key_servers(SDBMemcached *m, struct mc_slot *sl, const char *k, 
     return n;
 }
 
-#define COUNT(sl, field) atomic_fetch_add_explicit(&(sl)->field, 1, memory_order_relaxed)
 
 /* ---- open / close ---- */
 
@@ -356,7 +430,8 @@ SSLErr SDBMemcachedOpen(SDBMemcached **out, SDBCache *local, const SDBMemcachedO
     }
     memset(m->slots, 0, sizeof *m->slots * m->nslots);
     for (unsigned i = 0; i < m->nslots; i++) {
-        if (!(m->slots[i].conn = calloc(m->nservers, sizeof *m->slots[i].conn))) {
+        if (!(m->slots[i].conn = calloc(m->nservers, sizeof *m->slots[i].conn)) ||
+            !(m->slots[i].gen = calloc(m->nservers, sizeof *m->slots[i].gen))) {
             e = why_(why, n, SSLMemoryErr, "out of memory");
             goto fail;
         }
@@ -384,6 +459,7 @@ void SDBMemcachedClose(SDBMemcached *m)
                         memcached_free(s->conn[k]);
             }
             free(s->conn);
+            free(s->gen);
         }
         free(m->slots);
     }
@@ -427,21 +503,12 @@ static unsigned remote_add(SDBMemcached *m, struct mc_slot *sl, const char *mk, 
     }
     time_t exp = life <= MC_LONG_LIFE ? (time_t)life : (time_t)(now + life);
     unsigned n = key_servers(m, sl, mk, ml, idx);
+    struct mc_req r = {.kind = MC_SET, .key = mk, .klen = ml, .val = (const char *)sealed,
+                       .vlen = slen, .exp = exp};
     for (unsigned i = 0; i < n; i++) {
-        unsigned s = idx[i];
-        memcached_st *c;
-        if (server_skip(m, s, now_ms()) || !(c = slot_conn(m, sl, s))) {
-            COUNT(sl, skipped);
-            continue;
-        }
-        memcached_return_t rc = memcached_set(c, mk, ml, (const char *)sealed, slen, exp, 0);
-        if (!answered(rc)) {
-            COUNT(sl, errors);
-            server_failed(m, s, c, rc);
-            continue;
-        }
-        server_ok(m, s);
-        if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_STORED) {
+        bool ran;
+        memcached_return_t rc = mc_run(m, sl, idx[i], &r, &ran);
+        if (ran && (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_STORED)) {
             COUNT(sl, stores);
             stored++;
         }
@@ -457,27 +524,15 @@ static bool remote_get(SDBMemcached *m, struct mc_slot *sl, const char *mk, size
     unsigned idx[MC_MAX_SERVERS];
     unsigned n = key_servers(m, sl, mk, ml, idx);
     for (unsigned i = 0; i < n; i++) {
-        unsigned s = idx[i];
-        memcached_st *c;
-        if (server_skip(m, s, now_ms()) || !(c = slot_conn(m, sl, s))) {
-            COUNT(sl, skipped);
-            continue;
+        struct mc_req r = {.kind = MC_GET, .key = mk, .klen = ml};
+        bool ran;
+        memcached_return_t rc = mc_run(m, sl, idx[i], &r, &ran);
+        if (!ran || rc != MEMCACHED_SUCCESS || !r.out) {
+            free(r.out);
+            continue;                  /* down, or not there: a replica may have it */
         }
-        size_t vlen = 0;
-        uint32_t flags = 0;
-        memcached_return_t rc;
-        char *v = memcached_get(c, mk, ml, &vlen, &flags, &rc);
-        if (!answered(rc)) {
-            free(v);
-            COUNT(sl, errors);
-            server_failed(m, s, c, rc);
-            continue;
-        }
-        server_ok(m, s);
-        if (rc != MEMCACHED_SUCCESS || !v) {
-            free(v);
-            continue;                  /* not there: a replica may have it */
-        }
+        char *v = r.out;
+        size_t vlen = r.outLen;
         uint64_t expiry = 0;
         uint8 *out = vlen >= SDBMC_OVERHEAD ? malloc(vlen - SDBMC_OVERHEAD + 1) : NULL;
         SSLErr e = out ? sdbmc_open(&m->keys, mk, ml, (const uint8 *)v, vlen, out, plen, &expiry)
@@ -500,21 +555,11 @@ static unsigned remote_delete(SDBMemcached *m, struct mc_slot *sl, const char *m
 {
     unsigned idx[MC_MAX_SERVERS], deleted = 0;
     unsigned n = key_servers(m, sl, mk, ml, idx);
+    struct mc_req r = {.kind = MC_DELETE, .key = mk, .klen = ml};
     for (unsigned i = 0; i < n; i++) {
-        unsigned s = idx[i];
-        memcached_st *c;
-        if (server_skip(m, s, now_ms()) || !(c = slot_conn(m, sl, s))) {
-            COUNT(sl, skipped);
-            continue;
-        }
-        memcached_return_t rc = memcached_delete(c, mk, ml, 0);
-        if (!answered(rc)) {
-            COUNT(sl, errors);
-            server_failed(m, s, c, rc);
-            continue;
-        }
-        server_ok(m, s);
-        if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_DELETED)
+        bool ran;
+        memcached_return_t rc = mc_run(m, sl, idx[i], &r, &ran);
+        if (ran && (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_DELETED))
             deleted++;
     }
     return deleted;
@@ -686,32 +731,21 @@ static int tk_remote(SDBMemcached *m, struct mc_slot *sl, const struct sdb_tk_no
     unsigned n = key_servers(m, sl, mk, ml, idx);
     for (unsigned i = 0; i < n; i++) {
         unsigned s = idx[i];
-        memcached_st *c;
-        if (server_skip(m, s, now_ms()) || !(c = slot_conn(m, sl, s))) {
-            COUNT(sl, skipped);
-            continue;
-        }
         for (int round = 0; round < 2; round++) {    /* get; add; (lost the race) get again */
-            size_t vlen = 0;
-            uint32_t flags = 0;
-            memcached_return_t rc;
-            char *v = memcached_get(c, mk, ml, &vlen, &flags, &rc);
-            if (!answered(rc)) {
-                free(v);
-                COUNT(sl, errors);
-                server_failed(m, s, c, rc);
-                break;
-            }
-            server_ok(m, s);
-            if (rc == MEMCACHED_SUCCESS && v) {
-                bool ok = tk_open(m, mk, ml, v, vlen, period, rec);
-                free(v);
+            struct mc_req r = {.kind = MC_GET, .key = mk, .klen = ml};
+            bool ran;
+            memcached_return_t rc = mc_run(m, sl, s, &r, &ran);
+            if (!ran || !answered(rc))
+                break;                               /* the next server of the key */
+            if (rc == MEMCACHED_SUCCESS && r.out) {
+                bool ok = tk_open(m, mk, ml, r.out, r.outLen, period, rec);
+                free(r.out);
                 if (ok)
                     return 1;
                 COUNT(sl, rejected);  /* sealed under another cluster key: do not overwrite */
                 return 0;
             }
-            free(v);
+            free(r.out);
             if (!create || round == 1)
                 return 0;
             uint8 sealed[SDB_TK_REC + SDBMC_OVERHEAD];
@@ -719,17 +753,16 @@ static int tk_remote(SDBMemcached *m, struct mc_slot *sl, const struct sdb_tk_no
             if (sdbmc_seal(&m->keys, mk, ml, expiry, cand, SDB_TK_REC, sealed) != SSLNoErr)
                 return 0;
             uint64_t life = (t->keep + 2) * (uint64_t)t->rotate;
-            time_t exp = life <= MC_LONG_LIFE ? (time_t)life : (time_t)expiry;
-            rc = memcached_add(c, mk, ml, (const char *)sealed, sizeof sealed, exp, 0);
+            struct mc_req add = {.kind = MC_ADD, .key = mk, .klen = ml, .val = (const char *)sealed,
+                                 .vlen = sizeof sealed,
+                                 .exp = life <= MC_LONG_LIFE ? (time_t)life : (time_t)expiry};
+            rc = mc_run(m, sl, s, &add, &ran);
+            if (!ran || !answered(rc))
+                break;
             if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_STORED) {
                 COUNT(sl, stores);
                 memcpy(rec, cand, SDB_TK_REC);
                 return 1;
-            }
-            if (!answered(rc)) {
-                COUNT(sl, errors);
-                server_failed(m, s, c, rc);
-                break;
             }
             /* NOTSTORED / DATA_EXISTS: another machine was first; read its key */
         }
@@ -762,7 +795,7 @@ SSLErr SDBMCTicketKey(void *ref, int seal, uint8 name[16], uint8 key[32])
         if (sl)
             slot_release(sl);
         if (got || seal)               /* memcached down: a key of this machine only */
-            rc = sdb_tk_put(c, period, got ? cluster : cand, rec,
+            rc = sdb_tk_store(c, period, got ? cluster : cand, rec,
                             period > t.keep ? period - t.keep : 0);
         explicit_bzero(cand, sizeof cand);
         explicit_bzero(cluster, sizeof cluster);

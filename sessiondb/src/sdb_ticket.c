@@ -130,6 +130,20 @@ int sdb_tk_put(SDBCache *c, uint64_t period, const uint8 cand[SDB_TK_REC],
     return sdb_env_write_commit(c, txn);
 }
 
+int sdb_tk_store(SDBCache *c, uint64_t period, const uint8 cand[SDB_TK_REC],
+                 uint8 out[SDB_TK_REC], uint64_t oldest)
+{
+    int rc = sdb_tk_put(c, period, cand, out, oldest);
+    /* the write lock stayed busy (many processes at the start of a period, or a stopped
+     * writer): the first of them has most likely stored the key meanwhile */
+    for (int i = 0; rc != 0 && i < 3; i++) {
+        if (sdb_tk_get(c, period, out) == 0)
+            return 0;
+        rc = sdb_tk_put(c, period, cand, out, oldest);
+    }
+    return rc;
+}
+
 SSLErr SDBTicketKey(void *ref, int seal, uint8 name[16], uint8 key[32])
 {
     SDBCache *c = ref;
@@ -147,7 +161,7 @@ SSLErr SDBTicketKey(void *ref, int seal, uint8 name[16], uint8 key[32])
     if (rc == MDB_NOTFOUND && seal) {
         if ((e = sdb_tk_make(period, cand)) != SSLNoErr)
             return e;
-        rc = sdb_tk_put(c, period, cand, rec, period > t.keep ? period - t.keep : 0);
+        rc = sdb_tk_store(c, period, cand, rec, period > t.keep ? period - t.keep : 0);
         explicit_bzero(cand, sizeof cand);
     }
     if (rc == 0 && !seal && memcmp(rec, name, SDB_TICKET_NAME) != 0)

@@ -3,9 +3,10 @@
 # two sslref-server "machines" (separate --cache dirs and ports, --processes 2 each) share two
 # memcached daemons; sslref-bench --target A --target B round-robin over both, TLS 1.2.
 #   1. sessions made on one machine resume on the other (the bench's per-target resumed counts;
-#      each server's stats line: remote_hits > 0), both directions;
+#      each server's stats line: remote_hits > 0), both directions; raw gets show sealed entries
+#      without master secrets; a third machine with another cluster key only misses;
 #   2. both memcached SIGSTOPped: every handshake completes and costs at most about the timeout;
-#   3. both killed: every handshake completes (full), one "down" line per process and server;
+#   3. both killed during a run: every handshake completes, one "down" line per process and server;
 #   4. a fake memcached answering garbage (and the other still dead): misses, no failure;
 #   5. memcached restarted: "up" lines, and resumption crosses machines again.
 # Also: --memcached without --cache, and a cluster key file of mode 0644, are refused.
@@ -54,18 +55,19 @@ if [ $rc -ne 0 ] && grep -q "mode 0644 lets other users read the cluster key; ch
 else fail "cluster key 0644: rc=$rc $out"; fi
 
 # ---- the two machines ----
-start_sslref_server "$TMP/a.log" --cache "$TMP/cache-a" --processes 2 --threads 2 \
+SSLKEYLOGFILE="$TMP/keylog" start_sslref_server "$TMP/a.log" --cache "$TMP/cache-a" --processes 2 --threads 2 \
     --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" || exit 1
 A_PID=$SRV_PID; A=$SRV_PORT
 start_sslref_server "$TMP/b.log" --cache "$TMP/cache-b" --processes 2 --threads 2 \
     --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" || exit 1
 B_PID=$SRV_PID; B=$SRV_PORT
 
-# bench NAME FIRST SECOND CONNS THREADS: round-robin over the two servers (FIRST gets connection 0),
-# TLS 1.2, every connection but the first offers the session; output in $TMP/NAME.out.
+# bench NAME FIRST SECOND CONNS THREADS [FULL%]: round-robin over the two servers (FIRST gets
+# connection 0), TLS 1.2; every connection but the first (or but FULL% of them: new sessions)
+# offers the session; output in $TMP/NAME.out.
 bench() {
     "$BIN/sslref-bench" --target "127.0.0.1:$2" --target "127.0.0.1:$3" --connections "$4" \
-        --threads "$5" --full-percent 0 --version tls1.2 --timeout 10 --quiet >"$TMP/$1.out" 2>&1
+        --threads "$5" --full-percent "${6:-0}" --version tls1.2 --timeout 10 --quiet >"$TMP/$1.out" 2>&1
     echo $? >"$TMP/$1.rc"
 }
 # target_field NAME PORT FIELD: the bench's count for one target
@@ -87,6 +89,57 @@ for run in cross1 cross2; do
         pass "$run: resumption across machines (A resumed=$ra, B resumed=$rb of 100 each)"
     else fail "$run: rc=$rc errors=$e A resumed=$ra B resumed=$rb"; show "$TMP/$run.out"; fi
 done
+
+# the bytes in memcached (raw gets, text protocol) hold no master secret (from A's key log)
+cat >"$TMP/raw.py" <<'EOF'
+import re, socket, sys
+ports, keylog, logs = sys.argv[1].split(","), sys.argv[2], sys.argv[3:]
+masters = [bytes.fromhex(l.split()[2]) for l in open(keylog) if l.startswith("CLIENT_RANDOM ")]
+sids = set()
+for f in logs:
+    sids |= set(re.findall(r"resumed=no .*session=([0-9a-f]{64})", open(f).read()))
+def get(port, key):
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+    s.sendall(b"get " + key.encode() + b"\r\n")
+    buf = b""
+    while not (buf.endswith(b"END\r\n")):
+        d = s.recv(65536)
+        if not d: break
+        buf += d
+    s.close()
+    m = re.match(rb"VALUE \S+ \d+ (\d+)\r\n", buf)
+    return buf[m.end():m.end() + int(m.group(1))] if m else None
+found = 0
+for sid in sids:
+    vals = [v for v in (get(p, "sslref:s:53" + sid) for p in ports) if v is not None]
+    for v in vals:
+        assert v[0] == 1 and len(v) > 41, "not a sealed entry"
+        for ms in masters:
+            assert ms not in v, "a master secret in memcached"
+    found += bool(vals)
+print(f"sessions={len(sids)} found={found} masters={len(masters)}")
+sys.exit(0 if found and masters and found == len(sids) else 1)
+EOF
+if out=$(python3 "$TMP/raw.py" "$P1,$P2" "$TMP/keylog" "$TMP/a.log" "$TMP/b.log" 2>&1); then
+    pass "raw gets: every session made so far is in memcached, sealed, no master secret ($out)"
+else fail "raw gets: $out"; fi
+
+# a machine with another cluster key: it cannot open the others' entries (misses), nor they its
+printf '1 %s\n' "$(openssl rand -hex 32)" >"$TMP/other.key"; chmod 600 "$TMP/other.key"
+start_sslref_server "$TMP/c.log" --cache "$TMP/cache-c" --processes 1 --quiet \
+    --memcached "$MCLIST" --cluster-key "$TMP/other.key" || exit 1
+C_PID=$SRV_PID; C=$SRV_PORT
+( for j in 1 2 3 4 5 6; do bench "foreign$j" "$A" "$C" 4 1; done )
+stop_pid "$C_PID"
+ferr=0; fres=0
+for j in 1 2 3 4 5 6; do
+    ferr=$((ferr + $(errors_of "foreign$j"))); fres=$((fres + $(target_field "foreign$j" "$C" resumed)))
+done
+cline=$(grep '^stats: ' "$TMP/c.log")
+if [ "$ferr" = 0 ] && [ "$fres" = 0 ] && grep -q "remote_hits=0 " <<<"$cline" &&
+   ! grep -q "misses=0$" <<<"$cline"; then
+    pass "a machine with another cluster key: 0 errors, 0 resumptions of the others' sessions ($cline)"
+else fail "foreign cluster key: errors=$ferr C resumed=$fres $cline"; fi
 
 # 2. both memcached stopped: bounded cost, no failure
 mA=$(log_mark "$TMP/a.log"); mB=$(log_mark "$TMP/b.log")
@@ -116,20 +169,38 @@ if [ "$(cat "$TMP/again.rc")" = 0 ] && [ "$(errors_of again)" = 0 ] &&
     pass "memcached continued: up again, resumption works"
 else fail "memcached continued"; show "$TMP/again.out"; fi
 
-# 3. both killed: handshakes complete (full), one down line per process and server at most
+# 3. both killed during a run: handshakes complete, one down line per process and server at most
 sleep 1.2
 mA=$(log_mark "$TMP/a.log"); mB=$(log_mark "$TMP/b.log")
+# killed during two kinds of load: one long run, a quarter of it new sessions (adds), and a
+# series of short runs, each a new client session made on one machine and offered to the other
+# (remote gets)
+bench killed "$A" "$B" 800 2 25 &
+BENCH=$!
+( for j in $(seq 1 12); do bench "short$j" "$A" "$B" 10 1; done ) &
+SHORT=$!
+sleep 0.15
 stop_pid "$MC1" KILL; stop_pid "$MC2" KILL
-bench killed "$A" "$B" 60 2
+wait "$BENCH" "$SHORT"
+short_err=0; short_hs=0; short_full=0
+for j in $(seq 1 12); do
+    short_err=$((short_err + $(errors_of "short$j")))
+    for t in "$A" "$B"; do
+        short_hs=$((short_hs + $(target_field "short$j" "$t" full) + $(target_field "short$j" "$t" resumed)))
+        short_full=$((short_full + $(target_field "short$j" "$t" full)))
+    done
+done
+if [ "$short_err" = 0 ] && [ "$short_hs" = 120 ] && [ "$short_full" -gt 12 ]; then
+    pass "memcached killed during 12 short cross-machine runs: 120 handshakes, 0 errors ($short_full full: the crossings after the kill)"
+else fail "memcached killed, short runs: errors=$short_err handshakes=$short_hs full=$short_full"; fi
 e=$(errors_of killed); fa=$(target_field killed "$A" full); fb=$(target_field killed "$B" full)
 ra=$(target_field killed "$A" resumed); rb=$(target_field killed "$B" resumed)
 downs=$( { log_since "$TMP/a.log" "$mA" | sed 's/^/A /'; log_since "$TMP/b.log" "$mB" | sed 's/^/B /'; } |
     sed -n 's/^\([AB]\) sslref-server: process \([0-9]*\): memcached \(127.0.0.1:[0-9]*\) down: .*/\1-\2-\3/p')
 ndown=$(printf '%s\n' "$downs" | grep -c .); ndup=$(printf '%s\n' "$downs" | grep . | sort | uniq -d | wc -l)
-# (a resumption now only happens where the session was made: the two bench threads interleave)
-if [ "$e" = 0 ] && [ $((fa + fb + ra + rb)) -eq 60 ] && [ $((fa + fb)) -ge 30 ] &&
+if [ "$e" = 0 ] && [ $((fa + fb + ra + rb)) -eq 800 ] &&
    [ "$ndown" -ge 1 ] && [ "$ndup" -eq 0 ]; then
-    pass "memcached killed: 60 handshakes ($((fa + fb)) full), 0 errors, $ndown down lines (one per process and server)"
+    pass "memcached killed during a run: 800 handshakes ($((fa + fb)) full), 0 errors, $ndown down lines (one per process and server)"
 else fail "memcached killed: errors=$e full=$fa+$fb resumed=$ra+$rb downs=[$downs]"; show "$TMP/killed.out"; fi
 
 # 4. a fake memcached answering garbage on the first port, the second still dead

@@ -52,6 +52,11 @@
  * SDB_NOSYNC drops every flush (much faster adds): use it only when the directory is on a tmpfs
  * (a power loss then empties the cache anyway). docs/sessiondb.md gives the reasoning.
  *
+ * @section tiers Several machines
+ * sessiondb_mc.h puts a memcached pool behind this cache (SDBMCAddSession, SDBMCGetSession,
+ * SDBMCDeleteSession: same shapes, the SDBMemcached handle as ref), so sessions resume across
+ * machines; SDBTicketKey / SDBMCTicketKey hold the session-ticket key ring.
+ *
  * @section caveats Caveats
  * - Open the cache in each process AFTER fork(), never before: an LMDB environment must not cross
  *   a fork. A child that inherited a handle may only SDBClose() it, which then just frees memory.
