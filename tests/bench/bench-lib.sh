@@ -64,6 +64,13 @@ cpu_ticks() { # user+system clock ticks of a process tree (every thread of every
     awk '{ i = index($0, ") "); split(substr($0, i + 2), a, " "); s += a[12] + a[13] }
          END { print s + 0 }' "${f[@]}" 2>/dev/null
 }
+# cpu_ns PID: nanoseconds on a CPU of a process tree, every thread of every process
+# (/proc/P/task/T/schedstat: the scheduler's own account, not 10 ms clock ticks).
+cpu_ns() {
+    local f=() p
+    for p in $(tree_pids "$1"); do f+=(/proc/"$p"/task/*/schedstat); done
+    awk '{ s += $1 } END { printf "%.0f\n", s }' "${f[@]}" 2>/dev/null
+}
 # kill_tree PID SIGNAL_FOR_ROOT: signal the root, wait up to 10 s, then SIGKILL what is left.
 kill_tree() {
     local pid=$1 sig=$2 i c
@@ -86,8 +93,13 @@ hs() {
     local sec=$1 key=$2 suite=$3 srv=$4 pid=$5 port=$6 rep=$7 client=$8 kind=$9 n=${10}
     local c0 c1 t0 t1 rate ok=0 badres=0 out="$TMP/run.out" full=100 try rc nfull nres us
     [ "$kind" = res ] && full=0
+    if ! kill -0 "$pid" 2>/dev/null; then
+        log "FAILED: $srv $client $kind $suite $key ($sec): the server (pid $pid) is gone"
+        record "$sec $key $suite $client errors $srv $rep 1"
+        return
+    fi
     for try in 1 2; do
-        c0=$(cpu_ticks "$pid")
+        c0=$(cpu_ns "$pid")
         t0=$(date +%s%N)
         if [ "$client" = strsclnt ]; then
             # strsclnt -o -o exits 1 even on success: judge it by the counts it prints (after its
@@ -97,6 +109,7 @@ hs() {
             strsclnt -p "$port" -d "$DB" "${STRS_ARGS[@]}" -o -o -D -q $nflag -c "$n" \
                 -t "$CLIENT_THREADS" -C ":$suite" 127.0.0.1 >"$out" 2>&1
             read -r nres nfull < <(sed -n 's/^strsclnt: \([0-9]*\) cache hits; \([0-9]*\) cache misses.*/\1 \2/p' "$out" | tail -1)
+            # (a resumption by session ticket counts as a cache hit and as a "stateless resume")
             if [ -n "${nres:-}" ] && [ $((nres + nfull)) = "$n" ]; then
                 if [ "$kind" = full ]; then
                     [ "$nres" = 0 ] && ok=1
@@ -116,7 +129,7 @@ hs() {
             [ $rc = 3 ] && ok=1 && badres=1 # every connection succeeded; resumption failed
         fi
         t1=$(date +%s%N)
-        c1=$(cpu_ticks "$pid")
+        c1=$(cpu_ns "$pid")
         [ $ok = 1 ] && break
         log "FAILED (try $try): $srv $client $kind $suite $key ($sec)"
         sed 's/^/    /' "$out" | tail -8 >&2
@@ -142,7 +155,7 @@ hs() {
     else
         rate=$(awk '$1 == "all" { print $3 }' "$out")
     fi
-    us=$(awk -v d=$((c1 - c0)) -v n="$n" -v hz="$HZ" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }')
+    us=$(awk -v d=$((c1 - c0)) -v n="$n" 'BEGIN { printf "%.1f", d / 1e3 / n }')
     record "$sec $key $suite $client hs_$kind $srv $rep $rate"
     record "$sec $key $suite $client cpu_$kind $srv $rep $us"
     log "  run $rep: $sec $key $suite $kind $srv <- $client: $n handshakes, $rate hs/s, $us us server CPU each"
@@ -156,12 +169,14 @@ warm() { # PORT SUITE: a few full and resumed handshakes (caches, page faults, f
 
 # bulk_run PORT PID SEC KEY SUITE SERVER REP BLOCKS: one connection reads BLOCKS x 16 KiB (or more:
 # an HTTP server's headers) from a server started for it; records the wall-clock MB/s and the MB
-# sent per server CPU second (sslref-bench --server-pid: the whole process tree).
+# sent per server CPU second (cpu_ns: the whole process tree).
 bulk_run() {
-    local port=$1 pid=$2 sec=$3 key=$4 suite=$5 srv=$6 rep=$7 blocks=$8 out="$TMP/bulk.out" rc bytes mbs per
+    local port=$1 pid=$2 sec=$3 key=$4 suite=$5 srv=$6 rep=$7 blocks=$8 out="$TMP/bulk.out" rc bytes mbs per c0 c1
+    c0=$(cpu_ns "$pid")
     "$BIN/sslref-bench" "${BENCH_ARGS[@]}" --host 127.0.0.1 --port "$port" --connections 1 --threads 1 \
-        --ciphers "$suite" --server-pid "$pid" --quiet >"$out" 2>&1
+        --ciphers "$suite" --quiet >"$out" 2>&1
     rc=$?
+    c1=$(cpu_ns "$pid")
     bytes=$(awk '$1 == "bytes" { print $2 }' "$out")
     if [ $rc != 0 ] || [ -z "$bytes" ] || [ "$bytes" -lt $((blocks * 16384)) ]; then
         log "FAILED: bulk $srv $suite $key"
@@ -170,8 +185,7 @@ bulk_run() {
         return 1
     fi
     mbs=$(awk '$1 == "bytes" { print $3 }' "$out")
-    per=$(awk -v b="$bytes" '/^  server pid/ { for (i = 1; i <= NF; i++) if ($i == "cpu") c = $(i + 1) }
-        END { printf "%.1f", (c > 0 ? b / 1e6 / c : 0) }' "$out")
+    per=$(awk -v b="$bytes" -v d=$((c1 - c0)) 'BEGIN { printf "%.1f", (d > 0 ? b / 1e6 / (d / 1e9) : 0) }')
     record "$sec $key $suite sslref-bench bulk_mbs $srv $rep $mbs"
     record "$sec $key $suite sslref-bench bulk_srv $srv $rep $per"
     log "  run $rep: bulk $suite $key $srv: $((bytes / 1048576)) MiB, $mbs MB/s, $per MB per server CPU second"
