@@ -272,7 +272,7 @@ def targets_nginx(rows):
 
     def short(r):
         client = "strsclnt" if r["client"] == "strsclnt" else "bench"
-        return f'{r["key"]} {r["suite"]} {client} {r["ratio"]:.2f}'
+        return f'{r["section"]} {r["key"]} {r["suite"]} {client} {r["ratio"]:.2f}'
 
     def mem(r):
         return (f'{r["sslref"]:.1f} KiB (nginx {fmt(r["peer"].get("nginx"))}, '
@@ -338,7 +338,8 @@ def table(rows, ceiling, peers=("nss",)):
     out.extend(ceiling_lines(rows, ceiling))
     if peers[0] == "nginx":
         if any(r["na"] for r in main):
-            out.append(f"n/a: {NA_TEXT}; the peers' figures are measured all the same.")
+            out.append("n/a: not implemented in sslref yet; nginx and NSS are measured in those rows "
+                       "all the same.")
         out.extend(conc_lines(rows))
     out.append("")
     out.append("targets:" if peers[0] == "nss" else "targets (issue 18 point 4, against nginx):")
@@ -430,7 +431,8 @@ def markdown(rows, ceiling, meta, peers=("nss",)):
             out.append(f"| {name} | {measured} | {status} |")
     else:
         if any(r["na"] for r in main):
-            out.append(f"n/a: {NA_TEXT}; the peers' figures are measured all the same.")
+            out.append("n/a: not implemented in sslref yet; nginx and NSS are measured in those rows "
+                       "all the same.")
         grid = conc_grid(rows)
         if grid:
             ch, cb = conc_cells(grid)
@@ -486,6 +488,10 @@ def svg(rows, meta, peers=("nss",)):
             and not math.isnan(r["ratio"]) and r["ratio"] > 0]
     name = PEER_NAMES[peers[0]]
     bar_h, gap, left, width, top = 16, 4, 470, 420, 70
+    label_of = lambda r: (f'{r["procs"].replace(" processes", "p").replace(" process", "p")} '
+                          f'{r["key"]} {r["suite"]} {r["client"]}: {r["what"]}')
+    longest = max((len(label_of(r)) for r in rows), default=0)
+    left = max(left, int(longest * 6.2) + 20)  # the row labels, right-aligned before the bars
     if len(peers) > 1:
         gap = 9
     lo, hi = -3.0, 5.0  # log2 range: 1/8x .. 32x
@@ -510,8 +516,7 @@ def svg(rows, meta, peers=("nss",)):
         y = top + i * (bar_h + gap)
         hi_better = METRICS[r["metric"]][2]
         adv = r["ratio"] if hi_better else 1 / r["ratio"]
-        label = (f'{r["procs"].replace(" processes", "p").replace(" process", "p")} '
-                 f'{r["key"]} {r["suite"]} {r["client"]}: {r["what"]}')
+        label = label_of(r)
         color = "#3a8f3a" if adv >= 1 else "#c0392b"
         if r["met"] is False or r["invalid"]:
             color = "#c0392b"
@@ -618,13 +623,13 @@ BEGIN, END = MARKERS["nss"][:2]
 
 
 def update_doc(prefix, doc):
-    which = "nginx" if os.path.basename(prefix).startswith("compare-nginx") else "nss"
+    table = open(prefix + ".md").read()
+    which = "nginx" if "sslref/nginx" in table else "nss"
     begin, end, svg_name = MARKERS[which]
     text = open(doc).read()
     i, j = text.find(begin), text.find(end)
     if i < 0 or j < i:
         sys.exit(f"{doc}: no {begin} ... {end} block")
-    table = open(prefix + ".md").read()
     open(doc, "w").write(text[:i + len(begin)] + "\n" + table + text[j:])
     shutil.copyfile(prefix + ".svg", os.path.join(os.path.dirname(doc), svg_name))
     done = svg_name
