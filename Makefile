@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo bench asan clean install
+.PHONY: all deps build test demo bench bench-nginx asan clean install
 
 all: build
 
@@ -21,6 +21,10 @@ demo: build
 
 bench: build
 	sh tests/bench/compare-nss $(BUILD)
+
+# TLS 1.2 against nginx + OpenSSL 3 and NSS selfserv (docs/performance.md); QUICK=1: under 3 minutes.
+bench-nginx: build
+	sh tests/bench/compare-nginx $(BUILD) $(if $(filter 1,$(QUICK)),--quick)
 
 install: build
 	cmake --install $(BUILD)
