@@ -105,7 +105,7 @@ fi
 for og in X25519 P-256 P-384; do
     case $og in X25519) cg=x25519 sg=x25519 ;; P-256) cg=p256 sg=secp256r1 ;; P-384) cg=p384 sg=secp384r1 ;; esac
     b="$TMP/ossl-$og-$cg"
-    if grep -q "^version=TLS1.2 cipher=0xc02f .* group=$cg\$" "$b.client.err" &&
+    if grep -q "^version=TLS1.2 cipher=0xc02f .* group=$cg via=-\$" "$b.client.err" &&
         grep -q "^Shared groups: $sg\$" "$b.client.out" &&
         grep -q "Cipher is ECDHE-RSA-AES128-GCM-SHA256" "$b.client.out"; then
         pass "sslref-client --groups $cg vs openssl s_server -groups $og: group=$cg, s_server shares $sg"

@@ -54,12 +54,12 @@ if [ $rc -ne 0 ] && grep -q "mode 0644 lets other users read the cluster key; ch
     pass "a cluster key file of mode 0644 is refused with how to fix it"
 else fail "cluster key 0644: rc=$rc $out"; fi
 
-# ---- the two machines ----
+# ---- the two machines (tickets off: this part tests the session-ID tier; test_memcached_tickets.sh the tickets) ----
 SSLKEYLOGFILE="$TMP/keylog" start_sslref_server "$TMP/a.log" --cache "$TMP/cache-a" --processes 2 --threads 2 \
-    --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" || exit 1
+    --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" --tickets off || exit 1
 A_PID=$SRV_PID; A=$SRV_PORT
 start_sslref_server "$TMP/b.log" --cache "$TMP/cache-b" --processes 2 --threads 2 \
-    --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" || exit 1
+    --memcached "$MCLIST" --cluster-key "$KEY" --memcached-timeout "$TIMEOUT_MS" --tickets off || exit 1
 B_PID=$SRV_PID; B=$SRV_PORT
 
 # bench NAME FIRST SECOND CONNS THREADS [FULL%]: round-robin over the two servers (FIRST gets
@@ -127,7 +127,7 @@ else fail "raw gets: $out"; fi
 # a machine with another cluster key: it cannot open the others' entries (misses), nor they its
 printf '1 %s\n' "$(openssl rand -hex 32)" >"$TMP/other.key"; chmod 600 "$TMP/other.key"
 start_sslref_server "$TMP/c.log" --cache "$TMP/cache-c" --processes 1 --quiet \
-    --memcached "$MCLIST" --cluster-key "$TMP/other.key" || exit 1
+    --memcached "$MCLIST" --cluster-key "$TMP/other.key" --tickets off || exit 1
 C_PID=$SRV_PID; C=$SRV_PORT
 ( for j in 1 2 3 4 5 6; do bench "foreign$j" "$A" "$C" 4 1; done )
 stop_pid "$C_PID"
