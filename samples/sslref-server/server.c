@@ -39,6 +39,7 @@ struct server_opts {
     long mc_timeout_ms;
     int no_tickets;             /* --tickets off */
     long ticket_rotate;         /* --ticket-rotate SECONDS (0: sessiondb's 3600) */
+    long mc_replicas;           /* --memcached-replicas N */
     int nsni;
     struct server_sni {
         const char *name;
@@ -94,7 +95,8 @@ static void server_usage(FILE *out)
             "         [--alpn LIST] [--sni NAME=chain.pem,key.pem]...\n"
             "         [--groups x25519,p256,p384,ffdhe2048,...|none]\n"
             "         [--memcached HOST:PORT[,HOST:PORT...] --cluster-key FILE\n"
-            "          [--memcached-timeout MS]] [--tickets on|off] [--ticket-rotate SECONDS]\n"
+            "          [--memcached-timeout MS] [--memcached-replicas N]]\n"
+            "         [--tickets on|off] [--ticket-rotate SECONDS]\n"
             "  --cert/--key twice: an RSA and an ECDSA (P-256/P-384) certificate; each client gets\n"
             "  the one its suites and signature_algorithms ask for (ECDHE-ECDSA suites: the EC one).\n"
             "  --version: tls1.2 (the default), ssl2, ssl3, tls1.0, tls1.1, a range MIN-MAX\n"
@@ -118,7 +120,8 @@ static void server_usage(FILE *out)
             "  AES-256-GCM under the first key of FILE, a mode 0600 file of \"ID HEX64\" lines);\n"
             "  a server that fails or takes longer than --memcached-timeout (default 50 ms) costs a\n"
             "  miss and is retried after 1 s. Stats lines then count local_hits, remote_hits and\n"
-            "  misses of the session lookups.\n"
+            "  misses of the session lookups. --memcached-replicas N (0-4, default 0) also stores\n"
+            "  each entry on the next N servers of the list, so losing one loses no session.\n"
             "  --tickets (default on): RFC 5077 session tickets, TLS only. Keys: with --cache the\n"
             "  cache's ring (a new key every --ticket-rotate seconds, default 3600, the previous\n"
             "  two still open tickets; shared by all processes, and with --memcached by all\n"
@@ -192,7 +195,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
     enum { O_BIND = 256, O_EXPORT, O_DH, O_VERSION, O_REQ, O_CA, O_CACHE, O_THREADS, O_PROCS,
            O_MODE, O_NOSPLIT, O_ONCE, O_STATS, O_QUIET, O_MAXC, O_MAXIP, O_HST, O_IDLE, O_SHUT,
            O_BULK, O_LIFE, O_ALPN, O_SNI, O_GROUPS, O_MEMCACHED, O_CLUSTER_KEY, O_MC_TIMEOUT,
-           O_TICKETS, O_ROTATE };
+           O_TICKETS, O_ROTATE, O_REPLICAS };
     static const struct option longopts[] = {
         {"port", required_argument, 0, 'p'},       {"bind", required_argument, 0, O_BIND},
         {"cert", required_argument, 0, 'c'},       {"key", required_argument, 0, 'k'},
@@ -216,6 +219,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
         {"cluster-key", required_argument, 0, O_CLUSTER_KEY},
         {"memcached-timeout", required_argument, 0, O_MC_TIMEOUT},
         {"tickets", required_argument, 0, O_TICKETS},
+        {"memcached-replicas", required_argument, 0, O_REPLICAS},
         {"ticket-rotate", required_argument, 0, O_ROTATE},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -281,6 +285,7 @@ static int server_parse(int argc, char **argv, struct server_opts *o)
             if (strcmp(optarg, "on") && strcmp(optarg, "off")) goto bad;
             o->no_tickets = strcmp(optarg, "off") == 0;
             break;
+        case O_REPLICAS: if (server_num(optarg, 0, 4, &o->mc_replicas)) goto bad; break;
         case O_ROTATE: if (server_num(optarg, 1, 100000000, &o->ticket_rotate)) goto bad; break;
         case 'h': server_usage(stdout); exit(0);
         default: server_usage(stderr); return -1;
@@ -516,6 +521,7 @@ static SSLErr mc_open(const struct server_opts *o, int process, struct mc_worker
     mo.servers = o->memcached;
     mo.keyFile = o->cluster_key;
     mo.timeoutMs = (uint32)o->mc_timeout_ms;
+    mo.replicas = (uint32)o->mc_replicas;
     mo.connections = (uint32)o->threads + 1;
     mo.log = mc_log;
     mo.logRef = &w->process;
