@@ -21,6 +21,7 @@ demo: build
 
 bench: build
 	sh tests/bench/compare-nss $(BUILD)
+	bash tests/bench/compare-memcached $(BUILD)
 
 # TLS 1.2 against nginx + OpenSSL 3 and NSS selfserv (docs/performance.md); QUICK=1: under 3 minutes.
 bench-nginx: build
