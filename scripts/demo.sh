@@ -133,7 +133,11 @@ lines=$(wc -l <"$TMP/conns")
 resumed=$(grep -c '^yes ' "$TMP/conns" || true)
 stats_resumed=$(sed -n 's/^stats: .* resumed=\([0-9]*\) .*/\1/p' "$TMP/server.log")
 failures=$(sed -n 's/^stats: .* failures=\([0-9]*\)$/\1/p' "$TMP/server.log")
-echo "   $cross of $resumed resumptions crossed processes (the shared LMDB cache); $lines connections logged"
+by_id=$(grep -c '^version=.* resumed=yes .* via=id ' "$TMP/server.log" || true)
+by_ticket=$(grep -c '^version=.* resumed=yes .* via=ticket ' "$TMP/server.log" || true)
+echo "   $cross of $resumed resumptions crossed processes through the shared LMDB cache ($by_id by"
+echo "   session ID from its session table, $by_ticket by RFC 5077 ticket under its shared key ring);"
+echo "   $lines connections logged"
 
 ok=1
 [ "$status" -eq 0 ] || ok=0
