@@ -212,7 +212,7 @@ SSLErr cry_ecdsa_sign(const SSLRSAPrivateKey *key, const uint8_t *hash, size_t h
         break;
     }
     if (err == SSLNoErr) {
-        uint8_t out[CRY_ECDSA_MAX_SIG];
+        uint8_t out[CRY_ECDSA_MAX_SIG + 1]; /* the body starts at out + 3 whatever the header */
         size_t body = der_int_write(out + 3, r, size);
         body += der_int_write(out + 3 + body, s, size);
         size_t hdr = body < 0x80 ? 2 : 3;

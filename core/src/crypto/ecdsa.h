@@ -22,8 +22,9 @@
 #include "base/err.h"
 #include "crypto/crypto_ltc.h"
 
-/* Longest DER signature: SEQUENCE of two INTEGERs of up to 49 bytes (P-384 with a 0x00 pad). */
-#define CRY_ECDSA_MAX_SIG 104
+/* Longest DER signature: SEQUENCE of two INTEGERs of up to 49 bytes (P-384 with a 0x00 pad):
+ * 2 x (2 + 49) = 102 bytes of body, behind a 3-byte header (0x30 0x81 len): 105. */
+#define CRY_ECDSA_MAX_SIG 105
 
 /* The group of an EC key (CRY_EC_SECP256R1 or CRY_EC_SECP384R1, ecdh.h), 0 for RSA and DSA keys. */
 uint16_t cry_key_ec_group(const SSLRSAPrivateKey *k);
