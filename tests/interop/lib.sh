@@ -59,6 +59,21 @@ nss_make_db() {
     certutil -M -d "$db" -n "sslref test CA" -t "CT,C,C" >/dev/null
 }
 
+# nss_make_ec_db DIR NAME: an NSS database with the ECDSA server certificate tests/data/NAME-chain.pem
+# and its key NAME-key.pem (nickname "ecserver", imported with pk12util from a PKCS#12 that
+# `openssl pkcs12 -export` makes here) and the trusted test CA. A database of its own: the EC and
+# the RSA server certificates share their subject (CN=localhost), and NSS gives certificates of
+# one subject one nickname, so in nss_make_db's database `selfserv -n server` could find the EC one.
+nss_make_ec_db() {
+    local db=$1 name=$2
+    mkdir -p "$db"
+    certutil -N -d "$db" --empty-password >/dev/null &&
+        openssl pkcs12 -export -in "$DATA/$name-chain.pem" -inkey "$DATA/$name-key.pem" \
+            -name ecserver -passout pass: -out "$TMP/$name.p12" &&
+        pk12util -i "$TMP/$name.p12" -d "$db" -W '' >/dev/null &&
+        certutil -M -d "$db" -n "sslref test CA" -t "CT,C,C" >/dev/null
+}
+
 # free_port: print a TCP port on which nothing listens (random, 20000-59999).
 free_port() {
     local p i
