@@ -466,7 +466,7 @@ tls_cleanup() {
 
 # tls_suite_name HEX: OpenSSL's name of the suite (empty for one not in TLS_SUITE_TABLE).
 tls_suite_name() {
-    echo "${TLS_OSSL[$1]:-}"
+    [ -z "$1" ] || echo "${TLS_OSSL[$1]:-}"
 }
 
 # tls_suite_hex NAME: the reverse of tls_suite_name (empty when unknown).
@@ -476,12 +476,12 @@ tls_suite_hex() {
 
 # tls_suite_tls12 HEX: true for the suites defined for TLS 1.2 only (AEAD, SHA-256/384 MACs).
 tls_suite_tls12() {
-    [ "${TLS_VERS[$1]:-}" = 12 ]
+    [ -n "$1" ] && [ "${TLS_VERS[$1]:-}" = 12 ]
 }
 
 # tls_suite_cbc HEX: true for the CBC suites (encrypt-then-MAC applies to them).
 tls_suite_cbc() {
-    [[ ${TLS_GT_CIPHER[$1]:-} == *-CBC ]]
+    [ -n "$1" ] && [[ ${TLS_GT_CIPHER[$1]:-} == *-CBC ]]
 }
 
 # tls_suite_weak HEX: 3DES, which OpenSSL 3.0 allows only at security level 0.

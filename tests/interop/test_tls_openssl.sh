@@ -137,11 +137,12 @@ start_sslref_server "$SLOG" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048
     --mode http --alpn http/1.1 --ciphers "$ALL" || { fail "A: sslref-server start"; interop_finish; exit 1; }
 A_PORT=$SRV_PORT
 
-a_case() { # a_case VERSION HEX
-    local v=$1 h=$2 c
+a_case() { # a_case VERSION HEX (ECDHE: over s_client's first group, x25519)
+    local v=$1 h=$2 c x=()
     c=$(tls_suite_name "$h")
     { [ "$v" != tls1.2 ] || tls_suite_weak "$h"; } && c="$c:@SECLEVEL=0"
-    sc_pair "A-$v-$h" "$A_PORT" "$SLOG" "$(tls_ossl_proto "$v")" "$h" -- "$(tls_ossl_flag "$v")" -cipher "$c"
+    [ "${TLS_KX[$h]}" = ECDHE ] && x=(--full "Server Temp Key: X25519, 253 bits" --log " group=x25519 ")
+    sc_pair "A-$v-$h" "$A_PORT" "$SLOG" "$(tls_ossl_proto "$v")" "$h" "${x[@]}" -- "$(tls_ossl_flag "$v")" -cipher "$c"
 }
 
 a_extra() { # the cases that are not one suite at one version
@@ -225,11 +226,15 @@ ea_case() { # ea_case VERSION HEX GROUP
         --full "Server public key is $bits bit" --log " group=$g " \
         -- "$(tls_ossl_flag "$v")" -cipher "$c" -groups "$groups"
 }
+# (the ECDHE_RSA suites over x25519, s_client's first group, at every version: the A cases above)
 EA=()
 for h in $TLS_SUITES_ECDHE; do
-    for g in $TLS_GROUPS; do EA+=("tls1.2 $h $g"); done
+    for g in $TLS_GROUPS; do
+        [ "${TLS_CERT[$h]}" = rsa ] && [ $g = x25519 ] && continue
+        EA+=("tls1.2 $h $g")
+    done
 done
-for h in c009 c00a c013 c014; do EA+=("tls1.0 $h p256" "tls1.1 $h x25519"); done
+EA+=("tls1.0 c009 p256" "tls1.1 c009 x25519" "tls1.0 c00a p256" "tls1.1 c00a x25519" "tls1.0 c013 p256" "tls1.1 c014 p384")
 tls_run_jobs 4 ea_case "${EA[@]}"
 tls_collect ea_case "${EA[@]}"
 
@@ -405,6 +410,7 @@ if [ "$B_OK" = 1 ]; then
         [ "$(sed -n 's/^    Cipher    : //p' "$d/page" | wc -l)" = 2 ] && [ -n "$hex" ] || why="$why cipher($cipher)"
         [ "$h" = any ] || [ "$hex" = "$h" ] || why="$why cipher($cipher, want $(tls_suite_name "$h"))"
         [ "$(grep -c '^    Extended master secret: yes' "$d/page")" = 2 ] || why="$why no-EMS"
+        [ -z "$hex" ] || [ "${TLS_KX[$hex]}" != ECDHE ] || [ "$(grep -c " group=x25519\$" "$d/err")" = 2 ] || why="$why group(want x25519)"
         [ "$(grep -c "^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=no " "$d/err")" = 1 ] &&
             [ "$(grep -c "^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=yes " "$d/err")" = 1 ] ||
             why="$why sslref-client-lines"
@@ -563,11 +569,15 @@ bec_case() { # bec_case VERSION HEX GROUP
         grep -E '^(New|Reused), |^    (Protocol|Cipher)|groups' "$d/page" | sed 's/^/  | /'
     fi
 }
+# (the ECDHE_RSA suites over x25519, sslref-client's first group, at every version: the B cases)
 BEC=("tls1.2 ccaa ffdhe2048")
 for h in $TLS_SUITES_ECDHE; do
-    for g in $TLS_GROUPS; do BEC+=("tls1.2 $h $g"); done
+    for g in $TLS_GROUPS; do
+        [ "${TLS_CERT[$h]}" = rsa ] && [ $g = x25519 ] && continue
+        BEC+=("tls1.2 $h $g")
+    done
 done
-for h in c009 c00a c013 c014; do BEC+=("tls1.0 $h p256" "tls1.1 $h x25519"); done
+BEC+=("tls1.0 c009 p256" "tls1.1 c009 x25519" "tls1.0 c00a p256" "tls1.1 c00a x25519" "tls1.0 c013 p256" "tls1.1 c014 p384")
 tls_run_jobs 4 bec_case "${BEC[@]}"
 tls_collect bec_case "${BEC[@]}"
 
