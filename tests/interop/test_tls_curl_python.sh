@@ -17,6 +17,9 @@
 # 3. sslref-client against a Python ssl server (tls_peer.py server: it answers with its own
 #    version/cipher/session_reused line and the request echoed), per version and suite:
 #    --resume 1, the two answers compared byte for byte with the expected ones.
+# Issue 16: curl and the Python client against a server with RSA and P-256 certificates, every
+# ECDHE suite once each, groups rotated (the server's log gives the group); sslref-client against
+# Python servers with RSA + P-256 and P-384 certificates, every ECDHE suite over every group.
 # Usage: bash tests/interop/test_tls_curl_python.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"

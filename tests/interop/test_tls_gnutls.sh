@@ -19,6 +19,12 @@
 #     the client's lines say resumed=no then resumed=yes; both answers are the HTTP head and body.
 #     One gnutls-serv per lane (its cases run in turn, its log is read per case); the lanes run
 #     beside the A cases.
+# Issue 16 (ECDHE, ECDSA certificates, ChaCha20): sslref-servers and gnutls-servs holding an RSA and
+# an ECDSA (P-256 or P-384) certificate; every ECDHE_RSA and ECDHE_ECDSA suite over x25519, P-256 and
+# P-384 at TLS 1.2 and the CBC-SHA ones at TLS 1.0/1.1, and ccaa, both directions, full + resumed;
+# the group from GnuTLS's "(ECDHE-GROUP)" description / " - Using curve:" lines and sslref's group=,
+# the certificate from gnutls-cli's first "Subject Public Key Algorithm:" and "Server Signature:";
+# gnutls-cli with only RSA or only ECDSA signatures gets the matching certificate.
 # Our server's own log is checked too (handshake and resumption counts, no failure).
 # Usage: bash tests/interop/test_tls_gnutls.sh BUILD_DIR
 set -uo pipefail

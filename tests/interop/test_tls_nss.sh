@@ -21,6 +21,12 @@
 #     counts; the client's lines say resumed=no then resumed=yes; both answers are selfserv's fixed
 #     page around our request. One selfserv per lane (its cases run in turn, its log is read per
 #     case); the lanes run beside the A cases.
+# Issue 16: every ECDHE_RSA and ECDHE_ECDSA suite and ccaa, both directions, full + resumed, over
+# x25519, P-256 and P-384 (tstclnt -I against one-suite sslref-servers holding the RSA and P-256
+# certificates, strsclnt -C for c024/c028 which tstclnt leaves off; sslref-client --groups against
+# selfserv -n (RSA) and selfserv -e (P-256, P-384 certificates from nss_make_ec_db)); NSS's
+# "Server Auth"/"Key Exchange: N-bit ECDHE" lines give the certificate and the group; tstclnt -c and
+# -J against the server with both certificates get the one they ask for.
 # Our servers' own logs are checked too (handshake and resumption counts, no failure).
 # Usage: bash tests/interop/test_tls_nss.sh BUILD_DIR
 set -uo pipefail

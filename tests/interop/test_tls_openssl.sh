@@ -27,6 +27,10 @@
 # At TLS 1.0 the CertificateRequest must name at least one CA (RFC 2246 §7.4.4:
 # certificate_authorities<3..2^16-1>), so s_client must print "Acceptable client certificate CA
 # names" there.
+# Issue 16: sslref-servers holding the RSA and a P-256 / P-384 certificate: s_client per ECDHE suite
+# and group (x25519, P-256, P-384: "Server Temp Key", "Peer signature type", "Server public key is N
+# bit", the server's group=), the certificate chosen by -sigalgs and by -groups; s_server with an
+# EC -cert and the RSA -dcert against sslref-client --groups; EC client certificates both ways.
 # Suites this OpenSSL lacks (Debian builds without 3DES) are listed, not run: they are not cases.
 # Usage: bash tests/interop/test_tls_openssl.sh BUILD_DIR
 set -uo pipefail
