@@ -59,6 +59,21 @@ nss_make_db() {
     certutil -M -d "$db" -n "sslref test CA" -t "CT,C,C" >/dev/null
 }
 
+# nss_make_ec_db DIR NAME: an NSS database with the ECDSA server certificate tests/data/NAME-chain.pem
+# and its key NAME-key.pem (nickname "ecserver", imported with pk12util from a PKCS#12 that
+# `openssl pkcs12 -export` makes here) and the trusted test CA. A database of its own: the EC and
+# the RSA server certificates share their subject (CN=localhost), and NSS gives certificates of
+# one subject one nickname, so in nss_make_db's database `selfserv -n server` could find the EC one.
+nss_make_ec_db() {
+    local db=$1 name=$2
+    mkdir -p "$db"
+    certutil -N -d "$db" --empty-password >/dev/null &&
+        openssl pkcs12 -export -in "$DATA/$name-chain.pem" -inkey "$DATA/$name-key.pem" \
+            -name ecserver -passout pass: -out "$TMP/$name.p12" &&
+        pk12util -i "$TMP/$name.p12" -d "$db" -W '' >/dev/null &&
+        certutil -M -d "$db" -n "sslref test CA" -t "CT,C,C" >/dev/null
+}
+
 # free_port: print a TCP port on which nothing listens (random, 20000-59999).
 free_port() {
     local p i
@@ -158,15 +173,74 @@ NSS_SSL3_SUITES="0001 0002 0004 0005 0009 000a 002f 0035"
 # verdict. Cases against a peer whose log is read per connection (selfserv, gnutls-serv) run in
 # a lane: one after the other, while other lanes and cases run beside them.
 
-# Suites for TLS 1.2 (all of them) and for TLS 1.0/1.1 (no SHA-256 MAC, no GCM: RFC 5246 only).
-TLS_SUITES_12="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016"
-TLS_SUITES_10="002f 0035 000a 0033 0039 0016"
+# The one suite table of the TLS interop tests (openssl, curl, python, GnuTLS, NSS). Per suite:
+# hex id (sslref's --ciphers), OpenSSL's name, GnuTLS's key exchange, cipher and MAC words (its
+# priority keywords, also what gnutls-cli/gnutls-serv -V print), NSS's "using ..." text (spaces as
+# _; what tstclnt/selfserv -v print), the versions (10: TLS 1.0-1.2, 12: TLS 1.2 only), the
+# certificate it needs (rsa|ecdsa), the key exchange (RSA|DHE|ECDHE: NSS's "Key Exchange" word) and
+# the issue that brought it (15: the first TLS suites; 16: ChaCha20 and elliptic curves). The
+# lists and lookups below are all made from it.
+TLS_SUITE_TABLE="
+002f AES128-SHA                    RSA         AES-128-CBC       SHA1   128-bit_AES_with_160-bit_SHA1_MAC            10 rsa   RSA   15
+0035 AES256-SHA                    RSA         AES-256-CBC       SHA1   256-bit_AES_with_160-bit_SHA1_MAC            10 rsa   RSA   15
+003c AES128-SHA256                 RSA         AES-128-CBC       SHA256 128-bit_AES_with_256-bit_SHA256_MAC          12 rsa   RSA   15
+003d AES256-SHA256                 RSA         AES-256-CBC       SHA256 256-bit_AES_with_256-bit_SHA256_MAC          12 rsa   RSA   15
+009c AES128-GCM-SHA256             RSA         AES-128-GCM       AEAD   128-bit_AES-GCM_with_128-bit_AEAD_MAC        12 rsa   RSA   15
+009d AES256-GCM-SHA384             RSA         AES-256-GCM       AEAD   256-bit_AES-GCM_with_128-bit_AEAD_MAC        12 rsa   RSA   15
+000a DES-CBC3-SHA                  RSA         3DES-CBC          SHA1   112-bit_3DES_with_160-bit_SHA1_MAC           10 rsa   RSA   15
+0033 DHE-RSA-AES128-SHA            DHE-RSA     AES-128-CBC       SHA1   128-bit_AES_with_160-bit_SHA1_MAC            10 rsa   DHE   15
+0039 DHE-RSA-AES256-SHA            DHE-RSA     AES-256-CBC       SHA1   256-bit_AES_with_160-bit_SHA1_MAC            10 rsa   DHE   15
+0067 DHE-RSA-AES128-SHA256         DHE-RSA     AES-128-CBC       SHA256 128-bit_AES_with_256-bit_SHA256_MAC          12 rsa   DHE   15
+006b DHE-RSA-AES256-SHA256         DHE-RSA     AES-256-CBC       SHA256 256-bit_AES_with_256-bit_SHA256_MAC          12 rsa   DHE   15
+009e DHE-RSA-AES128-GCM-SHA256     DHE-RSA     AES-128-GCM       AEAD   128-bit_AES-GCM_with_128-bit_AEAD_MAC        12 rsa   DHE   15
+009f DHE-RSA-AES256-GCM-SHA384     DHE-RSA     AES-256-GCM       AEAD   256-bit_AES-GCM_with_128-bit_AEAD_MAC        12 rsa   DHE   15
+0016 EDH-RSA-DES-CBC3-SHA          DHE-RSA     3DES-CBC          SHA1   112-bit_3DES_with_160-bit_SHA1_MAC           10 rsa   DHE   15
+ccaa DHE-RSA-CHACHA20-POLY1305     DHE-RSA     CHACHA20-POLY1305 AEAD   256-bit_CHACHA20POLY1305_with_128-bit_AEAD_MAC 12 rsa DHE   16
+c02f ECDHE-RSA-AES128-GCM-SHA256   ECDHE-RSA   AES-128-GCM       AEAD   128-bit_AES-GCM_with_128-bit_AEAD_MAC        12 rsa   ECDHE 16
+c030 ECDHE-RSA-AES256-GCM-SHA384   ECDHE-RSA   AES-256-GCM       AEAD   256-bit_AES-GCM_with_128-bit_AEAD_MAC        12 rsa   ECDHE 16
+cca8 ECDHE-RSA-CHACHA20-POLY1305   ECDHE-RSA   CHACHA20-POLY1305 AEAD   256-bit_CHACHA20POLY1305_with_128-bit_AEAD_MAC 12 rsa ECDHE 16
+c027 ECDHE-RSA-AES128-SHA256       ECDHE-RSA   AES-128-CBC       SHA256 128-bit_AES_with_256-bit_SHA256_MAC          12 rsa   ECDHE 16
+c028 ECDHE-RSA-AES256-SHA384       ECDHE-RSA   AES-256-CBC       SHA384 256-bit_AES_with_384-bit_SHA384_MAC          12 rsa   ECDHE 16
+c013 ECDHE-RSA-AES128-SHA          ECDHE-RSA   AES-128-CBC       SHA1   128-bit_AES_with_160-bit_SHA1_MAC            10 rsa   ECDHE 16
+c014 ECDHE-RSA-AES256-SHA          ECDHE-RSA   AES-256-CBC       SHA1   256-bit_AES_with_160-bit_SHA1_MAC            10 rsa   ECDHE 16
+c02b ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA AES-128-GCM       AEAD   128-bit_AES-GCM_with_128-bit_AEAD_MAC        12 ecdsa ECDHE 16
+c02c ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-ECDSA AES-256-GCM       AEAD   256-bit_AES-GCM_with_128-bit_AEAD_MAC        12 ecdsa ECDHE 16
+cca9 ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-ECDSA CHACHA20-POLY1305 AEAD   256-bit_CHACHA20POLY1305_with_128-bit_AEAD_MAC 12 ecdsa ECDHE 16
+c023 ECDHE-ECDSA-AES128-SHA256     ECDHE-ECDSA AES-128-CBC       SHA256 128-bit_AES_with_256-bit_SHA256_MAC          12 ecdsa ECDHE 16
+c024 ECDHE-ECDSA-AES256-SHA384     ECDHE-ECDSA AES-256-CBC       SHA384 256-bit_AES_with_384-bit_SHA384_MAC          12 ecdsa ECDHE 16
+c009 ECDHE-ECDSA-AES128-SHA        ECDHE-ECDSA AES-128-CBC       SHA1   128-bit_AES_with_160-bit_SHA1_MAC            10 ecdsa ECDHE 16
+c00a ECDHE-ECDSA-AES256-SHA        ECDHE-ECDSA AES-256-CBC       SHA1   256-bit_AES_with_160-bit_SHA1_MAC            10 ecdsa ECDHE 16
+"
+declare -A TLS_OSSL TLS_HEX TLS_GT_KX TLS_GT_CIPHER TLS_GT_MAC TLS_NSS_CIPHER TLS_VERS TLS_CERT TLS_KX
+TLS_ALL_SUITES=
+TLS_SUITES_12=     # issue 15's suites (GnuTLS, NSS cases), all at TLS 1.2
+TLS_SUITES_10=     # those of them defined for TLS 1.0/1.1 (no SHA-256 MAC, no GCM: RFC 5246 only)
+TLS_SUITES=        # every suite with an RSA certificate (openssl, curl, python; the server order)
+TLS_SUITES_ECDHE=  # every ECDHE suite, RSA then ECDSA
+TLS_SUITES_ECDSA=  # the ECDHE_ECDSA suites
+while read -r _h _o _gk _gc _gm _nc _v _c _k _i; do
+    [ -n "$_h" ] || continue
+    TLS_OSSL[$_h]=$_o TLS_HEX[$_o]=$_h TLS_GT_KX[$_h]=$_gk TLS_GT_CIPHER[$_h]=$_gc TLS_GT_MAC[$_h]=$_gm
+    TLS_NSS_CIPHER[$_h]=${_nc//_/ } TLS_VERS[$_h]=$_v TLS_CERT[$_h]=$_c TLS_KX[$_h]=$_k
+    TLS_ALL_SUITES+="$_h "
+    [ "$_c" = rsa ] && TLS_SUITES+="$_h "
+    [ "$_k" = ECDHE ] && TLS_SUITES_ECDHE+="$_h "
+    [ "$_c" = ecdsa ] && TLS_SUITES_ECDSA+="$_h "
+    [ "$_i" = 15 ] && TLS_SUITES_12+="$_h "
+    [ "$_i" = 15 ] && [ "$_v" = 10 ] && TLS_SUITES_10+="$_h "
+done <<<"$TLS_SUITE_TABLE"
+unset _h _o _gk _gc _gm _nc _v _c _k _i
 TLS_SUITES_CSV=$(echo $TLS_SUITES_12 | tr ' ' ',')
 # Suites of the cases where both sides allow TLS 1.0-1.2 (and must agree on 1.2): one per kind.
 TLS_SUITES_RANGE="002f 009d 0067 0016"
-# Key exchange of each suite (every DHE suite above is DHE_RSA).
-declare -A TLS_KX=([002f]=RSA [0035]=RSA [003c]=RSA [003d]=RSA [009c]=RSA [009d]=RSA [000a]=RSA
-    [0033]=DHE [0039]=DHE [0067]=DHE [006b]=DHE [009e]=DHE [009f]=DHE [0016]=DHE)
+# The groups of the ECDHE cases: sslref's --groups word, OpenSSL's -groups name (and its "Server
+# Temp Key" text), GnuTLS's group keyword, NSS's -I word and its ECDHE key size.
+TLS_GROUPS="x25519 p256 p384"
+declare -A TLS_G_OSSL=([x25519]=X25519 [p256]=P-256 [p384]=P-384)
+declare -A TLS_G_TEMPKEY=([x25519]="X25519, 253 bits" [p256]="ECDH, prime256v1, 256 bits" [p384]="ECDH, secp384r1, 384 bits")
+declare -A TLS_G_GNUTLS=([x25519]=X25519 [p256]=SECP256R1 [p384]=SECP384R1)
+declare -A TLS_G_NSS=([x25519]=x25519 [p256]=P256 [p384]=P384)
+declare -A TLS_G_NSSBITS=([x25519]=255 [p256]=256 [p384]=384)
 TLS_JOBS=${TLS_JOBS:-6}
 TLS_CASE_NAMES=()
 TLS_CASE_FILES=()
@@ -352,8 +426,7 @@ tls_log_since() {
 # NSS database needed). Cases run as background jobs that print their own "PASS: "/"FAIL: " lines
 # into a result file; tls_collect turns those into pass/fail in the main shell.
 
-# The TLS suites of issue 15 that the interop tests try (hex, as sslref's --ciphers takes them).
-TLS_SUITES="002f 0035 003c 003d 009c 009d 000a 0033 0039 0067 006b 009e 009f 0016 ccaa c02f c030 cca8 c027 c028 c013 c014"
+# TLS_SUITES (every suite with an RSA certificate) and the rest come from TLS_SUITE_TABLE above.
 
 # tls_init BUILD_DIR: sets BUILD, SRC, DATA, BIN, TMP, PYTHON; checks the tools; installs the
 # cleanup trap.
@@ -391,54 +464,24 @@ tls_cleanup() {
     fi
 }
 
-# tls_suite_name HEX: OpenSSL's name of the suite (empty for one not in TLS_SUITES).
+# tls_suite_name HEX: OpenSSL's name of the suite (empty for one not in TLS_SUITE_TABLE).
 tls_suite_name() {
-    case $1 in
-    002f) echo AES128-SHA ;; 0035) echo AES256-SHA ;;
-    003c) echo AES128-SHA256 ;; 003d) echo AES256-SHA256 ;;
-    009c) echo AES128-GCM-SHA256 ;; 009d) echo AES256-GCM-SHA384 ;;
-    000a) echo DES-CBC3-SHA ;; 0016) echo EDH-RSA-DES-CBC3-SHA ;;
-    0033) echo DHE-RSA-AES128-SHA ;; 0039) echo DHE-RSA-AES256-SHA ;;
-    0067) echo DHE-RSA-AES128-SHA256 ;; 006b) echo DHE-RSA-AES256-SHA256 ;;
-    009e) echo DHE-RSA-AES128-GCM-SHA256 ;; 009f) echo DHE-RSA-AES256-GCM-SHA384 ;;
-    ccaa) echo DHE-RSA-CHACHA20-POLY1305 ;;
-    c02f) echo ECDHE-RSA-AES128-GCM-SHA256 ;; c030) echo ECDHE-RSA-AES256-GCM-SHA384 ;;
-    cca8) echo ECDHE-RSA-CHACHA20-POLY1305 ;;
-    c027) echo ECDHE-RSA-AES128-SHA256 ;; c028) echo ECDHE-RSA-AES256-SHA384 ;;
-    c013) echo ECDHE-RSA-AES128-SHA ;; c014) echo ECDHE-RSA-AES256-SHA ;;
-    esac
+    [ -z "$1" ] || echo "${TLS_OSSL[$1]:-}"
 }
 
 # tls_suite_hex NAME: the reverse of tls_suite_name (empty when unknown).
 tls_suite_hex() {
-    case $1 in
-    AES128-SHA) echo 002f ;; AES256-SHA) echo 0035 ;;
-    AES128-SHA256) echo 003c ;; AES256-SHA256) echo 003d ;;
-    AES128-GCM-SHA256) echo 009c ;; AES256-GCM-SHA384) echo 009d ;;
-    DES-CBC3-SHA) echo 000a ;; EDH-RSA-DES-CBC3-SHA) echo 0016 ;;
-    DHE-RSA-AES128-SHA) echo 0033 ;; DHE-RSA-AES256-SHA) echo 0039 ;;
-    DHE-RSA-AES128-SHA256) echo 0067 ;; DHE-RSA-AES256-SHA256) echo 006b ;;
-    DHE-RSA-AES128-GCM-SHA256) echo 009e ;; DHE-RSA-AES256-GCM-SHA384) echo 009f ;;
-    DHE-RSA-CHACHA20-POLY1305) echo ccaa ;;
-    ECDHE-RSA-AES128-GCM-SHA256) echo c02f ;; ECDHE-RSA-AES256-GCM-SHA384) echo c030 ;;
-    ECDHE-RSA-CHACHA20-POLY1305) echo cca8 ;;
-    ECDHE-RSA-AES128-SHA256) echo c027 ;; ECDHE-RSA-AES256-SHA384) echo c028 ;;
-    ECDHE-RSA-AES128-SHA) echo c013 ;; ECDHE-RSA-AES256-SHA) echo c014 ;;
-    esac
+    [ -n "$1" ] && echo "${TLS_HEX[$1]:-}"
 }
 
 # tls_suite_tls12 HEX: true for the suites defined for TLS 1.2 only (AEAD, SHA-256/384 MACs).
 tls_suite_tls12() {
-    case $1 in 003c | 003d | 009c | 009d | 0067 | 006b | 009e | 009f | ccaa | c02f | c030 | cca8 | c027 | c028)
-        return 0 ;;
-    esac
-    return 1
+    [ -n "$1" ] && [ "${TLS_VERS[$1]:-}" = 12 ]
 }
 
 # tls_suite_cbc HEX: true for the CBC suites (encrypt-then-MAC applies to them).
 tls_suite_cbc() {
-    case $1 in 009c | 009d | 009e | 009f | ccaa | c02f | c030 | cca8) return 1 ;; esac
-    return 0
+    [ -n "$1" ] && [[ ${TLS_GT_CIPHER[$1]:-} == *-CBC ]]
 }
 
 # tls_suite_weak HEX: 3DES, which OpenSSL 3.0 allows only at security level 0.

@@ -17,6 +17,9 @@
 # 3. sslref-client against a Python ssl server (tls_peer.py server: it answers with its own
 #    version/cipher/session_reused line and the request echoed), per version and suite:
 #    --resume 1, the two answers compared byte for byte with the expected ones.
+# Issue 16: curl and the Python client against a server with RSA and P-256 certificates, every
+# ECDHE suite once each, groups rotated (the server's log gives the group); sslref-client against
+# Python servers with RSA + P-256 and P-384 certificates, every ECDHE suite over every group.
 # Usage: bash tests/interop/test_tls_curl_python.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -66,10 +69,10 @@ c_case() {
     grep -q 'TLS handshake, Certificate (11)' "$d/conn1" && why="$why conn1:full-handshake(Certificate)"
     sid=$(tail -n +"$((n0 + 1))" "$SLOG" | sed -n '1s/.* session=\([0-9a-f]*\)$/\1/p')
     [ "$(tail -n +"$((n0 + 1))" "$SLOG" | wc -l)" = 2 ] || why="$why server-log:want-2-new-lines"
-    tls_log_check "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}" " alpn=http/1.1 " \
+    tls_log_check "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}" " alpn=http/1.1 ${C_GROUP:+group=$C_GROUP }" \
         >"$d/details" || why="$why server-log"
     if [ -z "$why" ]; then
-        pass "curl-$tag: $proto $cipher, ALPN http/1.1, verified; second connection offered the session and was abbreviated; $(wc -c <"$d/body0")+$(wc -c <"$d/body1") bytes intact; server log agrees"
+        pass "curl-$tag: $proto $cipher, ALPN http/1.1, verified${C_GROUP:+, server log group=$C_GROUP}; second connection offered the session and was abbreviated; $(wc -c <"$d/body0")+$(wc -c <"$d/body1") bytes intact; server log agrees"
     else
         fail "curl-$tag:$why"
         grep -E '^\* (SSL|ALPN|TLS|  SSL)|^\* TLSv|curl:' "$d/err" | sed 's/^/  | /' | head -40
@@ -85,8 +88,13 @@ c_case tls1.1 tls1.1 any --tlsv1.1 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0'
 c_case tls1.0 tls1.0 any --tlsv1.0 --tls-max 1.0 --ciphers 'DEFAULT:@SECLEVEL=0'
 
 # --- 2. Python ssl client -----------------------------------------------------------------------
-p_case() { # p_case VERSION HEX
-    local v=$1 h=$2 tag="py-client-$1-$2" d="$TMP/pyc-$1-$2" why= rc proto name i sid
+p_case() { # p_case VERSION HEX [GROUP]: with GROUP, against the RSA+EC server offering that group
+    local v=$1 h=$2 g=${3:-} tag="py-client-$1-$2${3:+-$3}" d="$TMP/pyc-$1-$2${3:+-$3}" why= rc proto name i sid
+    local port=$PORT log=$SLOG env=()
+    if [ -n "$g" ]; then
+        port=$EC_PORT log=$EC_LOG
+        env=(env "OPENSSL_CONF=$TMP/groups-$g-${TLS_CERT[$h]}.cnf")
+    fi
     mkdir -p "$d"
     proto=$(tls_ossl_proto "$v")
     name=$(tls_suite_name "$h")
@@ -95,7 +103,7 @@ p_case() { # p_case VERSION HEX
         printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' "$(wc -c <"$d/req")"
         cat "$d/req"
     } >"$d/exp"
-    timeout 30 "$PYTHON" "$PEER_PY" client --port "$PORT" --version "$v" --ciphers "$name" \
+    timeout 30 "${env[@]}" "$PYTHON" "$PEER_PY" client --port "$port" --version "$v" --ciphers "$name" \
         --cafile "$DATA/ca-cert.pem" --servername localhost --send "$d/req" --out "$d/body" \
         --conns 2 >"$d/out" 2>"$d/err"
     rc=$?
@@ -107,9 +115,9 @@ p_case() { # p_case VERSION HEX
     for i in 0 1; do
         cmp -s "$d/body.$i" "$d/exp" || why="$why body$i-differs"
     done
-    tls_log_check "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "$h" >"$d/details" || why="$why server-log"
+    tls_log_check "$log" "$sid" "$(tls_sslref_proto "$proto")" "$h" "${g:+ group=$g }" >"$d/details" || why="$why server-log"
     if [ -z "$why" ]; then
-        echo "PASS: $tag: python says $proto $name, then session_reused; $(wc -c <"$d/exp") bytes intact twice; server log agrees"
+        echo "PASS: $tag: python says $proto $name, then session_reused; $(wc -c <"$d/exp") bytes intact twice; server log agrees${g:+ (group=$g)}"
     else
         echo "FAIL: $tag:$why"
         show "$d/out" "$d/err"
@@ -118,6 +126,49 @@ p_case() { # p_case VERSION HEX
 }
 tls_run_jobs 4 p_case "${PAIRS[@]}"
 tls_collect p_case "${PAIRS[@]}"
+
+# --- 1b/2b (issue 16). curl and Python against a server holding the RSA and the P-256
+# certificates (--groups p384,x25519,p256: a client listing P-384 and P-256 gets P-384 and may still
+# take the P-256 certificate, which needs P-256 listed, RFC 8422 5.1.1): every ECDHE_ECDSA and
+# ECDHE_RSA suite once per client, the groups rotated (curl --curves; Python through an OpenSSL
+# config's Groups line), full then resumed; neither prints the group: the server's log says it.
+MAIN_PORT=$SRV_PORT MAIN_PID=$SRV_PID
+EC_LOG="$TMP/server-ec.log"
+if start_sslref_server "$EC_LOG" --version tls1.0-tls1.2 --cert "$DATA/ec256-chain.pem" --key "$DATA/ec256-key.pem" \
+    --groups p384,x25519,p256 --mode http --alpn http/1.1 --ciphers "$(echo $TLS_SUITES_ECDHE | tr ' ' ',')"; then
+    EC_PORT=$SRV_PORT EC_PID=$SRV_PID
+    declare -A CURVES=([x25519]=X25519 [p256]=P-256 [p384]=P-384)
+    for g in $TLS_GROUPS; do
+        for c in rsa ecdsa; do
+            l=${CURVES[$g]}
+            [ $c = ecdsa ] && [ $g != p256 ] && l+=:P-256
+            printf 'openssl_conf = c\n[c]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nGroups = %s\n' "$l" \
+                >"$TMP/groups-$g-$c.cnf"
+        done
+    done
+    i=0 PEC=()
+    SAVE_PORT=$PORT SAVE_SLOG=$SLOG
+    PORT=$EC_PORT SLOG=$EC_LOG
+    for h in $TLS_SUITES_ECDHE; do
+        gs=($TLS_GROUPS)
+        g=${gs[$((i % 3))]} pg=${gs[$(((i + 1) % 3))]}
+        i=$((i + 1))
+        l=${CURVES[$g]}
+        [ "${TLS_CERT[$h]}" = ecdsa ] && [ $g != p256 ] && l+=:P-256
+        C_GROUP=$g c_case "ec-$h-$g" tls1.2 "$h" --ciphers "$(tls_suite_name "$h")" --curves "$l"
+        PEC+=("tls1.2 $h $pg")
+    done
+    PORT=$SAVE_PORT SLOG=$SAVE_SLOG
+    tls_run_jobs 4 p_case "${PEC[@]}"
+    tls_collect p_case "${PEC[@]}"
+    tls_tally < <(tls_server_ok "sslref-server (RSA+EC)" "$EC_PID" "$EC_LOG")
+    stop_pid "$EC_PID" TERM
+    grep -q '^stats: .* failures=0$' "$EC_LOG" && pass "sslref-server (RSA+EC): no failed connection" ||
+        fail "sslref-server (RSA+EC): $(grep '^stats:' "$EC_LOG")"
+else
+    fail "sslref-server with RSA+EC certificates did not start"
+fi
+SRV_PORT=$MAIN_PORT SRV_PID=$MAIN_PID
 
 tls_tally < <(tls_server_ok "sslref-server" "$SRV_PID" "$SLOG")
 stop_pid "$SRV_PID" TERM
@@ -179,11 +230,19 @@ else
 fi
 
 # --- 3. sslref-client against a Python ssl server -----------------------------------------------
+# (issue 16: the server holds the RSA and the P-256 certificates; ECDHE cases pick the group with
+# sslref-client --groups, which its group= line confirms: Python cannot print the group)
 if tls_start_peer "$TMP/pyserver.log" listen "$PYTHON" "$PEER_PY" server --cert "$DATA/server-chain.pem" \
-    --key "$DATA/server-key-pkcs8.pem" --dh "$DATA/ffdhe2048.pem"; then
-    PY_PORT=$PEER_PORT
-    q_case() { # q_case VERSION|default HEX|any
-        local v=$1 h=$2 tag="py-server-$1-$2" d="$TMP/pys-$1-$2" why= rc proto name pad args=() r
+    --key "$DATA/server-key-pkcs8.pem" --cert "$DATA/ec256-chain.pem" --key "$DATA/ec256-key.pem" \
+    --dh "$DATA/ffdhe2048.pem"; then
+    PY_PORT=$PEER_PORT PY_PID=$PEER_PID
+    # (a second one with the P-384 certificate, for ECDSA over P-384: OpenSSL would pick P-256 from a
+    # client listing both)
+    tls_start_peer "$TMP/pyserver384.log" listen "$PYTHON" "$PEER_PY" server --cert "$DATA/ec384-chain.pem" \
+        --key "$DATA/ec384-key.pem" || fail "python ssl server with the P-384 certificate did not start"
+    PY384_PORT=$PEER_PORT PY384_PID=$PEER_PID
+    q_case() { # q_case VERSION|default HEX|any [GROUP]
+        local v=$1 h=$2 g=${3:-} tag="py-server-$1-$2${3:+-$3}" d="$TMP/pys-$1-$2${3:+-$3}" why= rc proto name pad args=() r
         mkdir -p "$d"
         if [ "$v" = default ]; then
             args=(--version tls1.0-tls1.2)
@@ -192,8 +251,15 @@ if tls_start_peer "$TMP/pyserver.log" listen "$PYTHON" "$PEER_PY" server --cert 
             args=(--version "$v" --ciphers "$h")
             proto=$(tls_ossl_proto "$v")
         fi
+        local port=$PY_PORT
+        if [ -n "$g" ]; then # (the ECDSA cases list the certificate's curve too)
+            r=$g
+            [ "${TLS_CERT[$h]}" = ecdsa ] && [ "$g" = x25519 ] && r+=,p256
+            [ "${TLS_CERT[$h]}" = ecdsa ] && [ "$g" = p384 ] && port=$PY384_PORT
+            args+=(--groups "$r")
+        fi
         pad=$(head -c 15000 /dev/urandom | base64 -w 0)
-        timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$PY_PORT" --ca "$DATA/ca-cert.pem" \
+        timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "$port" --ca "$DATA/ca-cert.pem" \
             "${args[@]}" --resume 1 --send "GET /$tag HTTP/1.0\\r\\nX-Pad: $pad\\r\\n\\r\\n" \
             >"$d/out" 2>"$d/err"
         rc=$?
@@ -208,19 +274,25 @@ if tls_start_peer "$TMP/pyserver.log" listen "$PYTHON" "$PEER_PY" server --cert 
         [ -n "$(tls_suite_hex "$name")" ] || why="$why cipher=$name(not ours)"
         [ "$(sed -n "s/^version=$(tls_sslref_proto "$proto") cipher=0x$(tls_suite_hex "$name") .* resumed=\([a-z]*\) .*/\1/p" "$d/err" | tr '\n' ' ')" = "no yes " ] ||
             why="$why sslref-client-lines"
+        [ -z "$g" ] || [ "$(grep -c " group=$g\$" "$d/err")" = 2 ] || why="$why client-group(want $g)"
         if [ -z "$why" ]; then
-            echo "PASS: $tag: python server saw $proto $name, then session_reused; both answers byte for byte"
+            echo "PASS: $tag: python server saw $proto $name, then session_reused; both answers byte for byte${g:+; sslref-client group=$g}"
         else
             echo "FAIL: $tag:$why"
             show "$d/err"
         fi
     }
-    tls_run_jobs 4 q_case "${PAIRS[@]}" "default any"
-    tls_collect q_case "${PAIRS[@]}" "default any"
-    stop_pid "$PEER_PID" TERM
-    if grep -qi 'error' "$TMP/pyserver.log"; then
+    QEC=()
+    for h in $TLS_SUITES_ECDHE; do
+        for g in $TLS_GROUPS; do QEC+=("tls1.2 $h $g"); done
+    done
+    tls_run_jobs 4 q_case "${PAIRS[@]}" "default any" "${QEC[@]}"
+    tls_collect q_case "${PAIRS[@]}" "default any" "${QEC[@]}"
+    stop_pid "$PY_PID" TERM
+    stop_pid "$PY384_PID" TERM
+    if grep -qi 'error' "$TMP/pyserver.log" "$TMP/pyserver384.log"; then
         fail "python server reported errors"
-        grep -i error "$TMP/pyserver.log" | sed 's/^/  | /' | head
+        grep -i error "$TMP/pyserver.log" "$TMP/pyserver384.log" | sed 's/^/  | /' | head
     fi
 else
     fail "python ssl server did not start"

@@ -21,6 +21,12 @@
 #     counts; the client's lines say resumed=no then resumed=yes; both answers are selfserv's fixed
 #     page around our request. One selfserv per lane (its cases run in turn, its log is read per
 #     case); the lanes run beside the A cases.
+# Issue 16: every ECDHE_RSA and ECDHE_ECDSA suite and ccaa, both directions, full + resumed, over
+# x25519, P-256 and P-384 (tstclnt -I against one-suite sslref-servers holding the RSA and P-256
+# certificates, strsclnt -C for c024/c028 which tstclnt leaves off; sslref-client --groups against
+# selfserv -n (RSA) and selfserv -e (P-256, P-384 certificates from nss_make_ec_db)); NSS's
+# "Server Auth"/"Key Exchange: N-bit ECDHE" lines give the certificate and the group; tstclnt -c and
+# -J against the server with both certificates get the one they ask for.
 # Our servers' own logs are checked too (handshake and resumption counts, no failure).
 # Usage: bash tests/interop/test_tls_nss.sh BUILD_DIR
 set -uo pipefail
@@ -30,62 +36,96 @@ tlsp_init
 
 # NSS's words for the versions and suites (as tstclnt/selfserv/strsclnt -v print them).
 declare -A NSS_VER=([tls1.0]=3.1 [tls1.1]=3.2 [tls1.2]=3.3)
-declare -A NSS_CIPHER=(
-    [002f]="128-bit AES with 160-bit SHA1 MAC" [0033]="128-bit AES with 160-bit SHA1 MAC"
-    [0035]="256-bit AES with 160-bit SHA1 MAC" [0039]="256-bit AES with 160-bit SHA1 MAC"
-    [003c]="128-bit AES with 256-bit SHA256 MAC" [0067]="128-bit AES with 256-bit SHA256 MAC"
-    [003d]="256-bit AES with 256-bit SHA256 MAC" [006b]="256-bit AES with 256-bit SHA256 MAC"
-    [009c]="128-bit AES-GCM with 128-bit AEAD MAC" [009e]="128-bit AES-GCM with 128-bit AEAD MAC"
-    [009d]="256-bit AES-GCM with 128-bit AEAD MAC" [009f]="256-bit AES-GCM with 128-bit AEAD MAC"
-    [000a]="112-bit 3DES with 160-bit SHA1 MAC" [0016]="112-bit 3DES with 160-bit SHA1 MAC")
+# The suites' texts are TLS_NSS_CIPHER of lib.sh's TLS_SUITE_TABLE.
 
-# nss_check_hs N FILE PROG VERSION SUITE: PROG (tstclnt, selfserv, strsclnt) printed N handshakes,
-# all at VERSION with SUITE's cipher, MAC and key exchange, and no other.
+# nss_check_hs N FILE PROG VERSION SUITE [GROUP [ECBITS]]: PROG (tstclnt, selfserv, strsclnt)
+# printed N handshakes, all at VERSION with SUITE's cipher, MAC and key exchange, and no other;
+# for ECDHE over GROUP (sslref's word: NSS prints its key size), signed by a 2048-bit RSA or an
+# ECBITS-bit (default 256) ECDSA certificate as SUITE needs.
 nss_check_hs() {
-    local n=$1 f=$2 p=$3 v=$4 s=$5
-    local want="$p: SSL version ${NSS_VER[$v]} using ${NSS_CIPHER[$s]}"
-    local kx="$p: Server Auth: 2048-bit RSA, Key Exchange: 2048-bit ${TLS_KX[$s]}"
+    local n=$1 f=$2 p=$3 v=$4 s=$5 auth="2048-bit RSA" bits=2048
+    [ "${TLS_CERT[$s]}" = ecdsa ] && auth="${7:-256}-bit ECDSA"
+    [ "${TLS_KX[$s]}" = ECDHE ] && bits=${TLS_G_NSSBITS[$6]}
+    local want="$p: SSL version ${NSS_VER[$v]} using ${TLS_NSS_CIPHER[$s]}"
+    local kx="$p: Server Auth: $auth, Key Exchange: $bits-bit ${TLS_KX[$s]}"
     tls_expect "want $n x '$want'" tls_lines "$n" "$f" "$want"
     tls_expect "$p: other handshakes printed" tls_lines_with "$n" "$f" "SSL version"
     tls_expect "want $n x '$kx'" tls_lines "$n" "$f" "$kx"
 }
 
-# A1. tstclnt_full RANGE SUITE VERSION [CIPHERS]: one connection to the all-suites server,
-# -c CIPHERS (default :SUITE).
+# A1. tstclnt_full RANGE SUITE VERSION [CIPHERS [PORT GROUP TSTCLNT_ARGS...]]: one connection to
+# the all-suites server (or the one at PORT), -c CIPHERS (default :SUITE; "-" for none: tstclnt's
+# defaults); with GROUP (sslref's word) an ECDHE handshake over it.
 tstclnt_full() {
-    local range=$1 s=$2 v=$3 c=${4:-:$2} o="$TMP/tstclnt-full-${1/:/-}-$2" rc
+    local range=$1 s=$2 v=$3 c=${4:-:$2} port=${5:-$ALL_PORT} g=${6:-} o="$TMP/tstclnt-full-${1/:/-}-$2" rc
+    local cargs=(-c "$c")
+    [ "$c" = - ] && cargs=()
+    [ $# -gt 6 ] && o+="-$(echo "${@:7}" | tr -c 'a-zA-Z0-9\n' -)"
+    shift $(($# < 6 ? $# : 6))
     TLS_BAD=0
     tls_request "$o.req" "tstclnt-full-$range-$s"
     tls_sslref_answer >"$o.want"
-    timeout 20 tstclnt -h 127.0.0.1 -p "$ALL_PORT" -d "$DB" -V "$range" -c "$c" -o -v \
+    timeout 20 tstclnt -h 127.0.0.1 -p "$port" -d "$DB" -V "$range" "${cargs[@]}" "$@" -o -v \
         -A "$o.req" >"$o.out" 2>"$o.err"
     rc=$?
     tls_expect "tstclnt exit $rc" [ $rc -eq 0 ]
     tls_same "$o.want" "$o.out" "answer"
-    nss_check_hs 1 "$o.err" tstclnt "$v" "$s"
+    nss_check_hs 1 "$o.err" tstclnt "$v" "$s" "$g"
     tls_expect "tstclnt: not one full handshake" \
         tls_lines 1 "$o.err" "0 cache hits; 1 cache misses, 0 cache not reusable"
     [ $TLS_BAD -eq 0 ] || grep -v 'PR_Poll\|about to call' "$o.err" | head -40
     return $TLS_BAD
 }
 
-# A2. tstclnt_resume RANGE SUITE VERSION: tstclnt -L 2 against the server offering only SUITE.
+# A2. tstclnt_resume RANGE SUITE VERSION [GROUPS GROUP]: tstclnt -L 2 against the server offering
+# only SUITE; with GROUPS (tstclnt -I) both handshakes over GROUP (sslref's word), which the
+# server's log must show for both too.
 tstclnt_resume() {
-    local range=$1 s=$2 v=$3 o="$TMP/tstclnt-res-${1/:/-}-$2" rc
+    local range=$1 s=$2 v=$3 gi=${4:-} g=${5:-} o="$TMP/tstclnt-res-${1/:/-}-$2${4:+-${4//,/-}}" rc iargs=()
+    [ -n "$gi" ] && iargs=(-I "$gi")
     TLS_BAD=0
-    tls_request "$o.req" "tstclnt-resume-$range-$s"
+    tls_request "$o.req" "tstclnt-resume-$range-$s-$gi"
     tls_sslref_answer 2 >"$o.want"
-    timeout 20 tstclnt -h 127.0.0.1 -p "${ONE_PORT[$s]}" -d "$DB" -V "$range" -L 2 -o -v \
+    timeout 20 tstclnt -h 127.0.0.1 -p "${ONE_PORT[$s]}" -d "$DB" -V "$range" "${iargs[@]}" -L 2 -o -v \
         -A "$o.req" >"$o.out" 2>"$o.err"
     rc=$?
     tls_expect "tstclnt exit $rc" [ $rc -eq 0 ]
     tls_same "$o.want" "$o.out" "the two answers"
-    nss_check_hs 2 "$o.err" tstclnt "$v" "$s"
+    nss_check_hs 2 "$o.err" tstclnt "$v" "$s" "$g"
+    if [ -n "$g" ]; then # the server's view: this is its only case at v over g
+        local r
+        for r in no yes; do
+            tls_expect "sslref-server (only $s): want 1 line version=TLS${v#tls} cipher=0x$s resumed=$r group=$g" \
+                [ "$(grep -c "^version=TLS${v#tls} cipher=0x$s [^ ]* resumed=$r .* group=$g " "${ONE_LOG[$s]}")" = 1 ]
+        done
+    fi
     tls_expect "tstclnt: first connection not a full handshake" \
         tls_lines 1 "$o.err" "0 cache hits; 1 cache misses, 0 cache not reusable"
     tls_expect "tstclnt: second connection not resumed" \
         tls_lines 1 "$o.err" "1 cache hits; 1 cache misses, 0 cache not reusable"
     [ $TLS_BAD -eq 0 ] || grep -v 'PR_Poll\|about to call' "$o.err" | head -60
+    return $TLS_BAD
+}
+
+# A2'. strsclnt_resume SUITE GROUP: strsclnt -C :SUITE, two connections from one thread (full,
+# then resumed: strsclnt counts 1 hit and 1 miss) to the server offering only SUITE, over GROUP
+# (strsclnt has no -I: its default groups, the server's order picks); the server's log agrees.
+strsclnt_resume() {
+    local s=$1 g=$2 o="$TMP/strsclnt-$1" rc r
+    TLS_BAD=0
+    timeout 20 strsclnt -p "${ONE_PORT[$s]}" -d "$DB" -V tls1.2:tls1.2 -C ":$s" -o -o -v -c 2 -t 1 \
+        127.0.0.1 >"$o.out" 2>&1
+    rc=$?
+    tls_expect "strsclnt exit $rc" [ $rc -eq 0 ]
+    nss_check_hs 1 "$o.out" strsclnt tls1.2 "$s" "$g"
+    tls_expect "strsclnt: want 1 cache hit and 1 miss" \
+        tls_lines_with 1 "$o.out" "strsclnt: 1 cache hits; 1 cache misses, 0 cache not reusable"
+    tls_expect "strsclnt: want 2 answers" tls_lines_with 2 "$o.out" "read 86 bytes total"
+    for r in no yes; do
+        tls_expect "sslref-server (only $s): want 1 line version=TLS1.2 cipher=0x$s resumed=$r group=$g" \
+            [ "$(grep -c "^version=TLS1.2 cipher=0x$s [^ ]* resumed=$r .* group=$g " "${ONE_LOG[$s]}")" = 1 ]
+    done
+    [ $TLS_BAD -eq 0 ] || grep -v 'Thread in slot\|Launched thread' "$o.out" | head -30
     return $TLS_BAD
 }
 
@@ -97,19 +137,29 @@ selfserv_answer2() {
     printf '%s%s' "$page" "$page"
 }
 
-# start_selfserv NAME RANGE: start selfserv -V RANGE with every suite of the list, its log in
+# start_selfserv NAME RANGE [KIND]: start selfserv -V RANGE with every suite of the list, its log in
 # $TMP/selfserv-NAME.log; sets SS_PORT[NAME] and SS_PID[NAME] (selfserv_wait waits for them).
-declare -A SS_PORT SS_PID SS_RANGE
+# KIND rsa-ec: the RSA certificate with the ECDHE_RSA suites and ccaa; ec256/ec384: the ECDSA
+# certificate of that name (selfserv -e, its own database) with the ECDHE_ECDSA suites; both with
+# the groups x25519, P-256, P-384 (-I).
+declare -A SS_PORT SS_PID SS_RANGE SS_KIND
 start_selfserv() {
-    local port
+    local port args
     port=$(free_port) || return 1
+    case ${3:-} in
+    rsa-ec) args=(-n server -d "$DB" -c ":$(echo ${TLS_SUITES_ECDHE} ccaa | sed 's/ /:/g')") ;;
+    ec256 | ec384) args=(-e ecserver -d "$TMP/nssdb-$3" -c ":$(echo ${TLS_SUITES_ECDSA} | sed 's/ /:/g')") ;;
+    *) args=(-n server -d "$DB" -c ":$(echo $TLS_SUITES_12 | sed 's/ /:/g')") ;;
+    esac
+    [ "${3:-}" = rsa-ec ] && args+=(-I x25519,P256,P384,FF2048)
+    [ "${3:-}" = ec256 ] || [ "${3:-}" = ec384 ] && args+=(-I x25519,P256,P384)
     # by absolute path (DESIGN.md §6); listens on all interfaces, we only use 127.0.0.1
-    /usr/bin/selfserv -n server -p "$port" -d "$DB" -V "$2" \
-        -c ":$(echo $TLS_SUITES_12 | sed 's/ /:/g')" -v >"$TMP/selfserv-$1.log" 2>&1 &
+    /usr/bin/selfserv "${args[@]}" -p "$port" -V "$2" -v >"$TMP/selfserv-$1.log" 2>&1 &
     SS_PID[$1]=$!
     INTEROP_PIDS+=("$!")
     SS_PORT[$1]=$port
     SS_RANGE[$1]=$2
+    SS_KIND[$1]=${3:-}
 }
 
 # selfserv_wait: every selfserv started listens (or FAIL and false); one that exited (its port
@@ -119,7 +169,7 @@ selfserv_wait() {
     for n in "${!SS_PID[@]}"; do
         wait_listen "${SS_PORT[$n]}" "${SS_PID[$n]}" && continue
         if ! kill -0 "${SS_PID[$n]}" 2>/dev/null; then
-            start_selfserv "$n" "${SS_RANGE[$n]}" &&
+            start_selfserv "$n" "${SS_RANGE[$n]}" "${SS_KIND[$n]}" &&
                 wait_listen "${SS_PORT[$n]}" "${SS_PID[$n]}" && continue
         fi
         fail "selfserv -V ${SS_RANGE[$n]} did not start"
@@ -129,11 +179,16 @@ selfserv_wait() {
     return $ok
 }
 
-# selfserv_case NAME CLIENT_VERSION SUITE VERSION: sslref-client, full then resumed, against
-# selfserv NAME. The cases of one selfserv run one after the other (one lane): the case's part
-# of selfserv's log is what it printed after the offset where the case began.
+# selfserv_case NAME CLIENT_VERSION SUITE VERSION [GROUPS GROUP]: sslref-client, full then resumed,
+# against selfserv NAME. The cases of one selfserv run one after the other (one lane): the case's
+# part of selfserv's log is what it printed after the offset where the case began. With GROUPS
+# (sslref's --groups) both handshakes must be over GROUP (selfserv's key exchange size, the
+# client's group=).
 selfserv_case() {
-    local log="$TMP/selfserv-$1.log" cv=$2 s=$3 v=$4 o="$TMP/ss-$1-$2-$3" off rc i l h0=0 m0=0 counts=
+    local log="$TMP/selfserv-$1.log" cv=$2 s=$3 v=$4 o="$TMP/ss-$1-$2-$3${5:+-$5}" off rc i l h0=0 m0=0 counts=
+    local gargs=() g=${6:-} bits=256
+    [ -n "${5:-}" ] && gargs=(--groups "$5")
+    [ "${SS_KIND[$1]:-}" = ec384 ] && bits=384
     local re='^selfserv: ([0-9]+) cache hits; ([0-9]+) cache misses'
     TLS_BAD=0
     tls_read "$log"
@@ -145,7 +200,7 @@ selfserv_case() {
     tls_request "$o.req" "selfserv-$cv-$s" 3000
     selfserv_answer2 >"$o.want"
     timeout 30 "$BIN/sslref-client" --host 127.0.0.1 --port "${SS_PORT[$1]}" --version "$cv" \
-        --ciphers "$s" --resume 1 --ca "$DATA/ca-cert.pem" --send "$TLS_REQ" >"$o.out" 2>"$o.err"
+        --ciphers "$s" "${gargs[@]}" --resume 1 --ca "$DATA/ca-cert.pem" --send "$TLS_REQ" >"$o.out" 2>"$o.err"
     rc=$?
     for i in {1..50}; do # selfserv may print after it answered
         tls_log_since "$log" "$off" "$o.seg"
@@ -157,7 +212,8 @@ selfserv_case() {
     tls_client_resumed "$o.err" "TLS${v#tls}" "$s"
     tls_expect "sslref-client: want TLS${v#tls} 0x$s resumed=no then yes, got '$TLS_PAT'" \
         [ "$TLS_PAT" = "no yes " ]
-    nss_check_hs 2 "$o.seg" selfserv "$v" "$s"
+    nss_check_hs 2 "$o.seg" selfserv "$v" "$s" "$g" "$bits"
+    [ -z "$g" ] || tls_expect "sslref-client: want 2 lines with group=$g" tls_lines_with 2 "$o.err" " group=$g"
     while IFS= read -r l; do
         [[ $l =~ $re ]] && counts+="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} "
     done <"$o.seg"
@@ -177,12 +233,32 @@ SRVARGS=(--version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem")
 start_sslref_server "$TMP/srv-all.log" "${SRVARGS[@]}" --ciphers "$TLS_SUITES_CSV" || exit 1
 ALL_PORT=$SRV_PORT
 ALL_PID=$SRV_PID
-declare -A ONE_PORT ONE_PID
+declare -A ONE_PORT ONE_PID ONE_LOG
 for s in $TLS_SUITES_12; do
     start_sslref_server "$TMP/srv-$s.log" "${SRVARGS[@]}" --ciphers "$s" || exit 1
     ONE_PORT[$s]=$SRV_PORT
     ONE_PID[$s]=$SRV_PID
 done
+# issue 16: servers holding the RSA and the P-256 certificates, one with every ECDHE suite and
+# ccaa, one per suite (for tstclnt -L); their group order p384, x25519, p256 lets a client listing
+# P-384 and P-256 get P-384 with the P-256 certificate (which needs P-256 listed, RFC 8422 5.1.1).
+ECARGS=(--cert "$DATA/ec256-chain.pem" --key "$DATA/ec256-key.pem" --groups p384,x25519,p256,ffdhe2048)
+start_sslref_server "$TMP/srv-ec-all.log" "${SRVARGS[@]}" "${ECARGS[@]}" \
+    --ciphers "$(echo $TLS_SUITES_ECDHE ccaa | tr ' ' ',')" || exit 1
+EC_ALL_PORT=$SRV_PORT
+EC_ALL_PID=$SRV_PID
+for s in $TLS_SUITES_ECDHE ccaa; do
+    start_sslref_server "$TMP/srv-$s.log" "${SRVARGS[@]}" "${ECARGS[@]}" --ciphers "$s" || exit 1
+    ONE_PORT[$s]=$SRV_PORT
+    ONE_PID[$s]=$SRV_PID
+    ONE_LOG[$s]=$TMP/srv-$s.log
+done
+nss_make_ec_db "$TMP/nssdb-ec256" ec256 && nss_make_ec_db "$TMP/nssdb-ec384" ec384 ||
+    { fail "NSS databases with the EC certificates"; exit 1; }
+start_selfserv rsa-ec tls1.0:tls1.2 rsa-ec || exit 1
+start_selfserv rsa-ec2 tls1.0:tls1.2 rsa-ec || exit 1
+start_selfserv ec256 tls1.0:tls1.2 ec256 || exit 1
+start_selfserv ec384 tls1.2:tls1.2 ec384 || exit 1
 selfserv_wait || exit 1
 
 # --- B (lanes, one per selfserv) beside A1/A2 ---
@@ -203,7 +279,74 @@ for cap in tls1.1 tls1.0; do
             selfserv_case "max-$cap" tls1.0-tls1.2 "$s" "$cap"
     done
 done
+# issue 16, B: every ECDHE suite against selfserv over x25519, P-256 and P-384 (ECDSA: P-256
+# certificate over x25519 and P-256, P-384 certificate over P-384), CBC-SHA at TLS 1.0 too, and ccaa.
+for s in $TLS_SUITES_ECDHE; do
+    for g in $TLS_GROUPS; do
+        if [ "${TLS_CERT[$s]}" = ecdsa ]; then
+            lane=ec256 gs=$g
+            [ $g = x25519 ] && gs=x25519,p256
+            [ $g = p384 ] && lane=ec384
+        else
+            lane=rsa-ec gs=$g
+            [ $g = p256 ] && lane=rsa-ec2
+        fi
+        TLS_LANE=$lane tls_case "sslref-client --ciphers $s --groups $gs vs selfserv (${SS_KIND[$lane]} certificate): tls1.2 $g, full then resumed, data" \
+            selfserv_case "$lane" tls1.2 "$s" tls1.2 "$gs" "$g"
+    done
+done
+for s in c009 c00a c013 c014; do
+    lane=rsa-ec2
+    [ "${TLS_CERT[$s]}" = ecdsa ] && lane=ec256
+    TLS_LANE=$lane tls_case "sslref-client --version tls1.0 --ciphers $s --groups p256 vs selfserv (${SS_KIND[$lane]} certificate): tls1.0 p256, full then resumed, data" \
+        selfserv_case "$lane" tls1.0 "$s" tls1.0 p256 p256
+done
+TLS_LANE=rsa-ec2 tls_case "sslref-client --ciphers ccaa vs selfserv: tls1.2 DHE ChaCha20, full then resumed, data" \
+    selfserv_case rsa-ec2 tls1.2 ccaa tls1.2
 tls_lanes_start
+
+# issue 16, A: tstclnt -L 2 (full, then resumed) against the one-suite servers with RSA + P-256
+# certificates: every ECDHE suite over x25519, P-256 and P-384 (-I), CBC-SHA at TLS 1.0 too, ccaa.
+# tstclnt leaves c024 and c028 (SHA-384 CBC) off by default and aborts on -c with -L: for them
+# tstclnt -c does single full handshakes over x25519 and P-256, strsclnt -C full + resumed (P-384).
+NSS_OFF="c024 c028"
+for s in $TLS_SUITES_ECDHE; do
+    if [[ " $NSS_OFF " == *" $s "* ]]; then
+        for g in x25519 p256; do
+            gi=${TLS_G_NSS[$g]}
+            [ "${TLS_CERT[$s]}" = ecdsa ] && [ $g = x25519 ] && gi+=,P256
+            tls_case "tstclnt -V tls1.2:tls1.2 -c :$s -I $gi (server only $s): full handshake, tls1.2 $s $g, data echoed" \
+                tstclnt_full tls1.2:tls1.2 "$s" tls1.2 ":$s" "${ONE_PORT[$s]}" "$g" -I "$gi"
+        done
+        tls_case "strsclnt -C :$s -c 2 (server only $s, groups p384 first): full then resumed, tls1.2 $s p384, server log agrees" \
+            strsclnt_resume "$s" p384
+        continue
+    fi
+    for g in $TLS_GROUPS; do
+        gi=${TLS_G_NSS[$g]}
+        if [ "${TLS_CERT[$s]}" = ecdsa ]; then
+            [ $g = p256 ] || gi+=,P256
+        fi
+        tls_case "tstclnt -V tls1.2:tls1.2 -I $gi -L 2 (server only $s): full then resumed, tls1.2 $s $g, data echoed, server log agrees" \
+            tstclnt_resume tls1.2:tls1.2 "$s" tls1.2 "$gi" "$g"
+    done
+done
+for s in c009 c00a c013 c014; do
+    tls_case "tstclnt -V tls1.0:tls1.0 -I P256 -L 2 (server only $s): full then resumed, tls1.0 $s p256, data echoed, server log agrees" \
+        tstclnt_resume tls1.0:tls1.0 "$s" tls1.0 P256 p256
+done
+tls_case "tstclnt -V tls1.2:tls1.2 -L 2 (server only ccaa): full then resumed, tls1.2 DHE ChaCha20, data echoed" \
+    tstclnt_resume tls1.2:tls1.2 ccaa tls1.2
+# The server with both certificates gives each client the one it asks for (tstclnt's "Server Auth"):
+# by suite, and by signature schemes (-J) with tstclnt's default suites.
+tls_case "tstclnt -c :c02b -I P256 vs RSA+P-256 server: the ECDSA certificate" \
+    tstclnt_full tls1.2:tls1.2 c02b tls1.2 :c02b "$EC_ALL_PORT" p256 -I P256
+tls_case "tstclnt -c :c02f -I P256 vs RSA+P-256 server: the RSA certificate" \
+    tstclnt_full tls1.2:tls1.2 c02f tls1.2 :c02f "$EC_ALL_PORT" p256 -I P256
+tls_case "tstclnt -J rsa_pss_rsae_sha256,rsa_pkcs1_sha256 -I x25519,P256 (default suites) vs RSA+P-256 server: the RSA certificate, c02f" \
+    tstclnt_full tls1.2:tls1.2 c02f tls1.2 - "$EC_ALL_PORT" x25519 -I x25519,P256 -J rsa_pss_rsae_sha256,rsa_pkcs1_sha256
+tls_case "tstclnt -J ecdsa_secp256r1_sha256 -I x25519,P256 (default suites) vs RSA+P-256 server: the ECDSA certificate, c02b" \
+    tstclnt_full tls1.2:tls1.2 c02b tls1.2 - "$EC_ALL_PORT" x25519 -I x25519,P256 -J ecdsa_secp256r1_sha256
 
 for v in tls1.0 tls1.1 tls1.2; do
     for s in $(tls_suites_for $v); do
@@ -225,6 +368,18 @@ tls_case "tstclnt -V tls1.0:tls1.3 -L 2 (server only 009c): full then resumed, t
     tstclnt_resume tls1.0:tls1.3 009c tls1.2
 tlsp_collect
 for p in "${SS_PID[@]}"; do stop_pid "$p" TERM; done
+stop_pid "$EC_ALL_PID" TERM
+bad=
+for s in $TLS_SUITES_ECDHE ccaa; do
+    stop_pid "${ONE_PID[$s]}" TERM
+    grep -q '^stats: .* failures=0$' "$TMP/srv-$s.log" || bad+=" $s"
+done
+if [ -z "$bad" ] && grep -q '^stats: connections=4 .* failures=0$' "$TMP/srv-ec-all.log"; then
+    pass "sslref-servers with RSA + P-256 certificates (ECDHE suites, ccaa): no failed connection"
+else
+    fail "sslref-servers with RSA + P-256 certificates: failures (one-suite:$bad; all: $(grep '^stats:' "$TMP/srv-ec-all.log"))"
+    for s in $bad; do show "$TMP/srv-$s.log"; done
+fi
 
 # Our side agrees: the servers logged the same handshakes, none failed.
 stop_pid "$ALL_PID" TERM

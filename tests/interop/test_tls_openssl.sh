@@ -27,6 +27,10 @@
 # At TLS 1.0 the CertificateRequest must name at least one CA (RFC 2246 §7.4.4:
 # certificate_authorities<3..2^16-1>), so s_client must print "Acceptable client certificate CA
 # names" there.
+# Issue 16: sslref-servers holding the RSA and a P-256 / P-384 certificate: s_client per ECDHE suite
+# and group (x25519, P-256, P-384: "Server Temp Key", "Peer signature type", "Server public key is N
+# bit", the server's group=), the certificate chosen by -sigalgs and by -groups; s_server with an
+# EC -cert and the RSA -dcert against sslref-client --groups; EC client certificates both ways.
 # Suites this OpenSSL lacks (Debian builds without 3DES) are listed, not run: they are not cases.
 # Usage: bash tests/interop/test_tls_openssl.sh BUILD_DIR
 set -uo pipefail
@@ -137,11 +141,12 @@ start_sslref_server "$SLOG" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048
     --mode http --alpn http/1.1 --ciphers "$ALL" || { fail "A: sslref-server start"; interop_finish; exit 1; }
 A_PORT=$SRV_PORT
 
-a_case() { # a_case VERSION HEX
-    local v=$1 h=$2 c
+a_case() { # a_case VERSION HEX (ECDHE: over s_client's first group, x25519)
+    local v=$1 h=$2 c x=()
     c=$(tls_suite_name "$h")
     { [ "$v" != tls1.2 ] || tls_suite_weak "$h"; } && c="$c:@SECLEVEL=0"
-    sc_pair "A-$v-$h" "$A_PORT" "$SLOG" "$(tls_ossl_proto "$v")" "$h" -- "$(tls_ossl_flag "$v")" -cipher "$c"
+    [ "${TLS_KX[$h]}" = ECDHE ] && x=(--full "Server Temp Key: X25519, 253 bits" --log " group=x25519 ")
+    sc_pair "A-$v-$h" "$A_PORT" "$SLOG" "$(tls_ossl_proto "$v")" "$h" "${x[@]}" -- "$(tls_ossl_flag "$v")" -cipher "$c"
 }
 
 a_extra() { # the cases that are not one suite at one version
@@ -190,6 +195,87 @@ else
     fail "A: server stats line (want failures=2: the fallback cases only)"
     grep -E '^(stats|error)' "$SLOG" | sed 's/^/  | /'
 fi
+
+# --- A (issue 16). ECDHE with RSA and ECDSA certificates: servers holding both -------------------
+# Two sslref-servers, each with the RSA certificate and an ECDSA one (P-256; P-384), every ECDHE
+# suite and ccaa. s_client per ECDHE suite and group (-groups; an ECDSA certificate is used only
+# for a client listing its curve, RFC 8422 5.1.1, so the ECDSA cases over x25519 list P-256 too,
+# and over P-384 go to the P-384 certificate's server), at TLS 1.2, and the CBC-SHA suites at
+# TLS 1.0 and 1.1: full + resumed, s_client's "Server Temp Key" (the group), "Peer signature
+# type" and "Server public key is N bit" (the certificate), and the server's log (group=).
+# (ECDSA suites first in the server's order: a client that can take either certificate gets ECDSA)
+EC_CSV=$(echo $TLS_SUITES_ECDSA $TLS_SUITES_ECDHE ccaa | tr ' ' '\n' | awk '!seen[$0]++' | paste -sd,)
+declare -A EC_PORT EC_LOG EC_PID
+for c in ec256 ec384; do
+    EC_LOG[$c]=$TMP/server-$c.log
+    start_sslref_server "${EC_LOG[$c]}" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048.pem" \
+        --cert "$DATA/$c-chain.pem" --key "$DATA/$c-key.pem" --mode http --ciphers "$EC_CSV" ||
+        { fail "A-ec: sslref-server with RSA+$c start"; interop_finish; exit 1; }
+    EC_PORT[$c]=$SRV_PORT
+    EC_PID[$c]=$SRV_PID
+done
+
+ea_case() { # ea_case VERSION HEX GROUP
+    local v=$1 h=$2 g=$3 c groups cert=ec256 sig=RSA bits=2048
+    groups=${TLS_G_OSSL[$g]}
+    c=$(tls_suite_name "$h")
+    [ "$v" != tls1.2 ] && c="$c:@SECLEVEL=0"
+    if [ "${TLS_CERT[$h]}" = ecdsa ]; then
+        sig=ECDSA bits=256
+        [ "$g" = x25519 ] && groups+=:P-256
+        [ "$g" = p384 ] && cert=ec384 bits=384
+    fi
+    sc_pair "A-ec-$v-$h-$g" "${EC_PORT[$cert]}" "${EC_LOG[$cert]}" "$(tls_ossl_proto "$v")" "$h" \
+        --full "Server Temp Key: ${TLS_G_TEMPKEY[$g]}" --full "Peer signature type: $sig" \
+        --full "Server public key is $bits bit" --log " group=$g " \
+        -- "$(tls_ossl_flag "$v")" -cipher "$c" -groups "$groups"
+}
+# (the ECDHE_RSA suites over x25519, s_client's first group, at every version: the A cases above)
+EA=()
+for h in $TLS_SUITES_ECDHE; do
+    for g in $TLS_GROUPS; do
+        [ "${TLS_CERT[$h]}" = rsa ] && [ $g = x25519 ] && continue
+        EA+=("tls1.2 $h $g")
+    done
+done
+EA+=("tls1.0 c009 p256" "tls1.1 c009 x25519" "tls1.0 c00a p256" "tls1.1 c00a x25519" "tls1.0 c013 p256" "tls1.1 c014 p384")
+tls_run_jobs 4 ea_case "${EA[@]}"
+tls_collect ea_case "${EA[@]}"
+
+# Which certificate: by signature_algorithms (-sigalgs), and by supported_groups (a client that
+# lists only x25519 cannot take the P-256 certificate: RFC 8422 5.1.1); s_client's defaults else.
+ea_pick() {
+    local p=${EC_PORT[ec256]} l=${EC_LOG[ec256]}
+    case $1 in
+    rsa-sigalgs)
+        sc_pair A-ec-pick-sigalgs-RSA "$p" "$l" TLSv1.2 any --full "Peer signature type: RSA" \
+            --full "Server public key is 2048 bit" "Cipher is ECDHE-RSA-" -- -tls1_2 -sigalgs RSA+SHA256 ;;
+    ecdsa-sigalgs)
+        sc_pair A-ec-pick-sigalgs-ECDSA "$p" "$l" TLSv1.2 any --full "Peer signature type: ECDSA" \
+            --full "Server public key is 256 bit" "Cipher is ECDHE-ECDSA-" -- -tls1_2 -sigalgs ECDSA+SHA256 ;;
+    x25519-only) # the server would prefer ECDSA (p256-listed) but cannot use its P-256 key
+        sc_pair A-ec-pick-x25519-only "$p" "$l" TLSv1.2 any --full "Peer signature type: RSA" \
+            --full "Server public key is 2048 bit" --full "Server Temp Key: X25519, 253 bits" \
+            "Cipher is ECDHE-RSA-" --log " group=x25519 " -- -tls1_2 -groups X25519 ;;
+    p256-listed)
+        sc_pair A-ec-pick-p256-listed "$p" "$l" TLSv1.2 any --full "Peer signature type: ECDSA" \
+            --full "Server public key is 256 bit" --full "Server Temp Key: X25519, 253 bits" \
+            "Cipher is ECDHE-ECDSA-" --log " group=x25519 " -- -tls1_2 -groups X25519:P-256 ;;
+    esac
+}
+EP=(rsa-sigalgs ecdsa-sigalgs x25519-only p256-listed)
+tls_run_jobs 4 ea_pick "${EP[@]}"
+tls_collect ea_pick "${EP[@]}"
+for c in ec256 ec384; do
+    tls_tally < <(tls_server_ok "A-ec-$c" "${EC_PID[$c]}" "${EC_LOG[$c]}")
+    stop_pid "${EC_PID[$c]}" TERM
+    if grep -q '^stats: .* failures=0$' "${EC_LOG[$c]}"; then
+        pass "A-ec: RSA+$c server: no failed connection ($(grep '^stats:' "${EC_LOG[$c]}"))"
+    else
+        fail "A-ec: RSA+$c server stats (want failures=0)"
+        grep -E '^(stats|error)' "${EC_LOG[$c]}" | sed 's/^/  | /'
+    fi
+done
 
 # --- A (SNI). A second server with two extra names -----------------------------------------------
 mkdir -p "$TMP/sni"
@@ -243,6 +329,16 @@ if start_sslref_server "$CLOG" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2
     AUTH=("tls1.0 0033" "tls1.1 002f" "tls1.2 009f" "tls1.2 003c")
     tls_run_jobs 4 auth_case "${AUTH[@]}"
     tls_collect auth_case "${AUTH[@]}"
+    auth_ec_case() { # auth_ec_case VERSION HEX: s_client with the P-256 certificate (ECDSA CertificateVerify)
+        local v=$1 h=$2 c
+        c=$(tls_suite_name "$h")
+        [ "$v" != tls1.2 ] && c="$c:@SECLEVEL=0"
+        sc_pair "A-auth-ec-$v-$h" "$C_PORT" "$CLOG" "$(tls_ossl_proto "$v")" "$h" --log ' peer="CN=localhost" ' \
+            -- "$(tls_ossl_flag "$v")" -cipher "$c" -cert "$DATA/ec256-chain.pem" -key "$DATA/ec256-key.pem"
+    }
+    AUTH_EC=("tls1.0 c013" "tls1.2 c02f" "tls1.2 009c")
+    tls_run_jobs 3 auth_ec_case "${AUTH_EC[@]}"
+    tls_collect auth_ec_case "${AUTH_EC[@]}"
     tls_tally < <(tls_server_ok "A-auth" "$SRV_PID" "$CLOG")
     stop_pid "$SRV_PID" TERM
 else
@@ -318,6 +414,7 @@ if [ "$B_OK" = 1 ]; then
         [ "$(sed -n 's/^    Cipher    : //p' "$d/page" | wc -l)" = 2 ] && [ -n "$hex" ] || why="$why cipher($cipher)"
         [ "$h" = any ] || [ "$hex" = "$h" ] || why="$why cipher($cipher, want $(tls_suite_name "$h"))"
         [ "$(grep -c '^    Extended master secret: yes' "$d/page")" = 2 ] || why="$why no-EMS"
+        [ -z "$hex" ] || [ "${TLS_KX[$hex]}" != ECDHE ] || [ "$(grep -c " group=x25519\$" "$d/err")" = 2 ] || why="$why group(want x25519)"
         [ "$(grep -c "^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=no " "$d/err")" = 1 ] &&
             [ "$(grep -c "^version=$(tls_sslref_proto "$proto") cipher=0x$hex .* resumed=yes " "$d/err")" = 1 ] ||
             why="$why sslref-client-lines"
@@ -426,6 +523,99 @@ if tls_start_s_server "$TMP/s_server-auth.log" "${SS_ARGS[@]}" -Verify 1 -CAfile
     tls_collect bauth_case "${BAUTH[@]}"
 else
     fail "B-auth: openssl s_server -Verify did not start"
+fi
+
+# --- B (issue 16). sslref-client against s_server holding an ECDSA (-cert/-key) and the RSA
+# (-dcert/-dkey) certificate, groups X25519:P-256:P-384: per ECDHE suite and group (sslref-client
+# --groups; the ECDSA cases over x25519 list P-256 too, over P-384 go to the P-384 certificate's
+# s_server), full + resumed: the -www page says New then Reused, the protocol and the suite, and
+# "Shared groups" (what the client offered, which s_server prints; the group used is sslref's
+# group=); the client's lines say resumed=no, yes with that group. Then an EC client certificate
+# (ECDSA CertificateVerify) against s_server -Verify 1.
+declare -A BEC_PORT
+for c in ec256 ec384; do
+    tls_start_s_server "$TMP/s_server-$c.log" -cert "$DATA/$c-chain.pem" -key "$DATA/$c-key.pem" \
+        -dcert "$DATA/server-chain.pem" -dkey "$DATA/server-key-pkcs8.pem" -dhparam "$DATA/ffdhe2048.pem" \
+        -cipher 'ALL:@SECLEVEL=0' -groups X25519:P-256:P-384 -www || fail "B-ec: s_server with RSA+$c did not start"
+    BEC_PORT[$c]=$PEER_PORT
+done
+declare -A OSSL_GNAME=([x25519]=x25519 [p256]=secp256r1 [p384]=secp384r1)
+bec_case() { # bec_case VERSION HEX GROUP
+    local v=$1 h=$2 g=$3 d="$TMP/bec-$1-$2-$3" why= rc proto name cert=ec256 gs=$3 shared
+    mkdir -p "$d"
+    proto=$(tls_ossl_proto "$v")
+    name=$(tls_suite_name "$h")
+    shared=${OSSL_GNAME[$g]:-}
+    if [ "${TLS_CERT[$h]}" = ecdsa ]; then
+        [ "$g" = x25519 ] && gs=x25519,p256 shared=x25519:secp256r1
+        [ "$g" = p384 ] && cert=ec384
+    fi
+    [ "$h" = ccaa ] && gs=ffdhe2048 shared=NONE # (s_server -groups lists curves only)
+    timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "${BEC_PORT[$cert]}" --ca "$DATA/ca-cert.pem" \
+        --version "$v" --ciphers "$h" --groups "$gs" --resume 1 >"$d/page" 2>"$d/err"
+    rc=$?
+    [ $rc -eq 0 ] || why="$why exit=$rc"
+    [ "$(sed -n 's/^\(New\|Reused\), .*/\1/p' "$d/page" | tr '\n' ' ')" = "New Reused " ] || why="$why want-New-then-Reused"
+    [ "$(sed -n 's/^    Protocol  : //p' "$d/page" | tr '\n' ' ')" = "$proto $proto " ] || why="$why protocol"
+    [ "$(sed -n 's/^    Cipher    : //p' "$d/page" | tr '\n' ' ')" = "$name $name " ] || why="$why cipher"
+    [ "$(grep -c '^    Extended master secret: yes' "$d/page")" = 2 ] || why="$why no-EMS"
+    # (s_server prints the groups with the full handshake's ClientHello only)
+    [ "$(grep '^Shared groups: ' "$d/page" | sort -u)" = "Shared groups: $shared" ] ||
+        why="$why shared-groups($(grep '^Shared groups' "$d/page" | sort -u | tr '\n' ' '))"
+    [ "$(sed -n "s/^version=$(tls_sslref_proto "$proto") cipher=0x$h .* resumed=\([a-z]*\) .* group=${g/ccaa/} *.*/\1/p" "$d/err" |
+        tr '\n' ' ')" = "no yes " ] || why="$why sslref-client-lines"
+    [ "$h" = ccaa ] || [ "$(grep -c " group=$g\$" "$d/err")" = 2 ] || why="$why client-group(want $g)"
+    if [ -z "$why" ]; then
+        echo "PASS: B-ec-$v-$h-$g: s_server (RSA+$cert) page says New then Reused, $proto $name, shared groups $shared, EMS; sslref-client says resumed=no, yes, group=$g"
+    else
+        echo "FAIL: B-ec-$v-$h-$g:$why"
+        show "$d/err"
+        grep -E '^(New|Reused), |^    (Protocol|Cipher)|groups' "$d/page" | sed 's/^/  | /'
+    fi
+}
+# (the ECDHE_RSA suites over x25519, sslref-client's first group, at every version: the B cases)
+BEC=("tls1.2 ccaa ffdhe2048")
+for h in $TLS_SUITES_ECDHE; do
+    for g in $TLS_GROUPS; do
+        [ "${TLS_CERT[$h]}" = rsa ] && [ $g = x25519 ] && continue
+        BEC+=("tls1.2 $h $g")
+    done
+done
+BEC+=("tls1.0 c009 p256" "tls1.1 c009 x25519" "tls1.0 c00a p256" "tls1.1 c00a x25519" "tls1.0 c013 p256" "tls1.1 c014 p384")
+tls_run_jobs 4 bec_case "${BEC[@]}"
+tls_collect bec_case "${BEC[@]}"
+
+if [ -n "${AUTH_PORT:-}" ]; then
+    bauth_ec_case() { # bauth_ec_case VERSION HEX: sslref-client --cert ec256 against s_server -Verify 1
+        local v=$1 h=$2 d="$TMP/bauth-ec-$1-$2" why= rc proto name
+        mkdir -p "$d"
+        proto=$(tls_ossl_proto "$v")
+        name=$(tls_suite_name "$h")
+        timeout 20 "$BIN/sslref-client" --host 127.0.0.1 --port "$AUTH_PORT" --ca "$DATA/ca-cert.pem" \
+            --version "$v" --ciphers "$h" --cert "$DATA/ec256-chain.pem" --key "$DATA/ec256-key.pem" \
+            --resume 1 >"$d/page" 2>"$d/err"
+        rc=$?
+        [ $rc -eq 0 ] || why="$why exit=$rc"
+        [ "$(sed -n 's/^\(New\|Reused\), .*/\1/p' "$d/page" | tr '\n' ' ')" = "New Reused " ] || why="$why want-New-then-Reused"
+        [ "$(sed -n 's/^    Protocol  : //p' "$d/page" | tr '\n' ' ')" = "$proto $proto " ] || why="$why protocol"
+        [ "$(sed -n 's/^    Cipher    : //p' "$d/page" | tr '\n' ' ')" = "$name $name " ] || why="$why cipher"
+        [ "$(grep -c '^Peer signature type: ECDSA$' "$d/page")" = 1 ] || why="$why CertificateVerify-not-ECDSA($(grep '^Peer signature type' "$d/page"))"
+        [ "$(grep -c '^ *Public Key Algorithm: id-ecPublicKey$' "$d/page")" = 2 ] || why="$why client-cert-not-EC-on-page"
+        [ "$(sed -n "s/^version=$(tls_sslref_proto "$proto") cipher=0x$h .* resumed=\([a-z]*\) .*/\1/p" "$d/err" |
+            tr '\n' ' ')" = "no yes " ] || why="$why sslref-client-lines"
+        if [ -z "$why" ]; then
+            echo "PASS: B-auth-ec-$v-$h: s_server (-Verify 1) page says New then Reused, $proto $name, an EC client certificate, CertificateVerify ECDSA ($(sed -n 's/^Peer signing digest: //p' "$d/page"))"
+        else
+            echo "FAIL: B-auth-ec-$v-$h:$why"
+            show "$d/err"
+            grep -E '^(New|Reused), |^    (Protocol|Cipher)|Public Key Alg|Peer sign' "$d/page" | sed 's/^/  | /'
+        fi
+    }
+    # (not with an RSA key exchange suite: sslref-client then sends no supported_groups, and
+    # OpenSSL refuses an EC client certificate whose curve the client did not list: "wrong curve")
+    BAUTH_EC=("tls1.0 c013" "tls1.2 c02f" "tls1.2 cca8")
+    tls_run_jobs 3 bauth_ec_case "${BAUTH_EC[@]}"
+    tls_collect bauth_ec_case "${BAUTH_EC[@]}"
 fi
 
 tls_sanitizer_sweep

@@ -9,6 +9,8 @@ server: listen on 127.0.0.1 (port 0), print "listening on 127.0.0.1:PORT", then 
         read up to the first empty line (or EOF), answer
         "version=V cipher=C reused=yes|no\\r\\n" followed by the bytes received, close with
         close_notify, and print the same "version=... cipher=... reused=..." line on stdout.
+The groups a client offers come from OpenSSL's configuration (OPENSSL_CONF with a system_default
+Groups line; this Python has no call for a list of groups).
 TLS 1.0 and 1.1 need OpenSSL's security level 0 (Debian's OpenSSL 3.0 refuses them otherwise).
 """
 import argparse
@@ -75,7 +77,10 @@ def run_client(a):
 
 def run_server(a):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
+    if len(a.cert) != len(a.key):
+        sys.exit("--cert and --key must come in pairs")
+    for cert, key in zip(a.cert, a.key):  # e.g. an RSA and an ECDSA chain: OpenSSL keeps both
+        ctx.load_cert_chain(cert, key)
     if a.dh:
         ctx.load_dh_params(a.dh)
     ctx.minimum_version = ssl.TLSVersion.TLSv1
@@ -129,8 +134,8 @@ def main():
     c.add_argument("--out", required=True, help="prefix of the reply files (OUT.0, OUT.1...)")
     c.add_argument("--conns", type=int, default=2)
     s = sub.add_parser("server")
-    s.add_argument("--cert", required=True)
-    s.add_argument("--key", required=True)
+    s.add_argument("--cert", required=True, action="append", help="may be given twice (RSA, EC)")
+    s.add_argument("--key", required=True, action="append")
     s.add_argument("--dh")
     a = p.parse_args()
     return run_client(a) if a.mode == "client" else run_server(a)
