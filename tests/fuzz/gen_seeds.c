@@ -448,6 +448,25 @@ int main(int argc, char **argv)
             unsigned x = (extra & 1 ? FZ_CLIENT_AUTH : 0) | (extra & 2 ? FZ_TWO_CONNS : 0);
             record_tls(x, x, FZ_ROT_TLS, tls_opts[t], tls_opts[t], 1, 0);
         }
+    /* RFC 5077 tickets (FZ_TICKETS: the server has ticket keys): the first connection's server
+     * sends NewSessionTicket, the second resumes from the ticket; with client authentication, at
+     * every version, without EMS, with ALPN and SNI; every I/O mode at TLS 1.2 */
+    static const unsigned ticket_opts[] = {0x00, FZ_TLS_NO_EMS, FZ_TLS_ALPN | FZ_TLS_SNI, 0x01, 0x02};
+    for (size_t t = 0; t < sizeof ticket_opts / sizeof ticket_opts[0]; t++)
+        for (unsigned extra = 0; extra < 2; extra++) {
+            unsigned x = FZ_TICKETS | FZ_TWO_CONNS | (extra ? FZ_CLIENT_AUTH : 0);
+            record_tls(x, x, FZ_ROT_TLS, ticket_opts[t], ticket_opts[t], t == 0, 0);
+        }
+    /* one connection with a ticket issued (no cache on either side) */
+    record_tls(FZ_TICKETS, FZ_TICKETS, FZ_ROT_TLS, 0x00, 0x00, 0, 0);
+    /* an EC (P-256) client certificate, at TLS 1.2 (ECDSA CertificateVerify with a scheme), 1.1
+     * and 1.0 (SHA-1), with and without resumption */
+    static const unsigned ec_opts[] = {0x00, 0x01, 0x02};
+    for (size_t t = 0; t < sizeof ec_opts / sizeof ec_opts[0]; t++)
+        for (unsigned extra = 0; extra < 2; extra++) {
+            unsigned x = FZ_CLIENT_AUTH | FZ_EC_CLIENT | (extra ? FZ_TWO_CONNS : 0);
+            record_tls(x, x, FZ_ROT_TLS, ec_opts[t], ec_opts[t], t == 0 && extra == 0, 0);
+        }
     /* refused (recorded as "-fail"): a fallback below the server's maximum (inappropriate_fallback),
      * no common version (protocol_version: client 1.0 .. 1.1, server 1.2 only) */
     record_tls(0, 0, FZ_ROT_TLS, 0x00, 0x01 | FZ_TLS_FALLBACK, 1, 0);
@@ -465,6 +484,11 @@ int main(int argc, char **argv)
         record_tls(a | two, a | two, r, 0x01, 0x01, 0, 1);           /* TLS 1.1 */
         record_tls(a | two | FZ_NO_SPLIT, a | two | FZ_NO_SPLIT, r, 0x02, 0x02, 0, 1); /* TLS 1.0 */
         record_tls(a, a, r, 0x02, 0x02, 0, 1);                       /* TLS 1.0, 1/n-1 split */
+        /* tickets issued and resumed from, every suite, at 1.2 and 1.0 (EC client at 1.2) */
+        unsigned tk = FZ_TICKETS | FZ_TWO_CONNS;
+        record_tls(a | tk, a | tk, r, 0x00, 0x00, 0, 1);
+        record_tls(a | tk | FZ_CLIENT_AUTH | FZ_EC_CLIENT, a | tk | FZ_CLIENT_AUTH | FZ_EC_CLIENT, r, 0x00, 0x00, 0, 1);
+        record_tls(a | tk, a | tk, r, 0x02, 0x02, 0, 1);
     }
     ext_seeds();
     struct fz_bytes list = {0};
