@@ -67,7 +67,9 @@ enum {
     FZX_ALPN = 0x08,    /* FZ_TLS_ALPN on the harness side */
     FZX_NO_EMS = 0x10,  /* FZ_TLS_NO_EMS */
     FZX_SNI = 0x20,     /* FZ_TLS_SNI (client: sends "localhost"; server: refuses "bad*") */
-    FZX_GCM = 0x40      /* client side: the ServerHello picks AES128-GCM-SHA256, else AES128-SHA */
+    FZX_GCM = 0x40,     /* client side: the ServerHello picks AES128-GCM-SHA256, else AES128-SHA */
+    FZX_TICKETS = 0x80  /* RFC 5077: a server has ticket keys (FZ_TICKETS); a client offers
+                           session_ticket (without it a client's tickets are off) */
 };
 
 struct fz_bytes {

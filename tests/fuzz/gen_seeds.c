@@ -249,7 +249,46 @@ static void ext_raw(const char *name, unsigned opt, const void *p, size_t n)
     } while (0)
 
 enum { X_SNI = 0, X_GROUPS = 10, X_POINTS = 11, X_SIGALGS = 13, X_ALPN = 16, X_PADDING = 21, X_ETM = 22,
-       X_EMS = 23, X_RI = 0xff01, X_UNKNOWN = 0x3a3a };
+       X_EMS = 23, X_TICKET = 35, X_RI = 0xff01, X_UNKNOWN = 0x3a3a };
+
+/* A real ticket: one TLS 1.2 connection with FZ_TICKETS (the harness keys), the client's cached
+ * session's ticket (format 5 blob, session.c) copied to @out; returns its length (0: none). */
+static size_t recorded_ticket(uint8_t *out, size_t cap)
+{
+    struct fz_cache cache[2];
+    struct fz_bytes c2s = {0}, s2c = {0};
+    uint16 suite;
+    size_t len = 0;
+    memset(cache, 0, sizeof cache);
+    /* AES128-GCM-SHA256 (009c) only: a suite the fuzz_ext ClientHello offers */
+    uint16 all[96];
+    uint32 n = SSLXSupportedCipherSuites(all, 96), rot = 0;
+    while (rot < n && rot < 96 && all[rot] != 0x009c)
+        rot++;
+    unsigned f = FZ_TICKETS | FZ_TWO_CONNS | FZ_ALL_SUITES;
+    if (rot <= FZ_ROT_MASK && one_conn(f, f, FZ_ROT_TLS | rot, 0, 0, 0, cache, &c2s, &s2c, &suite) &&
+        suite == 0x009c && cache[1].n == 1) {
+        const uint8_t *p = cache[1].e[0].data;
+        size_t n = cache[1].e[0].len, o = 7;
+        for (int i = 0; i < 3 && o < n; i++)
+            o += 1 + p[o];
+        o += 4 + 1 + 1 + 1 + 2 + 1;
+        if (o < n)
+            o += 1 + p[o];
+        if (o + 2 <= n) {
+            len = (size_t)p[o] << 8 | p[o + 1];
+            if (o + 2 + len > n || len > cap)
+                len = 0;
+            else
+                memcpy(out, p + o + 2, len);
+        }
+    }
+    free(c2s.b);
+    free(s2c.b);
+    fz_cache_free(&cache[0]);
+    fz_cache_free(&cache[1]);
+    return len;
+}
 
 static void ext_seeds(void)
 {
@@ -339,6 +378,63 @@ static void ext_seeds(void)
     ext_seed("accept-s-all-tls11", S | FZX_ALPN | FZX_SNI | V11, &x);
     ext_seed("accept-s-all-tls10", S | FZX_ALPN | FZX_SNI | V10, &x);
     ext_seed("accept-s-all-ssl3", S | FZX_ALPN | FZX_SNI | V3, &x);
+    /* session_ticket (RFC 5077) to a server with ticket keys (FZX_TICKETS) or without: empty (a
+     * ticket wanted), a ticket sealed under the harness keys, garbage and short ones (any fault
+     * means a full handshake, never an alert), at SSL 3.0 (ignored) */
+    const unsigned T = FZX_TICKETS;
+    EXT0("accept-s-ticket-empty", S | T, X_TICKET);
+    EXT0("accept-s-ticket-empty-no-keys", S, X_TICKET);
+    {
+        uint8_t t[1024];
+        size_t tl = recorded_ticket(t, sizeof t);
+        if (tl == 0) {
+            fprintf(stderr, "no ticket recorded\n");
+            exit(1);
+        }
+        x.n = 0;
+        xb_ext(&x, X_TICKET, t, tl);
+        /* a session with EMS offered without it: RFC 7627 5.3, the server aborts (as OpenSSL) */
+        ext_seed("refuse-40-s-ticket-recorded-without-ems", S | T, &x);
+        ext_seed("accept-s-ticket-recorded-no-keys", S, &x);
+        xb_ext(&x, X_EMS, NULL, 0);
+        ext_seed("accept-s-ticket-recorded-ems", S | T, &x);
+        t[tl / 2] ^= 0x01; /* a flipped ciphertext byte: the tag fails */
+        x.n = 0;
+        xb_ext(&x, X_TICKET, t, tl);
+        ext_seed("accept-s-ticket-recorded-flipped", S | T, &x);
+        t[tl / 2] ^= 0x01;
+        t[0] ^= 0x01; /* an unknown key name */
+        x.n = 0;
+        xb_ext(&x, X_TICKET, t, tl);
+        ext_seed("accept-s-ticket-unknown-key", S | T, &x);
+        x.n = 0;
+        xb_ext(&x, X_TICKET, t, 44); /* exactly the overhead: no blob */
+        ext_seed("accept-s-ticket-overhead-only", S | T, &x);
+    }
+    {
+        uint8_t g[200];
+        for (size_t i = 0; i < sizeof g; i++)
+            g[i] = (uint8_t)(i * 37 + 11);
+        x.n = 0;
+        xb_ext(&x, X_TICKET, g, sizeof g);
+        ext_seed("accept-s-ticket-garbage", S | T, &x);
+        ext_seed("accept-s-ticket-garbage-tls10", S | T | V10, &x);
+        ext_seed("accept-s-ticket-garbage-ssl3", S | T | V3, &x);
+        x.n = 0;
+        xb_ext(&x, X_TICKET, g, 5);
+        ext_seed("accept-s-ticket-short", S | T, &x);
+    }
+    x.n = 0;
+    xb_ext(&x, X_TICKET, NULL, 0);
+    xb_ext(&x, X_TICKET, NULL, 0);
+    ext_seed("refuse-47-s-duplicate-ticket", S | T, &x);
+    /* signature_algorithms and supported_groups with the EC schemes and curves (issue 16) */
+    EXT1("accept-s-sigalgs-ecdsa", S, X_SIGALGS, 0, 8, 4, 3, 5, 3, 6, 3, 4, 1);
+    EXT1("accept-s-sigalgs-ecdsa-only", S, X_SIGALGS, 0, 2, 4, 3);
+    EXT1("accept-s-sigalgs-ecdsa-sha1", S, X_SIGALGS, 0, 4, 2, 3, 2, 1);
+    EXT1("accept-s-groups-ec", S, X_GROUPS, 0, 6, 0, 29, 0, 23, 0, 24);
+    EXT1("accept-s-groups-unknown-only", S, X_GROUPS, 0, 2, 0x3a, 0x3a);
+    EXT1("accept-s-point-formats-compressed-only", S, X_POINTS, 1, 1);
     /* block framing */
     ext_raw("refuse-50-s-block-one-byte", S, "\x00", 1);
     ext_raw("refuse-50-s-block-overruns", S, "\x00\x08\x00\x17\x00\x00", 6);
@@ -393,6 +489,16 @@ static void ext_seeds(void)
     EXT0("refuse-40-c-etm-ssl3", C | V3, X_ETM);
     EXT0("refuse-40-c-sni-ssl3", C | V3 | FZX_SNI, X_SNI);
     EXT1("refuse-40-c-alpn-ssl3", C | V3 | FZX_ALPN, X_ALPN, 0, 3, 2, 'h', '2');
+    /* session_ticket in the ServerHello: only empty, and only if offered */
+    EXT0("accept-c-ticket-ack", C | FZX_TICKETS, X_TICKET);
+    EXT0("accept-c-ticket-ack-tls10", C | FZX_TICKETS | V10, X_TICKET);
+    EXT1("refuse-50-c-ticket-ack-with-body", C | FZX_TICKETS, X_TICKET, 1, 2, 3);
+    EXT0("refuse-110-c-ticket-not-offered", C, X_TICKET);
+    EXT0("refuse-40-c-ticket-ssl3", C | FZX_TICKETS | V3, X_TICKET);
+    x.n = 0;
+    xb_ext(&x, X_TICKET, NULL, 0);
+    xb_ext(&x, X_TICKET, NULL, 0);
+    ext_seed("refuse-47-c-duplicate-ticket", C | FZX_TICKETS, &x);
     ext_raw("refuse-50-c-block-one-byte", C, "\x00", 1);
     ext_raw("refuse-50-c-block-overruns", C, "\x00\x08\x00\x17\x00\x00", 6);
     ext_raw("refuse-50-c-block-trailing", C, "\x00\x04\x00\x17\x00\x00\xff", 7);
