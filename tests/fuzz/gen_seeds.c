@@ -182,6 +182,225 @@ static void record(unsigned sf, unsigned cf, unsigned rot, int all_modes)
     record_tls(sf, cf, rot, 0, 0, all_modes, 0);
 }
 
+/* ---- signed handshake messages gone bad (issue 16): ServerKeyExchange / CertificateVerify ----
+ * A recorded single connection's plaintext handshake messages (before the first ChangeCipherSpec)
+ * are taken apart, the signed message (ServerKeyExchange from the server, CertificateVerify from
+ * the client) is altered, and the messages up to ServerHelloDone / CertificateVerify are framed
+ * again, one record each: an input for the other side's harness, named "refuse-NNN-..." (the fatal
+ * alert NNN the harness side must send: fz_check_named_outcome checks it in the replay). */
+
+struct hmsg {
+    uint8_t type;
+    uint8_t body[4096];
+    size_t len;
+};
+
+/* split the handshake records of @st before the first CCS into messages; returns how many */
+static size_t split_msgs(const struct fz_bytes *st, struct hmsg *m, size_t max, uint16_t *rec_ver)
+{
+    uint8_t hs[16384];
+    size_t hl = 0, n = 0;
+    for (size_t o = 0; o + 5 <= st->len;) {
+        size_t l = (size_t)st->b[o + 3] << 8 | st->b[o + 4];
+        if (st->b[o] != 22 || o + 5 + l > st->len || hl + l > sizeof hs)
+            break;
+        *rec_ver = (uint16_t)(st->b[o + 1] << 8 | st->b[o + 2]);
+        memcpy(hs + hl, st->b + o + 5, l);
+        hl += l;
+        o += 5 + l;
+    }
+    for (size_t o = 0; o + 4 <= hl && n < max;) {
+        size_t l = (size_t)hs[o + 1] << 16 | (size_t)hs[o + 2] << 8 | hs[o + 3];
+        if (o + 4 + l > hl || l > sizeof m[n].body)
+            break;
+        m[n].type = hs[o];
+        memcpy(m[n].body, hs + o + 4, l);
+        m[n].len = l;
+        n++;
+        o += 4 + l;
+    }
+    return n;
+}
+
+enum { BAD_SIG_TRUNC, BAD_SIG_LEN_OVERRUNS, BAD_SIG_TRAILING, BAD_SIG_FLIP, BAD_SIG_R_ZERO, BAD_SIG_EMPTY,
+       BAD_SIG_RAW, BAD_SIG_DER_GARBAGE, BAD_SCHEME, BAD_POINT, BAD_CURVE, BAD_POINT_LEN };
+
+/* alter the signature of message body @b (len *n): @sig_off is where the (scheme and) signature
+ * start, @scheme whether a scheme is there (TLS 1.2) */
+static void bad_sig(uint8_t *b, size_t *n, size_t sig_off, int scheme, int what, unsigned arg)
+{
+    size_t so = sig_off + (scheme ? 2 : 0); /* u16 length, then the DER */
+    size_t sl = (size_t)b[so] << 8 | b[so + 1];
+    switch (what) {
+    case BAD_SIG_TRUNC: /* one byte less: the DER's own lengths no longer fit */
+        sl--, (*n)--;
+        break;
+    case BAD_SIG_LEN_OVERRUNS:
+        sl++;
+        break;
+    case BAD_SIG_TRAILING:
+        b[(*n)++] = 0;
+        break;
+    case BAD_SIG_FLIP: /* the last byte of s: valid DER, wrong value */
+        b[so + 2 + sl - 1] ^= 0x01;
+        break;
+    case BAD_SIG_R_ZERO: { /* SEQUENCE { INTEGER 0, INTEGER 1 } */
+        static const uint8_t z[] = {0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01};
+        memcpy(b + so + 2, z, sizeof z);
+        sl = sizeof z;
+        *n = so + 2 + sl;
+        break;
+    }
+    case BAD_SIG_EMPTY:
+        sl = 0;
+        *n = so + 2;
+        break;
+    case BAD_SIG_RAW: /* r || s as in IEEE P1363, not DER */
+        for (size_t i = 0; i < 64; i++)
+            b[so + 2 + i] = (uint8_t)(0x11 + i);
+        sl = 64;
+        *n = so + 2 + sl;
+        break;
+    case BAD_SIG_DER_GARBAGE: /* a byte inside the SEQUENCE after s */
+        b[so + 2 + 1]++;
+        memmove(b + so + 2 + sl + 1, b + so + 2 + sl, *n - (so + 2 + sl));
+        b[so + 2 + sl] = 0;
+        sl++, (*n)++;
+        break;
+    case BAD_SCHEME:
+        b[sig_off] = (uint8_t)(arg >> 8), b[sig_off + 1] = (uint8_t)arg;
+        return;
+    }
+    b[so] = (uint8_t)(sl >> 8), b[so + 1] = (uint8_t)sl;
+}
+
+/* one bad input: record sf/cf/rot/tls (single connection), alter message @type of the stream the
+ * harness side reads (@side: the harness), write it as @name */
+static void bad_signed(const char *name, int side, unsigned sf, unsigned cf, unsigned rot, unsigned tls, int what,
+                       unsigned arg)
+{
+    struct fz_bytes c2s = {0}, s2c = {0};
+    uint16 suite = 0;
+    if (!one_conn(sf, cf, rot, tls, tls, 0, NULL, &c2s, &s2c, &suite)) {
+        fprintf(stderr, "%s: the recording failed\n", name);
+        exit(1);
+    }
+    static struct hmsg m[8];
+    uint16_t rv = 0x0303;
+    int is_client = side == SSL_ClientSide;
+    size_t nm = split_msgs(is_client ? &s2c : &c2s, m, 8, &rv);
+    int max, min;
+    fz_tls_range(tls, &min, &max);
+    int scheme = max == kTLSProtocol12;
+    uint8_t target = is_client ? 12 : 15, last = is_client ? 14 : 15;
+    size_t i = 0;
+    while (i < nm && m[i].type != target)
+        i++;
+    if (i == nm) {
+        fprintf(stderr, "%s: no message %u\n", name, target);
+        exit(1);
+    }
+    uint8_t *b = m[i].body;
+    size_t sig_off = 0;
+    if (is_client) /* ECParameters: curve_type 3, named_curve, u8 point */
+        sig_off = 3 + 1 + b[3];
+    if (what == BAD_POINT)
+        b[4 + b[3] / 2] ^= 0x01;
+    else if (what == BAD_CURVE)
+        b[1] = 0x00, b[2] = 0x19; /* secp521r1: not ours */
+    else if (what == BAD_POINT_LEN)
+        b[3]--; /* the point one byte shorter: the rest shifts */
+    else
+        bad_sig(b, &m[i].len, sig_off, scheme, what, arg);
+    struct fz_bytes st = {0}, in = {0};
+    for (size_t k = 0; k < nm; k++) {
+        uint8_t h[9] = {22, (uint8_t)(rv >> 8), (uint8_t)rv, (uint8_t)((m[k].len + 4) >> 8), (uint8_t)(m[k].len + 4),
+                        m[k].type, (uint8_t)(m[k].len >> 16), (uint8_t)(m[k].len >> 8), (uint8_t)m[k].len};
+        fz_bytes_put(&st, h, 9);
+        fz_bytes_put(&st, m[k].body, m[k].len);
+        if (m[k].type == last)
+            break;
+    }
+    put_input(&in, is_client ? cf : sf, rot, tls, &st, 0);
+    write_file(is_client ? "client" : "server", name, in.b, in.len);
+    free(in.b);
+    free(st.b);
+    free(c2s.b);
+    free(s2c.b);
+}
+
+/* the rotation that makes the server choose @suite first (FZ_ALL_SUITES) */
+static unsigned rot_of(uint16 suite)
+{
+    uint16 all[96];
+    uint32 n = SSLXSupportedCipherSuites(all, 96), r = 0;
+    while (r < n && r < 96 && all[r] != suite)
+        r++;
+    if (r > FZ_ROT_MASK) {
+        fprintf(stderr, "suite %04x not reachable by rotation\n", suite);
+        exit(1);
+    }
+    return r | FZ_ROT_TLS;
+}
+
+static void bad_signed_seeds(void)
+{
+    const int C = SSL_ClientSide, S = SSL_ServerSide;
+    const unsigned a = FZ_ALL_SUITES, ca = FZ_CLIENT_AUTH | FZ_EC_CLIENT;
+    const unsigned ec12 = rot_of(0xc02b), ec10 = rot_of(0xc009), rsa12 = rot_of(0xc02f);
+    static const struct { const char *name; int what; unsigned arg; } t12[] = {
+        {"refuse-51-c-ske-ecdsa-sig-truncated-der", BAD_SIG_TRUNC, 0},
+        /* decrypt_error, not decode_error: check_params_sig (hs3_kx.c) verifies the empty signature an
+         * overrunning length leaves instead of checking the reader (docs/security.md, 2026-12-06) */
+        {"refuse-51-c-ske-ecdsa-sig-length-overruns", BAD_SIG_LEN_OVERRUNS, 0},
+        {"refuse-50-c-ske-ecdsa-sig-trailing-byte", BAD_SIG_TRAILING, 0},
+        {"refuse-51-c-ske-ecdsa-sig-wrong-value", BAD_SIG_FLIP, 0},
+        {"refuse-51-c-ske-ecdsa-sig-r-zero", BAD_SIG_R_ZERO, 0},
+        {"refuse-51-c-ske-ecdsa-sig-empty", BAD_SIG_EMPTY, 0},
+        {"refuse-51-c-ske-ecdsa-sig-raw-not-der", BAD_SIG_RAW, 0},
+        {"refuse-51-c-ske-ecdsa-sig-der-trailing-inside", BAD_SIG_DER_GARBAGE, 0},
+        {"refuse-47-c-ske-ecdsa-cert-rsa-scheme", BAD_SCHEME, 0x0401},
+        {"refuse-47-c-ske-ecdsa-cert-pss-scheme", BAD_SCHEME, 0x0804},
+        {"refuse-47-c-ske-ecdsa-cert-unknown-scheme", BAD_SCHEME, 0x0808},
+        {"refuse-51-c-ske-ecdsa-cert-other-hash", BAD_SCHEME, 0x0503},
+        {"refuse-51-c-ske-ecdsa-point-changed", BAD_POINT, 0},
+        {"refuse-47-c-ske-ecdsa-curve-unknown", BAD_CURVE, 0},
+        {"refuse-47-c-ske-ecdsa-point-length", BAD_POINT_LEN, 0}, /* a 64-byte point: not on P-256 */
+    };
+    char name[96];
+    for (size_t k = 0; k < sizeof t12 / sizeof t12[0]; k++)
+        bad_signed(t12[k].name, C, a, a, ec12, 0x00, t12[k].what, t12[k].arg);
+    /* TLS 1.0: no scheme, SHA-1 */
+    static const struct { const char *name; int what; } t10[] = {
+        {"refuse-51-c-ske-ecdsa-tls10-sig-truncated-der", BAD_SIG_TRUNC},
+        {"refuse-51-c-ske-ecdsa-tls10-sig-length-overruns", BAD_SIG_LEN_OVERRUNS}, /* as above */
+        {"refuse-51-c-ske-ecdsa-tls10-sig-wrong-value", BAD_SIG_FLIP},
+        {"refuse-51-c-ske-ecdsa-tls10-sig-r-zero", BAD_SIG_R_ZERO},
+        {"refuse-51-c-ske-ecdsa-tls10-sig-raw-not-der", BAD_SIG_RAW},
+    };
+    for (size_t k = 0; k < sizeof t10 / sizeof t10[0]; k++)
+        bad_signed(t10[k].name, C, a, a, ec10, 0x02, t10[k].what, 0);
+    /* an ECDSA scheme under the RSA certificate (ECDHE_RSA) */
+    bad_signed("refuse-47-c-ske-rsa-cert-ecdsa-scheme", C, a, a, rsa12, 0x00, BAD_SCHEME, 0x0403);
+    bad_signed("refuse-51-c-ske-rsa-sig-wrong-value", C, a, a, rsa12, 0x00, BAD_SIG_FLIP, 0);
+    /* the EC client's CertificateVerify to a server that asked for a certificate */
+    static const struct { const char *name; int what; unsigned arg; } cv[] = {
+        {"refuse-51-s-cv-ecdsa-sig-truncated-der", BAD_SIG_TRUNC, 0},
+        {"refuse-50-s-cv-ecdsa-sig-length-overruns", BAD_SIG_LEN_OVERRUNS, 0},
+        /* illegal_parameter from the driver's rd_done check (hs3_flow.c), where the ServerKeyExchange
+         * says decode_error (docs/security.md, 2026-12-06) */
+        {"refuse-47-s-cv-ecdsa-sig-trailing-byte", BAD_SIG_TRAILING, 0},
+        {"refuse-51-s-cv-ecdsa-sig-wrong-value", BAD_SIG_FLIP, 0},
+        {"refuse-51-s-cv-ecdsa-sig-r-zero", BAD_SIG_R_ZERO, 0},
+        {"refuse-51-s-cv-ecdsa-sig-raw-not-der", BAD_SIG_RAW, 0},
+        {"refuse-47-s-cv-ecdsa-cert-rsa-scheme", BAD_SCHEME, 0x0401},
+    };
+    for (size_t k = 0; k < sizeof cv / sizeof cv[0]; k++)
+        bad_signed(cv[k].name, S, ca, ca, FZ_ROT_TLS, 0x00, cv[k].what, cv[k].arg);
+    snprintf(name, sizeof name, "refuse-51-s-cv-ecdsa-tls10-sig-wrong-value");
+    bad_signed(name, S, ca, ca, FZ_ROT_TLS, 0x02, BAD_SIG_FLIP, 0);
+}
+
 /* ---- fuzz_ext seeds: extension blocks, named by the outcome they must have ---- */
 
 struct xb {
@@ -597,6 +816,7 @@ int main(int argc, char **argv)
         record_tls(a | tk, a | tk, r, 0x02, 0x02, 0, 1);
     }
     ext_seeds();
+    bad_signed_seeds();
     struct fz_bytes list = {0};
     if (fz_suite_listing(&list) != 0) {
         fprintf(stderr, "suite listing failed\n");
