@@ -401,6 +401,58 @@ static void bad_signed_seeds(void)
     bad_signed(name, S, ca, ca, FZ_ROT_TLS, 0x02, BAD_SIG_FLIP, 0);
 }
 
+
+/* Named format 5 session blobs (session.c) for fuzz_session: a client's ECDHE_ECDSA session with a
+ * ticket as recorded, and copies with one field changed. */
+static void session_blob_seeds(void)
+{
+    struct fz_cache cache[2];
+    struct fz_bytes c2s = {0}, s2c = {0};
+    uint16 suite;
+    unsigned f = FZ_TICKETS | FZ_TWO_CONNS | FZ_ALL_SUITES;
+    memset(cache, 0, sizeof cache);
+    if (!one_conn(f, f, rot_of(0xc02b), 0, 0, 0, cache, &c2s, &s2c, &suite) || cache[1].n != 1 || cache[0].n != 1) {
+        fprintf(stderr, "session blob recording failed\n");
+        exit(1);
+    }
+    uint8_t b[8192];
+    size_t n = cache[1].e[0].len;
+    if (n > sizeof b - 64) {
+        fprintf(stderr, "session blob too long\n");
+        exit(1);
+    }
+    write_file("session", "fmt5-server-ecdsa", cache[0].e[0].data, cache[0].e[0].len);
+    memcpy(b, cache[1].e[0].data, n);
+    write_file("session", "fmt5-client-ecdsa-ticket", b, n);
+    size_t o = 7; /* the offsets of group, cert_type and the ticket length (format in session.c) */
+    for (int i = 0; i < 3; i++)
+        o += 1 + b[o];
+    o += 4 + 1 + 1 + 1;
+    size_t og = o, oc = o + 2, ob = o + 3, ot = ob + 1 + b[ob];
+    uint8_t c[8192];
+#define VARIANT(nm, stmt)                                                                                    \
+    do {                                                                                                     \
+        memcpy(c, b, n);                                                                                     \
+        size_t cn = n;                                                                                       \
+        stmt;                                                                                                \
+        write_file("session", nm, c, cn);                                                                    \
+    } while (0)
+    VARIANT("fmt5-client-ecdsa-cert-type-rsa", c[oc] = 1);
+    VARIANT("fmt5-client-ecdsa-cert-type-4", c[oc] = 4);
+    VARIANT("fmt5-client-ecdsa-group-unknown", (c[og] = 0x3a, c[og + 1] = 0x3a));
+    VARIANT("fmt5-client-ecdsa-group-none", (c[og] = 0, c[og + 1] = 0));
+    VARIANT("fmt5-client-ecdsa-ticket-len-overruns", c[ot + 1] = (uint8_t)(c[ot + 1] + 1));
+    VARIANT("fmt5-client-ecdsa-ticket-len-max", c[ot] = c[ot + 1] = 0xff);
+    VARIANT("fmt5-client-ecdsa-ticket-cut", (c[ot] = 0, c[ot + 1] = 0, memmove(c + ot + 2, b + ot + 2 + ((size_t)b[ot] << 8 | b[ot + 1]), n - ot - 2 - ((size_t)b[ot] << 8 | b[ot + 1])), cn -= (size_t)b[ot] << 8 | b[ot + 1]));
+    VARIANT("fmt5-client-ecdsa-format-4", c[2] = 4);
+    VARIANT("fmt5-client-ecdsa-truncated", cn = ot + 1);
+#undef VARIANT
+    free(c2s.b);
+    free(s2c.b);
+    fz_cache_free(&cache[0]);
+    fz_cache_free(&cache[1]);
+}
+
 /* ---- fuzz_ext seeds: extension blocks, named by the outcome they must have ---- */
 
 struct xb {
@@ -817,6 +869,7 @@ int main(int argc, char **argv)
     }
     ext_seeds();
     bad_signed_seeds();
+    session_blob_seeds();
     struct fz_bytes list = {0};
     if (fz_suite_listing(&list) != 0) {
         fprintf(stderr, "suite listing failed\n");
