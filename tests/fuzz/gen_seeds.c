@@ -664,7 +664,7 @@ static void ext_seeds(void)
         }
         x.n = 0;
         xb_ext(&x, X_TICKET, t, tl);
-        /* a session with EMS offered without it: RFC 7627 5.3, the server aborts (as OpenSSL) */
+        /* a session with EMS offered without it: RFC 7627 5.3, the server aborts (handshake_failure) */
         ext_seed("refuse-40-s-ticket-recorded-without-ems", S | T, &x);
         ext_seed("accept-s-ticket-recorded-no-keys", S, &x);
         xb_ext(&x, X_EMS, NULL, 0);
