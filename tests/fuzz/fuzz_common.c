@@ -13,10 +13,10 @@
 
 static struct {
     int ready;
-    SSLRSAPrivateKey *server_key, *export_key, *client_key, *dsa_key;
+    SSLRSAPrivateKey *server_key, *export_key, *client_key, *dsa_key, *ec_key;
     SSLDHParams *dh;
-    char *server_chain, *client_chain, *dsa_chain;
-    size_t server_chain_len, client_chain_len, dsa_chain_len;
+    char *server_chain, *client_chain, *dsa_chain, *ec_chain;
+    size_t server_chain_len, client_chain_len, dsa_chain_len, ec_chain_len;
 } g_keys; /* written once by fz_init, read-only afterwards */
 
 static char *read_file(const char *name, size_t *len)
@@ -86,6 +86,10 @@ void fz_init(void)
         die("server1024-cert.pem");
     if (!(g_keys.client_chain = read_file("client-cert.pem", &g_keys.client_chain_len)))
         die("client-cert.pem");
+    /* P-256: the TLS server's second identity (ECDHE_ECDSA) and the FZ_EC_CLIENT certificate */
+    g_keys.ec_key = load_key("ec256-key.pem");
+    if (!(g_keys.ec_chain = read_file("ec256-chain.pem", &g_keys.ec_chain_len)))
+        die("ec256-chain.pem");
     g_keys.ready = 1;
 }
 
@@ -167,6 +171,52 @@ static SSLErr time_fn(uint32 *t, void *ref)
 
 uint64_t fz_seed(int side, int conn) { return 0x5eed000000000000ull + (uint64_t)side * 16 + (uint64_t)conn; }
 
+/* ---- session tickets (FZ_TICKETS) ---- */
+
+/* Fixed test keys: the current one (new tickets) and an older one still accepted (a ticket under
+ * it is renewed). Seal calls are counted per connection (fz_run_side, replay families). */
+static const uint8_t tk_names[2][16] = {"fuzz-ticket-key0", "fuzz-ticket-old1"};
+static unsigned g_ticket_seals; /* single-threaded: the harnesses and the recorder */
+
+static SSLErr ticket_key_fn(void *ref, int seal, uint8 name[16], uint8 key[32])
+{
+    (void)ref;
+    int k = 0;
+    if (seal) {
+        g_ticket_seals++;
+        memcpy(name, tk_names[0], 16);
+    } else {
+        while (k < 2 && memcmp(name, tk_names[k], 16) != 0)
+            k++;
+        if (k == 2)
+            return SSLNoMatchingSessionKeyErr;
+    }
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)(0x5a ^ (i * 7) ^ (k * 0x33));
+    return SSLNoErr;
+}
+
+/* Non-zero if @p (a format 5 session blob, session.c) is a client's with a non-empty ticket. */
+static int blob_has_ticket(const uint8_t *p, size_t n)
+{
+    size_t o = 3 + 2 + 2; /* "SR" 5, version, suite */
+    if (n < 3 || p[0] != 'S' || p[1] != 'R' || p[2] != 5)
+        return 0;
+    for (int i = 0; i < 3; i++) { /* sid, master, key_arg */
+        if (o >= n)
+            return 0;
+        o += 1 + p[o];
+    }
+    o += 4; /* created */
+    if (o >= n || p[o] != 0) /* role: client */
+        return 0;
+    o += 1 + 1 + 1 + 2 + 1; /* role, auth, ems, group, cert_type */
+    if (o >= n)
+        return 0;
+    o += 1 + p[o]; /* bind */
+    return o + 2 <= n && (p[o] | p[o + 1]) != 0;
+}
+
 /* ---- session cache ---- */
 
 static SSLErr cache_add(SSLBuffer key, SSLBuffer data, void *ref)
@@ -181,6 +231,8 @@ static SSLErr cache_add(SSLBuffer key, SSLBuffer data, void *ref)
             return SSLMemoryErr;
         c->record_count++;
     }
+    if (blob_has_ticket(data.data, data.length))
+        c->tickets_stored++;
     uint32_t i = 0;
     while (i < c->n && !(c->e[i].keylen == key.length && !memcmp(c->e[i].key, key.data, key.length)))
         i++;
@@ -339,6 +391,19 @@ SSLContext *fz_new_context(int side, unsigned flags, unsigned rot, unsigned tls,
             SSLXAddCertificatesPEM(ctx, dsa ? g_keys.dsa_chain : g_keys.server_chain,
                                    dsa ? g_keys.dsa_chain_len : g_keys.server_chain_len) != SSLNoErr)
             goto fail;
+        if (rot & FZ_ROT_TLS) {
+            if (!dsa) { /* the EC identity beside the RSA one: ECDHE_ECDSA suites */
+                SSLRSAPrivateKey *ek = SSLXRSAPrivateKeyRetain(g_keys.ec_key);
+                if (SSLXAddIdentityPEM(ctx, g_keys.ec_chain, g_keys.ec_chain_len, ek) != SSLNoErr) {
+                    SSLXRSAPrivateKeyFree(ek);
+                    goto fail;
+                }
+            }
+            if (SSLXSetChaChaPreference(ctx, 0) != SSLNoErr)
+                goto fail;
+            if ((flags & FZ_TICKETS) && SSLXSetTicketKeyFunc(ctx, ticket_key_fn, NULL) != SSLNoErr)
+                goto fail;
+        }
         if (flags & FZ_ALL_SUITES) {
             if (SSLSetExportPrivateKey(ctx, SSLXRSAPrivateKeyRetain(g_keys.export_key)) != SSLNoErr ||
                 SSLSetDHAnonParams(ctx, SSLXDHParamsRetain(g_keys.dh)) != SSLNoErr)
@@ -347,8 +412,10 @@ SSLContext *fz_new_context(int side, unsigned flags, unsigned rot, unsigned tls,
         if (flags & FZ_CLIENT_AUTH)
             SSLSetRequestClientCert(ctx, 1);
     } else if (flags & FZ_CLIENT_AUTH) {
-        if (SSLSetPrivateKey(ctx, SSLXRSAPrivateKeyRetain(g_keys.client_key)) != SSLNoErr ||
-            SSLXAddCertificatesPEM(ctx, g_keys.client_chain, g_keys.client_chain_len) != SSLNoErr)
+        int ec = (rot & FZ_ROT_TLS) && (flags & FZ_EC_CLIENT);
+        if (SSLSetPrivateKey(ctx, SSLXRSAPrivateKeyRetain(ec ? g_keys.ec_key : g_keys.client_key)) != SSLNoErr ||
+            SSLXAddCertificatesPEM(ctx, ec ? g_keys.ec_chain : g_keys.client_chain,
+                                   ec ? g_keys.ec_chain_len : g_keys.client_chain_len) != SSLNoErr)
             goto fail;
     }
     return ctx;
@@ -452,9 +519,14 @@ void fz_run_side(int side, const uint8_t *data, size_t size)
         SSLContext *ctx = fz_new_context(side, flags, rot, tls, &io, &rng, conns == 2 ? &cache : NULL);
         if (!ctx)
             abort(); /* setup from fixed data cannot fail: a failure here is a bug */
+        unsigned seals = g_ticket_seals;
+        int stored = cache.tickets_stored;
         SSLErr e = fz_drive(ctx, &io);
         if (e == SSLNoErr)
-            fz_count_completed(ctx, flags);
+            fz_count_completed(ctx, flags, rot,
+                               side == SSL_ServerSide ? g_ticket_seals != seals : cache.tickets_stored != stored);
+        if (c == conns - 1)
+            fz_check_named_outcome(ctx, e);
         if (verbose) {
             uint16 suite = 0;
             SSLProtocolVersion v = SSL_Version_Undetermined;
@@ -473,9 +545,12 @@ void fz_run_side(int side, const uint8_t *data, size_t size)
 
 static const char *const families[] = {
     "RSA", "DHE_RSA", "DHE_DSS", "DH_anon", "RSA_EXPORT", "SSL2", /* SSL 3.0 by key exchange; SSL 2.0 */
-    "TLS1.2_RSA", "TLS1.2_DHE_RSA", "TLS1.2_DH_anon", "TLS1.1", "TLS1.1_DHE_DSS", "TLS1.0", "TLS1.0_DHE_DSS",
-    "TLS_GCM", "TLS_CBC_SHA256", "TLS_CBC_SHA", "TLS_RESUMED", "TLS_CLIENT_AUTH", "TLS_EMS",
+    "TLS1.2_RSA", "TLS1.2_DHE_RSA", "TLS1.2_DH_anon", "TLS1.2_ECDHE_RSA", "TLS1.2_ECDHE_ECDSA",
+    "TLS1.1", "TLS1.1_DHE_DSS", "TLS1.1_ECDHE_ECDSA", "TLS1.0", "TLS1.0_DHE_DSS", "TLS1.0_ECDHE_ECDSA",
+    "TLS_GCM", "TLS_CHACHA", "TLS_CBC_SHA256", "TLS_CBC_SHA384", "TLS_CBC_SHA", "TLS_RESUMED",
+    "TLS_RESUMED_TICKET", "TLS_TICKET_ISSUED", "TLS_CLIENT_AUTH", "TLS_CLIENT_AUTH_EC", "TLS_EMS",
     "TLS_NO_EMS", "TLS_ALPN",
+    "named_ok", /* handshake harnesses: inputs named refuse-NNN-* that were refused as named */
     "accepted", "refused", "mismatched" /* fuzz_ext */
 };
 #define NFAM (sizeof families / sizeof families[0])
@@ -488,7 +563,7 @@ void fz_count(const char *family)
             g_completed[f]++;
 }
 
-void fz_count_completed(SSLContext *ctx, unsigned flags)
+void fz_count_completed(SSLContext *ctx, unsigned flags, unsigned rot, int issued)
 {
     uint16 suite = 0;
     SSLProtocolVersion v = SSL_Version_Undetermined;
@@ -503,7 +578,8 @@ void fz_count_completed(SSLContext *ctx, unsigned flags)
     }
     if (!name)
         return;
-    const char *kx = strstr(name, "_DH_anon_") ? "DH_anon" : strstr(name, "_DHE_DSS_") ? "DHE_DSS"
+    const char *kx = strstr(name, "_ECDHE_ECDSA_") ? "ECDHE_ECDSA" : strstr(name, "_ECDHE_RSA_") ? "ECDHE_RSA"
+                   : strstr(name, "_DH_anon_") ? "DH_anon" : strstr(name, "_DHE_DSS_") ? "DHE_DSS"
                    : strstr(name, "_DHE_RSA_") ? "DHE_RSA" : strstr(name, "_RSA_EXPORT_") ? "RSA_EXPORT" : "RSA";
     if (tv == kSSLProtocol3) {
         fz_count(kx);
@@ -515,23 +591,58 @@ void fz_count_completed(SSLContext *ctx, unsigned flags)
         fz_count(fam);
     } else {
         fz_count(tv == kTLSProtocol11 ? "TLS1.1" : "TLS1.0");
-        if (strcmp(kx, "DHE_DSS") == 0) /* DSA signatures: TLS 1.0 and 1.1 only */
-            fz_count(tv == kTLSProtocol11 ? "TLS1.1_DHE_DSS" : "TLS1.0_DHE_DSS");
+        if (strcmp(kx, "DHE_DSS") == 0 || strcmp(kx, "ECDHE_ECDSA") == 0) { /* DSA: TLS 1.0 and 1.1 only */
+            char f2[32];
+            snprintf(f2, sizeof f2, "%s_%s", tv == kTLSProtocol11 ? "TLS1.1" : "TLS1.0", kx);
+            fz_count(f2);
+        }
     }
-    fz_count(strstr(name, "_GCM_") ? "TLS_GCM" : strstr(name, "_CBC_SHA256") ? "TLS_CBC_SHA256"
+    fz_count(strstr(name, "_GCM_") ? "TLS_GCM" : strstr(name, "_CHACHA20_POLY1305_") ? "TLS_CHACHA"
+             : strstr(name, "_CBC_SHA256") ? "TLS_CBC_SHA256" : strstr(name, "_CBC_SHA384") ? "TLS_CBC_SHA384"
              : strstr(name, "_CBC_SHA") ? "TLS_CBC_SHA" : "");
-    int resumed = 0, ems = 0;
+    int resumed = 0, ems = 0, via = 0;
     char alpn[32] = "";
     SSLXGetResumed(ctx, &resumed);
     SSLXGetExtendedMasterSecret(ctx, &ems);
     SSLXGetALPN(ctx, alpn, sizeof alpn);
-    if (resumed)
+    SSLXGetResumedVia(ctx, &via);
+    if (resumed) {
         fz_count("TLS_RESUMED");
-    else if (flags & FZ_CLIENT_AUTH)
-        fz_count("TLS_CLIENT_AUTH");
+        if (via == 2)
+            fz_count("TLS_RESUMED_TICKET");
+    } else {
+        if (flags & FZ_CLIENT_AUTH)
+            fz_count("TLS_CLIENT_AUTH");
+        if ((flags & FZ_CLIENT_AUTH) && (flags & FZ_EC_CLIENT) && (rot & FZ_ROT_TLS))
+            fz_count("TLS_CLIENT_AUTH_EC");
+        if (issued)
+            fz_count("TLS_TICKET_ISSUED");
+    }
     fz_count(ems ? "TLS_EMS" : "TLS_NO_EMS");
     if (alpn[0])
         fz_count("TLS_ALPN");
+}
+
+/* the replay driver's current file name (replay_main.c); absent under libFuzzer */
+extern const char *replay_current_file __attribute__((weak));
+
+void fz_check_named_outcome(SSLContext *ctx, SSLErr e)
+{
+    const char *path = &replay_current_file ? replay_current_file : NULL;
+    const char *name = path ? strrchr(path, '/') : NULL;
+    name = name ? name + 1 : path;
+    if (!name || strncmp(name, "refuse-", 7) != 0)
+        return;
+    uint16 sent = 0, recv = 0;
+    SSLXGetLastAlerts(ctx, &sent, &recv);
+    unsigned want = (unsigned)atoi(name + 7);
+    if (e == SSLNoErr || sent != (0x0200 | want)) {
+        fprintf(stderr, "fuzz: %s: %s (%s, alert %04x), expected refused with fatal alert %u\n", name,
+                e == SSLNoErr ? "completed" : "refused", SSLXErrorName(e), sent, want);
+        fz_count("mismatched");
+    } else {
+        fz_count("named_ok");
+    }
 }
 
 int fz_check_minimums(const char *min_file)

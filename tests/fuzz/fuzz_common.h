@@ -36,6 +36,14 @@ enum {
  * range comes from it, FZ_VERSION_MASK is ignored); the low 6 bits are the rotation. */
 enum { FZ_ROT_DSA = 0x80, FZ_ROT_TLS = 0x40, FZ_ROT_MASK = 0x3f };
 
+/* With FZ_ROT_TLS the version bits of byte 0 (FZ_VERSION_MASK) are free and mean (issue 16/17):
+ * FZ_TICKETS: the server has a ticket key function (fixed test keys) and issues RFC 5077 tickets
+ * (a client offers tickets either way: the default); FZ_EC_CLIENT: with FZ_CLIENT_AUTH, the client's
+ * certificate and key are the P-256 ones (ec256-chain.pem) instead of the RSA ones. A TLS server
+ * without FZ_ROT_DSA always holds the EC identity (ec256) beside its RSA key, so ECDHE_ECDSA suites
+ * can be chosen; its ChaCha20 preference is fixed at 0 (the CPU's AES-NI must not change seeds). */
+enum { FZ_TICKETS = 0x01, FZ_EC_CLIENT = 0x02 };
+
 /* The TLS options byte (with FZ_ROT_TLS): SSLXSetProtocolVersionRange(min, max) with
  * max = TLS 1.2, 1.1, 1.0, SSL 3.0 for FZ_TLS_MAX 0..3 and min = TLS 1.0, 1.1, 1.2, SSL 3.0 for
  * FZ_TLS_MIN 0..3 (min above max: min = max); the rest switch features on the harness side. */
@@ -59,7 +67,9 @@ enum {
     FZX_ALPN = 0x08,    /* FZ_TLS_ALPN on the harness side */
     FZX_NO_EMS = 0x10,  /* FZ_TLS_NO_EMS */
     FZX_SNI = 0x20,     /* FZ_TLS_SNI (client: sends "localhost"; server: refuses "bad*") */
-    FZX_GCM = 0x40      /* client side: the ServerHello picks AES128-GCM-SHA256, else AES128-SHA */
+    FZX_GCM = 0x40,     /* client side: the ServerHello picks AES128-GCM-SHA256, else AES128-SHA */
+    FZX_TICKETS = 0x80  /* RFC 5077: a server has ticket keys (FZ_TICKETS); a client offers
+                           session_ticket (without it a client's tickets are off) */
 };
 
 struct fz_bytes {
@@ -80,6 +90,7 @@ struct fz_io {
 
 #define FZ_CACHE_MAX 4
 struct fz_cache {
+    int tickets_stored; /* client blobs added with a non-empty RFC 5077 ticket */
     struct { uint8_t key[64]; uint32_t keylen; uint8_t *data; uint32_t len; } e[FZ_CACHE_MAX];
     uint32_t n;
     struct fz_bytes *record; /* recorder: every added blob is appended here as one file's worth */
@@ -116,12 +127,21 @@ void fz_run_side(int side, const uint8_t *data, size_t size);
 /* ---- replay checks (replay_main.c) ----
  * Every input whose handshake passed the Finished check (SSLHandshake returned SSLNoErr) is counted
  * in its families: SSL 3.0 by key exchange (RSA, DHE_RSA, DHE_DSS, DH_anon, RSA_EXPORT), SSL2, and
- * TLS by version and key exchange (TLS1.2_RSA, TLS1.2_DHE_RSA, TLS1.2_DH_anon, TLS1.1, TLS1.0 and
- * TLS1.1_DHE_DSS, TLS1.0_DHE_DSS: DHE-DSS stops at 1.1), by
- * record protection (TLS_GCM, TLS_CBC_SHA256, TLS_CBC_SHA: encrypt-then-MAC, which sslref peers
- * always agree on for CBC) and by feature (TLS_RESUMED, TLS_CLIENT_AUTH: a full handshake with
- * FZ_CLIENT_AUTH, TLS_EMS, TLS_NO_EMS, TLS_ALPN: a protocol was agreed). */
-void fz_count_completed(SSLContext *ctx, unsigned flags);
+ * TLS by version and key exchange (TLS1.2_RSA, TLS1.2_DHE_RSA, TLS1.2_DH_anon, TLS1.2_ECDHE_RSA,
+ * TLS1.2_ECDHE_ECDSA, TLS1.1, TLS1.0 and TLS1.1_DHE_DSS, TLS1.0_DHE_DSS: DHE-DSS stops at 1.1,
+ * TLS1.1_ECDHE_ECDSA, TLS1.0_ECDHE_ECDSA), by record protection (TLS_GCM, TLS_CHACHA,
+ * TLS_CBC_SHA256, TLS_CBC_SHA384, TLS_CBC_SHA: encrypt-then-MAC, which sslref peers always agree
+ * on for CBC) and by feature (TLS_RESUMED, TLS_RESUMED_TICKET: SSLXGetResumedVia says 2,
+ * TLS_TICKET_ISSUED: a full handshake in which the server sealed a ticket (server: its key
+ * function was asked for the sealing key; client: it stored a session with a ticket),
+ * TLS_CLIENT_AUTH: a full handshake with FZ_CLIENT_AUTH, TLS_CLIENT_AUTH_EC: the same with
+ * FZ_EC_CLIENT, TLS_EMS, TLS_NO_EMS, TLS_ALPN: a protocol was agreed). @issued: a ticket was
+ * sealed / stored during this connection. */
+void fz_count_completed(SSLContext *ctx, unsigned flags, unsigned rot, int issued);
+/* Replay only: an input whose file name starts "refuse-NNN-" must end its (last) connection's
+ * handshake with an error after sending the fatal alert NNN (decimal): counted as "named_ok", else
+ * as "mismatched" (which fails the replay). Other names are not checked. */
+void fz_check_named_outcome(SSLContext *ctx, SSLErr e);
 /* Count one named outcome (other harnesses: "accepted", "refused"); unknown names are ignored. */
 void fz_count(const char *family);
 /* Print the counts; fail (non-zero) if a family listed in @min_file ("FAMILY MINIMUM" lines, '#'

@@ -93,8 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fz_bytes rx = {0}, tx = {0};
     struct fz_io io = {&rx, 0, &tx, 0, 0, 0};
     struct fz_rng rng = {fz_seed(side, 0)};
-    SSLContext *ctx = fz_new_context(side, 0, FZ_ROT_TLS, tls, &io, &rng, NULL);
+    SSLContext *ctx = fz_new_context(side, opt & FZX_TICKETS ? FZ_TICKETS : 0, FZ_ROT_TLS, tls, &io, &rng, NULL);
     if (!ctx)
+        abort();
+    if (side == SSL_ClientSide && !(opt & FZX_TICKETS) && SSLXSetSessionTickets(ctx, 0) != SSLNoErr)
         abort();
     uint16_t v = hello_versions[vcode];
     SSLErr e;

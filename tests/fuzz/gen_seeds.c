@@ -182,6 +182,277 @@ static void record(unsigned sf, unsigned cf, unsigned rot, int all_modes)
     record_tls(sf, cf, rot, 0, 0, all_modes, 0);
 }
 
+/* ---- signed handshake messages gone bad (issue 16): ServerKeyExchange / CertificateVerify ----
+ * A recorded single connection's plaintext handshake messages (before the first ChangeCipherSpec)
+ * are taken apart, the signed message (ServerKeyExchange from the server, CertificateVerify from
+ * the client) is altered, and the messages up to ServerHelloDone / CertificateVerify are framed
+ * again, one record each: an input for the other side's harness, named "refuse-NNN-..." (the fatal
+ * alert NNN the harness side must send: fz_check_named_outcome checks it in the replay). */
+
+struct hmsg {
+    uint8_t type;
+    uint8_t body[4096];
+    size_t len;
+};
+
+/* split the handshake records of @st before the first CCS into messages; returns how many */
+static size_t split_msgs(const struct fz_bytes *st, struct hmsg *m, size_t max, uint16_t *rec_ver)
+{
+    uint8_t hs[16384];
+    size_t hl = 0, n = 0;
+    for (size_t o = 0; o + 5 <= st->len;) {
+        size_t l = (size_t)st->b[o + 3] << 8 | st->b[o + 4];
+        if (st->b[o] != 22 || o + 5 + l > st->len || hl + l > sizeof hs)
+            break;
+        *rec_ver = (uint16_t)(st->b[o + 1] << 8 | st->b[o + 2]);
+        memcpy(hs + hl, st->b + o + 5, l);
+        hl += l;
+        o += 5 + l;
+    }
+    for (size_t o = 0; o + 4 <= hl && n < max;) {
+        size_t l = (size_t)hs[o + 1] << 16 | (size_t)hs[o + 2] << 8 | hs[o + 3];
+        if (o + 4 + l > hl || l > sizeof m[n].body)
+            break;
+        m[n].type = hs[o];
+        memcpy(m[n].body, hs + o + 4, l);
+        m[n].len = l;
+        n++;
+        o += 4 + l;
+    }
+    return n;
+}
+
+enum { BAD_SIG_TRUNC, BAD_SIG_LEN_OVERRUNS, BAD_SIG_TRAILING, BAD_SIG_FLIP, BAD_SIG_R_ZERO, BAD_SIG_EMPTY,
+       BAD_SIG_RAW, BAD_SIG_DER_GARBAGE, BAD_SCHEME, BAD_POINT, BAD_CURVE, BAD_POINT_LEN };
+
+/* alter the signature of message body @b (len *n): @sig_off is where the (scheme and) signature
+ * start, @scheme whether a scheme is there (TLS 1.2) */
+static void bad_sig(uint8_t *b, size_t *n, size_t sig_off, int scheme, int what, unsigned arg)
+{
+    size_t so = sig_off + (scheme ? 2 : 0); /* u16 length, then the DER */
+    size_t sl = (size_t)b[so] << 8 | b[so + 1];
+    switch (what) {
+    case BAD_SIG_TRUNC: /* one byte less: the DER's own lengths no longer fit */
+        sl--, (*n)--;
+        break;
+    case BAD_SIG_LEN_OVERRUNS:
+        sl++;
+        break;
+    case BAD_SIG_TRAILING:
+        b[(*n)++] = 0;
+        break;
+    case BAD_SIG_FLIP: /* the last byte of s: valid DER, wrong value */
+        b[so + 2 + sl - 1] ^= 0x01;
+        break;
+    case BAD_SIG_R_ZERO: { /* SEQUENCE { INTEGER 0, INTEGER 1 } */
+        static const uint8_t z[] = {0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01};
+        memcpy(b + so + 2, z, sizeof z);
+        sl = sizeof z;
+        *n = so + 2 + sl;
+        break;
+    }
+    case BAD_SIG_EMPTY:
+        sl = 0;
+        *n = so + 2;
+        break;
+    case BAD_SIG_RAW: /* r || s as in IEEE P1363, not DER */
+        for (size_t i = 0; i < 64; i++)
+            b[so + 2 + i] = (uint8_t)(0x11 + i);
+        sl = 64;
+        *n = so + 2 + sl;
+        break;
+    case BAD_SIG_DER_GARBAGE: /* a byte inside the SEQUENCE after s */
+        b[so + 2 + 1]++;
+        memmove(b + so + 2 + sl + 1, b + so + 2 + sl, *n - (so + 2 + sl));
+        b[so + 2 + sl] = 0;
+        sl++, (*n)++;
+        break;
+    case BAD_SCHEME:
+        b[sig_off] = (uint8_t)(arg >> 8), b[sig_off + 1] = (uint8_t)arg;
+        return;
+    }
+    b[so] = (uint8_t)(sl >> 8), b[so + 1] = (uint8_t)sl;
+}
+
+/* one bad input: record sf/cf/rot/tls (single connection), alter message @type of the stream the
+ * harness side reads (@side: the harness), write it as @name */
+static void bad_signed(const char *name, int side, unsigned sf, unsigned cf, unsigned rot, unsigned tls, int what,
+                       unsigned arg)
+{
+    struct fz_bytes c2s = {0}, s2c = {0};
+    uint16 suite = 0;
+    if (!one_conn(sf, cf, rot, tls, tls, 0, NULL, &c2s, &s2c, &suite)) {
+        fprintf(stderr, "%s: the recording failed\n", name);
+        exit(1);
+    }
+    static struct hmsg m[8];
+    uint16_t rv = 0x0303;
+    int is_client = side == SSL_ClientSide;
+    size_t nm = split_msgs(is_client ? &s2c : &c2s, m, 8, &rv);
+    int max, min;
+    fz_tls_range(tls, &min, &max);
+    int scheme = max == kTLSProtocol12;
+    uint8_t target = is_client ? 12 : 15, last = is_client ? 14 : 15;
+    size_t i = 0;
+    while (i < nm && m[i].type != target)
+        i++;
+    if (i == nm) {
+        fprintf(stderr, "%s: no message %u\n", name, target);
+        exit(1);
+    }
+    uint8_t *b = m[i].body;
+    size_t sig_off = 0;
+    if (is_client) /* ECParameters: curve_type 3, named_curve, u8 point */
+        sig_off = 3 + 1 + b[3];
+    if (what == BAD_POINT)
+        b[4 + b[3] / 2] ^= 0x01;
+    else if (what == BAD_CURVE)
+        b[1] = 0x00, b[2] = 0x19; /* secp521r1: not ours */
+    else if (what == BAD_POINT_LEN)
+        b[3]--; /* the point one byte shorter: the rest shifts */
+    else
+        bad_sig(b, &m[i].len, sig_off, scheme, what, arg);
+    struct fz_bytes st = {0}, in = {0};
+    for (size_t k = 0; k < nm; k++) {
+        uint8_t h[9] = {22, (uint8_t)(rv >> 8), (uint8_t)rv, (uint8_t)((m[k].len + 4) >> 8), (uint8_t)(m[k].len + 4),
+                        m[k].type, (uint8_t)(m[k].len >> 16), (uint8_t)(m[k].len >> 8), (uint8_t)m[k].len};
+        fz_bytes_put(&st, h, 9);
+        fz_bytes_put(&st, m[k].body, m[k].len);
+        if (m[k].type == last)
+            break;
+    }
+    put_input(&in, is_client ? cf : sf, rot, tls, &st, 0);
+    write_file(is_client ? "client" : "server", name, in.b, in.len);
+    free(in.b);
+    free(st.b);
+    free(c2s.b);
+    free(s2c.b);
+}
+
+/* the rotation that makes the server choose @suite first (FZ_ALL_SUITES) */
+static unsigned rot_of(uint16 suite)
+{
+    uint16 all[96];
+    uint32 n = SSLXSupportedCipherSuites(all, 96), r = 0;
+    while (r < n && r < 96 && all[r] != suite)
+        r++;
+    if (r > FZ_ROT_MASK) {
+        fprintf(stderr, "suite %04x not reachable by rotation\n", suite);
+        exit(1);
+    }
+    return r | FZ_ROT_TLS;
+}
+
+static void bad_signed_seeds(void)
+{
+    const int C = SSL_ClientSide, S = SSL_ServerSide;
+    const unsigned a = FZ_ALL_SUITES, ca = FZ_CLIENT_AUTH | FZ_EC_CLIENT;
+    const unsigned ec12 = rot_of(0xc02b), ec10 = rot_of(0xc009), rsa12 = rot_of(0xc02f);
+    static const struct { const char *name; int what; unsigned arg; } t12[] = {
+        {"refuse-51-c-ske-ecdsa-sig-truncated-der", BAD_SIG_TRUNC, 0},
+        /* decrypt_error, not decode_error: check_params_sig (hs3_kx.c) verifies the empty signature an
+         * overrunning length leaves instead of checking the reader (docs/security.md, 2026-12-06) */
+        {"refuse-51-c-ske-ecdsa-sig-length-overruns", BAD_SIG_LEN_OVERRUNS, 0},
+        {"refuse-50-c-ske-ecdsa-sig-trailing-byte", BAD_SIG_TRAILING, 0},
+        {"refuse-51-c-ske-ecdsa-sig-wrong-value", BAD_SIG_FLIP, 0},
+        {"refuse-51-c-ske-ecdsa-sig-r-zero", BAD_SIG_R_ZERO, 0},
+        {"refuse-51-c-ske-ecdsa-sig-empty", BAD_SIG_EMPTY, 0},
+        {"refuse-51-c-ske-ecdsa-sig-raw-not-der", BAD_SIG_RAW, 0},
+        {"refuse-51-c-ske-ecdsa-sig-der-trailing-inside", BAD_SIG_DER_GARBAGE, 0},
+        {"refuse-47-c-ske-ecdsa-cert-rsa-scheme", BAD_SCHEME, 0x0401},
+        {"refuse-47-c-ske-ecdsa-cert-pss-scheme", BAD_SCHEME, 0x0804},
+        {"refuse-47-c-ske-ecdsa-cert-unknown-scheme", BAD_SCHEME, 0x0808},
+        {"refuse-51-c-ske-ecdsa-cert-other-hash", BAD_SCHEME, 0x0503},
+        {"refuse-51-c-ske-ecdsa-point-changed", BAD_POINT, 0},
+        {"refuse-47-c-ske-ecdsa-curve-unknown", BAD_CURVE, 0},
+        {"refuse-47-c-ske-ecdsa-point-length", BAD_POINT_LEN, 0}, /* a 64-byte point: not on P-256 */
+    };
+    char name[96];
+    for (size_t k = 0; k < sizeof t12 / sizeof t12[0]; k++)
+        bad_signed(t12[k].name, C, a, a, ec12, 0x00, t12[k].what, t12[k].arg);
+    /* TLS 1.0: no scheme, SHA-1 */
+    static const struct { const char *name; int what; } t10[] = {
+        {"refuse-51-c-ske-ecdsa-tls10-sig-truncated-der", BAD_SIG_TRUNC},
+        {"refuse-51-c-ske-ecdsa-tls10-sig-length-overruns", BAD_SIG_LEN_OVERRUNS}, /* as above */
+        {"refuse-51-c-ske-ecdsa-tls10-sig-wrong-value", BAD_SIG_FLIP},
+        {"refuse-51-c-ske-ecdsa-tls10-sig-r-zero", BAD_SIG_R_ZERO},
+        {"refuse-51-c-ske-ecdsa-tls10-sig-raw-not-der", BAD_SIG_RAW},
+    };
+    for (size_t k = 0; k < sizeof t10 / sizeof t10[0]; k++)
+        bad_signed(t10[k].name, C, a, a, ec10, 0x02, t10[k].what, 0);
+    /* an ECDSA scheme under the RSA certificate (ECDHE_RSA) */
+    bad_signed("refuse-47-c-ske-rsa-cert-ecdsa-scheme", C, a, a, rsa12, 0x00, BAD_SCHEME, 0x0403);
+    bad_signed("refuse-51-c-ske-rsa-sig-wrong-value", C, a, a, rsa12, 0x00, BAD_SIG_FLIP, 0);
+    /* the EC client's CertificateVerify to a server that asked for a certificate */
+    static const struct { const char *name; int what; unsigned arg; } cv[] = {
+        {"refuse-51-s-cv-ecdsa-sig-truncated-der", BAD_SIG_TRUNC, 0},
+        {"refuse-50-s-cv-ecdsa-sig-length-overruns", BAD_SIG_LEN_OVERRUNS, 0},
+        /* illegal_parameter from the driver's rd_done check (hs3_flow.c), where the ServerKeyExchange
+         * says decode_error (docs/security.md, 2026-12-06) */
+        {"refuse-47-s-cv-ecdsa-sig-trailing-byte", BAD_SIG_TRAILING, 0},
+        {"refuse-51-s-cv-ecdsa-sig-wrong-value", BAD_SIG_FLIP, 0},
+        {"refuse-51-s-cv-ecdsa-sig-r-zero", BAD_SIG_R_ZERO, 0},
+        {"refuse-51-s-cv-ecdsa-sig-raw-not-der", BAD_SIG_RAW, 0},
+        {"refuse-47-s-cv-ecdsa-cert-rsa-scheme", BAD_SCHEME, 0x0401},
+    };
+    for (size_t k = 0; k < sizeof cv / sizeof cv[0]; k++)
+        bad_signed(cv[k].name, S, ca, ca, FZ_ROT_TLS, 0x00, cv[k].what, cv[k].arg);
+    snprintf(name, sizeof name, "refuse-51-s-cv-ecdsa-tls10-sig-wrong-value");
+    bad_signed(name, S, ca, ca, FZ_ROT_TLS, 0x02, BAD_SIG_FLIP, 0);
+}
+
+
+/* Named format 5 session blobs (session.c) for fuzz_session: a client's ECDHE_ECDSA session with a
+ * ticket as recorded, and copies with one field changed. */
+static void session_blob_seeds(void)
+{
+    struct fz_cache cache[2];
+    struct fz_bytes c2s = {0}, s2c = {0};
+    uint16 suite;
+    unsigned f = FZ_TICKETS | FZ_TWO_CONNS | FZ_ALL_SUITES;
+    memset(cache, 0, sizeof cache);
+    if (!one_conn(f, f, rot_of(0xc02b), 0, 0, 0, cache, &c2s, &s2c, &suite) || cache[1].n != 1 || cache[0].n != 1) {
+        fprintf(stderr, "session blob recording failed\n");
+        exit(1);
+    }
+    uint8_t b[8192];
+    size_t n = cache[1].e[0].len;
+    if (n > sizeof b - 64) {
+        fprintf(stderr, "session blob too long\n");
+        exit(1);
+    }
+    write_file("session", "fmt5-server-ecdsa", cache[0].e[0].data, cache[0].e[0].len);
+    memcpy(b, cache[1].e[0].data, n);
+    write_file("session", "fmt5-client-ecdsa-ticket", b, n);
+    size_t o = 7; /* the offsets of group, cert_type and the ticket length (format in session.c) */
+    for (int i = 0; i < 3; i++)
+        o += 1 + b[o];
+    o += 4 + 1 + 1 + 1;
+    size_t og = o, oc = o + 2, ob = o + 3, ot = ob + 1 + b[ob];
+    uint8_t c[8192];
+#define VARIANT(nm, stmt)                                                                                    \
+    do {                                                                                                     \
+        memcpy(c, b, n);                                                                                     \
+        size_t cn = n;                                                                                       \
+        stmt;                                                                                                \
+        write_file("session", nm, c, cn);                                                                    \
+    } while (0)
+    VARIANT("fmt5-client-ecdsa-cert-type-rsa", c[oc] = 1);
+    VARIANT("fmt5-client-ecdsa-cert-type-4", c[oc] = 4);
+    VARIANT("fmt5-client-ecdsa-group-unknown", (c[og] = 0x3a, c[og + 1] = 0x3a));
+    VARIANT("fmt5-client-ecdsa-group-none", (c[og] = 0, c[og + 1] = 0));
+    VARIANT("fmt5-client-ecdsa-ticket-len-overruns", c[ot + 1] = (uint8_t)(c[ot + 1] + 1));
+    VARIANT("fmt5-client-ecdsa-ticket-len-max", c[ot] = c[ot + 1] = 0xff);
+    VARIANT("fmt5-client-ecdsa-ticket-cut", (c[ot] = 0, c[ot + 1] = 0, memmove(c + ot + 2, b + ot + 2 + ((size_t)b[ot] << 8 | b[ot + 1]), n - ot - 2 - ((size_t)b[ot] << 8 | b[ot + 1])), cn -= (size_t)b[ot] << 8 | b[ot + 1]));
+    VARIANT("fmt5-client-ecdsa-format-4", c[2] = 4);
+    VARIANT("fmt5-client-ecdsa-truncated", cn = ot + 1);
+#undef VARIANT
+    free(c2s.b);
+    free(s2c.b);
+    fz_cache_free(&cache[0]);
+    fz_cache_free(&cache[1]);
+}
+
 /* ---- fuzz_ext seeds: extension blocks, named by the outcome they must have ---- */
 
 struct xb {
@@ -249,7 +520,46 @@ static void ext_raw(const char *name, unsigned opt, const void *p, size_t n)
     } while (0)
 
 enum { X_SNI = 0, X_GROUPS = 10, X_POINTS = 11, X_SIGALGS = 13, X_ALPN = 16, X_PADDING = 21, X_ETM = 22,
-       X_EMS = 23, X_RI = 0xff01, X_UNKNOWN = 0x3a3a };
+       X_EMS = 23, X_TICKET = 35, X_RI = 0xff01, X_UNKNOWN = 0x3a3a };
+
+/* A real ticket: one TLS 1.2 connection with FZ_TICKETS (the harness keys), the client's cached
+ * session's ticket (format 5 blob, session.c) copied to @out; returns its length (0: none). */
+static size_t recorded_ticket(uint8_t *out, size_t cap)
+{
+    struct fz_cache cache[2];
+    struct fz_bytes c2s = {0}, s2c = {0};
+    uint16 suite;
+    size_t len = 0;
+    memset(cache, 0, sizeof cache);
+    /* AES128-GCM-SHA256 (009c) only: a suite the fuzz_ext ClientHello offers */
+    uint16 all[96];
+    uint32 n = SSLXSupportedCipherSuites(all, 96), rot = 0;
+    while (rot < n && rot < 96 && all[rot] != 0x009c)
+        rot++;
+    unsigned f = FZ_TICKETS | FZ_TWO_CONNS | FZ_ALL_SUITES;
+    if (rot <= FZ_ROT_MASK && one_conn(f, f, FZ_ROT_TLS | rot, 0, 0, 0, cache, &c2s, &s2c, &suite) &&
+        suite == 0x009c && cache[1].n == 1) {
+        const uint8_t *p = cache[1].e[0].data;
+        size_t n = cache[1].e[0].len, o = 7;
+        for (int i = 0; i < 3 && o < n; i++)
+            o += 1 + p[o];
+        o += 4 + 1 + 1 + 1 + 2 + 1;
+        if (o < n)
+            o += 1 + p[o];
+        if (o + 2 <= n) {
+            len = (size_t)p[o] << 8 | p[o + 1];
+            if (o + 2 + len > n || len > cap)
+                len = 0;
+            else
+                memcpy(out, p + o + 2, len);
+        }
+    }
+    free(c2s.b);
+    free(s2c.b);
+    fz_cache_free(&cache[0]);
+    fz_cache_free(&cache[1]);
+    return len;
+}
 
 static void ext_seeds(void)
 {
@@ -339,6 +649,63 @@ static void ext_seeds(void)
     ext_seed("accept-s-all-tls11", S | FZX_ALPN | FZX_SNI | V11, &x);
     ext_seed("accept-s-all-tls10", S | FZX_ALPN | FZX_SNI | V10, &x);
     ext_seed("accept-s-all-ssl3", S | FZX_ALPN | FZX_SNI | V3, &x);
+    /* session_ticket (RFC 5077) to a server with ticket keys (FZX_TICKETS) or without: empty (a
+     * ticket wanted), a ticket sealed under the harness keys, garbage and short ones (any fault
+     * means a full handshake, never an alert), at SSL 3.0 (ignored) */
+    const unsigned T = FZX_TICKETS;
+    EXT0("accept-s-ticket-empty", S | T, X_TICKET);
+    EXT0("accept-s-ticket-empty-no-keys", S, X_TICKET);
+    {
+        uint8_t t[1024];
+        size_t tl = recorded_ticket(t, sizeof t);
+        if (tl == 0) {
+            fprintf(stderr, "no ticket recorded\n");
+            exit(1);
+        }
+        x.n = 0;
+        xb_ext(&x, X_TICKET, t, tl);
+        /* a session with EMS offered without it: RFC 7627 5.3, the server aborts (handshake_failure) */
+        ext_seed("refuse-40-s-ticket-recorded-without-ems", S | T, &x);
+        ext_seed("accept-s-ticket-recorded-no-keys", S, &x);
+        xb_ext(&x, X_EMS, NULL, 0);
+        ext_seed("accept-s-ticket-recorded-ems", S | T, &x);
+        t[tl / 2] ^= 0x01; /* a flipped ciphertext byte: the tag fails */
+        x.n = 0;
+        xb_ext(&x, X_TICKET, t, tl);
+        ext_seed("accept-s-ticket-recorded-flipped", S | T, &x);
+        t[tl / 2] ^= 0x01;
+        t[0] ^= 0x01; /* an unknown key name */
+        x.n = 0;
+        xb_ext(&x, X_TICKET, t, tl);
+        ext_seed("accept-s-ticket-unknown-key", S | T, &x);
+        x.n = 0;
+        xb_ext(&x, X_TICKET, t, 44); /* exactly the overhead: no blob */
+        ext_seed("accept-s-ticket-overhead-only", S | T, &x);
+    }
+    {
+        uint8_t g[200];
+        for (size_t i = 0; i < sizeof g; i++)
+            g[i] = (uint8_t)(i * 37 + 11);
+        x.n = 0;
+        xb_ext(&x, X_TICKET, g, sizeof g);
+        ext_seed("accept-s-ticket-garbage", S | T, &x);
+        ext_seed("accept-s-ticket-garbage-tls10", S | T | V10, &x);
+        ext_seed("accept-s-ticket-garbage-ssl3", S | T | V3, &x);
+        x.n = 0;
+        xb_ext(&x, X_TICKET, g, 5);
+        ext_seed("accept-s-ticket-short", S | T, &x);
+    }
+    x.n = 0;
+    xb_ext(&x, X_TICKET, NULL, 0);
+    xb_ext(&x, X_TICKET, NULL, 0);
+    ext_seed("refuse-47-s-duplicate-ticket", S | T, &x);
+    /* signature_algorithms and supported_groups with the EC schemes and curves (issue 16) */
+    EXT1("accept-s-sigalgs-ecdsa", S, X_SIGALGS, 0, 8, 4, 3, 5, 3, 6, 3, 4, 1);
+    EXT1("accept-s-sigalgs-ecdsa-only", S, X_SIGALGS, 0, 2, 4, 3);
+    EXT1("accept-s-sigalgs-ecdsa-sha1", S, X_SIGALGS, 0, 4, 2, 3, 2, 1);
+    EXT1("accept-s-groups-ec", S, X_GROUPS, 0, 6, 0, 29, 0, 23, 0, 24);
+    EXT1("accept-s-groups-unknown-only", S, X_GROUPS, 0, 2, 0x3a, 0x3a);
+    EXT1("accept-s-point-formats-compressed-only", S, X_POINTS, 1, 1);
     /* block framing */
     ext_raw("refuse-50-s-block-one-byte", S, "\x00", 1);
     ext_raw("refuse-50-s-block-overruns", S, "\x00\x08\x00\x17\x00\x00", 6);
@@ -393,6 +760,16 @@ static void ext_seeds(void)
     EXT0("refuse-40-c-etm-ssl3", C | V3, X_ETM);
     EXT0("refuse-40-c-sni-ssl3", C | V3 | FZX_SNI, X_SNI);
     EXT1("refuse-40-c-alpn-ssl3", C | V3 | FZX_ALPN, X_ALPN, 0, 3, 2, 'h', '2');
+    /* session_ticket in the ServerHello: only empty, and only if offered */
+    EXT0("accept-c-ticket-ack", C | FZX_TICKETS, X_TICKET);
+    EXT0("accept-c-ticket-ack-tls10", C | FZX_TICKETS | V10, X_TICKET);
+    EXT1("refuse-50-c-ticket-ack-with-body", C | FZX_TICKETS, X_TICKET, 1, 2, 3);
+    EXT0("refuse-110-c-ticket-not-offered", C, X_TICKET);
+    EXT0("refuse-40-c-ticket-ssl3", C | FZX_TICKETS | V3, X_TICKET);
+    x.n = 0;
+    xb_ext(&x, X_TICKET, NULL, 0);
+    xb_ext(&x, X_TICKET, NULL, 0);
+    ext_seed("refuse-47-c-duplicate-ticket", C | FZX_TICKETS, &x);
     ext_raw("refuse-50-c-block-one-byte", C, "\x00", 1);
     ext_raw("refuse-50-c-block-overruns", C, "\x00\x08\x00\x17\x00\x00", 6);
     ext_raw("refuse-50-c-block-trailing", C, "\x00\x04\x00\x17\x00\x00\xff", 7);
@@ -448,6 +825,25 @@ int main(int argc, char **argv)
             unsigned x = (extra & 1 ? FZ_CLIENT_AUTH : 0) | (extra & 2 ? FZ_TWO_CONNS : 0);
             record_tls(x, x, FZ_ROT_TLS, tls_opts[t], tls_opts[t], 1, 0);
         }
+    /* RFC 5077 tickets (FZ_TICKETS: the server has ticket keys): the first connection's server
+     * sends NewSessionTicket, the second resumes from the ticket; with client authentication, at
+     * every version, without EMS, with ALPN and SNI; every I/O mode at TLS 1.2 */
+    static const unsigned ticket_opts[] = {0x00, FZ_TLS_NO_EMS, FZ_TLS_ALPN | FZ_TLS_SNI, 0x01, 0x02};
+    for (size_t t = 0; t < sizeof ticket_opts / sizeof ticket_opts[0]; t++)
+        for (unsigned extra = 0; extra < 2; extra++) {
+            unsigned x = FZ_TICKETS | FZ_TWO_CONNS | (extra ? FZ_CLIENT_AUTH : 0);
+            record_tls(x, x, FZ_ROT_TLS, ticket_opts[t], ticket_opts[t], t == 0, 0);
+        }
+    /* one connection with a ticket issued (no cache on either side) */
+    record_tls(FZ_TICKETS, FZ_TICKETS, FZ_ROT_TLS, 0x00, 0x00, 0, 0);
+    /* an EC (P-256) client certificate, at TLS 1.2 (ECDSA CertificateVerify with a scheme), 1.1
+     * and 1.0 (SHA-1), with and without resumption */
+    static const unsigned ec_opts[] = {0x00, 0x01, 0x02};
+    for (size_t t = 0; t < sizeof ec_opts / sizeof ec_opts[0]; t++)
+        for (unsigned extra = 0; extra < 2; extra++) {
+            unsigned x = FZ_CLIENT_AUTH | FZ_EC_CLIENT | (extra ? FZ_TWO_CONNS : 0);
+            record_tls(x, x, FZ_ROT_TLS, ec_opts[t], ec_opts[t], t == 0 && extra == 0, 0);
+        }
     /* refused (recorded as "-fail"): a fallback below the server's maximum (inappropriate_fallback),
      * no common version (protocol_version: client 1.0 .. 1.1, server 1.2 only) */
     record_tls(0, 0, FZ_ROT_TLS, 0x00, 0x01 | FZ_TLS_FALLBACK, 1, 0);
@@ -465,8 +861,15 @@ int main(int argc, char **argv)
         record_tls(a | two, a | two, r, 0x01, 0x01, 0, 1);           /* TLS 1.1 */
         record_tls(a | two | FZ_NO_SPLIT, a | two | FZ_NO_SPLIT, r, 0x02, 0x02, 0, 1); /* TLS 1.0 */
         record_tls(a, a, r, 0x02, 0x02, 0, 1);                       /* TLS 1.0, 1/n-1 split */
+        /* tickets issued and resumed from, every suite, at 1.2 and 1.0 (EC client at 1.2) */
+        unsigned tk = FZ_TICKETS | FZ_TWO_CONNS;
+        record_tls(a | tk, a | tk, r, 0x00, 0x00, 0, 1);
+        record_tls(a | tk | FZ_CLIENT_AUTH | FZ_EC_CLIENT, a | tk | FZ_CLIENT_AUTH | FZ_EC_CLIENT, r, 0x00, 0x00, 0, 1);
+        record_tls(a | tk, a | tk, r, 0x02, 0x02, 0, 1);
     }
     ext_seeds();
+    bad_signed_seeds();
+    session_blob_seeds();
     struct fz_bytes list = {0};
     if (fz_suite_listing(&list) != 0) {
         fprintf(stderr, "suite listing failed\n");
