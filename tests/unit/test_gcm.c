@@ -2,10 +2,12 @@
  * test_gcm.c - core/src/crypto/gcm.c: the McGrew-Viega GCM specification test cases 1-6
  * (AES-128) and 13-18 (AES-256) (cases 5, 6, 17 and 18 have 64- and 480-bit IVs, which go through
  * GHASH), and agreement with libtomcrypt's gcm_memory (an independent, table-driven GCM) on 2,000
- * random keys, IVs, AADs and plaintexts of random lengths 0..600 bytes. Every case runs on the
- * portable GHASH (CRY_GCM_PORTABLE) and, when the CPU has PCLMULQDQ (read from /proc/cpuinfo, not
- * from the code under test), on the PCLMULQDQ path as well: the output names the paths that ran,
- * and a CPU with PCLMULQDQ whose path was not exercised fails.
+ * random keys, IVs, AADs and plaintexts of random lengths 0..600 bytes. Every case runs on four
+ * key setups: CRY_GCM_PORTABLE (libtomcrypt's AES, the portable GHASH), the default (AES-NI and
+ * PCLMULQDQ where the CPU has them), CRY_GCM_NO_PCLMUL and CRY_GCM_NO_AESNI (one fast path each).
+ * What the CPU has is read from /proc/cpuinfo, not from the code under test; each state is checked
+ * to use exactly the paths expected, the output counts the cases each AES and GHASH path ran, and a
+ * CPU with AES-NI or PCLMULQDQ whose path was not exercised fails.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -26,36 +28,74 @@ static size_t unhex(const char *h, uint8_t *out, size_t cap)
     return n;
 }
 
-/* pclmulqdq in the flags line of /proc/cpuinfo: what the CPU says, independent of gcm.c */
-static int cpuinfo_pclmul(void)
+/* a flag (" pclmulqdq", " aes") in the flags line of /proc/cpuinfo: what the CPU says,
+ * independent of gcm.c */
+static int cpuinfo_flag(const char *flag)
 {
     FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return 0;
-    char line[4096];
+    cr_assert(f, "cannot read /proc/cpuinfo");
+    char line[8192];
     int has = 0;
-    while (!has && fgets(line, sizeof line, f))
-        if (strncmp(line, "flags", 5) == 0 && strstr(line, " pclmulqdq"))
-            has = 1;
+    size_t fl = strlen(flag);
+    while (!has && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "flags", 5) != 0)
+            continue;
+        for (char *p = strstr(line, flag); p && !has; p = strstr(p + 1, flag))
+            has = p[fl] == ' ' || p[fl] == '\n';
+    }
     fclose(f);
     return has;
 }
 
-/* The paths to run: always portable; PCLMULQDQ when the CPU has it (and then it must be taken). */
-static int npaths(void)
+/* The key setups: 0 portable, 1 default, 2 AES-NI + portable GHASH, 3 libtomcrypt + PCLMULQDQ */
+#define NPATHS 4
+static const unsigned path_flags[NPATHS] = {CRY_GCM_PORTABLE, 0, CRY_GCM_NO_PCLMUL,
+                                            CRY_GCM_NO_AESNI};
+
+struct cpu {
+    int pclmul, aes;
+};
+
+/* what the CPU has, per /proc/cpuinfo, after checking that gcm.c detects the same */
+static struct cpu cpu_paths(void)
 {
-    int cpu = cpuinfo_pclmul();
-    cr_assert_eq(cry_gcm_cpu_has_pclmul(), cpu,
-                 "gcm.c's detection (%d) disagrees with /proc/cpuinfo (%d)",
-                 cry_gcm_cpu_has_pclmul(), cpu);
-    return cpu ? 2 : 1;
+    struct cpu c = {cpuinfo_flag(" pclmulqdq"), cpuinfo_flag(" aes")};
+    cr_assert_eq(cry_gcm_cpu_has_pclmul(), c.pclmul,
+                 "gcm.c's PCLMULQDQ detection (%d) disagrees with /proc/cpuinfo (%d)",
+                 cry_gcm_cpu_has_pclmul(), c.pclmul);
+    cr_assert_eq(cry_cpu_has_aes(), c.aes,
+                 "AES-NI detection (%d) disagrees with /proc/cpuinfo (%d)", cry_cpu_has_aes(),
+                 c.aes);
+    return c;
 }
 
-static void key_path(struct cry_gcm *g, const uint8_t *key, size_t keylen, int path)
+/* runs[0..3]: cases on libtomcrypt's AES, on AES-NI, on the portable GHASH, on PCLMULQDQ */
+static void key_path(struct cry_gcm *g, const uint8_t *key, size_t keylen, int path, struct cpu c,
+                     int runs[4])
 {
-    cr_assert_eq(cry_gcm_init(g, key, keylen, path == 0 ? CRY_GCM_PORTABLE : 0), SSLNoErr);
-    cr_assert_eq(cry_gcm_uses_pclmul(g), path == 1, "path %d: uses_pclmul=%d", path,
+    unsigned f = path_flags[path];
+    int want_ni = c.aes && !(f & (CRY_GCM_PORTABLE | CRY_GCM_NO_AESNI));
+    int want_pcl = c.pclmul && !(f & (CRY_GCM_PORTABLE | CRY_GCM_NO_PCLMUL));
+    cr_assert_eq(cry_gcm_init(g, key, keylen, f), SSLNoErr);
+    cr_assert_eq(cry_gcm_uses_pclmul(g), want_pcl, "path %d: uses_pclmul=%d", path,
                  cry_gcm_uses_pclmul(g));
+    cr_assert_eq(cry_gcm_uses_aesni(g), want_ni, "path %d: uses_aesni=%d", path,
+                 cry_gcm_uses_aesni(g));
+    runs[want_ni]++;
+    runs[2 + want_pcl]++;
+}
+
+/* the counts expected after n cases on every path */
+static void check_runs(const char *what, const int runs[4], int n, struct cpu c)
+{
+    printf("%s: %d cases x %d key setups: AES libtomcrypt %d, AES-NI %d; GHASH portable %d, "
+           "pclmul %d (cpu %s aes, %s pclmulqdq)\n",
+           what, n, NPATHS, runs[0], runs[1], runs[2], runs[3], c.aes ? "has" : "lacks",
+           c.pclmul ? "has" : "lacks");
+    cr_assert_eq(runs[1], c.aes ? 2 * n : 0, "AES-NI present but its path not exercised");
+    cr_assert_eq(runs[0], (c.aes ? 2 : 4) * n, "libtomcrypt's AES (the fallback) not exercised");
+    cr_assert_eq(runs[3], c.pclmul ? 2 * n : 0, "PCLMULQDQ present but its path not exercised");
+    cr_assert_eq(runs[2], (c.pclmul ? 2 : 4) * n, "the portable GHASH not exercised");
 }
 
 static void init(void) { cr_assert_eq(cry_init(), SSLNoErr); }
@@ -121,18 +161,19 @@ static const struct vec {
      "a44a8266ee1c8eb0c8b5d4cf5ae9f19a"},
 };
 
-Test(gcm, spec_test_cases_both_paths)
+Test(gcm, spec_test_cases_all_paths)
 {
-    int paths = npaths(), runs[2] = {0, 0};
+    struct cpu cpu = cpu_paths();
+    int runs[4] = {0, 0, 0, 0};
     for (size_t v = 0; v < sizeof vecs / sizeof vecs[0]; v++) {
         uint8_t key[32], iv[64], aad[64], pt[64], ct[64], tag[16], out[64], t[16];
         size_t kl = unhex(vecs[v].key, key, sizeof key), il = unhex(vecs[v].iv, iv, sizeof iv);
         size_t al = unhex(vecs[v].aad, aad, sizeof aad), pl = unhex(vecs[v].pt, pt, sizeof pt);
         cr_assert_eq(unhex(vecs[v].ct, ct, sizeof ct), pl);
         cr_assert_eq(unhex(vecs[v].tag, tag, sizeof tag), 16);
-        for (int path = 0; path < paths; path++) {
+        for (int path = 0; path < NPATHS; path++) {
             struct cry_gcm g;
-            key_path(&g, key, kl, path);
+            key_path(&g, key, kl, path, cpu, runs);
             cr_assert_eq(cry_gcm_seal(&g, iv, il, aad, al, pt, out, pl, t), SSLNoErr);
             cr_assert(memcmp(out, ct, pl) == 0, "case %d path %d: ciphertext", vecs[v].n, path);
             cr_assert(memcmp(t, tag, 16) == 0, "case %d path %d: tag", vecs[v].n, path);
@@ -148,13 +189,9 @@ Test(gcm, spec_test_cases_both_paths)
                     cr_assert_eq(out[i], 0, "case %d: output not wiped", vecs[v].n);
             }
             cry_gcm_wipe(&g);
-            runs[path]++;
         }
     }
-    printf("gcm spec cases: portable path %d cases, pclmul path %d cases (cpu %s pclmulqdq)\n",
-           runs[0], runs[1], paths == 2 ? "has" : "lacks");
-    cr_assert_eq(runs[0], 12);
-    cr_assert_eq(runs[1], paths == 2 ? 12 : 0, "PCLMULQDQ present but its path not exercised");
+    check_runs("gcm spec cases", runs, 12, cpu);
 }
 
 /* ---- agreement with libtomcrypt's gcm_memory ---- */
@@ -175,7 +212,8 @@ static void fill(uint8_t *p, size_t n)
 
 Test(gcm, agrees_with_libtomcrypt_2000_random_cases)
 {
-    int paths = npaths(), runs[2] = {0, 0}, odd_ivs = 0;
+    struct cpu cpu = cpu_paths();
+    int runs[4] = {0, 0, 0, 0}, odd_ivs = 0;
     int aes = find_cipher("aes");
     cr_assert(aes >= 0);
     static const size_t keylens[] = {16, 24, 32};
@@ -200,9 +238,9 @@ Test(gcm, agrees_with_libtomcrypt_2000_random_cases)
                                 GCM_ENCRYPT),
                      CRYPT_OK);
         cr_assert_eq(tl, 16);
-        for (int path = 0; path < paths; path++) {
+        for (int path = 0; path < NPATHS; path++) {
             struct cry_gcm g;
-            key_path(&g, key, kl, path);
+            key_path(&g, key, kl, path, cpu, runs);
             cr_assert_eq(cry_gcm_seal(&g, iv, il, aad, al, pt, ct, pl, tag), SSLNoErr);
             cr_assert(memcmp(ct, ref_ct, pl) == 0 && memcmp(tag, ref_tag, 16) == 0,
                       "case %d (key %zu, iv %zu, aad %zu, text %zu) path %d differs", n, kl, il,
@@ -214,14 +252,10 @@ Test(gcm, agrees_with_libtomcrypt_2000_random_cases)
                 cr_assert_eq(cry_gcm_open(&g, iv, il, aad, al, ct, back, pl, tag), SSLProtocolErr);
             }
             cry_gcm_wipe(&g);
-            runs[path]++;
         }
     }
-    printf("gcm vs gcm_memory: portable path %d cases, pclmul path %d cases (%d with IVs other "
-           "than 96 bits; cpu %s pclmulqdq)\n",
-           runs[0], runs[1], odd_ivs, paths == 2 ? "has" : "lacks");
-    cr_assert_eq(runs[0], 2000);
-    cr_assert_eq(runs[1], paths == 2 ? 2000 : 0, "PCLMULQDQ present but its path not exercised");
+    printf("gcm vs gcm_memory: %d cases with IVs other than 96 bits\n", odd_ivs);
+    check_runs("gcm vs gcm_memory", runs, 2000, cpu);
 }
 
 /* ---- through the record layer's interface (crypto_ltc.c) ---- */
@@ -240,7 +274,11 @@ Test(gcm, cipher_interface_is_this_gcm)
         cr_assert(sz > 0 && sz < 1024, "AES-GCM state is %zu bytes", sz);
         uint64_t st[128] = {0}, st2[128] = {0};
         cr_assert_eq(cry_cipher_init(st, CRY_C_AES_GCM, 1, key, kl, NULL), SSLNoErr);
-        cr_assert_eq(cry_cipher_init(st2, CRY_C_AES_GCM, 0, key, kl, NULL), SSLNoErr);
+        /* the opening side alternates between the default and the forced-portable AES */
+        unsigned fl = n % 2 ? CRY_CIPHER_PORTABLE : 0;
+        cr_assert_eq(cry_cipher_init_flags(st2, CRY_C_AES_GCM, 0, key, kl, NULL, fl), SSLNoErr);
+        cr_assert_eq(cry_cipher_uses_aesni(st), cpu_paths().aes);
+        cr_assert_eq(cry_cipher_uses_aesni(st2), fl ? 0 : cpu_paths().aes);
         cr_assert_eq(cry_aead_seal(st, nonce, 12, aad, 13, pt, ct, pl, tag), SSLNoErr);
         unsigned long tl = 16;
         cr_assert_eq(gcm_memory(aes, key, (unsigned long)kl, nonce, 12, aad, 13, pt,

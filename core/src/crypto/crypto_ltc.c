@@ -12,6 +12,7 @@
 #include "crypto/ecdh.h"
 #include "crypto/ecdsa.h"
 #include "crypto/gcm.h"
+#include "crypto/aesni.h"
 #include "crypto/idea.h"
 #include <errno.h>
 #include <pthread.h>
@@ -198,21 +199,28 @@ void cry_hash_once(int alg, const void *p, size_t n, uint8_t *out)
  * whose symmetric_key union holds every cipher's schedule (4 KiB): a connection keeps two states,
  * and this keeps each to the size of the key schedule it needs (see docs/performance.md).
  * libtomcrypt's setup and ECB functions take a symmetric_key * but touch only their own member.
+ * AES runs on the AES instructions when the CPU has them (aesni.c: no tables, constant time, CBC
+ * decryption eight blocks at a time), with one direction's round keys in the same space as
+ * libtomcrypt's schedule; libtomcrypt's table AES is the portable path.
  */
 struct cbc_state {
     uint8_t iv[16];
     union {
         uint64_t align;
         struct rijndael_key aes;
+        struct cry_aesni_key ni; /* when cry_cipher.aesni */
         struct rc2_key rc2;
     } k;
 };
+_Static_assert(sizeof(struct cry_aesni_key) <= sizeof(struct rijndael_key),
+               "the AES-NI schedule fits where libtomcrypt's does (state sizes unchanged)");
 
 struct cry_cipher {
     int alg;
     int encrypt;
     uint32_t keyed;
-    uint32_t block;
+    uint16_t block;
+    uint16_t aesni; /* CRY_C_AES: 1 if the schedule is u.cbc.k.ni (AES-NI), 0 if libtomcrypt's */
     union {
         uint64_t align;
         rc4_state rc4;
@@ -266,7 +274,13 @@ static SSLErr cbc_key(struct cry_cipher *c, int alg, const uint8_t *key, size_t 
     memcpy(c->u.cbc.iv, iv, c->block);
     int k = (int)keylen;
     switch (alg) {
-    case CRY_C_AES: return cry_map(rijndael_setup(key, k, 0, cbc_sched(c)));
+    case CRY_C_AES:
+        if (c->aesni) {
+            int r = c->encrypt ? cry_aesni_set_encrypt_key(&c->u.cbc.k.ni, key, keylen)
+                               : cry_aesni_set_decrypt_key(&c->u.cbc.k.ni, key, keylen);
+            return r == 0 ? SSLNoErr : SSLUnknownErr;
+        }
+        return cry_map(rijndael_setup(key, k, 0, cbc_sched(c)));
     default: return cry_map(rc2_setup_ex(key, k, (int)rc2_bits, 0, cbc_sched(c)));
     }
 }
@@ -279,6 +293,13 @@ static void cbc_run(struct cry_cipher *c, const uint8_t *in, uint8_t *out, size_
     static const ecb_fn dec[] = {[CRY_C_AES] = rijndael_ecb_decrypt, [CRY_C_RC2] = rc2_ecb_decrypt};
     uint32_t bs = c->block;
     uint8_t *iv = c->u.cbc.iv, x[16];
+    if (c->aesni) { /* CRY_C_AES on AES-NI; the IV carries over calls as below */
+        if (c->encrypt)
+            cry_aesni_cbc_encrypt(&c->u.cbc.k.ni, iv, in, out, len / 16);
+        else
+            cry_aesni_cbc_decrypt(&c->u.cbc.k.ni, iv, in, out, len / 16);
+        return;
+    }
     for (size_t off = 0; off < len; off += bs) {
         if (c->encrypt) { /* C_i = E(P_i ^ C_{i-1}) */
             for (uint32_t i = 0; i < bs; i++)
@@ -297,7 +318,7 @@ static void cbc_run(struct cry_cipher *c, const uint8_t *in, uint8_t *out, size_
 }
 
 static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, size_t keylen,
-                         unsigned rc2_bits, const uint8_t *iv)
+                         unsigned rc2_bits, const uint8_t *iv, unsigned flags)
 {
     SSL_ENSURE(st && (key || alg == CRY_C_NULL), SSLBadParameterErr);
     SSL_ENSURE(cry_ready(), SSLUnknownErr);
@@ -308,7 +329,8 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
     zeromem(c, size);
     c->alg = CRY_C_NULL;
     c->encrypt = encrypt != 0;
-    c->block = (uint32_t)cry_cipher_block_size(alg);
+    c->block = (uint16_t)cry_cipher_block_size(alg);
+    c->aesni = alg == CRY_C_AES && !(flags & CRY_CIPHER_PORTABLE) && cry_aesni_cpu();
     SSLErr e;
     switch (alg) {
     case CRY_C_NULL:
@@ -340,7 +362,8 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
         break;
     case CRY_C_AES_GCM: { /* RFC 5288: AES-128/256; the nonce comes per record (cry_aead_*) */
         SSL_ENSURE(keylen == 16 || keylen == 24 || keylen == 32, SSLBadParameterErr);
-        e = cry_gcm_init(&c->u.gcm, key, keylen, 0);
+        e = cry_gcm_init(&c->u.gcm, key, keylen,
+                         flags & CRY_CIPHER_PORTABLE ? CRY_GCM_PORTABLE : 0);
         break;
     }
     case CRY_C_CHACHA20_POLY1305: /* RFC 8439 §2.8: a 256-bit key; keyed per message (the nonce
@@ -365,13 +388,30 @@ SSLErr cry_cipher_init(void *st, int alg, int encrypt, const uint8_t *key, size_
                        const uint8_t *iv)
 {
     unsigned rc2_bits = (unsigned)(8 * (keylen <= 128 ? keylen : 0)); /* SSL's RC2: 8 * keylen */
-    return cipher_key(st, alg, encrypt, key, keylen, rc2_bits, iv);
+    return cipher_key(st, alg, encrypt, key, keylen, rc2_bits, iv, 0);
+}
+
+SSLErr cry_cipher_init_flags(void *st, int alg, int encrypt, const uint8_t *key, size_t keylen,
+                             const uint8_t *iv, unsigned flags)
+{
+    unsigned rc2_bits = (unsigned)(8 * (keylen <= 128 ? keylen : 0));
+    return cipher_key(st, alg, encrypt, key, keylen, rc2_bits, iv, flags);
+}
+
+int cry_cipher_uses_aesni(const void *st)
+{
+    const struct cry_cipher *c = st;
+    if (!c || c->keyed != CIPHER_KEYED)
+        return 0;
+    if (c->alg == CRY_C_AES)
+        return c->aesni;
+    return c->alg == CRY_C_AES_GCM && cry_gcm_uses_aesni(&c->u.gcm);
 }
 
 SSLErr cry_cipher_init_rc2(void *st, int encrypt, const uint8_t *key, size_t keylen,
                            unsigned effective_bits, const uint8_t *iv)
 {
-    return cipher_key(st, CRY_C_RC2, encrypt, key, keylen, effective_bits, iv);
+    return cipher_key(st, CRY_C_RC2, encrypt, key, keylen, effective_bits, iv, 0);
 }
 
 SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len)

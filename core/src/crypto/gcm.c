@@ -22,10 +22,14 @@
  * (Karatsuba) make a 128x128 product. Nothing is looked up by secret data and nothing branches on
  * it; the hardware's integer multiplier is constant time on the x86-64 CPUs this runs on.
  *
- * AES is libtomcrypt's (table-driven, like the AES-CBC suites). Only this file and crypto_ltc.c
- * include tomcrypt.h.
+ * AES. With the AES instructions (checked at key setup) the key schedule, H, the CTR stream (eight
+ * blocks in flight) and the tag's E(K, J0) come from aesni.c: no tables, constant time. Otherwise
+ * AES is libtomcrypt's (table-driven, whose lookups are indexed by key and data: the cache-timing
+ * caveat of docs/security.md). CRY_GCM_PORTABLE / CRY_GCM_NO_AESNI force that path (tests).
+ * Only this file and crypto_ltc.c include tomcrypt.h.
  */
 #include "crypto/gcm.h"
+#include "crypto/aesni.h"
 #include "crypto/crypto_ltc.h"
 #include "base/ct.h"
 #include <string.h>
@@ -43,6 +47,9 @@
 _Static_assert(sizeof(struct rijndael_key) <= sizeof(((struct cry_gcm *)0)->aes),
                "libtomcrypt's AES key schedule fits the GCM state");
 _Static_assert(_Alignof(struct rijndael_key) <= _Alignof(uint64_t), "AES key schedule alignment");
+_Static_assert(sizeof(struct cry_aesni_key) <= sizeof(((struct cry_gcm *)0)->aes),
+               "the AES-NI key schedule fits the GCM state");
+_Static_assert(_Alignof(struct cry_aesni_key) <= _Alignof(uint64_t), "AES-NI schedule alignment");
 _Static_assert(sizeof(struct cry_gcm) < 1024, "a GCM state stays under 1 KiB");
 
 #define GCM_KEYED 0x47434d4bu
@@ -51,6 +58,21 @@ _Static_assert(sizeof(struct cry_gcm) < 1024, "a GCM state stays under 1 KiB");
 static symmetric_key *aes_key(const struct cry_gcm *g)
 {
     return (symmetric_key *)(void *)(uintptr_t)g->aes;
+}
+
+/* the AES-NI schedule in the same words, when g->aesni */
+static struct cry_aesni_key *ni_key(const struct cry_gcm *g)
+{
+    return (struct cry_aesni_key *)(void *)(uintptr_t)g->aes;
+}
+
+/* one block E(K, in) on the state's AES */
+static void aes_block(const struct cry_gcm *g, const uint8_t in[16], uint8_t out[16])
+{
+    if (g->aesni)
+        cry_aesni_encrypt_block(ni_key(g), in, out);
+    else
+        (void)rijndael_ecb_encrypt(in, out, aes_key(g));
 }
 
 static uint64_t ld64(const uint8_t *p)
@@ -220,14 +242,7 @@ int cry_gcm_cpu_has_pclmul(void)
 #endif
 }
 
-int cry_cpu_has_aes(void)
-{
-#if GCM_X86
-    return __builtin_cpu_supports("aes");
-#else
-    return 0;
-#endif
-}
+int cry_cpu_has_aes(void) { return cry_aesni_cpu(); }
 
 static void ghash_blocks(const struct cry_gcm *g, uint64_t y[2], const uint8_t *p, size_t blocks)
 {
@@ -262,19 +277,21 @@ SSLErr cry_gcm_init(struct cry_gcm *g, const uint8_t *key, size_t keylen, unsign
     SSL_ENSURE(g, SSLBadParameterErr);
     memset(g, 0, sizeof *g);
     SSL_ENSURE(key && (keylen == 16 || keylen == 24 || keylen == 32), SSLBadParameterErr);
-    if (rijndael_setup(key, (int)keylen, 0, aes_key(g)) != CRYPT_OK) {
+    g->aesni = !(flags & (CRY_GCM_PORTABLE | CRY_GCM_NO_AESNI)) && cry_aesni_cpu();
+    if (g->aesni ? cry_aesni_set_encrypt_key(ni_key(g), key, keylen) != 0
+                 : rijndael_setup(key, (int)keylen, 0, aes_key(g)) != CRYPT_OK) {
         cry_wipe(g, sizeof *g);
         return SSLUnknownErr;
     }
     uint8_t zero[16] = {0}, hb[16];
-    (void)rijndael_ecb_encrypt(zero, hb, aes_key(g));
+    aes_block(g, zero, hb);
     g->h[0][0] = ld64(hb);
     g->h[0][1] = ld64(hb + 8);
     cry_wipe(hb, sizeof hb);
     rev_words(g->hr, g->h[0]);
     for (int i = 1; i < 4; i++)
         gf_mul(g->h[i], g->h[i - 1], g->h[0], g->hr);
-    g->pclmul = !(flags & CRY_GCM_PORTABLE) && cry_gcm_cpu_has_pclmul();
+    g->pclmul = !(flags & (CRY_GCM_PORTABLE | CRY_GCM_NO_PCLMUL)) && cry_gcm_cpu_has_pclmul();
     g->keyed = GCM_KEYED;
     return SSLNoErr;
 }
@@ -282,6 +299,11 @@ SSLErr cry_gcm_init(struct cry_gcm *g, const uint8_t *key, size_t keylen, unsign
 int cry_gcm_uses_pclmul(const struct cry_gcm *g)
 {
     return g && g->keyed == GCM_KEYED && g->pclmul;
+}
+
+int cry_gcm_uses_aesni(const struct cry_gcm *g)
+{
+    return g && g->keyed == GCM_KEYED && g->aesni;
 }
 
 void cry_gcm_wipe(struct cry_gcm *g)
@@ -297,6 +319,16 @@ static void gcm_ctr(const struct cry_gcm *g, const uint8_t j0[16], const uint8_t
     uint8_t cb[16], ks[16];
     memcpy(cb, j0, 16);
     uint32_t ctr = (uint32_t)j0[12] << 24 | (uint32_t)j0[13] << 16 | (uint32_t)j0[14] << 8 | j0[15];
+    if (g->aesni) { /* eight blocks in flight from inc32(j0) */
+        ctr++;
+        cb[12] = (uint8_t)(ctr >> 24);
+        cb[13] = (uint8_t)(ctr >> 16);
+        cb[14] = (uint8_t)(ctr >> 8);
+        cb[15] = (uint8_t)ctr;
+        cry_aesni_ctr32(ni_key(g), cb, in, out, len);
+        cry_wipe(cb, sizeof cb);
+        return;
+    }
     for (size_t off = 0; off < len; off += 16) {
         ctr++;
         cb[12] = (uint8_t)(ctr >> 24);
@@ -367,7 +399,7 @@ static void gcm_tag(const struct cry_gcm *g, const uint8_t j0[16], const uint8_t
     st64(lens, (uint64_t)alen * 8);
     st64(lens + 8, (uint64_t)len * 8);
     ghash(g, y, lens, 16);
-    (void)rijndael_ecb_encrypt(j0, ek, aes_key(g));
+    aes_block(g, j0, ek);
     st64(tag, y[0]);
     st64(tag + 8, y[1]);
     for (int i = 0; i < 16; i++)
