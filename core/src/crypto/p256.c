@@ -1,0 +1,473 @@
+/*
+ * p256.c - NIST P-256 scalar multiplication in constant time (p256.h), written from FIPS 186-4,
+ * SEC 2 and Renes-Costello-Batina, "Complete addition formulas for prime order elliptic curves"
+ * (EUROCRYPT 2016, algorithms 4 and 6 for a = -3).
+ *
+ * Field: GF(p), p = 2^256 - 2^224 + 2^192 + 2^96 - 1, four 64-bit limbs (little-endian) in
+ * Montgomery form (x R mod p, R = 2^256), always fully reduced (< p). Multiplication is word-by-word
+ * Montgomery (CIOS): p = -1 mod 2^64, so the per-word factor is the low word itself; the result is
+ * < 2p and one subtraction of p is kept or dropped by a mask. Addition and subtraction likewise.
+ * Inversion is Fermat's z^(p-2), square-and-multiply over the bits of the public exponent.
+ *
+ * Points: homogeneous projective (X : Y : Z), identity (0 : 1 : 0). The RCB formulas are complete
+ * on a prime-order curve: they give the right sum for every pair of inputs (equal points, a point
+ * and its negative, the identity on either side), so no input needs a branch.
+ *
+ * Scalar multiplication, k * P: a table T[j] = j P (j = 0..15, T[0] the identity); the scalar's 64
+ * nibbles from the top: 4 doublings, then the addition of T[nibble]. k * G: a table made once of
+ * j 16^i G (i = 0..63, j = 0..15), the sum over i of entry [i][nibble i]: 64 additions. Every
+ * scalar takes the same 64 windows whatever its value; a table entry is chosen by reading every
+ * entry and keeping one under a mask (no load indexed by a secret); the nibble index is the public
+ * loop counter. Only the checks of a peer's point (public) branch.
+ */
+#include "crypto/p256.h"
+#include <pthread.h>
+#include <string.h>
+#include "crypto/crypto_ltc.h"
+
+__extension__ typedef unsigned __int128 u128;
+typedef uint64_t fe[4];
+
+struct pt {
+    fe x, y, z;
+};
+
+static const fe P = {UINT64_C(0xFFFFFFFFFFFFFFFF), UINT64_C(0x00000000FFFFFFFF), 0,
+                     UINT64_C(0xFFFFFFFF00000001)};
+
+/* Hides a mask's origin from the optimiser so that it cannot turn a masked select into a branch. */
+static inline uint64_t value_barrier(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__("" : "+r"(x));
+    return x;
+#else
+    volatile uint64_t v = x;
+    return v;
+#endif
+}
+
+/* r = v - p if v = (hi, t) >= p, else v; for v < 2p. */
+static void fe_reduce_once(fe r, const uint64_t t[4], uint64_t hi)
+{
+    uint64_t s[4], borrow = 0;
+    for (int j = 0; j < 4; j++) {
+        u128 d = (u128)t[j] - P[j] - borrow;
+        s[j] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    u128 d = (u128)hi - borrow;
+    uint64_t keep = value_barrier(0 - ((uint64_t)(d >> 64) & 1)); /* all ones: v < p */
+    for (int j = 0; j < 4; j++)
+        r[j] = (t[j] & keep) | (s[j] & ~keep);
+}
+
+static void fe_add(fe r, const fe a, const fe b)
+{
+    uint64_t t[4];
+    u128 c = 0;
+    for (int j = 0; j < 4; j++) {
+        c += (u128)a[j] + b[j];
+        t[j] = (uint64_t)c;
+        c >>= 64;
+    }
+    fe_reduce_once(r, t, (uint64_t)c);
+}
+
+static void fe_sub(fe r, const fe a, const fe b)
+{
+    uint64_t t[4], borrow = 0;
+    for (int j = 0; j < 4; j++) {
+        u128 d = (u128)a[j] - b[j] - borrow;
+        t[j] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    uint64_t m = value_barrier(0 - borrow); /* a < b: add p back */
+    u128 c = 0;
+    for (int j = 0; j < 4; j++) {
+        c += (u128)t[j] + (P[j] & m);
+        r[j] = (uint64_t)c;
+        c >>= 64;
+    }
+}
+
+/* r = a b R^-1 mod p (a, b < p). */
+static void fe_mul(fe r, const fe a, const fe b)
+{
+    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+        u128 c = 0;
+        for (int j = 0; j < 4; j++) {
+            c += (u128)a[j] * b[i] + t[j];
+            t[j] = (uint64_t)c;
+            c >>= 64;
+        }
+        c += t[4];
+        t[4] = (uint64_t)c;
+        t[5] = (uint64_t)(c >> 64);
+        /* m = t0 * (-p^-1 mod 2^64) = t0: t + m p is divisible by 2^64 */
+        uint64_t m = t[0];
+        c = ((u128)m * P[0] + t[0]) >> 64;
+        for (int j = 1; j < 4; j++) {
+            c += (u128)m * P[j] + t[j];
+            t[j - 1] = (uint64_t)c;
+            c >>= 64;
+        }
+        c += t[4];
+        t[3] = (uint64_t)c;
+        t[4] = t[5] + (uint64_t)(c >> 64);
+    }
+    fe_reduce_once(r, t, t[4]);
+}
+
+static void fe_sqr(fe r, const fe a)
+{
+    fe_mul(r, a, a);
+}
+
+/* r = a^(p-2) = a^-1 (0 for 0); the exponent is public. */
+static void fe_inv(fe r, const fe a)
+{
+    static const fe e = {UINT64_C(0xFFFFFFFFFFFFFFFD), UINT64_C(0x00000000FFFFFFFF), 0,
+                         UINT64_C(0xFFFFFFFF00000001)};
+    fe acc;
+    memcpy(acc, a, sizeof acc); /* the top bit of p - 2 */
+    for (int bit = 254; bit >= 0; bit--) {
+        fe_sqr(acc, acc);
+        if ((e[bit / 64] >> (bit % 64)) & 1)
+            fe_mul(acc, acc, a);
+    }
+    memcpy(r, acc, sizeof acc);
+    cry_wipe(acc, sizeof acc);
+}
+
+/* Constants in Montgomery form, made once: 1 (= R mod p), R^2 mod p, b, G. */
+static fe ONE, RR, B;
+static struct pt GP;
+/* GT[i][j] = j 16^i G, projective. */
+static struct pt GT[64][16];
+static pthread_once_t p256_once = PTHREAD_ONCE_INIT;
+
+static void fe_frombytes_raw(fe r, const uint8_t in[32])
+{
+    for (int j = 0; j < 4; j++) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v = (v << 8) | in[(3 - j) * 8 + i];
+        r[j] = v;
+    }
+}
+
+static void fe_tobytes_raw(uint8_t out[32], const fe a)
+{
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 8; i++)
+            out[(3 - j) * 8 + i] = (uint8_t)(a[j] >> (56 - 8 * i));
+}
+
+/* 1 if the raw value a < p. Public data only. */
+static int fe_raw_below_p(const fe a)
+{
+    for (int j = 3; j >= 0; j--)
+        if (a[j] != P[j])
+            return a[j] < P[j];
+    return 0;
+}
+
+static void fe_to_mont(fe r, const fe a)
+{
+    fe_mul(r, a, RR);
+}
+
+static void fe_from_mont(fe r, const fe a)
+{
+    static const fe one_raw = {1, 0, 0, 0};
+    fe_mul(r, a, one_raw);
+}
+
+/* all ones if a == 0, else 0 */
+static uint64_t fe_is_zero(const fe a)
+{
+    uint64_t v = a[0] | a[1] | a[2] | a[3];
+    return value_barrier(((v | (0 - v)) >> 63) - 1);
+}
+
+static void fe_cmov(fe r, const fe a, uint64_t mask)
+{
+    for (int j = 0; j < 4; j++)
+        r[j] ^= mask & (r[j] ^ a[j]);
+}
+
+/* ---- points: RCB complete formulas for a = -3 ---- */
+
+static void pt_identity(struct pt *r)
+{
+    memset(r->x, 0, sizeof r->x);
+    memcpy(r->y, ONE, sizeof ONE);
+    memset(r->z, 0, sizeof r->z);
+}
+
+/* r = p + q (algorithm 4); r may alias either input. */
+static void pt_add(struct pt *r, const struct pt *p, const struct pt *q)
+{
+    fe t0, t1, t2, t3, t4, x3, y3, z3;
+    fe_mul(t0, p->x, q->x);
+    fe_mul(t1, p->y, q->y);
+    fe_mul(t2, p->z, q->z);
+    fe_add(t3, p->x, p->y);
+    fe_add(t4, q->x, q->y);
+    fe_mul(t3, t3, t4);
+    fe_add(t4, t0, t1);
+    fe_sub(t3, t3, t4);
+    fe_add(t4, p->y, p->z);
+    fe_add(x3, q->y, q->z);
+    fe_mul(t4, t4, x3);
+    fe_add(x3, t1, t2);
+    fe_sub(t4, t4, x3);
+    fe_add(x3, p->x, p->z);
+    fe_add(y3, q->x, q->z);
+    fe_mul(x3, x3, y3);
+    fe_add(y3, t0, t2);
+    fe_sub(y3, x3, y3);
+    fe_mul(z3, B, t2);
+    fe_sub(x3, y3, z3);
+    fe_add(z3, x3, x3);
+    fe_add(x3, x3, z3);
+    fe_sub(z3, t1, x3);
+    fe_add(x3, t1, x3);
+    fe_mul(y3, B, y3);
+    fe_add(t1, t2, t2);
+    fe_add(t2, t1, t2);
+    fe_sub(y3, y3, t2);
+    fe_sub(y3, y3, t0);
+    fe_add(t1, y3, y3);
+    fe_add(y3, t1, y3);
+    fe_add(t1, t0, t0);
+    fe_add(t0, t1, t0);
+    fe_sub(t0, t0, t2);
+    fe_mul(t1, t4, y3);
+    fe_mul(t2, t0, y3);
+    fe_mul(y3, x3, z3);
+    fe_add(y3, y3, t2);
+    fe_mul(x3, t3, x3);
+    fe_sub(x3, x3, t1);
+    fe_mul(z3, t4, z3);
+    fe_mul(t1, t3, t0);
+    fe_add(z3, z3, t1);
+    memcpy(r->x, x3, sizeof x3);
+    memcpy(r->y, y3, sizeof y3);
+    memcpy(r->z, z3, sizeof z3);
+}
+
+/* r = 2 p (algorithm 6); r may alias p. */
+static void pt_dbl(struct pt *r, const struct pt *p)
+{
+    fe t0, t1, t2, t3, x3, y3, z3;
+    fe_sqr(t0, p->x);
+    fe_sqr(t1, p->y);
+    fe_sqr(t2, p->z);
+    fe_mul(t3, p->x, p->y);
+    fe_add(t3, t3, t3);
+    fe_mul(z3, p->x, p->z);
+    fe_add(z3, z3, z3);
+    fe_mul(y3, B, t2);
+    fe_sub(y3, y3, z3);
+    fe_add(x3, y3, y3);
+    fe_add(y3, x3, y3);
+    fe_sub(x3, t1, y3);
+    fe_add(y3, t1, y3);
+    fe_mul(y3, x3, y3);
+    fe_mul(x3, x3, t3);
+    fe_add(t3, t2, t2);
+    fe_add(t2, t2, t3);
+    fe_mul(z3, B, z3);
+    fe_sub(z3, z3, t2);
+    fe_sub(z3, z3, t0);
+    fe_add(t3, z3, z3);
+    fe_add(z3, z3, t3);
+    fe_add(t3, t0, t0);
+    fe_add(t0, t3, t0);
+    fe_sub(t0, t0, t2);
+    fe_mul(t0, t0, z3);
+    fe_add(y3, y3, t0);
+    fe_mul(t0, p->y, p->z);
+    fe_add(t0, t0, t0);
+    fe_mul(z3, t0, z3);
+    fe_sub(x3, x3, z3);
+    fe_mul(z3, t0, t1);
+    fe_add(z3, z3, z3);
+    fe_add(z3, z3, z3);
+    memcpy(r->x, x3, sizeof x3);
+    memcpy(r->y, y3, sizeof y3);
+    memcpy(r->z, z3, sizeof z3);
+}
+
+/* r = t[idx] for a secret idx < 16: every entry read, one kept under a mask. */
+static void pt_lookup(struct pt *r, const struct pt t[16], uint64_t idx)
+{
+    memset(r, 0, sizeof *r);
+    for (uint64_t j = 0; j < 16; j++) {
+        uint64_t d = j ^ idx; /* < 16 */
+        uint64_t m = value_barrier((d - 1) >> 63); /* 1 if d == 0 */
+        m = 0 - m;
+        fe_cmov(r->x, t[j].x, m);
+        fe_cmov(r->y, t[j].y, m);
+        fe_cmov(r->z, t[j].z, m);
+    }
+}
+
+/* Nibble i (0 = least significant) of a 32-byte big-endian scalar; i is public. */
+static uint64_t nibble(const uint8_t k[32], int i)
+{
+    return (uint64_t)(k[31 - i / 2] >> (4 * (i & 1))) & 15;
+}
+
+static void hex32(uint8_t out[32], const char *h)
+{
+    for (int i = 0; i < 32; i++) {
+        uint8_t v = 0;
+        for (int s = 0; s < 2; s++) {
+            char c = h[2 * i + s];
+            v = (uint8_t)(v << 4 | (c <= '9' ? c - '0' : c - 'a' + 10));
+        }
+        out[i] = v;
+    }
+}
+
+static void p256_init(void)
+{
+    /* R mod p = 2^256 - p; R^2 mod p by 256 doublings of it */
+    fe t = {0, 0, 0, 0};
+    uint64_t borrow = 0;
+    for (int j = 0; j < 4; j++) {
+        u128 d = (u128)t[j] - P[j] - borrow;
+        ONE[j] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    memcpy(RR, ONE, sizeof RR);
+    for (int i = 0; i < 256; i++)
+        fe_add(RR, RR, RR);
+    uint8_t buf[32];
+    hex32(buf, "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
+    fe_frombytes_raw(t, buf);
+    fe_to_mont(B, t);
+    hex32(buf, "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
+    fe_frombytes_raw(t, buf);
+    fe_to_mont(GP.x, t);
+    hex32(buf, "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+    fe_frombytes_raw(t, buf);
+    fe_to_mont(GP.y, t);
+    memcpy(GP.z, ONE, sizeof ONE);
+    struct pt base = GP;
+    for (int i = 0; i < 64; i++) {
+        pt_identity(&GT[i][0]);
+        GT[i][1] = base;
+        for (int j = 2; j < 16; j++)
+            pt_add(&GT[i][j], &GT[i][j - 1], &base);
+        for (int d = 0; d < 4; d++)
+            pt_dbl(&base, &base);
+    }
+}
+
+/* Point from x || y (raw), checked: 1 if on the curve with coordinates < p. Public data. */
+static int pt_decode(struct pt *r, const uint8_t in[64])
+{
+    fe x, y, l, rhs;
+    fe_frombytes_raw(x, in);
+    fe_frombytes_raw(y, in + 32);
+    if (!fe_raw_below_p(x) || !fe_raw_below_p(y))
+        return 0;
+    fe_to_mont(r->x, x);
+    fe_to_mont(r->y, y);
+    memcpy(r->z, ONE, sizeof ONE);
+    /* y^2 = x^3 - 3x + b */
+    fe_sqr(l, r->y);
+    fe_sqr(rhs, r->x);
+    fe_mul(rhs, rhs, r->x);
+    fe_sub(rhs, rhs, r->x);
+    fe_sub(rhs, rhs, r->x);
+    fe_sub(rhs, rhs, r->x);
+    fe_add(rhs, rhs, B);
+    return memcmp(l, rhs, sizeof l) == 0;
+}
+
+/* out = affine x || y of p; -1 (out zeros) for the identity. Constant time but for the result. */
+static int pt_encode(uint8_t out[64], const struct pt *p)
+{
+    fe zi, x, y;
+    uint64_t inf = fe_is_zero(p->z);
+    fe_inv(zi, p->z);
+    fe_mul(x, p->x, zi);
+    fe_mul(y, p->y, zi);
+    fe_from_mont(x, x);
+    fe_from_mont(y, y);
+    fe_tobytes_raw(out, x);
+    fe_tobytes_raw(out + 32, y);
+    cry_wipe(zi, sizeof zi);
+    cry_wipe(x, sizeof x);
+    cry_wipe(y, sizeof y);
+    if (inf) { /* the identity (zi = 0 gave zeros already): a public outcome */
+        memset(out, 0, 64);
+        return -1;
+    }
+    return 0;
+}
+
+int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64])
+{
+    pthread_once(&p256_once, p256_init);
+    struct pt t[16], acc, sel;
+    if (!pt_decode(&t[1], point)) {
+        memset(out, 0, 64);
+        return -1;
+    }
+    pt_identity(&t[0]);
+    for (int j = 2; j < 16; j++) {
+        if (j & 1)
+            pt_add(&t[j], &t[j - 1], &t[1]);
+        else
+            pt_dbl(&t[j], &t[j / 2]);
+    }
+    pt_lookup(&acc, t, nibble(k, 63));
+    for (int i = 62; i >= 0; i--) {
+        for (int d = 0; d < 4; d++)
+            pt_dbl(&acc, &acc);
+        pt_lookup(&sel, t, nibble(k, i));
+        pt_add(&acc, &acc, &sel);
+    }
+    int r = pt_encode(out, &acc);
+    cry_wipe(t, sizeof t);
+    cry_wipe(&acc, sizeof acc);
+    cry_wipe(&sel, sizeof sel);
+    return r;
+}
+
+int cry_p256_base_mul(uint8_t out[64], const uint8_t k[32])
+{
+    pthread_once(&p256_once, p256_init);
+    struct pt acc, sel;
+    pt_lookup(&acc, GT[0], nibble(k, 0));
+    for (int i = 1; i < 64; i++) {
+        pt_lookup(&sel, GT[i], nibble(k, i));
+        pt_add(&acc, &acc, &sel);
+    }
+    int r = pt_encode(out, &acc);
+    cry_wipe(&acc, sizeof acc);
+    cry_wipe(&sel, sizeof sel);
+    return r;
+}
+
+int cry_p256_scalar_ok(const uint8_t k[32])
+{
+    static const uint8_t n[32] = {
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+    uint32_t borrow = 0, any = 0;
+    for (int i = 31; i >= 0; i--) { /* k - n: a borrow out means k < n */
+        uint32_t d = (uint32_t)k[i] - n[i] - borrow;
+        borrow = (d >> 8) & 1;
+        any |= k[i];
+    }
+    uint32_t nonzero = (0 - any) >> 31; /* any < 256 */
+    return (int)(value_barrier(borrow & nonzero) & 1);
+}
