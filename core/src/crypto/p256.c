@@ -47,77 +47,100 @@ static inline uint64_t value_barrier(uint64_t x)
 #endif
 }
 
-/* r = v - p if v = (hi, t) >= p, else v; for v < 2p. */
-static void fe_reduce_once(fe r, const uint64_t t[4], uint64_t hi)
+#define P0 UINT64_C(0xFFFFFFFFFFFFFFFF)
+#define P1 UINT64_C(0x00000000FFFFFFFF)
+#define P3 UINT64_C(0xFFFFFFFF00000001)
+
+/* (borrow, r) = a - b - borrow, borrow in {0, 1}. */
+static inline uint64_t sbb(uint64_t a, uint64_t b, uint64_t *borrow)
 {
-    uint64_t s[4], borrow = 0;
-    for (int j = 0; j < 4; j++) {
-        u128 d = (u128)t[j] - P[j] - borrow;
-        s[j] = (uint64_t)d;
-        borrow = (uint64_t)(d >> 64) & 1;
-    }
-    u128 d = (u128)hi - borrow;
-    uint64_t keep = value_barrier(0 - ((uint64_t)(d >> 64) & 1)); /* all ones: v < p */
-    for (int j = 0; j < 4; j++)
-        r[j] = (t[j] & keep) | (s[j] & ~keep);
+    u128 d = (u128)a - b - *borrow;
+    *borrow = (uint64_t)(d >> 64) & 1;
+    return (uint64_t)d;
+}
+
+/* (carry, r) = a + b + carry. */
+static inline uint64_t adc(uint64_t a, uint64_t b, uint64_t *carry)
+{
+    u128 c = (u128)a + b + *carry;
+    *carry = (uint64_t)(c >> 64);
+    return (uint64_t)c;
+}
+
+/* r = v - p if v = (hi, t3..t0) >= p, else v; for v < 2p. */
+static inline void fe_reduce_once(fe r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+                                  uint64_t hi)
+{
+    uint64_t b = 0;
+    uint64_t s0 = sbb(t0, P0, &b), s1 = sbb(t1, P1, &b), s2 = sbb(t2, 0, &b), s3 = sbb(t3, P3, &b);
+    (void)sbb(hi, 0, &b);
+    uint64_t keep = value_barrier(0 - b); /* all ones: v < p */
+    r[0] = (t0 & keep) | (s0 & ~keep);
+    r[1] = (t1 & keep) | (s1 & ~keep);
+    r[2] = (t2 & keep) | (s2 & ~keep);
+    r[3] = (t3 & keep) | (s3 & ~keep);
 }
 
 static void fe_add(fe r, const fe a, const fe b)
 {
-    uint64_t t[4];
-    u128 c = 0;
-    for (int j = 0; j < 4; j++) {
-        c += (u128)a[j] + b[j];
-        t[j] = (uint64_t)c;
-        c >>= 64;
-    }
-    fe_reduce_once(r, t, (uint64_t)c);
+    uint64_t c = 0;
+    uint64_t t0 = adc(a[0], b[0], &c), t1 = adc(a[1], b[1], &c), t2 = adc(a[2], b[2], &c),
+             t3 = adc(a[3], b[3], &c);
+    fe_reduce_once(r, t0, t1, t2, t3, c);
 }
 
 static void fe_sub(fe r, const fe a, const fe b)
 {
-    uint64_t t[4], borrow = 0;
-    for (int j = 0; j < 4; j++) {
-        u128 d = (u128)a[j] - b[j] - borrow;
-        t[j] = (uint64_t)d;
-        borrow = (uint64_t)(d >> 64) & 1;
-    }
-    uint64_t m = value_barrier(0 - borrow); /* a < b: add p back */
-    u128 c = 0;
-    for (int j = 0; j < 4; j++) {
-        c += (u128)t[j] + (P[j] & m);
-        r[j] = (uint64_t)c;
-        c >>= 64;
-    }
+    uint64_t w = 0;
+    uint64_t t0 = sbb(a[0], b[0], &w), t1 = sbb(a[1], b[1], &w), t2 = sbb(a[2], b[2], &w),
+             t3 = sbb(a[3], b[3], &w);
+    uint64_t m = value_barrier(0 - w); /* a < b: add p back */
+    uint64_t c = 0;
+    r[0] = adc(t0, P0 & m, &c);
+    r[1] = adc(t1, P1 & m, &c);
+    r[2] = adc(t2, 0, &c);
+    r[3] = adc(t3, P3 & m, &c);
 }
+
+/*
+ * One row of the Montgomery product: t += a * bi, then t = (t + m p) / 2^64 with m = t0 (p = -1 mod
+ * 2^64). p's words are (2^64 - 1, 2^32 - 1, 0, 2^64 - 2^32 + 1): m p0 + t0 = m 2^64 exactly (carry m),
+ * and the zero word needs no product. t (five words plus t5) stays < 2p after every row.
+ */
+#define MONT_ROW(bi)                                                                               \
+    do {                                                                                           \
+        u128 c = (u128)a0 * (bi) + t0;                                                             \
+        t0 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + (u128)a1 * (bi) + t1;                                                      \
+        t1 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + (u128)a2 * (bi) + t2;                                                      \
+        t2 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + (u128)a3 * (bi) + t3;                                                      \
+        t3 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + t4;                                                                        \
+        t4 = (uint64_t)c;                                                                          \
+        uint64_t t5 = (uint64_t)(c >> 64), m = t0;                                                 \
+        c = (u128)m + (u128)m * P1 + t1;                                                           \
+        t0 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + t2;                                                                        \
+        t1 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + (u128)m * P3 + t3;                                                         \
+        t2 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + t4;                                                                        \
+        t3 = (uint64_t)c;                                                                          \
+        t4 = t5 + (uint64_t)(c >> 64);                                                             \
+    } while (0)
 
 /* r = a b R^-1 mod p (a, b < p). */
 static void fe_mul(fe r, const fe a, const fe b)
 {
-    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
-    for (int i = 0; i < 4; i++) {
-        u128 c = 0;
-        for (int j = 0; j < 4; j++) {
-            c += (u128)a[j] * b[i] + t[j];
-            t[j] = (uint64_t)c;
-            c >>= 64;
-        }
-        c += t[4];
-        t[4] = (uint64_t)c;
-        t[5] = (uint64_t)(c >> 64);
-        /* m = t0 * (-p^-1 mod 2^64) = t0: t + m p is divisible by 2^64 */
-        uint64_t m = t[0];
-        c = ((u128)m * P[0] + t[0]) >> 64;
-        for (int j = 1; j < 4; j++) {
-            c += (u128)m * P[j] + t[j];
-            t[j - 1] = (uint64_t)c;
-            c >>= 64;
-        }
-        c += t[4];
-        t[3] = (uint64_t)c;
-        t[4] = t[5] + (uint64_t)(c >> 64);
-    }
-    fe_reduce_once(r, t, t[4]);
+    uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+    MONT_ROW(b[0]);
+    MONT_ROW(b[1]);
+    MONT_ROW(b[2]);
+    MONT_ROW(b[3]);
+    fe_reduce_once(r, t0, t1, t2, t3, t4);
 }
 
 static void fe_sqr(fe r, const fe a)
