@@ -7,7 +7,7 @@
  * Montgomery form (x R mod p, R = 2^256), always fully reduced (< p). Multiplication is word-by-word
  * Montgomery (CIOS): p = -1 mod 2^64, so the per-word factor is the low word itself; the result is
  * < 2p and one subtraction of p is kept or dropped by a mask. Addition and subtraction likewise.
- * Inversion is Fermat's z^(p-2), square-and-multiply over the bits of the public exponent.
+ * Inversion is Fermat's z^(p-2) by a fixed addition chain (the exponent is public).
  *
  * Points: homogeneous projective (X : Y : Z), identity (0 : 1 : 0). The RCB formulas are complete
  * on a prime-order curve: they give the right sum for every pair of inputs (equal points, a point
@@ -148,20 +148,54 @@ static void fe_sqr(fe r, const fe a)
     fe_mul(r, a, a);
 }
 
-/* r = a^(p-2) = a^-1 (0 for 0); the exponent is public. */
+/* r = a^(2^n) */
+static void fe_sqr_n(fe r, const fe a, int n)
+{
+    fe_sqr(r, a);
+    while (--n > 0)
+        fe_sqr(r, r);
+}
+
+/*
+ * r = a^(p-2) = a^-1 (0 for 0) by a fixed addition chain (255 squarings, 13 multiplications).
+ * p - 2 from the top: 32 ones, 31 zeros, a one, 96 zeros, 94 ones, 0, 1. xk = a^(2^k - 1).
+ */
 static void fe_inv(fe r, const fe a)
 {
-    static const fe e = {UINT64_C(0xFFFFFFFFFFFFFFFD), UINT64_C(0x00000000FFFFFFFF), 0,
-                         UINT64_C(0xFFFFFFFF00000001)};
-    fe acc;
-    memcpy(acc, a, sizeof acc); /* the top bit of p - 2 */
-    for (int bit = 254; bit >= 0; bit--) {
-        fe_sqr(acc, acc);
-        if ((e[bit / 64] >> (bit % 64)) & 1)
-            fe_mul(acc, acc, a);
-    }
-    memcpy(r, acc, sizeof acc);
-    cry_wipe(acc, sizeof acc);
+    fe x2, x4, x8, x16, x32, t;
+    fe_sqr(t, a);
+    fe_mul(x2, t, a);
+    fe_sqr_n(t, x2, 2);
+    fe_mul(x4, t, x2);
+    fe_sqr_n(t, x4, 4);
+    fe_mul(x8, t, x4);
+    fe_sqr_n(t, x8, 8);
+    fe_mul(x16, t, x8);
+    fe_sqr_n(t, x16, 16);
+    fe_mul(x32, t, x16);
+    fe_sqr_n(t, x32, 32); /* 32 ones, then 31 zeros and a one */
+    fe_mul(t, t, a);
+    fe_sqr_n(t, t, 96); /* 96 zeros */
+    fe_sqr_n(t, t, 32); /* 94 ones: 32 + 32 + 16 + 8 + 4 + 2 */
+    fe_mul(t, t, x32);
+    fe_sqr_n(t, t, 32);
+    fe_mul(t, t, x32);
+    fe_sqr_n(t, t, 16);
+    fe_mul(t, t, x16);
+    fe_sqr_n(t, t, 8);
+    fe_mul(t, t, x8);
+    fe_sqr_n(t, t, 4);
+    fe_mul(t, t, x4);
+    fe_sqr_n(t, t, 2);
+    fe_mul(t, t, x2);
+    fe_sqr_n(t, t, 2); /* 0, 1 */
+    fe_mul(r, t, a);
+    cry_wipe(x2, sizeof x2);
+    cry_wipe(x4, sizeof x4);
+    cry_wipe(x8, sizeof x8);
+    cry_wipe(x16, sizeof x16);
+    cry_wipe(x32, sizeof x32);
+    cry_wipe(t, sizeof t);
 }
 
 /* Constants in Montgomery form, made once: 1 (= R mod p), R^2 mod p, b, G. */
