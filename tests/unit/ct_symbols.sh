@@ -8,7 +8,9 @@
 # nonce range check and s = k^-1 (e + d r) mod n from bn_ct (bn_ct_ec_scalar, bn_ct_ecdsa_s, on
 # mpn_sec_invert / mpn_sec_mul / mpn_sec_div_r) and calls no GMP or libtommath function itself (no
 # mpz_invert, mp_invmod): the only inverse it reaches, through libtomcrypt's ltc_mp descriptor, is
-# verification's s^-1, of a public s.
+# verification's s^-1, of a public s. P-256 (issue 18): ecdh.c.o and ecdsa.c.o multiply through p256.c
+# (cry_p256_mul, cry_p256_base_mul), which is self-contained 64-bit limb arithmetic: p256.c.o calls no
+# GMP, libtommath or libtomcrypt function (libtomcrypt's ladder is left to P-384 and the tests).
 set -eu
 lib=$1
 syms=$(nm -A "$lib")
@@ -26,6 +28,11 @@ need bn_ct.c.o __gmpn_sec_div_r
 need ecdsa.c.o bn_ct_ec_scalar
 need ecdsa.c.o bn_ct_ecdsa_s
 never ecdsa.c.o '__gmpz_.*|__gmpn_.*|mp_invmod|mp_exptmod|mp_mul.*|ecc_sign_hash.*'
+need ecdh.c.o cry_p256_mul
+need ecdh.c.o cry_p256_base_mul
+need ecdh.c.o cry_p256_scalar_ok
+need ecdsa.c.o cry_p256_base_mul
+never p256.c.o '__gmp.*|mp_.*|ltc_.*|ecc_.*'
 need hs3_kx.c.o bn_ct_modexp
 never hs3_kx.c.o 'cry_modexp|__gmpz_powm.*|__gmpn_powm|mp_exptmod'
 [ $fail = 0 ] && echo "ok: private-key operations go through mpn_sec_*"

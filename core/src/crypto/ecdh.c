@@ -6,9 +6,12 @@
  * libtomcrypt 1.18.2's ecc_ansi_x963_import checks no curve equation and accepts hybrid points, so
  * peer points are parsed and checked here (y^2 = x^3 - 3x + b mod p, coordinates below p).
  * X25519 is x25519.c's (constant time); its all-zero result is refused here.
+ * P-256 key generation and shared secrets are p256.c's (constant time, 64-bit limbs, complete
+ * formulas); the libtomcrypt ladder serves P-384, and P-256 only through cry_ecdh_mul_ltc (tests).
  */
 #include "crypto/ecdh.h"
 #include "crypto/ec_ltc.h"
+#include "crypto/p256.h"
 #include "crypto/x25519.h"
 #include <string.h>
 #include <gmp.h>
@@ -145,6 +148,23 @@ SSLErr cry_ecdh_keygen(uint16_t group, uint8_t *priv, uint8_t *pub, cry_rand_fn 
             cry_wipe(priv, CRY_X25519_LEN);
         return e;
     }
+    if (group == CRY_EC_SECP256R1 && priv && pub && rnd) {
+        /* 1 <= k < n by rejection (a draw fails with probability under 2^-32) */
+        SSLErr e = SSLUnknownErr;
+        for (int tries = 0; tries < 64; tries++) {
+            if ((e = rnd(rnd_ref, priv, CRY_P256_LEN)) != SSLNoErr)
+                break;
+            e = SSLUnknownErr;
+            if (cry_p256_scalar_ok(priv)) {
+                e = cry_p256_base_mul(pub + 1, priv) == 0 ? SSLNoErr : SSLUnknownErr;
+                break;
+            }
+        }
+        pub[0] = 4; /* uncompressed (RFC 8422 §5.4, SEC 1 §2.3.3) */
+        if (e != SSLNoErr)
+            cry_wipe(priv, CRY_P256_LEN);
+        return e;
+    }
     const struct ec_curve *c = ec_curve_find(group);
     SSL_ENSURE(c, SSLUnsupportedErr);
     SSL_ENSURE(priv && pub && rnd, SSLBadParameterErr);
@@ -237,6 +257,9 @@ int cry_ecdh_check(uint16_t group, const uint8_t *pub, size_t len)
     return ok == 1;
 }
 
+static SSLErr ecdh_shared_ltc(uint16_t group, const uint8_t *priv, const uint8_t *pub,
+                              size_t publen, uint8_t *out);
+
 SSLErr cry_ecdh_shared(uint16_t group, const uint8_t *priv, const uint8_t *pub, size_t publen,
                        uint8_t *out)
 {
@@ -250,6 +273,29 @@ SSLErr cry_ecdh_shared(uint16_t group, const uint8_t *priv, const uint8_t *pub, 
         }
         return SSLNoErr;
     }
+    if (group == CRY_EC_SECP256R1) {
+        SSL_ENSURE(priv && pub && out, SSLBadParameterErr);
+        if (publen != 1 + 2 * CRY_P256_LEN || pub[0] != 4)
+            return SSLProtocolErr;
+        uint8_t xy[2 * CRY_P256_LEN];
+        int kok = cry_p256_scalar_ok(priv);
+        /* -1: not a point of the curve (with 1 <= k < n the result is never the identity) */
+        int r = cry_p256_mul(xy, priv, pub + 1);
+        SSLErr e = !kok ? SSLBadParameterErr : r != 0 ? SSLProtocolErr : SSLNoErr;
+        if (e == SSLNoErr)
+            memcpy(out, xy, CRY_P256_LEN);
+        else
+            cry_wipe(out, CRY_P256_LEN);
+        cry_wipe(xy, sizeof xy);
+        return e;
+    }
+    return ecdh_shared_ltc(group, priv, pub, publen, out);
+}
+
+/* cry_ecdh_shared for the P-curves through libtomcrypt's ladder. */
+static SSLErr ecdh_shared_ltc(uint16_t group, const uint8_t *priv, const uint8_t *pub,
+                              size_t publen, uint8_t *out)
+{
     const struct ec_curve *c = ec_curve_find(group);
     SSL_ENSURE(c, SSLUnsupportedErr);
     SSL_ENSURE(priv && pub && out, SSLBadParameterErr);
@@ -277,6 +323,46 @@ SSLErr cry_ecdh_shared(uint16_t group, const uint8_t *priv, const uint8_t *pub, 
     ec_num_wipe(k);
     if (k)
         ltc_mp.deinit(k);
+    if (r) {
+        ec_num_wipe(r->x);
+        ec_num_wipe(r->y);
+        ec_num_wipe(r->z);
+        ltc_ecc_del_point(r);
+    }
+    if (pt)
+        ltc_ecc_del_point(pt);
+    ec_params_free(&pr);
+    return e;
+}
+
+SSLErr cry_ecdh_mul_ltc(uint16_t group, const uint8_t *k, const uint8_t *pub, size_t publen,
+                        uint8_t *out)
+{
+    const struct ec_curve *c = ec_curve_find(group);
+    SSL_ENSURE(c, SSLUnsupportedErr);
+    SSL_ENSURE(k && out, SSLBadParameterErr);
+    struct ec_params pr;
+    SSL_TRY(ec_params_load(c, &pr));
+    void *kn = NULL;
+    ecc_point *pt = ltc_ecc_new_point(), *r = ltc_ecc_new_point();
+    SSLErr e = pt && r ? map_err(ltc_mp.init(&kn)) : SSLMemoryErr;
+    if (e == SSLNoErr && pub) {
+        int ok = ec_point_read(c, &pr, pub, publen, pt);
+        e = ok == 1 ? SSLNoErr : ok == 0 ? SSLProtocolErr : SSLUnknownErr;
+    }
+    if (e == SSLNoErr)
+        e = map_err(ltc_mp.unsigned_read(kn, (unsigned char *)k, (unsigned long)c->size));
+    if (e == SSLNoErr)
+        e = map_err(ptmul(kn, pub ? pt : pr.g, r, pr.p));
+    if (e == SSLNoErr) {
+        out[0] = 4;
+        e = map_err(ec_coord_write(r->x, out + 1, c->size));
+        if (e == SSLNoErr)
+            e = map_err(ec_coord_write(r->y, out + 1 + c->size, c->size));
+    }
+    ec_num_wipe(kn);
+    if (kn)
+        ltc_mp.deinit(kn);
     if (r) {
         ec_num_wipe(r->x);
         ec_num_wipe(r->y);

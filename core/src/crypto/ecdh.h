@@ -1,6 +1,6 @@
 /*
- * ecdh.h - elliptic-curve Diffie-Hellman for the ECDHE suites (RFC 8422): NIST P-256 and P-384
- * through libtomcrypt's ECC (ecdh.c, its timing-resistant ladder) and, when built in, X25519
+ * ecdh.h - elliptic-curve Diffie-Hellman for the ECDHE suites (RFC 8422): NIST P-256 (p256.c, constant
+ * time) and P-384 (libtomcrypt's ECC, its timing-resistant ladder) and, when built in, X25519
  * (RFC 7748). Groups are named by their supported_groups codepoints. Public values travel as TLS
  * sends them: the uncompressed point 04 || x || y for the P-curves (RFC 8422 §5.4), the 32-byte
  * u-coordinate for X25519. Nothing here allocates state that outlives a call; any number of
@@ -54,5 +54,14 @@ int cry_ecdh_check(uint16_t group, const uint8_t *pub, size_t len);
  */
 SSLErr cry_ecdh_shared(uint16_t group, const uint8_t *priv, const uint8_t *pub, size_t publen,
                        uint8_t *out) SSL_MUST;
+
+/*
+ * k * P by libtomcrypt's timing-resistant ladder, the path P-384 takes and P-256 took before p256.c:
+ * kept so that tests can hold p256.c against it. k: cry_ecdh_priv_len bytes (any value but a
+ * multiple of n); pub: an uncompressed point (checked like cry_ecdh_check), or NULL for the base
+ * point G; out: the uncompressed result, cry_ecdh_pub_len bytes. SSLProtocolErr for a bad point.
+ */
+SSLErr cry_ecdh_mul_ltc(uint16_t group, const uint8_t *k, const uint8_t *pub, size_t publen,
+                        uint8_t *out) SSL_MUST;
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * ecdsa.c - ECDSA over P-256 and P-384 (ecdsa.h; FIPS 186-4 §6.4, SEC 1 §4.1). Includes tomcrypt.h
  * (through ec_ltc.h, whose curve helpers ecdh.c implements). Signing: the nonce is drawn by
- * rejection with a branch-free range check (bn_ct_ec_scalar), k * G is libtomcrypt's
- * timing-resistant ladder (ltc_mp.ecc_ptmul, map = 1) over a scalar of fixed bit length, and
+ * rejection with a branch-free range check (bn_ct_ec_scalar), k * G is p256.c's constant-time
+ * table for P-256 and libtomcrypt's timing-resistant ladder (ltc_mp.ecc_ptmul, map = 1) over a
+ * scalar of fixed bit length for P-384, and
  * s = k^-1 (e + d r) mod n is bn_ct_ecdsa_s (mpn_sec_*). Verification is public data only: strict
  * DER, the point checked like an ECDH peer's, u1 G + u2 Q by libtomcrypt's ltc_ecc_mul2add (and,
  * when that does not match, by two ladders and one addition).
@@ -11,6 +12,7 @@
 #include "crypto/bn_ct.h"
 #include "crypto/ec_ltc.h"
 #include "crypto/ecdh.h"
+#include "crypto/p256.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +38,13 @@ static SSLErr base_mul(const struct ec_curve *c, const struct ec_params *pr, con
 {
     uint8_t fix[EC_MAX + 1];
     int ok = bn_ct_ec_scalar(d, n, (size_t)c->size, fix);
+    if (c->group == CRY_EC_SECP256R1) { /* every 32-byte d takes the same 64 table additions */
+        SSLErr e = !ok ? SSLBadParameterErr
+                       : cry_p256_base_mul(pub + 1, d) == 0 ? SSLNoErr : SSLUnknownErr;
+        pub[0] = 4;
+        cry_wipe(fix, sizeof fix);
+        return e;
+    }
     void *k = NULL;
     ecc_point *q = ltc_ecc_new_point();
     SSLErr e = q ? map_err(ltc_mp.init(&k)) : SSLMemoryErr;

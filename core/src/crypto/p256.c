@@ -1,0 +1,589 @@
+/*
+ * p256.c - NIST P-256 scalar multiplication in constant time (p256.h), written from FIPS 186-4,
+ * SEC 2 and Renes-Costello-Batina, "Complete addition formulas for prime order elliptic curves"
+ * (EUROCRYPT 2016, algorithms 4 and 6 for a = -3).
+ *
+ * Field: GF(p), p = 2^256 - 2^224 + 2^192 + 2^96 - 1, four 64-bit limbs (little-endian) in
+ * Montgomery form (x R mod p, R = 2^256), always fully reduced (< p). Multiplication is word-by-word
+ * Montgomery (CIOS): p = -1 mod 2^64, so the per-word factor is the low word itself; the result is
+ * < 2p and one subtraction of p is kept or dropped by a mask. Addition and subtraction likewise.
+ * Inversion is Fermat's z^(p-2) by a fixed addition chain (the exponent is public).
+ *
+ * Points: homogeneous projective (X : Y : Z), identity (0 : 1 : 0). The RCB formulas are complete
+ * on a prime-order curve: they give the right sum for every pair of inputs (equal points, a point
+ * and its negative, the identity on either side), so no input needs a branch.
+ *
+ * Scalar multiplication, k * P: a table T[j] = j P (j = 0..15, T[0] the identity); the scalar's 64
+ * nibbles from the top: 4 doublings (in Jacobian coordinates, below), then the addition of
+ * T[nibble]. k * G: a table made once of
+ * j 16^i G (i = 0..63, j = 0..15), the sum over i of entry [i][nibble i]: 64 additions. Every
+ * scalar takes the same 64 windows whatever its value; a table entry is chosen by reading every
+ * entry and keeping one under a mask (no load indexed by a secret); the nibble index is the public
+ * loop counter. Only the checks of a peer's point (public) branch.
+ */
+#include "crypto/p256.h"
+#include <pthread.h>
+#include <string.h>
+#include "crypto/crypto_ltc.h"
+
+__extension__ typedef unsigned __int128 u128;
+typedef uint64_t fe[4];
+
+struct pt {
+    fe x, y, z;
+};
+
+static const fe P = {UINT64_C(0xFFFFFFFFFFFFFFFF), UINT64_C(0x00000000FFFFFFFF), 0,
+                     UINT64_C(0xFFFFFFFF00000001)};
+
+/* Hides a mask's origin from the optimiser so that it cannot turn a masked select into a branch. */
+static inline uint64_t value_barrier(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__("" : "+r"(x));
+    return x;
+#else
+    volatile uint64_t v = x;
+    return v;
+#endif
+}
+
+#define P0 UINT64_C(0xFFFFFFFFFFFFFFFF)
+#define P1 UINT64_C(0x00000000FFFFFFFF)
+#define P3 UINT64_C(0xFFFFFFFF00000001)
+
+/* (borrow, r) = a - b - borrow, borrow in {0, 1}. */
+static inline uint64_t sbb(uint64_t a, uint64_t b, uint64_t *borrow)
+{
+    u128 d = (u128)a - b - *borrow;
+    *borrow = (uint64_t)(d >> 64) & 1;
+    return (uint64_t)d;
+}
+
+/* (carry, r) = a + b + carry. */
+static inline uint64_t adc(uint64_t a, uint64_t b, uint64_t *carry)
+{
+    u128 c = (u128)a + b + *carry;
+    *carry = (uint64_t)(c >> 64);
+    return (uint64_t)c;
+}
+
+/* r = v - p if v = (hi, t3..t0) >= p, else v; for v < 2p. */
+static inline void fe_reduce_once(fe r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+                                  uint64_t hi)
+{
+    uint64_t b = 0;
+    uint64_t s0 = sbb(t0, P0, &b), s1 = sbb(t1, P1, &b), s2 = sbb(t2, 0, &b), s3 = sbb(t3, P3, &b);
+    (void)sbb(hi, 0, &b);
+    uint64_t keep = value_barrier(0 - b); /* all ones: v < p */
+    r[0] = (t0 & keep) | (s0 & ~keep);
+    r[1] = (t1 & keep) | (s1 & ~keep);
+    r[2] = (t2 & keep) | (s2 & ~keep);
+    r[3] = (t3 & keep) | (s3 & ~keep);
+}
+
+static void fe_add(fe r, const fe a, const fe b)
+{
+    uint64_t c = 0;
+    uint64_t t0 = adc(a[0], b[0], &c), t1 = adc(a[1], b[1], &c), t2 = adc(a[2], b[2], &c),
+             t3 = adc(a[3], b[3], &c);
+    fe_reduce_once(r, t0, t1, t2, t3, c);
+}
+
+static void fe_sub(fe r, const fe a, const fe b)
+{
+    uint64_t w = 0;
+    uint64_t t0 = sbb(a[0], b[0], &w), t1 = sbb(a[1], b[1], &w), t2 = sbb(a[2], b[2], &w),
+             t3 = sbb(a[3], b[3], &w);
+    uint64_t m = value_barrier(0 - w); /* a < b: add p back */
+    uint64_t c = 0;
+    r[0] = adc(t0, P0 & m, &c);
+    r[1] = adc(t1, P1 & m, &c);
+    r[2] = adc(t2, 0, &c);
+    r[3] = adc(t3, P3 & m, &c);
+}
+
+/*
+ * One row of the Montgomery product: t += a * bi, then t = (t + m p) / 2^64 with m = t0 (p = -1 mod
+ * 2^64). p's words are (2^64 - 1, 2^32 - 1, 0, 2^64 - 2^32 + 1): m p0 + t0 = m 2^64 exactly (carry m),
+ * and the zero word needs no product. t (five words plus t5) stays < 2p after every row.
+ */
+#define MONT_ROW(bi)                                                                               \
+    do {                                                                                           \
+        u128 c = (u128)a0 * (bi) + t0;                                                             \
+        t0 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + (u128)a1 * (bi) + t1;                                                      \
+        t1 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + (u128)a2 * (bi) + t2;                                                      \
+        t2 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + (u128)a3 * (bi) + t3;                                                      \
+        t3 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + t4;                                                                        \
+        t4 = (uint64_t)c;                                                                          \
+        uint64_t t5 = (uint64_t)(c >> 64), m = t0;                                                 \
+        c = (u128)m + (u128)m * P1 + t1;                                                           \
+        t0 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + t2;                                                                        \
+        t1 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + (u128)m * P3 + t3;                                                         \
+        t2 = (uint64_t)c;                                                                          \
+        c = (c >> 64) + t4;                                                                        \
+        t3 = (uint64_t)c;                                                                          \
+        t4 = t5 + (uint64_t)(c >> 64);                                                             \
+    } while (0)
+
+/* r = a b R^-1 mod p (a, b < p). */
+static void fe_mul(fe r, const fe a, const fe b)
+{
+    uint64_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+    MONT_ROW(b[0]);
+    MONT_ROW(b[1]);
+    MONT_ROW(b[2]);
+    MONT_ROW(b[3]);
+    fe_reduce_once(r, t0, t1, t2, t3, t4);
+}
+
+static void fe_sqr(fe r, const fe a)
+{
+    fe_mul(r, a, a);
+}
+
+/* r = a^(2^n) */
+static void fe_sqr_n(fe r, const fe a, int n)
+{
+    fe_sqr(r, a);
+    while (--n > 0)
+        fe_sqr(r, r);
+}
+
+/*
+ * r = a^(p-2) = a^-1 (0 for 0) by a fixed addition chain (255 squarings, 13 multiplications).
+ * p - 2 from the top: 32 ones, 31 zeros, a one, 96 zeros, 94 ones, 0, 1. xk = a^(2^k - 1).
+ */
+static void fe_inv(fe r, const fe a)
+{
+    fe x2, x4, x8, x16, x32, t;
+    fe_sqr(t, a);
+    fe_mul(x2, t, a);
+    fe_sqr_n(t, x2, 2);
+    fe_mul(x4, t, x2);
+    fe_sqr_n(t, x4, 4);
+    fe_mul(x8, t, x4);
+    fe_sqr_n(t, x8, 8);
+    fe_mul(x16, t, x8);
+    fe_sqr_n(t, x16, 16);
+    fe_mul(x32, t, x16);
+    fe_sqr_n(t, x32, 32); /* 32 ones, then 31 zeros and a one */
+    fe_mul(t, t, a);
+    fe_sqr_n(t, t, 96); /* 96 zeros */
+    fe_sqr_n(t, t, 32); /* 94 ones: 32 + 32 + 16 + 8 + 4 + 2 */
+    fe_mul(t, t, x32);
+    fe_sqr_n(t, t, 32);
+    fe_mul(t, t, x32);
+    fe_sqr_n(t, t, 16);
+    fe_mul(t, t, x16);
+    fe_sqr_n(t, t, 8);
+    fe_mul(t, t, x8);
+    fe_sqr_n(t, t, 4);
+    fe_mul(t, t, x4);
+    fe_sqr_n(t, t, 2);
+    fe_mul(t, t, x2);
+    fe_sqr_n(t, t, 2); /* 0, 1 */
+    fe_mul(r, t, a);
+    cry_wipe(x2, sizeof x2);
+    cry_wipe(x4, sizeof x4);
+    cry_wipe(x8, sizeof x8);
+    cry_wipe(x16, sizeof x16);
+    cry_wipe(x32, sizeof x32);
+    cry_wipe(t, sizeof t);
+}
+
+/* Constants in Montgomery form, made once: 1 (= R mod p), R^2 mod p, b, G. */
+static fe ONE, RR, B;
+static struct pt GP;
+/* GT[i][j] = j 16^i G, projective. */
+static struct pt GT[64][16];
+static pthread_once_t p256_once = PTHREAD_ONCE_INIT;
+
+static void fe_frombytes_raw(fe r, const uint8_t in[32])
+{
+    for (int j = 0; j < 4; j++) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v = (v << 8) | in[(3 - j) * 8 + i];
+        r[j] = v;
+    }
+}
+
+static void fe_tobytes_raw(uint8_t out[32], const fe a)
+{
+    for (int j = 0; j < 4; j++)
+        for (int i = 0; i < 8; i++)
+            out[(3 - j) * 8 + i] = (uint8_t)(a[j] >> (56 - 8 * i));
+}
+
+/* 1 if the raw value a < p. Public data only. */
+static int fe_raw_below_p(const fe a)
+{
+    for (int j = 3; j >= 0; j--)
+        if (a[j] != P[j])
+            return a[j] < P[j];
+    return 0;
+}
+
+static void fe_to_mont(fe r, const fe a)
+{
+    fe_mul(r, a, RR);
+}
+
+static void fe_from_mont(fe r, const fe a)
+{
+    static const fe one_raw = {1, 0, 0, 0};
+    fe_mul(r, a, one_raw);
+}
+
+/* all ones if a == 0, else 0 */
+static uint64_t fe_is_zero(const fe a)
+{
+    uint64_t v = a[0] | a[1] | a[2] | a[3];
+    return value_barrier(((v | (0 - v)) >> 63) - 1);
+}
+
+static void fe_cmov(fe r, const fe a, uint64_t mask)
+{
+    for (int j = 0; j < 4; j++)
+        r[j] ^= mask & (r[j] ^ a[j]);
+}
+
+/* ---- points: RCB complete formulas for a = -3 ---- */
+
+static void pt_identity(struct pt *r)
+{
+    memset(r->x, 0, sizeof r->x);
+    memcpy(r->y, ONE, sizeof ONE);
+    memset(r->z, 0, sizeof r->z);
+}
+
+/* r = p + q (algorithm 4); r may alias either input. */
+static void pt_add(struct pt *r, const struct pt *p, const struct pt *q)
+{
+    fe t0, t1, t2, t3, t4, x3, y3, z3;
+    fe_mul(t0, p->x, q->x);
+    fe_mul(t1, p->y, q->y);
+    fe_mul(t2, p->z, q->z);
+    fe_add(t3, p->x, p->y);
+    fe_add(t4, q->x, q->y);
+    fe_mul(t3, t3, t4);
+    fe_add(t4, t0, t1);
+    fe_sub(t3, t3, t4);
+    fe_add(t4, p->y, p->z);
+    fe_add(x3, q->y, q->z);
+    fe_mul(t4, t4, x3);
+    fe_add(x3, t1, t2);
+    fe_sub(t4, t4, x3);
+    fe_add(x3, p->x, p->z);
+    fe_add(y3, q->x, q->z);
+    fe_mul(x3, x3, y3);
+    fe_add(y3, t0, t2);
+    fe_sub(y3, x3, y3);
+    fe_mul(z3, B, t2);
+    fe_sub(x3, y3, z3);
+    fe_add(z3, x3, x3);
+    fe_add(x3, x3, z3);
+    fe_sub(z3, t1, x3);
+    fe_add(x3, t1, x3);
+    fe_mul(y3, B, y3);
+    fe_add(t1, t2, t2);
+    fe_add(t2, t1, t2);
+    fe_sub(y3, y3, t2);
+    fe_sub(y3, y3, t0);
+    fe_add(t1, y3, y3);
+    fe_add(y3, t1, y3);
+    fe_add(t1, t0, t0);
+    fe_add(t0, t1, t0);
+    fe_sub(t0, t0, t2);
+    fe_mul(t1, t4, y3);
+    fe_mul(t2, t0, y3);
+    fe_mul(y3, x3, z3);
+    fe_add(y3, y3, t2);
+    fe_mul(x3, t3, x3);
+    fe_sub(x3, x3, t1);
+    fe_mul(z3, t4, z3);
+    fe_mul(t1, t3, t0);
+    fe_add(z3, z3, t1);
+    memcpy(r->x, x3, sizeof x3);
+    memcpy(r->y, y3, sizeof y3);
+    memcpy(r->z, z3, sizeof z3);
+}
+
+/* r = 2 p (algorithm 6); r may alias p. */
+static void pt_dbl(struct pt *r, const struct pt *p)
+{
+    fe t0, t1, t2, t3, x3, y3, z3;
+    fe_sqr(t0, p->x);
+    fe_sqr(t1, p->y);
+    fe_sqr(t2, p->z);
+    fe_mul(t3, p->x, p->y);
+    fe_add(t3, t3, t3);
+    fe_mul(z3, p->x, p->z);
+    fe_add(z3, z3, z3);
+    fe_mul(y3, B, t2);
+    fe_sub(y3, y3, z3);
+    fe_add(x3, y3, y3);
+    fe_add(y3, x3, y3);
+    fe_sub(x3, t1, y3);
+    fe_add(y3, t1, y3);
+    fe_mul(y3, x3, y3);
+    fe_mul(x3, x3, t3);
+    fe_add(t3, t2, t2);
+    fe_add(t2, t2, t3);
+    fe_mul(z3, B, z3);
+    fe_sub(z3, z3, t2);
+    fe_sub(z3, z3, t0);
+    fe_add(t3, z3, z3);
+    fe_add(z3, z3, t3);
+    fe_add(t3, t0, t0);
+    fe_add(t0, t3, t0);
+    fe_sub(t0, t0, t2);
+    fe_mul(t0, t0, z3);
+    fe_add(y3, y3, t0);
+    fe_mul(t0, p->y, p->z);
+    fe_add(t0, t0, t0);
+    fe_mul(z3, t0, z3);
+    fe_sub(x3, x3, z3);
+    fe_mul(z3, t0, t1);
+    fe_add(z3, z3, z3);
+    fe_add(z3, z3, z3);
+    memcpy(r->x, x3, sizeof x3);
+    memcpy(r->y, y3, sizeof y3);
+    memcpy(r->z, z3, sizeof z3);
+}
+
+/*
+ * The doublings of k * P run in Jacobian coordinates (x = X / Z^2, y = Y / Z^3), which double for
+ * 3M + 5S against RCB's 8M + 3S + 2 multiplications by b: a window is converted to Jacobian, doubled
+ * four times, and converted back for the complete addition. The Jacobian doubling for a = -3
+ * (Bernstein-Lange "dbl-2001-b") has no exceptional input on a curve of prime order: no point has
+ * y = 0, and any Z = 0 stays Z = 0 (the identity). Homogeneous (X : Y : Z) -> Jacobian
+ * (X Z, Y Z^2, Z); back: (X Z, Y, Z^3), with Y set to 1 under a mask when Z = 0, so that the
+ * identity comes back as (0 : 1 : 0) (the Jacobian image of the identity is all zeros).
+ */
+static void pt_to_jacobian(struct pt *p)
+{
+    fe zz;
+    fe_sqr(zz, p->z);
+    fe_mul(p->x, p->x, p->z);
+    fe_mul(p->y, p->y, zz);
+}
+
+static void pt_from_jacobian(struct pt *p)
+{
+    fe zz;
+    fe_sqr(zz, p->z);
+    fe_mul(p->x, p->x, p->z);
+    fe_mul(p->z, p->z, zz);
+    fe_cmov(p->y, ONE, fe_is_zero(p->z));
+}
+
+/* p = 2 p in Jacobian coordinates, a = -3. */
+static void jac_dbl(struct pt *p)
+{
+    fe delta, gamma, beta, alpha, t, u;
+    fe_sqr(delta, p->z);
+    fe_sqr(gamma, p->y);
+    fe_mul(beta, p->x, gamma);
+    fe_sub(t, p->x, delta);
+    fe_add(u, p->x, delta);
+    fe_mul(alpha, t, u);
+    fe_add(t, alpha, alpha);
+    fe_add(alpha, t, alpha); /* 3 (X - delta)(X + delta) */
+    fe_add(t, p->y, p->z);
+    fe_sqr(t, t);
+    fe_sub(t, t, gamma);
+    fe_sub(p->z, t, delta); /* Z3 = (Y + Z)^2 - gamma - delta = 2 Y Z */
+    fe_add(beta, beta, beta);
+    fe_add(beta, beta, beta); /* 4 beta */
+    fe_sqr(p->x, alpha);
+    fe_sub(p->x, p->x, beta);
+    fe_sub(p->x, p->x, beta); /* X3 = alpha^2 - 8 beta */
+    fe_sub(t, beta, p->x);
+    fe_mul(t, alpha, t);
+    fe_sqr(u, gamma);
+    fe_add(u, u, u);
+    fe_add(u, u, u);
+    fe_add(u, u, u); /* 8 gamma^2 */
+    fe_sub(p->y, t, u); /* Y3 = alpha (4 beta - X3) - 8 gamma^2 */
+}
+
+/* r = t[idx] for a secret idx < 16: every entry read, one kept under a mask. */
+static void pt_lookup(struct pt *r, const struct pt t[16], uint64_t idx)
+{
+    memset(r, 0, sizeof *r);
+    for (uint64_t j = 0; j < 16; j++) {
+        uint64_t d = j ^ idx; /* < 16 */
+        uint64_t m = value_barrier((d - 1) >> 63); /* 1 if d == 0 */
+        m = 0 - m;
+        fe_cmov(r->x, t[j].x, m);
+        fe_cmov(r->y, t[j].y, m);
+        fe_cmov(r->z, t[j].z, m);
+    }
+}
+
+/* Nibble i (0 = least significant) of a 32-byte big-endian scalar; i is public. */
+static uint64_t nibble(const uint8_t k[32], int i)
+{
+    return (uint64_t)(k[31 - i / 2] >> (4 * (i & 1))) & 15;
+}
+
+static void hex32(uint8_t out[32], const char *h)
+{
+    for (int i = 0; i < 32; i++) {
+        uint8_t v = 0;
+        for (int s = 0; s < 2; s++) {
+            char c = h[2 * i + s];
+            v = (uint8_t)(v << 4 | (c <= '9' ? c - '0' : c - 'a' + 10));
+        }
+        out[i] = v;
+    }
+}
+
+static void p256_init(void)
+{
+    /* R mod p = 2^256 - p; R^2 mod p by 256 doublings of it */
+    fe t = {0, 0, 0, 0};
+    uint64_t borrow = 0;
+    for (int j = 0; j < 4; j++) {
+        u128 d = (u128)t[j] - P[j] - borrow;
+        ONE[j] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    memcpy(RR, ONE, sizeof RR);
+    for (int i = 0; i < 256; i++)
+        fe_add(RR, RR, RR);
+    uint8_t buf[32];
+    hex32(buf, "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
+    fe_frombytes_raw(t, buf);
+    fe_to_mont(B, t);
+    hex32(buf, "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
+    fe_frombytes_raw(t, buf);
+    fe_to_mont(GP.x, t);
+    hex32(buf, "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+    fe_frombytes_raw(t, buf);
+    fe_to_mont(GP.y, t);
+    memcpy(GP.z, ONE, sizeof ONE);
+    struct pt base = GP;
+    for (int i = 0; i < 64; i++) {
+        pt_identity(&GT[i][0]);
+        GT[i][1] = base;
+        for (int j = 2; j < 16; j++)
+            pt_add(&GT[i][j], &GT[i][j - 1], &base);
+        for (int d = 0; d < 4; d++)
+            pt_dbl(&base, &base);
+    }
+}
+
+/* Point from x || y (raw), checked: 1 if on the curve with coordinates < p. Public data. */
+static int pt_decode(struct pt *r, const uint8_t in[64])
+{
+    fe x, y, l, rhs;
+    fe_frombytes_raw(x, in);
+    fe_frombytes_raw(y, in + 32);
+    if (!fe_raw_below_p(x) || !fe_raw_below_p(y))
+        return 0;
+    fe_to_mont(r->x, x);
+    fe_to_mont(r->y, y);
+    memcpy(r->z, ONE, sizeof ONE);
+    /* y^2 = x^3 - 3x + b */
+    fe_sqr(l, r->y);
+    fe_sqr(rhs, r->x);
+    fe_mul(rhs, rhs, r->x);
+    fe_sub(rhs, rhs, r->x);
+    fe_sub(rhs, rhs, r->x);
+    fe_sub(rhs, rhs, r->x);
+    fe_add(rhs, rhs, B);
+    return memcmp(l, rhs, sizeof l) == 0;
+}
+
+/* out = affine x || y of p; -1 (out zeros) for the identity. Constant time but for the result. */
+static int pt_encode(uint8_t out[64], const struct pt *p)
+{
+    fe zi, x, y;
+    uint64_t inf = fe_is_zero(p->z);
+    fe_inv(zi, p->z);
+    fe_mul(x, p->x, zi);
+    fe_mul(y, p->y, zi);
+    fe_from_mont(x, x);
+    fe_from_mont(y, y);
+    fe_tobytes_raw(out, x);
+    fe_tobytes_raw(out + 32, y);
+    cry_wipe(zi, sizeof zi);
+    cry_wipe(x, sizeof x);
+    cry_wipe(y, sizeof y);
+    if (inf) { /* the identity (zi = 0 gave zeros already): a public outcome */
+        memset(out, 0, 64);
+        return -1;
+    }
+    return 0;
+}
+
+int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64])
+{
+    pthread_once(&p256_once, p256_init);
+    struct pt t[16], acc, sel;
+    if (!pt_decode(&t[1], point)) {
+        memset(out, 0, 64);
+        return -1;
+    }
+    pt_identity(&t[0]);
+    for (int j = 2; j < 16; j++) {
+        if (j & 1)
+            pt_add(&t[j], &t[j - 1], &t[1]);
+        else
+            pt_dbl(&t[j], &t[j / 2]);
+    }
+    pt_lookup(&acc, t, nibble(k, 63));
+    for (int i = 62; i >= 0; i--) {
+        pt_to_jacobian(&acc);
+        for (int d = 0; d < 4; d++)
+            jac_dbl(&acc);
+        pt_from_jacobian(&acc);
+        pt_lookup(&sel, t, nibble(k, i));
+        pt_add(&acc, &acc, &sel);
+    }
+    int r = pt_encode(out, &acc);
+    cry_wipe(t, sizeof t);
+    cry_wipe(&acc, sizeof acc);
+    cry_wipe(&sel, sizeof sel);
+    return r;
+}
+
+int cry_p256_base_mul(uint8_t out[64], const uint8_t k[32])
+{
+    pthread_once(&p256_once, p256_init);
+    struct pt acc, sel;
+    pt_lookup(&acc, GT[0], nibble(k, 0));
+    for (int i = 1; i < 64; i++) {
+        pt_lookup(&sel, GT[i], nibble(k, i));
+        pt_add(&acc, &acc, &sel);
+    }
+    int r = pt_encode(out, &acc);
+    cry_wipe(&acc, sizeof acc);
+    cry_wipe(&sel, sizeof sel);
+    return r;
+}
+
+int cry_p256_scalar_ok(const uint8_t k[32])
+{
+    static const uint8_t n[32] = {
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+    uint32_t borrow = 0, any = 0;
+    for (int i = 31; i >= 0; i--) { /* k - n: a borrow out means k < n */
+        uint32_t d = (uint32_t)k[i] - n[i] - borrow;
+        borrow = (d >> 8) & 1;
+        any |= k[i];
+    }
+    uint32_t nonzero = (0 - any) >> 31; /* any < 256 */
+    return (int)(value_barrier(borrow & nonzero) & 1);
+}
