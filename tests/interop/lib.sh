@@ -99,14 +99,18 @@ wait_listen() {
     return 1
 }
 
+# SRV_EXTRA (an array, optional): arguments every start_sslref_server of a script passes first.
 # start_sslref_server LOG ARGS...: start sslref-server --port 0 ARGS (stderr to LOG); sets
 # SRV_PID and SRV_PORT (read from its "listening on ADDR:PORT" line).
 start_sslref_server() {
-    local log=$1 i
+    local log=$1 i def=(--cert "$DATA/server-chain.pem" --key "$DATA/server-key-pkcs8.pem")
     shift
+    if [ "${1:-}" = --no-default-cert ]; then # the caller's --cert/--key only (e.g. a DSA one)
+        def=()
+        shift
+    fi
     : >"$log"
-    "$BIN/sslref-server" --port 0 --cert "$DATA/server-chain.pem" --key "$DATA/server-key-pkcs8.pem" \
-        "$@" >"$log.stdout" 2>"$log" &
+    "$BIN/sslref-server" --port 0 "${def[@]}" ${SRV_EXTRA[@]+"${SRV_EXTRA[@]}"} "$@" >"$log.stdout" 2>"$log" &
     SRV_PID=$!
     INTEROP_PIDS+=("$SRV_PID")
     SRV_PORT=

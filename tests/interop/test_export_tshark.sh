@@ -31,7 +31,7 @@ unhex() { perl -pe 's/([0-9a-f]{2})/chr hex $1/ge'; }
 start_sslref_server "$TMP/srv-A.log" --version ssl3 --bind 127.0.0.1 --export-key "$DATA/export512-key.pem" \
     --dh-params "$DATA/dh512.pem" --ciphers 0003,0006,0008,0014,0017,0019 || { interop_finish; exit 1; }
 PID_A=$SRV_PID PORT_A=$SRV_PORT
-start_sslref_server "$TMP/srv-B.log" --version ssl3 --bind 127.0.0.1 --cert "$DATA/export512-cert.pem" \
+start_sslref_server "$TMP/srv-B.log" --no-default-cert --version ssl3 --bind 127.0.0.1 --cert "$DATA/export512-cert.pem" \
     --key "$DATA/export512-key.pem" --ciphers 0003,0006,0008 || { interop_finish; exit 1; }
 PID_B=$SRV_PID PORT_B=$SRV_PORT
 

@@ -257,7 +257,7 @@ for s in $DSS_SUITES; do
     # NSS clients against sslref-server with the DSA key: full (tstclnt), full + resumed (strsclnt)
     name="F-$s-server"
     log="$TMP/$name.server"
-    start_sslref_server "$log" --version ssl3 --ciphers "$s" --cert "$DATA/dsa1024-chain.pem" --key "$DATA/dsa1024-key.pem" \
+    start_sslref_server "$log" --no-default-cert --version ssl3 --ciphers "$s" --cert "$DATA/dsa1024-chain.pem" --key "$DATA/dsa1024-key.pem" \
         --dh-params "$DATA/dh1024.pem" || { fail "$name: server start"; continue; }
     timeout 20 tstclnt -h 127.0.0.1 -p "$SRV_PORT" -d "$DSS_DB" -V ssl3:ssl3 -c ":$s" -o \
         -A "$TMP/request" >"$TMP/$name.tstclnt" 2>"$TMP/$name.tstclnt.err"
