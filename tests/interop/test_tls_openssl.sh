@@ -615,9 +615,10 @@ if [ -n "${AUTH_PORT:-}" ]; then
             grep -E '^(New|Reused), |^    (Protocol|Cipher)|Public Key Alg|Peer sign' "$d/page" | sed 's/^/  | /'
         fi
     }
-    # (not with an RSA key exchange suite: sslref-client then sends no supported_groups, and
-    # OpenSSL refuses an EC client certificate whose curve the client did not list: "wrong curve")
-    BAUTH_EC=("tls1.0 c013" "tls1.2 c02f" "tls1.2 cca8")
+    # With RSA and DHE key exchange too (009c, 009e, 002f at TLS 1.0): no ECDHE suite is offered, so
+    # the client lists the EC groups because its own key is EC; OpenSSL refuses an EC client
+    # certificate whose curve the client's supported_groups lacks ("wrong curve").
+    BAUTH_EC=("tls1.0 c013" "tls1.2 c02f" "tls1.2 cca8" "tls1.2 009c" "tls1.2 009e" "tls1.0 002f")
     tls_run_jobs 3 bauth_ec_case "${BAUTH_EC[@]}"
     tls_collect bauth_ec_case "${BAUTH_EC[@]}"
 fi

@@ -27,6 +27,14 @@ enum {
  * version (RFC 5246 §7.4.1.4: one extension of each type at most). */
 typedef SSLErr (*ext_fn)(SSLContext *ctx, uint16_t type, struct rd *body);
 
+/* Client: whether the hello lists the EC groups and point formats (RFC 8422 §4): with an ECDHE suite
+ * in the offer, and when our own certificate key is EC (a TLS 1.2 server checks an ECDSA client
+ * certificate's curve against the list; OpenSSL refuses one missing from a list of FFDHE groups). */
+static int ec_listed(const SSLContext *ctx)
+{
+    return ctx->ec_offered || (ctx->key && ctx_key_kind(ctx->key) == 3);
+}
+
 static SSLErr ext_walk(SSLContext *ctx, struct rd *r, ext_fn fn)
 {
     uint8_t seen[8192]; /* a bit per extension type */
@@ -248,22 +256,23 @@ void hs_ext_build_client(SSLContext *ctx, struct wr *w)
         hs_sig_write_list(w);
         wr_close(w, m, 2);
     }
-    /* RFC 7919 §3: the FFDHE groups; RFC 8422 §4: the EC groups and point formats only with an
-     * ECDHE suite in the offer (ctx->ec_offered, set by hs3_build_client_hello) */
+    /* RFC 7919 §3: the FFDHE groups; RFC 8422 §4: the EC groups and point formats with an ECDHE
+     * suite in the offer or an EC key of our own (ec_listed) */
+    int ec_list = ec_listed(ctx);
     size_t ng = 0;
     for (size_t i = 0; i < ctx->ngroups; i++)
-        ng += !cry_ecdh_supported(ctx->groups[i]) || ctx->ec_offered;
+        ng += !cry_ecdh_supported(ctx->groups[i]) || ec_list;
     if (ng) {
         wr_u16(w, EXT_SUPPORTED_GROUPS);
         m = wr_open(w, 2);
         size_t l = wr_open(w, 2);
         for (size_t i = 0; i < ctx->ngroups; i++)
-            if (!cry_ecdh_supported(ctx->groups[i]) || ctx->ec_offered)
+            if (!cry_ecdh_supported(ctx->groups[i]) || ec_list)
                 wr_u16(w, ctx->groups[i]);
         wr_close(w, l, 2);
         wr_close(w, m, 2);
     }
-    if (ctx->ec_offered) {
+    if (ec_list) {
         wr_u16(w, EXT_EC_POINT_FORMATS);
         wr_u16(w, 2);
         wr_u8(w, 1);
@@ -329,7 +338,7 @@ static SSLErr server_ext(SSLContext *ctx, uint16_t type, struct rd *b)
             break;
         return SSLNoErr;
     case EXT_EC_POINT_FORMATS: { /* RFC 8422 §5.2: only if we offered it; uncompressed listed */
-        if (!ctx->ec_offered)
+        if (!ec_listed(ctx))
             break;
         struct rd l = rd_sub8(b);
         int unc = 0;
