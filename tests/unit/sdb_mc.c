@@ -379,7 +379,7 @@ Test(sdb_mc_tier, dead_and_stopped_servers, .init = setup_mc, .fini = teardown_m
     SSLBuffer key = sdbt_key(kb[0], sizeof kb[0], 3, 0);
     cr_assert_eq(SDBMCAddSession(key, (SSLBuffer){1, (uint8 *)"x"}, A.mc), SSLNoErr);
     /* stopped (SIGSTOP): a call costs at most about the timeout, then the server is skipped */
-    kill(d1.pid, SIGSTOP);
+    pause_daemon(&d1);
     SSLBuffer other = sdbt_key(kb[1], sizeof kb[1], 3, 1);
     double t0 = mono();
     cr_assert_eq(get_level(&A, other, NULL), SDBMC_MISS);
@@ -546,7 +546,7 @@ Test(sdb_mc_tier, threads, .init = setup_mc, .fini = teardown_mc)
         cr_assert_eq(pthread_create(&th[i], NULL, worker, &t[i]), 0);
     }
     usleep(20000);
-    kill(d2.pid, SIGSTOP);
+    pause_daemon(&d2);
     usleep(300000);
     kill(d2.pid, SIGCONT);
     for (int i = 0; i < NTHREADS; i++) {

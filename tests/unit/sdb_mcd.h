@@ -78,6 +78,16 @@ static inline struct daemon start_memcached(void)
     return (struct daemon){0, 0};
 }
 
+/* SIGSTOP the daemon and return once it is stopped: the signal is asynchronous, and a memcached thread
+ * still running on the other core could otherwise answer the next request. */
+static inline void pause_daemon(struct daemon *d)
+{
+    int st;
+    cr_assert_eq(kill(d->pid, SIGSTOP), 0);
+    cr_assert_eq(waitpid(d->pid, &st, WUNTRACED), d->pid);
+    cr_assert(WIFSTOPPED(st), "memcached exited instead of stopping");
+}
+
 static inline void stop_daemon(struct daemon *d)
 {
     if (d->pid > 0) {
