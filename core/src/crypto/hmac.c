@@ -18,25 +18,34 @@ size_t cry_hmac_block_len(int alg)
     }
 }
 
-void cry_hmac_init(struct cry_hmac *m, int alg, const uint8_t *key, size_t keylen)
+void cry_hmac_init_flags(struct cry_hmac *m, int alg, const uint8_t *key, size_t keylen,
+                         unsigned flags)
 {
     uint8_t k[128], pad[128];
     size_t bl = cry_hmac_block_len(alg);
     memset(k, 0, sizeof k);
-    if (bl && keylen > bl)
-        cry_hash_once(alg, key, keylen, k);
-    else if (keylen)
+    if (bl && keylen > bl) {
+        cry_hash_init_flags(&m->inner, alg, flags);
+        cry_hash_update(&m->inner, key, keylen);
+        cry_hash_final(&m->inner, k);
+    } else if (keylen) {
         memcpy(k, key, keylen);
+    }
     for (size_t i = 0; i < bl; i++)
         pad[i] = k[i] ^ 0x36;
-    cry_hash_init(&m->inner, bl ? alg : -1);
+    cry_hash_init_flags(&m->inner, bl ? alg : -1, flags);
     cry_hash_update(&m->inner, pad, bl);
     for (size_t i = 0; i < bl; i++)
         pad[i] = k[i] ^ 0x5c;
-    cry_hash_init(&m->outer, bl ? alg : -1);
+    cry_hash_init_flags(&m->outer, bl ? alg : -1, flags);
     cry_hash_update(&m->outer, pad, bl);
     cry_wipe(k, sizeof k);
     cry_wipe(pad, sizeof pad);
+}
+
+void cry_hmac_init(struct cry_hmac *m, int alg, const uint8_t *key, size_t keylen)
+{
+    cry_hmac_init_flags(m, alg, key, keylen, 0);
 }
 
 void cry_hmac_update(struct cry_hmac *m, const void *p, size_t n) { cry_hash_update(&m->inner, p, n); }

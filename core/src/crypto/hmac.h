@@ -19,6 +19,9 @@ struct cry_hmac {
 size_t cry_hmac_block_len(int alg);
 /* Key an HMAC with alg (enum cry_hash_alg); keys longer than a block are hashed first (RFC 2104 §2). */
 void cry_hmac_init(struct cry_hmac *m, int alg, const uint8_t *key, size_t keylen);
+/* cry_hmac_init with cry_hash_init_flags flags (CRY_HASH_PORTABLE: tests and benchmarks). */
+void cry_hmac_init_flags(struct cry_hmac *m, int alg, const uint8_t *key, size_t keylen,
+                         unsigned flags);
 void cry_hmac_update(struct cry_hmac *m, const void *p, size_t n);
 /* Writes cry_hash_len(alg) bytes and wipes the state. */
 void cry_hmac_final(struct cry_hmac *m, uint8_t *out);
