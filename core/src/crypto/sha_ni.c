@@ -38,6 +38,7 @@ void cry_sha1_blocks_c(uint32_t h[5], const uint8_t *p, size_t nblocks)
     uint32_t w[16];
     for (; nblocks; nblocks--, p += 64) {
         uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+#pragma GCC unroll 80
         for (int t = 0; t < 80; t++) {
             uint32_t wt, f, k;
             if (t < 16) {
@@ -93,6 +94,7 @@ void cry_sha256_blocks_c(uint32_t h[8], const uint8_t *p, size_t nblocks)
     uint32_t w[16];
     for (; nblocks; nblocks--, p += 64) {
         uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+#pragma GCC unroll 64
         for (int t = 0; t < 64; t++) {
             uint32_t wt;
             if (t < 16) {
