@@ -12,7 +12,9 @@
  *    several blocks per call, SHA-NI against portable;
  *  - HMAC: RFC 2202 (HMAC-SHA-1) and RFC 4231 (HMAC-SHA-256) vectors on both paths, random keys
  *    (long ones hashed first) against libtomcrypt's hmac_memory;
- *  - cry_hmac_ct: same MAC as cry_hmac_once for every secret length against a public maximum.
+ *  - cry_hmac_ct: same MAC as cry_hmac_once for every secret length against a public maximum;
+ *  - cry_hmac_key (a keyed HMAC as two chaining values): cry_hmac_init_key and cry_hmac_ct_key
+ *    give what cry_hmac_init and cry_hmac_ct give, for random keys (long ones too) and lengths.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -332,4 +334,40 @@ Test(sha_ni, hmac_ct_matches_hmac)
             cr_assert(memcmp(got, ref, kl) == 0, "cry_hmac_ct alg %d len %zu", alg, len);
         }
     }
+}
+
+Test(sha_ni, hmac_key_matches_hmac_init)
+{
+    uint8_t key[100], hdr[13], data[700], ref[32], got[32];
+    struct cry_hmac_key k;
+    for (int alg = CRY_MD5; alg <= CRY_SHA512; alg++) {
+        int want = alg == CRY_SHA1 || alg == CRY_SHA256 ? 0 : -1;
+        cr_assert_eq(cry_hmac_key_init(&k, alg, key, 20), want, "cry_hmac_key_init alg %d", alg);
+        cr_assert_eq(k.set, (uint32_t)(want == 0), "set flag for alg %d", alg);
+    }
+    for (int iter = 0; iter < 400; iter++) {
+        int alg = iter & 1 ? CRY_SHA256 : CRY_SHA1;
+        size_t kl = 1 + (size_t)(rnd() % sizeof key), len = (size_t)(rnd() % 600);
+        rnd_bytes(key, kl);
+        rnd_bytes(hdr, sizeof hdr);
+        rnd_bytes(data, sizeof data);
+        cr_assert_eq(cry_hmac_key_init(&k, alg, key, kl), 0);
+        cry_hmac_once(alg, key, kl, data, len, ref);
+        struct cry_hmac m;
+        cry_hmac_init_key(&m, &k);
+        cr_assert_eq(cry_hash_uses_sha_ni(&m.inner), cry_sha_ni_cpu());
+        cry_hmac_update(&m, data, len);
+        memset(got, 0, sizeof got);
+        cry_hmac_final(&m, got);
+        cr_assert(memcmp(got, ref, cry_hash_len(alg)) == 0, "keyed alg %d key %zu len %zu", alg, kl,
+                  len);
+        size_t maxlen = len + (size_t)(rnd() % 100);
+        cry_hmac_ct(alg, key, kl, hdr, sizeof hdr, data, len, maxlen, ref);
+        memset(got, 0, sizeof got);
+        cry_hmac_ct_key(&k, hdr, sizeof hdr, data, len, maxlen, got);
+        cr_assert(memcmp(got, ref, cry_hash_len(alg)) == 0, "ct keyed alg %d len %zu max %zu", alg,
+                  len, maxlen);
+        cr_assert_eq(k.set, 1u, "using a key must not consume it");
+    }
+    cry_wipe(&k, sizeof k);
 }

@@ -236,6 +236,27 @@ int cry_hash_uses_sha_ni(const struct cry_hash *h)
            ((const struct sha_st *)(const void *)h->st.raw)->ni;
 }
 
+int cry_hash_save_chain(const struct cry_hash *h, uint32_t chain[8], uint64_t *len)
+{
+    if (!h || (h->alg != CRY_SHA1 && h->alg != CRY_SHA256))
+        return -1;
+    const struct sha_st *s = (const struct sha_st *)(const void *)h->st.raw;
+    if (s->cur)
+        return -1;
+    memcpy(chain, s->h, sizeof s->h);
+    *len = s->len;
+    return 0;
+}
+
+void cry_hash_init_chain(struct cry_hash *h, int alg, const uint32_t chain[8], uint64_t len)
+{
+    cry_hash_init(h, alg);
+    if (h && (alg == CRY_SHA1 || alg == CRY_SHA256)) {
+        memcpy(SHA(h)->h, chain, sizeof SHA(h)->h);
+        SHA(h)->len = len;
+    }
+}
+
 void cry_hash_update(struct cry_hash *h, const void *p, size_t n)
 {
     if (!h || !n || !p)
