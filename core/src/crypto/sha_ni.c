@@ -131,14 +131,21 @@ void cry_sha256_blocks_c(uint32_t h[8], const uint8_t *p, size_t nblocks)
 /* ---- SHA extensions ---- */
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 #define NI __attribute__((target("sha,sse4.1,ssse3")))
 
+/* CPUID rather than __builtin_cpu_supports("sha"), which clang 14 (the fuzz build) lacks:
+ * leaf 7 EBX bit 29 is SHA, leaf 1 ECX bits 9 and 19 are SSSE3 and SSE4.1. */
 int cry_sha_ni_cpu(void)
 {
-    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-           __builtin_cpu_supports("ssse3");
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19)))
+        return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    return (b >> 29) & 1;
 }
 
 static inline NI __m128i ld(const uint8_t *p)
