@@ -687,3 +687,36 @@ Test(records, record_overflow_and_versions)
     }
     SSLXFreeContext(ctx);
 }
+
+/* Issue 18: a TLS direction with an HMAC-SHA-1 / HMAC-SHA-256 MAC keeps its key as a keyed HMAC
+ * (mac_key, no key-block compressions per record); other MACs and AEAD leave it unset. Records
+ * sealed on the keyed path open on the re-keying path (mac_key cleared on the reader) and back,
+ * for every combination, with and without EtM, at several lengths (both CBC MAC checks). */
+Test(records, keyed_mac_state_matches_rekeying, .timeout = 120)
+{
+    static struct combo k[400];
+    int n = combos(k, 400), keyed_seen = 0;
+    static uint8_t data[1500];
+    memset(data, 'k', sizeof data);
+    for (int j = 0; j < n; j++) {
+        char nm[128];
+        int want = !k[j].s->aead && (k[j].s->mac == MAC_SHA1 || k[j].s->mac == MAC_SHA256);
+        for (int dir = 0; dir < 2; dir++) { /* 0: the reader re-keys; 1: the writer re-keys */
+            struct pairctx p = pair_of(&k[j]);
+            cr_assert_eq(p.c->wr_cur.mac_key.set, (uint32_t)want, "%s: writer", cname(&k[j], nm));
+            cr_assert_eq(p.s->rd_cur.mac_key.set, (uint32_t)want, "%s: reader", cname(&k[j], nm));
+            keyed_seen += want;
+            cry_wipe(dir ? &p.c->wr_cur.mac_key : &p.s->rd_cur.mac_key, sizeof(struct cry_hmac_key));
+            for (uint32_t len = 0; len <= sizeof data; len += 257) {
+                uint8_t *raw;
+                uint32_t rn = seal_one(p.c, CT_APPDATA, data, len, &raw);
+                cr_assert_eq(feed(p.s, raw, rn), SSLNoErr, "%s len %u dir %d", cname(&k[j], nm), len,
+                             dir);
+                cr_assert_arr_eq(p.s->in.data + p.s->rec_off, data, len);
+                free(raw);
+            }
+            pair_done(p);
+        }
+    }
+    cr_assert_geq(keyed_seen, 20, "too few keyed MAC states: %d", keyed_seen);
+}

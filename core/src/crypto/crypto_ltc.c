@@ -14,6 +14,7 @@
 #include "crypto/gcm.h"
 #include "crypto/aesni.h"
 #include "crypto/idea.h"
+#include "crypto/sha_ni.h"
 #include <errno.h>
 #include <pthread.h>
 #include <sys/random.h>
@@ -110,15 +111,100 @@ void cry_wipe(void *p, size_t n)
 
 /* ---- Hashes ---- */
 
+/*
+ * SHA-1 and SHA-256 keep their own state (libtomcrypt's compression functions are static, so its
+ * state could only be driven through sha1_process): the chaining value, the byte count and a
+ * partial block. Whole blocks are compressed straight from the caller's buffer, as many as there
+ * are in one call (sha_ni.c); only a partial block is copied. A block fed while the buffer is
+ * empty is exactly one compression, which cry_hmac_ct counts on.
+ */
+struct sha_st {
+    uint32_t h[8];   /* SHA-1 uses h[0..4] */
+    uint64_t len;    /* bytes hashed so far (FIPS 180-4 limits the message to 2^64 - 1 bits) */
+    uint32_t cur;    /* bytes in buf, 0..63 */
+    uint32_t ni;     /* 1: the SHA-extension compression */
+    uint8_t buf[64];
+};
+
 #define HASH_RAW sizeof(((struct cry_hash *)0)->st.raw)
 _Static_assert(sizeof(struct md5_state) <= HASH_RAW, "md5 state fits");
-_Static_assert(sizeof(struct sha1_state) <= HASH_RAW, "sha1 state fits");
-_Static_assert(sizeof(struct sha256_state) <= HASH_RAW, "sha256 state fits");
+_Static_assert(sizeof(struct sha_st) <= HASH_RAW, "sha1 / sha256 state fits");
 _Static_assert(sizeof(struct sha512_state) <= HASH_RAW, "sha512 (and sha384) state fits");
 _Static_assert(_Alignof(hash_state) <= _Alignof(uint64_t), "hash state alignment");
+_Static_assert(_Alignof(struct sha_st) <= _Alignof(uint64_t), "sha state alignment");
 
 /* Only the member of hash_state that belongs to h->alg is ever touched, and it fits in raw. */
 #define HS(h) ((hash_state *)(void *)(h)->st.raw)
+#define SHA(h) ((struct sha_st *)(void *)(h)->st.raw)
+
+static void sha_blocks(struct sha_st *s, int alg, const uint8_t *p, size_t n)
+{
+    if (alg == CRY_SHA1)
+        (s->ni ? cry_sha1_blocks_ni : cry_sha1_blocks_c)(s->h, p, n);
+    else
+        (s->ni ? cry_sha256_blocks_ni : cry_sha256_blocks_c)(s->h, p, n);
+}
+
+static void sha_init(struct sha_st *s, int alg, unsigned flags)
+{
+    static const uint32_t iv1[5] = {0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u,
+                                    0xc3d2e1f0u}; /* FIPS 180-4 §5.3.1 */
+    static const uint32_t iv256[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+                                      0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u}; /* §5.3.3 */
+    memset(s, 0, sizeof *s);
+    if (alg == CRY_SHA1)
+        memcpy(s->h, iv1, sizeof iv1);
+    else
+        memcpy(s->h, iv256, sizeof iv256);
+    s->ni = !(flags & CRY_HASH_PORTABLE) && cry_sha_ni_cpu();
+}
+
+static void sha_update(struct sha_st *s, int alg, const uint8_t *p, size_t n)
+{
+    s->len += n;
+    if (s->cur) {
+        size_t k = 64 - s->cur < n ? 64 - s->cur : n;
+        memcpy(s->buf + s->cur, p, k);
+        s->cur += (uint32_t)k;
+        p += k;
+        n -= k;
+        if (s->cur < 64)
+            return;
+        sha_blocks(s, alg, s->buf, 1);
+        s->cur = 0;
+    }
+    if (n >= 64) {
+        sha_blocks(s, alg, p, n / 64);
+        p += n & ~(size_t)63;
+        n &= 63;
+    }
+    if (n) {
+        memcpy(s->buf, p, n);
+        s->cur = (uint32_t)n;
+    }
+}
+
+/* FIPS 180-4 §5.1.1: 0x80, zeros to 56 mod 64, the bit length big-endian; then the words. */
+static void sha_final(struct sha_st *s, int alg, uint8_t *out)
+{
+    uint64_t bits = s->len << 3;
+    s->buf[s->cur++] = 0x80;
+    if (s->cur > 56) {
+        memset(s->buf + s->cur, 0, 64 - s->cur);
+        sha_blocks(s, alg, s->buf, 1);
+        s->cur = 0;
+    }
+    memset(s->buf + s->cur, 0, 56 - s->cur);
+    for (int i = 0; i < 8; i++)
+        s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha_blocks(s, alg, s->buf, 1);
+    for (int i = 0; i < (alg == CRY_SHA1 ? 5 : 8); i++) {
+        out[4 * i] = (uint8_t)(s->h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)s->h[i];
+    }
+}
 
 size_t cry_hash_len(int alg)
 {
@@ -127,18 +213,47 @@ size_t cry_hash_len(int alg)
 }
 
 /* An unknown alg leaves the state marked invalid (-1): update and final then do nothing. */
-void cry_hash_init(struct cry_hash *h, int alg)
+void cry_hash_init_flags(struct cry_hash *h, int alg, unsigned flags)
 {
     if (!h)
         return;
     h->alg = alg;
     switch (alg) {
     case CRY_MD5: (void)md5_init(HS(h)); break;
-    case CRY_SHA1: (void)sha1_init(HS(h)); break;
-    case CRY_SHA256: (void)sha256_init(HS(h)); break;
+    case CRY_SHA1:
+    case CRY_SHA256: sha_init(SHA(h), alg, flags); break;
     case CRY_SHA384: (void)sha384_init(HS(h)); break;
     case CRY_SHA512: (void)sha512_init(HS(h)); break;
     default: h->alg = -1; break;
+    }
+}
+
+void cry_hash_init(struct cry_hash *h, int alg) { cry_hash_init_flags(h, alg, 0); }
+
+int cry_hash_uses_sha_ni(const struct cry_hash *h)
+{
+    return h && (h->alg == CRY_SHA1 || h->alg == CRY_SHA256) &&
+           ((const struct sha_st *)(const void *)h->st.raw)->ni;
+}
+
+int cry_hash_save_chain(const struct cry_hash *h, uint32_t chain[8], uint64_t *len)
+{
+    if (!h || (h->alg != CRY_SHA1 && h->alg != CRY_SHA256))
+        return -1;
+    const struct sha_st *s = (const struct sha_st *)(const void *)h->st.raw;
+    if (s->cur)
+        return -1;
+    memcpy(chain, s->h, sizeof s->h);
+    *len = s->len;
+    return 0;
+}
+
+void cry_hash_init_chain(struct cry_hash *h, int alg, const uint32_t chain[8], uint64_t len)
+{
+    cry_hash_init(h, alg);
+    if (h && (alg == CRY_SHA1 || alg == CRY_SHA256)) {
+        memcpy(SHA(h)->h, chain, sizeof SHA(h)->h);
+        SHA(h)->len = len;
     }
 }
 
@@ -147,13 +262,15 @@ void cry_hash_update(struct cry_hash *h, const void *p, size_t n)
     if (!h || !n || !p)
         return;
     const unsigned char *b = p;
+    if (h->alg == CRY_SHA1 || h->alg == CRY_SHA256) {
+        sha_update(SHA(h), h->alg, b, n);
+        return;
+    }
     /* libtomcrypt counts bits in 64 bits and takes unsigned long lengths: feed in bounded pieces */
     while (n) {
         unsigned long k = n > (1ul << 30) ? (1ul << 30) : (unsigned long)n;
         switch (h->alg) {
         case CRY_MD5: (void)md5_process(HS(h), b, k); break;
-        case CRY_SHA1: (void)sha1_process(HS(h), b, k); break;
-        case CRY_SHA256: (void)sha256_process(HS(h), b, k); break;
         case CRY_SHA384: (void)sha384_process(HS(h), b, k); break;
         case CRY_SHA512: (void)sha512_process(HS(h), b, k); break;
         default: return;
@@ -170,14 +287,14 @@ void cry_hash_final(struct cry_hash *h, uint8_t *out)
     if (out) {
         switch (h->alg) {
         case CRY_MD5: (void)md5_done(HS(h), out); break;
-        case CRY_SHA1: (void)sha1_done(HS(h), out); break;
-        case CRY_SHA256: (void)sha256_done(HS(h), out); break;
+        case CRY_SHA1:
+        case CRY_SHA256: sha_final(SHA(h), h->alg, out); break;
         case CRY_SHA384: (void)sha384_done(HS(h), out); break;
         case CRY_SHA512: (void)sha512_done(HS(h), out); break;
         default: break;
         }
     }
-    zeromem(h, sizeof *h);
+    cry_wipe(h, sizeof *h); /* explicit_bzero: libtomcrypt's zeromem is a byte at a time */
     h->alg = -1;
 }
 

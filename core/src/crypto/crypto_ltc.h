@@ -25,10 +25,23 @@ struct cry_hash {
     union {
         uint64_t align;
         uint8_t raw[232];
-    } st; /* holds libtomcrypt's per-hash state; copy the struct to fork a running hash */
+    } st; /* libtomcrypt's per-hash state (MD5, SHA-384/512) or the adapter's own (SHA-1,
+           * SHA-256: sha_ni.c's compression); copy the struct to fork a running hash */
 };
 size_t cry_hash_len(int alg);
 void cry_hash_init(struct cry_hash *h, int alg);
+/* cry_hash_init_flags flags */
+#define CRY_HASH_PORTABLE 1u /* SHA-1, SHA-256: the portable C compression even on a CPU with the
+                              * SHA extensions (tests and benchmarks) */
+/* cry_hash_init with flags (0 = cry_hash_init). */
+void cry_hash_init_flags(struct cry_hash *h, int alg, unsigned flags);
+/* 1 if an initialised SHA-1 or SHA-256 state compresses with the SHA extensions, else 0. */
+int cry_hash_uses_sha_ni(const struct cry_hash *h);
+/* SHA-1 / SHA-256 only, for keyed HMAC states kept small: the chaining value (5 or 8 words) of a
+ * state that has hashed whole blocks only, and its byte count; -1 for another hash or a state
+ * with a partial block. cry_hash_init_chain makes a state from them (default path). */
+int cry_hash_save_chain(const struct cry_hash *h, uint32_t chain[8], uint64_t *len);
+void cry_hash_init_chain(struct cry_hash *h, int alg, const uint32_t chain[8], uint64_t len);
 void cry_hash_update(struct cry_hash *h, const void *p, size_t n);
 /* Writes cry_hash_len(alg) bytes; the state is wiped afterwards. */
 void cry_hash_final(struct cry_hash *h, uint8_t *out);

@@ -14,6 +14,8 @@
 #include "record/record_tls.h"
 #include <string.h>
 
+static int is_tls(uint16_t ver) { return ver >= V_TLS10; }
+
 static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s,
                       const uint8_t *mac, const uint8_t *key, const uint8_t *iv, int encrypt)
 {
@@ -21,6 +23,10 @@ static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s
     d->seq = 0;
     d->ver = ctx->ver;
     memcpy(d->mac_secret, mac, s->mac_len);
+    cry_wipe(&d->mac_key, sizeof d->mac_key);
+    if (is_tls(ctx->ver) && !s->aead && (s->mac == MAC_SHA1 || s->mac == MAC_SHA256))
+        (void)cry_hmac_key_init(&d->mac_key, s->mac == MAC_SHA1 ? CRY_SHA1 : CRY_SHA256, mac,
+                                s->mac_len); /* unset on failure: record_tls.c re-keys */
     if (s->aead) /* the key block's "IV" is the nonce's fixed part (RFC 5288 §3, RFC 7905 §2) */
         memcpy(d->fixed_iv, iv, s->iv_len <= sizeof d->fixed_iv ? s->iv_len : sizeof d->fixed_iv);
     if (s->cipher == CRY_C_NULL)
@@ -29,8 +35,6 @@ static SSLErr dir_key(SSLContext *ctx, struct dirstate *d, const struct suite *s
     memset(d->cipher.data, 0, d->cipher.length);
     return cry_cipher_init(d->cipher.data, s->cipher, encrypt, key, s->key_len, s->aead ? NULL : iv);
 }
-
-static int is_tls(uint16_t ver) { return ver >= V_TLS10; }
 
 /* The key block and the final keys and IVs: SSL 3.0 (RFC 6101 §6.2.2) or TLS (RFC 2246 §6.3,
  * RFC 5246 §6.3: PRF(master, "key expansion", server_random + client_random)). Export suites

@@ -66,6 +66,24 @@ void rectls_mac(int mac, const uint8_t *secret, uint64_t seq, uint8_t type, uint
     cry_hmac_final(&m, out);
 }
 
+/* The record MAC of a direction: from its keyed HMAC when it has one (no key-block compressions
+ * per record), else rectls_mac from the secret. */
+static void dir_mac(const struct dirstate *d, uint8_t type, uint16_t ver, const uint8_t *data,
+                    size_t len, uint8_t *out)
+{
+    if (!d->mac_key.set) {
+        rectls_mac(d->suite->mac, d->mac_secret, d->seq, type, ver, data, len, out);
+        return;
+    }
+    uint8_t h[13];
+    mac_header(h, d->seq, type, ver, len);
+    struct cry_hmac m;
+    cry_hmac_init_key(&m, &d->mac_key);
+    cry_hmac_update(&m, h, sizeof h);
+    cry_hmac_update(&m, data, len);
+    cry_hmac_final(&m, out);
+}
+
 /* Explicit IV bytes before the encrypted data: the block size from TLS 1.1 (RFC 4346 §6.2.3.2). */
 static uint32_t explicit_iv(const struct dirstate *d)
 {
@@ -134,7 +152,7 @@ SSLErr rectls_seal(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t v
         SSL_TRY(ctx_random(ctx, frag, iv));
     uint32_t body = len; /* bytes after the IV that get encrypted */
     if (m != M_ETM) {
-        rectls_mac(s->mac, d->mac_secret, d->seq, type, ver, frag + iv, len, frag + iv + len);
+        dir_mac(d, type, ver, frag + iv, len, frag + iv + len);
         body += maclen;
     }
     if (m != M_STREAM) { /* minimal padding; every byte, the length byte too, holds its length */
@@ -145,7 +163,7 @@ SSLErr rectls_seal(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t v
     if (d->cipher.data)
         SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, iv + body));
     if (m == M_ETM) /* RFC 7366 §3: the MAC covers IV and ciphertext */
-        rectls_mac(s->mac, d->mac_secret, d->seq, type, ver, frag, iv + body, frag + iv + body);
+        dir_mac(d, type, ver, frag, iv + body, frag + iv + body);
     return SSLNoErr;
 }
 
@@ -199,7 +217,10 @@ static uint32_t cbc_check(const struct dirstate *d, uint8_t type, uint16_t ver, 
     uint8_t hdr[13], mac[CRY_MAX_DIGEST], got[CRY_MAX_DIGEST];
     mac_header(hdr, d->seq, type, ver, len);
     int alg = mac_hash(s->mac);
-    cry_hmac_ct(alg, d->mac_secret, maclen, hdr, sizeof hdr, b, len, maxlen, mac);
+    if (d->mac_key.set)
+        cry_hmac_ct_key(&d->mac_key, hdr, sizeof hdr, b, len, maxlen, mac);
+    else
+        cry_hmac_ct(alg, d->mac_secret, maclen, hdr, sizeof hdr, b, len, maxlen, mac);
     memset(got, 0, sizeof got);
     for (uint32_t at = minlen; at <= maxlen; at++) { /* got = b[len .. len + maclen) */
         uint8_t mask = (uint8_t)ct_eq32(at, len);
@@ -228,7 +249,7 @@ SSLErr rectls_open(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t v
         if (d->cipher.data)
             SSL_TRY(cry_cipher_run(d->cipher.data, frag, frag, n));
         uint8_t mac[CRY_MAX_DIGEST];
-        rectls_mac(s->mac, d->mac_secret, d->seq, type, ver, frag, n - maclen, mac);
+        dir_mac(d, type, ver, frag, n - maclen, mac);
         int ok = ct_memeq(mac, frag + n - maclen, maclen);
         cry_wipe(mac, sizeof mac);
         if (!ok)
@@ -242,7 +263,7 @@ SSLErr rectls_open(SSLContext *ctx, struct dirstate *d, uint8_t type, uint16_t v
         return bad_mac(ctx);
     if (m == M_ETM) { /* RFC 7366 §3: check the MAC over IV || ciphertext before decrypting */
         uint8_t mac[CRY_MAX_DIGEST];
-        rectls_mac(s->mac, d->mac_secret, d->seq, type, ver, frag, enc, mac);
+        dir_mac(d, type, ver, frag, enc, mac);
         int ok = ct_memeq(mac, frag + enc, maclen);
         cry_wipe(mac, sizeof mac);
         if (!ok)

@@ -8,6 +8,7 @@
 
 #include "sslref/sslx.h"
 #include "crypto/crypto_ltc.h"
+#include "crypto/hmac.h"
 #include "base/err.h"
 #include "state/suites.h"
 
@@ -31,6 +32,8 @@ struct dirstate {
     const struct suite *suite; /* NULL: SSL_NULL_WITH_NULL_NULL */
     SSLBuffer cipher;          /* cry_cipher state, from the context allocator */
     uint8_t mac_secret[48];    /* SSL 3.0 MAC or TLS HMAC key; AEAD: unused */
+    struct cry_hmac_key mac_key; /* TLS HMAC-SHA-1/SHA-256: mac_secret keyed once (record_tls.c);
+                                  * unset (zero) for other MACs, which re-key per record */
     uint8_t fixed_iv[12];      /* AEAD: the nonce's fixed part, suite->iv_len bytes (RFC 5288 §3:
                                 * GCM's 4-byte salt; RFC 7905 §2: ChaCha20-Poly1305's 12 bytes) */
     uint16_t ver;              /* protocol version of the records this state protects */
