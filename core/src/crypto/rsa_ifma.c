@@ -107,6 +107,7 @@ int cry_ifma_mont_init(struct cry_ifma_mont *c, const uint64_t *m, size_t n64, u
     c->n64 = (uint32_t)n64;
     c->k0 = (0 - inv) & M52;
     to52(c->m, nl, m, n64);
+    memcpy(c->mp + 4, c->m, nl * sizeof *c->m);
     to52(c->rr, nl, x, n64);
     cry_wipe(x, sizeof x);
     cry_wipe(t, sizeof t);
@@ -136,74 +137,121 @@ struct work {
     uint64_t x1[CRY_IFMA_MAX], x2[CRY_IFMA_MAX], s1[CRY_IFMA_MAX], s2[CRY_IFMA_MAX];
     uint64_t e1[CRY_IFMA_MAX + 1], e2[CRY_IFMA_MAX + 1];
     uint64_t one[CRY_IFMA_MAX];
+    uint64_t pa1[CRY_IFMA_MAX + 8], pa2[CRY_IFMA_MAX + 8]; /* amm's padded operands */
 };
 
-/* r = a b / R mod m (almost: < 2m for a, b < 2m), twice; nv = nl / 4 vectors (a constant after
- * inlining, so that the accumulators stay in registers). r may alias a or b. */
-static INLINE IFMA void amm2(uint64_t *r1, const uint64_t *a1, const uint64_t *b1,
-                             const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *a2,
-                             const uint64_t *b2, const struct cry_ifma_mont *c2, const int nv)
+/* the high 52 bits of the 104-bit product of two 52-bit limbs */
+static INLINE uint64_t hi52(uint64_t a, uint64_t b)
 {
-    __m256i x1[MAXV], x2[MAXV], A1[MAXV], A2[MAXV], N1[MAXV], N2[MAXV];
+    return (uint64_t)(((unsigned __int128)a * b) >> 52);
+}
+
+#define LD(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+
+/* lane l (0..3, a constant after inlining) of v */
+static INLINE IFMA uint64_t lane(__m256i v, int l)
+{
+    switch (l) {
+    case 0: return (uint64_t)_mm256_extract_epi64(v, 0);
+    case 1: return (uint64_t)_mm256_extract_epi64(v, 1);
+    case 2: return (uint64_t)_mm256_extract_epi64(v, 2);
+    default: return (uint64_t)_mm256_extract_epi64(v, 3);
+    }
+}
+
+/*
+ * Step i = 4 g + t of amm for one half: x[0..nv] holds global lanes 4 g .. 4 g + 4 nv + 3, s the
+ * exact value of lane i. The product of limb k with b_i belongs at lane i + k (low half) and
+ * i + k + 1 (high half): the operand read 4 - t lanes into its padding puts a_k at lane t + k of
+ * x[0..nv], read one lane further (3 - t) at t + k + 1, so x is never shifted inside a group of
+ * four steps. Returns the exact value of lane i + 1.
+ */
+static INLINE IFMA uint64_t step(__m256i *x, uint64_t s, const uint64_t *pa, const uint64_t *pm,
+                                 uint64_t bs, uint64_t k0, const int t, const int nv)
+{
+    const uint64_t a0 = pa[4], a1 = pa[5], m0 = pm[4], m1 = pm[5];
+    const __m256i bi = _mm256_set1_epi64x((long long)bs);
+    const uint64_t l = lane(x[(t + 1) / 4], (t + 1) % 4); /* lane i + 1 before this step */
+    /* y = (x_i + a_0 b_i) k0 mod 2^52: only the low 52 bits matter, so 64-bit products do */
+    const uint64_t ys = ((s + a0 * bs) * k0) & M52;
+    const __m256i y = _mm256_set1_epi64x((long long)ys);
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        if (t > 0 || w < nv) /* the t = 0 low halves end below x[nv] */
+            x[w] = _mm256_madd52lo_epu64(x[w], LD(pa + 4 + 4 * w - t), bi);
+        x[w] = _mm256_madd52hi_epu64(x[w], LD(pa + 3 + 4 * w - t), bi);
+    }
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        if (t > 0 || w < nv)
+            x[w] = _mm256_madd52lo_epu64(x[w], LD(pm + 4 + 4 * w - t), y);
+        x[w] = _mm256_madd52hi_epu64(x[w], LD(pm + 3 + 4 * w - t), y);
+    }
+    /* lane i is now 0 mod 2^52 (exactly, with the carries the vector lanes do not hold): the
+     * exact lane i + 1 is what the step added to it, its old value l and lane i's carry */
+    return l + ((a1 * bs) & M52) + ((m1 * ys) & M52) + hi52(a0, bs) + hi52(m0, ys) +
+           ((s + ((a0 * bs) & M52) + ((m0 * ys) & M52)) >> 52);
+}
+
+/*
+ * r = a b / R mod m (almost: < 2m for a, b < 2m), for one half or two (two: a constant after
+ * inlining, as is nv = nl / 4). r may alias a or b. pa1, pa2: scratch of CRY_IFMA_MAX + 8 limbs.
+ * Lanes are not carried: the vector lanes below lane i miss the carries, which the scalar s holds
+ * exactly (lane i with everything below folded in); the dropped low half of the sum is thus
+ * s's carry-out at the end, and the kept lanes i >= nl are complete sums below 2^60.
+ */
+static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1,
+                            const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *a2,
+                            const uint64_t *b2, const struct cry_ifma_mont *c2, uint64_t *pa1,
+                            uint64_t *pa2, const int nv, const int two)
+{
+    __m256i x1[MAXV + 1], x2[MAXV + 1];
     const __m256i z = _mm256_setzero_si256();
-    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++) {
+    const uint64_t *pm1 = c1->mp, *pm2 = c2->mp, k1 = c1->k0, k2 = c2->k0;
+    uint64_t s1 = 0, s2 = 0;
+    memcpy(pa1 + 4, a1, 4 * (size_t)nv * sizeof *pa1);
+    if (two)
+        memcpy(pa2 + 4, a2, 4 * (size_t)nv * sizeof *pa2);
+    _Pragma("GCC unroll 11") for (int v = 0; v <= nv; v++)
+    {
         x1[v] = z;
         x2[v] = z;
-        A1[v] = _mm256_loadu_si256((const __m256i *)(const void *)(a1 + 4 * v));
-        A2[v] = _mm256_loadu_si256((const __m256i *)(const void *)(a2 + 4 * v));
-        N1[v] = _mm256_loadu_si256((const __m256i *)(const void *)(c1->m + 4 * v));
-        N2[v] = _mm256_loadu_si256((const __m256i *)(const void *)(c2->m + 4 * v));
     }
-    const uint64_t k1 = c1->k0, k2 = c2->k0, a10 = a1[0], a20 = a2[0];
-    for (int i = 0; i < 4 * nv; i++) {
-        const __m256i bi1 = _mm256_set1_epi64x((long long)b1[i]);
-        const __m256i bi2 = _mm256_set1_epi64x((long long)b2[i]);
-        /* y = (x_0 + a_0 b_i) k0 mod 2^52: only the low 52 bits matter, so 64-bit products do */
-        uint64_t t1 = (uint64_t)_mm_cvtsi128_si64(_mm256_castsi256_si128(x1[0])) + a10 * b1[i];
-        uint64_t t2 = (uint64_t)_mm_cvtsi128_si64(_mm256_castsi256_si128(x2[0])) + a20 * b2[i];
-        const __m256i y1 = _mm256_set1_epi64x((long long)((t1 * k1) & M52));
-        const __m256i y2 = _mm256_set1_epi64x((long long)((t2 * k2) & M52));
-        _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++) {
-            x1[v] = _mm256_madd52lo_epu64(x1[v], A1[v], bi1);
-            x2[v] = _mm256_madd52lo_epu64(x2[v], A2[v], bi2);
+    for (int g = 0; g < nv; g++) {
+        _Pragma("GCC unroll 4") for (int t = 0; t < 4; t++)
+        {
+            s1 = step(x1, s1, pa1, pm1, b1[4 * g + t], k1, t, nv);
+            if (two)
+                s2 = step(x2, s2, pa2, pm2, b2[4 * g + t], k2, t, nv);
         }
-        _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++) {
-            x1[v] = _mm256_madd52lo_epu64(x1[v], N1[v], y1);
-            x2[v] = _mm256_madd52lo_epu64(x2[v], N2[v], y2);
+        /* lanes 4g .. 4g+3 are done: move the window up one vector (register renaming) */
+        _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
+        {
+            x1[v] = x1[v + 1];
+            x2[v] = x2[v + 1];
         }
-        /* divide by 2^52: lane 0 is 0 mod 2^52 now; its carry goes to the next lane */
-        const __m256i cy1 = _mm256_maskz_srli_epi64(1, x1[0], 52);
-        const __m256i cy2 = _mm256_maskz_srli_epi64(1, x2[0], 52);
-        _Pragma("GCC unroll 10") for (int v = 0; v < nv - 1; v++) {
-            x1[v] = _mm256_alignr_epi64(x1[v + 1], x1[v], 1);
-            x2[v] = _mm256_alignr_epi64(x2[v + 1], x2[v], 1);
-        }
-        x1[nv - 1] = _mm256_alignr_epi64(z, x1[nv - 1], 1);
-        x2[nv - 1] = _mm256_alignr_epi64(z, x2[nv - 1], 1);
-        x1[0] = _mm256_add_epi64(x1[0], cy1);
-        x2[0] = _mm256_add_epi64(x2[0], cy2);
-        _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++) {
-            x1[v] = _mm256_madd52hi_epu64(x1[v], A1[v], bi1);
-            x2[v] = _mm256_madd52hi_epu64(x2[v], A2[v], bi2);
-        }
-        _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++) {
-            x1[v] = _mm256_madd52hi_epu64(x1[v], N1[v], y1);
-            x2[v] = _mm256_madd52hi_epu64(x2[v], N2[v], y2);
-        }
+        x1[nv] = z;
+        x2[nv] = z;
     }
-    /* carry pass back to 52-bit limbs (the value is below 2m < R: no carry out of the top) */
+    /* lanes nl .. 2 nl - 1 with lane nl exact (s), then one carry pass (no carry out: < 2m < R) */
     uint64_t o1[CRY_IFMA_MAX], o2[CRY_IFMA_MAX];
-    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++) {
+    _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
+    {
         _mm256_storeu_si256((__m256i *)(void *)(o1 + 4 * v), x1[v]);
         _mm256_storeu_si256((__m256i *)(void *)(o2 + 4 * v), x2[v]);
     }
-    uint64_t c1c = 0, c2c = 0;
+    o1[0] = s1;
+    o2[0] = s2;
+    uint64_t cy1 = 0, cy2 = 0;
     for (int j = 0; j < 4 * nv; j++) {
-        uint64_t u1 = o1[j] + c1c, u2 = o2[j] + c2c;
+        uint64_t u1 = o1[j] + cy1;
         r1[j] = u1 & M52;
-        r2[j] = u2 & M52;
-        c1c = u1 >> 52;
-        c2c = u2 >> 52;
+        cy1 = u1 >> 52;
+        if (two) {
+            uint64_t u2 = o2[j] + cy2;
+            r2[j] = u2 & M52;
+            cy2 = u2 >> 52;
+        }
     }
 }
 
@@ -257,23 +305,23 @@ static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
                                  const struct cry_ifma_mont *c2, unsigned ebits, const int nv)
 {
     /* tab[0] = R mod m (1 in Montgomery form), tab[1] = b R mod m, tab[i] = tab[i - 1] tab[1] */
-    amm2(w->tab1[0], c1->rr, w->one, c1, w->tab2[0], c2->rr, w->one, c2, nv);
-    amm2(w->tab1[1], w->s1, c1->rr, c1, w->tab2[1], w->s2, c2->rr, c2, nv);
+    amm(w->tab1[0], c1->rr, w->one, c1, w->tab2[0], c2->rr, w->one, c2, w->pa1, w->pa2, nv, 1);
+    amm(w->tab1[1], w->s1, c1->rr, c1, w->tab2[1], w->s2, c2->rr, c2, w->pa1, w->pa2, nv, 1);
     for (int i = 2; i < TAB; i++)
-        amm2(w->tab1[i], w->tab1[i - 1], w->tab1[1], c1, w->tab2[i], w->tab2[i - 1], w->tab2[1], c2,
-             nv);
+        amm(w->tab1[i], w->tab1[i - 1], w->tab1[1], c1, w->tab2[i], w->tab2[i - 1], w->tab2[1], c2,
+            w->pa1, w->pa2, nv, 1);
     unsigned nwin = (ebits + WIN - 1) / WIN;
     lookup(w->x1, (const uint64_t(*)[CRY_IFMA_MAX])w->tab1, window(w->e1, WIN * (nwin - 1)), nv);
     lookup(w->x2, (const uint64_t(*)[CRY_IFMA_MAX])w->tab2, window(w->e2, WIN * (nwin - 1)), nv);
     for (unsigned k = nwin - 1; k-- > 0;) {
         for (int s = 0; s < WIN; s++)
-            amm2(w->x1, w->x1, w->x1, c1, w->x2, w->x2, w->x2, c2, nv);
+            amm(w->x1, w->x1, w->x1, c1, w->x2, w->x2, w->x2, c2, w->pa1, w->pa2, nv, 1);
         lookup(w->s1, (const uint64_t(*)[CRY_IFMA_MAX])w->tab1, window(w->e1, WIN * k), nv);
         lookup(w->s2, (const uint64_t(*)[CRY_IFMA_MAX])w->tab2, window(w->e2, WIN * k), nv);
-        amm2(w->x1, w->x1, w->s1, c1, w->x2, w->x2, w->s2, c2, nv);
+        amm(w->x1, w->x1, w->s1, c1, w->x2, w->x2, w->s2, c2, w->pa1, w->pa2, nv, 1);
     }
     /* out of Montgomery form: x 1 / R <= m; then below m */
-    amm2(w->x1, w->x1, w->one, c1, w->x2, w->x2, w->one, c2, nv);
+    amm(w->x1, w->x1, w->one, c1, w->x2, w->x2, w->one, c2, w->pa1, w->pa2, nv, 1);
     cnd_sub(w->x1, c1->m, c1->nl);
     cnd_sub(w->x2, c2->m, c2->nl);
 }

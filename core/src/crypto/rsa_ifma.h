@@ -22,6 +22,7 @@
 struct cry_ifma_mont {
     uint64_t m[CRY_IFMA_MAX];  /* the modulus, 52-bit limbs, zero above nl */
     uint64_t rr[CRY_IFMA_MAX]; /* R^2 mod m */
+    uint64_t mp[CRY_IFMA_MAX + 8]; /* m again between four zero limbs each side (shifted reads) */
     uint64_t k0;               /* -m^-1 mod 2^52 */
     uint32_t nl;               /* 52-bit limbs: 20, 32 or 40 */
     uint32_t n64;              /* 64-bit limbs of m as given */
