@@ -189,6 +189,8 @@ static void check_key(struct key *k, const char *what, int count)
                     mpz_sizeinbase(k->z[4], 2) <= 2078;
     cr_assert_eq(bn_ct_rsa_ifma(ct), want_ifma, "%s: IFMA path %s", what,
                  want_ifma ? "expected but not taken" : "taken unexpectedly");
+    /* r^e and the fault check go through cry_ifma_powm_pub when n fits (here: a wrong one would
+     * make every operation fail its fault check) */
     gmp_randstate_t rs;
     gmp_randinit_default(rs);
     gmp_randseed_ui(rs, (unsigned long)nb);
@@ -344,5 +346,56 @@ Test(rsa_ifma, private_on_random_keys, .timeout = 120)
         check_key(&k, what, 8);
         free_key(&k);
     }
+    gmp_randclear(rs);
+}
+
+/* b^e mod m with a public exponent (blinding, fault check) against mpz_powm */
+Test(rsa_ifma, powm_pub_matches_mpz_powm)
+{
+    need_ifma();
+    static const unsigned sizes[] = {3, 64, 512, 1024, 1038, 1039, 1536, 2047, 2048, 2078};
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, 65537);
+    mpz_t m, b, e, want, got;
+    mpz_inits(m, b, e, want, got, NULL);
+    int cases = 0;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int i = 0; i < 12; i++, cases++) {
+            unsigned bits = sizes[s], ebits;
+            uint64_t M[CRY_IFMA_MAX], B[CRY_IFMA_MAX], E[CRY_IFMA_MAX], R[CRY_IFMA_MAX];
+            struct cry_ifma_mont c;
+            mpz_urandomb(m, rs, bits);
+            mpz_setbit(m, bits - 1);
+            mpz_setbit(m, 0);
+            if (i == 0)
+                mpz_set_ui(b, 0);
+            else if (i == 1)
+                mpz_set_ui(b, 1);
+            else if (i == 2)
+                mpz_sub_ui(b, m, 1);
+            else
+                mpz_urandomm(b, rs, m);
+            switch (i % 4) {
+            case 0: mpz_set_ui(e, 65537); break;
+            case 1: mpz_set_ui(e, 3); break;
+            case 2: mpz_urandomb(e, rs, 64); break;
+            default: mpz_urandomb(e, rs, bits);
+            }
+            ebits = mpz_sgn(e) ? (unsigned)mpz_sizeinbase(e, 2) : 1;
+            ebits += (unsigned)(i % 3); /* leading zero bits are allowed */
+            size_t n64 = (bits + 63) / 64;
+            to_limbs(M, CRY_IFMA_MAX, m);
+            to_limbs(B, n64, b);
+            to_limbs(E, CRY_IFMA_MAX, e);
+            cr_assert_eq(cry_ifma_mont_init(&c, M, n64, bits, 0), 0);
+            cry_ifma_powm_pub(R, B, E, ebits, &c);
+            mpz_powm(want, b, e, m);
+            from_limbs(got, R, n64);
+            cr_assert(mpz_cmp(got, want) == 0, "case %d: %u-bit modulus, %u-bit exponent", i, bits,
+                      ebits);
+        }
+    cr_assert_geq(cases, 100);
+    mpz_clears(m, b, e, want, got, NULL);
     gmp_randclear(rs);
 }

@@ -121,9 +121,9 @@ struct bn_ct_rsa {
     mp_limb_t *n, *e, *p, *q, *dp, *dq, *qinv;
     /* the AVX-512 IFMA exponentiation (rsa_ifma.c) when the CPU has it and p, q fit: both halves
      * with hbits = max(pbits, qbits) exponent bits and one limb count */
-    int ifma;
+    int ifma, ifman; /* ifman: r^e and the fault check mod n on IFMA too (n of <= 2078 bits) */
     unsigned hbits;
-    struct cry_ifma_mont ifp, ifq;
+    struct cry_ifma_mont ifp, ifq, ifn;
     size_t limbs; /* of mem */
     mp_limb_t mem[];
 };
@@ -145,6 +145,11 @@ static void ifma_setup(struct bn_ct_rsa *k)
     memcpy(t, k->q, (size_t)k->qn * sizeof *t);
     ok = ok && cry_ifma_mont_init(&k->ifq, t, (size_t)k->qn, (unsigned)k->qbits, nl) == 0;
     k->ifma = ok;
+    unsigned nbits = (unsigned)bits_of(k->n, k->nn);
+    if (ok && cry_ifma_limbs(nbits) && k->nn <= CRY_IFMA_MAX) {
+        memcpy(t, k->n, (size_t)k->nn * sizeof *t);
+        k->ifman = cry_ifma_mont_init(&k->ifn, t, (size_t)k->nn, nbits, 0) == 0;
+    }
     wipe(t, sizeof t);
 #else
     (void)k;
@@ -261,6 +266,23 @@ static void ifma_halves(const struct bn_ct_rsa *k, mp_limb_t *m1, mp_limb_t *m2)
     wipe(r2, sizeof r2);
 }
 
+/* r = b^e mod n (e public, b secret): IFMA square-and-multiply or mpn_sec_powm. */
+static void pub_powm(const struct bn_ct_rsa *k, mp_limb_t *r, const mp_limb_t *b, mp_limb_t *tp,
+                     unsigned flags)
+{
+    if (k->ifman && !(flags & BN_CT_RSA_PORTABLE)) {
+        uint64_t bb[CRY_IFMA_MAX], rr[CRY_IFMA_MAX], ee[CRY_IFMA_MAX] = {0};
+        memcpy(bb, b, (size_t)k->nn * sizeof *bb);
+        memcpy(ee, k->e, (size_t)k->en * sizeof *ee);
+        cry_ifma_powm_pub(rr, bb, ee, (unsigned)k->ebits, &k->ifn);
+        memcpy(r, rr, (size_t)k->nn * sizeof *r);
+        wipe(bb, sizeof bb);
+        wipe(rr, sizeof rr);
+    } else {
+        mpn_sec_powm(r, b, k->nn, k->e, k->ebits, k->n, k->nn, tp);
+    }
+}
+
 SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *out,
                                cry_rand_fn rnd, void *rnd_ref, unsigned flags)
 {
@@ -306,7 +328,7 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
         if (blinded_invert(ri, w, re, k->n, nn, tp))
             break;
     }
-    mpn_sec_powm(re, r, nn, k->e, k->ebits, k->n, nn, tp);
+    pub_powm(k, re, r, tp, flags);
     mpn_sec_mul(w, c, nn, re, nn, tp);
     mpn_sec_div_r(w, 2 * nn, k->n, nn, tp);
     memcpy(cb, w, (size_t)nn * sizeof *cb);
@@ -346,7 +368,7 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
     memcpy(m, w, (size_t)nn * sizeof *m);
 
     /* fault check (Boneh-DeMillo-Lipton): m^e mod n == c, compared without a branch on m */
-    mpn_sec_powm(chk, m, nn, k->e, k->ebits, k->n, nn, tp);
+    pub_powm(k, chk, m, tp, flags);
     for (mp_size_t i = 0; i < nn; i++)
         chk[i] ^= c[i];
     if (!is_zero(chk, nn)) { /* only a fault reaches here: the result must not leave */

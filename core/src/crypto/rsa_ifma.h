@@ -54,4 +54,12 @@ void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
                     const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *b2,
                     const uint64_t *e2, const struct cry_ifma_mont *c2, unsigned ebits);
 
+/*
+ * r = b^e mod m for a public exponent e (ebits bits, any value, 64-bit limbs; at most 64 *
+ * CRY_IFMA_MAX bits) and a secret base b < m (c->n64 limbs; r likewise, fully reduced, may be b):
+ * square and multiply, which branches on the bits of e only (RSA blinding r^e, the fault check).
+ */
+void cry_ifma_powm_pub(uint64_t *r, const uint64_t *b, const uint64_t *e, unsigned ebits,
+                       const struct cry_ifma_mont *c);
+
 #endif
