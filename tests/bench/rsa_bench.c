@@ -2,7 +2,8 @@
  * rsa_bench.c - CPU time per RSA private operation (bn_ct_rsa_private: blinding, CRT, fault check)
  * with the two halves on AVX-512 IFMA (crypto/rsa_ifma.c) and on mpn_sec_powm (forced with
  * BN_CT_RSA_PORTABLE), for random RSA-2048, -3072 and -4096 keys (fixed seed, e = 65537).
- * Usage: rsa_bench [iterations, default 500]. Prints microseconds of this process's CPU time per
+ * Usage: rsa_bench [iterations, default 500] [modulus bits: only that size] [ifma|portable: only
+ * that path] (the filters are for perf record). Prints microseconds of this process's CPU time per
  * operation (the machine may be shared), the best of three runs. Compare: openssl speed rsa2048.
  * Built on request: cmake --build build --target rsa_bench
  */
@@ -71,6 +72,8 @@ static struct bn_ct_rsa *make_key(gmp_randstate_t rs, unsigned bits)
 int main(int argc, char **argv)
 {
     int iters = argc > 1 ? atoi(argv[1]) : 500;
+    unsigned only = argc > 2 ? (unsigned)atoi(argv[2]) : 0;
+    int only_path = argc > 3 ? strcmp(argv[3], "portable") == 0 : -1;
     static const unsigned sizes[] = {2048, 3072, 4096};
     gmp_randstate_t rs;
     gmp_randinit_default(rs);
@@ -78,6 +81,8 @@ int main(int argc, char **argv)
     if (iters < 1)
         return 2;
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        if (only && only != sizes[s])
+            continue;
         struct bn_ct_rsa *k = make_key(rs, sizes[s]);
         if (!k)
             return 1;
@@ -85,6 +90,8 @@ int main(int argc, char **argv)
         in[1] = 0x42; /* a value below n */
         for (int path = 0; path < 2; path++) {
             unsigned flags = path ? BN_CT_RSA_PORTABLE : 0;
+            if (only_path >= 0 && only_path != path)
+                continue;
             if (!path && !bn_ct_rsa_ifma(k)) {
                 printf("RSA-%u  IFMA                 (not available on this CPU)\n", sizes[s]);
                 continue;

@@ -218,6 +218,9 @@ static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1
         x2[v] = z;
     }
     for (int g = 0; g < nv; g++) {
+        /* the operand reads do not depend on g: keep the compiler from hoisting them out of the
+         * loop into spilled copies (each would cost a load anyway, plus an instruction) */
+        __asm__("" : "+r"(pa1), "+r"(pa2), "+r"(pm1), "+r"(pm2));
         _Pragma("GCC unroll 4") for (int t = 0; t < 4; t++)
         {
             s1 = step(x1, s1, pa1, pm1, b1[4 * g + t], k1, t, nv);
