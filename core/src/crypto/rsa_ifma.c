@@ -2,19 +2,21 @@
  * rsa_ifma.c - modular exponentiation on AVX-512 IFMA for the RSA CRT halves (issue 18), two
  * exponentiations interleaved so that the two dependency chains of Montgomery reduction overlap.
  *
- * Almost-Montgomery multiplication, word by word: for each 52-bit limb b_i of b,
- *   x += a b_i (low halves of the 104-bit products, lane j); y = x_0 k0 mod 2^52;
- *   x += m y (low halves); x /= 2^52 (x_0 is now 0 mod 2^52: shift the lanes down by one and add
- *   x_0 >> 52 to the new lane 0); x += high halves of a b_i and m y (they weigh one limb more, which
- *   is where the shift put them).
- * Lanes are not carried inside the loop: each gains less than 2^54 per step and lives at most nl
- * steps, so stays below 2^60 (nl <= 40); one carry pass at the end gives 52-bit limbs again. With
+ * Almost-Montgomery multiplication, word by word: for each 52-bit limb b_i of b (step i),
+ *   y = (lane i) k0 mod 2^52; add the low halves of the 104-bit products a_k b_i and m_k y at lane
+ *   i + k and their high halves at lane i + k + 1; lane i is then 0 mod 2^52 and is dropped (its
+ *   carry goes to lane i + 1). After nl steps lanes nl .. 2 nl - 1 hold a b / R.
+ * The vectors are not shifted per step: the operands are read at four lane offsets and the window
+ * of vectors moves up one vector every fourth step; the next y comes from a scalar copy of the
+ * lowest lane instead of waiting for the vectors (see amm). Lanes are not carried inside the loop:
+ * each is touched by at most nl + 1 steps adding less than 2^54 each, so stays below 2^60 (nl <= 40);
+ * one carry pass at the end gives 52-bit limbs again. With
  * a, b < 2m and 4m < R = 2^(52 nl) the result is below 2m (no subtraction inside the
  * exponentiation); leaving Montgomery form (multiplying by 1) gives a value <= m, and one masked
  * subtraction makes it < m.
  * Exponentiation: table of base^0..base^31 (Montgomery form), ceil(ebits / 5) windows from the top,
- * five squarings and one multiplication per window; every entry is read for every lookup and kept
- * by a k-mask compare with the window value. The window value is only ever compared, never used as
+ * five squarings and one multiplication per window; every entry is read in full for every lookup
+ * and kept under an all-ones / all-zeros mask from a compare with the window value. The window value is only ever compared, never used as
  * an index or a branch. Every trip count is a public size (nl, ebits).
  */
 #include "crypto/rsa_ifma.h"
@@ -160,18 +162,19 @@ static INLINE IFMA uint64_t lane(__m256i v, int l)
 }
 
 /*
- * Step i = 4 g + t of amm for one half: x[0..nv] holds global lanes 4 g .. 4 g + 4 nv + 3, s the
- * exact value of lane i. The product of limb k with b_i belongs at lane i + k (low half) and
+ * Step i = 4 g + t of amm for one half: x[0..nv] + xm[0..nv] holds global lanes 4 g .. 4 g +
+ * 4 nv + 3, s the exact value of lane i. The product of limb k with b_i belongs at lane i + k (low half) and
  * i + k + 1 (high half): the operand read 4 - t lanes into its padding puts a_k at lane t + k of
  * x[0..nv], read one lane further (3 - t) at t + k + 1, so x is never shifted inside a group of
  * four steps. Returns the exact value of lane i + 1.
  */
-static INLINE IFMA uint64_t step(__m256i *x, uint64_t s, const uint64_t *pa, const uint64_t *pm,
+static INLINE IFMA uint64_t step(__m256i *x, __m256i *xm, uint64_t s, const uint64_t *pa, const uint64_t *pm,
                                  uint64_t bs, uint64_t k0, const int t, const int nv)
 {
     const uint64_t a0 = pa[4], a1 = pa[5], m0 = pm[4], m1 = pm[5];
     const __m256i bi = _mm256_set1_epi64x((long long)bs);
-    const uint64_t l = lane(x[(t + 1) / 4], (t + 1) % 4); /* lane i + 1 before this step */
+    const uint64_t l = lane(x[(t + 1) / 4], (t + 1) % 4) +
+                       lane(xm[(t + 1) / 4], (t + 1) % 4); /* lane i + 1 before this step */
     /* y = (x_i + a_0 b_i) k0 mod 2^52: only the low 52 bits matter, so 64-bit products do */
     const uint64_t ys = ((s + a0 * bs) * k0) & M52;
     const __m256i y = _mm256_set1_epi64x((long long)ys);
@@ -184,8 +187,8 @@ static INLINE IFMA uint64_t step(__m256i *x, uint64_t s, const uint64_t *pa, con
     _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
     {
         if (t > 0 || w < nv)
-            x[w] = _mm256_madd52lo_epu64(x[w], LD(pm + 4 + 4 * w - t), y);
-        x[w] = _mm256_madd52hi_epu64(x[w], LD(pm + 3 + 4 * w - t), y);
+            xm[w] = _mm256_madd52lo_epu64(xm[w], LD(pm + 4 + 4 * w - t), y);
+        xm[w] = _mm256_madd52hi_epu64(xm[w], LD(pm + 3 + 4 * w - t), y);
     }
     /* lane i is now 0 mod 2^52 (exactly, with the carries the vector lanes do not hold): the
      * exact lane i + 1 is what the step added to it, its old value l and lane i's carry */
@@ -198,14 +201,17 @@ static INLINE IFMA uint64_t step(__m256i *x, uint64_t s, const uint64_t *pa, con
  * inlining, as is nv = nl / 4). r may alias a or b. pa1, pa2: scratch of CRY_IFMA_MAX + 8 limbs.
  * Lanes are not carried: the vector lanes below lane i miss the carries, which the scalar s holds
  * exactly (lane i with everything below folded in); the dropped low half of the sum is thus
- * s's carry-out at the end, and the kept lanes i >= nl are complete sums below 2^60.
+ * s's carry-out at the end, and the kept lanes i >= nl are complete sums below 2^60. The a b_i
+ * and m y products go to two accumulators (x, xm), added at the end: each gets two dependent
+ * multiply-adds per step instead of four (the lone exponentiation of cry_ifma_powm_pub waits on
+ * them).
  */
 static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1,
                             const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *a2,
                             const uint64_t *b2, const struct cry_ifma_mont *c2, uint64_t *pa1,
                             uint64_t *pa2, const int nv, const int two)
 {
-    __m256i x1[MAXV + 1], x2[MAXV + 1];
+    __m256i x1[MAXV + 1], x2[MAXV + 1], xm1[MAXV + 1], xm2[MAXV + 1];
     const __m256i z = _mm256_setzero_si256();
     const uint64_t *pm1 = c1->mp, *pm2 = c2->mp, k1 = c1->k0, k2 = c2->k0;
     uint64_t s1 = 0, s2 = 0;
@@ -216,6 +222,8 @@ static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1
     {
         x1[v] = z;
         x2[v] = z;
+        xm1[v] = z;
+        xm2[v] = z;
     }
     for (int g = 0; g < nv; g++) {
         /* the operand reads do not depend on g: keep the compiler from hoisting them out of the
@@ -223,25 +231,29 @@ static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1
         __asm__("" : "+r"(pa1), "+r"(pa2), "+r"(pm1), "+r"(pm2));
         _Pragma("GCC unroll 4") for (int t = 0; t < 4; t++)
         {
-            s1 = step(x1, s1, pa1, pm1, b1[4 * g + t], k1, t, nv);
+            s1 = step(x1, xm1, s1, pa1, pm1, b1[4 * g + t], k1, t, nv);
             if (two)
-                s2 = step(x2, s2, pa2, pm2, b2[4 * g + t], k2, t, nv);
+                s2 = step(x2, xm2, s2, pa2, pm2, b2[4 * g + t], k2, t, nv);
         }
         /* lanes 4g .. 4g+3 are done: move the window up one vector (register renaming) */
         _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
         {
             x1[v] = x1[v + 1];
             x2[v] = x2[v + 1];
+            xm1[v] = xm1[v + 1];
+            xm2[v] = xm2[v + 1];
         }
         x1[nv] = z;
         x2[nv] = z;
+        xm1[nv] = z;
+        xm2[nv] = z;
     }
     /* lanes nl .. 2 nl - 1 with lane nl exact (s), then one carry pass (no carry out: < 2m < R) */
     uint64_t o1[CRY_IFMA_MAX], o2[CRY_IFMA_MAX];
     _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
     {
-        _mm256_storeu_si256((__m256i *)(void *)(o1 + 4 * v), x1[v]);
-        _mm256_storeu_si256((__m256i *)(void *)(o2 + 4 * v), x2[v]);
+        _mm256_storeu_si256((__m256i *)(void *)(o1 + 4 * v), _mm256_add_epi64(x1[v], xm1[v]));
+        _mm256_storeu_si256((__m256i *)(void *)(o2 + 4 * v), _mm256_add_epi64(x2[v], xm2[v]));
     }
     o1[0] = s1;
     o2[0] = s2;
