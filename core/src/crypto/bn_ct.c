@@ -2,8 +2,10 @@
  * bn_ct.c - constant-time RSA private operation, DSA signing and DH exponentiation on GMP's
  * mpn_sec_* layer (GMP manual, "Low-level Functions for Cryptography"). Owns private numbers as
  * fixed-width limb arrays; does not parse keys (crypto_ltc.c does). Invariant: every secret passes
- * only through mpn_sec_*, mpn_cnd_*, mpn_add_n/mpn_sub_n and fixed loops whose trip counts are
- * public sizes; GMP allocates nothing here (all scratch is ours, wiped before it is freed).
+ * only through mpn_sec_*, mpn_cnd_*, mpn_add_n/mpn_sub_n, rsa_ifma.c's exponentiations (the RSA
+ * halves, r^e and the fault check on CPUs with AVX-512 IFMA; constant time as well) and fixed loops
+ * whose trip counts are public sizes; GMP allocates nothing here (all scratch is ours, wiped before
+ * it is freed).
  */
 #include "crypto/bn_ct.h"
 #include <gmp.h>
