@@ -42,7 +42,10 @@ static void to_limbs(uint64_t *r, size_t n, const mpz_t z)
     mpz_export(r, &cnt, -1, sizeof *r, 0, 0, z);
 }
 
-static void from_limbs(mpz_t z, const uint64_t *a, size_t n) { mpz_import(z, n, -1, sizeof *a, 0, 0, a); }
+static void from_limbs(mpz_t z, const uint64_t *a, size_t n)
+{
+    mpz_import(z, n, -1, sizeof *a, 0, 0, a);
+}
 
 Test(rsa_ifma, cpu_query_matches_cpuid)
 {
@@ -102,7 +105,9 @@ static void check_pair(gmp_randstate_t rs, unsigned bits1, unsigned bits2, unsig
         switch ((i / 8 + h) % 5) {
         case 0: mpz_urandomb(e[h], rs, ebits), mpz_setbit(e[h], ebits - 1); break; /* top set */
         case 1: mpz_urandomb(e[h], rs, ebits), mpz_clrbit(e[h], ebits - 1); break; /* top clear */
-        case 2: mpz_set_ui(e[h], 1), mpz_mul_2exp(e[h], e[h], ebits), mpz_sub_ui(e[h], e[h], 1); break;
+        case 2: /* all ones */
+            mpz_set_ui(e[h], 1), mpz_mul_2exp(e[h], e[h], ebits), mpz_sub_ui(e[h], e[h], 1);
+            break;
         case 3: mpz_set_ui(e[h], (unsigned long)(i % 3)); break; /* 0, 1, 2 */
         default: mpz_urandomb(e[h], rs, ebits);
         }

@@ -9,15 +9,15 @@
  * The vectors are not shifted per step: the operands are read at four lane offsets and the window
  * of vectors moves up one vector every fourth step; the next y comes from a scalar copy of the
  * lowest lane instead of waiting for the vectors (see amm). Lanes are not carried inside the loop:
- * each is touched by at most nl + 1 steps adding less than 2^54 each, so stays below 2^60 (nl <= 40);
- * one carry pass at the end gives 52-bit limbs again. With
- * a, b < 2m and 4m < R = 2^(52 nl) the result is below 2m (no subtraction inside the
- * exponentiation); leaving Montgomery form (multiplying by 1) gives a value <= m, and one masked
- * subtraction makes it < m.
+ * each is touched by at most nl + 1 steps adding less than 2^54 each, so stays below 2^60
+ * (nl <= 40); one carry pass at the end gives 52-bit limbs again. With a, b < 2m and
+ * 4m < R = 2^(52 nl) the result is below 2m (no subtraction inside the exponentiation); leaving
+ * Montgomery form (multiplying by 1) gives a value <= m, and one masked subtraction makes it < m.
  * Exponentiation: table of base^0..base^31 (Montgomery form), ceil(ebits / 5) windows from the top,
  * five squarings and one multiplication per window; every entry is read in full for every lookup
- * and kept under an all-ones / all-zeros mask from a compare with the window value. The window value is only ever compared, never used as
- * an index or a branch. Every trip count is a public size (nl, ebits).
+ * and kept under an all-ones / all-zeros mask from a compare with the window value. The window
+ * value is only ever compared, never used as an index or a branch. Every trip count is a public
+ * size (nl, ebits).
  */
 #include "crypto/rsa_ifma.h"
 #include <string.h>
@@ -163,13 +163,14 @@ static INLINE IFMA uint64_t lane(__m256i v, int l)
 
 /*
  * Step i = 4 g + t of amm for one half: x[0..nv] + xm[0..nv] holds global lanes 4 g .. 4 g +
- * 4 nv + 3, s the exact value of lane i. The product of limb k with b_i belongs at lane i + k (low half) and
- * i + k + 1 (high half): the operand read 4 - t lanes into its padding puts a_k at lane t + k of
- * x[0..nv], read one lane further (3 - t) at t + k + 1, so x is never shifted inside a group of
- * four steps. Returns the exact value of lane i + 1.
+ * 4 nv + 3, s the exact value of lane i. The product of limb k with b_i belongs at lane i + k
+ * (low half) and i + k + 1 (high half): the operand read 4 - t lanes into its padding puts a_k at
+ * lane t + k of x[0..nv], read one lane further (3 - t) at t + k + 1, so x is never shifted inside
+ * a group of four steps. Returns the exact value of lane i + 1.
  */
-static INLINE IFMA uint64_t step(__m256i *x, __m256i *xm, uint64_t s, const uint64_t *pa, const uint64_t *pm,
-                                 uint64_t bs, uint64_t k0, const int t, const int nv)
+static INLINE IFMA uint64_t step(__m256i *x, __m256i *xm, uint64_t s, const uint64_t *pa,
+                                 const uint64_t *pm, uint64_t bs, uint64_t k0, const int t,
+                                 const int nv)
 {
     const uint64_t a0 = pa[4], a1 = pa[5], m0 = pm[4], m1 = pm[5];
     const __m256i bi = _mm256_set1_epi64x((long long)bs);
@@ -198,7 +199,8 @@ static INLINE IFMA uint64_t step(__m256i *x, __m256i *xm, uint64_t s, const uint
 
 /*
  * r = a b / R mod m (almost: < 2m for a, b < 2m), for one half or two (two: a constant after
- * inlining, as is nv = nl / 4). r may alias a or b. pa1, pa2: scratch of CRY_IFMA_MAX + 8 limbs.
+ * inlining, as is nv = nl / 4). r may alias a or b. pa1, pa2: scratch of CRY_IFMA_MAX + 8 limbs
+ * (zero outside 4 .. 4 + nl).
  * Lanes are not carried: the vector lanes below lane i miss the carries, which the scalar s holds
  * exactly (lane i with everything below folded in); the dropped low half of the sum is thus
  * s's carry-out at the end, and the kept lanes i >= nl are complete sums below 2^60. The a b_i
@@ -248,22 +250,24 @@ static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1
         xm1[nv] = z;
         xm2[nv] = z;
     }
-    /* lanes nl .. 2 nl - 1 with lane nl exact (s), then one carry pass (no carry out: < 2m < R) */
-    uint64_t o1[CRY_IFMA_MAX], o2[CRY_IFMA_MAX];
+    /* lanes nl .. 2 nl - 1 with lane nl exact (s), then one carry pass in r (no carry out: the
+     * value is below 2m < R). b is no longer read; r is the caller's scratch (wiped there). */
     _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
     {
-        _mm256_storeu_si256((__m256i *)(void *)(o1 + 4 * v), _mm256_add_epi64(x1[v], xm1[v]));
-        _mm256_storeu_si256((__m256i *)(void *)(o2 + 4 * v), _mm256_add_epi64(x2[v], xm2[v]));
+        _mm256_storeu_si256((__m256i *)(void *)(r1 + 4 * v), _mm256_add_epi64(x1[v], xm1[v]));
+        if (two)
+            _mm256_storeu_si256((__m256i *)(void *)(r2 + 4 * v), _mm256_add_epi64(x2[v], xm2[v]));
     }
-    o1[0] = s1;
-    o2[0] = s2;
+    r1[0] = s1;
+    if (two)
+        r2[0] = s2;
     uint64_t cy1 = 0, cy2 = 0;
     for (int j = 0; j < 4 * nv; j++) {
-        uint64_t u1 = o1[j] + cy1;
+        uint64_t u1 = r1[j] + cy1;
         r1[j] = u1 & M52;
         cy1 = u1 >> 52;
         if (two) {
-            uint64_t u2 = o2[j] + cy2;
+            uint64_t u2 = r2[j] + cy2;
             r2[j] = u2 & M52;
             cy2 = u2 >> 52;
         }
