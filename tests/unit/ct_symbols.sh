@@ -11,6 +11,9 @@
 # verification's s^-1, of a public s. P-256 (issue 18): ecdh.c.o and ecdsa.c.o multiply through p256.c
 # (cry_p256_mul, cry_p256_base_mul), which is self-contained 64-bit limb arithmetic: p256.c.o calls no
 # GMP, libtommath or libtomcrypt function (libtomcrypt's ladder is left to P-384 and the tests).
+# RSA on AVX-512 IFMA (issue 18): bn_ct.c.o runs the CRT halves through rsa_ifma.c (cry_ifma_powm2,
+# and cry_ifma_powm_pub for r^e and the fault check) when the CPU has it, mpn_sec_powm otherwise;
+# rsa_ifma.c.o is self-contained limb arithmetic: no GMP, libtommath or libtomcrypt function.
 set -eu
 lib=$1
 syms=$(nm -A "$lib")
@@ -33,6 +36,9 @@ need ecdh.c.o cry_p256_base_mul
 need ecdh.c.o cry_p256_scalar_ok
 need ecdsa.c.o cry_p256_base_mul
 never p256.c.o '__gmp.*|mp_.*|ltc_.*|ecc_.*'
+need bn_ct.c.o cry_ifma_powm2
+need bn_ct.c.o cry_ifma_powm_pub
+never rsa_ifma.c.o '__gmp.*|mp_.*|ltc_.*|rsa_.*'
 need hs3_kx.c.o bn_ct_modexp
 never hs3_kx.c.o 'cry_modexp|__gmpz_powm.*|__gmpn_powm|mp_exptmod'
 [ $fail = 0 ] && echo "ok: private-key operations go through mpn_sec_*"

@@ -2,11 +2,14 @@
  * bn_ct.c - constant-time RSA private operation, DSA signing and DH exponentiation on GMP's
  * mpn_sec_* layer (GMP manual, "Low-level Functions for Cryptography"). Owns private numbers as
  * fixed-width limb arrays; does not parse keys (crypto_ltc.c does). Invariant: every secret passes
- * only through mpn_sec_*, mpn_cnd_*, mpn_add_n/mpn_sub_n and fixed loops whose trip counts are
- * public sizes; GMP allocates nothing here (all scratch is ours, wiped before it is freed).
+ * only through mpn_sec_*, mpn_cnd_*, mpn_add_n/mpn_sub_n, rsa_ifma.c's exponentiations (the RSA
+ * halves, r^e and the fault check on CPUs with AVX-512 IFMA; constant time as well) and fixed loops
+ * whose trip counts are public sizes; GMP allocates nothing here (all scratch is ours, wiped before
+ * it is freed).
  */
 #include "crypto/bn_ct.h"
 #include <gmp.h>
+#include "crypto/rsa_ifma.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,11 +121,44 @@ struct bn_ct_rsa {
     mp_size_t nn, pn, qn, en;
     mp_bitcnt_t pbits, qbits, ebits;
     mp_limb_t *n, *e, *p, *q, *dp, *dq, *qinv;
+    /* the AVX-512 IFMA exponentiation (rsa_ifma.c) when the CPU has it and p, q fit: both halves
+     * with hbits = max(pbits, qbits) exponent bits and one limb count */
+    int ifma, ifman; /* ifman: r^e and the fault check mod n on IFMA too (n of <= 2078 bits) */
+    unsigned hbits;
+    struct cry_ifma_mont ifp, ifq, ifn;
     size_t limbs; /* of mem */
     mp_limb_t mem[];
 };
 
 size_t bn_ct_rsa_bytes(const struct bn_ct_rsa *k) { return k ? k->nbytes : 0; }
+
+/* Per-key IFMA constants (R^2 mod p and q, -p^-1 and -q^-1 mod 2^52), made once: 64-bit limbs. */
+static void ifma_setup(struct bn_ct_rsa *k)
+{
+#if GMP_NUMB_BITS == 64 && GMP_NAIL_BITS == 0
+    unsigned hb = (unsigned)(k->pbits > k->qbits ? k->pbits : k->qbits);
+    unsigned nl = cry_ifma_limbs(hb);
+    uint64_t t[CRY_IFMA_MAX];
+    if (!cry_ifma_cpu() || nl == 0 || k->pn > CRY_IFMA_MAX || k->qn > CRY_IFMA_MAX)
+        return;
+    k->hbits = hb;
+    memcpy(t, k->p, (size_t)k->pn * sizeof *t);
+    int ok = cry_ifma_mont_init(&k->ifp, t, (size_t)k->pn, (unsigned)k->pbits, nl) == 0;
+    memcpy(t, k->q, (size_t)k->qn * sizeof *t);
+    ok = ok && cry_ifma_mont_init(&k->ifq, t, (size_t)k->qn, (unsigned)k->qbits, nl) == 0;
+    k->ifma = ok;
+    unsigned nbits = (unsigned)bits_of(k->n, k->nn);
+    if (ok && cry_ifma_limbs(nbits) && k->nn <= CRY_IFMA_MAX) {
+        memcpy(t, k->n, (size_t)k->nn * sizeof *t);
+        k->ifman = cry_ifma_mont_init(&k->ifn, t, (size_t)k->nn, nbits, 0) == 0;
+    }
+    wipe(t, sizeof t);
+#else
+    (void)k;
+#endif
+}
+
+int bn_ct_rsa_ifma(const struct bn_ct_rsa *k) { return k ? k->ifma : 0; }
 
 SSLErr bn_ct_rsa_new(const uint8_t *n, size_t nl, const uint8_t *e, size_t el, const uint8_t *p,
                      size_t pl, const uint8_t *q, size_t ql, const uint8_t *dp, size_t dpl,
@@ -166,6 +202,7 @@ SSLErr bn_ct_rsa_new(const uint8_t *n, size_t nl, const uint8_t *e, size_t el, c
     k->pbits = bits_of(k->p, pn);
     k->qbits = bits_of(k->q, qn);
     k->ebits = bits_of(k->e, en);
+    ifma_setup(k);
     *out = k;
     return SSLNoErr;
 }
@@ -207,6 +244,49 @@ static size_t rsa_itch(const struct bn_ct_rsa *k)
  */
 SSLErr bn_ct_rsa_private(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *out,
                          cry_rand_fn rnd, void *rnd_ref)
+{
+    return bn_ct_rsa_private_flags(k, in, out, rnd, rnd_ref, 0);
+}
+
+/* m1 = c^dP mod p and m2 = c^dQ mod q at once on IFMA (k->ifma); c, m1, m2 as in the caller. */
+static void ifma_halves(const struct bn_ct_rsa *k, mp_limb_t *m1, mp_limb_t *m2)
+{
+    uint64_t b1[CRY_IFMA_MAX], b2[CRY_IFMA_MAX], e1[CRY_IFMA_MAX] = {0}, e2[CRY_IFMA_MAX] = {0};
+    uint64_t r1[CRY_IFMA_MAX], r2[CRY_IFMA_MAX];
+    memcpy(b1, m1, (size_t)k->pn * sizeof *b1);
+    memcpy(b2, m2, (size_t)k->qn * sizeof *b2);
+    memcpy(e1, k->dp, (size_t)k->pn * sizeof *e1); /* dP < p < 2^hbits, zero-extended */
+    memcpy(e2, k->dq, (size_t)k->qn * sizeof *e2);
+    cry_ifma_powm2(r1, b1, e1, &k->ifp, r2, b2, e2, &k->ifq, k->hbits);
+    memcpy(m1, r1, (size_t)k->pn * sizeof *m1);
+    memcpy(m2, r2, (size_t)k->qn * sizeof *m2);
+    wipe(b1, sizeof b1);
+    wipe(b2, sizeof b2);
+    wipe(e1, sizeof e1);
+    wipe(e2, sizeof e2);
+    wipe(r1, sizeof r1);
+    wipe(r2, sizeof r2);
+}
+
+/* r = b^e mod n (e public, b secret): IFMA square-and-multiply or mpn_sec_powm. */
+static void pub_powm(const struct bn_ct_rsa *k, mp_limb_t *r, const mp_limb_t *b, mp_limb_t *tp,
+                     unsigned flags)
+{
+    if (k->ifman && !(flags & BN_CT_RSA_PORTABLE)) {
+        uint64_t bb[CRY_IFMA_MAX], rr[CRY_IFMA_MAX], ee[CRY_IFMA_MAX] = {0};
+        memcpy(bb, b, (size_t)k->nn * sizeof *bb);
+        memcpy(ee, k->e, (size_t)k->en * sizeof *ee);
+        cry_ifma_powm_pub(rr, bb, ee, (unsigned)k->ebits, &k->ifn);
+        memcpy(r, rr, (size_t)k->nn * sizeof *r);
+        wipe(bb, sizeof bb);
+        wipe(rr, sizeof rr);
+    } else {
+        mpn_sec_powm(r, b, k->nn, k->e, k->ebits, k->n, k->nn, tp);
+    }
+}
+
+SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *out,
+                               cry_rand_fn rnd, void *rnd_ref, unsigned flags)
 {
     SSL_ENSURE(k && in && out && rnd, SSLBadParameterErr);
     mp_size_t nn = k->nn, pn = k->pn, qn = k->qn, hn = pn + qn; /* hn >= nn */
@@ -250,16 +330,22 @@ SSLErr bn_ct_rsa_private(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *
         if (blinded_invert(ri, w, re, k->n, nn, tp))
             break;
     }
-    mpn_sec_powm(re, r, nn, k->e, k->ebits, k->n, nn, tp);
+    pub_powm(k, re, r, tp, flags);
     mpn_sec_mul(w, c, nn, re, nn, tp);
     mpn_sec_div_r(w, 2 * nn, k->n, nn, tp);
     memcpy(cb, w, (size_t)nn * sizeof *cb);
 
-    /* the two halves, each with a fixed exponent length: bits(p), bits(q) */
-    mod_into(t, cb, nn, k->p, pn, w);
-    mpn_sec_powm(m1, t, pn, k->dp, k->pbits, k->p, pn, tp);
-    mod_into(t, cb, nn, k->q, qn, w);
-    mpn_sec_powm(m2, t, qn, k->dq, k->qbits, k->q, qn, tp);
+    /* the two halves, each with a fixed exponent length: bits(p), bits(q) (IFMA: max of both) */
+    if (k->ifma && !(flags & BN_CT_RSA_PORTABLE)) {
+        mod_into(m1, cb, nn, k->p, pn, w);
+        mod_into(m2, cb, nn, k->q, qn, w);
+        ifma_halves(k, m1, m2);
+    } else {
+        mod_into(t, cb, nn, k->p, pn, w);
+        mpn_sec_powm(m1, t, pn, k->dp, k->pbits, k->p, pn, tp);
+        mod_into(t, cb, nn, k->q, qn, w);
+        mpn_sec_powm(m2, t, qn, k->dq, k->qbits, k->q, qn, tp);
+    }
 
     /* Garner: h = qInv (m1 - m2 mod p) mod p */
     mod_into(m2p, m2, qn, k->p, pn, w);
@@ -284,7 +370,7 @@ SSLErr bn_ct_rsa_private(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *
     memcpy(m, w, (size_t)nn * sizeof *m);
 
     /* fault check (Boneh-DeMillo-Lipton): m^e mod n == c, compared without a branch on m */
-    mpn_sec_powm(chk, m, nn, k->e, k->ebits, k->n, nn, tp);
+    pub_powm(k, chk, m, tp, flags);
     for (mp_size_t i = 0; i < nn; i++)
         chk[i] ^= c[i];
     if (!is_zero(chk, nn)) { /* only a fault reaches here: the result must not leave */

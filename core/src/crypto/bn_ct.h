@@ -32,13 +32,24 @@ void bn_ct_rsa_free(struct bn_ct_rsa *k);
 size_t bn_ct_rsa_bytes(const struct bn_ct_rsa *k);
 /*
  * out = in^d mod n: in and out are bn_ct_rsa_bytes(k) long, in < n (the caller checks: public).
- * The base is blinded with r^e (r from rnd), both halves use mpn_sec_powm, the result is unblinded
- * with a constant-time inverse and re-encrypted with e and compared to in (a CRT fault gives
+ * The base is blinded with r^e (r from rnd), the halves use IFMA or mpn_sec_powm (below), the
+ * result is unblinded with a blinded inverse and re-encrypted with e and compared to in (a CRT fault gives
  * SSLUnknownErr and out is zeroed). out always gets every byte, leading zeros included.
  * Errors: SSLUnknownErr (fault), SSLMemoryErr, whatever rnd returns.
  */
 SSLErr bn_ct_rsa_private(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *out,
                          cry_rand_fn rnd, void *rnd_ref) SSL_MUST;
+/*
+ * The two CRT exponentiations run on AVX-512 IFMA (crypto/rsa_ifma.c, both at once, exponent
+ * length max(bits(p), bits(q))) when the CPU has it and p and q have at most 2078 bits; else on
+ * mpn_sec_powm. With them, when n has at most 2078 bits, so do r^e and the fault check's m^e. bn_ct_rsa_ifma: 1 if key k takes the IFMA path (decided in bn_ct_rsa_new).
+ * bn_ct_rsa_private_flags with BN_CT_RSA_PORTABLE forces mpn_sec_powm (tests, benchmarks);
+ * bn_ct_rsa_private is bn_ct_rsa_private_flags(..., 0).
+ */
+#define BN_CT_RSA_PORTABLE 1u
+int bn_ct_rsa_ifma(const struct bn_ct_rsa *k);
+SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *out,
+                               cry_rand_fn rnd, void *rnd_ref, unsigned flags) SSL_MUST;
 
 /* DSA private key from big-endian p, q, g, x (p and q odd, g < p, 0 < x < q). Errors as above. */
 SSLErr bn_ct_dsa_new(const uint8_t *p, size_t pl, const uint8_t *q, size_t ql, const uint8_t *g,
