@@ -281,8 +281,11 @@ static void ladder_run(uint8_t out[32], const uint8_t scalar[32], const uint8_t 
     cry_wipe(&L, sizeof L);
 }
 
-int cry_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32])
+int cry_x25519_fast_path(void) { return 0; }
+
+int cry_x25519_ex(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32], unsigned flags)
 {
+    (void)flags;
     ladder_run(out, scalar, u);
     /* RFC 7748 §6.1: an all-zero shared secret means a low-order peer point. Every byte is read. */
     uint32_t acc = 0;
@@ -291,8 +294,19 @@ int cry_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32])
     return -(int)((value_barrier(acc) - 1) >> 63);
 }
 
-void cry_x25519_base(uint8_t out[32], const uint8_t scalar[32])
+int cry_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32])
+{
+    return cry_x25519_ex(out, scalar, u, 0);
+}
+
+void cry_x25519_base_ex(uint8_t out[32], const uint8_t scalar[32], unsigned flags)
 {
     static const uint8_t nine[32] = { 9 };
+    (void)flags;
     ladder_run(out, scalar, nine);
+}
+
+void cry_x25519_base(uint8_t out[32], const uint8_t scalar[32])
+{
+    cry_x25519_base_ex(out, scalar, 0);
 }

@@ -17,4 +17,14 @@ int cry_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32]);
 /* out = scalar * 9 (the public key for a private scalar). */
 void cry_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
 
+/* The same with a choice of field arithmetic: flags 0 takes the path the CPU selects (four 64-bit limbs
+ * with MULX/ADX on x86-64 CPUs that have BMI2 and ADX, else the portable five 51-bit limbs);
+ * CRY_X25519_PORTABLE forces the portable path (tests, tests/bench/x25519_bench.c). Same results. */
+#define CRY_X25519_PORTABLE 1u
+int cry_x25519_ex(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32], unsigned flags);
+void cry_x25519_base_ex(uint8_t out[32], const uint8_t scalar[32], unsigned flags);
+/* 1 when flags 0 selects the MULX/ADX path on this CPU (built for x86-64 and the CPU has BMI2 and
+ * ADX), else 0. */
+int cry_x25519_fast_path(void);
+
 #endif
