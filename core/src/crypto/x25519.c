@@ -21,6 +21,13 @@
 #include <string.h>
 #include "crypto/crypto_ltc.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define X25519_ADX 1
+#include <immintrin.h>
+#else
+#define X25519_ADX 0
+#endif
+
 __extension__ typedef unsigned __int128 u128;
 typedef uint64_t fe[5];
 
@@ -281,12 +288,368 @@ static void ladder_run(uint8_t out[32], const uint8_t scalar[32], const uint8_t 
     cry_wipe(&L, sizeof L);
 }
 
-int cry_x25519_fast_path(void) { return 0; }
+/* ---- x86-64 with BMI2 and ADX: four 64-bit limbs, MULX products ----
+ *
+ * An element is four 64-bit limbs (value = sum l[i] 2^(64 i)), any value below 2^256: every function
+ * accepts all of [0, 2^256) and returns a value in it, so no bound needs tracking; 2^256 folds back as
+ * 38 (2^256 = 2 * 2^255 = 2 * 19 mod p). Only fq_tobytes reduces fully. Carries are the CPU's carry
+ * flag through _addcarryx_u64 / _subborrow_u64; a carry that feeds back is multiplied by 38, never
+ * branched on. */
+#if X25519_ADX
+typedef uint64_t fq[4];
+typedef unsigned long long ull; /* the intrinsics' operand type */
+
+#define ADX_FN static inline __attribute__((target("bmi2,adx"), always_inline))
+
+ADX_FN uint64_t mulx(uint64_t a, uint64_t b, uint64_t *hi)
+{
+    ull h;
+    uint64_t lo = _mulx_u64(a, b, &h);
+    *hi = h;
+    return lo;
+}
+
+ADX_FN unsigned char adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
+{
+    ull o;
+    c = _addcarryx_u64(c, a, b, &o);
+    *out = o;
+    return c;
+}
+
+ADX_FN unsigned char sbb(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
+{
+    ull o;
+    c = _subborrow_u64(c, a, b, &o);
+    *out = o;
+    return c;
+}
+
+/* h = t[0..7] mod p as four limbs: t[0..3] + 38 t[4..7] is below 2^256 + 38 * 2^256, so its top limb
+ * r4 is at most 39; r4 2^256 folds to 38 r4, and a carry out of that fold leaves h below 38 * 39, so
+ * the last 38 c cannot carry. */
+ADX_FN void fq_reduce(fq h, const uint64_t t[8])
+{
+    uint64_t l0, l1, l2, l3, h0, h1, h2, h3, r0, r1, r2, r3, r4;
+    unsigned char c;
+    l0 = mulx(38, t[4], &h0);
+    l1 = mulx(38, t[5], &h1);
+    l2 = mulx(38, t[6], &h2);
+    l3 = mulx(38, t[7], &h3);
+    c = adc(0, t[0], l0, &r0);
+    c = adc(c, t[1], l1, &r1);
+    c = adc(c, t[2], l2, &r2);
+    c = adc(c, t[3], l3, &r3);
+    r4 = h3 + c;
+    c = adc(0, r1, h0, &r1);
+    c = adc(c, r2, h1, &r2);
+    c = adc(c, r3, h2, &r3);
+    r4 += c;
+    c = adc(0, r0, r4 * 38, &r0);
+    c = adc(c, r1, 0, &r1);
+    c = adc(c, r2, 0, &r2);
+    c = adc(c, r3, 0, &r3);
+    h[0] = r0 + (uint64_t)c * 38;
+    h[1] = r1;
+    h[2] = r2;
+    h[3] = r3;
+}
+
+/* One row of the schoolbook product: t[i..i+4] += a * g (t[i+4] was zero; the sum fits). */
+ADX_FN void fq_row(uint64_t *t, uint64_t a, const fq g)
+{
+    uint64_t l0, l1, l2, l3, h0, h1, h2, h3;
+    unsigned char c;
+    l0 = mulx(a, g[0], &h0);
+    l1 = mulx(a, g[1], &h1);
+    l2 = mulx(a, g[2], &h2);
+    l3 = mulx(a, g[3], &h3);
+    c = adc(0, t[0], l0, &t[0]);
+    c = adc(c, t[1], l1, &t[1]);
+    c = adc(c, t[2], l2, &t[2]);
+    c = adc(c, t[3], l3, &t[3]);
+    t[4] = c;
+    c = adc(0, t[1], h0, &t[1]);
+    c = adc(c, t[2], h1, &t[2]);
+    c = adc(c, t[3], h2, &t[3]);
+    adc(c, t[4], h3, &t[4]);
+}
+
+ADX_FN void fq_mul(fq h, const fq f, const fq g)
+{
+    uint64_t t[8] = { 0 };
+    fq_row(t, f[0], g);
+    fq_row(t + 1, f[1], g);
+    fq_row(t + 2, f[2], g);
+    fq_row(t + 3, f[3], g);
+    fq_reduce(h, t);
+}
+
+/* The six cross products once, doubled by a shift, plus the four squares. */
+ADX_FN void fq_sq(fq h, const fq f)
+{
+    uint64_t t[8], l01, h01, l02, h02, l03, h03, l12, h12, l13, h13, l23, h23, x4, x5, s, q;
+    unsigned char c;
+    l01 = mulx(f[0], f[1], &h01);
+    l02 = mulx(f[0], f[2], &h02);
+    l03 = mulx(f[0], f[3], &h03);
+    l12 = mulx(f[1], f[2], &h12);
+    l13 = mulx(f[1], f[3], &h13);
+    l23 = mulx(f[2], f[3], &h23);
+    t[1] = l01;
+    c = adc(0, h01, l02, &t[2]);
+    c = adc(c, h02, l03, &t[3]);
+    t[4] = h03 + c;                      /* f0 (f1, f2, f3) < 2^256: no carry out */
+    c = adc(0, h12, l13, &x4);
+    x5 = h13 + c;                        /* f1 (f2, f3) 2^64 fits in two limbs plus x5 */
+    c = adc(0, t[3], l12, &t[3]);
+    c = adc(c, t[4], x4, &t[4]);
+    t[5] = x5 + c;
+    c = adc(0, t[5], l23, &t[5]);
+    t[6] = h23 + c;                      /* the cross sum is below 2^447 */
+    t[7] = t[6] >> 63;
+    t[6] = (t[6] << 1) | (t[5] >> 63);
+    t[5] = (t[5] << 1) | (t[4] >> 63);
+    t[4] = (t[4] << 1) | (t[3] >> 63);
+    t[3] = (t[3] << 1) | (t[2] >> 63);
+    t[2] = (t[2] << 1) | (t[1] >> 63);
+    t[1] <<= 1;
+    t[0] = mulx(f[0], f[0], &q);
+    c = adc(0, t[1], q, &t[1]);
+    s = mulx(f[1], f[1], &q);
+    c = adc(c, t[2], s, &t[2]);
+    c = adc(c, t[3], q, &t[3]);
+    s = mulx(f[2], f[2], &q);
+    c = adc(c, t[4], s, &t[4]);
+    c = adc(c, t[5], q, &t[5]);
+    s = mulx(f[3], f[3], &q);
+    c = adc(c, t[6], s, &t[6]);
+    adc(c, t[7], q, &t[7]);              /* f^2 < 2^512 */
+    fq_reduce(h, t);
+}
+
+/* h = f^(2^n), n public. */
+static __attribute__((target("bmi2,adx"))) void fq_sq_n(fq h, const fq f, int n)
+{
+    fq_sq(h, f);
+    for (int i = 1; i < n; i++)
+        fq_sq(h, h);
+}
+
+/* A carry out of the top limb is 2^256 = 38; a second one leaves h below 38, so h0 + 38 c fits. */
+ADX_FN void fq_add(fq h, const fq f, const fq g)
+{
+    unsigned char c;
+    c = adc(0, f[0], g[0], &h[0]);
+    c = adc(c, f[1], g[1], &h[1]);
+    c = adc(c, f[2], g[2], &h[2]);
+    c = adc(c, f[3], g[3], &h[3]);
+    c = adc(0, h[0], (uint64_t)c * 38, &h[0]);
+    c = adc(c, h[1], 0, &h[1]);
+    c = adc(c, h[2], 0, &h[2]);
+    c = adc(c, h[3], 0, &h[3]);
+    h[0] += (uint64_t)c * 38;
+}
+
+/* A borrow out of the top limb left f - g + 2^256: subtract 38; a second borrow leaves h at least
+ * 2^256 - 38, so h0 - 38 b cannot borrow. */
+ADX_FN void fq_sub(fq h, const fq f, const fq g)
+{
+    unsigned char b;
+    b = sbb(0, f[0], g[0], &h[0]);
+    b = sbb(b, f[1], g[1], &h[1]);
+    b = sbb(b, f[2], g[2], &h[2]);
+    b = sbb(b, f[3], g[3], &h[3]);
+    b = sbb(0, h[0], (uint64_t)b * 38, &h[0]);
+    b = sbb(b, h[1], 0, &h[1]);
+    b = sbb(b, h[2], 0, &h[2]);
+    b = sbb(b, h[3], 0, &h[3]);
+    h[0] -= (uint64_t)b * 38;
+}
+
+/* h = f * s for s < 2^32: the top limb is below 2^32, times 38 folded back as in fq_reduce. */
+ADX_FN void fq_mul_small(fq h, const fq f, uint64_t s)
+{
+    uint64_t l0, l1, l2, l3, h0, h1, h2, h3, top;
+    unsigned char c;
+    l0 = mulx(s, f[0], &h0);
+    l1 = mulx(s, f[1], &h1);
+    l2 = mulx(s, f[2], &h2);
+    l3 = mulx(s, f[3], &h3);
+    c = adc(0, l1, h0, &l1);
+    c = adc(c, l2, h1, &l2);
+    c = adc(c, l3, h2, &l3);
+    top = h3 + c;
+    c = adc(0, l0, top * 38, &h[0]);
+    c = adc(c, l1, 0, &h[1]);
+    c = adc(c, l2, 0, &h[2]);
+    c = adc(c, l3, 0, &h[3]);
+    h[0] += (uint64_t)c * 38;
+}
+
+ADX_FN void fq_cswap(fq f, fq g, uint64_t bit)
+{
+    uint64_t mask = value_barrier(0 - bit);
+    for (int i = 0; i < 4; i++) {
+        uint64_t x = mask & (f[i] ^ g[i]);
+        f[i] ^= x;
+        g[i] ^= x;
+    }
+}
+
+/* Bit 255 ignored; values in [p, 2^255) are kept and behave as their residues. */
+static void fq_frombytes(fq h, const uint8_t s[32])
+{
+    h[0] = load64_le(s);
+    h[1] = load64_le(s + 8);
+    h[2] = load64_le(s + 16);
+    h[3] = load64_le(s + 24) & (UINT64_MAX >> 1);
+}
+
+/* The unique representative in [0, p). Folding bit 255 (as 19) leaves h below 2^255 + 19; then
+ * h >= p exactly when h + 19 reaches 2^255, and h - p is h + 19 with bit 255 cleared. */
+static __attribute__((target("bmi2,adx"))) void fq_tobytes(uint8_t s[32], const fq f)
+{
+    uint64_t h[4], t[4], mask;
+    unsigned char c;
+    uint64_t top = f[3] >> 63;
+    c = adc(0, f[0], top * 19, &h[0]);
+    c = adc(c, f[1], 0, &h[1]);
+    c = adc(c, f[2], 0, &h[2]);
+    adc(c, f[3] & (UINT64_MAX >> 1), 0, &h[3]);
+    c = adc(0, h[0], 19, &t[0]);
+    c = adc(c, h[1], 0, &t[1]);
+    c = adc(c, h[2], 0, &t[2]);
+    adc(c, h[3], 0, &t[3]);
+    mask = value_barrier(0 - (t[3] >> 63));  /* all ones when h >= p */
+    t[3] &= UINT64_MAX >> 1;
+    for (int i = 0; i < 4; i++)
+        store64_le(s + 8 * i, (t[i] & mask) | (h[i] & ~mask));
+    cry_wipe(h, sizeof h);
+    cry_wipe(t, sizeof t);
+}
+
+/* The same chain as fe_invert. */
+static __attribute__((target("bmi2,adx"))) void fq_invert(fq h, const fq z)
+{
+    fq z2, z11, a, b, c;
+    fq_sq(z2, z);
+    fq_sq_n(a, z2, 2);
+    fq_mul(b, a, z);
+    fq_mul(z11, b, z2);
+    fq_sq(a, z11);
+    fq_mul(c, a, b);
+    fq_sq_n(a, c, 5);
+    fq_mul(b, a, c);
+    fq_sq_n(a, b, 10);
+    fq_mul(c, a, b);
+    fq_sq_n(a, c, 20);
+    fq_mul(a, a, c);
+    fq_sq_n(a, a, 10);
+    fq_mul(c, a, b);
+    fq_sq_n(a, c, 50);
+    fq_mul(b, a, c);
+    fq_sq_n(a, b, 100);
+    fq_mul(a, a, b);
+    fq_sq_n(a, a, 50);
+    fq_mul(a, a, c);
+    fq_sq_n(a, a, 5);
+    fq_mul(h, a, z11);
+    cry_wipe(z2, sizeof z2);
+    cry_wipe(z11, sizeof z11);
+    cry_wipe(a, sizeof a);
+    cry_wipe(b, sizeof b);
+    cry_wipe(c, sizeof c);
+}
+
+struct ladder64 {
+    uint8_t k[32];
+    fq x1, x2, z2, x3, z3;
+    fq a, aa, b, bb, e, c, d, da, cb, t;
+};
+
+/* ladder_run on four 64-bit limbs: the same steps, the same constant-time argument. */
+static __attribute__((target("bmi2,adx"))) void ladder_run_adx(uint8_t out[32], const uint8_t scalar[32],
+                                                                const uint8_t u[32])
+{
+    struct ladder64 L;
+    uint64_t swap = 0;
+
+    memcpy(L.k, scalar, 32);
+    L.k[0] &= 248;
+    L.k[31] &= 127;
+    L.k[31] |= 64;
+
+    fq_frombytes(L.x1, u);
+    memset(L.x2, 0, sizeof L.x2);
+    L.x2[0] = 1;
+    memset(L.z2, 0, sizeof L.z2);
+    memcpy(L.x3, L.x1, sizeof L.x3);
+    memset(L.z3, 0, sizeof L.z3);
+    L.z3[0] = 1;
+
+    for (int t = 254; t >= 0; t--) {
+        uint64_t bit = (L.k[t >> 3] >> (t & 7)) & 1;
+        swap ^= bit;
+        fq_cswap(L.x2, L.x3, swap);
+        fq_cswap(L.z2, L.z3, swap);
+        swap = bit;
+
+        fq_add(L.a, L.x2, L.z2);
+        fq_sq(L.aa, L.a);
+        fq_sub(L.b, L.x2, L.z2);
+        fq_sq(L.bb, L.b);
+        fq_sub(L.e, L.aa, L.bb);
+        fq_add(L.c, L.x3, L.z3);
+        fq_sub(L.d, L.x3, L.z3);
+        fq_mul(L.da, L.d, L.a);
+        fq_mul(L.cb, L.c, L.b);
+        fq_add(L.t, L.da, L.cb);
+        fq_sq(L.x3, L.t);
+        fq_sub(L.t, L.da, L.cb);
+        fq_sq(L.t, L.t);
+        fq_mul(L.z3, L.x1, L.t);
+        fq_mul(L.x2, L.aa, L.bb);
+        fq_mul_small(L.t, L.e, 121665);
+        fq_add(L.t, L.aa, L.t);
+        fq_mul(L.z2, L.e, L.t);
+    }
+    fq_cswap(L.x2, L.x3, swap);
+    fq_cswap(L.z2, L.z3, swap);
+
+    fq_invert(L.t, L.z2);
+    fq_mul(L.x2, L.x2, L.t);
+    fq_tobytes(out, L.x2);
+
+    cry_wipe(&L, sizeof L);
+}
+#endif
+
+int cry_x25519_fast_path(void)
+{
+#if X25519_ADX
+    return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+#else
+    return 0;
+#endif
+}
+
+static void run(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32], unsigned flags)
+{
+#if X25519_ADX
+    if (!(flags & CRY_X25519_PORTABLE) && cry_x25519_fast_path()) {
+        ladder_run_adx(out, scalar, u);
+        return;
+    }
+#else
+    (void)flags;
+#endif
+    ladder_run(out, scalar, u);
+}
 
 int cry_x25519_ex(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32], unsigned flags)
 {
-    (void)flags;
-    ladder_run(out, scalar, u);
+    run(out, scalar, u, flags);
     /* RFC 7748 §6.1: an all-zero shared secret means a low-order peer point. Every byte is read. */
     uint32_t acc = 0;
     for (int i = 0; i < 32; i++)
@@ -302,8 +665,7 @@ int cry_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32])
 void cry_x25519_base_ex(uint8_t out[32], const uint8_t scalar[32], unsigned flags)
 {
     static const uint8_t nine[32] = { 9 };
-    (void)flags;
-    ladder_run(out, scalar, nine);
+    run(out, scalar, nine, flags);
 }
 
 void cry_x25519_base(uint8_t out[32], const uint8_t scalar[32])
