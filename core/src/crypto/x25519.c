@@ -355,37 +355,47 @@ ADX_FN void fq_reduce(fq h, const uint64_t t[8])
     h[3] = r3;
 }
 
-/* One row of the schoolbook product: t[i..i+4] += a * g (t[i+4] was zero; the sum fits). */
-ADX_FN void fq_row(uint64_t *t, uint64_t a, const fq g)
+/* r[0..4] = a * g, one carry chain (the top limb takes the last carry: a * g < 2^320). */
+ADX_FN void fq_row(uint64_t r[5], uint64_t a, const fq g)
 {
-    uint64_t l0, l1, l2, l3, h0, h1, h2, h3;
+    uint64_t h0, h1, h2, h3, l1, l2, l3;
     unsigned char c;
-    l0 = mulx(a, g[0], &h0);
+    r[0] = mulx(a, g[0], &h0);
     l1 = mulx(a, g[1], &h1);
     l2 = mulx(a, g[2], &h2);
     l3 = mulx(a, g[3], &h3);
-    c = adc(0, t[0], l0, &t[0]);
-    c = adc(c, t[1], l1, &t[1]);
-    c = adc(c, t[2], l2, &t[2]);
-    c = adc(c, t[3], l3, &t[3]);
-    t[4] = c;
-    c = adc(0, t[1], h0, &t[1]);
-    c = adc(c, t[2], h1, &t[2]);
-    c = adc(c, t[3], h2, &t[3]);
-    adc(c, t[4], h3, &t[4]);
+    c = adc(0, l1, h0, &r[1]);
+    c = adc(c, l2, h1, &r[2]);
+    c = adc(c, l3, h2, &r[3]);
+    adc(c, h3, 0, &r[4]);
+}
+
+/* t[0..4] += r[0..4], t[4] was zero: the partial sums of f * g stay below 2^(64 (i + 5)), so there
+ * is no carry out. */
+ADX_FN void fq_row_add(uint64_t t[5], const uint64_t r[5])
+{
+    unsigned char c;
+    c = adc(0, t[0], r[0], &t[0]);
+    c = adc(c, t[1], r[1], &t[1]);
+    c = adc(c, t[2], r[2], &t[2]);
+    c = adc(c, t[3], r[3], &t[3]);
+    adc(c, r[4], 0, &t[4]);
 }
 
 ADX_FN void fq_mul(fq h, const fq f, const fq g)
 {
-    uint64_t t[8] = { 0 };
+    uint64_t t[8], r[5];
     fq_row(t, f[0], g);
-    fq_row(t + 1, f[1], g);
-    fq_row(t + 2, f[2], g);
-    fq_row(t + 3, f[3], g);
+    fq_row(r, f[1], g);
+    fq_row_add(t + 1, r);
+    fq_row(r, f[2], g);
+    fq_row_add(t + 2, r);
+    fq_row(r, f[3], g);
+    fq_row_add(t + 3, r);
     fq_reduce(h, t);
 }
 
-/* The six cross products once, doubled by a shift, plus the four squares. */
+/* The six cross products once, doubled, plus the four squares. */
 ADX_FN void fq_sq(fq h, const fq f)
 {
     uint64_t t[8], l01, h01, l02, h02, l03, h03, l12, h12, l13, h13, l23, h23, x4, x5, s, q;
@@ -407,13 +417,13 @@ ADX_FN void fq_sq(fq h, const fq f)
     t[5] = x5 + c;
     c = adc(0, t[5], l23, &t[5]);
     t[6] = h23 + c;                      /* the cross sum is below 2^447 */
-    t[7] = t[6] >> 63;
-    t[6] = (t[6] << 1) | (t[5] >> 63);
-    t[5] = (t[5] << 1) | (t[4] >> 63);
-    t[4] = (t[4] << 1) | (t[3] >> 63);
-    t[3] = (t[3] << 1) | (t[2] >> 63);
-    t[2] = (t[2] << 1) | (t[1] >> 63);
-    t[1] <<= 1;
+    c = adc(0, t[1], t[1], &t[1]);       /* doubled by adding, so that one carry chain runs */
+    c = adc(c, t[2], t[2], &t[2]);
+    c = adc(c, t[3], t[3], &t[3]);
+    c = adc(c, t[4], t[4], &t[4]);
+    c = adc(c, t[5], t[5], &t[5]);
+    c = adc(c, t[6], t[6], &t[6]);
+    t[7] = c;
     t[0] = mulx(f[0], f[0], &q);
     c = adc(0, t[1], q, &t[1]);
     s = mulx(f[1], f[1], &q);
