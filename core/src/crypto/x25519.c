@@ -1,21 +1,41 @@
 /*
- * x25519.c - X25519 (RFC 7748 §5) written from the RFC's description.
+ * x25519.c - X25519 (RFC 7748 §5) written from the RFC's description, with two field arithmetics:
+ * a portable one (five 51-bit limbs, below) and, on x86-64 CPUs with BMI2 and ADX, four 64-bit limbs
+ * multiplied with MULX (issue 18 point 3), chosen at each call by __builtin_cpu_supports;
+ * CRY_X25519_PORTABLE forces the portable one. Both run the same ladder and give the same bytes.
  *
- * Field: GF(p), p = 2^255 - 19. An element is five 64-bit limbs of radix 2^51 (value = sum l[i] 2^(51 i));
- * limbs may exceed 51 bits between operations (bounds below) and 2^255 folds back as 19. Products are
- * accumulated in unsigned __int128.
+ * Portable field: GF(p), p = 2^255 - 19. An element is five 64-bit limbs of radix 2^51
+ * (value = sum l[i] 2^(51 i)); limbs may exceed 51 bits between operations (bounds below) and 2^255
+ * folds back as 19. Products are accumulated in unsigned __int128.
  *
  * Limb bounds. "Carried" (the output of fe_mul, fe_sq, fe_mul_small, fe_frombytes): every limb
  * < 2^51 + 2^18. fe_add of two carried values: < 2^53. fe_sub(a, b) = a + 4p - b of two carried values:
  * < 2^54 and never negative (4p's limbs are 2^53 - 76 and 2^53 - 4). fe_mul accepts limbs < 2^54: a
  * column sums five products of at most 19 * 2^54 * 2^54 < 2^112.3, so < 2^115, and the carry out of the
  * top limb (< 2^64) times 19 still fits the 128-bit accumulator. The ladder only ever feeds fe_sub
- * carried values and fe_mul values from fe_add or fe_sub, so the bounds hold throughout.
+ * carried values and fe_mul values from fe_add or fe_sub, so the bounds hold throughout. Carries are
+ * already lazy: fe_add and fe_sub never carry, and each fe_mul / fe_sq / fe_mul_small carries once, which
+ * its output needs (an uncarried product column is up to 2^115).
+ *
+ * Fast field (fq_*): four 64-bit limbs holding any value below 2^256, not necessarily reduced; 2^256
+ * folds back as 38. Every fq_ operation accepts the whole range [0, 2^256) and returns a value in it,
+ * so there are no limb bounds to track: products are 512-bit (16 MULX, a carry chain per row), the
+ * upper half times 38 is added to the lower (top carry at most 39, folded once more), and add / sub /
+ * mul_small fold their carry or borrow out as +-38, a second one being possible only when the value is
+ * within 38 of 0 or 2^256, where the last +-38 cannot carry again (comments at each function). Only
+ * fq_tobytes reduces to [0, p). tests/unit/test_x25519_field.c checks every fq_ operation against the
+ * portable one on the edges of this range (2^256 - 1, p + k, 2^255 + k, ...).
+ *
+ * The inverse is z^(p-2) = z^(2^255 - 21) by the usual chain of 254 squarings and 11 multiplications
+ * (z^11, z^(2^5 - 1), z^(2^10 - 1), ..., z^(2^250 - 1), then five squarings and a product with z^11).
+ * The ladder's state lives in one struct, wiped once at the end; its loop makes no copies.
  *
  * Constant time: the Montgomery ladder runs all 255 steps for every scalar; the only secret-dependent
  * operation is the conditional swap, done with a mask (no branch, no secret-indexed load); the inverse
  * is z^(p-2) through a fixed addition chain; the final reduction is branch-free. Scalar bit t is read as
- * (k[t / 8] >> (t % 8)) & 1: the index is the public loop counter.
+ * (k[t / 8] >> (t % 8)) & 1: the index is the public loop counter. MULX, ADC and SBB take the same time
+ * for every operand; carries are used as 0/1 multiplied by 38 or turned into masks, never branched on.
+ * The path choice depends on the CPU only.
  */
 #include "crypto/x25519.h"
 #include <string.h>
