@@ -7,9 +7,12 @@
  * the low-order and non-canonical cases run on both field paths (flags 0, which is the MULX/ADX path on
  * a CPU with BMI2 and ADX, and CRY_X25519_PORTABLE); 4,000 random scalars and points, u >= p and the
  * top bit set among them, compare the two paths; and on an x86-64 CPU whose /proc/cpuinfo lists bmi2
- * and adx the fast path must be the one selected (issue 18 point 3).
+ * and adx the fast path must be the one selected (issue 18 point 3). cry_x25519_base's fixed-base comb
+ * is compared with the ladder on u = 9 on 2,000 random and ten patterned scalars, and from eight
+ * threads at once on first use.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +285,62 @@ Test(x25519, fast_path_matches_portable_on_4000_random_inputs, .timeout = 120)
             cr_assert_eq(cry_x25519_ex(o2, k, nine, 0), 0);
             cr_assert_eq(memcmp(o1, o2, 32), 0, "base is not X25519(k, 9): k = %s", hk);
         }
+    }
+}
+
+/* ---- cry_x25519_base: the Edwards fixed-base comb against the ladder on u = 9 ---- */
+
+/* 2,000 random scalars and patterned ones whose radix-16 digits carry all the way up (0x88...),
+ * never carry (0x77...), or are all 15 / all 0; flags 0 takes the comb, CRY_X25519_PORTABLE the
+ * ladder, and cry_x25519_ex(k, 9) the ladder on the CPU's field path. */
+Test(x25519, base_comb_matches_ladder, .timeout = 120)
+{
+    static const uint8_t nine[32] = { 9 };
+    static const uint8_t patterns[] = { 0x00, 0xff, 0x88, 0x77, 0x80, 0x08, 0x0f, 0xf0, 0x78, 0x87 };
+    uint8_t k[32], comb[32], ladder[32], ladder2[32];
+    char hk[65];
+    for (int i = 0; i < 2000 + (int)sizeof patterns; i++) {
+        if (i < (int)sizeof patterns)
+            memset(k, patterns[i], 32);
+        else
+            fill(k, 32);
+        if (i % 3 == 1)
+            k[31] = (uint8_t)(k[31] & 0x7f); /* bit 255 clear as well as set */
+        cry_x25519_base_ex(comb, k, 0);
+        cry_x25519_base_ex(ladder, k, CRY_X25519_PORTABLE);
+        cr_assert_eq(cry_x25519_ex(ladder2, k, nine, 0), 0);
+        tohex(hk, k);
+        cr_assert_eq(memcmp(comb, ladder, 32), 0, "comb differs from the portable ladder: k = %s", hk);
+        cr_assert_eq(memcmp(comb, ladder2, 32), 0, "comb differs from the ladder: k = %s", hk);
+    }
+}
+
+struct base_job {
+    uint8_t k[32], out[32];
+};
+
+static void *base_thread(void *arg)
+{
+    struct base_job *j = arg;
+    cry_x25519_base(j->out, j->k);
+    return NULL;
+}
+
+/* Criterion runs each test in a fresh process, so these threads race to build the comb's table (the
+ * pthread_once in x25519.c); each must still get its own scalar's public key. */
+Test(x25519, base_table_built_once_under_concurrent_first_use)
+{
+    struct base_job jobs[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        fill(jobs[i].k, 32);
+        cr_assert_eq(pthread_create(&th[i], NULL, base_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        uint8_t want[32];
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cry_x25519_base_ex(want, jobs[i].k, CRY_X25519_PORTABLE);
+        cr_expect_eq(memcmp(jobs[i].out, want, 32), 0, "thread %d", i);
     }
 }
 

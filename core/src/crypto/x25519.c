@@ -38,6 +38,7 @@
  * The path choice depends on the CPU only.
  */
 #include "crypto/x25519.h"
+#include <pthread.h>
 #include <string.h>
 #include "crypto/crypto_ltc.h"
 
@@ -306,6 +307,208 @@ static void ladder_run(uint8_t out[32], const uint8_t scalar[32], const uint8_t 
     fe_tobytes(out, L.x2);
 
     cry_wipe(&L, sizeof L);
+}
+
+/* ---- cry_x25519_base: a fixed-base comb on the Edwards form ----
+ *
+ * RFC 7748 §4.1: Curve25519 is birationally equivalent to edwards25519 (-x^2 + y^2 = 1 + d x^2 y^2,
+ * d = -121665/121666) by u = (1 + y) / (1 - y), and u = 9 is the image of the RFC 8032 base point B
+ * (y = 4/5). So scalar * 9 is the u of scalar * B, computed here from a table of j 16^i B (i < 64,
+ * j = 1..8) made once per process: the clamped scalar is recoded into 64 signed digits in [-8, 8]
+ * (arithmetic only, no branch), and each digit selects its entry by a masked scan of all eight plus a
+ * masked negation; 64 mixed additions (the a = -1 extended-coordinate addition of Hisil, Wong, Carter
+ * and Dawson, complete on this curve because d is not a square), then u = (Z + Y) / (Z - Y) with the
+ * same inverse as the ladder. The identity (k a multiple of B's order) gives Z - Y = 0, inverse 0 and
+ * u = 0, as the ladder does. Portable field arithmetic throughout; bounds: the addition feeds fe_mul
+ * only sums and differences of carried values (< 2^54) and fe_sub only carried subtrahends.
+ * CRY_X25519_PORTABLE takes the ladder instead, which the tests compare against. */
+struct ed_pt {
+    fe x, y, z, t; /* extended coordinates: x = X/Z, y = Y/Z, x y = T/Z */
+};
+struct ed_niels {
+    fe ypx, ymx, xy2d; /* affine: y + x, y - x, 2 d x y */
+};
+
+static struct ed_niels ed_table[64][8];
+static fe ed_d2;
+static pthread_once_t ed_once = PTHREAD_ONCE_INIT;
+
+static const fe fe_one = { 1, 0, 0, 0, 0 };
+
+/* r = p + q (both extended), 9 multiplications. */
+static void ed_add(struct ed_pt *r, const struct ed_pt *p, const struct ed_pt *q)
+{
+    fe a, b, c, d, e, f, g, h, t;
+    fe_sub(a, p->y, p->x);
+    fe_sub(t, q->y, q->x);
+    fe_mul(a, a, t);
+    fe_add(b, p->y, p->x);
+    fe_add(t, q->y, q->x);
+    fe_mul(b, b, t);
+    fe_mul(c, p->t, q->t);
+    fe_mul(c, c, ed_d2);
+    fe_mul(d, p->z, q->z);
+    fe_add(d, d, d);
+    fe_sub(e, b, a);
+    fe_sub(f, d, c);
+    fe_add(g, d, c);
+    fe_add(h, b, a);
+    fe_mul(r->x, e, f);
+    fe_mul(r->y, g, h);
+    fe_mul(r->t, e, h);
+    fe_mul(r->z, f, g);
+}
+
+/* Scratch for ed_madd and ed_select, owned by base_comb and wiped once at its end. */
+struct ed_tmp {
+    fe a, b, c, d, e, f, g, h;
+};
+
+/* r = p + q (q affine, precomputed), 7 multiplications. */
+static void ed_madd(struct ed_pt *r, const struct ed_pt *p, const struct ed_niels *q, struct ed_tmp *s)
+{
+    fe_sub(s->a, p->y, p->x);
+    fe_mul(s->a, s->a, q->ymx);
+    fe_add(s->b, p->y, p->x);
+    fe_mul(s->b, s->b, q->ypx);
+    fe_mul(s->c, p->t, q->xy2d);
+    fe_add(s->d, p->z, p->z);
+    fe_sub(s->e, s->b, s->a);
+    fe_sub(s->f, s->d, s->c);
+    fe_add(s->g, s->d, s->c);
+    fe_add(s->h, s->b, s->a);
+    fe_mul(r->x, s->e, s->f);
+    fe_mul(r->y, s->g, s->h);
+    fe_mul(r->t, s->e, s->h);
+    fe_mul(r->z, s->f, s->g);
+}
+
+static void ed_to_niels(struct ed_niels *n, const struct ed_pt *p)
+{
+    fe zi, x, y;
+    fe_invert(zi, p->z);
+    fe_mul(x, p->x, zi);
+    fe_mul(y, p->y, zi);
+    fe_add(n->ypx, y, x);
+    fe_mul(n->ypx, n->ypx, fe_one); /* carried, as fe_mul's inputs below need nothing more */
+    fe_sub(n->ymx, y, x);
+    fe_mul(n->ymx, n->ymx, fe_one);
+    fe_mul(n->xy2d, x, y);
+    fe_mul(n->xy2d, n->xy2d, ed_d2);
+}
+
+static void ed_init(void)
+{
+    static const uint8_t bx[32] = {
+        0x1a, 0xd5, 0x25, 0x8f, 0x60, 0x2d, 0x56, 0xc9, 0xb2, 0xa7, 0x25, 0x95, 0x60, 0xc7, 0x2c, 0x69,
+        0x5c, 0xdc, 0xd6, 0xfd, 0x31, 0xe2, 0xa4, 0xc0, 0xfe, 0x53, 0x6e, 0xcd, 0xd3, 0x36, 0x69, 0x21
+    };
+    static const uint8_t by[32] = { /* 4/5 */
+        0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+        0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66
+    };
+    static const fe zero = { 0 };
+    fe t;
+    struct ed_pt row, p;
+
+    /* 2d = 2 * (0 - 121665 / 121666) */
+    fe_mul_small(t, fe_one, 121666);
+    fe_invert(t, t);
+    fe_mul_small(t, t, 121665);
+    fe_sub(t, zero, t);
+    fe_add(t, t, t);
+    fe_mul(ed_d2, t, fe_one);
+
+    fe_frombytes(row.x, bx);
+    fe_frombytes(row.y, by);
+    memcpy(row.z, fe_one, sizeof row.z);
+    fe_mul(row.t, row.x, row.y);
+    for (int i = 0; i < 64; i++) { /* row = 16^i B */
+        p = row;
+        for (int j = 0; j < 8; j++) {
+            ed_to_niels(&ed_table[i][j], &p);
+            if (j < 7)
+                ed_add(&p, &p, &row);
+        }
+        ed_add(&row, &p, &p);     /* 16 (16^i B) from 8 (16^i B) */
+    }
+}
+
+/* r = the entry for digit e in [-8, 8] of row i: every entry is read, the chosen one kept by mask. */
+static void ed_select(struct ed_niels *r, int i, int e, struct ed_tmp *s)
+{
+    static const fe zero = { 0 };
+    uint64_t neg = (uint64_t)(e >> 8) & 1;       /* e < 0 (arithmetic shift of a small int) */
+    uint64_t abs = (uint64_t)(e ^ -(int)neg) + neg;
+    memcpy(r->ypx, fe_one, sizeof r->ypx);     /* the identity: y + x = y - x = 1, 2dxy = 0 */
+    memcpy(r->ymx, fe_one, sizeof r->ymx);
+    memset(r->xy2d, 0, sizeof r->xy2d);
+    for (uint64_t j = 1; j <= 8; j++) {
+        uint64_t m = value_barrier(0 - (((abs ^ j) - 1) >> 63)); /* all ones when abs == j */
+        const struct ed_niels *n = &ed_table[i][j - 1];
+        for (int l = 0; l < 5; l++) {
+            r->ypx[l] ^= m & (r->ypx[l] ^ n->ypx[l]);
+            r->ymx[l] ^= m & (r->ymx[l] ^ n->ymx[l]);
+            r->xy2d[l] ^= m & (r->xy2d[l] ^ n->xy2d[l]);
+        }
+    }
+    /* -(x, y) = (-x, y): y + x and y - x swap, 2dxy changes sign. */
+    fe_cswap(r->ypx, r->ymx, neg);
+    fe_sub(s->a, zero, r->xy2d);
+    uint64_t m = value_barrier(0 - neg);
+    for (int l = 0; l < 5; l++)
+        r->xy2d[l] ^= m & (r->xy2d[l] ^ s->a[l]);
+}
+
+static void base_comb(uint8_t out[32], const uint8_t scalar[32])
+{
+    uint8_t k[32];
+    signed char e[64];
+    struct ed_pt r;
+    struct ed_niels n;
+    struct ed_tmp tmp;
+    fe num, den;
+
+    pthread_once(&ed_once, ed_init);
+    memcpy(k, scalar, 32);
+    k[0] &= 248;
+    k[31] &= 127;
+    k[31] |= 64;
+    for (int i = 0; i < 32; i++) {
+        e[2 * i] = (signed char)(k[i] & 15);
+        e[2 * i + 1] = (signed char)(k[i] >> 4);
+    }
+    /* Digits in [-8, 8): the carry is (e + 8) >> 4, arithmetic on secret data but no branch. The top
+     * digit is at most 7 plus a carry: k < 2^255. */
+    int carry = 0;
+    for (int i = 0; i < 63; i++) {
+        e[i] = (signed char)(e[i] + carry);
+        carry = (e[i] + 8) >> 4;
+        e[i] = (signed char)(e[i] - (carry << 4));
+    }
+    e[63] = (signed char)(e[63] + carry);
+
+    memset(&r, 0, sizeof r); /* the identity (0 : 1 : 1 : 0) */
+    r.y[0] = 1;
+    r.z[0] = 1;
+    for (int i = 0; i < 64; i++) {
+        ed_select(&n, i, e[i], &tmp);
+        ed_madd(&r, &r, &n, &tmp);
+    }
+    fe_add(num, r.z, r.y);
+    fe_sub(den, r.z, r.y);
+    fe_mul(den, den, fe_one);
+    fe_invert(den, den);
+    fe_mul(num, num, den);
+    fe_tobytes(out, num);
+
+    cry_wipe(k, sizeof k);
+    cry_wipe(e, sizeof e);
+    cry_wipe(&r, sizeof r);
+    cry_wipe(&n, sizeof n);
+    cry_wipe(&tmp, sizeof tmp);
+    cry_wipe(num, sizeof num);
+    cry_wipe(den, sizeof den);
 }
 
 /* ---- x86-64 with BMI2 and ADX: four 64-bit limbs, MULX products ----
@@ -695,7 +898,11 @@ int cry_x25519(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32])
 void cry_x25519_base_ex(uint8_t out[32], const uint8_t scalar[32], unsigned flags)
 {
     static const uint8_t nine[32] = { 9 };
-    run(out, scalar, nine, flags);
+    if (flags & CRY_X25519_PORTABLE) {
+        run(out, scalar, nine, flags);
+        return;
+    }
+    base_comb(out, scalar);
 }
 
 void cry_x25519_base(uint8_t out[32], const uint8_t scalar[32])
