@@ -442,7 +442,7 @@ static void ed_init(void)
 static void ed_select(struct ed_niels *r, int i, int e, struct ed_tmp *s)
 {
     static const fe zero = { 0 };
-    uint64_t neg = (uint64_t)(e >> 8) & 1;       /* e < 0 (arithmetic shift of a small int) */
+    uint64_t neg = (unsigned)e >> 31;            /* e < 0: the sign bit */
     uint64_t abs = (uint64_t)(e ^ -(int)neg) + neg;
     memcpy(r->ypx, fe_one, sizeof r->ypx);     /* the identity: y + x = y - x = 1, 2dxy = 0 */
     memcpy(r->ymx, fe_one, sizeof r->ymx);
