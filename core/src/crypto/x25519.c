@@ -323,8 +323,11 @@ static void ladder_run(uint8_t out[32], const uint8_t scalar[32], const uint8_t 
  * masked negation; 64 mixed additions (the a = -1 extended-coordinate addition of Hisil, Wong, Carter
  * and Dawson, complete on this curve because d is not a square), then u = (Z + Y) / (Z - Y) with the
  * same inverse as the ladder. The identity (k a multiple of B's order) gives Z - Y = 0, inverse 0 and
- * u = 0, as the ladder does. Portable field arithmetic throughout; bounds: the addition feeds fe_mul
- * only sums and differences of carried values (< 2^54) and fe_sub only carried subtrahends.
+ * u = 0, as the ladder does. Portable field arithmetic throughout; bounds: table entries, coordinates
+ * and 2d are carried (fe_mul outputs, or carried by a product with 1); the additions feed fe_sub only
+ * carried subtrahends, its minuend being carried or 2Z (< 2^52.1), so differences stay below
+ * 2^52.1 + 2^53 < 2^54, and fe_mul only such differences, sums of two carried values and carried
+ * values, all below fe_mul's 2^54. The negated 2dxy is 0 - carried (< 2^53).
  * CRY_X25519_PORTABLE takes the ladder instead, which the tests compare against. */
 struct ed_pt {
     fe x, y, z, t; /* extended coordinates: x = X/Z, y = Y/Z, x y = T/Z */
