@@ -3,14 +3,25 @@
  * vectors, the iterated one after 1 and 1,000 iterations; the 1,000,000 one is tests/unit/
  * slow_x25519.c, outside the default run), the §6.1 Diffie-Hellman exchange, the top bit of u masked
  * and u >= p taken modulo p (§5), low-order points refused with -1 (§6.1), and agreement with
- * `openssl pkeyutl -derive` on 20 fresh key pairs (a missing openssl fails the test).
+ * `openssl pkeyutl -derive` on 20 fresh key pairs (a missing openssl fails the test). The vectors,
+ * the low-order and non-canonical cases run on both field paths (flags 0, which is the MULX/ADX path on
+ * a CPU with BMI2 and ADX, and CRY_X25519_PORTABLE); 4,000 random scalars and points, u >= p and the
+ * top bit set among them, compare the two paths; and on an x86-64 CPU whose /proc/cpuinfo lists bmi2
+ * and adx the fast path must be the one selected (issue 18 point 3). cry_x25519_base's fixed-base comb
+ * is compared with the ladder on u = 9 on 2,000 random and ten patterned scalars, and from eight
+ * threads at once on first use.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "crypto/x25519.h"
+
+/* Both field paths: the CPU's choice and the forced portable one. */
+static const unsigned paths[] = { 0, CRY_X25519_PORTABLE };
+#define NPATHS 2
 
 static void unhex(uint8_t out[32], const char *hex)
 {
@@ -40,8 +51,11 @@ static void check_vector(const char *k, const char *u, const char *want)
     uint8_t ks[32], us[32], out[32];
     unhex(ks, k);
     unhex(us, u);
-    cr_expect_eq(cry_x25519(out, ks, us), 0);
-    expect_bytes(out, want, "X25519(k, u)");
+    for (int p = 0; p < NPATHS; p++) {
+        memset(out, 0, 32);
+        cr_expect_eq(cry_x25519_ex(out, ks, us, paths[p]), 0);
+        expect_bytes(out, want, paths[p] ? "X25519(k, u), portable" : "X25519(k, u)");
+    }
 }
 
 /* ---- RFC 7748 §5.2 ---- */
@@ -67,17 +81,19 @@ Test(x25519, rfc7748_vector2_top_bit_masked)
 /* k = u = 9; each round: k, u = X25519(k, u), k. */
 Test(x25519, rfc7748_iterated_1_and_1000)
 {
-    uint8_t k[32] = { 9 }, u[32] = { 9 }, r[32];
-    for (int i = 1; i <= 1000; i++) {
-        cr_assert_eq(cry_x25519(r, k, u), 0, "iteration %d", i);
-        memcpy(u, k, 32);
-        memcpy(k, r, 32);
-        if (i == 1)
-            expect_bytes(k, "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079",
-                         "after 1 iteration");
+    for (int p = 0; p < NPATHS; p++) {
+        uint8_t k[32] = { 9 }, u[32] = { 9 }, r[32];
+        for (int i = 1; i <= 1000; i++) {
+            cr_assert_eq(cry_x25519_ex(r, k, u, paths[p]), 0, "iteration %d, path %u", i, paths[p]);
+            memcpy(u, k, 32);
+            memcpy(k, r, 32);
+            if (i == 1)
+                expect_bytes(k, "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079",
+                             "after 1 iteration");
+        }
+        expect_bytes(k, "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51",
+                     "after 1,000 iterations");
     }
-    expect_bytes(k, "684cf59ba83309552800ef566f2f4d3c1c3887c49360e3875f2eb94d99532c51",
-                 "after 1,000 iterations");
 }
 
 /* ---- RFC 7748 §6.1 ---- */
@@ -87,18 +103,20 @@ Test(x25519, rfc7748_diffie_hellman)
     uint8_t a[32], b[32], apub[32], bpub[32], k1[32], k2[32];
     unhex(a, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
     unhex(b, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
-    cry_x25519_base(apub, a);
-    cry_x25519_base(bpub, b);
-    expect_bytes(apub, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
-                 "Alice's public key");
-    expect_bytes(bpub, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
-                 "Bob's public key");
-    cr_expect_eq(cry_x25519(k1, a, bpub), 0);
-    cr_expect_eq(cry_x25519(k2, b, apub), 0);
-    expect_bytes(k1, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
-                 "Alice's shared secret");
-    expect_bytes(k2, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
-                 "Bob's shared secret");
+    for (int p = 0; p < NPATHS; p++) {
+        cry_x25519_base_ex(apub, a, paths[p]);
+        cry_x25519_base_ex(bpub, b, paths[p]);
+        expect_bytes(apub, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+                     "Alice's public key");
+        expect_bytes(bpub, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+                     "Bob's public key");
+        cr_expect_eq(cry_x25519_ex(k1, a, bpub, paths[p]), 0);
+        cr_expect_eq(cry_x25519_ex(k2, b, apub, paths[p]), 0);
+        expect_bytes(k1, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+                     "Alice's shared secret");
+        expect_bytes(k2, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+                     "Bob's shared secret");
+    }
 }
 
 /* The base-point function is X25519(k, 9) and the scalar is clamped: bits 0-2 and 255 of the
@@ -124,21 +142,23 @@ Test(x25519, non_canonical_u)
 {
     uint8_t k[32], nine[32] = { 9 }, eighteen[32] = { 18 }, u[32], want[32], got[32];
     unhex(k, "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4");
+    for (int p = 0; p < NPATHS; p++) {
 
-    cr_assert_eq(cry_x25519(want, k, nine), 0);
-    unhex(u, "f6ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"); /* p + 9 */
-    cr_expect_eq(cry_x25519(got, k, u), 0);
-    cr_expect_eq(memcmp(got, want, 32), 0, "p + 9 is not 9");
-    memset(u, 0, 32);
-    u[0] = 9;
-    u[31] = 0x80; /* 2^255 + 9 */
-    cr_expect_eq(cry_x25519(got, k, u), 0);
-    cr_expect_eq(memcmp(got, want, 32), 0, "top bit of u not masked");
+        cr_assert_eq(cry_x25519_ex(want, k, nine, paths[p]), 0);
+        unhex(u, "f6ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"); /* p + 9 */
+        cr_expect_eq(cry_x25519_ex(got, k, u, paths[p]), 0);
+        cr_expect_eq(memcmp(got, want, 32), 0, "p + 9 is not 9");
+        memset(u, 0, 32);
+        u[0] = 9;
+        u[31] = 0x80; /* 2^255 + 9 */
+        cr_expect_eq(cry_x25519_ex(got, k, u, paths[p]), 0);
+        cr_expect_eq(memcmp(got, want, 32), 0, "top bit of u not masked");
 
-    cr_assert_eq(cry_x25519(want, k, eighteen), 0);
-    memset(u, 0xff, 32);
-    cr_expect_eq(cry_x25519(got, k, u), 0);
-    cr_expect_eq(memcmp(got, want, 32), 0, "2^256 - 1 is not 18");
+        cr_assert_eq(cry_x25519_ex(want, k, eighteen, paths[p]), 0);
+        memset(u, 0xff, 32);
+        cr_expect_eq(cry_x25519_ex(got, k, u, paths[p]), 0);
+        cr_expect_eq(memcmp(got, want, 32), 0, "2^256 - 1 is not 18");
+    }
 }
 
 /* ---- low-order points (§6.1): every clamped scalar is a multiple of 8, so each gives zero ---- */
@@ -158,14 +178,169 @@ Test(x25519, low_order_points_refused)
     };
     static const uint8_t zero[32];
     uint8_t k[32], u[32], out[32];
-    for (int s = 0; s < 3; s++) {
-        memset(k, 0x5a + 0x31 * s, 32);
+    for (int s = 0; s < 3 * NPATHS; s++) {
+        memset(k, 0x5a + 0x31 * (s / NPATHS), 32);
         for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
             unhex(u, pts[i]);
             memset(out, 0xee, 32);
-            cr_expect_eq(cry_x25519(out, k, u), -1, "u = %s not refused", pts[i]);
+            cr_expect_eq(cry_x25519_ex(out, k, u, paths[s % NPATHS]), -1, "u = %s not refused", pts[i]);
             cr_expect_eq(memcmp(out, zero, 32), 0, "u = %s: output not zero", pts[i]);
         }
+    }
+}
+
+/* ---- the MULX/ADX path against the portable one (issue 18 point 3) ---- */
+
+/* True when /proc/cpuinfo's first flags line lists the word w. */
+static int cpuinfo_flag(const char *w)
+{
+    char line[8192];
+    int found = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "flags", 5) != 0)
+            continue;
+        for (char *t = strtok(strchr(line, ':') ? strchr(line, ':') + 1 : line, " \t\n"); t;
+             t = strtok(NULL, " \t\n"))
+            found |= strcmp(t, w) == 0;
+        break;
+    }
+    fclose(f);
+    return found;
+}
+
+/* Read independently of the library's __builtin_cpu_supports: a CPU with BMI2 and ADX must get the
+ * fast path, so that the cross-check below really compares two different implementations here. */
+Test(x25519, fast_path_selected_when_the_cpu_has_bmi2_adx)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 /* as x25519.c */
+    int want = cpuinfo_flag("bmi2") && cpuinfo_flag("adx");
+    cr_assert_eq(cry_x25519_fast_path(), want, "cpuinfo says bmi2+adx = %d", want);
+    if (!want)
+        cr_log_warn("this CPU lacks BMI2/ADX: both paths below are the portable one");
+#else
+    cr_assert_eq(cry_x25519_fast_path(), 0);
+#endif
+}
+
+static uint64_t rng = 0x243f6a8885a308d3u;
+
+static void fill(uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        b[i] = (uint8_t)(rng >> 32);
+    }
+}
+
+/* 4,000 random (scalar, u): fully random u (bit 255 set half the time), u in [p, 2^255) (p + 0..18),
+ * u with the top bit forced, u with runs of 0xff / 0x00 limbs (carries through every limb), and u
+ * equal to the previous output. Both paths must agree on the output and on the return value; every
+ * tenth scalar also goes through cry_x25519_base_ex on both paths and must equal X25519(k, 9). */
+Test(x25519, fast_path_matches_portable_on_4000_random_inputs, .timeout = 120)
+{
+    static const uint8_t nine[32] = { 9 };
+    uint8_t k[32], u[32], o1[32], o2[32], prev[32] = { 9 };
+    for (int i = 0; i < 4000; i++) {
+        fill(k, 32);
+        fill(u, 32);
+        switch (i % 5) {
+        case 0: /* as drawn */
+            break;
+        case 1: /* p + j, j in 0..18: non-canonical */
+            memset(u, 0xff, 32);
+            u[31] = 0x7f;
+            u[0] = (uint8_t)(0xed + i / 5 % 19);
+            break;
+        case 2:
+            u[31] |= 0x80;
+            break;
+        case 3: /* whole 64-bit words of ones or zeros */
+            for (int w = 0; w < 4; w++)
+                if ((u[w] & 3) != 0)
+                    memset(u + 8 * w, (u[w] & 1) ? 0xff : 0x00, 8);
+            break;
+        default:
+            memcpy(u, prev, 32);
+            break;
+        }
+        if (i % 7 == 0)
+            memset(k, i % 14 ? 0xff : 0x00, 32); /* extreme scalars, clamped inside */
+        int r1 = cry_x25519_ex(o1, k, u, 0);
+        int r2 = cry_x25519_ex(o2, k, u, CRY_X25519_PORTABLE);
+        char hu[65], hk[65];
+        tohex(hu, u);
+        tohex(hk, k);
+        cr_assert_eq(memcmp(o1, o2, 32), 0, "paths differ: k = %s, u = %s", hk, hu);
+        cr_assert_eq(r1, r2, "return values differ: k = %s, u = %s", hk, hu);
+        memcpy(prev, o1, 32);
+        if (i % 10 == 0) {
+            cry_x25519_base_ex(o1, k, 0);
+            cry_x25519_base_ex(o2, k, CRY_X25519_PORTABLE);
+            cr_assert_eq(memcmp(o1, o2, 32), 0, "base paths differ: k = %s", hk);
+            cr_assert_eq(cry_x25519_ex(o2, k, nine, 0), 0);
+            cr_assert_eq(memcmp(o1, o2, 32), 0, "base is not X25519(k, 9): k = %s", hk);
+        }
+    }
+}
+
+/* ---- cry_x25519_base: the Edwards fixed-base comb against the ladder on u = 9 ---- */
+
+/* 2,000 random scalars and patterned ones whose radix-16 digits carry all the way up (0x88...),
+ * never carry (0x77...), or are all 15 / all 0; flags 0 takes the comb, CRY_X25519_PORTABLE the
+ * ladder, and cry_x25519_ex(k, 9) the ladder on the CPU's field path. */
+Test(x25519, base_comb_matches_ladder, .timeout = 120)
+{
+    static const uint8_t nine[32] = { 9 };
+    static const uint8_t patterns[] = { 0x00, 0xff, 0x88, 0x77, 0x80, 0x08, 0x0f, 0xf0, 0x78, 0x87 };
+    uint8_t k[32], comb[32], ladder[32], ladder2[32];
+    char hk[65];
+    for (int i = 0; i < 2000 + (int)sizeof patterns; i++) {
+        if (i < (int)sizeof patterns)
+            memset(k, patterns[i], 32);
+        else
+            fill(k, 32);
+        if (i % 3 == 1)
+            k[31] = (uint8_t)(k[31] & 0x7f); /* bit 255 clear as well as set */
+        cry_x25519_base_ex(comb, k, 0);
+        cry_x25519_base_ex(ladder, k, CRY_X25519_PORTABLE);
+        cr_assert_eq(cry_x25519_ex(ladder2, k, nine, 0), 0);
+        tohex(hk, k);
+        cr_assert_eq(memcmp(comb, ladder, 32), 0, "comb differs from the portable ladder: k = %s", hk);
+        cr_assert_eq(memcmp(comb, ladder2, 32), 0, "comb differs from the ladder: k = %s", hk);
+    }
+}
+
+struct base_job {
+    uint8_t k[32], out[32];
+};
+
+static void *base_thread(void *arg)
+{
+    struct base_job *j = arg;
+    cry_x25519_base(j->out, j->k);
+    return NULL;
+}
+
+/* Criterion runs each test in a fresh process, so these threads race to build the comb's table (the
+ * pthread_once in x25519.c); each must still get its own scalar's public key. */
+Test(x25519, base_table_built_once_under_concurrent_first_use)
+{
+    struct base_job jobs[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        fill(jobs[i].k, 32);
+        cr_assert_eq(pthread_create(&th[i], NULL, base_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        uint8_t want[32];
+        cr_assert_eq(pthread_join(th[i], NULL), 0);
+        cry_x25519_base_ex(want, jobs[i].k, CRY_X25519_PORTABLE);
+        cr_expect_eq(memcmp(jobs[i].out, want, 32), 0, "thread %d", i);
     }
 }
 
