@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pair.h"
+#include "state/ctx.h"
 
 static void expect_no_leaks(const struct pair *p)
 {
@@ -148,6 +149,38 @@ Test(api, getters_after_handshake)
     cr_expect_eq(SSLXGetSessionID(cl, sid, &sl), SSLOverflowErr);
     pair_free(&p);
     expect_no_leaks(&p);
+}
+
+/* The transcript hashes (1.2 KB) exist only while a handshake runs: an established connection gives
+ * them back, with the other handshake-only buffers, so an idle connection is the context and its
+ * keys (docs/performance.md, memory per idle connection). SSL 3.0 RC4, TLS 1.0 AES-CBC, TLS 1.2
+ * ECDHE-RSA AES-GCM. */
+Test(api, handshake_state_released_when_done)
+{
+    static const uint16_t s3 = SSL_RSA_WITH_RC4_128_SHA, s10 = 0x002f, s12 = 0xc02f;
+    for (int i = 0; i < 3; i++) {
+        struct pair_config c;
+        pair_config_init(&c);
+        if (i > 0)
+            for (int side = 0; side < 2; side++)
+                c.vmin[side] = c.vmax[side] = i == 1 ? kTLSProtocol1 : kTLSProtocol12;
+        pair_config_suite(&c, i == 2 ? &s12 : i == 1 ? &s10 : &s3);
+        struct pair p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+        cr_assert_eq(pair_handshake(&p), PAIR_OK, "case %d: %s / %s", i, SSLXErrorName(p.s[0].last),
+                     SSLXErrorName(p.s[1].last));
+        for (int side = 0; side < 2; side++) {
+            const SSLContext *ctx = p.s[side].ctx;
+            cr_expect_null(ctx->transcript.data, "case %d side %d: transcript kept", i, side);
+            cr_expect_null(ctx->scratch.data, "case %d side %d: scratch kept", i, side);
+            cr_expect_null(ctx->kx.data, "case %d side %d: key exchange values kept", i, side);
+        }
+        SSLXProtocol v;
+        cr_expect_eq(SSLXGetNegotiatedProtocolVersion(p.s[PAIR_CLIENT].ctx, &v), SSLNoErr);
+        cr_expect_eq(v, i == 0 ? kSSLProtocol3 : i == 1 ? kTLSProtocol1 : kTLSProtocol12, "case %d", i);
+        pair_free(&p);
+        expect_no_leaks(&p);
+    }
 }
 
 /* SSLWrite and SSLRead run the handshake first. */

@@ -156,21 +156,22 @@ SSLErr hs3_parse_cert_request(SSLContext *ctx, struct rd *r)
  * messages, TLS 1.2 the scheme's hash of them (RFC 5246 §7.4.8). 0 for a hash we do not keep. */
 static size_t cv_hash(const SSLContext *ctx, int alg, uint8_t out[CRY_MAX_DIGEST])
 {
+    const struct transcript *t = hs_transcript(ctx);
     if (!ctx_is_tls(ctx)) {
-        kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, NULL, ctx->master, out);
+        kdf3_finished(&t->md5, &t->sha1, NULL, ctx->master, out);
         return 36;
     }
     const struct cry_hash *h = ctx->ver < V_TLS12 ? NULL
-                               : alg == CRY_SHA1   ? &ctx->hs_sha1
-                               : alg == CRY_SHA256 ? &ctx->hs_sha256
-                               : alg == CRY_SHA384 ? &ctx->hs_sha384
-                               : alg == CRY_SHA512 ? &ctx->hs_sha512
+                               : alg == CRY_SHA1   ? &t->sha1
+                               : alg == CRY_SHA256 ? &t->sha256
+                               : alg == CRY_SHA384 ? &t->sha384
+                               : alg == CRY_SHA512 ? &t->sha512
                                                    : NULL;
     struct cry_hash c;
     if (ctx->ver < V_TLS12) {
-        c = ctx->hs_md5;
+        c = t->md5;
         cry_hash_final(&c, out);
-        c = ctx->hs_sha1;
+        c = t->sha1;
         cry_hash_final(&c, out + 16);
         return 36;
     }

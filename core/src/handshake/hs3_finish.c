@@ -97,7 +97,8 @@ static const uint8_t *sender(SSLProtocolSide side)
 static uint32_t finished(SSLContext *ctx, SSLProtocolSide side, uint8_t out[36])
 {
     if (!ctx_is_tls(ctx)) {
-        kdf3_finished(&ctx->hs_md5, &ctx->hs_sha1, sender(side), ctx->master, out);
+        kdf3_finished(&hs_transcript(ctx)->md5, &hs_transcript(ctx)->sha1, sender(side), ctx->master,
+                      out);
         return 36;
     }
     uint8_t h[CRY_MAX_DIGEST];

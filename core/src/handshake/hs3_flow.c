@@ -220,6 +220,8 @@ static void hs_finish(SSLContext *ctx)
     session_release(ctx);
     ctx->hs_done = 1;
     ctx_free(ctx, &ctx->scratch);
+    ctx_free(ctx, &ctx->transcript);
+    ctx_free(ctx, &ctx->kx); /* the key exchange's values (an ephemeral private key among them) */
     if (ctx->hs_len == 0)
         ctx_free(ctx, &ctx->hs);
 }
@@ -228,7 +230,7 @@ SSLErr hs3_drive(SSLContext *ctx)
 {
     if (ctx->hs_step < 0) {
         SSL_ENSURE(ctx->side == SSL_ClientSide || ctx->side == SSL_ServerSide, SSLBadParameterErr);
-        hs_transcript_init(ctx);
+        SSL_TRY(hs_transcript_init(ctx));
         ctx->hs_step = 0;
     }
     while (flow[ctx->hs_step].msg != M_END) {

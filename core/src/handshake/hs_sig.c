@@ -8,23 +8,28 @@
 #include "crypto/ecdh.h"
 #include <string.h>
 
-void hs_transcript_init(SSLContext *ctx)
+SSLErr hs_transcript_init(SSLContext *ctx)
 {
-    cry_hash_init(&ctx->hs_md5, CRY_MD5);
-    cry_hash_init(&ctx->hs_sha1, CRY_SHA1);
-    cry_hash_init(&ctx->hs_sha256, CRY_SHA256);
-    cry_hash_init(&ctx->hs_sha384, CRY_SHA384);
-    cry_hash_init(&ctx->hs_sha512, CRY_SHA512);
+    if (!ctx->transcript.data)
+        SSL_TRY(ctx_alloc(ctx, &ctx->transcript, sizeof(struct transcript)));
+    struct transcript *t = hs_transcript(ctx);
+    cry_hash_init(&t->md5, CRY_MD5);
+    cry_hash_init(&t->sha1, CRY_SHA1);
+    cry_hash_init(&t->sha256, CRY_SHA256);
+    cry_hash_init(&t->sha384, CRY_SHA384);
+    cry_hash_init(&t->sha512, CRY_SHA512);
+    return SSLNoErr;
 }
 
 void hs_transcript_add(SSLContext *ctx, const uint8_t *p, size_t n)
 {
-    cry_hash_update(&ctx->hs_md5, p, n);
-    cry_hash_update(&ctx->hs_sha1, p, n);
+    struct transcript *t = hs_transcript(ctx);
+    cry_hash_update(&t->md5, p, n);
+    cry_hash_update(&t->sha1, p, n);
     if (ctx->ver_max >= V_TLS12 && (ctx->ver == 0 || ctx->ver >= V_TLS12)) {
-        cry_hash_update(&ctx->hs_sha256, p, n);
-        cry_hash_update(&ctx->hs_sha384, p, n);
-        cry_hash_update(&ctx->hs_sha512, p, n);
+        cry_hash_update(&t->sha256, p, n);
+        cry_hash_update(&t->sha384, p, n);
+        cry_hash_update(&t->sha512, p, n);
     }
 }
 
@@ -38,11 +43,11 @@ static size_t hash_copy(const struct cry_hash *h, uint8_t *out)
 
 size_t hs_transcript_hash(const SSLContext *ctx, uint8_t out[CRY_MAX_DIGEST])
 {
+    const struct transcript *t = hs_transcript(ctx);
     if (ctx->ver >= V_TLS12)
-        return hash_copy(ctx->suite && ctx->suite->prf == CRY_SHA384 ? &ctx->hs_sha384
-                                                                      : &ctx->hs_sha256, out);
-    hash_copy(&ctx->hs_md5, out);
-    hash_copy(&ctx->hs_sha1, out + 16);
+        return hash_copy(ctx->suite && ctx->suite->prf == CRY_SHA384 ? &t->sha384 : &t->sha256, out);
+    hash_copy(&t->md5, out);
+    hash_copy(&t->sha1, out + 16);
     return 36;
 }
 

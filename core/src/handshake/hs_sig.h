@@ -16,7 +16,13 @@ enum { SIG_RSA_SHA1 = 0x0201, SIG_RSA_SHA256 = 0x0401, SIG_RSA_SHA384 = 0x0501,
        SIG_RSA_SHA512 = 0x0601, SIG_ECDSA_SHA1 = 0x0203, SIG_ECDSA_SHA256 = 0x0403,
        SIG_ECDSA_SHA384 = 0x0503, SIG_ECDSA_SHA512 = 0x0603 };
 
-void hs_transcript_init(SSLContext *ctx);
+/* Allocate (SSLMemoryErr) and start the transcript hashes. They exist from here until the handshake
+ * ends (hs_finish frees them), so every handshake step may use hs_transcript(). */
+SSLErr hs_transcript_init(SSLContext *ctx) SSL_MUST;
+static inline struct transcript *hs_transcript(const SSLContext *ctx)
+{
+    return (struct transcript *)ctx->transcript.data;
+}
 /* Add one handshake message (header included) to every running hash. */
 void hs_transcript_add(SSLContext *ctx, const uint8_t *p, size_t n);
 /* The transcript as TLS hashes it for Finished and the extended master secret: MD5 || SHA-1 (36

@@ -443,6 +443,7 @@ SSLErr ssl2_drive(SSLContext *ctx)
     if (!ctx->hs_done) {
         session_release(ctx);
         ctx->hs_done = 1;
+        ctx_free(ctx, &ctx->transcript);
     }
     return SSLNoErr;
 }

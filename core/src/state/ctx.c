@@ -138,11 +138,7 @@ void ctx_reset_connection(SSLContext *ctx)
     ctx->offered_ticket_len = 0;
     certlist_free(ctx, &ctx->peer_chain);
     cry_wipe(ctx->master, sizeof ctx->master);
-    cry_wipe(&ctx->hs_md5, sizeof ctx->hs_md5);
-    cry_wipe(&ctx->hs_sha1, sizeof ctx->hs_sha1);
-    cry_wipe(&ctx->hs_sha256, sizeof ctx->hs_sha256);
-    cry_wipe(&ctx->hs_sha384, sizeof ctx->hs_sha384);
-    cry_wipe(&ctx->hs_sha512, sizeof ctx->hs_sha512);
+    ctx_free(ctx, &ctx->transcript);
     ctx_free(ctx, &ctx->pending_pre);
 }
 

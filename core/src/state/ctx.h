@@ -25,6 +25,12 @@
 
 enum ct_type { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_V2 = 128 };
 
+/* The running handshake hashes: MD5 and SHA-1 (SSL 3.0, TLS 1.0/1.1), SHA-256/384/512 (TLS 1.2).
+ * Kept out of SSLContext: an idle connection does not carry them (1.2 KB). */
+struct transcript {
+    struct cry_hash md5, sha1, sha256, sha384, sha512;
+};
+
 struct ssl2_kind;
 
 /* One direction's cipher state (RFC 6101 §5.1). */
@@ -129,14 +135,14 @@ struct SSLContext {
     uint16_t offered_version;               /* client: its version, 0 if none */
     uint8_t offered_ems;                    /* client: the cached session used EMS */
     uint8_t master[SSL3_MASTER_LEN];
-    struct cry_hash hs_md5, hs_sha1;        /* running handshake hashes */
+    SSLBuffer transcript;       /* struct transcript: allocated when the handshake starts
+                                 * (hs_transcript_init), wiped and freed when it ends */
     struct certlist peer_chain;
     SSLBuffer kx;               /* key-exchange values: see hs3_kx.c */
     uint32_t peer_key_bits;     /* modulus bits of the peer's leaf certificate */
     SSLBuffer cached_session;   /* client: the cache entry offered in ClientHello */
     int secure_reneg;           /* RFC 5746: the peer signalled it (SCSV or empty renegotiation_info) */
     int hs_skip_msg;            /* a send handler produced no message (client: no certificate) */
-    struct cry_hash hs_sha256, hs_sha384, hs_sha512; /* TLS 1.2 transcript hashes */
     int ems;                    /* extended master secret: offered (client) / negotiated */
     int peer_ems;               /* the peer's hello carried extended_master_secret */
     int etm_offered;            /* RFC 7366: the client offered encrypt_then_mac / server agreed */
