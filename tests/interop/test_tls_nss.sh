@@ -278,8 +278,9 @@ selfserv_case() {
 }
 
 # srv_go NAME LOG ARGS...: start sslref-server --port 0 ARGS as lib.sh's start_sslref_server does
-# (the RSA certificate first, stderr to LOG), without waiting for it; srv_up then waits until every
-# queued one printed its "listening on" line and sets SRVQ_PORT[NAME] (or FAILs and is false).
+# (the RSA certificate first, stderr to LOG; this script sets no SRV_EXTRA), without waiting for it;
+# srv_up then waits until every queued one printed its "listening on" line and sets SRVQ_PORT[NAME]
+# (or FAILs and is false).
 declare -A SRVQ_PID SRVQ_PORT SRVQ_LOG
 srv_go() {
     local n=$1 log=$2
