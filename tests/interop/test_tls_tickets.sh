@@ -436,7 +436,7 @@ s_server_case() {
 # B. gnutls_serv_case NAME SUITE GROUP [VIA]: gnutls-serv NAME's part of its log while the case ran.
 # VIA none: the control server (--noticket): no resumption at all.
 gnutls_serv_case() {
-    local n=$1 s=$2 g=$3 via=${4:-ticket} log="$TMP/gnutls-serv-$1.log" o="$TMP/gs-$1-$2-$3" off i l pat=
+    local n=$1 s=$2 g=$3 via=${4:-ticket} log="$TMP/gnutls-serv-$1.log" o="$TMP/gs-$1-$2-$3" off l pat=
     TLS_BAD=0
     tls_read "$log"
     off=${#TLS_TEXT}
