@@ -14,6 +14,9 @@
 #     - curl, two URLs in one invocation: curl 7.88's OpenSSL backend sets SSL_OP_NO_TICKET (it never
 #       offers the extension), so these cases check that curl is given no ticket ("Newsession
 #       Ticket" absent from its -v trace) and resumes by session ID (via=id) on the ticket server.
+#     - (its own server, --ticket-rotate 2) s_client and the Python client wait for the next key
+#       period before resuming: the old ticket still opens and is renewed in the abbreviated
+#       handshake (s_client prints a ticket under another key name); Python resumes once more.
 #     These cases run one after the other (one lane): a case's server lines are the part of the log
 #     written while it ran (ticket resumption may change the session ID, so lines are not matched by
 #     it); there must be exactly one full line and one resumed line with the right via=.
@@ -65,7 +68,7 @@ client_groups() {
 # srv_lines LOG OFFSET OUT N: wait (up to 5 s) until LOG holds N "version=" lines after OFFSET;
 # the segment goes to OUT.
 srv_lines() {
-    local i n l
+    local n l
     for _ in {1..50}; do
         tls_log_since "$1" "$2" "$3"
         n=0
@@ -179,16 +182,22 @@ gnutls_cli_case() {
 # The Python client: two connections, the second offering the first one's session (which holds
 # the ticket); one line per connection from Python's own view, with its local port.
 cat >"$TMP/py_client.py" <<'EOF'
-import socket, ssl, sys, warnings
+import socket, ssl, sys, time, warnings
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 port, cipher, send, out, ca = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+conns = int(sys.argv[6]) if len(sys.argv) > 6 else 2
+period = int(sys.argv[7]) if len(sys.argv) > 7 else 0  # after the first: wait for the next period
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 ctx.load_verify_locations(ca)
 ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
 ctx.set_ciphers(cipher)
 req = open(send, "rb").read()
 sess, rc = None, 0
-for n in range(2):
+for n in range(conns):
+    if n == 1 and period:
+        t = int(time.time()) // period
+        while int(time.time()) // period == t:
+            time.sleep(0.05)
     raw = socket.create_connection(("127.0.0.1", port), timeout=20)
     lport = raw.getsockname()[1]
     s = ctx.wrap_socket(raw, server_hostname="localhost", session=sess)
@@ -370,6 +379,47 @@ other_key_case() {
     return $TLS_BAD
 }
 
+# A'. rotation_case: a server with --ticket-rotate $ROT: s_client and the Python client make a
+# session, wait for the next key period and resume: the ticket, sealed under the previous key,
+# still opens and is renewed in the abbreviated handshake (s_client prints the new ticket, its key
+# name not the old one's); Python then resumes a third time with the renewed session.
+ROT=2
+rotation_case() {
+    local o="$TMP/rot" rc t1 t2 p
+    TLS_BAD=0
+    tls_request "$o.req" rotation 200
+    ossl_sess "$ROT_PORT" -sess_out "$o.sess" "$o.req" "$o.1" c02f X25519
+    rc=$?
+    tls_expect "s_client (full) exit $rc" [ $rc -eq 0 ]
+    p=$(($(date +%s) / ROT))
+    while [ $(($(date +%s) / ROT)) -eq $p ]; do sleep 0.05; done
+    ossl_sess "$ROT_PORT" -sess_in "$o.sess" "$o.req" "$o.2" c02f X25519
+    rc=$?
+    tls_expect "s_client (resumed) exit $rc" [ $rc -eq 0 ]
+    tls_expect "s_client: want 'New' then 'Reused'" \
+        [ "$(grep -hE '^(New|Reused), ' "$o.1" "$o.2" | tr '\n' '|')" = "New, TLSv1.2, Cipher is ECDHE-RSA-AES128-GCM-SHA256|Reused, TLSv1.2, Cipher is ECDHE-RSA-AES128-GCM-SHA256|" ]
+    # the first 16 bytes of the ticket (sslref's key name) as s_client prints them
+    t1=$(sed -n '/TLS session ticket:/{n;p}' "$o.1" | cut -c14-60)
+    t2=$(sed -n '/TLS session ticket:/{n;p}' "$o.2" | cut -c14-60)
+    tls_expect "s_client: no ticket printed (before '$t1', after '$t2')" [ -n "$t1" ]
+    tls_expect "s_client: no ticket printed after resuming" [ -n "$t2" ]
+    tls_expect "s_client: no renewed ticket under another key name (before '$t1', after '$t2')" \
+        [ "$t1" != "$t2" ]
+    srv_lines "$TMP/srv-rot.log" 0 "$o.seg" 2
+    srv_check "$o.seg" c02f x25519 ticket
+    # Python: full, next period, resumed (renewed), resumed again with the renewed session
+    "$PYTHON" "$TMP/py_client.py" "$ROT_PORT" ECDHE-RSA-AES128-GCM-SHA256 "$o.req" "$o.py" \
+        "$DATA/ca-cert.pem" 3 "$ROT" >"$o.py.out" 2>&1
+    rc=$?
+    tls_expect "python exit $rc" [ $rc -eq 0 ]
+    tls_expect "python: want reused=no, yes, yes, each session with a ticket" \
+        [ "$(sed -n 's/^conn=[0-9] port=[0-9]* version=TLSv1.2 cipher=ECDHE-RSA-AES128-GCM-SHA256 reused=\([a-z]*\) has_ticket=yes .*/\1/p' "$o.py.out" | tr '\n' ' ')" = "no yes yes " ]
+    tls_expect "sslref-server: want 2 more resumptions by ticket (python)" \
+        [ "$(grep -c 'resumed=yes .* via=ticket ' "$TMP/srv-rot.log")" = 3 ]
+    [ $TLS_BAD -eq 0 ] || show "$o.1" "$o.2" "$o.py.out" "$TMP/srv-rot.log"
+    return $TLS_BAD
+}
+
 # C. tickets_off_case: s_client full then -sess_in against sslref-server --tickets off.
 tickets_off_case() {
     local o="$TMP/off" rc f
@@ -526,6 +576,9 @@ start_sslref_server "$TMP/srv2.log" --version tls1.2 --ciphers "$SUITES" --ticke
 SRV2_PID=$SRV_PID SRV2_PORT=$SRV_PORT
 start_sslref_server "$TMP/srv-off.log" --version tls1.2 --ciphers "$SUITES" --tickets off || exit 1
 OFF_PID=$SRV_PID OFF_PORT=$SRV_PORT
+start_sslref_server "$TMP/srv-rot.log" --version tls1.2 --ciphers "$SUITES" --cache "$TMP/cache-rot" \
+    --ticket-rotate "$ROT" || exit 1
+ROT_PID=$SRV_PID ROT_PORT=$SRV_PORT
 SRV_PID=$MAIN_PID SRV_PORT=$MAIN_PORT
 
 tls_start_s_server "$TMP/s_server.log" -www -cert "$DATA/ec256-chain.pem" -key "$DATA/ec256-key.pem" \
@@ -604,10 +657,11 @@ add srv "a ticket of the main server offered to a second sslref-server (another 
 add gnutls "control: sslref-client vs gnutls-serv --nodb --noticket: no resumption at all (so --nodb resumes only by ticket)" gnutls_serv_case noticket c02f x25519 none
 tls_lanes_start
 add - "sslref-server --tickets off vs s_client: no session ticket, resumed by ID (via=id)" tickets_off_case
+add - "--ticket-rotate $ROT: a ticket of the previous key period resumes and is renewed (s_client, python)" rotation_case
 tlsp_collect
 
 # The servers of the test still ran, and none of their connections failed.
-for n in main:$MAIN_PID:srv other:$SRV2_PID:srv2 off:$OFF_PID:srv-off; do
+for n in main:$MAIN_PID:srv other:$SRV2_PID:srv2 off:$OFF_PID:srv-off rotate:$ROT_PID:srv-rot; do
     IFS=: read -r name pid log <<<"$n"
     NCASES=$((NCASES + 1))
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -625,8 +679,8 @@ done
 tls_sanitizer_sweep
 
 # Every case ran and passed: 7 per suite/group pair, 7 more with sslref-server (curl, tstclnt,
-# strsclnt), 3 negative or control cases, 3 server checks.
-WANT=$((7 * ${#PAIRS[@]} + 7 + 3 + 3))
+# strsclnt), the rotation case, 3 negative or control cases, 4 server checks.
+WANT=$((7 * ${#PAIRS[@]} + 7 + 1 + 3 + 4))
 if [ "$NCASES" -ne "$WANT" ] || [ $((INTEROP_PASSES + INTEROP_FAILS)) -ne "$WANT" ]; then
     fail "want $WANT cases, $NCASES were queued and $((INTEROP_PASSES + INTEROP_FAILS)) reported"
 fi
