@@ -14,12 +14,13 @@
 #     - curl, two URLs in one invocation: curl 7.88's OpenSSL backend sets SSL_OP_NO_TICKET (it never
 #       offers the extension), so these cases check that curl is given no ticket ("Newsession
 #       Ticket" absent from its -v trace) and resumes by session ID (via=id) on the ticket server.
-#     - (its own server, --ticket-rotate 2) s_client and the Python client wait for the next key
-#       period before resuming: the old ticket still opens and is renewed in the abbreviated
-#       handshake (s_client prints a ticket under another key name); Python resumes once more.
 #     These cases run one after the other (one lane): a case's server lines are the part of the log
 #     written while it ran (ticket resumption may change the session ID, so lines are not matched by
-#     it); there must be exactly one full line and one resumed line with the right via=.
+#     it; for Python and curl, also their local ports); there must be exactly one full line and one
+#     resumed line with the right via=.
+#  A'. Renewal (its own server, --ticket-rotate 2): s_client and the Python client wait for the next
+#     key period before resuming: the old ticket still opens and is renewed in the abbreviated
+#     handshake (s_client prints a ticket under another key name); Python resumes once more.
 #  B. sslref-client --resume 1 against ticket-issuing servers, the client's lines saying resumed=no
 #     via=- then resumed=yes via=ticket, and the server agreeing:
 #     - openssl s_server -www: its page says "New" then "Reused, TLSv1.2, Cipher is X", its session
@@ -226,7 +227,7 @@ EOF
 
 # A. python_cli_case SUITE GROUP: the groups through an OpenSSL configuration's Groups line.
 python_cli_case() {
-    local s=$1 g=$2 o="$TMP/py-$1-$2" rc gl p0 p1 name=${TLS_OSSL[$1]} env=()
+    local s=$1 g=$2 o="$TMP/py-$1-$2" rc gl p0 p1 off name=${TLS_OSSL[$1]} env=()
     TLS_BAD=0
     gl=$(client_groups "$s" "$g")
     if [ "$gl" != - ]; then
@@ -236,6 +237,8 @@ python_cli_case() {
     fi
     tls_request "$o.req" "python-$s-$g" 2000
     tls_sslref_answer >"$o.want"
+    tls_read "$TMP/srv.log"
+    off=${#TLS_TEXT}
     "${env[@]}" timeout 20 "$PYTHON" "$TMP/py_client.py" "$SRV_PORT" "$name" "$o.req" "$o.ans" \
         "$DATA/ca-cert.pem" >"$o.out" 2>&1
     rc=$?
@@ -249,7 +252,7 @@ python_cli_case() {
     p0=$(sed -n 's/^conn=0 port=\([0-9]*\) .*/\1/p' "$o.out")
     p1=$(sed -n 's/^conn=1 port=\([0-9]*\) .*/\1/p' "$o.out")
     # the server's lines of these two connections, by Python's local ports
-    srv_lines "$TMP/srv.log" 0 "$o.all" 0
+    srv_lines "$TMP/srv.log" "$off" "$o.all" 2
     grep -E " from=127\.0\.0\.1:(${p0:-x}|${p1:-x}) " "$o.all" >"$o.seg"
     srv_check "$o.seg" "$s" "$g" ticket
     tls_expect "sslref-server: port $p0's line is not the full handshake" \
@@ -262,8 +265,10 @@ python_cli_case() {
 
 # A. curl_case SUITE GROUP: two URLs, the second connection offering the first one's session.
 curl_case() {
-    local s=$1 g=$2 o="$TMP/curl-$1-$2" rc cv=() p0 p1 name=${TLS_OSSL[$1]}
+    local s=$1 g=$2 o="$TMP/curl-$1-$2" rc cv=() p0 p1 off name=${TLS_OSSL[$1]}
     TLS_BAD=0
+    tls_read "$TMP/srv.log"
+    off=${#TLS_TEXT}
     [ "$g" != - ] && cv=(--curves "${OSSL_G[$g]}")
     timeout 20 curl -sS -v --http1.1 --tlsv1.2 --tls-max 1.2 --ciphers "$name" "${cv[@]}" \
         --cacert "$DATA/ca-cert.pem" -w 'local_port=%{local_port}\n' \
@@ -281,7 +286,7 @@ curl_case() {
         tls_lines_with 0 "$o.err" "Newsession Ticket"
     p0=$(sed -n '1,/^local_port=/s/^local_port=//p' "$o.out")
     p1=$(grep '^local_port=' "$o.out" | sed -n '2s/^local_port=//p')
-    srv_lines "$TMP/srv.log" 0 "$o.all" 0
+    srv_lines "$TMP/srv.log" "$off" "$o.all" 2
     grep -E " from=127\.0\.0\.1:(${p0:-x}|${p1:-x}) " "$o.all" >"$o.seg"
     srv_check "$o.seg" "$s" "$g" id
     tls_expect "sslref-server: port $p1's line is not the resumption by ID" \
