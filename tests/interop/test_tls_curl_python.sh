@@ -8,7 +8,8 @@
 #    on the first and none on the second (an abbreviated handshake) after "SSL re-using session
 #    ID". Each body (the request echoed, with a 20 KB random header) compared byte for byte; the
 #    server's log shows the same session full then resumed. TLS 1.2 with curl's defaults and with
-#    three given suites, TLS 1.1 and TLS 1.0 (--tls-max, @SECLEVEL=0).
+#    three given suites, TLS 1.1 and TLS 1.0 (--tls-max, @SECLEVEL=0); serial (the server's log
+#    is read by position).
 # 2. Python ssl client (tls_peer.py client) against the same server, per version and per suite
 #    this OpenSSL has: two connections, the second with session= the first's; Python's own
 #    version(), cipher() and session_reused, the bodies byte for byte, the server log.
@@ -17,9 +18,31 @@
 # 3. sslref-client against a Python ssl server (tls_peer.py server: it answers with its own
 #    version/cipher/session_reused line and the request echoed), per version and suite:
 #    --resume 1, the two answers compared byte for byte with the expected ones.
-# Issue 16: curl and the Python client against a server with RSA and P-256 certificates, every
-# ECDHE suite once each, groups rotated (the server's log gives the group); sslref-client against
-# Python servers with RSA + P-256 and P-384 certificates, every ECDHE suite over every group.
+# 4. Issue 16, one matrix for each of the three clients below: every ECDHE suite (c02b c02c c02f
+#    c030 cca9 cca8 c009 c00a c013 c014 c023 c024 c027 c028) over every group (x25519, P-256,
+#    P-384), and ccaa (DHE-RSA-CHACHA20-POLY1305) over ffdhe2048: 43 cases, each a full handshake
+#    then one resumed by session ID, at TLS 1.2 (c013 and c014 at TLS 1.0/1.1 are in 2 and 3,
+#    over the client's default group; c009 and c00a at TLS 1.0/1.1 are not in this script). The
+#    number of cases that gave a verdict must be 43 for each client; a case that cannot run fails.
+#    4a. curl against sslref-server with the RSA and the P-256 certificates (--groups
+#        p384,x25519,p256,ffdhe2048): --ciphers SUITE --curves GROUP (with P-256 for an ECDSA
+#        suite, RFC 8422 5.1.1; none for ffdhe2048, which OpenSSL 3.0 does not list at TLS 1.2),
+#        two URLs in one invocation; curl -v: TLSv1.2 and the suite on both connections, chain
+#        verified, ALPN, a Certificate message on the first only, "SSL re-using session ID" on the
+#        second; bodies byte for byte; the server's log: exactly two lines with that suite and
+#        group= (full, then resumed via=id, one session ID). Four cases at a time (no two share a
+#        suite and a group).
+#    4b. The Python client (tls_peer.py client --cases: one process per list of groups, the same
+#        lists as curl's, given in an OpenSSL configuration; its cases in turn) against a second
+#        such server: Python's own version(), cipher(), session_reused and session ID per
+#        connection (full, then resumed, one session), the bodies byte for byte, and the server's
+#        lines of that session ID with group=.
+#    4c. (run in 3) sslref-client against the Python servers of 3 (RSA + P-256 certificates;
+#        P-384 certificate for the ECDSA suites over P-384; ffdhe2048 DH parameters), --groups
+#        GROUP: the Python server's version/cipher/session_reused lines byte for byte,
+#        sslref-client's own lines (suite, resumed no then yes, group=).
+#    Both directions where the peer can be both: Python as client (4b) and as server (4c); curl
+#    is a client only.
 # Usage: bash tests/interop/test_tls_curl_python.sh BUILD_DIR
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -39,44 +62,65 @@ start_sslref_server "$SLOG" --version tls1.0-tls1.2 --dh-params "$DATA/ffdhe2048
 PORT=$SRV_PORT
 
 # --- 1. curl ------------------------------------------------------------------------------------
-# c_case TAG VERSION HEX|any CURL_ARGS...: run serially (the server log is read by position).
-c_case() {
-    local tag=$1 v=$2 h=$3 d="$TMP/curl-$1" why= rc proto cipher hex pad i n0 sid
+# curl_run DIR TAG PORT CURL_ARGS...: two URLs of localhost:PORT in one curl -v invocation (the
+# second connection offers the first one's session), each request with a 20 KB random header; the
+# answers expected in DIR/exp0 and exp1, curl -v's report per connection in DIR/conn0 and conn1
+# (up to the "(#1)" line, and from it on), the bodies in DIR/body0 and body1; returns curl's status.
+curl_run() {
+    local d=$1 tag=$2 port=$3 pad i rc
     shift 3
     mkdir -p "$d"
-    proto=$(tls_ossl_proto "$v")
     pad=$(head -c 15000 /dev/urandom | base64 -w 0)
     for i in 0 1; do
-        printf 'GET /%s-%d HTTP/1.1\r\nHost: localhost:%s\r\nX-Pad: %s\r\n\r\n' "$tag" $i "$PORT" "$pad" >"$d/exp$i"
+        printf 'GET /%s-%d HTTP/1.1\r\nHost: localhost:%s\r\nX-Pad: %s\r\n\r\n' "$tag" $i "$port" "$pad" >"$d/exp$i"
     done
-    n0=$(wc -l <"$SLOG")
     timeout 30 curl -sS -v --cacert "$DATA/ca-cert.pem" -A '' -H 'Accept:' -H "X-Pad: $pad" "$@" \
-        "https://localhost:$PORT/$tag-0" -o "$d/body0" "https://localhost:$PORT/$tag-1" -o "$d/body1" \
+        "https://localhost:$port/$tag-0" -o "$d/body0" "https://localhost:$port/$tag-1" -o "$d/body1" \
         2>"$d/err"
     rc=$?
-    [ $rc -eq 0 ] || why="$why exit=$rc"
-    # curl -v per connection: up to the "(#1)" line, and from it on
     sed -n '1,/ (#1)$/p' "$d/err" | sed '$d' >"$d/conn0"
     sed -n '/ (#1)$/,$p' "$d/err" >"$d/conn1"
+    return $rc
+}
+
+# curl_why DIR PROTO CIPHER: what curl -v says wrong about curl_run's connections (nothing when
+# all is well): both "SSL connection using PROTO / CIPHER", ALPN http/1.1 and the chain verified,
+# both bodies intact, a Certificate message on the first, "SSL re-using session ID" and no
+# Certificate message (an abbreviated handshake) on the second.
+curl_why() {
+    local d=$1 proto=$2 cipher=$3 i
+    for i in 0 1; do
+        grep -qx "\* SSL connection using $proto / $cipher" "$d/conn$i" || printf ' conn%d:not-%s/%s' $i "$proto" "$cipher"
+        grep -q '^\* ALPN: server accepted http/1.1$' "$d/conn$i" || printf ' conn%d:no-ALPN' $i
+        grep -q '^\*  SSL certificate verify ok\.$' "$d/conn$i" || printf ' conn%d:not-verified' $i
+        cmp -s "$d/body$i" "$d/exp$i" || printf ' body%d-differs' $i
+    done
+    grep -q 'TLS handshake, Certificate (11)' "$d/conn0" || printf ' conn0:no-Certificate'
+    grep -q '^\* SSL re-using session ID$' "$d/conn1" || printf ' conn1:no-session-offered'
+    grep -q 'TLS handshake, Certificate (11)' "$d/conn1" && printf ' conn1:full-handshake(Certificate)'
+    return 0
+}
+
+# c_case TAG VERSION HEX|any CURL_ARGS...: run serially (the server log is read by position).
+c_case() {
+    local tag=$1 v=$2 h=$3 d="$TMP/curl-$1" why= rc proto cipher hex n0 sid
+    shift 3
+    proto=$(tls_ossl_proto "$v")
+    n0=$(wc -l <"$SLOG")
+    curl_run "$d" "$tag" "$PORT" "$@"
+    rc=$?
+    [ $rc -eq 0 ] || why="$why exit=$rc"
     cipher=$(sed -n "s|^\* SSL connection using $proto / ||p" "$d/conn0")
     hex=$(tls_suite_hex "$cipher")
     [ -n "$hex" ] || why="$why conn0:no-'SSL connection using $proto / (a suite of ours)'"
     [ "$h" = any ] || [ "$hex" = "$h" ] || why="$why cipher=$cipher(want $(tls_suite_name "$h"))"
-    grep -qx "\* SSL connection using $proto / $cipher" "$d/conn1" || why="$why conn1:not-$proto/$cipher"
-    for i in 0 1; do
-        grep -q '^\* ALPN: server accepted http/1.1$' "$d/conn$i" || why="$why conn$i:no-ALPN"
-        grep -q '^\*  SSL certificate verify ok\.$' "$d/conn$i" || why="$why conn$i:not-verified"
-        cmp -s "$d/body$i" "$d/exp$i" || why="$why body$i-differs"
-    done
-    grep -q 'TLS handshake, Certificate (11)' "$d/conn0" || why="$why conn0:no-Certificate"
-    grep -q '^\* SSL re-using session ID$' "$d/conn1" || why="$why conn1:no-session-offered"
-    grep -q 'TLS handshake, Certificate (11)' "$d/conn1" && why="$why conn1:full-handshake(Certificate)"
+    why="$why$(curl_why "$d" "$proto" "$cipher")"
     sid=$(tail -n +"$((n0 + 1))" "$SLOG" | sed -n '1s/.* session=\([0-9a-f]*\)$/\1/p')
     [ "$(tail -n +"$((n0 + 1))" "$SLOG" | wc -l)" = 2 ] || why="$why server-log:want-2-new-lines"
-    tls_log_check "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}" " alpn=http/1.1 ${C_GROUP:+group=$C_GROUP }" \
+    tls_log_check "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "${hex:-none}" " alpn=http/1.1 " \
         >"$d/details" || why="$why server-log"
     if [ -z "$why" ]; then
-        pass "curl-$tag: $proto $cipher, ALPN http/1.1, verified${C_GROUP:+, server log group=$C_GROUP}; second connection offered the session and was abbreviated; $(wc -c <"$d/body0")+$(wc -c <"$d/body1") bytes intact; server log agrees"
+        pass "curl-$tag: $proto $cipher, ALPN http/1.1, verified; second connection offered the session and was abbreviated; $(wc -c <"$d/body0")+$(wc -c <"$d/body1") bytes intact; server log agrees"
     else
         fail "curl-$tag:$why"
         grep -E '^\* (SSL|ALPN|TLS|  SSL)|^\* TLSv|curl:' "$d/err" | sed 's/^/  | /' | head -40
@@ -92,13 +136,8 @@ c_case tls1.1 tls1.1 any --tlsv1.1 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0'
 c_case tls1.0 tls1.0 any --tlsv1.0 --tls-max 1.0 --ciphers 'DEFAULT:@SECLEVEL=0'
 
 # --- 2. Python ssl client -----------------------------------------------------------------------
-p_case() { # p_case VERSION HEX [GROUP]: with GROUP, against the RSA+EC server offering that group
-    local v=$1 h=$2 g=${3:-} tag="py-client-$1-$2${3:+-$3}" d="$TMP/pyc-$1-$2${3:+-$3}" why= rc proto name i sid
-    local port=$PORT log=$SLOG env=()
-    if [ -n "$g" ]; then
-        port=$EC_PORT log=$EC_LOG
-        env=(env "OPENSSL_CONF=$TMP/groups-$g-${TLS_CERT[$h]}.cnf")
-    fi
+p_case() { # p_case VERSION HEX
+    local v=$1 h=$2 tag="py-client-$1-$2" d="$TMP/pyc-$1-$2" why= rc proto name i sid
     mkdir -p "$d"
     proto=$(tls_ossl_proto "$v")
     name=$(tls_suite_name "$h")
@@ -107,7 +146,7 @@ p_case() { # p_case VERSION HEX [GROUP]: with GROUP, against the RSA+EC server o
         printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' "$(wc -c <"$d/req")"
         cat "$d/req"
     } >"$d/exp"
-    timeout 30 "${env[@]}" "$PYTHON" "$PEER_PY" client --port "$port" --version "$v" --ciphers "$name" \
+    timeout 30 "$PYTHON" "$PEER_PY" client --port "$PORT" --version "$v" --ciphers "$name" \
         --cafile "$DATA/ca-cert.pem" --servername localhost --send "$d/req" --out "$d/body" \
         --conns 2 >"$d/out" 2>"$d/err"
     rc=$?
@@ -119,9 +158,9 @@ p_case() { # p_case VERSION HEX [GROUP]: with GROUP, against the RSA+EC server o
     for i in 0 1; do
         cmp -s "$d/body.$i" "$d/exp" || why="$why body$i-differs"
     done
-    tls_log_check "$log" "$sid" "$(tls_sslref_proto "$proto")" "$h" "${g:+ group=$g }" >"$d/details" || why="$why server-log"
+    tls_log_check "$SLOG" "$sid" "$(tls_sslref_proto "$proto")" "$h" >"$d/details" || why="$why server-log"
     if [ -z "$why" ]; then
-        echo "PASS: $tag: python says $proto $name, then session_reused; $(wc -c <"$d/exp") bytes intact twice; server log agrees${g:+ (group=$g)}"
+        echo "PASS: $tag: python says $proto $name, then session_reused; $(wc -c <"$d/exp") bytes intact twice; server log agrees"
     else
         echo "FAIL: $tag:$why"
         show "$d/out" "$d/err"
@@ -131,46 +170,176 @@ p_case() { # p_case VERSION HEX [GROUP]: with GROUP, against the RSA+EC server o
 tls_run_jobs 4 p_case "${PAIRS[@]}"
 tls_collect p_case "${PAIRS[@]}"
 
-# --- 1b/2b (issue 16). curl and Python against a server holding the RSA and the P-256
-# certificates (--groups p384,x25519,p256: a client listing P-384 and P-256 gets P-384 and may still
-# take the P-256 certificate, which needs P-256 listed, RFC 8422 5.1.1): every ECDHE_ECDSA and
-# ECDHE_RSA suite once per client, the groups rotated (curl --curves; Python through an OpenSSL
-# config's Groups line), full then resumed; neither prints the group: the server's log says it.
+# --- 4. Issue 16: every ECDHE suite x every group, and ccaa over ffdhe2048 ------------------------
+# The matrix of curl, the Python client and sslref-client alike: the 14 ECDHE suites (TLS 1.2) over
+# x25519, P-256 and P-384, and DHE-RSA-CHACHA20-POLY1305 over ffdhe2048 (OpenSSL 3.0 lists no FFDHE
+# group at TLS 1.2: the server takes its first FFDHE group, RFC 7919 4). The suites are named here,
+# not taken from the suite table, so that the matrix cannot shrink with it; a suite the table or
+# this OpenSSL lacks fails its cases.
+M_SUITES="c02b c02c c02f c030 cca9 cca8 c009 c00a c013 c014 c023 c024 c027 c028"
+M_CASES=()
+for h in $M_SUITES; do
+    for g in $TLS_GROUPS; do M_CASES+=("$h $g"); done
+done
+M_CASES+=("ccaa ffdhe2048")
+M_WANT=43 # 14 x 3 + 1
+# m_curves HEX GROUP: the groups an OpenSSL client of that case lists (empty for ffdhe2048: its
+# defaults). An ECDSA suite also needs the certificate's curve, P-256, listed (RFC 8422 5.1.1); the
+# servers below prefer p384, then x25519, then p256, so they still take GROUP.
+m_curves() {
+    [ "$2" = ffdhe2048 ] && return 0
+    local l=${TLS_G_OSSL[$2]}
+    [ "${TLS_CERT[$1]:-}" = ecdsa ] && [ "$2" != p256 ] && l+=:P-256
+    echo "$l"
+}
+# m_server LOG: an sslref-server with the RSA and the P-256 certificates, the matrix's suites, TLS
+# 1.2, groups p384,x25519,p256,ffdhe2048, http mode; sets SRV_PID and SRV_PORT.
+m_server() {
+    start_sslref_server "$1" --version tls1.2 --cert "$DATA/ec256-chain.pem" --key "$DATA/ec256-key.pem" \
+        --groups p384,x25519,p256,ffdhe2048 --mode http --alpn http/1.1 --ciphers "$(echo $M_SUITES ccaa | tr ' ' ',')"
+}
+# m_collect WHAT FUNC ARG...: tls_collect FUNC ARG..., then the number of cases that gave a
+# verdict (PASS or FAIL) must be M_WANT.
+m_collect() {
+    local what=$1 func=$2 a n=0
+    shift 2
+    for a in "$@"; do
+        grep -qE '^(PASS|FAIL): ' "$TMP/job-$func-${a// /_}.res" 2>/dev/null && n=$((n + 1))
+    done
+    tls_collect "$func" "$@"
+    if [ "$n" = "$M_WANT" ]; then
+        pass "$what: all $n cases of the matrix ran (14 ECDHE suites x 3 groups, ccaa over ffdhe2048)"
+    else
+        fail "$what: $n cases of the matrix ran, want $M_WANT"
+    fi
+}
+# m_log_check LOG HEX GROUP: the server's LOG has exactly two lines with cipher 0xHEX over GROUP (no
+# other case of that LOG has both), the first a full handshake, the second resumed by session ID,
+# one session ID, TLS 1.2, ALPN http/1.1; prints what is wrong (nothing when all is well).
+m_log_check() {
+    local log=$1 h=$2 g=$3 lines=() s0 s1
+    mapfile -t lines < <(grep -E "^version=[^ ]* cipher=0x$h .* group=$g via=" "$log")
+    if [ "${#lines[@]}" != 2 ]; then
+        printf ' server-log:%d-lines(want-2)' "${#lines[@]}"
+        printf '\n  | %s' "${lines[@]}" >&2
+        return 0
+    fi
+    s0=${lines[0]##* session=} s1=${lines[1]##* session=}
+    [[ $s0 =~ ^[0-9a-f]{2,64}$ ]] && [ "$s0" = "$s1" ] || printf ' server-log:session-ids(%s,%s)' "$s0" "$s1"
+    [[ ${lines[0]} == "version=TLS1.2 cipher=0x$h "*" resumed=no "*" alpn=http/1.1 group=$g via=- "* ]] ||
+        printf ' server-log:first-not-full(%s)' "${lines[0]}"
+    [[ ${lines[1]} == "version=TLS1.2 cipher=0x$h "*" resumed=yes "*" alpn=http/1.1 group=$g via=id "* ]] ||
+        printf ' server-log:second-not-resumed(%s)' "${lines[1]}"
+    return 0
+}
+
 MAIN_PORT=$SRV_PORT MAIN_PID=$SRV_PID
-EC_LOG="$TMP/server-ec.log"
-if start_sslref_server "$EC_LOG" --version tls1.0-tls1.2 --cert "$DATA/ec256-chain.pem" --key "$DATA/ec256-key.pem" \
-    --groups p384,x25519,p256 --mode http --alpn http/1.1 --ciphers "$(echo $TLS_SUITES_ECDHE | tr ' ' ',')"; then
-    EC_PORT=$SRV_PORT EC_PID=$SRV_PID
-    declare -A CURVES=([x25519]=X25519 [p256]=P-256 [p384]=P-384)
-    for g in $TLS_GROUPS; do
-        for c in rsa ecdsa; do
-            l=${CURVES[$g]}
-            [ $c = ecdsa ] && [ $g != p256 ] && l+=:P-256
-            printf 'openssl_conf = c\n[c]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nGroups = %s\n' "$l" \
-                >"$TMP/groups-$g-$c.cnf"
+M_CLOG="$TMP/server-m-curl.log" M_PLOG="$TMP/server-m-python.log"
+if m_server "$M_CLOG" && M_CPORT=$SRV_PORT M_CPID=$SRV_PID && m_server "$M_PLOG"; then
+    M_PPORT=$SRV_PORT M_PPID=$SRV_PID
+
+    # 4a. curl: the two connections of one invocation; curl -v gives the version, the suite, the
+    # session offered and the abbreviated handshake; the server's log the group. The cases run
+    # concurrently: each is the one with its suite and group in the log.
+    cm_case() { # cm_case HEX GROUP
+        local h=$1 g=$2 tag="curl-m-$1-$2" d="$TMP/curlm-$1-$2" why= rc name l
+        name=$(tls_suite_name "$h")
+        [ -n "$name" ] || why=" no-such-suite-in-the-table"
+        l=$(m_curves "$h" "$g")
+        curl_run "$d" "$tag" "$M_CPORT" --ciphers "${name:-none}" ${l:+--curves "$l"}
+        rc=$?
+        [ $rc -eq 0 ] || why="$why exit=$rc"
+        why="$why$(curl_why "$d" TLSv1.2 "$name")$(m_log_check "$M_CLOG" "$h" "$g" 2>"$d/details")"
+        if [ -z "$why" ]; then
+            echo "PASS: $tag: curl says TLSv1.2 $name (offering ${l:-its default groups}), verified; second connection offered the session and was abbreviated; $(wc -c <"$d/body0")+$(wc -c <"$d/body1") bytes intact; server log: group=$g, full then resumed, one session"
+        else
+            echo "FAIL: $tag:$why"
+            grep -E '^\* (SSL|ALPN|TLS|  SSL)|^\* TLSv|curl:' "$d/err" | sed 's/^/  | /' | head -40
+            cat "$d/details"
+        fi
+    }
+    tls_run_jobs 4 cm_case "${M_CASES[@]}" &
+    M_CURL_JOB=$!
+    INTEROP_PIDS+=("$M_CURL_JOB")
+
+    # 4b. Python client: one process per list of groups (m_curves: the same lists as curl's, in
+    # an OpenSSL configuration's Groups line; ccaa with OpenSSL's default list) runs its cases one
+    # after the other; per case two connections, the second with the first one's session.
+    # Python's own version(), cipher(), session_reused and the session ID, the bodies, the
+    # server's log found by that session ID.
+    declare -A M_PYPROC=()
+    for c in "${M_CASES[@]}"; do
+        read -r h g <<<"$c"
+        d="$TMP/pym-$h-$g"
+        mkdir -p "$d"
+        printf 'GET /py-m-%s-%s HTTP/1.0\r\nX-Pad: %s\r\n\r\n' "$h" "$g" "$(head -c 15000 /dev/urandom | base64 -w 0)" >"$d/req"
+        {
+            printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n' "$(wc -c <"$d/req")"
+            cat "$d/req"
+        } >"$d/exp"
+        l=$(m_curves "$h" "$g")
+        p=${l:-default}
+        if [ -z "${M_PYPROC[$p]:-}" ]; then
+            M_PYPROC[$p]=1
+            if [ -n "$l" ]; then
+                printf 'openssl_conf = c\n[c]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nGroups = %s\n' "$l" >"$TMP/pym-$p.cnf"
+            else
+                : >"$TMP/pym-$p.cnf"
+            fi
+            : >"$TMP/pym-$p.cases"
+        fi
+        echo "py-m-$h-$g tls1.2 ${TLS_OSSL[$h]:-none} $d/req $d/body" >>"$TMP/pym-$p.cases"
+    done
+    M_PY_PIDS=()
+    for p in "${!M_PYPROC[@]}"; do
+        OPENSSL_CONF="$TMP/pym-$p.cnf" timeout 120 "$PYTHON" "$PEER_PY" client --port "$M_PPORT" \
+            --cafile "$DATA/ca-cert.pem" --servername localhost --conns 2 --cases "$TMP/pym-$p.cases" \
+            >"$TMP/pym-$p.out" 2>"$TMP/pym-$p.err" &
+        M_PY_PIDS+=($!)
+    done
+    for p in "${M_PY_PIDS[@]}"; do wait "$p"; done
+    cat "$TMP"/pym-*.out >"$TMP/pym.out"
+    pm_case() { # pm_case HEX GROUP: the Python client's lines of that case, its bodies, the server log
+        local h=$1 g=$2 tag="py-m-$1-$2" d="$TMP/pym-$1-$2" why= name sid i
+        name=$(tls_suite_name "$h")
+        [ -n "$name" ] || why=" no-such-suite-in-the-table"
+        grep "^case=$tag " "$TMP/pym.out" >"$d/out"
+        sid=$(sed -n 's/^case=[^ ]* conn=0 .* session=\([0-9a-f]*\)$/\1/p' "$d/out")
+        [ -n "$sid" ] || why="$why no-session-id"
+        printf 'case=%s conn=0 version=TLSv1.2 cipher=%s reused=no session=%s\ncase=%s conn=1 version=TLSv1.2 cipher=%s reused=yes session=%s\n' \
+            "$tag" "$name" "$sid" "$tag" "$name" "$sid" | cmp -s - "$d/out" || why="$why python-lines(want full then resumed, $name, one session)"
+        for i in 0 1; do
+            cmp -s "$d/body.$i" "$d/exp" || why="$why body$i-differs"
         done
+        tls_log_check "$M_PLOG" "$sid" TLS1.2 "$h" " group=$g via=" >"$d/details" || why="$why server-log"
+        if [ -z "$why" ]; then
+            echo "PASS: $tag: python says TLSv1.2 $name, then session_reused, one session; $(wc -c <"$d/exp") bytes intact twice; server log: that session over group=$g, full then resumed"
+        else
+            echo "FAIL: $tag:$why"
+            show "$d/out"
+            cat "$d/details"
+        fi
+    }
+    tls_run_jobs 4 pm_case "${M_CASES[@]}"
+    m_collect "python client matrix" pm_case "${M_CASES[@]}"
+    for p in "${!M_PYPROC[@]}"; do
+        if [ -s "$TMP/pym-$p.err" ]; then
+            fail "python client (groups $p) wrote to stderr"
+            show "$TMP/pym-$p.err"
+        fi
     done
-    i=0 PEC=()
-    SAVE_PORT=$PORT SAVE_SLOG=$SLOG
-    PORT=$EC_PORT SLOG=$EC_LOG
-    for h in $TLS_SUITES_ECDHE; do
-        gs=($TLS_GROUPS)
-        g=${gs[$((i % 3))]} pg=${gs[$(((i + 1) % 3))]}
-        i=$((i + 1))
-        l=${CURVES[$g]}
-        [ "${TLS_CERT[$h]}" = ecdsa ] && [ $g != p256 ] && l+=:P-256
-        C_GROUP=$g c_case "ec-$h-$g" tls1.2 "$h" --ciphers "$(tls_suite_name "$h")" --curves "$l"
-        PEC+=("tls1.2 $h $pg")
+    wait "$M_CURL_JOB"
+    m_collect "curl matrix" cm_case "${M_CASES[@]}"
+    for p in "curl $M_CPID $M_CLOG" "python $M_PPID $M_PLOG"; do
+        read -r w pid log <<<"$p"
+        tls_tally < <(tls_server_ok "sslref-server (matrix, $w)" "$pid" "$log")
+        stop_pid "$pid" TERM
+        grep -q "^stats: connections=$((2 * M_WANT)) full=$M_WANT resumed=$M_WANT failures=0\$" "$log" &&
+            pass "sslref-server (matrix, $w): $(grep '^stats:' "$log")" ||
+            fail "sslref-server (matrix, $w): $(grep '^stats:' "$log") (want connections=$((2 * M_WANT)) full=$M_WANT resumed=$M_WANT failures=0)"
     done
-    PORT=$SAVE_PORT SLOG=$SAVE_SLOG
-    tls_run_jobs 4 p_case "${PEC[@]}"
-    tls_collect p_case "${PEC[@]}"
-    tls_tally < <(tls_server_ok "sslref-server (RSA+EC)" "$EC_PID" "$EC_LOG")
-    stop_pid "$EC_PID" TERM
-    grep -q '^stats: .* failures=0$' "$EC_LOG" && pass "sslref-server (RSA+EC): no failed connection" ||
-        fail "sslref-server (RSA+EC): $(grep '^stats:' "$EC_LOG")"
 else
-    fail "sslref-server with RSA+EC certificates did not start"
+    fail "sslref-server for the matrix (RSA + P-256 certificates) did not start"
 fi
 SRV_PORT=$MAIN_PORT SRV_PID=$MAIN_PID
 
@@ -286,12 +455,11 @@ if tls_start_peer "$TMP/pyserver.log" listen "$PYTHON" "$PEER_PY" server --cert 
             show "$d/err"
         fi
     }
-    QEC=()
-    for h in $TLS_SUITES_ECDHE; do
-        for g in $TLS_GROUPS; do QEC+=("tls1.2 $h $g"); done
-    done
+    QEC=() # the matrix of section 4 (ccaa: the Python server's DH parameters are ffdhe2048)
+    for c in "${M_CASES[@]}"; do QEC+=("tls1.2 $c"); done
     tls_run_jobs 4 q_case "${PAIRS[@]}" "default any" "${QEC[@]}"
-    tls_collect q_case "${PAIRS[@]}" "default any" "${QEC[@]}"
+    tls_collect q_case "${PAIRS[@]}" "default any"
+    m_collect "sslref-client matrix" q_case "${QEC[@]}"
     stop_pid "$PY_PID" TERM
     stop_pid "$PY384_PID" TERM
     if grep -qi 'error' "$TMP/pyserver.log" "$TMP/pyserver384.log"; then
