@@ -5,12 +5,17 @@ client: connect CONNS times to HOST:PORT, each time offering the session of the 
         connection (session=), send the bytes of --send, read until the server closes, write what
         came back to OUT.N and print one line per connection, from Python's own view:
         "conn=N version=TLSv1.2 cipher=AES128-SHA reused=yes|no session=HEX"
+        With --cases FILE, many cases in this one process (a Python start costs more than a
+        handshake): one case per line of FILE, "TAG VERSION CIPHERS SEND OUT", each with a fresh
+        context and CONNS connections as above, its lines prefixed with "case=TAG ". A case that
+        fails says so on its own line ("case=TAG conn=N error: ...") and the next one still runs.
 server: listen on 127.0.0.1 (port 0), print "listening on 127.0.0.1:PORT", then per connection
         read up to the first empty line (or EOF), answer
         "version=V cipher=C reused=yes|no\\r\\n" followed by the bytes received, close with
         close_notify, and print the same "version=... cipher=... reused=..." line on stdout.
 The groups a client offers come from OpenSSL's configuration (OPENSSL_CONF with a system_default
-Groups line; this Python has no call for a list of groups).
+Groups line; this Python has no call for a list of groups, and its SSLContext.set_ecdh_curve,
+meant for one curve, makes the X25519 handshake fail with "unknown group").
 TLS 1.0 and 1.1 need OpenSSL's security level 0 (Debian's OpenSSL 3.0 refuses them otherwise).
 """
 import argparse
@@ -33,7 +38,8 @@ def describe(s):
     return "version=%s cipher=%s reused=%s" % (s.version(), name, "yes" if s.session_reused else "no")
 
 
-def run_client(a):
+def client_case(a, version, ciphers, send, out, tag=""):
+    """CONNS connections, each offering the previous one's session; 0 if all went well."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if a.cafile:
         ctx.load_verify_locations(a.cafile)
@@ -41,11 +47,11 @@ def run_client(a):
     else:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-    lo, hi = a.version.split("-") if "-" in a.version else (a.version, a.version)
+    lo, hi = version.split("-") if "-" in version else (version, version)
     ctx.minimum_version = VERSIONS[lo]
     ctx.maximum_version = VERSIONS[hi]
-    ctx.set_ciphers((a.ciphers or "ALL") + ":@SECLEVEL=0")
-    with open(a.send, "rb") as f:
+    ctx.set_ciphers((ciphers or "ALL") + ":@SECLEVEL=0")
+    with open(send, "rb") as f:
         req = f.read()
     session = None
     status = 0
@@ -61,17 +67,37 @@ def run_client(a):
                     break
                 got += chunk
         except (ssl.SSLError, OSError) as e:  # report it, keep what came
-            print("conn=%d read error: %r" % (n, e))
+            print("%sconn=%d read error: %r" % (tag, n, e))
             status = 1
         sid = s.session.id.hex() if s.session is not None else "-"
-        print("conn=%d %s session=%s" % (n, describe(s), sid), flush=True)
-        with open("%s.%d" % (a.out, n), "wb") as f:
+        print("%sconn=%d %s session=%s" % (tag, n, describe(s), sid), flush=True)
+        with open("%s.%d" % (out, n), "wb") as f:
             f.write(bytes(got))
         session = s.session
         try:
             s.close()
         except OSError:
             pass
+    return status
+
+
+def run_client(a):
+    if not a.cases:
+        return client_case(a, a.version, a.ciphers, a.send, a.out)
+    status = 0
+    with open(a.cases) as f:
+        cases = [line.split() for line in f if line.strip()]
+    for c in cases:
+        tag = "case=%s " % c[0]
+        if len(c) != 5:
+            print("%sconn=0 error: want 5 words, got %r" % (tag, c), flush=True)
+            status = 1
+            continue
+        try:
+            status |= client_case(a, c[1], c[2], c[3], c[4], tag)
+        except Exception as e:  # this case failed; the others still run
+            print("%sconn=0 error: %r" % (tag, e), flush=True)
+            status = 1
     return status
 
 
@@ -130,14 +156,17 @@ def main():
     c.add_argument("--ciphers", help="OpenSSL cipher string")
     c.add_argument("--cafile")
     c.add_argument("--servername")
-    c.add_argument("--send", required=True, help="file with the bytes to send")
-    c.add_argument("--out", required=True, help="prefix of the reply files (OUT.0, OUT.1...)")
+    c.add_argument("--send", help="file with the bytes to send")
+    c.add_argument("--out", help="prefix of the reply files (OUT.0, OUT.1...)")
     c.add_argument("--conns", type=int, default=2)
+    c.add_argument("--cases", help="file of cases: TAG VERSION CIPHERS SEND OUT per line")
     s = sub.add_parser("server")
     s.add_argument("--cert", required=True, action="append", help="may be given twice (RSA, EC)")
     s.add_argument("--key", required=True, action="append")
     s.add_argument("--dh")
     a = p.parse_args()
+    if a.mode == "client" and not a.cases and not (a.send and a.out):
+        p.error("client: --send and --out, or --cases")
     return run_client(a) if a.mode == "client" else run_server(a)
 
 
