@@ -445,6 +445,56 @@ Test(api, duplicate_context)
     expect_no_leaks(&p);
 }
 
+/* The configured chain is one read-only block shared by reference: a duplicate allocates nothing for
+ * it, sees the same bytes, and a certificate added to the duplicate changes only the duplicate. */
+Test(api, duplicates_share_the_chain)
+{
+    struct pair_config c;
+    pair_config_init(&c);
+    struct pair p;
+    cr_assert_eq(pair_init(&p, &c), SSLNoErr);
+    SSLContext *tmpl = p.s[PAIR_SERVER].ctx;
+    cr_assert_eq(tmpl->local_chain.n, 2);
+    long blocks = p.s[PAIR_SERVER].alloc.live_blocks;
+    SSLContext *dup[3];
+    for (int i = 0; i < 3; i++) {
+        dup[i] = malloc(SSLContextSize());
+        cr_assert_eq(SSLDuplicateContext(tmpl, dup[i], NULL), SSLNoErr);
+        cr_expect_eq(dup[i]->local_chain.certs, tmpl->local_chain.certs, "copy %d shares the chain", i);
+        cr_expect_eq(dup[i]->local_chain.n, 2);
+    }
+    cr_expect_eq(p.s[PAIR_SERVER].alloc.live_blocks, blocks, "duplicates allocate nothing for the chain");
+    /* the duplicate's own addition: a copy-on-write block, the template and the others unchanged */
+    SSLBuffer extra = tmpl->local_chain.certs[1];
+    uint8_t *keep = malloc(extra.length);
+    memcpy(keep, extra.data, extra.length);
+    cr_assert_eq(SSLAddCertificate(dup[0], (SSLBuffer){extra.length, keep}, 1, 0), SSLNoErr);
+    cr_expect_eq(dup[0]->local_chain.n, 3);
+    cr_expect_neq(dup[0]->local_chain.certs, tmpl->local_chain.certs);
+    cr_expect_eq(tmpl->local_chain.n, 2);
+    cr_expect_eq(dup[1]->local_chain.n, 2);
+    cr_expect(memcmp(dup[0]->local_chain.certs[2].data, keep, extra.length) == 0);
+    free(keep);
+    /* the template goes first; the others still hold the block */
+    SSLDeleteContext(tmpl);
+    free(tmpl);
+    for (int i = 1; i < 3; i++)
+        cr_expect_eq(dup[i]->local_chain.certs[0].data[0], 0x30, "copy %d: the leaf is still there", i);
+    p.s[PAIR_SERVER].ctx = dup[1];
+    SSLSetIORef(dup[1], &p.s[PAIR_SERVER].end);
+    cr_assert_eq(pair_handshake(&p), PAIR_OK, "%s / %s", SSLXErrorName(p.s[0].last),
+                 SSLXErrorName(p.s[1].last));
+    int n = 0;
+    cr_expect_eq(SSLGetPeerCertificateChainLength(p.s[PAIR_CLIENT].ctx, &n), SSLNoErr);
+    cr_expect_eq(n, 2, "the client got the shared chain");
+    for (int i = 0; i < 3; i += 2) {
+        SSLDeleteContext(dup[i]);
+        free(dup[i]);
+    }
+    pair_free(&p);
+    expect_no_leaks(&p);
+}
+
 Test(api, set_peer_id_takes_ownership)
 {
     struct pair_config c;

@@ -25,7 +25,7 @@ SSLErr SSLAddCertificate(SSLContext *ctx, SSLBuffer derCert, int parent, int com
         return SSLBadParameterErr;
     struct x509_cert c;
     SSL_TRY(x509_parse(derCert.data, derCert.length, &c));
-    SSL_TRY(certlist_add(ctx, &ctx->local_chain, derCert.data, derCert.length, !parent));
+    SSL_TRY(certlist_add_shared(&ctx->local_chain, derCert.data, derCert.length, !parent));
     ctx->chain_complete = 0;
     if (complete) {
         SSL_TRY(chain_verify(&ctx->local_chain));
@@ -38,7 +38,7 @@ SSLErr SSLAddDistinguishedName(SSLContext *ctx, SSLBuffer derDN)
 {
     if (!ctx || ctx->magic != CTX_MAGIC || !derDN.data || !derDN.length || derDN.length > 65535)
         return SSLBadParameterErr;
-    return certlist_add(ctx, &ctx->dns, derDN.data, derDN.length, 0);
+    return certlist_add_shared(&ctx->dns, derDN.data, derDN.length, 0);
 }
 
 SSLErr SSLXAddDistinguishedNameOf(SSLContext *ctx, SSLBuffer derCert)
@@ -84,7 +84,7 @@ SSLErr SSLXAddIdentityPEM(SSLContext *ctx, const char *pem, size_t len, SSLRSAPr
         return SSLBadParameterErr;
     struct certlist first = ctx->local_chain; /* build the second chain in the first one's place */
     int complete = ctx->chain_complete;
-    ctx->local_chain = (struct certlist){NULL, 0};
+    ctx->local_chain = (struct certlist){NULL, 0, NULL};
     SSLErr e = SSLXAddCertificatesPEM(ctx, pem, len);
     struct x509_cert leaf;
     if (e == SSLNoErr)

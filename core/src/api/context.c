@@ -156,24 +156,14 @@ SSLErr SSLDeleteContext(SSLContext *ctx)
     return SSLNoErr;
 }
 
-static SSLErr copy_list(SSLContext *dest, struct certlist *to, const struct certlist *from)
-{
-    for (uint32_t i = 0; i < from->n; i++)
-        SSL_TRY(certlist_add(dest, to, from->certs[i].data, from->certs[i].length, 0));
-    return SSLNoErr;
-}
-
 SSLErr SSLDuplicateContext(SSLContext *src, SSLContext *dest, void *ioRef)
 {
     if (!src || !dest || src->magic != CTX_MAGIC || src == dest)
         return SSLBadParameterErr;
     memcpy(dest, src, offsetof(SSLContext, peer_id));
-    dest->local_chain.certs = NULL;
-    dest->local_chain.n = 0;
-    dest->chain2.certs = NULL;
-    dest->chain2.n = 0;
-    dest->dns.certs = NULL;
-    dest->dns.n = 0;
+    certlist_share(&dest->local_chain, &src->local_chain); /* read-only blocks: shared, not copied */
+    certlist_share(&dest->chain2, &src->chain2);
+    certlist_share(&dest->dns, &src->dns);
     memset((uint8_t *)dest + offsetof(SSLContext, peer_id), 0,
            sizeof *dest - offsetof(SSLContext, peer_id));
     init_connection(dest);
@@ -186,9 +176,6 @@ SSLErr SSLDuplicateContext(SSLContext *src, SSLContext *dest, void *ioRef)
         cry_rsa_key_retain(dest->key2);
     if (dest->dh_params)
         SSLXDHParamsRetain(dest->dh_params);
-    SSL_TRY(copy_list(dest, &dest->local_chain, &src->local_chain));
-    SSL_TRY(copy_list(dest, &dest->chain2, &src->chain2));
-    SSL_TRY(copy_list(dest, &dest->dns, &src->dns));
     return SSLNoErr;
 }
 

@@ -5,6 +5,8 @@
  */
 #include "state/ctx.h"
 #include "crypto/ecdsa.h"
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 SSLErr ctx_alloc(SSLContext *ctx, SSLBuffer *b, uint32_t len)
@@ -69,9 +71,68 @@ SSLErr ctx_fail(SSLContext *ctx, uint8_t alert, SSLErr err)
     return err;
 }
 
+struct certblock {
+    atomic_uint refs;
+    uint32_t n;
+    size_t size; /* bytes of the whole block */
+    SSLBuffer certs[MAX_CHAIN];
+    uint8_t data[]; /* the certificates' bytes, in list order */
+};
+
+static void certblock_release(struct certblock *b)
+{
+    if (b && atomic_fetch_sub_explicit(&b->refs, 1u, memory_order_acq_rel) == 1u) {
+        cry_wipe(b, b->size);
+        free(b);
+    }
+}
+
+SSLErr certlist_add_shared(struct certlist *l, const uint8_t *p, uint32_t len, int at_front)
+{
+    SSL_ENSURE(l->n < MAX_CHAIN && (l->blk || !l->certs), SSLOverflowErr);
+    size_t total = len;
+    for (uint32_t i = 0; i < l->n; i++)
+        total += l->certs[i].length;
+    size_t size = sizeof(struct certblock) + total;
+    struct certblock *b = malloc(size);
+    if (!b)
+        return SSLMemoryErr;
+    memset(b, 0, sizeof *b);
+    atomic_init(&b->refs, 1u);
+    b->size = size;
+    b->n = l->n + 1;
+    uint8_t *at = b->data;
+    for (uint32_t i = 0; i < b->n; i++) {
+        uint32_t old = at_front ? i - 1 : i; /* index in l of entry i (the new one: none) */
+        int fresh = at_front ? i == 0 : i == l->n;
+        const uint8_t *src = fresh ? p : l->certs[old].data;
+        uint32_t n = fresh ? len : l->certs[old].length;
+        if (n)
+            memcpy(at, src, n);
+        b->certs[i] = (SSLBuffer){n, at};
+        at += n;
+    }
+    certblock_release(l->blk);
+    l->blk = b;
+    l->certs = b->certs;
+    l->n = b->n;
+    return SSLNoErr;
+}
+
+void certlist_share(struct certlist *to, const struct certlist *from)
+{
+    *to = (struct certlist){NULL, 0, NULL};
+    if (from->blk) {
+        atomic_fetch_add_explicit(&from->blk->refs, 1u, memory_order_relaxed);
+        *to = *from;
+    }
+}
+
 void certlist_free(SSLContext *ctx, struct certlist *l)
 {
-    if (l->certs) {
+    if (l->blk) {
+        certblock_release(l->blk);
+    } else if (l->certs) {
         for (uint32_t i = 0; i < l->n; i++)
             ctx_free(ctx, &l->certs[i]);
         SSLBuffer arr = {(uint32_t)(MAX_CHAIN * sizeof(SSLBuffer)), (uint8 *)l->certs};
@@ -79,12 +140,13 @@ void certlist_free(SSLContext *ctx, struct certlist *l)
     }
     l->certs = NULL;
     l->n = 0;
+    l->blk = NULL;
 }
 
 SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint32_t len,
                     int at_front)
 {
-    SSL_ENSURE(l->n < MAX_CHAIN, SSLOverflowErr);
+    SSL_ENSURE(l->n < MAX_CHAIN && !l->blk, SSLOverflowErr);
     if (!l->certs) {
         SSLBuffer arr;
         SSL_TRY(ctx_alloc(ctx, &arr, (uint32_t)(MAX_CHAIN * sizeof(SSLBuffer))));

@@ -47,9 +47,15 @@ struct dirstate {
     uint64_t seq;
 };
 
+struct certblock;
+/* A list of DER certificates (or names). The peer's chain is a connection's own: the array and each
+ * certificate come from the context's allocator. The configured lists (the local chains and the
+ * CertificateRequest names) live in one reference-counted block (blk, from malloc like the keys),
+ * read-only once made: SSLDuplicateContext shares it instead of copying ~2 KB per connection. */
 struct certlist {
-    SSLBuffer *certs; /* array from the allocator; each cert's bytes too */
+    SSLBuffer *certs;
     uint32_t n;
+    struct certblock *blk; /* the shared block certs points into (NULL: allocator-owned list) */
 };
 
 struct SSLContext {
@@ -222,6 +228,12 @@ SSLErr ctx_time(SSLContext *ctx, uint32_t *now) SSL_MUST;
 /* ctx_random as a cry_rand_fn (ref: the SSLContext), for the crypto layer. */
 SSLErr ctx_rand_fn(void *ctx, uint8_t *out, size_t n) SSL_MUST;
 void certlist_free(SSLContext *ctx, struct certlist *l);
+/* A configured list: a new block with @p added (at the front or the end) replaces the list's; the
+ * old block is released (a duplicate holding it keeps its own reference). SSLMemoryErr,
+ * SSLOverflowErr (MAX_CHAIN) leave the list as it was. */
+SSLErr certlist_add_shared(struct certlist *l, const uint8_t *p, uint32_t len, int at_front) SSL_MUST;
+/* @p to shares @p from's block (one more reference); an allocator-owned list is not shareable. */
+void certlist_share(struct certlist *to, const struct certlist *from);
 SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint32_t len,
                     int at_front) SSL_MUST;
 
