@@ -132,20 +132,32 @@ void cry_sha256_blocks_c(uint32_t h[8], const uint8_t *p, size_t nblocks)
 
 #if defined(__x86_64__)
 #include <cpuid.h>
+#include <pthread.h>
 #include <immintrin.h>
 
 #define NI __attribute__((target("sha,sse4.1,ssse3")))
 
 /* CPUID rather than __builtin_cpu_supports("sha"), which clang 14 (the fuzz build) lacks:
- * leaf 7 EBX bit 29 is SHA, leaf 1 ECX bits 9 and 19 are SSSE3 and SSE4.1. */
-int cry_sha_ni_cpu(void)
+ * leaf 7 EBX bit 29 is SHA, leaf 1 ECX bits 9 and 19 are SSSE3 and SSE4.1. Asked once per process
+ * (pthread_once): every hash init asks, and under a hypervisor CPUID traps to it (a VM exit of
+ * microseconds; it was 12 % of a full handshake's server CPU in this VM when asked every time). */
+static pthread_once_t sha_ni_once = PTHREAD_ONCE_INIT;
+static int sha_ni_has; /* written once, under sha_ni_once */
+
+static void sha_ni_detect(void)
 {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19)))
-        return 0;
+        return;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-        return 0;
-    return (b >> 29) & 1;
+        return;
+    sha_ni_has = (b >> 29) & 1;
+}
+
+int cry_sha_ni_cpu(void)
+{
+    pthread_once(&sha_ni_once, sha_ni_detect);
+    return sha_ni_has;
 }
 
 static inline NI __m128i ld(const uint8_t *p)
