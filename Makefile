@@ -22,6 +22,7 @@ demo: build
 bench: build
 	sh tests/bench/compare-nss $(BUILD)
 	bash tests/bench/compare-memcached $(BUILD)
+	sh tests/bench/compare-nginx $(BUILD)
 
 # TLS 1.2 against nginx + OpenSSL 3 and NSS selfserv (docs/performance.md); QUICK=1: under 3 minutes.
 bench-nginx: build
