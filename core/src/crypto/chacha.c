@@ -378,50 +378,57 @@ void cry_chacha20_xor(const struct cry_chacha *c, uint32_t ctr, const uint8_t no
 struct poly {
     uint64_t r0, r1, s1; /* clamped r; s1 = r1 + r1 / 4 */
     uint64_t h0, h1, h2; /* the accumulator */
+    uint32_t path;       /* CRY_CHACHA_AVX512: 8 blocks at a time on long inputs */
 };
 
-static void poly_init(struct poly *p, const uint8_t key[16])
+static void poly_init(struct poly *p, const uint8_t key[16], uint32_t path)
 {
     p->r0 = ld64(key) & 0x0ffffffc0fffffffull;
     p->r1 = ld64(key + 8) & 0x0ffffffc0ffffffcull;
     p->s1 = p->r1 + (p->r1 >> 2);
     p->h0 = p->h1 = p->h2 = 0;
+    p->path = path;
 }
 
+/* h = (h + a) r, partially reduced, on locals h0, h1, h2, r0, r1, s1; a2 <= 3 */
+#define POLY_STEP(a0, a1, a2)                                                                    \
+    do {                                                                                         \
+        u128 t = (u128)h0 + (a0);                                                                \
+        h0 = (uint64_t)t;                                                                        \
+        t = (u128)h1 + (a1) + (uint64_t)(t >> 64);                                               \
+        h1 = (uint64_t)t;                                                                        \
+        h2 += (uint64_t)(t >> 64) + (a2);                                                        \
+        u128 d0 = (u128)h0 * r0 + (u128)h1 * s1;                                                 \
+        u128 d1 = (u128)h0 * r1 + (u128)h1 * r0 + (u128)h2 * s1;                                 \
+        uint64_t d2 = h2 * r0;                                                                   \
+        d1 += (uint64_t)(d0 >> 64);                                                              \
+        d2 += (uint64_t)(d1 >> 64);                                                              \
+        h0 = (uint64_t)d0;                                                                       \
+        h1 = (uint64_t)d1;                                                                       \
+        h2 = d2 & 3;                                                                             \
+        t = (u128)h0 + ((d2 & ~(uint64_t)3) + (d2 >> 2)); /* 5 (d2 >> 2) */                      \
+        h0 = (uint64_t)t;                                                                        \
+        t = (u128)h1 + (uint64_t)(t >> 64);                                                      \
+        h1 = (uint64_t)t;                                                                        \
+        h2 += (uint64_t)(t >> 64);                                                               \
+    } while (0)
+
 /* n 16-byte blocks, each plus hibit * 2^128 (1, or 0 for a final block padded by 0x01) */
-static void poly_blocks(struct poly *p, const uint8_t *m, size_t n, uint64_t hibit)
+static void poly_blocks_scalar(struct poly *p, const uint8_t *m, size_t n, uint64_t hibit)
 {
     const uint64_t r0 = p->r0, r1 = p->r1, s1 = p->s1;
     uint64_t h0 = p->h0, h1 = p->h1, h2 = p->h2;
-    for (; n; n--, m += 16) {
-        u128 t = (u128)h0 + ld64(m);
-        h0 = (uint64_t)t;
-        t = (u128)h1 + ld64(m + 8) + (uint64_t)(t >> 64);
-        h1 = (uint64_t)t;
-        h2 += (uint64_t)(t >> 64) + hibit;
-        u128 d0 = (u128)h0 * r0 + (u128)h1 * s1;
-        u128 d1 = (u128)h0 * r1 + (u128)h1 * r0 + (u128)h2 * s1;
-        uint64_t d2 = h2 * r0;
-        d1 += (uint64_t)(d0 >> 64);
-        d2 += (uint64_t)(d1 >> 64);
-        h0 = (uint64_t)d0;
-        h1 = (uint64_t)d1;
-        h2 = d2 & 3;
-        t = (u128)h0 + ((d2 & ~(uint64_t)3) + (d2 >> 2)); /* 5 (d2 >> 2) */
-        h0 = (uint64_t)t;
-        t = (u128)h1 + (uint64_t)(t >> 64);
-        h1 = (uint64_t)t;
-        h2 += (uint64_t)(t >> 64);
-    }
+    for (; n; n--, m += 16)
+        POLY_STEP(ld64(m), ld64(m + 8), hibit);
     p->h0 = h0;
     p->h1 = h1;
     p->h2 = h2;
 }
 
-/* (h mod p + s) mod 2^128; p is wiped */
-static void poly_final(struct poly *p, const uint8_t s[16], uint8_t tag[16])
+/* h mod p, fully reduced, from a partially reduced h (h2 <= 8) */
+static void poly_reduce(uint64_t *h0p, uint64_t *h1p, uint64_t *h2p)
 {
-    uint64_t h0 = p->h0, h1 = p->h1, h2 = p->h2;
+    uint64_t h0 = *h0p, h1 = *h1p, h2 = *h2p;
     u128 t = (u128)h0 + (h2 >> 2) * 5; /* h below 2^130 + 2^64 */
     h2 &= 3;
     h0 = (uint64_t)t;
@@ -434,9 +441,136 @@ static void poly_final(struct poly *p, const uint8_t s[16], uint8_t tag[16])
     uint64_t g1 = (uint64_t)t;
     uint64_t g2 = h2 + (uint64_t)(t >> 64);
     uint64_t mask = 0 - (g2 >> 2);
-    h0 = (h0 & ~mask) | (g0 & mask);
-    h1 = (h1 & ~mask) | (g1 & mask);
-    t = (u128)h0 + ld64(s);
+    *h0p = (h0 & ~mask) | (g0 & mask);
+    *h1p = (h1 & ~mask) | (g1 & mask);
+    *h2p = (h2 & ~mask) | ((g2 & 3) & mask);
+}
+
+#if CHACHA_X86
+/*
+ * Poly1305 on AVX-512F, 8 blocks at a time (whole groups of 8; returns the blocks done). Lane j
+ * of five vectors of 26-bit limbs accumulates A_j = m_j r^8 ... (Horner on every eighth block,
+ * h added to block 0); at the end h = (...((A_0 r + A_1) r + A_2) r ... + A_7) r, which is
+ * sum A_j r^(8 - j), in the scalar code. With limbs below 2^27 and r^8's times 5 below 2^29,
+ * each of the five products of a column is below 2^56 and their sum below 2^59.
+ */
+#define POLY_AVX512 __attribute__((target("avx2,avx512f")))
+
+static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, size_t n)
+{
+    size_t groups = n / 8;
+    uint64_t r0 = p->r0, r1 = p->r1, s1 = p->s1, h0 = r0, h1 = r1, h2 = 0;
+    for (int i = 0; i < 7; i++) /* r^8 = (((r r) r) ...) r */
+        POLY_STEP(0, 0, 0);
+    poly_reduce(&h0, &h1, &h2);
+    uint64_t rl[5] = {h0 & 0x3ffffff, (h0 >> 26) & 0x3ffffff,
+                      ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
+                      (h1 >> 40) | (h2 << 24)};
+    h0 = p->h0, h1 = p->h1, h2 = p->h2;
+    uint64_t hl[5] = {h0 & 0x3ffffff, (h0 >> 26) & 0x3ffffff,
+                      ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
+                      (h1 >> 40) | (h2 << 24)};
+    const __m512i mask = _mm512_set1_epi64(0x3ffffff), hib = _mm512_set1_epi64(1 << 24);
+    const __m512i R0 = _mm512_set1_epi64((long long)rl[0]), R1 = _mm512_set1_epi64((long long)rl[1]),
+                  R2 = _mm512_set1_epi64((long long)rl[2]), R3 = _mm512_set1_epi64((long long)rl[3]),
+                  R4 = _mm512_set1_epi64((long long)rl[4]);
+    const __m512i S1 = _mm512_set1_epi64((long long)(5 * rl[1])),
+                  S2 = _mm512_set1_epi64((long long)(5 * rl[2])),
+                  S3 = _mm512_set1_epi64((long long)(5 * rl[3])),
+                  S4 = _mm512_set1_epi64((long long)(5 * rl[4]));
+    __m512i a0, a1, a2, a3, a4, m0, m1, m2, m3, m4;
+/* blocks 0..7 at q into limbs; lane order b0 b4 b1 b5 b2 b6 b3 b7 */
+#define LOAD8(q)                                                                                 \
+    do {                                                                                         \
+        __m512i x = _mm512_loadu_si512((const void *)(q));                                       \
+        __m512i y = _mm512_loadu_si512((const void *)((q) + 64));                                \
+        __m512i lo = _mm512_unpacklo_epi64(x, y), hi = _mm512_unpackhi_epi64(x, y);              \
+        m0 = _mm512_and_si512(lo, mask);                                                         \
+        m1 = _mm512_and_si512(_mm512_srli_epi64(lo, 26), mask);                                  \
+        m2 = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(lo, 52), _mm512_slli_epi64(hi, 12)), mask); \
+        m3 = _mm512_and_si512(_mm512_srli_epi64(hi, 14), mask);                                  \
+        m4 = _mm512_or_si512(_mm512_srli_epi64(hi, 40), hib);                                    \
+    } while (0)
+#define MUL(a, b) _mm512_mul_epu32(a, b)
+#define ADD(a, b) _mm512_add_epi64(a, b)
+    LOAD8(m);
+    a0 = ADD(m0, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[0]));
+    a1 = ADD(m1, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[1]));
+    a2 = ADD(m2, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[2]));
+    a3 = ADD(m3, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[3]));
+    a4 = ADD(m4, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[4]));
+    for (size_t g = 1; g < groups; g++) {
+        m += 128;
+        LOAD8(m);
+        __m512i d0 = ADD(ADD(ADD(MUL(a0, R0), MUL(a1, S4)), ADD(MUL(a2, S3), MUL(a3, S2))),
+                         ADD(MUL(a4, S1), m0));
+        __m512i d1 = ADD(ADD(ADD(MUL(a0, R1), MUL(a1, R0)), ADD(MUL(a2, S4), MUL(a3, S3))),
+                         ADD(MUL(a4, S2), m1));
+        __m512i d2 = ADD(ADD(ADD(MUL(a0, R2), MUL(a1, R1)), ADD(MUL(a2, R0), MUL(a3, S4))),
+                         ADD(MUL(a4, S3), m2));
+        __m512i d3 = ADD(ADD(ADD(MUL(a0, R3), MUL(a1, R2)), ADD(MUL(a2, R1), MUL(a3, R0))),
+                         ADD(MUL(a4, S4), m3));
+        __m512i d4 = ADD(ADD(ADD(MUL(a0, R4), MUL(a1, R3)), ADD(MUL(a2, R2), MUL(a3, R1))),
+                         ADD(MUL(a4, R0), m4));
+        /* carries: two chains, d0 -> d1 -> d2 -> d3 and d3 -> d4 -> 5 * -> d0 -> d1 */
+        __m512i c;
+        c = _mm512_srli_epi64(d0, 26), d0 = _mm512_and_si512(d0, mask), d1 = ADD(d1, c);
+        c = _mm512_srli_epi64(d3, 26), d3 = _mm512_and_si512(d3, mask), d4 = ADD(d4, c);
+        c = _mm512_srli_epi64(d1, 26), d1 = _mm512_and_si512(d1, mask), d2 = ADD(d2, c);
+        c = _mm512_srli_epi64(d4, 26), d4 = _mm512_and_si512(d4, mask);
+        d0 = ADD(d0, ADD(c, _mm512_slli_epi64(c, 2)));
+        c = _mm512_srli_epi64(d2, 26), d2 = _mm512_and_si512(d2, mask), d3 = ADD(d3, c);
+        c = _mm512_srli_epi64(d0, 26), d0 = _mm512_and_si512(d0, mask), d1 = ADD(d1, c);
+        c = _mm512_srli_epi64(d3, 26), d3 = _mm512_and_si512(d3, mask), d4 = ADD(d4, c);
+        a0 = d0, a1 = d1, a2 = d2, a3 = d3, a4 = d4;
+    }
+#undef LOAD8
+#undef MUL
+#undef ADD
+    uint64_t l[5][8];
+    _mm512_storeu_si512((void *)l[0], a0);
+    _mm512_storeu_si512((void *)l[1], a1);
+    _mm512_storeu_si512((void *)l[2], a2);
+    _mm512_storeu_si512((void *)l[3], a3);
+    _mm512_storeu_si512((void *)l[4], a4);
+    static const int lane[8] = {0, 2, 4, 6, 1, 3, 5, 7}; /* of block j */
+    h0 = h1 = h2 = 0;
+    for (int j = 0; j < 8; j++) {
+        int k = lane[j]; /* A_j = sum of l[i][k] 2^(26 i), below 2^131 */
+        u128 lo = (u128)l[0][k] + ((u128)l[1][k] << 26) + ((u128)l[2][k] << 52) +
+                  ((u128)l[3][k] << 78);
+        u128 hi = (lo >> 64) + ((u128)l[4][k] << 40);
+        POLY_STEP((uint64_t)lo, (uint64_t)hi, (uint64_t)(hi >> 64));
+    }
+    p->h0 = h0;
+    p->h1 = h1;
+    p->h2 = h2;
+    cry_wipe(rl, sizeof rl);
+    cry_wipe(hl, sizeof hl);
+    cry_wipe(l, sizeof l);
+    return 8 * groups;
+}
+#endif
+
+/* n 16-byte blocks, each plus hibit * 2^128 */
+static void poly_blocks(struct poly *p, const uint8_t *m, size_t n, uint64_t hibit)
+{
+#if CHACHA_X86
+    if (p->path == CRY_CHACHA_AVX512 && hibit && n >= 32) {
+        size_t done = poly_blocks_avx512(p, m, n);
+        m += 16 * done;
+        n -= done;
+    }
+#endif
+    poly_blocks_scalar(p, m, n, hibit);
+}
+
+/* (h mod p + s) mod 2^128; p is wiped */
+static void poly_final(struct poly *p, const uint8_t s[16], uint8_t tag[16])
+{
+    uint64_t h0 = p->h0, h1 = p->h1, h2 = p->h2;
+    poly_reduce(&h0, &h1, &h2);
+    u128 t = (u128)h0 + ld64(s);
     st64(tag, (uint64_t)t);
     st64(tag + 8, h1 + ld64(s + 8) + (uint64_t)(t >> 64));
     cry_wipe(p, sizeof *p);
@@ -445,7 +579,7 @@ static void poly_final(struct poly *p, const uint8_t s[16], uint8_t tag[16])
 void cry_poly1305(uint8_t tag[16], const uint8_t key[32], const uint8_t *msg, size_t len)
 {
     struct poly p;
-    poly_init(&p, key);
+    poly_init(&p, key, (uint32_t)cry_chacha_select(0));
     poly_blocks(&p, msg, len / 16, 1);
     if (len % 16) {
         uint8_t b[16] = {0};
@@ -480,7 +614,7 @@ static void aead_tag(const struct cry_chacha *c, uint32_t s[16], const uint8_t n
     chacha_state(s, c->key, 0, nonce);
     chacha_core(blk, s);
     s[12] = 1;
-    poly_init(&p, blk);
+    poly_init(&p, blk, c->path);
     poly_padded(&p, aad, alen);
     poly_padded(&p, ct, len);
     st64(lens, (uint64_t)alen);
