@@ -21,7 +21,9 @@
  * multiple of 4: (d2 & ~3) + (d2 >> 2)). Bounds: after a block h2 <= 4; on entry to a product
  * h2 <= 6, each 128-bit sum is below 2^127 and d2 < 2^63. The final reduction folds h2 once more,
  * computes g = h + 5 and takes g - 2^130 instead of h when bit 130 of g is set (h >= p) by mask,
- * and the tag is (h + s) mod 2^128. No branch depends on data.
+ * and the tag is (h + s) mod 2^128. No branch depends on data. On the vector paths an input of
+ * 16 (AVX2) or 32 (AVX-512F) blocks or more runs in 4 or 8 lanes of 26-bit limbs, each lane a
+ * Horner chain on r^4 or r^8 (poly_blocks_avx2 / _avx512 below).
  *
  * AEAD (§2.8). The Poly1305 key is the first 32 bytes of block 0; the text is en- or decrypted
  * from block 1; Poly1305 runs over the AAD, zero-padded to 16 bytes, the ciphertext, padded, and
@@ -480,7 +482,7 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
                   S4 = _mm512_set1_epi64((long long)(5 * rl[4]));
     __m512i a0, a1, a2, a3, a4, m0, m1, m2, m3, m4;
 /* blocks 0..7 at q into limbs; lane order b0 b4 b1 b5 b2 b6 b3 b7 */
-#define LOAD8(q)                                                                                 \
+#define LOADB(q)                                                                                 \
     do {                                                                                         \
         __m512i x = _mm512_loadu_si512((const void *)(q));                                       \
         __m512i y = _mm512_loadu_si512((const void *)((q) + 64));                                \
@@ -493,7 +495,7 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
     } while (0)
 #define MUL(a, b) _mm512_mul_epu32(a, b)
 #define ADD(a, b) _mm512_add_epi64(a, b)
-    LOAD8(m);
+    LOADB(m);
     a0 = ADD(m0, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[0]));
     a1 = ADD(m1, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[1]));
     a2 = ADD(m2, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[2]));
@@ -501,7 +503,7 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
     a4 = ADD(m4, _mm512_set_epi64(0, 0, 0, 0, 0, 0, 0, (long long)hl[4]));
     for (size_t g = 1; g < groups; g++) {
         m += 128;
-        LOAD8(m);
+        LOADB(m);
         __m512i d0 = ADD(ADD(ADD(MUL(a0, R0), MUL(a1, S4)), ADD(MUL(a2, S3), MUL(a3, S2))),
                          ADD(MUL(a4, S1), m0));
         __m512i d1 = ADD(ADD(ADD(MUL(a0, R1), MUL(a1, R0)), ADD(MUL(a2, S4), MUL(a3, S3))),
@@ -524,7 +526,7 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
         c = _mm512_srli_epi64(d3, 26), d3 = _mm512_and_si512(d3, mask), d4 = ADD(d4, c);
         a0 = d0, a1 = d1, a2 = d2, a3 = d3, a4 = d4;
     }
-#undef LOAD8
+#undef LOADB
 #undef MUL
 #undef ADD
     uint64_t l[5][8];
@@ -550,6 +552,104 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
     cry_wipe(l, sizeof l);
     return 8 * groups;
 }
+
+/* The same on AVX2: 4 lanes, r^4. */
+#define POLY_AVX2 __attribute__((target("avx2")))
+
+static POLY_AVX2 size_t poly_blocks_avx2(struct poly *p, const uint8_t *m, size_t n)
+{
+    size_t groups = n / 4;
+    uint64_t r0 = p->r0, r1 = p->r1, s1 = p->s1, h0 = r0, h1 = r1, h2 = 0;
+    for (int i = 0; i < 3; i++) /* r^4 = ((r r) r) r */
+        POLY_STEP(0, 0, 0);
+    poly_reduce(&h0, &h1, &h2);
+    uint64_t rl[5] = {h0 & 0x3ffffff, (h0 >> 26) & 0x3ffffff,
+                      ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
+                      (h1 >> 40) | (h2 << 24)};
+    h0 = p->h0, h1 = p->h1, h2 = p->h2;
+    uint64_t hl[5] = {h0 & 0x3ffffff, (h0 >> 26) & 0x3ffffff,
+                      ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
+                      (h1 >> 40) | (h2 << 24)};
+    const __m256i mask = _mm256_set1_epi64x(0x3ffffff), hib = _mm256_set1_epi64x(1 << 24);
+    const __m256i R0 = _mm256_set1_epi64x((long long)rl[0]), R1 = _mm256_set1_epi64x((long long)rl[1]),
+                  R2 = _mm256_set1_epi64x((long long)rl[2]), R3 = _mm256_set1_epi64x((long long)rl[3]),
+                  R4 = _mm256_set1_epi64x((long long)rl[4]);
+    const __m256i S1 = _mm256_set1_epi64x((long long)(5 * rl[1])),
+                  S2 = _mm256_set1_epi64x((long long)(5 * rl[2])),
+                  S3 = _mm256_set1_epi64x((long long)(5 * rl[3])),
+                  S4 = _mm256_set1_epi64x((long long)(5 * rl[4]));
+    __m256i a0, a1, a2, a3, a4, m0, m1, m2, m3, m4;
+/* blocks 0..3 at q into limbs; lane order b0 b2 b1 b3 */
+#define LOADB(q)                                                                                 \
+    do {                                                                                         \
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(q));                      \
+        __m256i y = _mm256_loadu_si256((const __m256i *)(const void *)((q) + 32));               \
+        __m256i lo = _mm256_unpacklo_epi64(x, y), hi = _mm256_unpackhi_epi64(x, y);              \
+        m0 = _mm256_and_si256(lo, mask);                                                         \
+        m1 = _mm256_and_si256(_mm256_srli_epi64(lo, 26), mask);                                  \
+        m2 = _mm256_and_si256(_mm256_or_si256(_mm256_srli_epi64(lo, 52), _mm256_slli_epi64(hi, 12)), mask); \
+        m3 = _mm256_and_si256(_mm256_srli_epi64(hi, 14), mask);                                  \
+        m4 = _mm256_or_si256(_mm256_srli_epi64(hi, 40), hib);                                    \
+    } while (0)
+#define MUL(a, b) _mm256_mul_epu32(a, b)
+#define ADD(a, b) _mm256_add_epi64(a, b)
+    LOADB(m);
+    a0 = ADD(m0, _mm256_set_epi64x(0, 0, 0, (long long)hl[0]));
+    a1 = ADD(m1, _mm256_set_epi64x(0, 0, 0, (long long)hl[1]));
+    a2 = ADD(m2, _mm256_set_epi64x(0, 0, 0, (long long)hl[2]));
+    a3 = ADD(m3, _mm256_set_epi64x(0, 0, 0, (long long)hl[3]));
+    a4 = ADD(m4, _mm256_set_epi64x(0, 0, 0, (long long)hl[4]));
+    for (size_t g = 1; g < groups; g++) {
+        m += 64;
+        LOADB(m);
+        __m256i d0 = ADD(ADD(ADD(MUL(a0, R0), MUL(a1, S4)), ADD(MUL(a2, S3), MUL(a3, S2))),
+                         ADD(MUL(a4, S1), m0));
+        __m256i d1 = ADD(ADD(ADD(MUL(a0, R1), MUL(a1, R0)), ADD(MUL(a2, S4), MUL(a3, S3))),
+                         ADD(MUL(a4, S2), m1));
+        __m256i d2 = ADD(ADD(ADD(MUL(a0, R2), MUL(a1, R1)), ADD(MUL(a2, R0), MUL(a3, S4))),
+                         ADD(MUL(a4, S3), m2));
+        __m256i d3 = ADD(ADD(ADD(MUL(a0, R3), MUL(a1, R2)), ADD(MUL(a2, R1), MUL(a3, R0))),
+                         ADD(MUL(a4, S4), m3));
+        __m256i d4 = ADD(ADD(ADD(MUL(a0, R4), MUL(a1, R3)), ADD(MUL(a2, R2), MUL(a3, R1))),
+                         ADD(MUL(a4, R0), m4));
+        /* carries: two chains, d0 -> d1 -> d2 -> d3 and d3 -> d4 -> 5 * -> d0 -> d1 */
+        __m256i c;
+        c = _mm256_srli_epi64(d0, 26), d0 = _mm256_and_si256(d0, mask), d1 = ADD(d1, c);
+        c = _mm256_srli_epi64(d3, 26), d3 = _mm256_and_si256(d3, mask), d4 = ADD(d4, c);
+        c = _mm256_srli_epi64(d1, 26), d1 = _mm256_and_si256(d1, mask), d2 = ADD(d2, c);
+        c = _mm256_srli_epi64(d4, 26), d4 = _mm256_and_si256(d4, mask);
+        d0 = ADD(d0, ADD(c, _mm256_slli_epi64(c, 2)));
+        c = _mm256_srli_epi64(d2, 26), d2 = _mm256_and_si256(d2, mask), d3 = ADD(d3, c);
+        c = _mm256_srli_epi64(d0, 26), d0 = _mm256_and_si256(d0, mask), d1 = ADD(d1, c);
+        c = _mm256_srli_epi64(d3, 26), d3 = _mm256_and_si256(d3, mask), d4 = ADD(d4, c);
+        a0 = d0, a1 = d1, a2 = d2, a3 = d3, a4 = d4;
+    }
+#undef LOADB
+#undef MUL
+#undef ADD
+    uint64_t l[5][4];
+    _mm256_storeu_si256((__m256i *)(void *)l[0], a0);
+    _mm256_storeu_si256((__m256i *)(void *)l[1], a1);
+    _mm256_storeu_si256((__m256i *)(void *)l[2], a2);
+    _mm256_storeu_si256((__m256i *)(void *)l[3], a3);
+    _mm256_storeu_si256((__m256i *)(void *)l[4], a4);
+    static const int lane[4] = {0, 2, 1, 3}; /* of block j */
+    h0 = h1 = h2 = 0;
+    for (int j = 0; j < 4; j++) {
+        int k = lane[j]; /* A_j = sum of l[i][k] 2^(26 i), below 2^131 */
+        u128 lo = (u128)l[0][k] + ((u128)l[1][k] << 26) + ((u128)l[2][k] << 52) +
+                  ((u128)l[3][k] << 78);
+        u128 hi = (lo >> 64) + ((u128)l[4][k] << 40);
+        POLY_STEP((uint64_t)lo, (uint64_t)hi, (uint64_t)(hi >> 64));
+    }
+    p->h0 = h0;
+    p->h1 = h1;
+    p->h2 = h2;
+    cry_wipe(rl, sizeof rl);
+    cry_wipe(hl, sizeof hl);
+    cry_wipe(l, sizeof l);
+    return 4 * groups;
+}
 #endif
 
 /* n 16-byte blocks, each plus hibit * 2^128 */
@@ -558,6 +658,10 @@ static void poly_blocks(struct poly *p, const uint8_t *m, size_t n, uint64_t hib
 #if CHACHA_X86
     if (p->path == CRY_CHACHA_AVX512 && hibit && n >= 32) {
         size_t done = poly_blocks_avx512(p, m, n);
+        m += 16 * done;
+        n -= done;
+    } else if (p->path != CRY_CHACHA_SCALAR && hibit && n >= 16) { /* AVX-512F: 16..31 blocks */
+        size_t done = poly_blocks_avx2(p, m, n);
         m += 16 * done;
         n -= done;
     }
