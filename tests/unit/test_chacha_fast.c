@@ -333,7 +333,7 @@ Test(chacha_fast, keystream_and_poly1305_agree_with_libtomcrypt)
         cry_poly1305(tag, key, in, len);
         cr_assert_arr_eq(tag, want, 16, "poly1305 len %zu", len);
     }
-    /* Poly1305 with all-ones blocks and r at its clamped maximum: the accumulator's largest values */
+    /* Poly1305 with all-ones blocks and r at its clamped maximum: the largest accumulators */
     uint8_t key[32], tag[16], want[16];
     memset(key, 0xff, 32);
     memset(in, 0xff, 4096);

@@ -18,8 +18,10 @@
  * taken with 64x64->128-bit products: 2^128 = 2^130 / 4 == 5 / 4 (mod p = 2^130 - 5), so h1 r1
  * 2^128 == h1 s1 with s1 = r1 + r1 / 4 (exact since 4 | r1), and h2 r1 2^192 == h2 s1 2^64. The
  * partial reduction keeps the low 130 bits and adds 5 times the rest (5 x = 4 x + x with x a
- * multiple of 4: (d2 & ~3) + (d2 >> 2)). Bounds: after a block h2 <= 4; on entry to a product
- * h2 <= 6, each 128-bit sum is below 2^127 and d2 < 2^63. The final reduction folds h2 once more,
+ * multiple of 4: (d2 & ~3) + (d2 >> 2)). Bounds: after a step h2 <= 4; on entry to a product
+ * h2 <= 6 for a block and h2 <= 9 for a vector lane's sum (below 2^130 + 2^113: a2 <= 4), so
+ * each 128-bit sum is below 2^126, d2 < 2^63.5 and 5 (d2 >> 2) < 2^64. The final reduction folds
+ * h2 once more,
  * computes g = h + 5 and takes g - 2^130 instead of h when bit 130 of g is set (h >= p) by mask,
  * and the tag is (h + s) mod 2^128. No branch depends on data. On the vector paths an input of
  * 16 (AVX2) or 32 (AVX-512F) blocks or more runs in 4 or 8 lanes of 26-bit limbs, each lane a
@@ -245,12 +247,13 @@ static AVX2 void xor_avx2(uint32_t s[16], const uint8_t *in, uint8_t *out, size_
     cry_wipe(y, sizeof y);
 }
 
+#define ROL512(v, n) _mm512_rol_epi32(v, n)
 #define QR512(a, b, c, d)                                                                        \
     do {                                                                                         \
-        x[a] = _mm512_add_epi32(x[a], x[b]); x[d] = _mm512_rol_epi32(_mm512_xor_si512(x[d], x[a]), 16); \
-        x[c] = _mm512_add_epi32(x[c], x[d]); x[b] = _mm512_rol_epi32(_mm512_xor_si512(x[b], x[c]), 12); \
-        x[a] = _mm512_add_epi32(x[a], x[b]); x[d] = _mm512_rol_epi32(_mm512_xor_si512(x[d], x[a]), 8);  \
-        x[c] = _mm512_add_epi32(x[c], x[d]); x[b] = _mm512_rol_epi32(_mm512_xor_si512(x[b], x[c]), 7);  \
+        x[a] = _mm512_add_epi32(x[a], x[b]); x[d] = ROL512(_mm512_xor_si512(x[d], x[a]), 16);    \
+        x[c] = _mm512_add_epi32(x[c], x[d]); x[b] = ROL512(_mm512_xor_si512(x[b], x[c]), 12);    \
+        x[a] = _mm512_add_epi32(x[a], x[b]); x[d] = ROL512(_mm512_xor_si512(x[d], x[a]), 8);     \
+        x[c] = _mm512_add_epi32(x[c], x[d]); x[b] = ROL512(_mm512_xor_si512(x[b], x[c]), 7);     \
     } while (0)
 
 /* 16 blocks per batch, whole batches only (1024 bytes each); s[12] advances */
@@ -392,7 +395,7 @@ static void poly_init(struct poly *p, const uint8_t key[16], uint32_t path)
     p->path = path;
 }
 
-/* h = (h + a) r, partially reduced, on locals h0, h1, h2, r0, r1, s1; a2 <= 3 */
+/* h = (h + a) r, partially reduced, on locals h0, h1, h2, r0, r1, s1; a2 <= 4 */
 #define POLY_STEP(a0, a1, a2)                                                                    \
     do {                                                                                         \
         u128 t = (u128)h0 + (a0);                                                                \
@@ -427,7 +430,7 @@ static void poly_blocks_scalar(struct poly *p, const uint8_t *m, size_t n, uint6
     p->h2 = h2;
 }
 
-/* h mod p, fully reduced, from a partially reduced h (h2 <= 8) */
+/* h mod p, fully reduced, from a partially reduced h (h2 <= 4) */
 static void poly_reduce(uint64_t *h0p, uint64_t *h1p, uint64_t *h2p)
 {
     uint64_t h0 = *h0p, h1 = *h1p, h2 = *h2p;
@@ -473,9 +476,11 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
                       ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
                       (h1 >> 40) | (h2 << 24)};
     const __m512i mask = _mm512_set1_epi64(0x3ffffff), hib = _mm512_set1_epi64(1 << 24);
-    const __m512i R0 = _mm512_set1_epi64((long long)rl[0]), R1 = _mm512_set1_epi64((long long)rl[1]),
-                  R2 = _mm512_set1_epi64((long long)rl[2]), R3 = _mm512_set1_epi64((long long)rl[3]),
-                  R4 = _mm512_set1_epi64((long long)rl[4]);
+    const __m512i R0 = _mm512_set1_epi64((long long)rl[0]);
+    const __m512i R1 = _mm512_set1_epi64((long long)rl[1]);
+    const __m512i R2 = _mm512_set1_epi64((long long)rl[2]);
+    const __m512i R3 = _mm512_set1_epi64((long long)rl[3]);
+    const __m512i R4 = _mm512_set1_epi64((long long)rl[4]);
     const __m512i S1 = _mm512_set1_epi64((long long)(5 * rl[1])),
                   S2 = _mm512_set1_epi64((long long)(5 * rl[2])),
                   S3 = _mm512_set1_epi64((long long)(5 * rl[3])),
@@ -489,7 +494,8 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
         __m512i lo = _mm512_unpacklo_epi64(x, y), hi = _mm512_unpackhi_epi64(x, y);              \
         m0 = _mm512_and_si512(lo, mask);                                                         \
         m1 = _mm512_and_si512(_mm512_srli_epi64(lo, 26), mask);                                  \
-        m2 = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(lo, 52), _mm512_slli_epi64(hi, 12)), mask); \
+        m2 = _mm512_or_si512(_mm512_srli_epi64(lo, 52), _mm512_slli_epi64(hi, 12));              \
+        m2 = _mm512_and_si512(m2, mask);                                                         \
         m3 = _mm512_and_si512(_mm512_srli_epi64(hi, 14), mask);                                  \
         m4 = _mm512_or_si512(_mm512_srli_epi64(hi, 40), hib);                                    \
     } while (0)
@@ -538,7 +544,7 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
     static const int lane[8] = {0, 2, 4, 6, 1, 3, 5, 7}; /* of block j */
     h0 = h1 = h2 = 0;
     for (int j = 0; j < 8; j++) {
-        int k = lane[j]; /* A_j = sum of l[i][k] 2^(26 i), below 2^131 */
+        int k = lane[j]; /* A_j = sum of l[i][k] 2^(26 i), below 2^130 + 2^113 */
         u128 lo = (u128)l[0][k] + ((u128)l[1][k] << 26) + ((u128)l[2][k] << 52) +
                   ((u128)l[3][k] << 78);
         u128 hi = (lo >> 64) + ((u128)l[4][k] << 40);
@@ -571,9 +577,11 @@ static POLY_AVX2 size_t poly_blocks_avx2(struct poly *p, const uint8_t *m, size_
                       ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
                       (h1 >> 40) | (h2 << 24)};
     const __m256i mask = _mm256_set1_epi64x(0x3ffffff), hib = _mm256_set1_epi64x(1 << 24);
-    const __m256i R0 = _mm256_set1_epi64x((long long)rl[0]), R1 = _mm256_set1_epi64x((long long)rl[1]),
-                  R2 = _mm256_set1_epi64x((long long)rl[2]), R3 = _mm256_set1_epi64x((long long)rl[3]),
-                  R4 = _mm256_set1_epi64x((long long)rl[4]);
+    const __m256i R0 = _mm256_set1_epi64x((long long)rl[0]);
+    const __m256i R1 = _mm256_set1_epi64x((long long)rl[1]);
+    const __m256i R2 = _mm256_set1_epi64x((long long)rl[2]);
+    const __m256i R3 = _mm256_set1_epi64x((long long)rl[3]);
+    const __m256i R4 = _mm256_set1_epi64x((long long)rl[4]);
     const __m256i S1 = _mm256_set1_epi64x((long long)(5 * rl[1])),
                   S2 = _mm256_set1_epi64x((long long)(5 * rl[2])),
                   S3 = _mm256_set1_epi64x((long long)(5 * rl[3])),
@@ -587,7 +595,8 @@ static POLY_AVX2 size_t poly_blocks_avx2(struct poly *p, const uint8_t *m, size_
         __m256i lo = _mm256_unpacklo_epi64(x, y), hi = _mm256_unpackhi_epi64(x, y);              \
         m0 = _mm256_and_si256(lo, mask);                                                         \
         m1 = _mm256_and_si256(_mm256_srli_epi64(lo, 26), mask);                                  \
-        m2 = _mm256_and_si256(_mm256_or_si256(_mm256_srli_epi64(lo, 52), _mm256_slli_epi64(hi, 12)), mask); \
+        m2 = _mm256_or_si256(_mm256_srli_epi64(lo, 52), _mm256_slli_epi64(hi, 12));              \
+        m2 = _mm256_and_si256(m2, mask);                                                         \
         m3 = _mm256_and_si256(_mm256_srli_epi64(hi, 14), mask);                                  \
         m4 = _mm256_or_si256(_mm256_srli_epi64(hi, 40), hib);                                    \
     } while (0)
@@ -636,7 +645,7 @@ static POLY_AVX2 size_t poly_blocks_avx2(struct poly *p, const uint8_t *m, size_
     static const int lane[4] = {0, 2, 1, 3}; /* of block j */
     h0 = h1 = h2 = 0;
     for (int j = 0; j < 4; j++) {
-        int k = lane[j]; /* A_j = sum of l[i][k] 2^(26 i), below 2^131 */
+        int k = lane[j]; /* A_j = sum of l[i][k] 2^(26 i), below 2^130 + 2^113 */
         u128 lo = (u128)l[0][k] + ((u128)l[1][k] << 26) + ((u128)l[2][k] << 52) +
                   ((u128)l[3][k] << 78);
         u128 hi = (lo >> 64) + ((u128)l[4][k] << 40);
