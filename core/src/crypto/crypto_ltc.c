@@ -13,6 +13,7 @@
 #include "crypto/ecdsa.h"
 #include "crypto/gcm.h"
 #include "crypto/aesni.h"
+#include "crypto/chacha.h"
 #include "crypto/idea.h"
 #include "crypto/sha_ni.h"
 #include <errno.h>
@@ -345,10 +346,7 @@ struct cry_cipher {
         struct idea_cbc idea;
         struct des_cbc des;
         struct cry_gcm gcm; /* CRY_C_AES_GCM: keyed once (gcm.c: AES round keys, H powers) */
-        struct {            /* CRY_C_CHACHA20_POLY1305: the key, and the per-message state */
-            uint8_t key[32];
-            chacha20poly1305_state st;
-        } cp;
+        struct cry_chacha cp; /* CRY_C_CHACHA20_POLY1305: the key and the ChaCha20 path (chacha.c) */
     } u;
 };
 _Static_assert(_Alignof(struct cry_cipher) <= 8, "cipher state must fit an 8-byte aligned buffer");
@@ -365,7 +363,7 @@ size_t cry_cipher_state_size(int alg)
     case CRY_C_AES: return CIPHER_HDR + offsetof(struct cbc_state, k) + sizeof(struct rijndael_key);
     case CRY_C_IDEA: return CIPHER_HDR + sizeof(struct idea_cbc);
     case CRY_C_AES_GCM: return CIPHER_HDR + sizeof(struct cry_gcm);
-    case CRY_C_CHACHA20_POLY1305: return CIPHER_HDR + sizeof(((struct cry_cipher *)0)->u.cp);
+    case CRY_C_CHACHA20_POLY1305: return CIPHER_HDR + sizeof(struct cry_chacha);
     case CRY_C_NULL: return CIPHER_HDR;
     default: return 0; /* unknown ids are unavailable */
     }
@@ -483,10 +481,10 @@ static SSLErr cipher_key(void *st, int alg, int encrypt, const uint8_t *key, siz
                          flags & CRY_CIPHER_PORTABLE ? CRY_GCM_PORTABLE : 0);
         break;
     }
-    case CRY_C_CHACHA20_POLY1305: /* RFC 8439 §2.8: a 256-bit key; keyed per message (the nonce
-                                   * makes the Poly1305 key), so only the key is kept here */
+    case CRY_C_CHACHA20_POLY1305: /* RFC 8439 §2.8: a 256-bit key; the nonce makes each message's
+                                   * Poly1305 key, so the key and the ChaCha20 path are kept */
         SSL_ENSURE(keylen == 32, SSLBadParameterErr);
-        memcpy(c->u.cp.key, key, 32);
+        cry_chacha_init(&c->u.cp, key, flags & CRY_CIPHER_PORTABLE ? CRY_CHACHA_PORTABLE : 0);
         e = SSLNoErr;
         break;
     default:
@@ -570,56 +568,21 @@ SSLErr cry_cipher_run(void *st, const uint8_t *in, uint8_t *out, size_t len)
 }
 
 /* ---- AEAD: AES-GCM (RFC 5116, RFC 5288) on gcm.c (constant-time GHASH, no tables),
- * ChaCha20-Poly1305 (RFC 8439) on libtomcrypt's chacha20poly1305_* ---- */
+ * ChaCha20-Poly1305 (RFC 8439) on chacha.c (AVX-512F / AVX2 / portable ChaCha20, 64-bit Poly1305,
+ * no tables) ---- */
 
 static int is_aead(int alg) { return alg == CRY_C_AES_GCM || alg == CRY_C_CHACHA20_POLY1305; }
 
-/* Start one message: the nonce, then the whole AAD. */
-static SSLErr aead_start(struct cry_cipher *c, const uint8_t *nonce, size_t nlen,
+/* The checks common to seal and open. */
+static SSLErr aead_check(struct cry_cipher *c, const uint8_t *nonce, size_t nlen,
                          const uint8_t *aad, size_t alen, size_t len)
 {
     SSL_ENSURE(c && c->keyed == CIPHER_KEYED && is_aead(c->alg), SSLBadParameterErr);
     SSL_ENSURE(nonce && nlen >= 1 && nlen <= 64 && (aad || !alen) && alen <= 1024, SSLBadParameterErr);
     SSL_ENSURE(len <= 0x7fffffffu, SSLBadParameterErr);
-    if (c->alg == CRY_C_CHACHA20_POLY1305) {
-        /* RFC 8439 §2.8: a 96-bit nonce (libtomcrypt would also take 64 bits: not used in TLS) */
-        SSL_ENSURE(nlen == 12, SSLBadParameterErr);
-        chacha20poly1305_state *st = &c->u.cp.st;
-        SSL_TRY(cry_map(chacha20poly1305_init(st, c->u.cp.key, 32)));
-        SSL_TRY(cry_map(chacha20poly1305_setiv(st, nonce, 12)));
-        return alen ? cry_map(chacha20poly1305_add_aad(st, aad, (unsigned long)alen)) : SSLNoErr;
-    }
-    return SSLNoErr; /* GCM: gcm.c takes nonce and AAD in one call */
-}
-
-/* ChaCha20-Poly1305: en- or decrypt buf[0..len) in place (the message's AAD went in first). */
-static SSLErr cp_run(struct cry_cipher *c, uint8_t *buf, size_t len, int encrypt)
-{
-    chacha20poly1305_state *st = &c->u.cp.st;
-    if (!len) {
-        /* libtomcrypt 1.18.2 pads the AAD to 16 bytes for Poly1305 in its encrypt/decrypt, which
-         * return early on an empty text, not in chacha20poly1305_done: without this an empty
-         * message (an empty TLS record) would get a wrong tag. Pad it here, through the state's
-         * public members, as RFC 8439 §2.8 says. */
-        static const uint8_t zero[16];
-        unsigned long pad = (unsigned long)(16 - st->aadlen % 16) % 16;
-        if (st->aadflg && pad)
-            SSL_TRY(cry_map(poly1305_process(&st->poly, zero, pad)));
-        st->aadflg = 0;
-        return SSLNoErr;
-    }
-    /* both read each byte before writing it: in place is fine */
-    unsigned long n = (unsigned long)len;
-    return cry_map(encrypt ? chacha20poly1305_encrypt(st, buf, n, buf)
-                           : chacha20poly1305_decrypt(st, buf, n, buf));
-}
-
-/* The tag; the per-message state, which held the one-time Poly1305 key, is wiped. */
-static SSLErr cp_done(struct cry_cipher *c, uint8_t tag[CRY_AEAD_TAG], unsigned long *tl)
-{
-    SSLErr e = cry_map(chacha20poly1305_done(&c->u.cp.st, tag, tl));
-    zeromem(&c->u.cp.st, sizeof c->u.cp.st);
-    return e;
+    /* RFC 8439 §2.8: a 96-bit nonce */
+    SSL_ENSURE(c->alg != CRY_C_CHACHA20_POLY1305 || nlen == 12, SSLBadParameterErr);
+    return SSLNoErr;
 }
 
 SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
@@ -627,14 +590,11 @@ SSLErr cry_aead_seal(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
 {
     struct cry_cipher *c = st;
     SSL_ENSURE(tag && (len == 0 || (in && out)), SSLBadParameterErr);
-    SSL_TRY(aead_start(c, nonce, nlen, aad, alen, len));
+    SSL_TRY(aead_check(c, nonce, nlen, aad, alen, len));
     if (c->alg == CRY_C_AES_GCM)
         return cry_gcm_seal(&c->u.gcm, nonce, nlen, aad, alen, in, out, len, tag);
-    if (len && in != out)
-        memmove(out, in, len);
-    SSL_TRY(cp_run(c, out, len, 1));
-    unsigned long tl = CRY_AEAD_TAG;
-    return cp_done(c, tag, &tl);
+    cry_chacha20_poly1305_seal(&c->u.cp, nonce, aad, alen, in, out, len, tag);
+    return SSLNoErr;
 }
 
 SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t *aad, size_t alen,
@@ -642,29 +602,22 @@ SSLErr cry_aead_open(void *st, const uint8_t *nonce, size_t nlen, const uint8_t 
 {
     struct cry_cipher *c = st;
     SSL_ENSURE(tag && (len == 0 || (in && out)), SSLBadParameterErr);
-    SSL_TRY(aead_start(c, nonce, nlen, aad, alen, len));
-    /* GCM: the tag is checked (constant time) before anything is decrypted; on failure out is
-     * wiped */
+    SSL_TRY(aead_check(c, nonce, nlen, aad, alen, len));
+    /* both check the tag (constant time) before anything is decrypted; on failure out is wiped */
     if (c->alg == CRY_C_AES_GCM)
         return cry_gcm_open(&c->u.gcm, nonce, nlen, aad, alen, in, out, len, tag);
-    if (len && in != out)
-        memmove(out, in, len);
-    SSLErr e = cp_run(c, out, len, 0);
-    uint8_t want[CRY_AEAD_TAG] = {0};
-    unsigned long tl = sizeof want;
-    if (e == SSLNoErr)
-        e = cp_done(c, want, &tl);
-    else
-        zeromem(&c->u.cp.st, sizeof c->u.cp.st);
-    uint8_t d = 0;
-    for (size_t i = 0; i < CRY_AEAD_TAG; i++) /* constant time */
-        d |= (uint8_t)(want[i] ^ tag[i]);
-    zeromem(want, sizeof want);
-    if (e == SSLNoErr && (d != 0 || tl != CRY_AEAD_TAG))
-        e = SSLProtocolErr;
-    if (e != SSLNoErr && len)
-        cry_wipe(out, len); /* no unauthenticated plaintext leaves */
-    return e;
+    if (cry_chacha20_poly1305_open(&c->u.cp, nonce, aad, alen, in, out, len, tag) != 0)
+        return SSLProtocolErr;
+    return SSLNoErr;
+}
+
+/* The ChaCha20 path of a keyed ChaCha20-Poly1305 state (CRY_CHACHA_*), -1 for another state. */
+int cry_cipher_chacha_path(const void *st)
+{
+    const struct cry_cipher *c = st;
+    if (!c || c->keyed != CIPHER_KEYED || c->alg != CRY_C_CHACHA20_POLY1305)
+        return -1;
+    return (int)c->u.cp.path;
 }
 
 void cry_cipher_wipe(void *st)

@@ -58,8 +58,8 @@ enum cry_cipher_alg {
  * 0 means the cipher is not available in this build. NULL needs a small header only. The state
  * holds keys: cry_cipher_wipe it before freeing. Sizes: RC4 280, RC2 288, DES and 3DES 416
  * (one direction's round keys), IDEA 132, AES 516, AES-GCM 600 (gcm.c: AES round keys and
- * H..H^4; its GHASH uses no tables and runs in constant time), ChaCha20-Poly1305 about 250 bytes
- * (no tables: constant time). AES (CBC and GCM) runs on the AES instructions when the CPU has them
+ * H..H^4; its GHASH uses no tables and runs in constant time), ChaCha20-Poly1305 56 (chacha.c: the
+ * key and the ChaCha20 path; no tables, constant time). AES (CBC and GCM) runs on the AES instructions when the CPU has them
  * (aesni.c: no tables, constant time) and on libtomcrypt's table AES otherwise, which is not
  * constant time (its lookups are indexed by key and data); the state sizes are the same.
  */
@@ -83,12 +83,15 @@ SSLErr cry_cipher_init_rc2(void *st, int encrypt, const uint8_t *key, size_t key
                            unsigned effective_bits, const uint8_t *iv) SSL_MUST;
 /* cry_cipher_init_flags flags */
 #define CRY_CIPHER_PORTABLE 1u /* AES, AES-GCM: libtomcrypt's AES (and the portable GHASH) even on
-                                * a CPU with AES-NI (tests and benchmarks) */
+                                * a CPU with AES-NI; ChaCha20-Poly1305: the portable ChaCha20 even
+                                * on a CPU with AVX2 (tests and benchmarks) */
 /* cry_cipher_init with flags (0 = cry_cipher_init). */
 SSLErr cry_cipher_init_flags(void *st, int alg, int encrypt, const uint8_t *key, size_t keylen,
                              const uint8_t *iv, unsigned flags) SSL_MUST;
 /* 1 if a keyed AES or AES-GCM state runs its AES on AES-NI, else 0. */
 int cry_cipher_uses_aesni(const void *st);
+/* A keyed ChaCha20-Poly1305 state's ChaCha20 path (CRY_CHACHA_* of crypto/chacha.h), else -1. */
+int cry_cipher_chacha_path(const void *st);
 /* Encrypt or decrypt (as keyed) len bytes; in == out allowed (not other overlaps); CBC needs
  * len % block == 0 (else SSLBadParameterErr). The CBC chain / RC4 stream carries over calls.
  * SSLBadParameterErr on a state that was never keyed successfully. */
