@@ -138,7 +138,7 @@ Test(hmac, rfc4231_case2_and_ct_variant_agree)
         }
 }
 
-/* ---- ChaCha20-Poly1305 through the adapter (crypto_ltc.c over libtomcrypt) ---- */
+/* ---- ChaCha20-Poly1305 through the adapter (crypto_ltc.c over crypto/chacha.c) ---- */
 
 Test(aead, chacha20_poly1305_rfc8439_vector)
 {
@@ -188,8 +188,8 @@ Test(aead, chacha20_poly1305_rfc8439_vector)
         cr_assert_eq(cry_aead_open(st2, n, 12, a, 12, c, c, sizeof c, t), SSLProtocolErr, "what %d", what);
         cr_assert_arr_eq(c, zero, sizeof c, "what %d: plaintext left", what);
     }
-    /* empty text with the 12-byte AAD: the AAD is still padded to 16 (libtomcrypt 1.18.2 pads it
-     * only when text comes; the adapter does it). Tag from Python's `cryptography` (OpenSSL). */
+    /* empty text with the 12-byte AAD: the AAD is still padded to 16 (RFC 8439 §2.8; libtomcrypt
+     * 1.18.2 got this wrong). Tag from Python's `cryptography` (OpenSSL). */
     static const uint8_t empty_tag[16] = {0xe6, 0x22, 0xe5, 0x64, 0x7a, 0x38, 0xd9, 0x67,
                                           0xa7, 0xec, 0xbc, 0xb4, 0x6c, 0x7f, 0x67, 0x5c};
     cr_assert_eq(cry_aead_seal(st, nonce, 12, aad, 12, NULL, NULL, 0, tag), SSLNoErr);
@@ -200,7 +200,7 @@ Test(aead, chacha20_poly1305_rfc8439_vector)
     cr_assert_eq(cry_aead_open(st2, nonce, 12, NULL, 0, NULL, NULL, 0, tag), SSLNoErr);
     tag[0] ^= 1;
     cr_assert_eq(cry_aead_open(st2, nonce, 12, NULL, 0, NULL, NULL, 0, tag), SSLProtocolErr);
-    /* arguments the adapter refuses before libtomcrypt sees them (its LTC_ARGCHK aborts) */
+    /* arguments the adapter refuses */
     cr_assert_eq(cry_aead_seal(st, nonce, 8, aad, 12, pt, buf, sizeof pt, tag), SSLBadParameterErr);
     cr_assert_eq(cry_aead_seal(st, nonce, 16, aad, 12, pt, buf, sizeof pt, tag), SSLBadParameterErr);
     cr_assert_eq(cry_cipher_run(st, pt, buf, sizeof pt), SSLBadParameterErr);
