@@ -21,9 +21,16 @@ SSLErr hs_transcript_init(SSLContext *ctx)
     return SSLNoErr;
 }
 
+/* A resumed TLS 1.2 handshake has no CertificateVerify: from the message that settles it (the
+ * ClientHello on a server, the ServerHello on a client, each hashed after it is parsed) only
+ * hs_transcript_hash's hash, the suite's PRF hash, is ever asked for, so only that one is fed. */
 void hs_transcript_add(SSLContext *ctx, const uint8_t *p, size_t n)
 {
     struct transcript *t = hs_transcript(ctx);
+    if (ctx->resumed && ctx->ver >= V_TLS12 && ctx->suite) {
+        cry_hash_update(ctx->suite->prf == CRY_SHA384 ? &t->sha384 : &t->sha256, p, n);
+        return;
+    }
     cry_hash_update(&t->md5, p, n);
     cry_hash_update(&t->sha1, p, n);
     if (ctx->ver_max >= V_TLS12 && (ctx->ver == 0 || ctx->ver >= V_TLS12)) {

@@ -23,7 +23,8 @@ static inline struct transcript *hs_transcript(const SSLContext *ctx)
 {
     return (struct transcript *)ctx->transcript.data;
 }
-/* Add one handshake message (header included) to every running hash. */
+/* Add one handshake message (header included) to every running hash that may still be asked for
+ * (in a resumed TLS 1.2 handshake only the suite's PRF hash: hs_transcript_hash). */
 void hs_transcript_add(SSLContext *ctx, const uint8_t *p, size_t n);
 /* The transcript as TLS hashes it for Finished and the extended master secret: MD5 || SHA-1 (36
  * bytes) before TLS 1.2, the suite's PRF hash in TLS 1.2. Returns the length (<= 48). */
