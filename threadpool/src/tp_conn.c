@@ -137,7 +137,8 @@ TPConn *tp_conn_new(struct tp_worker *w, int fd, const char *peer, const char *p
     c->ctx = ctx;
     c->state = TP_HANDSHAKE;
     c->want_in = 1; /* as tp_loop.c registers it */
-    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    size_t pl = strnlen(peer, sizeof c->peer - 1);
+    memcpy(c->peer, peer, pl); /* c is zeroed: NUL-terminated */
     SSLErr e = SSLDuplicateContext(srv->cfg.tmpl, ctx, c);
     if (e == SSLNoErr) {
         SSLSetReadFunc(ctx, conn_read);
