@@ -96,6 +96,8 @@ SSLErr io_read_record(SSLContext *ctx)
         if (got > b.length)
             got = b.length;
         ctx->in_end += got;
+        if (ctx->in_end > ctx->in_used)
+            ctx->in_used = ctx->in_end;
         if (ctx->v2_records && ctx->hs_done && (e == SSLConnectionClosedError || (e == SSLNoErr && !got))) {
             ctx->closed_recv = 1; /* SSL 2.0 has no close_notify: the end of the stream is the end */
             return SSLConnectionClosedGraceful;
@@ -227,8 +229,8 @@ void io_consume_unit(SSLContext *ctx, const struct unit *u)
 void io_release_idle(SSLContext *ctx)
 {
     if (ctx->in.data && ctx->in_start == ctx->in_end && !ctx->rec_type && !ctx->hs_len) {
-        ctx_free(ctx, &ctx->in);
-        ctx->in_start = ctx->in_end = 0;
+        ctx_free_used(ctx, &ctx->in, ctx->in_used);
+        ctx->in_start = ctx->in_end = ctx->in_used = 0;
     }
     if (ctx->out.data && ctx->out_off == ctx->out_len) {
         ctx_free(ctx, &ctx->out);

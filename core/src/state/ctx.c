@@ -25,15 +25,17 @@ SSLErr ctx_alloc(SSLContext *ctx, SSLBuffer *b, uint32_t len)
     return SSLNoErr;
 }
 
-void ctx_free(SSLContext *ctx, SSLBuffer *b)
+void ctx_free_used(SSLContext *ctx, SSLBuffer *b, uint32_t used)
 {
     if (b->data) {
-        cry_wipe(b->data, b->length);
+        cry_wipe(b->data, used < b->length ? used : b->length);
         (void)ctx->free_fn(b, ctx->alloc_ref);
     }
     b->data = NULL;
     b->length = 0;
 }
+
+void ctx_free(SSLContext *ctx, SSLBuffer *b) { ctx_free_used(ctx, b, b->length); }
 
 SSLErr ctx_grow(SSLContext *ctx, SSLBuffer *b, uint32_t len, uint32_t keep)
 {
@@ -188,7 +190,8 @@ void ctx_reset_connection(SSLContext *ctx)
         ctx_free(ctx, &d2[i]->cipher);
         cry_wipe(d2[i]->secret, sizeof d2[i]->secret);
     }
-    ctx_free(ctx, &ctx->in);
+    ctx_free_used(ctx, &ctx->in, ctx->in_used);
+    ctx->in_used = 0;
     ctx_free(ctx, &ctx->hs);
     ctx_free(ctx, &ctx->out);
     ctx_free(ctx, &ctx->scratch);

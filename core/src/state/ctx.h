@@ -182,6 +182,9 @@ struct SSLContext {
     struct dirstate rd_cur, rd_pend, wr_cur, wr_pend;
     SSLBuffer in;           /* raw records from the peer; decrypted in place */
     uint32_t in_start, in_end;
+    uint32_t in_used;       /* the highest in_end since in was allocated: only in[0, in_used) was
+                             * ever written, and only that is wiped when in is freed (a resumed
+                             * handshake fills ~500 of its 18 KB) */
     int rec_type;           /* current decrypted record: 0 if none */
     uint32_t rec_off, rec_len; /* unread plaintext at in.data + rec_off, rec_len bytes left */
     uint32_t rec_next;      /* offset where the next raw record begins */
@@ -221,6 +224,8 @@ static inline int ctx_is_tls(const SSLContext *ctx) { return ctx->ver >= V_TLS10
 /* Memory through the context's callbacks. ctx_free wipes before freeing and leaves {0, NULL}. */
 SSLErr ctx_alloc(SSLContext *ctx, SSLBuffer *b, uint32_t len) SSL_MUST;
 void ctx_free(SSLContext *ctx, SSLBuffer *b);
+/* ctx_free for a buffer of which only the first used bytes were ever written: wipes those only. */
+void ctx_free_used(SSLContext *ctx, SSLBuffer *b, uint32_t used);
 /* Grow b to at least len bytes, keeping its first keep bytes. */
 SSLErr ctx_grow(SSLContext *ctx, SSLBuffer *b, uint32_t len, uint32_t keep) SSL_MUST;
 SSLErr ctx_random(SSLContext *ctx, void *p, uint32_t len) SSL_MUST;
