@@ -97,6 +97,84 @@ Test(session_bind, servers_with_different_chains_do_not_share_sessions)
     clear(&cc, &sc);
 }
 
+/* The binding is computed when the identity is set and kept in the context (ctx->bind, copied by
+ * SSLDuplicateContext): a later change of the chain or key on a set-up context, as an SNI callback
+ * makes, must be seen: a session resumes only under the chain it was made under. */
+struct ident {
+    const char *key, *chain;
+};
+
+static void replace_identity(struct pair *p, void *ref)
+{
+    const struct ident *id = ref;
+    SSLContext *ctx = p->s[PAIR_SERVER].ctx;
+    size_t len;
+    char *pem = pair_read_data(id->key, &len);
+    cr_assert(pem);
+    SSLRSAPrivateKey *key = NULL;
+    cr_assert_eq(SSLXRSAPrivateKeyFromPEM(pem, len, &key), SSLNoErr);
+    free(pem);
+    cr_assert_eq(SSLSetPrivateKey(ctx, key), SSLNoErr);
+    pem = pair_read_data(id->chain, &len);
+    cr_assert(pem);
+    cr_assert_eq(SSLXReplaceCertificatesPEM(ctx, pem, len), SSLNoErr);
+    free(pem);
+}
+
+Test(session_bind, identity_replaced_after_setup)
+{
+    struct pair_config c;
+    struct pair_cache cc, sc;
+    caches(&c, &cc, &sc);
+    struct ident other = {"server1024-key.pem", "server1024-cert.pem"};
+    struct ident same = {"server-key-pkcs8.pem", "server-chain.pem"};
+    struct conn_result r;
+    connect_once(&c, NULL, NULL, NULL, &r);
+    cr_assert_eq(r.resumed[PAIR_SERVER], 0);
+    c.seed = 2;
+    connect_once(&c, NULL, replace_identity, &other, &r);
+    cr_expect_eq(r.resumed[PAIR_SERVER], 0, "another certificate set after set-up: full handshake");
+    c.seed = 3; /* the client now holds the session made under the other certificate */
+    connect_once(&c, NULL, replace_identity, &other, &r);
+    cr_expect_eq(r.resumed[PAIR_SERVER], 1, "the same certificate set again: resumed");
+    c.seed = 4;
+    connect_once(&c, NULL, replace_identity, &same, &r);
+    cr_expect_eq(r.resumed[PAIR_SERVER], 0, "back to the first certificate: full handshake");
+    c.seed = 5;
+    connect_once(&c, NULL, NULL, NULL, &r);
+    cr_expect_eq(r.resumed[PAIR_SERVER], 1, "as set up (the same chain): resumed");
+    clear(&cc, &sc);
+}
+
+/* A duplicate starts with its template's binding, and its own changes do not reach the template. */
+Test(session_bind, duplicate_keeps_binding)
+{
+    SSLContext *t, *d;
+    cr_assert_eq(SSLXNewContext(&t), SSLNoErr);
+    size_t len;
+    char *pem = pair_read_data("server-chain.pem", &len);
+    cr_assert(pem);
+    cr_assert_eq(SSLXAddCertificatesPEM(t, pem, len), SSLNoErr);
+    free(pem);
+    cr_assert(t->bind_ok, "the setter computed the binding");
+    uint8_t first[SESSION_BIND_LEN];
+    memcpy(first, t->bind, sizeof first);
+    cr_assert_eq(SSLXSetSessionContext(t, (const uint8 *)"shop", 4), SSLNoErr);
+    cr_assert(t->bind_ok);
+    cr_expect_neq(memcmp(first, t->bind, sizeof first), 0, "a session context changes it");
+    d = malloc(SSLContextSize());
+    cr_assert(d);
+    cr_assert_eq(SSLDuplicateContext(t, d, NULL), SSLNoErr);
+    cr_expect(d->bind_ok, "the duplicate keeps the template's binding");
+    cr_expect_eq(memcmp(d->bind, t->bind, sizeof first), 0);
+    cr_assert_eq(SSLXSetSessionContext(d, NULL, 0), SSLNoErr);
+    cr_expect_eq(memcmp(d->bind, first, sizeof first), 0, "back to the chain's binding");
+    cr_expect_neq(memcmp(t->bind, first, sizeof first), 0, "the template keeps its own");
+    SSLDeleteContext(d);
+    free(d);
+    SSLXFreeContext(t);
+}
+
 /* A session made while the server did not ask for client certificates is not resumed once it
  * does: the client would skip the authentication the server now asks for. */
 Test(session_bind, client_auth_policy_change_means_full_handshake)

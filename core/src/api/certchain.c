@@ -5,6 +5,7 @@
  * complete every link is checked: issuer name against subject, then the signature.
  */
 #include "state/ctx.h"
+#include "handshake/session.h"
 #include "x509/x509.h"
 #include <stdlib.h>
 
@@ -26,6 +27,7 @@ SSLErr SSLAddCertificate(SSLContext *ctx, SSLBuffer derCert, int parent, int com
     struct x509_cert c;
     SSL_TRY(x509_parse(derCert.data, derCert.length, &c));
     SSL_TRY(certlist_add_shared(&ctx->local_chain, derCert.data, derCert.length, !parent));
+    session_bind_update(ctx);
     ctx->chain_complete = 0;
     if (complete) {
         SSL_TRY(chain_verify(&ctx->local_chain));
@@ -99,6 +101,7 @@ SSLErr SSLXAddIdentityPEM(SSLContext *ctx, const char *pem, size_t len, SSLRSAPr
     }
     ctx->local_chain = first;
     ctx->chain_complete = complete;
+    session_bind_update(ctx);
     return e;
 }
 

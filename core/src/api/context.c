@@ -164,6 +164,10 @@ SSLErr SSLDuplicateContext(SSLContext *src, SSLContext *dest, void *ioRef)
     certlist_share(&dest->local_chain, &src->local_chain); /* read-only blocks: shared, not copied */
     certlist_share(&dest->chain2, &src->chain2);
     certlist_share(&dest->dns, &src->dns);
+    /* src's session binding (copied above) holds while dest has the same chains (a list that is
+     * not a shared block is not shared: dest's is empty then, and its binding is computed) */
+    dest->bind_ok = src->bind_ok && dest->local_chain.n == src->local_chain.n &&
+                    dest->chain2.n == src->chain2.n;
     memset((uint8_t *)dest + offsetof(SSLContext, peer_id), 0,
            sizeof *dest - offsetof(SSLContext, peer_id));
     init_connection(dest);
@@ -400,6 +404,7 @@ SSLErr SSLSetPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)
     if (ctx->key != k)
         cry_rsa_key_release(ctx->key);
     ctx->key = k;
+    session_bind_update(ctx); /* the binding orders the chains by key kind */
     return SSLNoErr;
 }
 
@@ -515,6 +520,7 @@ SSLErr SSLXSetSessionContext(SSLContext *ctx, const uint8 *sessionContext, uint3
     if (length)
         memcpy(ctx->session_ctx, sessionContext, length);
     ctx->session_ctx_len = (uint8_t)length;
+    session_bind_update(ctx);
     return SSLNoErr;
 }
 

@@ -95,7 +95,7 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
 /* What a session is bound to on this context: SHA-256 of the application's session context
  * (SSLXSetSessionContext) if it set one, else of the local certificate chain (each certificate
  * as u24 length | DER), each input tagged so the two can never be equal. */
-static void session_binding(const SSLContext *ctx, uint8_t out[SESSION_BIND_LEN])
+static void binding_compute(const SSLContext *ctx, uint8_t out[SESSION_BIND_LEN])
 {
     struct cry_hash h;
     cry_hash_init(&h, CRY_SHA256);
@@ -120,6 +120,23 @@ static void session_binding(const SSLContext *ctx, uint8_t out[SESSION_BIND_LEN]
         }
     }
     cry_hash_final(&h, out);
+}
+
+_Static_assert(sizeof ((SSLContext *)0)->bind == SESSION_BIND_LEN, "SSLContext.bind");
+
+void session_bind_update(SSLContext *ctx)
+{
+    binding_compute(ctx, ctx->bind);
+    ctx->bind_ok = 1;
+}
+
+/* The binding, from the context's copy when it is still valid (a resumption then hashes no chain). */
+static void session_binding(const SSLContext *ctx, uint8_t out[SESSION_BIND_LEN])
+{
+    if (ctx->bind_ok)
+        memcpy(out, ctx->bind, SESSION_BIND_LEN);
+    else
+        binding_compute(ctx, out);
 }
 
 static uint8_t side_role(const SSLContext *ctx) { return ctx->side == SSL_ServerSide; }

@@ -40,6 +40,11 @@ void session_release(SSLContext *ctx);
 
 /* Blob codec, exposed for tests and the fuzz harness. */
 #define SESSION_BIND_LEN 32 /* SHA-256 */
+/* Compute the context's session binding into ctx->bind and mark it valid (bind_ok): called by the
+ * setters of the local chains, keys and session context, so a template's duplicates start with it
+ * and a resumption hashes no chain. Anything else that changes those clears bind_ok, and the
+ * binding is then computed each time it is needed. */
+void session_bind_update(SSLContext *ctx);
 SSLErr session_encode(SSLContext *ctx, SSLBuffer *out) SSL_MUST;
 struct session_view {
     uint16_t version, suite;

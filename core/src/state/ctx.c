@@ -132,6 +132,8 @@ void certlist_share(struct certlist *to, const struct certlist *from)
 
 void certlist_free(SSLContext *ctx, struct certlist *l)
 {
+    if (l == &ctx->local_chain || l == &ctx->chain2)
+        ctx->bind_ok = 0; /* a local chain changes: session_binding computes again */
     if (l->blk) {
         certblock_release(l->blk);
     } else if (l->certs) {
@@ -148,6 +150,8 @@ void certlist_free(SSLContext *ctx, struct certlist *l)
 SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint32_t len,
                     int at_front)
 {
+    if (l == &ctx->local_chain || l == &ctx->chain2)
+        ctx->bind_ok = 0;
     SSL_ENSURE(l->n < MAX_CHAIN && !l->blk, SSLOverflowErr);
     if (!l->certs) {
         SSLBuffer arr;
@@ -221,6 +225,7 @@ int ctx_use_identity(SSLContext *ctx, int ec)
         return 0;
     SSLRSAPrivateKey *k = ctx->key;
     struct certlist l = ctx->local_chain;
+    ctx->bind_ok = 0;
     ctx->key = ctx->key2;
     ctx->local_chain = ctx->chain2;
     ctx->key2 = k;

@@ -101,6 +101,11 @@ struct SSLContext {
     uint32_t session_lifetime;  /* seconds a cached session stays resumable (SSLXSetSessionLifetime) */
     uint8_t session_ctx[SSLX_MAX_SESSION_CONTEXT]; /* SSLXSetSessionContext; inline: copied as is */
     uint8_t session_ctx_len;    /* 0: sessions are bound to the local chain instead */
+    uint8_t bind[32];           /* session.c's binding (SHA-256 of the session context or of the
+                                 * local chains), valid while bind_ok: every change of a chain, key
+                                 * or the session context clears bind_ok, the setters compute it
+                                 * again (session_bind_update), and SSLDuplicateContext keeps it */
+    uint8_t bind_ok;
     uint16_t ver_min, ver_max; /* SSL 3.0 family range (V_SSL3 .. V_TLS12) */
     int ems_enabled;         /* RFC 7627: offer / accept extended_master_secret (default on) */
     int send_fallback_scsv;  /* client: RFC 7507 signal (a fallback connection) */
