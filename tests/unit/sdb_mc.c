@@ -378,17 +378,20 @@ Test(sdb_mc_tier, dead_and_stopped_servers, .init = setup_mc, .fini = teardown_m
     char kb[4][32];
     SSLBuffer key = sdbt_key(kb[0], sizeof kb[0], 3, 0);
     cr_assert_eq(SDBMCAddSession(key, (SSLBuffer){1, (uint8 *)"x"}, A.mc), SSLNoErr);
-    /* stopped (SIGSTOP): a call costs at most about the timeout, then the server is skipped */
+    /* stopped (SIGSTOP): a call costs at most about the timeout, then the server is skipped. The
+     * bounds leave room for a loaded machine (make test runs two tests at once on 2 cores) and
+     * still tell a bounded wait from an unbounded one: waiting out the 50 ms timeout at each of
+     * the 50 calls would take 2.5 s, and libmemcached's own default timeouts are seconds. */
     pause_daemon(&d1);
     SSLBuffer other = sdbt_key(kb[1], sizeof kb[1], 3, 1);
     double t0 = mono();
     cr_assert_eq(get_level(&A, other, NULL), SDBMC_MISS);
     double t1 = mono();
-    cr_assert(t1 - t0 < 0.2, "a stopped server cost %.3f s", t1 - t0);
+    cr_assert(t1 - t0 < 0.5, "a stopped server cost %.3f s", t1 - t0);
     cr_assert_eq(A.log.lines, 1, "%s", A.log.text);
     for (int i = 0; i < 50; i++)
         cr_assert_eq(get_level(&A, other, NULL), SDBMC_MISS);
-    cr_assert(mono() - t1 < 0.1, "skipping a down server cost %.3f s", mono() - t1);
+    cr_assert(mono() - t1 < 0.5, "skipping a down server cost %.3f s", mono() - t1);
     /* adds still succeed (LMDB) */
     SSLBuffer k2 = sdbt_key(kb[2], sizeof kb[2], 3, 2);
     cr_assert_eq(SDBMCAddSession(k2, (SSLBuffer){1, (uint8 *)"y"}, A.mc), SSLNoErr);
@@ -406,7 +409,7 @@ Test(sdb_mc_tier, dead_and_stopped_servers, .init = setup_mc, .fini = teardown_m
     SSLBuffer k3 = sdbt_key(kb[3], sizeof kb[3], 3, 3);
     t0 = mono();
     cr_assert_eq(get_level(&A, k3, NULL), SDBMC_MISS);
-    cr_assert(mono() - t0 < 0.2);
+    cr_assert(mono() - t0 < 0.5, "a refused connection cost %.3f s", mono() - t0);
     cr_assert_eq(A.log.lines, 3, "%s", A.log.text);
     SDBMemcachedStats st;
     cr_assert_eq(SDBMemcachedGetStats(A.mc, &st), SSLNoErr);
