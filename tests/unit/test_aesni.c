@@ -20,41 +20,12 @@
 #include "crypto/aesni.h"
 #include "crypto/crypto_ltc.h"
 #include "crypto/gcm.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; h[0] && h[1]; h += 2) {
-        unsigned v;
-        cr_assert(sscanf(h, "%2x", &v) == 1, "bad hex in test vector");
-        cr_assert(n < cap);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
-
-/* the "aes" flag in /proc/cpuinfo: what the CPU says, independent of aesni.c */
-static int cpuinfo_aes(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    cr_assert(f, "cannot read /proc/cpuinfo");
-    char line[8192];
-    int has = 0;
-    while (!has && fgets(line, sizeof line, f))
-        if (strncmp(line, "flags", 5) == 0) {
-            char *p = strchr(line, ':');
-            for (char *t = strtok(p ? p + 1 : line, " \t\n"); t; t = strtok(NULL, " \t\n"))
-                if (strcmp(t, "aes") == 0)
-                    has = 1;
-        }
-    fclose(f);
-    return has;
-}
+#include "testutil.h"
 
 /* 1 if the AES-NI cases are to run: only when the CPU has AES-NI, and then detection must say so */
 static int have_ni(void)
 {
-    int cpu = cpuinfo_aes();
+    int cpu = cpuinfo_flag("aes");
     cr_assert_eq(cry_aesni_cpu(), cpu, "aesni.c's detection (%d) disagrees with /proc/cpuinfo (%d)",
                  cry_aesni_cpu(), cpu);
     cr_assert_eq(cry_cpu_has_aes(), cpu, "cry_cpu_has_aes (%d) disagrees with /proc/cpuinfo (%d)",

@@ -18,36 +18,7 @@
 #include <tomcrypt.h>
 #include "crypto/chacha.h"
 #include "crypto/crypto_ltc.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; h[0] && h[1]; h += 2) {
-        unsigned v;
-        cr_assert(sscanf(h, "%2x", &v) == 1, "bad hex in test vector");
-        cr_assert(n < cap);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
-
-/* a flag of the flags line of /proc/cpuinfo */
-static int cpuinfo_flag(const char *flag)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    cr_assert(f, "cannot read /proc/cpuinfo");
-    char line[8192];
-    int has = 0;
-    size_t fl = strlen(flag);
-    while (!has && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "flags", 5) != 0)
-            continue;
-        for (char *p = strstr(line, flag); p && !has; p = strstr(p + 1, flag))
-            has = p[-1] == ' ' && (p[fl] == ' ' || p[fl] == '\n');
-    }
-    fclose(f);
-    return has;
-}
+#include "testutil.h"
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
 static uint32_t rnd(void)

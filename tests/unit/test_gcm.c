@@ -15,37 +15,7 @@
 #include <tomcrypt.h>
 #include "crypto/crypto_ltc.h"
 #include "crypto/gcm.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; h[0] && h[1]; h += 2) {
-        unsigned v;
-        cr_assert(sscanf(h, "%2x", &v) == 1, "bad hex in test vector");
-        cr_assert(n < cap);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
-
-/* a flag (" pclmulqdq", " aes") in the flags line of /proc/cpuinfo: what the CPU says,
- * independent of gcm.c */
-static int cpuinfo_flag(const char *flag)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    cr_assert(f, "cannot read /proc/cpuinfo");
-    char line[8192];
-    int has = 0;
-    size_t fl = strlen(flag);
-    while (!has && fgets(line, sizeof line, f)) {
-        if (strncmp(line, "flags", 5) != 0)
-            continue;
-        for (char *p = strstr(line, flag); p && !has; p = strstr(p + 1, flag))
-            has = p[fl] == ' ' || p[fl] == '\n';
-    }
-    fclose(f);
-    return has;
-}
+#include "testutil.h"
 
 /* The key setups: 0 portable, 1 default, 2 AES-NI + portable GHASH, 3 libtomcrypt + PCLMULQDQ */
 #define NPATHS 4
@@ -59,7 +29,7 @@ struct cpu {
 /* what the CPU has, per /proc/cpuinfo, after checking that gcm.c detects the same */
 static struct cpu cpu_paths(void)
 {
-    struct cpu c = {cpuinfo_flag(" pclmulqdq"), cpuinfo_flag(" aes")};
+    struct cpu c = {cpuinfo_flag("pclmulqdq"), cpuinfo_flag("aes")};
     cr_assert_eq(cry_gcm_cpu_has_pclmul(), c.pclmul,
                  "gcm.c's PCLMULQDQ detection (%d) disagrees with /proc/cpuinfo (%d)",
                  cry_gcm_cpu_has_pclmul(), c.pclmul);

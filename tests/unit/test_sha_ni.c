@@ -24,42 +24,13 @@
 #include "crypto/crypto_ltc.h"
 #include "crypto/hmac.h"
 #include "crypto/sha_ni.h"
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; h[0] && h[1]; h += 2) {
-        unsigned v;
-        cr_assert(sscanf(h, "%2x", &v) == 1, "bad hex in test vector");
-        cr_assert(n < cap);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
-
-/* the "sha_ni" flag in /proc/cpuinfo: what the CPU says, independent of sha_ni.c */
-static int cpuinfo_sha(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    cr_assert(f, "cannot read /proc/cpuinfo");
-    char line[8192];
-    int has = 0;
-    while (!has && fgets(line, sizeof line, f))
-        if (strncmp(line, "flags", 5) == 0) {
-            char *p = strchr(line, ':');
-            for (char *t = strtok(p ? p + 1 : line, " \t\n"); t; t = strtok(NULL, " \t\n"))
-                if (strcmp(t, "sha_ni") == 0)
-                    has = 1;
-        }
-    fclose(f);
-    return has;
-}
+#include "testutil.h"
 
 /* The paths to run: flags for cry_hash_init_flags, and how many (1 without the extensions). */
 static const unsigned path_flags[2] = {CRY_HASH_PORTABLE, 0};
 static int npaths(void)
 {
-    int cpu = cpuinfo_sha();
+    int cpu = cpuinfo_flag("sha_ni");
     cr_assert_eq(cry_sha_ni_cpu(), cpu, "sha_ni.c's detection (%d) disagrees with /proc/cpuinfo (%d)",
                  cry_sha_ni_cpu(), cpu);
     return cpu ? 2 : 1;
