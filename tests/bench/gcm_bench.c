@@ -15,6 +15,7 @@
 #include <tomcrypt.h>
 #include "crypto/crypto_ltc.h"
 #include "crypto/gcm.h"
+#include "bench_util.h"
 
 #define REC 16384
 
@@ -45,22 +46,15 @@ static int one(const struct run *r, size_t i)
     return cry_gcm_seal(r->g, nonce, 12, aad, 13, buf, buf, REC, tag) != SSLNoErr;
 }
 
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int bench(const char *what, const struct run *r, size_t recs)
 {
     double best = 1e30;
     for (int rep = 0; rep < 3; rep++) {
-        double t0 = cpu();
+        double t0 = bench_cpu();
         for (size_t i = 0; i < recs; i++)
             if (one(r, i))
                 return 1;
-        double t = cpu() - t0;
+        double t = bench_cpu() - t0;
         best = t < best ? t : best;
     }
     printf("%-34s %8.1f MB/s\n", what, (double)recs * REC / best / 1e6);

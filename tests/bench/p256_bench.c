@@ -12,27 +12,9 @@
 #include <time.h>
 #include "crypto/ecdh.h"
 #include "crypto/p256.h"
+#include "bench_util.h"
 
 static uint8_t k[32], q[65], out[65];
-static uint64_t seed = 0x1234567;
-
-static SSLErr rnd(void *ref, uint8_t *o, size_t len)
-{
-    (void)ref;
-    for (size_t i = 0; i < len; i++) {
-        seed = seed * 6364136223846793005u + 1442695040888963407u;
-        o[i] = (uint8_t)(seed >> 56);
-    }
-    return SSLNoErr;
-}
-
-static double cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 enum { LTC_VAR, LTC_BASE, P256_VAR, P256_BASE, KEYGEN, SHARED };
 static const char *names[] = {"libtomcrypt ladder k*P", "libtomcrypt ladder k*G",
                               "p256.c k*P (cry_p256_mul)", "p256.c k*G (cry_p256_base_mul)",
@@ -46,7 +28,7 @@ static int op(int which)
     case LTC_BASE: return cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, NULL, 0, out) != SSLNoErr;
     case P256_VAR: return cry_p256_mul(out, k, q + 1) != 0;
     case P256_BASE: return cry_p256_base_mul(out, k) != 0;
-    case KEYGEN: return cry_ecdh_keygen(CRY_EC_SECP256R1, priv, out, rnd, NULL) != SSLNoErr;
+    case KEYGEN: return cry_ecdh_keygen(CRY_EC_SECP256R1, priv, out, bench_rand, NULL) != SSLNoErr;
     default:
         return !cry_ecdh_check(CRY_EC_SECP256R1, q, 65) ||
                cry_ecdh_shared(CRY_EC_SECP256R1, k, q, 65, out) != SSLNoErr;
@@ -57,21 +39,21 @@ int main(int argc, char **argv)
 {
     int iters = argc > 1 ? atoi(argv[1]) : 2000;
     uint8_t priv[32];
-    if (iters < 1 || cry_ecdh_keygen(CRY_EC_SECP256R1, priv, q, rnd, NULL) != SSLNoErr ||
-        rnd(NULL, k, 32) != SSLNoErr)
+    if (iters < 1 || cry_ecdh_keygen(CRY_EC_SECP256R1, priv, q, bench_rand, NULL) != SSLNoErr ||
+        bench_rand(NULL, k, 32) != SSLNoErr)
         return 1;
     k[0] &= 0x7f;
     for (int w = 0; w <= SHARED; w++) {
         int n = w <= LTC_BASE ? (iters / 10 > 0 ? iters / 10 : 1) : iters;
         double best = 1e9;
         for (int run = 0; run < 3; run++) {
-            double t0 = cpu();
+            double t0 = bench_cpu();
             for (int i = 0; i < n; i++)
                 if (op(w)) {
                     fprintf(stderr, "%s failed\n", names[w]);
                     return 1;
                 }
-            double us = (cpu() - t0) / n * 1e6;
+            double us = (bench_cpu() - t0) / n * 1e6;
             best = us < best ? us : best;
         }
         printf("%-42s %9.1f us\n", names[w], best);

@@ -13,25 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "crypto/bn_ct.h"
-
-static uint64_t seed = 0x1234567;
-
-static SSLErr rnd(void *ref, uint8_t *o, size_t len)
-{
-    (void)ref;
-    for (size_t i = 0; i < len; i++) {
-        seed = seed * 6364136223846793005u + 1442695040888963407u;
-        o[i] = (uint8_t)(seed >> 56);
-    }
-    return SSLNoErr;
-}
-
-static double cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
+#include "bench_util.h"
 
 /* a bn_ct key with two primes of half the bits each */
 static struct bn_ct_rsa *make_key(gmp_randstate_t rs, unsigned bits)
@@ -98,11 +80,11 @@ int main(int argc, char **argv)
             }
             double best = 1e9;
             for (int run = 0; run < 3; run++) {
-                double t0 = cpu();
+                double t0 = bench_cpu();
                 for (int i = 0; i < iters; i++)
-                    if (bn_ct_rsa_private_flags(k, in, out, rnd, NULL, flags) != SSLNoErr)
+                    if (bn_ct_rsa_private_flags(k, in, out, bench_rand, NULL, flags) != SSLNoErr)
                         return 1;
-                double us = (cpu() - t0) / iters * 1e6;
+                double us = (bench_cpu() - t0) / iters * 1e6;
                 best = us < best ? us : best;
             }
             printf("RSA-%u  %-20s %8.1f us CPU per private operation\n", sizes[s],

@@ -12,13 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "crypto/x25519.h"
-
-static double cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
+#include "bench_util.h"
 
 int main(int argc, char **argv)
 {
@@ -39,7 +33,7 @@ int main(int argc, char **argv)
         unsigned flags = w >= 2 ? CRY_X25519_PORTABLE : 0;
         double best = 1e9;
         for (int run = 0; run < 3; run++) {
-            double t0 = cpu();
+            double t0 = bench_cpu();
             for (int i = 0; i < iters; i++) {
                 if (w & 1)
                     cry_x25519_base_ex(out, k, flags);
@@ -49,7 +43,7 @@ int main(int argc, char **argv)
                 }
                 k[0] ^= out[1]; /* a data dependency between iterations */
             }
-            double us = (cpu() - t0) / iters * 1e6;
+            double us = (bench_cpu() - t0) / iters * 1e6;
             best = us < best ? us : best;
         }
         printf("%-38s %8.1f us\n", names[w], best);
