@@ -13,22 +13,9 @@
 #include "crypto/ecdsa.h"
 #include "crypto/idea.h"
 #include "sslref/sslx.h"
+#include "testutil.h"
 
 /* ---- helpers ---- */
-
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; h[0] && h[1]; h += 2) {
-        while (*h == ' ')
-            h++;
-        unsigned v;
-        cr_assert(sscanf(h, "%2x", &v) == 1, "bad hex in test vector");
-        cr_assert(n < cap);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
-}
 
 #define HEX(name, str)                                                                          \
     uint8_t name[512];                                                                          \
@@ -440,14 +427,8 @@ Test(crypto, idea_cbc_chaining)
 
 static uint8_t *load_der(const char *file, const char *label, uint32_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", SSLREF_TEST_DATA, file);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "open %s", path);
-    static char pem[16384];
-    size_t n = fread(pem, 1, sizeof pem, f);
-    fclose(f);
-    size_t pos = 0;
+    size_t n, pos = 0;
+    const char *pem = test_data_file(file, &n);
     uint8_t *der = NULL;
     cr_assert_eq(SSLXPEMDecode(pem, n, &pos, label, &der, len), SSLNoErr, "%s", file);
     return der;

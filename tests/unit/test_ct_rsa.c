@@ -14,6 +14,7 @@
 #include "crypto/bn_ct.h"
 #include "crypto/crypto_ltc.h"
 #include "sslref/sslx.h"
+#include "testutil.h"
 
 static size_t put(const mpz_t z, uint8_t *b) /* big-endian, no leading zeros (0 -> 0 bytes) */
 {
@@ -224,13 +225,8 @@ Test(ct_rsa, blinding_draws_and_checks_randomness)
 
 static SSLRSAPrivateKey *pem_key(const char *file)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", SSLREF_TEST_DATA, file);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "open %s", path);
-    static char pem[16384];
-    size_t n = fread(pem, 1, sizeof pem, f);
-    fclose(f);
+    size_t n;
+    const char *pem = test_data_file(file, &n);
     SSLRSAPrivateKey *k = NULL;
     cr_assert_eq(SSLXRSAPrivateKeyFromPEM(pem, n, &k), SSLNoErr, "%s", file);
     return k;

@@ -16,6 +16,7 @@
 #include "crypto/crypto_ltc.h"
 #include "crypto/rsa_ifma.h"
 #include "sslref/sslx.h"
+#include "testutil.h"
 
 static int cpu_has_ifma(void)
 {
@@ -290,14 +291,8 @@ static const uint8_t *der_next(const uint8_t **p, const uint8_t *end, int tag, s
 
 static void load_key(struct key *k, const char *file)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", SSLREF_TEST_DATA, file);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "open %s", path);
-    static char pem[16384];
-    size_t n = fread(pem, 1, sizeof pem, f);
-    fclose(f);
-    size_t pos = 0, l;
+    size_t n, pos = 0, l;
+    const char *pem = test_data_file(file, &n);
     uint8_t *der = NULL;
     uint32_t dl = 0;
     int pkcs8 = strstr(pem, "BEGIN PRIVATE KEY") != NULL;

@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Hex digits (an even number) into out; the test fails on a bad digit or more than cap bytes. */
+/* Hex digits (pairs, spaces between pairs allowed) into out; the test fails on a bad digit or more
+ * than cap bytes. */
 static inline size_t unhex(const char *h, uint8_t *out, size_t cap)
 {
     size_t n = 0;
     for (; h[0] && h[1]; h += 2) {
+        while (*h == ' ')
+            h++;
         unsigned v;
         cr_assert(sscanf(h, "%2x", &v) == 1, "bad hex in test vector");
         cr_assert(n < cap);
@@ -40,6 +43,23 @@ static inline int cpuinfo_flag(const char *flag)
     }
     fclose(f);
     return has;
+}
+
+/* The contents of tests/data/@name, NUL-terminated, in a buffer the next call reuses; its length in
+ * *len. The test fails if the file is missing or does not fit. */
+static inline const char *test_data_file(const char *name, size_t *len)
+{
+    static char buf[16384];
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", SSLREF_TEST_DATA, name);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "open %s", path);
+    *len = fread(buf, 1, sizeof buf - 1, f);
+    int more = fgetc(f) != EOF;
+    fclose(f);
+    cr_assert(!more, "%s is larger than %zu bytes", path, sizeof buf - 1);
+    buf[*len] = 0;
+    return buf;
 }
 
 #endif
