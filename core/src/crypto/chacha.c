@@ -452,6 +452,47 @@ static void poly_reduce(uint64_t *h0p, uint64_t *h1p, uint64_t *h2p)
 }
 
 #if CHACHA_X86
+/* h (h2 <= 4) as five 26-bit limbs, the vector paths' representation */
+static void limbs26(uint64_t h0, uint64_t h1, uint64_t h2, uint64_t l[5])
+{
+    l[0] = h0 & 0x3ffffff;
+    l[1] = (h0 >> 26) & 0x3ffffff;
+    l[2] = ((h0 >> 52) | (h1 << 12)) & 0x3ffffff;
+    l[3] = (h1 >> 14) & 0x3ffffff;
+    l[4] = (h1 >> 40) | (h2 << 24);
+}
+
+/* For @lanes parallel lanes: r^lanes (fully reduced) and the accumulator, as 26-bit limbs. */
+static void poly_lane_setup(const struct poly *p, int lanes, uint64_t rl[5], uint64_t hl[5])
+{
+    const uint64_t r0 = p->r0, r1 = p->r1, s1 = p->s1;
+    uint64_t h0 = r0, h1 = r1, h2 = 0;
+    for (int i = 1; i < lanes; i++) /* r^lanes = ((r r) r) ... r */
+        POLY_STEP(0, 0, 0);
+    poly_reduce(&h0, &h1, &h2);
+    limbs26(h0, h1, h2, rl);
+    limbs26(p->h0, p->h1, p->h2, hl);
+}
+
+/* The lanes' sums A_j (l[i][lane[j]]: limb i of lane j, stride lanes) folded into the new
+ * accumulator: h = (...((A_0 r + A_1) r + A_2) r ... + A_(lanes-1)) r. Wipes l. */
+static void poly_lane_fold(struct poly *p, uint64_t *l, int lanes, const int *lane)
+{
+    const uint64_t r0 = p->r0, r1 = p->r1, s1 = p->s1;
+    uint64_t h0 = 0, h1 = 0, h2 = 0;
+    for (int j = 0; j < lanes; j++) {
+        const uint64_t *c = l + lane[j]; /* A_j = sum of c[i lanes] 2^(26 i), below 2^130 + 2^113 */
+        u128 lo = (u128)c[0] + ((u128)c[lanes] << 26) + ((u128)c[2 * lanes] << 52) +
+                  ((u128)c[3 * lanes] << 78);
+        u128 hi = (lo >> 64) + ((u128)c[4 * lanes] << 40);
+        POLY_STEP((uint64_t)lo, (uint64_t)hi, (uint64_t)(hi >> 64));
+    }
+    p->h0 = h0;
+    p->h1 = h1;
+    p->h2 = h2;
+    cry_wipe(l, 5 * (size_t)lanes * sizeof *l);
+}
+
 /*
  * Poly1305 on AVX-512F, 8 blocks at a time (whole groups of 8; returns the blocks done). Lane j
  * of five vectors of 26-bit limbs accumulates A_j = m_j r^8 ... (Horner on every eighth block,
@@ -464,17 +505,8 @@ static void poly_reduce(uint64_t *h0p, uint64_t *h1p, uint64_t *h2p)
 static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, size_t n)
 {
     size_t groups = n / 8;
-    uint64_t r0 = p->r0, r1 = p->r1, s1 = p->s1, h0 = r0, h1 = r1, h2 = 0;
-    for (int i = 0; i < 7; i++) /* r^8 = (((r r) r) ...) r */
-        POLY_STEP(0, 0, 0);
-    poly_reduce(&h0, &h1, &h2);
-    uint64_t rl[5] = {h0 & 0x3ffffff, (h0 >> 26) & 0x3ffffff,
-                      ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
-                      (h1 >> 40) | (h2 << 24)};
-    h0 = p->h0, h1 = p->h1, h2 = p->h2;
-    uint64_t hl[5] = {h0 & 0x3ffffff, (h0 >> 26) & 0x3ffffff,
-                      ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
-                      (h1 >> 40) | (h2 << 24)};
+    uint64_t rl[5], hl[5];
+    poly_lane_setup(p, 8, rl, hl);
     const __m512i mask = _mm512_set1_epi64(0x3ffffff), hib = _mm512_set1_epi64(1 << 24);
     const __m512i R0 = _mm512_set1_epi64((long long)rl[0]);
     const __m512i R1 = _mm512_set1_epi64((long long)rl[1]);
@@ -542,20 +574,9 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
     _mm512_storeu_si512((void *)l[3], a3);
     _mm512_storeu_si512((void *)l[4], a4);
     static const int lane[8] = {0, 2, 4, 6, 1, 3, 5, 7}; /* of block j */
-    h0 = h1 = h2 = 0;
-    for (int j = 0; j < 8; j++) {
-        int k = lane[j]; /* A_j = sum of l[i][k] 2^(26 i), below 2^130 + 2^113 */
-        u128 lo = (u128)l[0][k] + ((u128)l[1][k] << 26) + ((u128)l[2][k] << 52) +
-                  ((u128)l[3][k] << 78);
-        u128 hi = (lo >> 64) + ((u128)l[4][k] << 40);
-        POLY_STEP((uint64_t)lo, (uint64_t)hi, (uint64_t)(hi >> 64));
-    }
-    p->h0 = h0;
-    p->h1 = h1;
-    p->h2 = h2;
+    poly_lane_fold(p, l[0], 8, lane);
     cry_wipe(rl, sizeof rl);
     cry_wipe(hl, sizeof hl);
-    cry_wipe(l, sizeof l);
     return 8 * groups;
 }
 
@@ -565,17 +586,8 @@ static POLY_AVX512 size_t poly_blocks_avx512(struct poly *p, const uint8_t *m, s
 static POLY_AVX2 size_t poly_blocks_avx2(struct poly *p, const uint8_t *m, size_t n)
 {
     size_t groups = n / 4;
-    uint64_t r0 = p->r0, r1 = p->r1, s1 = p->s1, h0 = r0, h1 = r1, h2 = 0;
-    for (int i = 0; i < 3; i++) /* r^4 = ((r r) r) r */
-        POLY_STEP(0, 0, 0);
-    poly_reduce(&h0, &h1, &h2);
-    uint64_t rl[5] = {h0 & 0x3ffffff, (h0 >> 26) & 0x3ffffff,
-                      ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
-                      (h1 >> 40) | (h2 << 24)};
-    h0 = p->h0, h1 = p->h1, h2 = p->h2;
-    uint64_t hl[5] = {h0 & 0x3ffffff, (h0 >> 26) & 0x3ffffff,
-                      ((h0 >> 52) | (h1 << 12)) & 0x3ffffff, (h1 >> 14) & 0x3ffffff,
-                      (h1 >> 40) | (h2 << 24)};
+    uint64_t rl[5], hl[5];
+    poly_lane_setup(p, 4, rl, hl);
     const __m256i mask = _mm256_set1_epi64x(0x3ffffff), hib = _mm256_set1_epi64x(1 << 24);
     const __m256i R0 = _mm256_set1_epi64x((long long)rl[0]);
     const __m256i R1 = _mm256_set1_epi64x((long long)rl[1]);
@@ -643,20 +655,9 @@ static POLY_AVX2 size_t poly_blocks_avx2(struct poly *p, const uint8_t *m, size_
     _mm256_storeu_si256((__m256i *)(void *)l[3], a3);
     _mm256_storeu_si256((__m256i *)(void *)l[4], a4);
     static const int lane[4] = {0, 2, 1, 3}; /* of block j */
-    h0 = h1 = h2 = 0;
-    for (int j = 0; j < 4; j++) {
-        int k = lane[j]; /* A_j = sum of l[i][k] 2^(26 i), below 2^130 + 2^113 */
-        u128 lo = (u128)l[0][k] + ((u128)l[1][k] << 26) + ((u128)l[2][k] << 52) +
-                  ((u128)l[3][k] << 78);
-        u128 hi = (lo >> 64) + ((u128)l[4][k] << 40);
-        POLY_STEP((uint64_t)lo, (uint64_t)hi, (uint64_t)(hi >> 64));
-    }
-    p->h0 = h0;
-    p->h1 = h1;
-    p->h2 = h2;
+    poly_lane_fold(p, l[0], 4, lane);
     cry_wipe(rl, sizeof rl);
     cry_wipe(hl, sizeof hl);
-    cry_wipe(l, sizeof l);
     return 4 * groups;
 }
 #endif
