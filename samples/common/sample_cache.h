@@ -1,9 +1,10 @@
 /*
  * sample_cache.h - a small in-process session cache for the samples: a fixed table of entries
- * behind one mutex, implementing the SSLAdd/Get/DeleteSessionFunc shapes of ssl.h (sessionRef is
- * the struct memcache). Thread-safe. Buffers returned by memcache_get come from malloc(), which
- * matches the default Alloc/Free of SSLInitContext (a context with its own allocator needs another
- * cache). For sharing sessions between processes use sessiondb (LMDB) instead.
+ * (hash-indexed: O(1) per call) behind one mutex, implementing the SSLAdd/Get/DeleteSessionFunc
+ * shapes of ssl.h (sessionRef is the struct memcache). Thread-safe. Buffers returned by
+ * memcache_get come from malloc(), which matches the default Alloc/Free of SSLInitContext (a
+ * context with its own allocator needs another cache). For sharing sessions between processes use
+ * sessiondb (LMDB) instead.
  */
 #ifndef SAMPLE_CACHE_H
 #define SAMPLE_CACHE_H

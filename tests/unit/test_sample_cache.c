@@ -101,6 +101,47 @@ Test(sample_cache, full_table_evicts_the_oldest)
     memcache_free(mc);
 }
 
+/* sslref-server's size: 5000 adds into 4096 entries evict the oldest 904 in add order, where a
+ * replaced key counts as new; deleting frees a slot that the next add takes without evicting. */
+Test(sample_cache, large_table_evicts_in_add_order)
+{
+    enum { CAP = 4096, N = 5000 };
+    struct memcache *mc = memcache_new(CAP, 3600);
+    char key[32];
+    SSLBuffer out;
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "session-%d", i);
+        cr_assert_eq(memcache_add(buf_of(key), buf_of(key), mc), SSLNoErr);
+        if (i == 1000) /* age order now 1..1000, 0, 1001..: 1..904 go, 0 stays */
+            cr_assert_eq(memcache_add(buf_of("session-0"), buf_of("again"), mc), SSLNoErr);
+    }
+    int present = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "session-%d", i);
+        SSLErr e = memcache_get(buf_of(key), &out, mc);
+        cr_expect_eq(e == SSLNoErr, i == 0 || i >= 905, "%s: %d", key, e);
+        if (e == SSLNoErr) {
+            cr_expect(buf_is(out, i == 0 ? "again" : key), "%s value", key);
+            free(out.data);
+            present++;
+        }
+    }
+    cr_expect_eq(present, CAP);
+    struct memcache_stats st;
+    memcache_stats(mc, &st);
+    cr_expect_eq(st.entries, CAP);
+    cr_expect_eq(memcache_delete(buf_of("session-2000"), mc), SSLNoErr);
+    cr_expect_eq(memcache_add(buf_of("late"), buf_of("x"), mc), SSLNoErr);
+    cr_expect_eq(memcache_get(buf_of("session-905"), &out, mc), SSLNoErr, "a free slot: no eviction");
+    free(out.data);
+    cr_expect_eq(memcache_add(buf_of("later"), buf_of("y"), mc), SSLNoErr);
+    cr_expect_eq(memcache_get(buf_of("session-905"), &out, mc), SSLNoMatchingSessionKeyErr,
+                 "full again: the oldest (905) went");
+    cr_expect_eq(memcache_get(buf_of("session-906"), &out, mc), SSLNoErr);
+    free(out.data);
+    memcache_free(mc);
+}
+
 Test(sample_cache, expired_entries_are_misses)
 {
     struct memcache *mc = memcache_new(4, 0); /* lifetime 0: gone once a second has passed */
