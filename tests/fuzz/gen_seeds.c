@@ -350,9 +350,7 @@ static void bad_signed_seeds(void)
     const unsigned ec12 = rot_of(0xc02b), ec10 = rot_of(0xc009), rsa12 = rot_of(0xc02f);
     static const struct { const char *name; int what; unsigned arg; } t12[] = {
         {"refuse-51-c-ske-ecdsa-sig-truncated-der", BAD_SIG_TRUNC, 0},
-        /* decrypt_error, not decode_error: check_params_sig (hs3_kx.c) verifies the empty signature an
-         * overrunning length leaves instead of checking the reader (docs/security.md, 2026-12-06) */
-        {"refuse-51-c-ske-ecdsa-sig-length-overruns", BAD_SIG_LEN_OVERRUNS, 0},
+        {"refuse-50-c-ske-ecdsa-sig-length-overruns", BAD_SIG_LEN_OVERRUNS, 0},
         {"refuse-50-c-ske-ecdsa-sig-trailing-byte", BAD_SIG_TRAILING, 0},
         {"refuse-51-c-ske-ecdsa-sig-wrong-value", BAD_SIG_FLIP, 0},
         {"refuse-51-c-ske-ecdsa-sig-r-zero", BAD_SIG_R_ZERO, 0},
@@ -365,7 +363,8 @@ static void bad_signed_seeds(void)
         {"refuse-51-c-ske-ecdsa-cert-other-hash", BAD_SCHEME, 0x0503},
         {"refuse-51-c-ske-ecdsa-point-changed", BAD_POINT, 0},
         {"refuse-47-c-ske-ecdsa-curve-unknown", BAD_CURVE, 0},
-        {"refuse-47-c-ske-ecdsa-point-length", BAD_POINT_LEN, 0}, /* a 64-byte point: not on P-256 */
+        /* the point one byte shorter shifts the scheme and signature: the framing fails first */
+        {"refuse-50-c-ske-ecdsa-point-length", BAD_POINT_LEN, 0},
     };
     char name[96];
     for (size_t k = 0; k < sizeof t12 / sizeof t12[0]; k++)
@@ -373,7 +372,7 @@ static void bad_signed_seeds(void)
     /* TLS 1.0: no scheme, SHA-1 */
     static const struct { const char *name; int what; } t10[] = {
         {"refuse-51-c-ske-ecdsa-tls10-sig-truncated-der", BAD_SIG_TRUNC},
-        {"refuse-51-c-ske-ecdsa-tls10-sig-length-overruns", BAD_SIG_LEN_OVERRUNS}, /* as above */
+        {"refuse-50-c-ske-ecdsa-tls10-sig-length-overruns", BAD_SIG_LEN_OVERRUNS},
         {"refuse-51-c-ske-ecdsa-tls10-sig-wrong-value", BAD_SIG_FLIP},
         {"refuse-51-c-ske-ecdsa-tls10-sig-r-zero", BAD_SIG_R_ZERO},
         {"refuse-51-c-ske-ecdsa-tls10-sig-raw-not-der", BAD_SIG_RAW},
@@ -387,9 +386,7 @@ static void bad_signed_seeds(void)
     static const struct { const char *name; int what; unsigned arg; } cv[] = {
         {"refuse-51-s-cv-ecdsa-sig-truncated-der", BAD_SIG_TRUNC, 0},
         {"refuse-50-s-cv-ecdsa-sig-length-overruns", BAD_SIG_LEN_OVERRUNS, 0},
-        /* illegal_parameter from the driver's rd_done check (hs3_flow.c), where the ServerKeyExchange
-         * says decode_error (docs/security.md, 2026-12-06) */
-        {"refuse-47-s-cv-ecdsa-sig-trailing-byte", BAD_SIG_TRAILING, 0},
+        {"refuse-50-s-cv-ecdsa-sig-trailing-byte", BAD_SIG_TRAILING, 0},
         {"refuse-51-s-cv-ecdsa-sig-wrong-value", BAD_SIG_FLIP, 0},
         {"refuse-51-s-cv-ecdsa-sig-r-zero", BAD_SIG_R_ZERO, 0},
         {"refuse-51-s-cv-ecdsa-sig-raw-not-der", BAD_SIG_RAW, 0},

@@ -28,7 +28,10 @@ enum edop {
     ED_DROP,     /* remove extension ext_type */
     ED_SET_BODY, /* replace the body of extension ext_type by bytes (its length fixed) */
     ED_VERSION,  /* set the hello's version */
-    ED_SKE_SCHEME /* ServerKeyExchange (DHE, TLS 1.2): set the signature scheme */
+    ED_SKE_SCHEME, /* ServerKeyExchange (DHE, TLS 1.2): set the signature scheme */
+    ED_SIGLEN,     /* ServerKeyExchange (DHE, TLS 1.2) or CertificateVerify (TLS 1.2): add value
+                      (signed) to the signature's length field */
+    ED_TRAIL       /* append bytes to the message (its length fixed) */
 };
 
 struct ed {
@@ -97,11 +100,22 @@ static int ed_hook(int from, uint32_t index, struct pair_rec *r, void *ref)
             put16(m + 4, e->value);
             return PAIR_PASS;
         }
-        if (e->op == ED_SKE_SCHEME) { /* dh_p, dh_g, dh_Ys, then the scheme */
-            size_t s = 4;
+        if (e->op == ED_SKE_SCHEME || (e->op == ED_SIGLEN && m[0] == 12)) {
+            size_t s = 4; /* dh_p, dh_g, dh_Ys, then the scheme and the signature */
             for (int i = 0; i < 3; i++)
                 s += 2 + get16(m + s);
-            put16(m + s, e->value);
+            if (e->op == ED_SKE_SCHEME)
+                put16(m + s, e->value);
+            else
+                put16(m + s + 2, get16(m + s + 2) + (int16_t)e->value);
+            return PAIR_PASS;
+        }
+        if (e->op == ED_SIGLEN) { /* CertificateVerify: the scheme, then the signature */
+            put16(m + 6, get16(m + 6) + (int16_t)e->value);
+            return PAIR_PASS;
+        }
+        if (e->op == ED_TRAIL) {
+            splice(r, m, 4 + ml, 0, e->bytes, e->n);
             return PAIR_PASS;
         }
         size_t b = ext_block(m);
@@ -365,6 +379,56 @@ Test(badinput_tls, server_kx_scheme_not_offered)
         cr_assert_eq(pair_handshake(&p), PAIR_FAILED, "scheme %04x", cases[i].scheme);
         cr_expect(e.hit);
         expect_failure(&p, PAIR_CLIENT, SSLProtocolErr, cases[i].alert, "ServerKeyExchange scheme");
+        finish(&p);
+    }
+}
+
+/* RFC 5246 §7.2.2: a signature length past the end of its message, or bytes after the signature,
+ * is decode_error (the message's length is wrong), not decrypt_error or illegal_parameter; at
+ * SSL 3.0, which has no decode_error, the same bytes answer illegal_parameter. The server's DHE
+ * ServerKeyExchange (client victim) and the client's CertificateVerify (server victim). */
+Test(badinput_tls, signature_lengths)
+{
+    static const uint16_t dhe = TLS_DHE_RSA_WITH_AES_128_GCM_SHA256;
+    static const struct {
+        const char *what;
+        int from;
+        uint8_t hs_type;
+        enum edop op;
+        int16_t delta;
+        int ssl3;
+        uint16_t alert;
+    } cases[] = {
+        {"SKE signature length + 1", PAIR_SERVER, 12, ED_SIGLEN, 1, 0, FATAL(DECODE)},
+        {"SKE signature length + 300", PAIR_SERVER, 12, ED_SIGLEN, 300, 0, FATAL(DECODE)},
+        {"SKE signature length - 1 (a byte after it)", PAIR_SERVER, 12, ED_SIGLEN, -1, 0, FATAL(DECODE)},
+        {"SKE byte after the signature", PAIR_SERVER, 12, ED_TRAIL, 0, 0, FATAL(DECODE)},
+        {"CertificateVerify signature length + 1", PAIR_CLIENT, 15, ED_SIGLEN, 1, 0, FATAL(DECODE)},
+        {"CertificateVerify signature length - 1", PAIR_CLIENT, 15, ED_SIGLEN, -1, 0, FATAL(DECODE)},
+        {"CertificateVerify byte after the signature", PAIR_CLIENT, 15, ED_TRAIL, 0, 0, FATAL(DECODE)},
+        {"SSL 3.0 SKE byte after the signature", PAIR_SERVER, 12, ED_TRAIL, 0, 1, FATAL(ILLEGAL)},
+        {"SSL 3.0 CertificateVerify byte after it", PAIR_CLIENT, 15, ED_TRAIL, 0, 1, FATAL(ILLEGAL)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ed e = {.armed = 1, .from = cases[i].from, .hs_type = cases[i].hs_type,
+                       .op = cases[i].op, .value = (uint16_t)cases[i].delta, .bytes = {0x00}, .n = 1};
+        struct pair_config c;
+        tls_config(&c, &e, &dhe);
+        if (cases[i].ssl3) {
+            static const uint16_t dhe3 = SSL_DHE_RSA_WITH_3DES_EDE_CBC_SHA;
+            pair_config_suite(&c, &dhe3);
+            for (int side = 0; side < 2; side++)
+                c.vmin[side] = c.vmax[side] = kSSLProtocol3;
+        }
+        c.client_key = "client-key.pem";
+        c.client_chain = "client-cert.pem";
+        c.request_client_cert = 1;
+        struct pair p;
+        e.p = &p;
+        cr_assert_eq(pair_init(&p, &c), SSLNoErr, "%s", cases[i].what);
+        cr_assert_eq(pair_handshake(&p), PAIR_FAILED, "%s", cases[i].what);
+        cr_expect(e.hit, "%s: the message was edited", cases[i].what);
+        expect_failure(&p, PAIR_PEER(cases[i].from), SSLProtocolErr, cases[i].alert, cases[i].what);
         finish(&p);
     }
 }

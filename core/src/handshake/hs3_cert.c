@@ -209,7 +209,7 @@ SSLErr hs3_parse_cert_verify(SSLContext *ctx, struct rd *r)
     struct rd s = rd_sub16(r);
     uint32_t n = (uint32_t)rd_left(&s);
     const uint8_t *sig = rd_bytes(&s, n);
-    if (!rd_ok(r))
+    if (!rd_ok(r) || !rd_done(r)) /* the framing is checked before the signature */
         return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
     struct x509_cert leaf;
     SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));

@@ -205,8 +205,8 @@ static SSLErr recv_msg(SSLContext *ctx, const struct hs_msg *m, const struct ste
     struct rd r;
     rd_init(&r, u.body, u.len);
     SSL_TRY(m->parse(ctx, &r));
-    if (!rd_done(&r))
-        return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
+    if (!rd_done(&r)) /* bytes after the message's last field (SSL 3.0: illegal_parameter) */
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
     if (u.kind == U_HANDSHAKE)
         SSL_TRY(hash_msg(ctx, u.raw, u.raw_len));
     else

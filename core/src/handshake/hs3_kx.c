@@ -246,6 +246,8 @@ static SSLErr check_params_sig(SSLContext *ctx, struct rd *r, const uint8_t *par
     struct rd s = rd_sub16(r);
     uint32_t siglen = (uint32_t)rd_left(&s);
     const uint8_t *sig = rd_bytes(&s, siglen);
+    if (!rd_ok(r) || !rd_done(r)) /* the framing is checked before the signature */
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
     struct x509_cert leaf;
     uint8_t hash[CRY_MAX_DIGEST];
     SSL_TRY(x509_parse(ctx->peer_chain.certs[0].data, ctx->peer_chain.certs[0].length, &leaf));
@@ -288,8 +290,6 @@ static SSLErr parse_server_kx_ec(SSLContext *ctx, struct rd *r)
     if (!ec_offered(ctx, g))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     SSL_TRY(check_params_sig(ctx, r, params, plen));
-    if (!rd_done(r)) /* bytes after the signature (the driver would say illegal_parameter) */
-        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
     const uint8_t *p = rd_bytes(&pt, n);
     if (!cry_ecdh_check(g, p, n))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
@@ -309,7 +309,9 @@ SSLErr hs3_parse_server_kx(SSLContext *ctx, struct rd *r)
     if (dh)
         c = rd_sub16(r);
     size_t plen = (size_t)(r->p + r->off - params);
-    if (!rd_ok(r) || !rd_left(&a) || !rd_left(&b) || (dh && !rd_left(&c)))
+    if (!rd_ok(r))
+        return ctx_fail(ctx, AL_DECODE_ERROR, SSLProtocolErr);
+    if (!rd_left(&a) || !rd_left(&b) || (dh && !rd_left(&c)))
         return ctx_fail(ctx, AL_ILLEGAL_PARAMETER, SSLProtocolErr);
     if (ctx->suite->kx != KX_DH_ANON)
         SSL_TRY(check_params_sig(ctx, r, params, plen));
