@@ -82,7 +82,7 @@ SSLErr SSLXAddCertificatesPEM(SSLContext *ctx, const char *pem, size_t len)
 SSLErr SSLXAddIdentityPEM(SSLContext *ctx, const char *pem, size_t len, SSLRSAPrivateKey *key)
 {
     if (!ctx || ctx->magic != CTX_MAGIC || !pem || !key || !ctx->key || ctx->key2 ||
-        (ctx_key_kind(key) == 3) == (ctx_key_kind(ctx->key) == 3))
+        (ctx_key_kind(key) == KEY_EC) == (ctx_key_kind(ctx->key) == KEY_EC))
         return SSLBadParameterErr;
     struct certlist first = ctx->local_chain; /* build the second chain in the first one's place */
     int complete = ctx->chain_complete;
@@ -91,7 +91,7 @@ SSLErr SSLXAddIdentityPEM(SSLContext *ctx, const char *pem, size_t len, SSLRSAPr
     struct x509_cert leaf;
     if (e == SSLNoErr)
         e = x509_parse(ctx->local_chain.certs[0].data, ctx->local_chain.certs[0].length, &leaf);
-    if (e == SSLNoErr && (leaf.key_type == X509_KEY_EC) != (ctx_key_kind(key) == 3))
+    if (e == SSLNoErr && (leaf.key_type == X509_KEY_EC) != (ctx_key_kind(key) == KEY_EC))
         e = SSLBadParameterErr;
     if (e == SSLNoErr) {
         ctx->chain2 = ctx->local_chain;

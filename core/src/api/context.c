@@ -444,7 +444,7 @@ SSLErr SSLXSetChaChaPreference(SSLContext *ctx, int mode)
 SSLErr SSLSetExportPrivateKey(SSLContext *ctx, SSLRSAPrivateKey *k)
 {
     CHECK_CTX(ctx);
-    if (k && (ctx_key_kind(k) != 1 || cry_rsa_key_bits(k) > 512)) /* refused; caller keeps k */
+    if (k && (ctx_key_kind(k) != KEY_RSA || cry_rsa_key_bits(k) > 512)) /* refused; caller keeps k */
         return SSLBadParameterErr;
     if (ctx->export_key != k)
         cry_rsa_key_release(ctx->export_key);

@@ -32,8 +32,8 @@ static int suite_enabled(const SSLContext *ctx, uint16_t id)
     return 0;
 }
 
-/* The server's key of a kind (ctx_key_kind: 1 RSA, 2 DSA, 3 EC) with its chain, from either of its
- * identities; NULL if it has none. */
+/* The server's key of a kind (enum key_kind) with its chain, from either of its identities;
+ * NULL if it has none. */
 static const SSLRSAPrivateKey *identity_key(const SSLContext *ctx, uint8_t kind)
 {
     if (ctx->key && ctx->local_chain.n && ctx_key_kind(ctx->key) == kind)
@@ -57,7 +57,7 @@ static int can_sign(const SSLContext *ctx, const SSLRSAPrivateKey *k)
  * a group (hs3_dh_group: *group, or *refused when the client's FFDHE groups ruled it out). */
 static int suite_usable(const SSLContext *ctx, const struct suite *s, uint16_t *group, int *refused)
 {
-    const SSLRSAPrivateKey *rsa = identity_key(ctx, 1);
+    const SSLRSAPrivateKey *rsa = identity_key(ctx, KEY_RSA);
     *group = 0;
     if (ctx->ver < s->min_ver || ctx->ver > s->max_ver) /* e.g. GCM only in TLS 1.2 */
         return 0;
@@ -69,13 +69,13 @@ static int suite_usable(const SSLContext *ctx, const struct suite *s, uint16_t *
     case KX_DHE_RSA:
         return can_sign(ctx, rsa) && hs3_dh_group(ctx, s, group, refused);
     case KX_DHE_DSS:
-        return identity_key(ctx, 2) && hs3_dh_group(ctx, s, group, refused);
+        return identity_key(ctx, KEY_DSA) && hs3_dh_group(ctx, s, group, refused);
     case KX_DH_ANON:
         return hs3_dh_group(ctx, s, group, refused);
     case KX_ECDHE_RSA:
         return can_sign(ctx, rsa) && hs3_ec_group(ctx, group);
     case KX_ECDHE_ECDSA:
-        return can_sign(ctx, identity_key(ctx, 3)) && hs3_ec_group(ctx, group);
+        return can_sign(ctx, identity_key(ctx, KEY_EC)) && hs3_ec_group(ctx, group);
     default:
         return 0;
     }

@@ -32,7 +32,7 @@ typedef SSLErr (*ext_fn)(SSLContext *ctx, uint16_t type, struct rd *body);
  * certificate's curve against the list; OpenSSL refuses one missing from a list of FFDHE groups). */
 static int ec_listed(const SSLContext *ctx)
 {
-    return ctx->ec_offered || (ctx->key && ctx_key_kind(ctx->key) == 3);
+    return ctx->ec_offered || (ctx->key && ctx_key_kind(ctx->key) == KEY_EC);
 }
 
 static SSLErr ext_walk(SSLContext *ctx, struct rd *r, ext_fn fn)

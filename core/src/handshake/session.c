@@ -4,7 +4,7 @@
  * key_arg_len u8 | key_arg | created u32 | role u8 | auth u8 | ems u8 | group u16 | cert_type u8 |
  * bind_len u8 | bind | ticket_len u16 | ticket | ncerts u8 | ncerts x (u24 len | DER). A client's
  * entry carries the server's last RFC 5077 ticket (ticket.c), a server's none. group: the key exchange's group (0 for
- * none or a custom DH group); cert_type: the server certificate's key (ctx_key_kind: 0 none, 1 RSA,
+ * none or a custom DH group); cert_type: the server certificate's key (enum key_kind: 0 none, 1 RSA,
  * 2 DSA, 3 EC), which must be the one the suite uses; a server resumes it only while it still holds
  * an identity of that kind. Older formats decode as misses (a full handshake). SSL 2.0 sessions (version 0x0002) store the kind's 16-bit id (cryptype.h
  * SSL2_SUITE_...) as the suite; the others their wire version (SSL 3.0 to TLS 1.2) and whether the
@@ -29,10 +29,10 @@
 uint8_t session_cert_type(const struct suite *s)
 {
     switch (s->kx) {
-    case KX_DH_ANON: return 0;
-    case KX_DHE_DSS: return 2;
-    case KX_ECDHE_ECDSA: return 3;
-    default: return 1;
+    case KX_DH_ANON: return KEY_NONE;
+    case KX_DHE_DSS: return KEY_DSA;
+    case KX_ECDHE_ECDSA: return KEY_EC;
+    default: return KEY_RSA;
     }
 }
 
@@ -87,7 +87,7 @@ SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v)
         return SSLNoErr;
     const struct ssl2_kind *k = ssl2_kind_by_suite(v->suite);
     if (v->version == 0x0002 && k && v->master_len == k->key_len && v->key_arg_len == k->iv_len &&
-        v->sid_len == SSL2_SID_LEN && v->group == 0 && v->cert_type == 1)
+        v->sid_len == SSL2_SID_LEN && v->group == 0 && v->cert_type == KEY_RSA)
         return SSLNoErr;
     return SSLSessionNotFoundErr;
 }
@@ -105,7 +105,7 @@ static void binding_compute(const SSLContext *ctx, uint8_t out[SESSION_BIND_LEN]
         cry_hash_update(&h, ctx->session_ctx, ctx->session_ctx_len);
     } else { /* the RSA/DSA identity's chain, then the EC one's, whichever slot holds it now */
         const struct certlist *l[2] = {&ctx->local_chain, &ctx->chain2};
-        if (ctx->key2 && ctx_key_kind(ctx->key) == 3) {
+        if (ctx->key2 && ctx_key_kind(ctx->key) == KEY_EC) {
             l[0] = &ctx->chain2;
             l[1] = &ctx->local_chain;
         }
@@ -175,7 +175,7 @@ SSLErr session_encode(SSLContext *ctx, SSLBuffer *out)
     wr_u8(&w, auth_policy(ctx));
     wr_u8(&w, !v2 && ctx->ems);
     wr_u16(&w, v2 ? 0 : ctx->group);
-    wr_u8(&w, v2 ? 1 : session_cert_type(ctx->suite));
+    wr_u8(&w, v2 ? KEY_RSA : session_cert_type(ctx->suite));
     uint8_t bind[SESSION_BIND_LEN];
     session_binding(ctx, bind);
     wr_u8(&w, SESSION_BIND_LEN);
@@ -352,7 +352,7 @@ static int server_take(SSLContext *ctx, const struct session_view *v, const uint
         in_offer |= version != V_SSL2 ? (offered[2 * i] << 8 | offered[2 * i + 1]) == v->suite
                                       : k && ssl2_kind_id(offered + 3 * i) == k->id;
     /* the server still holds a certificate of the session's kind (none for DH_anon) */
-    ok = ok && (v->cert_type == 0 || ctx_use_identity(ctx, v->cert_type == 3));
+    ok = ok && (v->cert_type == KEY_NONE || ctx_use_identity(ctx, v->cert_type == KEY_EC));
     ok = ok && in_offer && load_view(ctx, v) == SSLNoErr;
     if (!ok)
         certlist_free(ctx, &ctx->peer_chain);

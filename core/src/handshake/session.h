@@ -62,8 +62,7 @@ struct session_view {
     const uint8_t *cert[MAX_CHAIN]; uint32_t cert_len[MAX_CHAIN];
 };
 SSLErr session_decode(const uint8_t *p, uint32_t len, struct session_view *v) SSL_MUST;
-/* The kind of server key a suite authenticates with (ctx_key_kind): 0 anonymous, 1 RSA, 2 DSA,
- * 3 EC. */
+/* The kind of server key a suite authenticates with (enum key_kind; KEY_NONE: anonymous). */
 uint8_t session_cert_type(const struct suite *s);
 
 #endif

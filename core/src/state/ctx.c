@@ -213,15 +213,15 @@ void ctx_reset_connection(SSLContext *ctx)
 
 uint8_t ctx_key_kind(const SSLRSAPrivateKey *k)
 {
-    return !k ? 0 : cry_key_ec_group(k) ? 3 : cry_key_is_dsa(k) ? 2 : 1;
+    return !k ? KEY_NONE : cry_key_ec_group(k) ? KEY_EC : cry_key_is_dsa(k) ? KEY_DSA : KEY_RSA;
 }
 
 int ctx_use_identity(SSLContext *ctx, int ec)
 {
     int has = ctx->key && ctx->local_chain.n > 0;
-    if (has && (ctx_key_kind(ctx->key) == 3) == (ec != 0))
+    if (has && (ctx_key_kind(ctx->key) == KEY_EC) == (ec != 0))
         return 1;
-    if (!ctx->key2 || !ctx->chain2.n || (ctx_key_kind(ctx->key2) == 3) != (ec != 0))
+    if (!ctx->key2 || !ctx->chain2.n || (ctx_key_kind(ctx->key2) == KEY_EC) != (ec != 0))
         return 0;
     SSLRSAPrivateKey *k = ctx->key;
     struct certlist l = ctx->local_chain;

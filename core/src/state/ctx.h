@@ -250,7 +250,8 @@ SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint3
 /* Server: make the identity whose key is EC (ec = 1) or not (ec = 0) the one in key / local_chain,
  * swapping it with the second identity if that is the one; 0 if neither identity is of that kind. */
 int ctx_use_identity(SSLContext *ctx, int ec);
-/* The kind of a key: 0 none, 1 RSA, 2 DSA, 3 EC (the session blob's certificate type). */
+/* The kind of a key; the values are the session blob's certificate type (session.c). */
+enum key_kind { KEY_NONE = 0, KEY_RSA = 1, KEY_DSA = 2, KEY_EC = 3 };
 uint8_t ctx_key_kind(const SSLRSAPrivateKey *k);
 
 /* Record a fatal protocol failure: the alert to send and the error to return. */
