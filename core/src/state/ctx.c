@@ -91,7 +91,8 @@ static void certblock_release(struct certblock *b)
 
 SSLErr certlist_add_shared(struct certlist *l, const uint8_t *p, uint32_t len, int at_front)
 {
-    SSL_ENSURE(l->n < MAX_CHAIN && (l->blk || !l->certs), SSLOverflowErr);
+    SSL_ENSURE(l->blk || !l->certs, SSLBadParameterErr); /* a list of the other kind: a bug */
+    SSL_ENSURE(l->n < MAX_CHAIN, SSLOverflowErr);
     size_t total = len;
     for (uint32_t i = 0; i < l->n; i++)
         total += l->certs[i].length;
@@ -152,7 +153,8 @@ SSLErr certlist_add(SSLContext *ctx, struct certlist *l, const uint8_t *p, uint3
 {
     if (l == &ctx->local_chain || l == &ctx->chain2)
         ctx->bind_ok = 0;
-    SSL_ENSURE(l->n < MAX_CHAIN && !l->blk, SSLOverflowErr);
+    SSL_ENSURE(!l->blk, SSLBadParameterErr); /* configured (shared) chains: certlist_add_shared */
+    SSL_ENSURE(l->n < MAX_CHAIN, SSLOverflowErr);
     if (!l->certs) {
         SSLBuffer arr;
         SSL_TRY(ctx_alloc(ctx, &arr, (uint32_t)(MAX_CHAIN * sizeof(SSLBuffer))));
