@@ -274,26 +274,6 @@ static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1
     }
 }
 
-/* d = the table entry whose index equals w (0 <= w < TAB), reading every entry. */
-static INLINE IFMA void lookup(uint64_t *d, const uint64_t (*tab)[CRY_IFMA_MAX], uint64_t w,
-                               const int nv)
-{
-    __m256i acc[MAXV];
-    const __m256i wv = _mm256_set1_epi64x((long long)w);
-    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
-        acc[v] = _mm256_setzero_si256();
-    for (int e = 0; e < TAB; e++) {
-        /* a vector mask and AND / OR: every entry is loaded in full (no masked load) */
-        const __m256i k = _mm256_cmpeq_epi64(wv, _mm256_set1_epi64x(e));
-        _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++) {
-            __m256i t = _mm256_loadu_si256((const __m256i *)(const void *)(tab[e] + 4 * v));
-            acc[v] = _mm256_or_si256(acc[v], _mm256_and_si256(t, k));
-        }
-    }
-    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
-        _mm256_storeu_si256((__m256i *)(void *)(d + 4 * v), acc[v]);
-}
-
 /* WIN bits of e starting at bit s (public position; bits at or above the length read as 0). */
 static uint64_t window(const uint64_t *e, unsigned s)
 {
@@ -319,30 +299,206 @@ static void cnd_sub(uint64_t *a, const uint64_t *m, unsigned nl)
     cry_wipe(t, sizeof t);
 }
 
+/*
+ * The two halves packed into 512-bit vectors: vector w holds limbs 4w .. 4w + 3 of half 1 in lanes
+ * 0-3 and of half 2 in lanes 4-7, so that one VPMADD52 zmm does the work of two ymm ones (on this
+ * generation of cores a zmm multiply-add issues as fast as a ymm one). A packed number of nl limbs
+ * per half is 2 nl uint64_t; limb j of half h is at pk(j, h).
+ */
+#define ZMAX (2 * CRY_IFMA_MAX)
+#define pk(j, h) (8 * ((j) / 4) + 4 * (h) + (j) % 4)
+
+struct zwork {
+    __m512i sha[5][MAXV + 1]; /* the operand a at lane offsets 0..4 (see step), both halves */
+    __m512i shm[5][MAXV + 1]; /* the moduli likewise, made once per exponentiation */
+    _Alignas(64) uint64_t tab[TAB][ZMAX];
+    _Alignas(64) uint64_t x[ZMAX], s[ZMAX], rr[ZMAX], one[ZMAX], ex[8];
+    uint64_t pa[2][CRY_IFMA_MAX + 8]; /* a per half between zero limbs (shifted reads) */
+    uint64_t e1[CRY_IFMA_MAX + 1], e2[CRY_IFMA_MAX + 1];
+    uint64_t k0[2], m0[2], m1[2];
+};
+
+#define LD4(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+
+/* [p1[0..4) | p2[0..4)] */
+static INLINE IFMA __m512i pair(const uint64_t *p1, const uint64_t *p2)
+{
+    return _mm512_inserti64x4(_mm512_castsi256_si512(LD4(p1)), LD4(p2), 1);
+}
+
+/* the value b1 in lanes 0-3, b2 in lanes 4-7 */
+static INLINE IFMA __m512i bcast2(uint64_t b1, uint64_t b2)
+{
+    return _mm512_mask_set1_epi64(_mm512_set1_epi64((long long)b1), 0xF0, (long long)b2);
+}
+
+/* the scalar part of zstep for half h: returns y; s becomes the exact lane i + 1 (l: that lane
+ * with this step's a b_i products but not yet its m y ones) */
+static INLINE uint64_t zscalar(uint64_t *s, const struct zwork *z, uint64_t b, uint64_t l,
+                               const int h)
+{
+    const uint64_t a0 = z->pa[h][4], m0 = z->m0[h], m1 = z->m1[h];
+    const uint64_t u = *s + ((a0 * b) & M52);
+    const uint64_t y = (u * z->k0[h]) & M52, ul = u & M52;
+    *s = l + ((m1 * y) & M52) + hi52(m0, y) + (u >> 52) + ((ul | (0 - ul)) >> 63);
+    return y;
+}
+
+/*
+ * Step i = 4 g + t of zamm for both halves (as step() above, on packed vectors). The a b_i
+ * products go in first: they do not wait for y, and lane i + 1 read after them already holds
+ * lo(a_1 b_i) + hi(a_0 b_i), which the scalar part then need not compute. The carry out of lane
+ * i needs no product either: with u = s + lo(a_0 b_i), y makes u + lo(m_0 y) = 0 mod 2^52, so
+ * the sum is u's high part plus one exactly when u's low 52 bits are not 0. s1, s2: the exact
+ * lane i of each half on entry, lane i + 1 on return. Lane i + 1 goes through memory (the
+ * compiler may turn that into extracts).
+ */
+static INLINE IFMA void zstep(__m512i *x, __m512i *xm, uint64_t *s1, uint64_t *s2,
+                              struct zwork *z, const uint64_t *b, const int t, const int nv)
+{
+    const uint64_t b1 = b[t], b2 = b[4 + t];
+    const __m512i bi = bcast2(b1, b2);
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        if (t > 0 || w < nv) /* the t = 0 low halves end below x[nv] */
+            x[w] = _mm512_madd52lo_epu64(x[w], z->sha[4 - t][w], bi);
+        x[w] = _mm512_madd52hi_epu64(x[w], z->sha[3 - t][w], bi);
+    }
+    _mm512_store_si512((void *)z->ex, _mm512_add_epi64(x[(t + 1) / 4], xm[(t + 1) / 4]));
+    const uint64_t y1 = zscalar(s1, z, b1, z->ex[(t + 1) % 4], 0);
+    const uint64_t y2 = zscalar(s2, z, b2, z->ex[4 + (t + 1) % 4], 1);
+    const __m512i yv = bcast2(y1, y2);
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        if (t > 0 || w < nv)
+            xm[w] = _mm512_madd52lo_epu64(xm[w], z->shm[4 - t][w], yv);
+        xm[w] = _mm512_madd52hi_epu64(xm[w], z->shm[3 - t][w], yv);
+    }
+}
+
+/*
+ * r = a b / R mod m for both packed halves (almost: < 2m), as amm() with two halves. r may alias
+ * a or b. sha is rebuilt from a: the shifted reads of amm, paired, done once per call.
+ */
+static INLINE IFMA void zamm(uint64_t *r, const uint64_t *a, const uint64_t *b, struct zwork *z,
+                             const int nv)
+{
+    __m512i x[MAXV + 1], xm[MAXV + 1];
+    const __m512i zero = _mm512_setzero_si512();
+    uint64_t s1 = 0, s2 = 0;
+    _Pragma("GCC unroll 10") for (int w = 0; w < nv; w++)
+    {
+        __m512i v = _mm512_load_si512((const void *)(a + 8 * w));
+        _mm256_storeu_si256((__m256i *)(void *)(z->pa[0] + 4 + 4 * w), _mm512_castsi512_si256(v));
+        _mm256_storeu_si256((__m256i *)(void *)(z->pa[1] + 4 + 4 * w),
+                            _mm512_extracti64x4_epi64(v, 1));
+    }
+    for (int o = 0; o < 5; o++)
+        _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+            z->sha[o][w] = pair(z->pa[0] + o + 4 * w, z->pa[1] + o + 4 * w);
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        x[w] = zero;
+        xm[w] = zero;
+    }
+    for (int g = 0; g < nv; g++) {
+        /* as in amm: keep the operand reads in the loop (memory operands of the multiplies), not
+         * hoisted into registers that then push the accumulators onto the stack */
+        __asm__("" : "+r"(z));
+        _Pragma("GCC unroll 4") for (int t = 0; t < 4; t++)
+            zstep(x, xm, &s1, &s2, z, b + 8 * g, t, nv);
+        _Pragma("GCC unroll 11") for (int w = 0; w < nv; w++)
+        {
+            x[w] = x[w + 1];
+            xm[w] = xm[w + 1];
+        }
+        x[nv] = zero;
+        xm[nv] = zero;
+    }
+    _Pragma("GCC unroll 10") for (int w = 0; w < nv; w++)
+        _mm512_store_si512((void *)(r + 8 * w), _mm512_add_epi64(x[w], xm[w]));
+    r[0] = s1;
+    r[4] = s2;
+    uint64_t cy1 = 0, cy2 = 0;
+    _Pragma("GCC unroll 40") for (int j = 0; j < 4 * nv; j++) /* constant indices, two chains */
+    {
+        uint64_t u1 = r[pk(j, 0)] + cy1, u2 = r[pk(j, 1)] + cy2;
+        r[pk(j, 0)] = u1 & M52;
+        r[pk(j, 1)] = u2 & M52;
+        cy1 = u1 >> 52;
+        cy2 = u2 >> 52;
+    }
+}
+
+/* d = the packed table entry whose index is w1 in half 1 and w2 in half 2, reading every entry */
+static INLINE IFMA void zlookup(uint64_t *d, const uint64_t (*tab)[ZMAX], uint64_t w1, uint64_t w2,
+                                const int nv)
+{
+    __m512i acc[MAXV];
+    const __m512i wv = bcast2(w1, w2), ones = _mm512_set1_epi64(-1);
+    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
+        acc[v] = _mm512_setzero_si512();
+    for (int e = 0; e < TAB; e++) {
+        /* a vector of all-ones / all-zeros lanes, ANDed with the full entry (a plain load) */
+        const __m512i k =
+            _mm512_maskz_mov_epi64(_mm512_cmpeq_epi64_mask(wv, _mm512_set1_epi64(e)), ones);
+        _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
+        {
+            __m512i t = _mm512_load_si512((const void *)(tab[e] + 8 * v));
+            acc[v] = _mm512_ternarylogic_epi64(acc[v], t, k, 0xF8); /* acc | (t & k) */
+        }
+    }
+    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
+        _mm512_store_si512((void *)(d + 8 * v), acc[v]);
+}
+
 /* w->s1, w->s2 (bases, 52-bit limbs, < m) -> w->x1, w->x2 = base^e mod m, fully reduced. */
 static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
                                  const struct cry_ifma_mont *c2, unsigned ebits, const int nv)
 {
+    struct zwork z;
+    const int nl = 4 * nv;
+    const struct cry_ifma_mont *c[2] = {c1, c2};
+    memset(&z, 0, sizeof z);
+    for (int h = 0; h < 2; h++) {
+        z.k0[h] = c[h]->k0;
+        z.m0[h] = c[h]->m[0];
+        z.m1[h] = c[h]->m[1];
+        for (int j = 0; j < nl; j++) {
+            z.rr[pk(j, h)] = c[h]->rr[j];
+            z.s[pk(j, h)] = h ? w->s2[j] : w->s1[j];
+        }
+        z.one[pk(0, h)] = 1;
+    }
+    for (int o = 0; o < 5; o++)
+        for (int v = 0; v <= nv; v++)
+            z.shm[o][v] = pair(c1->mp + o + 4 * v, c2->mp + o + 4 * v);
+    memcpy(z.e1, w->e1, sizeof z.e1);
+    memcpy(z.e2, w->e2, sizeof z.e2);
     /* tab[0] = R mod m (1 in Montgomery form), tab[1] = b R mod m, tab[i] = tab[i - 1] tab[1] */
-    amm(w->tab1[0], c1->rr, w->one, c1, w->tab2[0], c2->rr, w->one, c2, w->pa1, w->pa2, nv, 1);
-    amm(w->tab1[1], w->s1, c1->rr, c1, w->tab2[1], w->s2, c2->rr, c2, w->pa1, w->pa2, nv, 1);
+    zamm(z.tab[0], z.rr, z.one, &z, nv);
+    zamm(z.tab[1], z.s, z.rr, &z, nv);
     for (int i = 2; i < TAB; i++)
-        amm(w->tab1[i], w->tab1[i - 1], w->tab1[1], c1, w->tab2[i], w->tab2[i - 1], w->tab2[1], c2,
-            w->pa1, w->pa2, nv, 1);
+        zamm(z.tab[i], z.tab[i - 1], z.tab[1], &z, nv);
     unsigned nwin = (ebits + WIN - 1) / WIN;
-    lookup(w->x1, (const uint64_t(*)[CRY_IFMA_MAX])w->tab1, window(w->e1, WIN * (nwin - 1)), nv);
-    lookup(w->x2, (const uint64_t(*)[CRY_IFMA_MAX])w->tab2, window(w->e2, WIN * (nwin - 1)), nv);
+    zlookup(z.x, (const uint64_t(*)[ZMAX])z.tab, window(z.e1, WIN * (nwin - 1)),
+            window(z.e2, WIN * (nwin - 1)), nv);
     for (unsigned k = nwin - 1; k-- > 0;) {
         for (int s = 0; s < WIN; s++)
-            amm(w->x1, w->x1, w->x1, c1, w->x2, w->x2, w->x2, c2, w->pa1, w->pa2, nv, 1);
-        lookup(w->s1, (const uint64_t(*)[CRY_IFMA_MAX])w->tab1, window(w->e1, WIN * k), nv);
-        lookup(w->s2, (const uint64_t(*)[CRY_IFMA_MAX])w->tab2, window(w->e2, WIN * k), nv);
-        amm(w->x1, w->x1, w->s1, c1, w->x2, w->x2, w->s2, c2, w->pa1, w->pa2, nv, 1);
+            zamm(z.x, z.x, z.x, &z, nv);
+        zlookup(z.s, (const uint64_t(*)[ZMAX])z.tab, window(z.e1, WIN * k), window(z.e2, WIN * k),
+                nv);
+        zamm(z.x, z.x, z.s, &z, nv);
     }
     /* out of Montgomery form: x 1 / R <= m; then below m */
-    amm(w->x1, w->x1, w->one, c1, w->x2, w->x2, w->one, c2, w->pa1, w->pa2, nv, 1);
+    zamm(z.x, z.x, z.one, &z, nv);
+    for (int j = 0; j < nl; j++) {
+        w->x1[j] = z.x[pk(j, 0)];
+        w->x2[j] = z.x[pk(j, 1)];
+    }
     cnd_sub(w->x1, c1->m, c1->nl);
     cnd_sub(w->x2, c2->m, c2->nl);
+    cry_wipe(&z, sizeof z);
 }
 
 static IFMA void powm2_20(struct work *w, const struct cry_ifma_mont *c1,
