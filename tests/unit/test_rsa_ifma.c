@@ -1,11 +1,12 @@
 /*
  * test_rsa_ifma.c - the AVX-512 IFMA exponentiation (crypto/rsa_ifma.c) against GMP's mpz_powm on
- * random odd moduli of every supported limb count (edge bases 0, 1, m - 1; exponents with the top
- * bits set, clear, all ones, zero; two different moduli in one call), and bn_ct_rsa_private with
- * the IFMA path against the forced mpn_sec_powm path (BN_CT_RSA_PORTABLE) and mpz_powm with d, on
- * the RSA keys in tests/data and on random keys of 1024 to 4096 bits. On a CPU with AVX-512 IFMA
- * and VL the IFMA path must be taken (bn_ct_rsa_ifma); on one without, only the fallback is
- * checked and the IFMA-only tests say that they were skipped. Fixed seeds: reproducible.
+ * random odd moduli of every supported limb count and on 2^k - 1 and 2^(k-1) + 1 (edge bases 0,
+ * 1, m - 1, m - 2, 2^(k-1); exponents with the top bits set, clear, all ones, zero; two different
+ * moduli in one call), and bn_ct_rsa_private with the IFMA path against the forced mpn_sec_powm
+ * path (BN_CT_RSA_PORTABLE) and mpz_powm with d, on the RSA keys in tests/data and on random keys
+ * of 1024 to 4096 bits. On a CPU with AVX-512 IFMA and VL the IFMA path must be taken
+ * (bn_ct_rsa_ifma); on one without, only the fallback is checked and the IFMA-only tests say
+ * that they were skipped. Fixed seeds: reproducible.
  */
 #include <criterion/criterion.h>
 #include <gmp.h>
@@ -129,15 +130,24 @@ static void check_pair(gmp_randstate_t rs, unsigned bits1, unsigned bits2, unsig
         mpz_urandomb(m[h], rs, bits[h]);
         mpz_setbit(m[h], bits[h] - 1);
         mpz_setbit(m[h], 0);
-        if (i % 11 == 3) { /* m = 2^bits - 1 */
+        if (i % 11 == 3) { /* m = 2^bits - 1: every 52-bit limb all ones (carries ripple) */
             mpz_set_ui(m[h], 1);
             mpz_mul_2exp(m[h], m[h], bits[h]);
             mpz_sub_ui(m[h], m[h], 1);
+        } else if (i % 11 == 6 && bits[h] > 2) { /* m = 2^(bits - 1) + 1: limbs mostly zero */
+            mpz_set_ui(m[h], 1);
+            mpz_mul_2exp(m[h], m[h], bits[h] - 1);
+            mpz_add_ui(m[h], m[h], 1);
         }
         switch ((i + h) % 8) {
         case 0: mpz_set_ui(b[h], 0); break;
         case 1: mpz_set_ui(b[h], 1); break;
         case 2: mpz_sub_ui(b[h], m[h], 1); break;
+        case 3: /* m - 2 (the other half of the pair gets an edge of its own) */
+            mpz_sub_ui(b[h], m[h], mpz_cmp_ui(m[h], 2) > 0 ? 2 : 1);
+            break;
+        case 4: mpz_set_ui(b[h], 1), mpz_mul_2exp(b[h], b[h], bits[h] - 1), mpz_mod(b[h], b[h], m[h]);
+            break;
         default: mpz_urandomm(b[h], rs, m[h]);
         }
         switch ((i / 8 + h) % 5) {
