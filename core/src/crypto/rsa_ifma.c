@@ -309,13 +309,12 @@ static void cnd_sub(uint64_t *a, const uint64_t *m, unsigned nl)
 #define pk(j, h) (8 * ((j) / 4) + 4 * (h) + (j) % 4)
 
 struct zwork {
-    __m512i sha[5][MAXV + 1]; /* the operand a at lane offsets 0..4 (see step), both halves */
+    __m512i sha[5][MAXV + 1]; /* [o][w]: limbs 4 (w - 1) + o .. + 3 of a, each half (see step) */
     __m512i shm[5][MAXV + 1]; /* the moduli likewise, made once per exponentiation */
     _Alignas(64) uint64_t tab[TAB][ZMAX];
     _Alignas(64) uint64_t x[ZMAX], s[ZMAX], rr[ZMAX], one[ZMAX], ex[8];
-    uint64_t pa[2][CRY_IFMA_MAX + 8]; /* a per half between zero limbs (shifted reads) */
     uint64_t e1[CRY_IFMA_MAX + 1], e2[CRY_IFMA_MAX + 1];
-    uint64_t k0[2], m0[2], m1[2];
+    uint64_t k0[2], m0[2], m1[2], a0[2];
 };
 
 #define LD4(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
@@ -337,7 +336,7 @@ static INLINE IFMA __m512i bcast2(uint64_t b1, uint64_t b2)
 static INLINE uint64_t zscalar(uint64_t *s, const struct zwork *z, uint64_t b, uint64_t l,
                                const int h)
 {
-    const uint64_t a0 = z->pa[h][4], m0 = z->m0[h], m1 = z->m1[h];
+    const uint64_t a0 = z->a0[h], m0 = z->m0[h], m1 = z->m1[h];
     const uint64_t u = *s + ((a0 * b) & M52);
     const uint64_t y = (u * z->k0[h]) & M52, ul = u & M52;
     *s = l + ((m1 * y) & M52) + hi52(m0, y) + (u >> 52) + ((ul | (0 - ul)) >> 63);
@@ -386,16 +385,24 @@ static INLINE IFMA void zamm(uint64_t *r, const uint64_t *a, const uint64_t *b, 
     __m512i x[MAXV + 1], xm[MAXV + 1];
     const __m512i zero = _mm512_setzero_si512();
     uint64_t s1 = 0, s2 = 0;
-    _Pragma("GCC unroll 10") for (int w = 0; w < nv; w++)
+    /* sha[o][w], lanes l of each half: limb 4 (w - 1) + o + l of a, from packed vectors w - 1 and
+     * w by a two-source permute (no trip through per-half copies in memory) */
+    const __m512i i1 = _mm512_set_epi64(12, 7, 6, 5, 8, 3, 2, 1); /* lane l: o + l, 8 = cur */
+    const __m512i i2 = _mm512_set_epi64(13, 12, 7, 6, 9, 8, 3, 2);
+    const __m512i i3 = _mm512_set_epi64(14, 13, 12, 7, 10, 9, 8, 3);
+    __m512i prev = zero;
+    z->a0[0] = a[0];
+    z->a0[1] = a[4];
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
     {
-        __m512i v = _mm512_load_si512((const void *)(a + 8 * w));
-        _mm256_storeu_si256((__m256i *)(void *)(z->pa[0] + 4 + 4 * w), _mm512_castsi512_si256(v));
-        _mm256_storeu_si256((__m256i *)(void *)(z->pa[1] + 4 + 4 * w),
-                            _mm512_extracti64x4_epi64(v, 1));
+        const __m512i cur = w < nv ? _mm512_load_si512((const void *)(a + 8 * w)) : zero;
+        z->sha[0][w] = prev;
+        z->sha[1][w] = _mm512_permutex2var_epi64(prev, i1, cur);
+        z->sha[2][w] = _mm512_permutex2var_epi64(prev, i2, cur);
+        z->sha[3][w] = _mm512_permutex2var_epi64(prev, i3, cur);
+        z->sha[4][w] = cur;
+        prev = cur;
     }
-    for (int o = 0; o < 5; o++)
-        _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
-            z->sha[o][w] = pair(z->pa[0] + o + 4 * w, z->pa[1] + o + 4 * w);
     _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
     {
         x[w] = zero;
