@@ -1,6 +1,8 @@
 /*
- * rsa_ifma.c - modular exponentiation on AVX-512 IFMA for the RSA CRT halves (issue 18), two
- * exponentiations interleaved so that the two dependency chains of Montgomery reduction overlap.
+ * rsa_ifma.c - modular exponentiation on AVX-512 IFMA for the RSA CRT halves (issue 18): the two
+ * exponentiations run at once, packed into 512-bit vectors (zamm: half 1 in lanes 0-3, half 2 in
+ * lanes 4-7), so that each multiply-add serves both and the two dependency chains of Montgomery
+ * reduction overlap. The public exponentiation (one modulus) runs on 256-bit vectors (amm).
  *
  * Almost-Montgomery multiplication, word by word: for each 52-bit limb b_i of b (step i),
  *   y = (lane i) k0 mod 2^52; add the low halves of the 104-bit products a_k b_i and m_k y at lane
@@ -133,13 +135,12 @@ int cry_ifma_cpu(void)
            __builtin_cpu_supports("avx512ifma");
 }
 
-/* Scratch of one exponentiation pair: wiped before returning. */
+/* Scratch of one exponentiation (pair): wiped before returning. */
 struct work {
-    uint64_t tab1[TAB][CRY_IFMA_MAX], tab2[TAB][CRY_IFMA_MAX];
     uint64_t x1[CRY_IFMA_MAX], x2[CRY_IFMA_MAX], s1[CRY_IFMA_MAX], s2[CRY_IFMA_MAX];
     uint64_t e1[CRY_IFMA_MAX + 1], e2[CRY_IFMA_MAX + 1];
-    uint64_t one[CRY_IFMA_MAX];
-    uint64_t pa1[CRY_IFMA_MAX + 8], pa2[CRY_IFMA_MAX + 8]; /* amm's padded operands */
+    uint64_t one[CRY_IFMA_MAX], bm[CRY_IFMA_MAX]; /* 1; the base in Montgomery form (powpub) */
+    uint64_t pa[CRY_IFMA_MAX + 8];                 /* amm's padded operand */
 };
 
 /* the high 52 bits of the 104-bit product of two 52-bit limbs */
@@ -198,79 +199,53 @@ static INLINE IFMA uint64_t step(__m256i *x, __m256i *xm, uint64_t s, const uint
 }
 
 /*
- * r = a b / R mod m (almost: < 2m for a, b < 2m), for one half or two (two: a constant after
- * inlining, as is nv = nl / 4). r may alias a or b. pa1, pa2: scratch of CRY_IFMA_MAX + 8 limbs
- * (zero outside 4 .. 4 + nl).
+ * r = a b / R mod m (almost: < 2m for a, b < 2m) on 256-bit vectors, one modulus (the public
+ * exponentiation; the CRT halves use zamm below). nv = nl / 4 is a constant after inlining. r may
+ * alias a or b. pa: scratch of CRY_IFMA_MAX + 8 limbs (zero outside 4 .. 4 + nl).
  * Lanes are not carried: the vector lanes below lane i miss the carries, which the scalar s holds
  * exactly (lane i with everything below folded in); the dropped low half of the sum is thus
  * s's carry-out at the end, and the kept lanes i >= nl are complete sums below 2^60. The a b_i
  * and m y products go to two accumulators (x, xm), added at the end: each gets two dependent
- * multiply-adds per step instead of four (the lone exponentiation of cry_ifma_powm_pub waits on
- * them).
+ * multiply-adds per step instead of four (the lone exponentiation waits on them).
  */
-static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1,
-                            const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *a2,
-                            const uint64_t *b2, const struct cry_ifma_mont *c2, uint64_t *pa1,
-                            uint64_t *pa2, const int nv, const int two)
+static INLINE IFMA void amm(uint64_t *r, const uint64_t *a, const uint64_t *b,
+                            const struct cry_ifma_mont *c, uint64_t *pa, const int nv)
 {
-    __m256i x1[MAXV + 1], x2[MAXV + 1], xm1[MAXV + 1], xm2[MAXV + 1];
+    __m256i x[MAXV + 1], xm[MAXV + 1];
     const __m256i z = _mm256_setzero_si256();
-    const uint64_t *pm1 = c1->mp, *pm2 = c2->mp, k1 = c1->k0, k2 = c2->k0;
-    uint64_t s1 = 0, s2 = 0;
-    memcpy(pa1 + 4, a1, 4 * (size_t)nv * sizeof *pa1);
-    if (two)
-        memcpy(pa2 + 4, a2, 4 * (size_t)nv * sizeof *pa2);
+    const uint64_t *pm = c->mp, k0 = c->k0;
+    uint64_t s = 0;
+    memcpy(pa + 4, a, 4 * (size_t)nv * sizeof *pa);
     _Pragma("GCC unroll 11") for (int v = 0; v <= nv; v++)
     {
-        x1[v] = z;
-        x2[v] = z;
-        xm1[v] = z;
-        xm2[v] = z;
+        x[v] = z;
+        xm[v] = z;
     }
     for (int g = 0; g < nv; g++) {
         /* the operand reads do not depend on g: keep the compiler from hoisting them out of the
          * loop into spilled copies (each would cost a load anyway, plus an instruction) */
-        __asm__("" : "+r"(pa1), "+r"(pa2), "+r"(pm1), "+r"(pm2));
+        __asm__("" : "+r"(pa), "+r"(pm));
         _Pragma("GCC unroll 4") for (int t = 0; t < 4; t++)
-        {
-            s1 = step(x1, xm1, s1, pa1, pm1, b1[4 * g + t], k1, t, nv);
-            if (two)
-                s2 = step(x2, xm2, s2, pa2, pm2, b2[4 * g + t], k2, t, nv);
-        }
+            s = step(x, xm, s, pa, pm, b[4 * g + t], k0, t, nv);
         /* lanes 4g .. 4g+3 are done: move the window up one vector (register renaming) */
         _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
         {
-            x1[v] = x1[v + 1];
-            x2[v] = x2[v + 1];
-            xm1[v] = xm1[v + 1];
-            xm2[v] = xm2[v + 1];
+            x[v] = x[v + 1];
+            xm[v] = xm[v + 1];
         }
-        x1[nv] = z;
-        x2[nv] = z;
-        xm1[nv] = z;
-        xm2[nv] = z;
+        x[nv] = z;
+        xm[nv] = z;
     }
     /* lanes nl .. 2 nl - 1 with lane nl exact (s), then one carry pass in r (no carry out: the
      * value is below 2m < R). b is no longer read; r is the caller's scratch (wiped there). */
     _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
-    {
-        _mm256_storeu_si256((__m256i *)(void *)(r1 + 4 * v), _mm256_add_epi64(x1[v], xm1[v]));
-        if (two)
-            _mm256_storeu_si256((__m256i *)(void *)(r2 + 4 * v), _mm256_add_epi64(x2[v], xm2[v]));
-    }
-    r1[0] = s1;
-    if (two)
-        r2[0] = s2;
-    uint64_t cy1 = 0, cy2 = 0;
+        _mm256_storeu_si256((__m256i *)(void *)(r + 4 * v), _mm256_add_epi64(x[v], xm[v]));
+    r[0] = s;
+    uint64_t cy = 0;
     for (int j = 0; j < 4 * nv; j++) {
-        uint64_t u1 = r1[j] + cy1;
-        r1[j] = u1 & M52;
-        cy1 = u1 >> 52;
-        if (two) {
-            uint64_t u2 = r2[j] + cy2;
-            r2[j] = u2 & M52;
-            cy2 = u2 >> 52;
-        }
+        uint64_t u = r[j] + cy;
+        r[j] = u & M52;
+        cy = u >> 52;
     }
 }
 
@@ -559,14 +534,14 @@ void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
 static INLINE IFMA void powpub_nv(struct work *w, const struct cry_ifma_mont *c, unsigned ebits,
                                   const int nv)
 {
-    amm(w->x1, c->rr, w->one, c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0); /* R mod m */
-    amm(w->tab1[1], w->s1, c->rr, c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0);
+    amm(w->x1, c->rr, w->one, c, w->pa, nv); /* R mod m */
+    amm(w->bm, w->s1, c->rr, c, w->pa, nv);
     for (unsigned i = ebits; i-- > 0;) {
-        amm(w->x1, w->x1, w->x1, c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0);
+        amm(w->x1, w->x1, w->x1, c, w->pa, nv);
         if ((w->e1[i / 64] >> (i % 64)) & 1) /* a public exponent's bit */
-            amm(w->x1, w->x1, w->tab1[1], c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0);
+            amm(w->x1, w->x1, w->bm, c, w->pa, nv);
     }
-    amm(w->x1, w->x1, w->one, c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0);
+    amm(w->x1, w->x1, w->one, c, w->pa, nv);
     cnd_sub(w->x1, c->m, c->nl);
 }
 
