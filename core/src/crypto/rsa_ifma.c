@@ -434,9 +434,13 @@ static INLINE IFMA void zlookup(uint64_t *d, const uint64_t (*tab)[ZMAX], uint64
         _mm512_store_si512((void *)(d + 8 * v), acc[v]);
 }
 
-/* w->s1, w->s2 (bases, 52-bit limbs, < m) -> w->x1, w->x2 = base^e mod m, fully reduced. */
+/*
+ * w->s1, w->s2 (bases, 52-bit limbs, < m) -> w->x1, w->x2 = base^e mod m, fully reduced. pub: e
+ * is public and the same for both (w->e1): square and multiply, branching on its bits only.
+ */
 static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
-                                 const struct cry_ifma_mont *c2, unsigned ebits, const int nv)
+                                 const struct cry_ifma_mont *c2, unsigned ebits, const int nv,
+                                 int pub)
 {
     struct zwork z;
     const int nl = 4 * nv;
@@ -457,6 +461,16 @@ static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
             z.shm[o][v] = pair(c1->mp + o + 4 * v, c2->mp + o + 4 * v);
     memcpy(z.e1, w->e1, sizeof z.e1);
     memcpy(z.e2, w->e2, sizeof z.e2);
+    if (pub) { /* x = R mod m; tab[1] = b R mod m */
+        zamm(z.x, z.rr, z.one, &z, nv);
+        zamm(z.tab[1], z.s, z.rr, &z, nv);
+        for (unsigned i = ebits; i-- > 0;) {
+            zamm(z.x, z.x, z.x, &z, nv);
+            if ((z.e1[i / 64] >> (i % 64)) & 1) /* a public exponent's bit */
+                zamm(z.x, z.x, z.tab[1], &z, nv);
+        }
+        goto out;
+    }
     /* tab[0] = R mod m (1 in Montgomery form), tab[1] = b R mod m, tab[i] = tab[i - 1] tab[1] */
     zamm(z.tab[0], z.rr, z.one, &z, nv);
     zamm(z.tab[1], z.s, z.rr, &z, nv);
@@ -472,6 +486,7 @@ static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
                 nv);
         zamm(z.x, z.x, z.s, &z, nv);
     }
+out:
     /* out of Montgomery form: x 1 / R <= m; then below m */
     zamm(z.x, z.x, z.one, &z, nv);
     for (int j = 0; j < nl; j++) {
@@ -484,26 +499,26 @@ static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
 }
 
 static IFMA void powm2_20(struct work *w, const struct cry_ifma_mont *c1,
-                          const struct cry_ifma_mont *c2, unsigned ebits)
+                          const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
-    powm2_nv(w, c1, c2, ebits, 5);
+    powm2_nv(w, c1, c2, ebits, 5, pub);
 }
 
 static IFMA void powm2_32(struct work *w, const struct cry_ifma_mont *c1,
-                          const struct cry_ifma_mont *c2, unsigned ebits)
+                          const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
-    powm2_nv(w, c1, c2, ebits, 8);
+    powm2_nv(w, c1, c2, ebits, 8, pub);
 }
 
 static IFMA void powm2_40(struct work *w, const struct cry_ifma_mont *c1,
-                          const struct cry_ifma_mont *c2, unsigned ebits)
+                          const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
-    powm2_nv(w, c1, c2, ebits, 10);
+    powm2_nv(w, c1, c2, ebits, 10, pub);
 }
 
-void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
-                    const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *b2,
-                    const uint64_t *e2, const struct cry_ifma_mont *c2, unsigned ebits)
+static void powm2_any(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
+                      const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *b2,
+                      const uint64_t *e2, const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
     struct work w;
     unsigned nl = c1->nl, el = (ebits + 63) / 64;
@@ -520,14 +535,28 @@ void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
     to52(w.s1, nl, b1, c1->n64);
     to52(w.s2, nl, b2, c2->n64);
     if (nl == 20)
-        powm2_20(&w, c1, c2, ebits);
+        powm2_20(&w, c1, c2, ebits, pub);
     else if (nl == 32)
-        powm2_32(&w, c1, c2, ebits);
+        powm2_32(&w, c1, c2, ebits, pub);
     else
-        powm2_40(&w, c1, c2, ebits);
+        powm2_40(&w, c1, c2, ebits, pub);
     from52(r1, c1->n64, w.x1, nl);
     from52(r2, c2->n64, w.x2, nl);
     cry_wipe(&w, sizeof w);
+}
+
+void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
+                    const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *b2,
+                    const uint64_t *e2, const struct cry_ifma_mont *c2, unsigned ebits)
+{
+    powm2_any(r1, b1, e1, c1, r2, b2, e2, c2, ebits, 0);
+}
+
+void cry_ifma_powm2_pub(uint64_t *r1, const uint64_t *b1, const struct cry_ifma_mont *c1,
+                        uint64_t *r2, const uint64_t *b2, const struct cry_ifma_mont *c2,
+                        const uint64_t *e, unsigned ebits)
+{
+    powm2_any(r1, b1, e, c1, r2, b2, e, c2, ebits, 1);
 }
 
 /* w->s1 (base, < m) -> w->x1 = base^e mod m, e public (w->e1, ebits bits): square and multiply. */
@@ -596,6 +625,13 @@ void cry_ifma_powm_pub(uint64_t *r, const uint64_t *b, const uint64_t *e, unsign
                        const struct cry_ifma_mont *c)
 {
     (void)r, (void)b, (void)e, (void)ebits, (void)c;
+}
+
+void cry_ifma_powm2_pub(uint64_t *r1, const uint64_t *b1, const struct cry_ifma_mont *c1,
+                        uint64_t *r2, const uint64_t *b2, const struct cry_ifma_mont *c2,
+                        const uint64_t *e, unsigned ebits)
+{
+    (void)r1, (void)b1, (void)c1, (void)r2, (void)b2, (void)c2, (void)e, (void)ebits;
 }
 
 #endif

@@ -63,4 +63,14 @@ void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
 void cry_ifma_powm_pub(uint64_t *r, const uint64_t *b, const uint64_t *e, unsigned ebits,
                        const struct cry_ifma_mont *c);
 
+/*
+ * r1 = b1^e mod m1 and r2 = b2^e mod m2 at once for one public e (ebits bits, 64-bit limbs,
+ * 1 <= ebits <= 64 * CRY_IFMA_MAX) and secret bases (c1->nl == c2->nl; b, r as in
+ * cry_ifma_powm2): square and multiply on the packed vectors, branching on the bits of e only
+ * (RSA blinding r^e and the fault check, computed modulo p and q).
+ */
+void cry_ifma_powm2_pub(uint64_t *r1, const uint64_t *b1, const struct cry_ifma_mont *c1,
+                        uint64_t *r2, const uint64_t *b2, const struct cry_ifma_mont *c2,
+                        const uint64_t *e, unsigned ebits);
+
 #endif
