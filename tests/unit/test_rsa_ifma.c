@@ -1,11 +1,12 @@
 /*
  * test_rsa_ifma.c - the AVX-512 IFMA exponentiation (crypto/rsa_ifma.c) against GMP's mpz_powm on
- * random odd moduli of every supported limb count (edge bases 0, 1, m - 1; exponents with the top
- * bits set, clear, all ones, zero; two different moduli in one call), and bn_ct_rsa_private with
- * the IFMA path against the forced mpn_sec_powm path (BN_CT_RSA_PORTABLE) and mpz_powm with d, on
- * the RSA keys in tests/data and on random keys of 1024 to 4096 bits. On a CPU with AVX-512 IFMA
- * and VL the IFMA path must be taken (bn_ct_rsa_ifma); on one without, only the fallback is
- * checked and the IFMA-only tests say that they were skipped. Fixed seeds: reproducible.
+ * random odd moduli of every supported limb count and on 2^k - 1 and 2^(k-1) + 1 (edge bases 0,
+ * 1, m - 1, m - 2, 2^(k-1); exponents with the top bits set, clear, all ones, zero; two different
+ * moduli in one call), and bn_ct_rsa_private with the IFMA path against the forced mpn_sec_powm
+ * path (BN_CT_RSA_PORTABLE) and mpz_powm with d, on the RSA keys in tests/data and on random keys
+ * of 1024 to 4096 bits. On a CPU with AVX-512 IFMA and VL the IFMA path must be taken
+ * (bn_ct_rsa_ifma); on one without, only the fallback is checked and the IFMA-only tests say
+ * that they were skipped. Fixed seeds: reproducible.
  */
 #include <criterion/criterion.h>
 #include <gmp.h>
@@ -129,15 +130,24 @@ static void check_pair(gmp_randstate_t rs, unsigned bits1, unsigned bits2, unsig
         mpz_urandomb(m[h], rs, bits[h]);
         mpz_setbit(m[h], bits[h] - 1);
         mpz_setbit(m[h], 0);
-        if (i % 11 == 3) { /* m = 2^bits - 1 */
+        if (i % 11 == 3) { /* m = 2^bits - 1: every 52-bit limb all ones (carries ripple) */
             mpz_set_ui(m[h], 1);
             mpz_mul_2exp(m[h], m[h], bits[h]);
             mpz_sub_ui(m[h], m[h], 1);
+        } else if (i % 11 == 6 && bits[h] > 2) { /* m = 2^(bits - 1) + 1: limbs mostly zero */
+            mpz_set_ui(m[h], 1);
+            mpz_mul_2exp(m[h], m[h], bits[h] - 1);
+            mpz_add_ui(m[h], m[h], 1);
         }
         switch ((i + h) % 8) {
         case 0: mpz_set_ui(b[h], 0); break;
         case 1: mpz_set_ui(b[h], 1); break;
         case 2: mpz_sub_ui(b[h], m[h], 1); break;
+        case 3: /* m - 2 (the other half of the pair gets an edge of its own) */
+            mpz_sub_ui(b[h], m[h], mpz_cmp_ui(m[h], 2) > 0 ? 2 : 1);
+            break;
+        case 4: mpz_set_ui(b[h], 1), mpz_mul_2exp(b[h], b[h], bits[h] - 1), mpz_mod(b[h], b[h], m[h]);
+            break;
         default: mpz_urandomm(b[h], rs, m[h]);
         }
         switch ((i / 8 + h) % 5) {
@@ -434,5 +444,60 @@ Test(rsa_ifma, powm_pub_matches_mpz_powm)
         }
     cr_assert_geq(cases, 100);
     mpz_clears(m, b, e, want, got, NULL);
+    gmp_randclear(rs);
+}
+
+/* two bases to one public exponent at once (blinding and fault check mod p and q) against
+ * mpz_powm: moduli of one limb count but different lengths, edge bases, small and wide exponents */
+Test(rsa_ifma, powm2_pub_matches_mpz_powm)
+{
+    need_ifma();
+    static const unsigned sizes[] = {3, 64, 512, 1024, 1038, 1039, 1536, 1662, 2047, 2078};
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, 3);
+    mpz_t m[2], b[2], e, want, got;
+    mpz_inits(m[0], m[1], b[0], b[1], e, want, got, NULL);
+    int cases = 0;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int i = 0; i < 12; i++, cases++) {
+            unsigned bits[2] = {sizes[s], sizes[s] > 40 && i % 2 ? sizes[s] - 37 : sizes[s]};
+            uint64_t M[2][CRY_IFMA_MAX], B[2][CRY_IFMA_MAX], E[CRY_IFMA_MAX], R[2][CRY_IFMA_MAX];
+            struct cry_ifma_mont c[2];
+            switch (i % 4) {
+            case 0: mpz_set_ui(e, 65537); break;
+            case 1: mpz_set_ui(e, 3); break;
+            case 2: mpz_urandomb(e, rs, 64); break;
+            default: mpz_urandomb(e, rs, bits[0]);
+            }
+            unsigned ebits = (mpz_sgn(e) ? (unsigned)mpz_sizeinbase(e, 2) : 1) + (unsigned)(i % 3);
+            to_limbs(E, CRY_IFMA_MAX, e);
+            for (int h = 0; h < 2; h++) {
+                mpz_urandomb(m[h], rs, bits[h]);
+                mpz_setbit(m[h], bits[h] - 1);
+                mpz_setbit(m[h], 0);
+                switch ((i + 3 * h) % 6) {
+                case 0: mpz_set_ui(b[h], 0); break;
+                case 1: mpz_set_ui(b[h], 1); break;
+                case 2: mpz_sub_ui(b[h], m[h], 1); break;
+                default: mpz_urandomm(b[h], rs, m[h]);
+                }
+                size_t n64 = (bits[h] + 63) / 64;
+                to_limbs(M[h], CRY_IFMA_MAX, m[h]);
+                to_limbs(B[h], n64, b[h]);
+                cr_assert_eq(cry_ifma_mont_init(&c[h], M[h], n64, bits[h],
+                                                cry_ifma_limbs(bits[0])),
+                             0);
+            }
+            cry_ifma_powm2_pub(R[0], B[0], &c[0], R[1], B[1], &c[1], E, ebits);
+            for (int h = 0; h < 2; h++) {
+                mpz_powm(want, b[h], e, m[h]);
+                from_limbs(got, R[h], (bits[h] + 63) / 64);
+                cr_assert(mpz_cmp(got, want) == 0, "case %d half %d: %u-bit modulus, %u-bit e", i,
+                          h, bits[h], ebits);
+            }
+        }
+    cr_assert_geq(cases, 100);
+    mpz_clears(m[0], m[1], b[0], b[1], e, want, got, NULL);
     gmp_randclear(rs);
 }

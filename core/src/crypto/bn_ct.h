@@ -42,7 +42,10 @@ SSLErr bn_ct_rsa_private(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *
 /*
  * The two CRT exponentiations run on AVX-512 IFMA (crypto/rsa_ifma.c, both at once, exponent
  * length max(bits(p), bits(q))) when the CPU has it and p and q have at most 2078 bits; else on
- * mpn_sec_powm. With them, when n has at most 2078 bits, so do r^e and the fault check's m^e. bn_ct_rsa_ifma: 1 if key k takes the IFMA path (decided in bn_ct_rsa_new).
+ * mpn_sec_powm. With them, r^e and the fault check's m^e run on IFMA too, modulo p and q at once
+ * (c r^e is only needed mod p and mod q; m^e = c mod n is checked as m^e = c mod p and mod q),
+ * and the halves are unblinded before Garner with r^-1 mod p and mod q.
+ * bn_ct_rsa_ifma: 1 if key k takes the IFMA path (decided in bn_ct_rsa_new).
  * bn_ct_rsa_private_flags with BN_CT_RSA_PORTABLE forces mpn_sec_powm (tests, benchmarks);
  * bn_ct_rsa_private is bn_ct_rsa_private_flags(..., 0).
  */

@@ -1,6 +1,8 @@
 /*
- * rsa_ifma.c - modular exponentiation on AVX-512 IFMA for the RSA CRT halves (issue 18), two
- * exponentiations interleaved so that the two dependency chains of Montgomery reduction overlap.
+ * rsa_ifma.c - modular exponentiation on AVX-512 IFMA for the RSA CRT halves (issue 18): the two
+ * exponentiations run at once, packed into 512-bit vectors (zamm: half 1 in lanes 0-3, half 2 in
+ * lanes 4-7), so that each multiply-add serves both and the two dependency chains of Montgomery
+ * reduction overlap. The public exponentiation (one modulus) runs on 256-bit vectors (amm).
  *
  * Almost-Montgomery multiplication, word by word: for each 52-bit limb b_i of b (step i),
  *   y = (lane i) k0 mod 2^52; add the low halves of the 104-bit products a_k b_i and m_k y at lane
@@ -133,13 +135,12 @@ int cry_ifma_cpu(void)
            __builtin_cpu_supports("avx512ifma");
 }
 
-/* Scratch of one exponentiation pair: wiped before returning. */
+/* Scratch of one exponentiation (pair): wiped before returning. */
 struct work {
-    uint64_t tab1[TAB][CRY_IFMA_MAX], tab2[TAB][CRY_IFMA_MAX];
     uint64_t x1[CRY_IFMA_MAX], x2[CRY_IFMA_MAX], s1[CRY_IFMA_MAX], s2[CRY_IFMA_MAX];
     uint64_t e1[CRY_IFMA_MAX + 1], e2[CRY_IFMA_MAX + 1];
-    uint64_t one[CRY_IFMA_MAX];
-    uint64_t pa1[CRY_IFMA_MAX + 8], pa2[CRY_IFMA_MAX + 8]; /* amm's padded operands */
+    uint64_t one[CRY_IFMA_MAX], bm[CRY_IFMA_MAX]; /* 1; the base in Montgomery form (powpub) */
+    uint64_t pa[CRY_IFMA_MAX + 8];                 /* amm's padded operand */
 };
 
 /* the high 52 bits of the 104-bit product of two 52-bit limbs */
@@ -198,100 +199,54 @@ static INLINE IFMA uint64_t step(__m256i *x, __m256i *xm, uint64_t s, const uint
 }
 
 /*
- * r = a b / R mod m (almost: < 2m for a, b < 2m), for one half or two (two: a constant after
- * inlining, as is nv = nl / 4). r may alias a or b. pa1, pa2: scratch of CRY_IFMA_MAX + 8 limbs
- * (zero outside 4 .. 4 + nl).
+ * r = a b / R mod m (almost: < 2m for a, b < 2m) on 256-bit vectors, one modulus (the public
+ * exponentiation; the CRT halves use zamm below). nv = nl / 4 is a constant after inlining. r may
+ * alias a or b. pa: scratch of CRY_IFMA_MAX + 8 limbs (zero outside 4 .. 4 + nl).
  * Lanes are not carried: the vector lanes below lane i miss the carries, which the scalar s holds
  * exactly (lane i with everything below folded in); the dropped low half of the sum is thus
  * s's carry-out at the end, and the kept lanes i >= nl are complete sums below 2^60. The a b_i
  * and m y products go to two accumulators (x, xm), added at the end: each gets two dependent
- * multiply-adds per step instead of four (the lone exponentiation of cry_ifma_powm_pub waits on
- * them).
+ * multiply-adds per step instead of four (the lone exponentiation waits on them).
  */
-static INLINE IFMA void amm(uint64_t *r1, const uint64_t *a1, const uint64_t *b1,
-                            const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *a2,
-                            const uint64_t *b2, const struct cry_ifma_mont *c2, uint64_t *pa1,
-                            uint64_t *pa2, const int nv, const int two)
+static INLINE IFMA void amm(uint64_t *r, const uint64_t *a, const uint64_t *b,
+                            const struct cry_ifma_mont *c, uint64_t *pa, const int nv)
 {
-    __m256i x1[MAXV + 1], x2[MAXV + 1], xm1[MAXV + 1], xm2[MAXV + 1];
+    __m256i x[MAXV + 1], xm[MAXV + 1];
     const __m256i z = _mm256_setzero_si256();
-    const uint64_t *pm1 = c1->mp, *pm2 = c2->mp, k1 = c1->k0, k2 = c2->k0;
-    uint64_t s1 = 0, s2 = 0;
-    memcpy(pa1 + 4, a1, 4 * (size_t)nv * sizeof *pa1);
-    if (two)
-        memcpy(pa2 + 4, a2, 4 * (size_t)nv * sizeof *pa2);
+    const uint64_t *pm = c->mp, k0 = c->k0;
+    uint64_t s = 0;
+    memcpy(pa + 4, a, 4 * (size_t)nv * sizeof *pa);
     _Pragma("GCC unroll 11") for (int v = 0; v <= nv; v++)
     {
-        x1[v] = z;
-        x2[v] = z;
-        xm1[v] = z;
-        xm2[v] = z;
+        x[v] = z;
+        xm[v] = z;
     }
     for (int g = 0; g < nv; g++) {
         /* the operand reads do not depend on g: keep the compiler from hoisting them out of the
          * loop into spilled copies (each would cost a load anyway, plus an instruction) */
-        __asm__("" : "+r"(pa1), "+r"(pa2), "+r"(pm1), "+r"(pm2));
+        __asm__("" : "+r"(pa), "+r"(pm));
         _Pragma("GCC unroll 4") for (int t = 0; t < 4; t++)
-        {
-            s1 = step(x1, xm1, s1, pa1, pm1, b1[4 * g + t], k1, t, nv);
-            if (two)
-                s2 = step(x2, xm2, s2, pa2, pm2, b2[4 * g + t], k2, t, nv);
-        }
+            s = step(x, xm, s, pa, pm, b[4 * g + t], k0, t, nv);
         /* lanes 4g .. 4g+3 are done: move the window up one vector (register renaming) */
         _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
         {
-            x1[v] = x1[v + 1];
-            x2[v] = x2[v + 1];
-            xm1[v] = xm1[v + 1];
-            xm2[v] = xm2[v + 1];
+            x[v] = x[v + 1];
+            xm[v] = xm[v + 1];
         }
-        x1[nv] = z;
-        x2[nv] = z;
-        xm1[nv] = z;
-        xm2[nv] = z;
+        x[nv] = z;
+        xm[nv] = z;
     }
     /* lanes nl .. 2 nl - 1 with lane nl exact (s), then one carry pass in r (no carry out: the
      * value is below 2m < R). b is no longer read; r is the caller's scratch (wiped there). */
     _Pragma("GCC unroll 11") for (int v = 0; v < nv; v++)
-    {
-        _mm256_storeu_si256((__m256i *)(void *)(r1 + 4 * v), _mm256_add_epi64(x1[v], xm1[v]));
-        if (two)
-            _mm256_storeu_si256((__m256i *)(void *)(r2 + 4 * v), _mm256_add_epi64(x2[v], xm2[v]));
-    }
-    r1[0] = s1;
-    if (two)
-        r2[0] = s2;
-    uint64_t cy1 = 0, cy2 = 0;
+        _mm256_storeu_si256((__m256i *)(void *)(r + 4 * v), _mm256_add_epi64(x[v], xm[v]));
+    r[0] = s;
+    uint64_t cy = 0;
     for (int j = 0; j < 4 * nv; j++) {
-        uint64_t u1 = r1[j] + cy1;
-        r1[j] = u1 & M52;
-        cy1 = u1 >> 52;
-        if (two) {
-            uint64_t u2 = r2[j] + cy2;
-            r2[j] = u2 & M52;
-            cy2 = u2 >> 52;
-        }
+        uint64_t u = r[j] + cy;
+        r[j] = u & M52;
+        cy = u >> 52;
     }
-}
-
-/* d = the table entry whose index equals w (0 <= w < TAB), reading every entry. */
-static INLINE IFMA void lookup(uint64_t *d, const uint64_t (*tab)[CRY_IFMA_MAX], uint64_t w,
-                               const int nv)
-{
-    __m256i acc[MAXV];
-    const __m256i wv = _mm256_set1_epi64x((long long)w);
-    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
-        acc[v] = _mm256_setzero_si256();
-    for (int e = 0; e < TAB; e++) {
-        /* a vector mask and AND / OR: every entry is loaded in full (no masked load) */
-        const __m256i k = _mm256_cmpeq_epi64(wv, _mm256_set1_epi64x(e));
-        _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++) {
-            __m256i t = _mm256_loadu_si256((const __m256i *)(const void *)(tab[e] + 4 * v));
-            acc[v] = _mm256_or_si256(acc[v], _mm256_and_si256(t, k));
-        }
-    }
-    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
-        _mm256_storeu_si256((__m256i *)(void *)(d + 4 * v), acc[v]);
 }
 
 /* WIN bits of e starting at bit s (public position; bits at or above the length read as 0). */
@@ -319,53 +274,251 @@ static void cnd_sub(uint64_t *a, const uint64_t *m, unsigned nl)
     cry_wipe(t, sizeof t);
 }
 
-/* w->s1, w->s2 (bases, 52-bit limbs, < m) -> w->x1, w->x2 = base^e mod m, fully reduced. */
-static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
-                                 const struct cry_ifma_mont *c2, unsigned ebits, const int nv)
+/*
+ * The two halves packed into 512-bit vectors: vector w holds limbs 4w .. 4w + 3 of half 1 in lanes
+ * 0-3 and of half 2 in lanes 4-7, so that one VPMADD52 zmm does the work of two ymm ones (on this
+ * generation of cores a zmm multiply-add issues as fast as a ymm one). A packed number of nl limbs
+ * per half is 2 nl uint64_t; limb j of half h is at pk(j, h).
+ */
+#define ZMAX (2 * CRY_IFMA_MAX)
+#define pk(j, h) (8 * ((j) / 4) + 4 * (h) + (j) % 4)
+
+struct zwork {
+    __m512i sha[5][MAXV + 1]; /* [o][w]: limbs 4 (w - 1) + o .. + 3 of a, each half (see step) */
+    __m512i shm[5][MAXV + 1]; /* the moduli likewise, made once per exponentiation */
+    _Alignas(64) uint64_t tab[TAB][ZMAX];
+    _Alignas(64) uint64_t x[ZMAX], s[ZMAX], rr[ZMAX], one[ZMAX], ex[8];
+    uint64_t e1[CRY_IFMA_MAX + 1], e2[CRY_IFMA_MAX + 1];
+    uint64_t k0[2], m0[2], m1[2], a0[2];
+};
+
+#define LD4(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+
+/* [p1[0..4) | p2[0..4)] */
+static INLINE IFMA __m512i pair(const uint64_t *p1, const uint64_t *p2)
 {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(LD4(p1)), LD4(p2), 1);
+}
+
+/* the value b1 in lanes 0-3, b2 in lanes 4-7 */
+static INLINE IFMA __m512i bcast2(uint64_t b1, uint64_t b2)
+{
+    return _mm512_mask_set1_epi64(_mm512_set1_epi64((long long)b1), 0xF0, (long long)b2);
+}
+
+/* the scalar part of zstep for half h: returns y; s becomes the exact lane i + 1 (l: that lane
+ * with this step's a b_i products but not yet its m y ones) */
+static INLINE uint64_t zscalar(uint64_t *s, const struct zwork *z, uint64_t b, uint64_t l,
+                               const int h)
+{
+    const uint64_t a0 = z->a0[h], m0 = z->m0[h], m1 = z->m1[h];
+    const uint64_t u = *s + ((a0 * b) & M52);
+    const uint64_t y = (u * z->k0[h]) & M52, ul = u & M52;
+    *s = l + ((m1 * y) & M52) + hi52(m0, y) + (u >> 52) + ((ul | (0 - ul)) >> 63);
+    return y;
+}
+
+/*
+ * Step i = 4 g + t of zamm for both halves (as step() above, on packed vectors). The a b_i
+ * products go in first: they do not wait for y, and lane i + 1 read after them already holds
+ * lo(a_1 b_i) + hi(a_0 b_i), which the scalar part then need not compute. The carry out of lane
+ * i needs no product either: with u = s + lo(a_0 b_i), y makes u + lo(m_0 y) = 0 mod 2^52, so
+ * the sum is u's high part plus one exactly when u's low 52 bits are not 0. s1, s2: the exact
+ * lane i of each half on entry, lane i + 1 on return. Lane i + 1 goes through memory (the
+ * compiler may turn that into extracts).
+ */
+static INLINE IFMA void zstep(__m512i *x, __m512i *xm, uint64_t *s1, uint64_t *s2,
+                              struct zwork *z, const uint64_t *b, const int t, const int nv)
+{
+    const uint64_t b1 = b[t], b2 = b[4 + t];
+    const __m512i bi = bcast2(b1, b2);
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        if (t > 0 || w < nv) /* the t = 0 low halves end below x[nv] */
+            x[w] = _mm512_madd52lo_epu64(x[w], z->sha[4 - t][w], bi);
+        x[w] = _mm512_madd52hi_epu64(x[w], z->sha[3 - t][w], bi);
+    }
+    _mm512_store_si512((void *)z->ex, _mm512_add_epi64(x[(t + 1) / 4], xm[(t + 1) / 4]));
+    const uint64_t y1 = zscalar(s1, z, b1, z->ex[(t + 1) % 4], 0);
+    const uint64_t y2 = zscalar(s2, z, b2, z->ex[4 + (t + 1) % 4], 1);
+    const __m512i yv = bcast2(y1, y2);
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        if (t > 0 || w < nv)
+            xm[w] = _mm512_madd52lo_epu64(xm[w], z->shm[4 - t][w], yv);
+        xm[w] = _mm512_madd52hi_epu64(xm[w], z->shm[3 - t][w], yv);
+    }
+}
+
+/*
+ * r = a b / R mod m for both packed halves (almost: < 2m), as amm() with two halves. r may alias
+ * a or b. sha is rebuilt from a: the shifted reads of amm, paired, done once per call.
+ */
+static INLINE IFMA void zamm(uint64_t *r, const uint64_t *a, const uint64_t *b, struct zwork *z,
+                             const int nv)
+{
+    __m512i x[MAXV + 1], xm[MAXV + 1];
+    const __m512i zero = _mm512_setzero_si512();
+    uint64_t s1 = 0, s2 = 0;
+    /* sha[o][w], lanes l of each half: limb 4 (w - 1) + o + l of a, from packed vectors w - 1 and
+     * w by a two-source permute (no trip through per-half copies in memory) */
+    const __m512i i1 = _mm512_set_epi64(12, 7, 6, 5, 8, 3, 2, 1); /* lane l: o + l, 8 = cur */
+    const __m512i i2 = _mm512_set_epi64(13, 12, 7, 6, 9, 8, 3, 2);
+    const __m512i i3 = _mm512_set_epi64(14, 13, 12, 7, 10, 9, 8, 3);
+    __m512i prev = zero;
+    z->a0[0] = a[0];
+    z->a0[1] = a[4];
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        const __m512i cur = w < nv ? _mm512_load_si512((const void *)(a + 8 * w)) : zero;
+        z->sha[0][w] = prev;
+        z->sha[1][w] = _mm512_permutex2var_epi64(prev, i1, cur);
+        z->sha[2][w] = _mm512_permutex2var_epi64(prev, i2, cur);
+        z->sha[3][w] = _mm512_permutex2var_epi64(prev, i3, cur);
+        z->sha[4][w] = cur;
+        prev = cur;
+    }
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        x[w] = zero;
+        xm[w] = zero;
+    }
+    for (int g = 0; g < nv; g++) {
+        /* as in amm: keep the operand reads in the loop (memory operands of the multiplies), not
+         * hoisted into registers that then push the accumulators onto the stack */
+        __asm__("" : "+r"(z));
+        _Pragma("GCC unroll 4") for (int t = 0; t < 4; t++)
+            zstep(x, xm, &s1, &s2, z, b + 8 * g, t, nv);
+        _Pragma("GCC unroll 11") for (int w = 0; w < nv; w++)
+        {
+            x[w] = x[w + 1];
+            xm[w] = xm[w + 1];
+        }
+        x[nv] = zero;
+        xm[nv] = zero;
+    }
+    _Pragma("GCC unroll 10") for (int w = 0; w < nv; w++)
+        _mm512_store_si512((void *)(r + 8 * w), _mm512_add_epi64(x[w], xm[w]));
+    r[0] = s1;
+    r[4] = s2;
+    uint64_t cy1 = 0, cy2 = 0;
+    _Pragma("GCC unroll 40") for (int j = 0; j < 4 * nv; j++) /* constant indices, two chains */
+    {
+        uint64_t u1 = r[pk(j, 0)] + cy1, u2 = r[pk(j, 1)] + cy2;
+        r[pk(j, 0)] = u1 & M52;
+        r[pk(j, 1)] = u2 & M52;
+        cy1 = u1 >> 52;
+        cy2 = u2 >> 52;
+    }
+}
+
+/* d = the packed table entry whose index is w1 in half 1 and w2 in half 2, reading every entry */
+static INLINE IFMA void zlookup(uint64_t *d, const uint64_t (*tab)[ZMAX], uint64_t w1, uint64_t w2,
+                                const int nv)
+{
+    __m512i acc[MAXV];
+    const __m512i wv = bcast2(w1, w2), ones = _mm512_set1_epi64(-1);
+    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
+        acc[v] = _mm512_setzero_si512();
+    for (int e = 0; e < TAB; e++) {
+        /* a vector of all-ones / all-zeros lanes, ANDed with the full entry (a plain load) */
+        const __m512i k =
+            _mm512_maskz_mov_epi64(_mm512_cmpeq_epi64_mask(wv, _mm512_set1_epi64(e)), ones);
+        _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
+        {
+            __m512i t = _mm512_load_si512((const void *)(tab[e] + 8 * v));
+            acc[v] = _mm512_ternarylogic_epi64(acc[v], t, k, 0xF8); /* acc | (t & k) */
+        }
+    }
+    _Pragma("GCC unroll 10") for (int v = 0; v < nv; v++)
+        _mm512_store_si512((void *)(d + 8 * v), acc[v]);
+}
+
+/*
+ * w->s1, w->s2 (bases, 52-bit limbs, < m) -> w->x1, w->x2 = base^e mod m, fully reduced. pub: e
+ * is public and the same for both (w->e1): square and multiply, branching on its bits only.
+ */
+static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
+                                 const struct cry_ifma_mont *c2, unsigned ebits, const int nv,
+                                 int pub)
+{
+    struct zwork z;
+    const int nl = 4 * nv;
+    const struct cry_ifma_mont *c[2] = {c1, c2};
+    memset(&z, 0, sizeof z);
+    for (int h = 0; h < 2; h++) {
+        z.k0[h] = c[h]->k0;
+        z.m0[h] = c[h]->m[0];
+        z.m1[h] = c[h]->m[1];
+        for (int j = 0; j < nl; j++) {
+            z.rr[pk(j, h)] = c[h]->rr[j];
+            z.s[pk(j, h)] = h ? w->s2[j] : w->s1[j];
+        }
+        z.one[pk(0, h)] = 1;
+    }
+    for (int o = 0; o < 5; o++)
+        for (int v = 0; v <= nv; v++)
+            z.shm[o][v] = pair(c1->mp + o + 4 * v, c2->mp + o + 4 * v);
+    memcpy(z.e1, w->e1, sizeof z.e1);
+    memcpy(z.e2, w->e2, sizeof z.e2);
+    if (pub) { /* x = R mod m; tab[1] = b R mod m */
+        zamm(z.x, z.rr, z.one, &z, nv);
+        zamm(z.tab[1], z.s, z.rr, &z, nv);
+        for (unsigned i = ebits; i-- > 0;) {
+            zamm(z.x, z.x, z.x, &z, nv);
+            if ((z.e1[i / 64] >> (i % 64)) & 1) /* a public exponent's bit */
+                zamm(z.x, z.x, z.tab[1], &z, nv);
+        }
+        goto out;
+    }
     /* tab[0] = R mod m (1 in Montgomery form), tab[1] = b R mod m, tab[i] = tab[i - 1] tab[1] */
-    amm(w->tab1[0], c1->rr, w->one, c1, w->tab2[0], c2->rr, w->one, c2, w->pa1, w->pa2, nv, 1);
-    amm(w->tab1[1], w->s1, c1->rr, c1, w->tab2[1], w->s2, c2->rr, c2, w->pa1, w->pa2, nv, 1);
+    zamm(z.tab[0], z.rr, z.one, &z, nv);
+    zamm(z.tab[1], z.s, z.rr, &z, nv);
     for (int i = 2; i < TAB; i++)
-        amm(w->tab1[i], w->tab1[i - 1], w->tab1[1], c1, w->tab2[i], w->tab2[i - 1], w->tab2[1], c2,
-            w->pa1, w->pa2, nv, 1);
+        zamm(z.tab[i], z.tab[i - 1], z.tab[1], &z, nv);
     unsigned nwin = (ebits + WIN - 1) / WIN;
-    lookup(w->x1, (const uint64_t(*)[CRY_IFMA_MAX])w->tab1, window(w->e1, WIN * (nwin - 1)), nv);
-    lookup(w->x2, (const uint64_t(*)[CRY_IFMA_MAX])w->tab2, window(w->e2, WIN * (nwin - 1)), nv);
+    zlookup(z.x, (const uint64_t(*)[ZMAX])z.tab, window(z.e1, WIN * (nwin - 1)),
+            window(z.e2, WIN * (nwin - 1)), nv);
     for (unsigned k = nwin - 1; k-- > 0;) {
         for (int s = 0; s < WIN; s++)
-            amm(w->x1, w->x1, w->x1, c1, w->x2, w->x2, w->x2, c2, w->pa1, w->pa2, nv, 1);
-        lookup(w->s1, (const uint64_t(*)[CRY_IFMA_MAX])w->tab1, window(w->e1, WIN * k), nv);
-        lookup(w->s2, (const uint64_t(*)[CRY_IFMA_MAX])w->tab2, window(w->e2, WIN * k), nv);
-        amm(w->x1, w->x1, w->s1, c1, w->x2, w->x2, w->s2, c2, w->pa1, w->pa2, nv, 1);
+            zamm(z.x, z.x, z.x, &z, nv);
+        zlookup(z.s, (const uint64_t(*)[ZMAX])z.tab, window(z.e1, WIN * k), window(z.e2, WIN * k),
+                nv);
+        zamm(z.x, z.x, z.s, &z, nv);
     }
+out:
     /* out of Montgomery form: x 1 / R <= m; then below m */
-    amm(w->x1, w->x1, w->one, c1, w->x2, w->x2, w->one, c2, w->pa1, w->pa2, nv, 1);
+    zamm(z.x, z.x, z.one, &z, nv);
+    for (int j = 0; j < nl; j++) {
+        w->x1[j] = z.x[pk(j, 0)];
+        w->x2[j] = z.x[pk(j, 1)];
+    }
     cnd_sub(w->x1, c1->m, c1->nl);
     cnd_sub(w->x2, c2->m, c2->nl);
+    cry_wipe(&z, sizeof z);
 }
 
 static IFMA void powm2_20(struct work *w, const struct cry_ifma_mont *c1,
-                          const struct cry_ifma_mont *c2, unsigned ebits)
+                          const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
-    powm2_nv(w, c1, c2, ebits, 5);
+    powm2_nv(w, c1, c2, ebits, 5, pub);
 }
 
 static IFMA void powm2_32(struct work *w, const struct cry_ifma_mont *c1,
-                          const struct cry_ifma_mont *c2, unsigned ebits)
+                          const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
-    powm2_nv(w, c1, c2, ebits, 8);
+    powm2_nv(w, c1, c2, ebits, 8, pub);
 }
 
 static IFMA void powm2_40(struct work *w, const struct cry_ifma_mont *c1,
-                          const struct cry_ifma_mont *c2, unsigned ebits)
+                          const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
-    powm2_nv(w, c1, c2, ebits, 10);
+    powm2_nv(w, c1, c2, ebits, 10, pub);
 }
 
-void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
-                    const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *b2,
-                    const uint64_t *e2, const struct cry_ifma_mont *c2, unsigned ebits)
+static void powm2_any(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
+                      const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *b2,
+                      const uint64_t *e2, const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
     struct work w;
     unsigned nl = c1->nl, el = (ebits + 63) / 64;
@@ -382,28 +535,42 @@ void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
     to52(w.s1, nl, b1, c1->n64);
     to52(w.s2, nl, b2, c2->n64);
     if (nl == 20)
-        powm2_20(&w, c1, c2, ebits);
+        powm2_20(&w, c1, c2, ebits, pub);
     else if (nl == 32)
-        powm2_32(&w, c1, c2, ebits);
+        powm2_32(&w, c1, c2, ebits, pub);
     else
-        powm2_40(&w, c1, c2, ebits);
+        powm2_40(&w, c1, c2, ebits, pub);
     from52(r1, c1->n64, w.x1, nl);
     from52(r2, c2->n64, w.x2, nl);
     cry_wipe(&w, sizeof w);
+}
+
+void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
+                    const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *b2,
+                    const uint64_t *e2, const struct cry_ifma_mont *c2, unsigned ebits)
+{
+    powm2_any(r1, b1, e1, c1, r2, b2, e2, c2, ebits, 0);
+}
+
+void cry_ifma_powm2_pub(uint64_t *r1, const uint64_t *b1, const struct cry_ifma_mont *c1,
+                        uint64_t *r2, const uint64_t *b2, const struct cry_ifma_mont *c2,
+                        const uint64_t *e, unsigned ebits)
+{
+    powm2_any(r1, b1, e, c1, r2, b2, e, c2, ebits, 1);
 }
 
 /* w->s1 (base, < m) -> w->x1 = base^e mod m, e public (w->e1, ebits bits): square and multiply. */
 static INLINE IFMA void powpub_nv(struct work *w, const struct cry_ifma_mont *c, unsigned ebits,
                                   const int nv)
 {
-    amm(w->x1, c->rr, w->one, c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0); /* R mod m */
-    amm(w->tab1[1], w->s1, c->rr, c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0);
+    amm(w->x1, c->rr, w->one, c, w->pa, nv); /* R mod m */
+    amm(w->bm, w->s1, c->rr, c, w->pa, nv);
     for (unsigned i = ebits; i-- > 0;) {
-        amm(w->x1, w->x1, w->x1, c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0);
+        amm(w->x1, w->x1, w->x1, c, w->pa, nv);
         if ((w->e1[i / 64] >> (i % 64)) & 1) /* a public exponent's bit */
-            amm(w->x1, w->x1, w->tab1[1], c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0);
+            amm(w->x1, w->x1, w->bm, c, w->pa, nv);
     }
-    amm(w->x1, w->x1, w->one, c, NULL, NULL, NULL, c, w->pa1, w->pa2, nv, 0);
+    amm(w->x1, w->x1, w->one, c, w->pa, nv);
     cnd_sub(w->x1, c->m, c->nl);
 }
 
@@ -458,6 +625,13 @@ void cry_ifma_powm_pub(uint64_t *r, const uint64_t *b, const uint64_t *e, unsign
                        const struct cry_ifma_mont *c)
 {
     (void)r, (void)b, (void)e, (void)ebits, (void)c;
+}
+
+void cry_ifma_powm2_pub(uint64_t *r1, const uint64_t *b1, const struct cry_ifma_mont *c1,
+                        uint64_t *r2, const uint64_t *b2, const struct cry_ifma_mont *c2,
+                        const uint64_t *e, unsigned ebits)
+{
+    (void)r1, (void)b1, (void)c1, (void)r2, (void)b2, (void)c2, (void)e, (void)ebits;
 }
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * rsa_ifma.h - constant-time modular exponentiation on AVX-512 IFMA (VPMADD52LUQ / VPMADD52HUQ on
- * 256-bit vectors) for the two CRT halves of an RSA private operation, both computed at once.
+ * rsa_ifma.h - constant-time modular exponentiation on AVX-512 IFMA (VPMADD52LUQ / VPMADD52HUQ)
+ * for the two CRT halves of an RSA private operation, both computed at once in 512-bit vectors
+ * (four limbs of each half per vector; the public exponentiation uses 256-bit ones).
  * Numbers are little-endian arrays of 52-bit limbs (20, 32 or 40 of them: moduli of up to 1038,
  * 1662 and 2078 bits, the halves of RSA-2048, -3072 and -4096); multiplication is almost-Montgomery
  * (inputs and outputs below 2m, R = 2^(52 nl) > 4m), the exponent is read in fixed 5-bit windows
@@ -47,7 +48,7 @@ int cry_ifma_mont_init(struct cry_ifma_mont *c, const uint64_t *m, size_t n64, u
  * r1 = b1^e1 mod m1 and r2 = b2^e2 mod m2 at once (c1->nl == c2->nl). b1, b2 and r1, r2: c->n64
  * 64-bit limbs each (b < m; r fully reduced into [0, m)); e1, e2: ebits bits each, 64-bit limbs
  * (ceil(ebits / 64) of them), read as exactly ebits bits (1 <= ebits <= 64 * CRY_IFMA_MAX). For
- * a single exponentiation, pass the same numbers twice. Scratch (about 21 KiB at 40 limbs) is on
+ * a single exponentiation, pass the same numbers twice. Scratch (about 30 KiB at 40 limbs) is on
  * the stack and wiped. r1 may be b1 and r2 b2.
  */
 void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
@@ -61,5 +62,15 @@ void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
  */
 void cry_ifma_powm_pub(uint64_t *r, const uint64_t *b, const uint64_t *e, unsigned ebits,
                        const struct cry_ifma_mont *c);
+
+/*
+ * r1 = b1^e mod m1 and r2 = b2^e mod m2 at once for one public e (ebits bits, 64-bit limbs,
+ * 1 <= ebits <= 64 * CRY_IFMA_MAX) and secret bases (c1->nl == c2->nl; b, r as in
+ * cry_ifma_powm2): square and multiply on the packed vectors, branching on the bits of e only
+ * (RSA blinding r^e and the fault check, computed modulo p and q).
+ */
+void cry_ifma_powm2_pub(uint64_t *r1, const uint64_t *b1, const struct cry_ifma_mont *c1,
+                        uint64_t *r2, const uint64_t *b2, const struct cry_ifma_mont *c2,
+                        const uint64_t *e, unsigned ebits);
 
 #endif
