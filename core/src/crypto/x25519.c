@@ -557,117 +557,141 @@ ADX_FN unsigned char sbb(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
     return c;
 }
 
-/* h = t[0..7] mod p as four limbs: t[0..3] + 38 t[4..7] is below 2^256 + 38 * 2^256, so its top limb
- * r4 is at most 39; r4 2^256 folds to 38 r4, and a carry out of that fold leaves h below 38 * 39, so
- * the last 38 c cannot carry. */
-ADX_FN void fq_reduce(fq h, const uint64_t t[8])
-{
-    uint64_t l0, l1, l2, l3, h0, h1, h2, h3, r0, r1, r2, r3, r4;
-    unsigned char c;
-    l0 = mulx(38, t[4], &h0);
-    l1 = mulx(38, t[5], &h1);
-    l2 = mulx(38, t[6], &h2);
-    l3 = mulx(38, t[7], &h3);
-    c = adc(0, t[0], l0, &r0);
-    c = adc(c, t[1], l1, &r1);
-    c = adc(c, t[2], l2, &r2);
-    c = adc(c, t[3], l3, &r3);
-    r4 = h3 + c;
-    c = adc(0, r1, h0, &r1);
-    c = adc(c, r2, h1, &r2);
-    c = adc(c, r3, h2, &r3);
-    r4 += c;
-    c = adc(0, r0, r4 * 38, &r0);
-    c = adc(c, r1, 0, &r1);
-    c = adc(c, r2, 0, &r2);
-    c = adc(c, r3, 0, &r3);
-    h[0] = r0 + (uint64_t)c * 38;
-    h[1] = r1;
-    h[2] = r2;
-    h[3] = r3;
-}
+/* fq_mul and fq_sq are inline assembly: written with the intrinsics, GCC 12 runs one carry chain
+ * through ADC, keeps carries in registers with SETC and spills the 512-bit product (about four MOVs
+ * per MULX in the ladder), which cost a third of the ladder's time. Here each row of partial products
+ * runs two carry chains at once, ADCX (CF) for the low halves and ADOX (OF) for the high halves, and
+ * the whole product stays in r8..r15. Operands are memory ("m", so the ladder's stack slots are
+ * addressed off %rsp) and the result is written after every input has been read, so h may alias f or
+ * g. MOV and MULX leave the flags alone, which the interleaved chains rely on.
+ *
+ * FQ_REDUCE: t = r8..r15 (512 bits) to h below 2^256: t[0..3] + 38 t[4..7] is below 39 * 2^256, so
+ * its top limb (r12 after the fold) is at most 38 + 1; that limb times 38 is added once more, and a
+ * carry out of that addition leaves the value below 38 * 39, so the last + 38 cannot carry. */
+#define FQ_REDUCE                                                                                      \
+    "movl $38, %%edx\n\t"                                                                               \
+    "xorl %%eax, %%eax\n\t" /* CF = OF = 0 */                                                           \
+    "mulxq %%r12, %%rax, %%rbx\n\t"                                                                     \
+    "adcxq %%rax, %%r8\n\t"                                                                             \
+    "adoxq %%rbx, %%r9\n\t"                                                                             \
+    "mulxq %%r13, %%rax, %%rbx\n\t"                                                                     \
+    "adcxq %%rax, %%r9\n\t"                                                                             \
+    "adoxq %%rbx, %%r10\n\t"                                                                            \
+    "mulxq %%r14, %%rax, %%rbx\n\t"                                                                     \
+    "adcxq %%rax, %%r10\n\t"                                                                            \
+    "adoxq %%rbx, %%r11\n\t"                                                                            \
+    "mulxq %%r15, %%rax, %%r12\n\t"                                                                     \
+    "adcxq %%rax, %%r11\n\t"                                                                            \
+    "movl $0, %%eax\n\t" /* not XOR: the flags are still live */                                        \
+    "adoxq %%rax, %%r12\n\t"                                                                            \
+    "adcxq %%rax, %%r12\n\t"                                                                            \
+    "imulq $38, %%r12, %%r12\n\t"                                                                       \
+    "addq %%r12, %%r8\n\t"                                                                              \
+    "adcq $0, %%r9\n\t"                                                                                 \
+    "adcq $0, %%r10\n\t"                                                                                \
+    "adcq $0, %%r11\n\t"                                                                                \
+    "sbbq %%rax, %%rax\n\t"                                                                             \
+    "andl $38, %%eax\n\t"                                                                               \
+    "addq %%rax, %%r8\n\t"                                                                              \
+    "movq %%r8, %[h]\n\t"                                                                               \
+    "movq %%r9, 8+%[h]\n\t"                                                                             \
+    "movq %%r10, 16+%[h]\n\t"                                                                           \
+    "movq %%r11, 24+%[h]\n\t"
 
-/* r[0..4] = a * g, one carry chain (the top limb takes the last carry: a * g < 2^320). */
-ADX_FN void fq_row(uint64_t r[5], uint64_t a, const fq g)
-{
-    uint64_t h0, h1, h2, h3, l1, l2, l3;
-    unsigned char c;
-    r[0] = mulx(a, g[0], &h0);
-    l1 = mulx(a, g[1], &h1);
-    l2 = mulx(a, g[2], &h2);
-    l3 = mulx(a, g[3], &h3);
-    c = adc(0, l1, h0, &r[1]);
-    c = adc(c, l2, h1, &r[2]);
-    c = adc(c, l3, h2, &r[3]);
-    adc(c, h3, 0, &r[4]);
-}
+/* One row i >= 1 of f * g: rdx = f[i] times g added at limb i; the new top limb starts at zero (the
+ * XOR that clears it also clears CF and OF), takes the last high half through OF and the last CF by
+ * ADC (the OF chain is finished by then). No carry leaves it: the partial sum is below 2^(64 (i + 5)). */
+#define FQ_MUL_ROW(fi, a, b, c, d, e)                                                                   \
+    "movq " fi ", %%rdx\n\t"                                                                            \
+    "xorl %%" e "d, %%" e "d\n\t"                                                                       \
+    "mulxq %[g], %%rax, %%rbx\n\t"                                                                      \
+    "adcxq %%rax, %%" a "\n\t"                                                                          \
+    "adoxq %%rbx, %%" b "\n\t"                                                                          \
+    "mulxq 8+%[g], %%rax, %%rbx\n\t"                                                                    \
+    "adcxq %%rax, %%" b "\n\t"                                                                          \
+    "adoxq %%rbx, %%" c "\n\t"                                                                          \
+    "mulxq 16+%[g], %%rax, %%rbx\n\t"                                                                   \
+    "adcxq %%rax, %%" c "\n\t"                                                                          \
+    "adoxq %%rbx, %%" d "\n\t"                                                                          \
+    "mulxq 24+%[g], %%rax, %%rbx\n\t"                                                                   \
+    "adcxq %%rax, %%" d "\n\t"                                                                          \
+    "adoxq %%rbx, %%" e "\n\t"                                                                          \
+    "adcq $0, %%" e "\n\t"
 
-/* t[0..4] += r[0..4], t[4] was zero: the partial sums of f * g stay below 2^(64 (i + 5)), so there
- * is no carry out. */
-ADX_FN void fq_row_add(uint64_t t[5], const uint64_t r[5])
-{
-    unsigned char c;
-    c = adc(0, t[0], r[0], &t[0]);
-    c = adc(c, t[1], r[1], &t[1]);
-    c = adc(c, t[2], r[2], &t[2]);
-    c = adc(c, t[3], r[3], &t[3]);
-    adc(c, r[4], 0, &t[4]);
-}
+#define FQ_CLOBBERS "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc"
 
+/* h = f * g: 16 MULX for the product, 4 more (and one IMUL) for the reduction. */
 ADX_FN void fq_mul(fq h, const fq f, const fq g)
 {
-    uint64_t t[8], r[5];
-    fq_row(t, f[0], g);
-    fq_row(r, f[1], g);
-    fq_row_add(t + 1, r);
-    fq_row(r, f[2], g);
-    fq_row_add(t + 2, r);
-    fq_row(r, f[3], g);
-    fq_row_add(t + 3, r);
-    fq_reduce(h, t);
+    __asm__("movq %[f], %%rdx\n\t"
+            "mulxq %[g], %%r8, %%r9\n\t"
+            "mulxq 8+%[g], %%rax, %%r10\n\t"
+            "addq %%rax, %%r9\n\t"
+            "mulxq 16+%[g], %%rax, %%r11\n\t"
+            "adcq %%rax, %%r10\n\t"
+            "mulxq 24+%[g], %%rax, %%r12\n\t"
+            "adcq %%rax, %%r11\n\t"
+            "adcq $0, %%r12\n\t"
+            FQ_MUL_ROW("8+%[f]", "r9", "r10", "r11", "r12", "r13")
+            FQ_MUL_ROW("16+%[f]", "r10", "r11", "r12", "r13", "r14")
+            FQ_MUL_ROW("24+%[f]", "r11", "r12", "r13", "r14", "r15")
+            FQ_REDUCE
+            : [h] "=m"(*(uint64_t(*)[4])h)
+            : [f] "m"(*(const uint64_t(*)[4])f), [g] "m"(*(const uint64_t(*)[4])g)
+            : FQ_CLOBBERS);
 }
 
-/* The six cross products once, doubled, plus the four squares. */
+/* h = f^2: the six cross products f_i f_j (i < j) once, then one pass that doubles them (ADCX of a
+ * limb with itself) while adding the four squares f_i^2 (ADOX). 10 MULX plus the reduction's 4. */
 ADX_FN void fq_sq(fq h, const fq f)
 {
-    uint64_t t[8], l01, h01, l02, h02, l03, h03, l12, h12, l13, h13, l23, h23, x4, x5, s, q;
-    unsigned char c;
-    l01 = mulx(f[0], f[1], &h01);
-    l02 = mulx(f[0], f[2], &h02);
-    l03 = mulx(f[0], f[3], &h03);
-    l12 = mulx(f[1], f[2], &h12);
-    l13 = mulx(f[1], f[3], &h13);
-    l23 = mulx(f[2], f[3], &h23);
-    t[1] = l01;
-    c = adc(0, h01, l02, &t[2]);
-    c = adc(c, h02, l03, &t[3]);
-    t[4] = h03 + c;                      /* f0 (f1, f2, f3) < 2^256: no carry out */
-    c = adc(0, h12, l13, &x4);
-    x5 = h13 + c;                        /* f1 (f2, f3) 2^64 fits in two limbs plus x5 */
-    c = adc(0, t[3], l12, &t[3]);
-    c = adc(c, t[4], x4, &t[4]);
-    t[5] = x5 + c;
-    c = adc(0, t[5], l23, &t[5]);
-    t[6] = h23 + c;                      /* the cross sum is below 2^447 */
-    c = adc(0, t[1], t[1], &t[1]);       /* doubled by adding, so that one carry chain runs */
-    c = adc(c, t[2], t[2], &t[2]);
-    c = adc(c, t[3], t[3], &t[3]);
-    c = adc(c, t[4], t[4], &t[4]);
-    c = adc(c, t[5], t[5], &t[5]);
-    c = adc(c, t[6], t[6], &t[6]);
-    t[7] = c;
-    t[0] = mulx(f[0], f[0], &q);
-    c = adc(0, t[1], q, &t[1]);
-    s = mulx(f[1], f[1], &q);
-    c = adc(c, t[2], s, &t[2]);
-    c = adc(c, t[3], q, &t[3]);
-    s = mulx(f[2], f[2], &q);
-    c = adc(c, t[4], s, &t[4]);
-    c = adc(c, t[5], q, &t[5]);
-    s = mulx(f[3], f[3], &q);
-    c = adc(c, t[6], s, &t[6]);
-    adc(c, t[7], q, &t[7]);              /* f^2 < 2^512 */
-    fq_reduce(h, t);
+    __asm__("movq %[f], %%rdx\n\t" /* f0 (f1, f2, f3) at limbs 1..4: r9..r12 */
+            "mulxq 8+%[f], %%r9, %%r10\n\t"
+            "mulxq 16+%[f], %%rax, %%r11\n\t"
+            "addq %%rax, %%r10\n\t"
+            "mulxq 24+%[f], %%rax, %%r12\n\t"
+            "adcq %%rax, %%r11\n\t"
+            "adcq $0, %%r12\n\t"
+            "movq 8+%[f], %%rdx\n\t" /* f1 (f2, f3) at limbs 3..5: r11..r13 */
+            "xorl %%r13d, %%r13d\n\t"
+            "mulxq 16+%[f], %%rax, %%rbx\n\t"
+            "adcxq %%rax, %%r11\n\t"
+            "adoxq %%rbx, %%r12\n\t"
+            "mulxq 24+%[f], %%rax, %%rbx\n\t"
+            "adcxq %%rax, %%r12\n\t"
+            "adoxq %%rbx, %%r13\n\t"
+            "adcq $0, %%r13\n\t"
+            "movq 16+%[f], %%rdx\n\t" /* f2 f3 at limbs 5..6: r13, r14 */
+            "mulxq 24+%[f], %%rax, %%r14\n\t"
+            "addq %%rax, %%r13\n\t"
+            "adcq $0, %%r14\n\t"
+            "xorl %%r15d, %%r15d\n\t" /* doubled (CF) plus the squares (OF); limb 7 from zero */
+            "movq %[f], %%rdx\n\t"
+            "mulxq %%rdx, %%r8, %%rax\n\t"
+            "adcxq %%r9, %%r9\n\t"
+            "adoxq %%rax, %%r9\n\t"
+            "movq 8+%[f], %%rdx\n\t"
+            "mulxq %%rdx, %%rax, %%rbx\n\t"
+            "adcxq %%r10, %%r10\n\t"
+            "adoxq %%rax, %%r10\n\t"
+            "adcxq %%r11, %%r11\n\t"
+            "adoxq %%rbx, %%r11\n\t"
+            "movq 16+%[f], %%rdx\n\t"
+            "mulxq %%rdx, %%rax, %%rbx\n\t"
+            "adcxq %%r12, %%r12\n\t"
+            "adoxq %%rax, %%r12\n\t"
+            "adcxq %%r13, %%r13\n\t"
+            "adoxq %%rbx, %%r13\n\t"
+            "movq 24+%[f], %%rdx\n\t"
+            "mulxq %%rdx, %%rax, %%rbx\n\t"
+            "adcxq %%r14, %%r14\n\t"
+            "adoxq %%rax, %%r14\n\t"
+            "adcxq %%r15, %%r15\n\t"
+            "adoxq %%rbx, %%r15\n\t" /* f^2 < 2^512: nothing carries out */
+            FQ_REDUCE
+            : [h] "=m"(*(uint64_t(*)[4])h)
+            : [f] "m"(*(const uint64_t(*)[4])f)
+            : FQ_CLOBBERS);
 }
 
 /* h = f^(2^n), n public. */
@@ -678,55 +702,110 @@ static __attribute__((target("bmi2,adx"))) void fq_sq_n(fq h, const fq f, int n)
         fq_sq(h, h);
 }
 
+/* fq_add, fq_sub and fq_mul_small_add are assembly too, for the same reason as fq_mul: GCC turns each
+ * carry that folds back as 38 into SETC, MOVZX and two LEAs, and adds it into the stored result in
+ * memory, which the next multiplication then reloads (a store-forwarding round trip on the ladder's
+ * critical path). Here a carry becomes a mask by SBB (0 or all ones) ANDed with 38, and each limb is
+ * stored once. The registers are GCC's choice ("=&r": written before all inputs are read). */
+
 /* A carry out of the top limb is 2^256 = 38; a second one leaves h below 38, so h0 + 38 c fits. */
 ADX_FN void fq_add(fq h, const fq f, const fq g)
 {
-    unsigned char c;
-    c = adc(0, f[0], g[0], &h[0]);
-    c = adc(c, f[1], g[1], &h[1]);
-    c = adc(c, f[2], g[2], &h[2]);
-    c = adc(c, f[3], g[3], &h[3]);
-    c = adc(0, h[0], (uint64_t)c * 38, &h[0]);
-    c = adc(c, h[1], 0, &h[1]);
-    c = adc(c, h[2], 0, &h[2]);
-    c = adc(c, h[3], 0, &h[3]);
-    h[0] += (uint64_t)c * 38;
+    uint64_t r0, r1, r2, r3, c;
+    __asm__("movq %[f], %[r0]\n\t"
+            "movq 8+%[f], %[r1]\n\t"
+            "movq 16+%[f], %[r2]\n\t"
+            "movq 24+%[f], %[r3]\n\t"
+            "addq %[g], %[r0]\n\t"
+            "adcq 8+%[g], %[r1]\n\t"
+            "adcq 16+%[g], %[r2]\n\t"
+            "adcq 24+%[g], %[r3]\n\t"
+            "sbbq %[c], %[c]\n\t"
+            "andl $38, %k[c]\n\t"
+            "addq %[c], %[r0]\n\t"
+            "adcq $0, %[r1]\n\t"
+            "adcq $0, %[r2]\n\t"
+            "adcq $0, %[r3]\n\t"
+            "sbbq %[c], %[c]\n\t"
+            "andl $38, %k[c]\n\t"
+            "addq %[c], %[r0]\n\t"
+            "movq %[r0], %[h]\n\t"
+            "movq %[r1], 8+%[h]\n\t"
+            "movq %[r2], 16+%[h]\n\t"
+            "movq %[r3], 24+%[h]\n\t"
+            : [h] "=m"(*(uint64_t(*)[4])h), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2),
+              [r3] "=&r"(r3), [c] "=&r"(c)
+            : [f] "m"(*(const uint64_t(*)[4])f), [g] "m"(*(const uint64_t(*)[4])g)
+            : "cc");
 }
 
 /* A borrow out of the top limb left f - g + 2^256: subtract 38; a second borrow leaves h at least
  * 2^256 - 38, so h0 - 38 b cannot borrow. */
 ADX_FN void fq_sub(fq h, const fq f, const fq g)
 {
-    unsigned char b;
-    b = sbb(0, f[0], g[0], &h[0]);
-    b = sbb(b, f[1], g[1], &h[1]);
-    b = sbb(b, f[2], g[2], &h[2]);
-    b = sbb(b, f[3], g[3], &h[3]);
-    b = sbb(0, h[0], (uint64_t)b * 38, &h[0]);
-    b = sbb(b, h[1], 0, &h[1]);
-    b = sbb(b, h[2], 0, &h[2]);
-    b = sbb(b, h[3], 0, &h[3]);
-    h[0] -= (uint64_t)b * 38;
+    uint64_t r0, r1, r2, r3, c;
+    __asm__("movq %[f], %[r0]\n\t"
+            "movq 8+%[f], %[r1]\n\t"
+            "movq 16+%[f], %[r2]\n\t"
+            "movq 24+%[f], %[r3]\n\t"
+            "subq %[g], %[r0]\n\t"
+            "sbbq 8+%[g], %[r1]\n\t"
+            "sbbq 16+%[g], %[r2]\n\t"
+            "sbbq 24+%[g], %[r3]\n\t"
+            "sbbq %[c], %[c]\n\t"
+            "andl $38, %k[c]\n\t"
+            "subq %[c], %[r0]\n\t"
+            "sbbq $0, %[r1]\n\t"
+            "sbbq $0, %[r2]\n\t"
+            "sbbq $0, %[r3]\n\t"
+            "sbbq %[c], %[c]\n\t"
+            "andl $38, %k[c]\n\t"
+            "subq %[c], %[r0]\n\t"
+            "movq %[r0], %[h]\n\t"
+            "movq %[r1], 8+%[h]\n\t"
+            "movq %[r2], 16+%[h]\n\t"
+            "movq %[r3], 24+%[h]\n\t"
+            : [h] "=m"(*(uint64_t(*)[4])h), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2),
+              [r3] "=&r"(r3), [c] "=&r"(c)
+            : [f] "m"(*(const uint64_t(*)[4])f), [g] "m"(*(const uint64_t(*)[4])g)
+            : "cc");
 }
 
-/* h = f * s for s < 2^32: the top limb is below 2^32, times 38 folded back as in fq_reduce. */
-ADX_FN void fq_mul_small(fq h, const fq f, uint64_t s)
+/* h = a + s f for s < 2^32 (the ladder's AA + a24 E in one pass): a + s f < (2^32 + 1) 2^256, so the
+ * fifth limb is at most 2^32 and, times 38, folds back with a carry out only when the result is below
+ * 2^38; the last + 38 then cannot carry. */
+ADX_FN void fq_mul_small_add(fq h, const fq a, const fq f, uint64_t s)
 {
-    uint64_t l0, l1, l2, l3, h0, h1, h2, h3, top;
-    unsigned char c;
-    l0 = mulx(s, f[0], &h0);
-    l1 = mulx(s, f[1], &h1);
-    l2 = mulx(s, f[2], &h2);
-    l3 = mulx(s, f[3], &h3);
-    c = adc(0, l1, h0, &l1);
-    c = adc(c, l2, h1, &l2);
-    c = adc(c, l3, h2, &l3);
-    top = h3 + c;
-    c = adc(0, l0, top * 38, &h[0]);
-    c = adc(c, l1, 0, &h[1]);
-    c = adc(c, l2, 0, &h[2]);
-    c = adc(c, l3, 0, &h[3]);
-    h[0] += (uint64_t)c * 38;
+    uint64_t r0, r1, r2, r3, r4, t;
+    __asm__("mulxq %[f], %[r0], %[t]\n\t"
+            "mulxq 8+%[f], %[r1], %[r4]\n\t"
+            "addq %[t], %[r1]\n\t"
+            "mulxq 16+%[f], %[r2], %[t]\n\t"
+            "adcq %[r4], %[r2]\n\t"
+            "mulxq 24+%[f], %[r3], %[r4]\n\t"
+            "adcq %[t], %[r3]\n\t"
+            "adcq $0, %[r4]\n\t"
+            "addq %[a], %[r0]\n\t"
+            "adcq 8+%[a], %[r1]\n\t"
+            "adcq 16+%[a], %[r2]\n\t"
+            "adcq 24+%[a], %[r3]\n\t"
+            "adcq $0, %[r4]\n\t"
+            "imulq $38, %[r4], %[r4]\n\t"
+            "addq %[r4], %[r0]\n\t"
+            "adcq $0, %[r1]\n\t"
+            "adcq $0, %[r2]\n\t"
+            "adcq $0, %[r3]\n\t"
+            "sbbq %[t], %[t]\n\t"
+            "andl $38, %k[t]\n\t"
+            "addq %[t], %[r0]\n\t"
+            "movq %[r0], %[h]\n\t"
+            "movq %[r1], 8+%[h]\n\t"
+            "movq %[r2], 16+%[h]\n\t"
+            "movq %[r3], 24+%[h]\n\t"
+            : [h] "=m"(*(uint64_t(*)[4])h), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2),
+              [r3] "=&r"(r3), [r4] "=&r"(r4), [t] "=&r"(t)
+            : [a] "m"(*(const uint64_t(*)[4])a), [f] "m"(*(const uint64_t(*)[4])f), "d"(s)
+            : "cc");
 }
 
 ADX_FN void fq_cswap(fq f, fq g, uint64_t bit)
@@ -852,8 +931,7 @@ static __attribute__((target("bmi2,adx"))) void ladder_run_adx(uint8_t out[32], 
         fq_sq(L.t, L.t);
         fq_mul(L.z3, L.x1, L.t);
         fq_mul(L.x2, L.aa, L.bb);
-        fq_mul_small(L.t, L.e, 121665);
-        fq_add(L.t, L.aa, L.t);
+        fq_mul_small_add(L.t, L.aa, L.e, 121665);
         fq_mul(L.z2, L.e, L.t);
     }
     fq_cswap(L.x2, L.x3, swap);
