@@ -85,6 +85,9 @@ static FAST void check_aliased(const fq add, const fq sub, const fq mul, const f
     ALIAS(y, fq_mul_small_add(y, y, x, 121665), small);
     ALIAS(x, fq_mul_small_add(x, y, x, 121665), small);
 #undef ALIAS
+    fq_addsub(x, y, f, g); /* the fused pair gives the very limbs of fq_add and fq_sub */
+    cr_assert_eq(memcmp(x, add, sizeof x), 0, "fq_addsub's sum differs from fq_add");
+    cr_assert_eq(memcmp(y, sub, sizeof y), 0, "fq_addsub's difference differs from fq_sub");
     fq m2;
     fq_mul(m2, f, f);
     memcpy(x, f, sizeof x);

@@ -777,6 +777,59 @@ ADX_FN void fq_sub(fq h, const fq f, const fq g)
             : "cc");
 }
 
+/* s = f + g and d = f - g with one load of f and g (the ladder's A, B and C, D and DA +- CB): the
+ * folds as in fq_add and fq_sub. s and d must not overlap f or g: s is stored before g is read again. */
+ADX_FN void fq_addsub(fq s, fq d, const fq f, const fq g)
+{
+    uint64_t a0, a1, a2, a3, b0, b1, b2, b3, c;
+    __asm__("movq %[f0], %[a0]\n\t"
+            "movq %[f1], %[a1]\n\t"
+            "movq %[f2], %[a2]\n\t"
+            "movq %[f3], %[a3]\n\t"
+            "movq %[a0], %[b0]\n\t"
+            "movq %[a1], %[b1]\n\t"
+            "movq %[a2], %[b2]\n\t"
+            "movq %[a3], %[b3]\n\t"
+            "addq %[g0], %[a0]\n\t"
+            "adcq %[g1], %[a1]\n\t"
+            "adcq %[g2], %[a2]\n\t"
+            "adcq %[g3], %[a3]\n\t"
+            "sbbq %[c], %[c]\n\t"
+            "andl $38, %k[c]\n\t"
+            "addq %[c], %[a0]\n\t"
+            "adcq $0, %[a1]\n\t"
+            "adcq $0, %[a2]\n\t"
+            "adcq $0, %[a3]\n\t"
+            "sbbq %[c], %[c]\n\t"
+            "andl $38, %k[c]\n\t"
+            "addq %[c], %[a0]\n\t"
+            "subq %[g0], %[b0]\n\t"
+            "sbbq %[g1], %[b1]\n\t"
+            "sbbq %[g2], %[b2]\n\t"
+            "sbbq %[g3], %[b3]\n\t"
+            "sbbq %[c], %[c]\n\t"
+            "andl $38, %k[c]\n\t"
+            "subq %[c], %[b0]\n\t"
+            "sbbq $0, %[b1]\n\t"
+            "sbbq $0, %[b2]\n\t"
+            "sbbq $0, %[b3]\n\t"
+            "sbbq %[c], %[c]\n\t"
+            "andl $38, %k[c]\n\t"
+            "subq %[c], %[b0]\n\t"
+            "movq %[a0], %[s0]\n\t"
+            "movq %[a1], %[s1]\n\t"
+            "movq %[a2], %[s2]\n\t"
+            "movq %[a3], %[s3]\n\t"
+            "movq %[b0], %[d0]\n\t"
+            "movq %[b1], %[d1]\n\t"
+            "movq %[b2], %[d2]\n\t"
+            "movq %[b3], %[d3]\n\t"
+            : FQ_OUT(s, s), FQ_OUT(d, d), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2),
+              [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [c] "=&r"(c)
+            : FQ_IN(f, f), FQ_IN(g, g)
+            : "cc");
+}
+
 /* h = a + s f for s < 2^32 (the ladder's AA + a24 E in one pass): a + s f < (2^32 + 1) 2^256, so the
  * fifth limb is at most 2^32 and, times 38, folds back with a carry out only when the result is below
  * 2^38; the last + 38 then cannot carry. */
@@ -934,18 +987,15 @@ static __attribute__((target("bmi2,adx"))) void ladder_run_adx(uint8_t out[32], 
         fq_cswap(L.z2, L.z3, swap);
         swap = bit;
 
-        fq_add(L.a, L.x2, L.z2);
+        fq_addsub(L.a, L.b, L.x2, L.z2);
         fq_sq(L.aa, L.a);
-        fq_sub(L.b, L.x2, L.z2);
         fq_sq(L.bb, L.b);
         fq_sub(L.e, L.aa, L.bb);
-        fq_add(L.c, L.x3, L.z3);
-        fq_sub(L.d, L.x3, L.z3);
+        fq_addsub(L.c, L.d, L.x3, L.z3);
         fq_mul(L.da, L.d, L.a);
         fq_mul(L.cb, L.c, L.b);
-        fq_add(L.t, L.da, L.cb);
-        fq_sq(L.x3, L.t);
-        fq_sub(L.t, L.da, L.cb);
+        fq_addsub(L.x3, L.t, L.da, L.cb);
+        fq_sq(L.x3, L.x3);
         fq_sq(L.t, L.t);
         fq_mul(L.z3, L.x1, L.t);
         fq_mul(L.x2, L.aa, L.bb);
