@@ -987,20 +987,23 @@ static __attribute__((target("bmi2,adx"))) void ladder_run_adx(uint8_t out[32], 
         fq_cswap(L.z2, L.z3, swap);
         swap = bit;
 
-        fq_addsub(L.a, L.b, L.x2, L.z2);
-        fq_sq(L.aa, L.a);
-        fq_sq(L.bb, L.b);
-        fq_sub(L.e, L.aa, L.bb);
-        fq_addsub(L.c, L.d, L.x3, L.z3);
+        /* The order is measured, not derived: a step is about 1,000 instructions, twice the
+         * reorder window, and starting the longest chain (C, D -> DA, CB -> DA +- CB -> squares ->
+         * z3) first while AA, BB, E fill in was about 10% faster than the RFC's order. */
+        fq_addsub(L.a, L.b, L.x2, L.z2);          /* A = x2 + z2, B = x2 - z2 */
+        fq_addsub(L.c, L.d, L.x3, L.z3);          /* C = x3 + z3, D = x3 - z3 */
         fq_mul(L.da, L.d, L.a);
         fq_mul(L.cb, L.c, L.b);
+        fq_sq(L.aa, L.a);
+        fq_sq(L.bb, L.b);
         fq_addsub(L.x3, L.t, L.da, L.cb);
-        fq_sq(L.x3, L.x3);
+        fq_sub(L.e, L.aa, L.bb);                  /* E = AA - BB */
+        fq_sq(L.x3, L.x3);                        /* x3 = (DA + CB)^2 */
         fq_sq(L.t, L.t);
-        fq_mul(L.z3, L.x1, L.t);
-        fq_mul(L.x2, L.aa, L.bb);
-        fq_mul_small_add(L.t, L.aa, L.e, 121665);
-        fq_mul(L.z2, L.e, L.t);
+        fq_mul_small_add(L.z3, L.aa, L.e, 121665); /* AA + a24 E, a24 = (486662 - 2) / 4, in z3 */
+        fq_mul(L.x2, L.aa, L.bb);                 /* x2 = AA * BB */
+        fq_mul(L.z2, L.e, L.z3);                  /* z2 = E * (AA + a24 E) */
+        fq_mul(L.z3, L.x1, L.t);                  /* z3 = x1 * (DA - CB)^2 */
     }
     fq_cswap(L.x2, L.x3, swap);
     fq_cswap(L.z2, L.z3, swap);
