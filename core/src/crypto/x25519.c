@@ -20,14 +20,15 @@
  * already lazy: fe_add and fe_sub never carry, and each fe_mul / fe_sq / fe_mul_small carries once, which
  * its output needs (an uncarried product column is up to 2^115).
  *
- * Fast field (fq_*): four 64-bit limbs holding any value below 2^256, not necessarily reduced; 2^256
- * folds back as 38. Every fq_ operation accepts the whole range [0, 2^256) and returns a value in it,
- * so there are no limb bounds to track: products are 512-bit (16 MULX, a carry chain per row), the
- * upper half times 38 is added to the lower (top carry at most 39, folded once more), and add / sub /
- * mul_small fold their carry or borrow out as +-38, a second one being possible only when the value is
- * within 38 of 0 or 2^256, where the last +-38 cannot carry again (comments at each function). Only
- * fq_tobytes reduces to [0, p). tests/unit/test_x25519_field.c checks every fq_ operation against the
- * portable one on the edges of this range (2^256 - 1, p + k, 2^255 + k, ...).
+ * Fast field (fq_*): four 64-bit limbs holding a value below 2^256, not necessarily reduced; 2^256
+ * folds back as 38 and 2^255 as 19. fq_mul, fq_sq, fq_mul_small_add and fq_tobytes accept the whole
+ * range [0, 2^256); fq_mul and fq_sq return less than 2^255 + 2^11 ("nearly reduced": the product's
+ * upper half times 38 is added to the lower, then the bits from 255 up times 19), and fq_addsub and
+ * fq_sub need nearly reduced operands (the subtrahend only, for fq_sub), which lets each fold its carry
+ * or borrow once, with no second pass (comments at each function). In the ladder every sum and
+ * difference is of products, squares or the starting values (1, 0, u < 2^255). Only fq_tobytes
+ * reduces to [0, p). tests/unit/test_x25519_field.c checks every fq_ operation against the portable
+ * one on the edges of its range (2^256 - 1, 2^255 + 2^11 - 1, p + k, 2^255 + k, ...).
  *
  * The inverse is z^(p-2) = z^(2^255 - 21) by the usual chain of 254 squarings and 11 multiplications
  * (z^11, z^(2^5 - 1), z^(2^10 - 1), ..., z^(2^250 - 1), then five squarings and a product with z^11).
@@ -522,11 +523,10 @@ static void base_comb(uint8_t out[32], const uint8_t scalar[32])
 
 /* ---- x86-64 with BMI2 and ADX: four 64-bit limbs, MULX products ----
  *
- * An element is four 64-bit limbs (value = sum l[i] 2^(64 i)), any value below 2^256: every function
- * accepts all of [0, 2^256) and returns a value in it, so no bound needs tracking; 2^256 folds back as
- * 38 (2^256 = 2 * 2^255 = 2 * 19 mod p). Only fq_tobytes reduces fully. Carries are the CPU's carry
- * flag through _addcarryx_u64 / _subborrow_u64; a carry that feeds back is multiplied by 38, never
- * branched on. */
+ * An element is four 64-bit limbs (value = sum l[i] 2^(64 i)), below 2^256 (the bounds each
+ * function needs and gives are in the header comment); 2^256 folds back as 38 (2^256 = 2 * 2^255 =
+ * 2 * 19 mod p). Only fq_tobytes reduces fully. Carries are the CPU's carry flag; a carry that feeds
+ * back is multiplied by 38 or 19 or turned into a mask, never branched on. */
 #if X25519_ADX
 typedef uint64_t fq[4];
 typedef unsigned long long ull; /* the intrinsics' operand type */
@@ -571,9 +571,10 @@ ADX_FN unsigned char sbb(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
  * addressed off %rsp) and the result is written after every input has been read, so h may alias f or
  * g. MOV and MULX leave the flags alone, which the interleaved chains rely on.
  *
- * FQ_REDUCE: t = r8..r15 (512 bits) to h below 2^256: t[0..3] + 38 t[4..7] is below 39 * 2^256, so
- * its top limb (r12 after the fold) is at most 38 + 1; that limb times 38 is added once more, and a
- * carry out of that addition leaves the value below 38 * 39, so the last + 38 cannot carry. */
+ * FQ_REDUCE: t = r8..r15 (512 bits) to h below 2^255 + 2^11: t[0..3] + 38 t[4..7] is below
+ * 39 * 2^256, so its fifth limb (r12 after the fold) is at most 38; BTR takes bit 255 out (into CF) and
+ * ADC makes r12 the value's bits from 255 up (at most 77), which times 19 (at most 1463) are added to
+ * the low 255 bits: below 2^255 + 1463, and limb 3 (below 2^63 after BTR) cannot carry out. */
 #define FQ_REDUCE                                                                                      \
     "movl $38, %%edx\n\t"                                                                               \
     "xorl %%eax, %%eax\n\t" /* CF = OF = 0 */                                                           \
@@ -591,14 +592,13 @@ ADX_FN unsigned char sbb(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
     "movl $0, %%eax\n\t" /* not XOR: the flags are still live */                                        \
     "adoxq %%rax, %%r12\n\t"                                                                            \
     "adcxq %%rax, %%r12\n\t"                                                                            \
-    "imulq $38, %%r12, %%r12\n\t"                                                                       \
+    "btrq $63, %%r11\n\t"                                                                               \
+    "adcq %%r12, %%r12\n\t"                                                                             \
+    "imulq $19, %%r12, %%r12\n\t"                                                                       \
     "addq %%r12, %%r8\n\t"                                                                              \
     "adcq $0, %%r9\n\t"                                                                                 \
     "adcq $0, %%r10\n\t"                                                                                \
     "adcq $0, %%r11\n\t"                                                                                \
-    "sbbq %%rax, %%rax\n\t"                                                                             \
-    "andl $38, %%eax\n\t"                                                                               \
-    "addq %%rax, %%r8\n\t"                                                                              \
     "movq %%r8, %[h0]\n\t"                                                                               \
     "movq %%r9, %[h1]\n\t"                                                                             \
     "movq %%r10, %[h2]\n\t"                                                                           \
@@ -708,45 +708,15 @@ static __attribute__((target("bmi2,adx"))) void fq_sq_n(fq h, const fq f, int n)
         fq_sq(h, h);
 }
 
-/* fq_add, fq_sub and fq_mul_small_add are assembly too, for the same reason as fq_mul: GCC turns each
+/* fq_addsub, fq_sub and fq_mul_small_add are assembly too, for the same reason as fq_mul: GCC turns each
  * carry that folds back as 38 into SETC, MOVZX and two LEAs, and adds it into the stored result in
  * memory, which the next multiplication then reloads (a store-forwarding round trip on the ladder's
  * critical path). Here a carry becomes a mask by SBB (0 or all ones) ANDed with 38, and each limb is
  * stored once. The registers are GCC's choice ("=&r": written before all inputs are read). */
 
-/* A carry out of the top limb is 2^256 = 38; a second one leaves h below 38, so h0 + 38 c fits. */
-ADX_FN void fq_add(fq h, const fq f, const fq g)
-{
-    uint64_t r0, r1, r2, r3, c;
-    __asm__("movq %[f0], %[r0]\n\t"
-            "movq %[f1], %[r1]\n\t"
-            "movq %[f2], %[r2]\n\t"
-            "movq %[f3], %[r3]\n\t"
-            "addq %[g0], %[r0]\n\t"
-            "adcq %[g1], %[r1]\n\t"
-            "adcq %[g2], %[r2]\n\t"
-            "adcq %[g3], %[r3]\n\t"
-            "sbbq %[c], %[c]\n\t"
-            "andl $38, %k[c]\n\t"
-            "addq %[c], %[r0]\n\t"
-            "adcq $0, %[r1]\n\t"
-            "adcq $0, %[r2]\n\t"
-            "adcq $0, %[r3]\n\t"
-            "sbbq %[c], %[c]\n\t"
-            "andl $38, %k[c]\n\t"
-            "addq %[c], %[r0]\n\t"
-            "movq %[r0], %[h0]\n\t"
-            "movq %[r1], %[h1]\n\t"
-            "movq %[r2], %[h2]\n\t"
-            "movq %[r3], %[h3]\n\t"
-            : FQ_OUT(h, h), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2),
-              [r3] "=&r"(r3), [c] "=&r"(c)
-            : FQ_IN(f, f), FQ_IN(g, g)
-            : "cc");
-}
-
-/* A borrow out of the top limb left f - g + 2^256: subtract 38; a second borrow leaves h at least
- * 2^256 - 38, so h0 - 38 b cannot borrow. */
+/* h = f - g for g nearly reduced (below 2^255 + 2^11) and any f: a borrow out of the top limb left
+ * f - g + 2^256 = f - g + 38 (mod p), at least 2^256 - g > 2^255 - 2^11, from which 38 is taken
+ * with no second borrow out. */
 ADX_FN void fq_sub(fq h, const fq f, const fq g)
 {
     uint64_t r0, r1, r2, r3, c;
@@ -764,21 +734,19 @@ ADX_FN void fq_sub(fq h, const fq f, const fq g)
             "sbbq $0, %[r1]\n\t"
             "sbbq $0, %[r2]\n\t"
             "sbbq $0, %[r3]\n\t"
-            "sbbq %[c], %[c]\n\t"
-            "andl $38, %k[c]\n\t"
-            "subq %[c], %[r0]\n\t"
             "movq %[r0], %[h0]\n\t"
             "movq %[r1], %[h1]\n\t"
             "movq %[r2], %[h2]\n\t"
             "movq %[r3], %[h3]\n\t"
-            : FQ_OUT(h, h), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2),
-              [r3] "=&r"(r3), [c] "=&r"(c)
+            : FQ_OUT(h, h), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [c] "=&r"(c)
             : FQ_IN(f, f), FQ_IN(g, g)
             : "cc");
 }
 
-/* s = f + g and d = f - g with one load of f and g (the ladder's A, B and C, D and DA +- CB): the
- * folds as in fq_add and fq_sub. s and d must not overlap f or g: s is stored before g is read again. */
+/* s = f + g and d = f - g with one load of f and g (the ladder's A, B and C, D and DA +- CB), both
+ * nearly reduced (below 2^255 + 2^11). The sum is below 2^256 + 2^12: when it carries out, what is
+ * left is below 2^12, all in limb 0, so adding 38 there is the whole fold. The difference as in
+ * fq_sub. Every input limb is read before the first store, so s or d may be f or g. */
 ADX_FN void fq_addsub(fq s, fq d, const fq f, const fq g)
 {
     uint64_t a0, a1, a2, a3, b0, b1, b2, b3, c;
@@ -797,12 +765,6 @@ ADX_FN void fq_addsub(fq s, fq d, const fq f, const fq g)
             "sbbq %[c], %[c]\n\t"
             "andl $38, %k[c]\n\t"
             "addq %[c], %[a0]\n\t"
-            "adcq $0, %[a1]\n\t"
-            "adcq $0, %[a2]\n\t"
-            "adcq $0, %[a3]\n\t"
-            "sbbq %[c], %[c]\n\t"
-            "andl $38, %k[c]\n\t"
-            "addq %[c], %[a0]\n\t"
             "subq %[g0], %[b0]\n\t"
             "sbbq %[g1], %[b1]\n\t"
             "sbbq %[g2], %[b2]\n\t"
@@ -813,9 +775,6 @@ ADX_FN void fq_addsub(fq s, fq d, const fq f, const fq g)
             "sbbq $0, %[b1]\n\t"
             "sbbq $0, %[b2]\n\t"
             "sbbq $0, %[b3]\n\t"
-            "sbbq %[c], %[c]\n\t"
-            "andl $38, %k[c]\n\t"
-            "subq %[c], %[b0]\n\t"
             "movq %[a0], %[s0]\n\t"
             "movq %[a1], %[s1]\n\t"
             "movq %[a2], %[s2]\n\t"
