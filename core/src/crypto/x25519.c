@@ -1,7 +1,8 @@
 /*
  * x25519.c - X25519 (RFC 7748 §5) written from the RFC's description, with two field arithmetics:
  * a portable one (five 51-bit limbs, below) and, on x86-64 CPUs with BMI2 and ADX, four 64-bit limbs
- * multiplied with MULX (issue 18 point 3), chosen at each call by __builtin_cpu_supports;
+ * in inline assembly, multiplied with MULX and two carry chains (ADCX, ADOX) (issue 18 point 3), chosen
+ * at each call by __builtin_cpu_supports;
  * CRY_X25519_PORTABLE forces the portable one. Both run the same ladder and give the same bytes.
  * cry_x25519_base (u = 9) instead runs a fixed-base comb on edwards25519 with the portable field and a
  * table made once per process (comment above base_comb), about 2.3x faster than the ladder;
@@ -37,8 +38,9 @@
  * Constant time: the Montgomery ladder runs all 255 steps for every scalar; the only secret-dependent
  * operation is the conditional swap, done with a mask (no branch, no secret-indexed load); the inverse
  * is z^(p-2) through a fixed addition chain; the final reduction is branch-free. Scalar bit t is read as
- * (k[t / 8] >> (t % 8)) & 1: the index is the public loop counter. MULX, ADC and SBB take the same time
- * for every operand; carries are used as 0/1 multiplied by 38 or turned into masks, never branched on.
+ * (k[t / 8] >> (t % 8)) & 1: the index is the public loop counter. MULX, ADC, ADCX, ADOX, SBB, BTR and
+ * IMUL by a constant take the same time for every operand; carries are used as 0/1 multiplied by 38 or
+ * turned into masks, never branched on; the assembly has no branch.
  * The path choice depends on the CPU only. The comb's table lookups read all eight entries of a row
  * and keep one by mask; its digit recoding is arithmetic without branches.
  */
@@ -533,26 +535,10 @@ typedef unsigned long long ull; /* the intrinsics' operand type */
 
 #define ADX_FN static inline __attribute__((target("bmi2,adx"), always_inline))
 
-ADX_FN uint64_t mulx(uint64_t a, uint64_t b, uint64_t *hi)
-{
-    ull h;
-    uint64_t lo = _mulx_u64(a, b, &h);
-    *hi = h;
-    return lo;
-}
-
 ADX_FN unsigned char adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
 {
     ull o;
     c = _addcarryx_u64(c, a, b, &o);
-    *out = o;
-    return c;
-}
-
-ADX_FN unsigned char sbb(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
-{
-    ull o;
-    c = _subborrow_u64(c, a, b, &o);
     *out = o;
     return c;
 }
