@@ -543,19 +543,17 @@ ADX_FN unsigned char adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
     return c;
 }
 
-/* Each limb is its own memory operand (GCC prints it as disp(base), so that no offset arithmetic on
- * an operand's text is needed): FQ_IN(f, x) names x[0..3] f0..f3. */
-#define FQ_IN(n, x) [n##0] "m"((x)[0]), [n##1] "m"((x)[1]), [n##2] "m"((x)[2]), [n##3] "m"((x)[3])
-#define FQ_OUT(n, x) [n##0] "=m"((x)[0]), [n##1] "=m"((x)[1]), [n##2] "=m"((x)[2]), [n##3] "=m"((x)[3])
-#define FQ_INOUT(n, x) [n##0] "+m"((x)[0]), [n##1] "+m"((x)[1]), [n##2] "+m"((x)[2]), [n##3] "+m"((x)[3])
-
 /* fq_mul and fq_sq are inline assembly: written with the intrinsics, GCC 12 runs one carry chain
  * through ADC, keeps carries in registers with SETC and spills the 512-bit product (about four MOVs
  * per MULX in the ladder), which cost a third of the ladder's time. Here each row of partial products
  * runs two carry chains at once, ADCX (CF) for the low halves and ADOX (OF) for the high halves, and
- * the whole product stays in r8..r15. Operands are memory ("m", so the ladder's stack slots are
- * addressed off %rsp) and the result is written after every input has been read, so h may alias f or
- * g. MOV and MULX leave the flags alone, which the interleaved chains rely on.
+ * the whole product stays in r8..r15. Operands are pointers in registers with a "memory" clobber:
+ * per-limb "m" operands needed an address register each where GCC could not address them off %rsp,
+ * more than the three left beside the eleven clobbered and %rbp (ASan builds: "impossible
+ * constraints"; at -O0 the register allocator did not finish). The result is written after every
+ * input has been read, so h may alias f or g. MOV and MULX leave the flags alone, which the
+ * interleaved chains rely on. The functions whose register outputs are scratch only are volatile:
+ * GCC would otherwise delete an asm whose outputs are all unused, "memory" clobber or not.
  *
  * FQ_REDUCE: t = r8..r15 (512 bits) to h below 2^255 + 2^11: t[0..3] + 38 t[4..7] is below
  * 39 * 2^256, so its fifth limb (r12 after the fold) is at most 38; BTR takes bit 255 out (into CF) and
@@ -585,10 +583,10 @@ ADX_FN unsigned char adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
     "adcq $0, %%r9\n\t"                                                                                 \
     "adcq $0, %%r10\n\t"                                                                                \
     "adcq $0, %%r11\n\t"                                                                                \
-    "movq %%r8, %[h0]\n\t"                                                                               \
-    "movq %%r9, %[h1]\n\t"                                                                             \
-    "movq %%r10, %[h2]\n\t"                                                                           \
-    "movq %%r11, %[h3]\n\t"
+    "movq %%r8, (%[h])\n\t"                                                                               \
+    "movq %%r9, 8(%[h])\n\t"                                                                             \
+    "movq %%r10, 16(%[h])\n\t"                                                                           \
+    "movq %%r11, 24(%[h])\n\t"
 
 /* One row i >= 1 of f * g: rdx = f[i] times g added at limb i; the new top limb starts at zero (the
  * XOR that clears it also clears CF and OF), takes the last high half through OF and the last CF by
@@ -596,40 +594,40 @@ ADX_FN unsigned char adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
 #define FQ_MUL_ROW(fi, a, b, c, d, e)                                                                   \
     "movq " fi ", %%rdx\n\t"                                                                            \
     "xorl %%" e "d, %%" e "d\n\t"                                                                       \
-    "mulxq %[g0], %%rax, %%rbx\n\t"                                                                      \
+    "mulxq (%[g]), %%rax, %%rbx\n\t"                                                                      \
     "adcxq %%rax, %%" a "\n\t"                                                                          \
     "adoxq %%rbx, %%" b "\n\t"                                                                          \
-    "mulxq %[g1], %%rax, %%rbx\n\t"                                                                    \
+    "mulxq 8(%[g]), %%rax, %%rbx\n\t"                                                                    \
     "adcxq %%rax, %%" b "\n\t"                                                                          \
     "adoxq %%rbx, %%" c "\n\t"                                                                          \
-    "mulxq %[g2], %%rax, %%rbx\n\t"                                                                   \
+    "mulxq 16(%[g]), %%rax, %%rbx\n\t"                                                                   \
     "adcxq %%rax, %%" c "\n\t"                                                                          \
     "adoxq %%rbx, %%" d "\n\t"                                                                          \
-    "mulxq %[g3], %%rax, %%rbx\n\t"                                                                   \
+    "mulxq 24(%[g]), %%rax, %%rbx\n\t"                                                                   \
     "adcxq %%rax, %%" d "\n\t"                                                                          \
     "adoxq %%rbx, %%" e "\n\t"                                                                          \
     "adcq $0, %%" e "\n\t"
 
-#define FQ_CLOBBERS "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc"
+#define FQ_CLOBBERS "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory"
 
 /* h = f * g: 16 MULX for the product, 4 more (and one IMUL) for the reduction. */
 ADX_FN void fq_mul(fq h, const fq f, const fq g)
 {
-    __asm__("movq %[f0], %%rdx\n\t"
-            "mulxq %[g0], %%r8, %%r9\n\t"
-            "mulxq %[g1], %%rax, %%r10\n\t"
+    __asm__("movq (%[f]), %%rdx\n\t"
+            "mulxq (%[g]), %%r8, %%r9\n\t"
+            "mulxq 8(%[g]), %%rax, %%r10\n\t"
             "addq %%rax, %%r9\n\t"
-            "mulxq %[g2], %%rax, %%r11\n\t"
+            "mulxq 16(%[g]), %%rax, %%r11\n\t"
             "adcq %%rax, %%r10\n\t"
-            "mulxq %[g3], %%rax, %%r12\n\t"
+            "mulxq 24(%[g]), %%rax, %%r12\n\t"
             "adcq %%rax, %%r11\n\t"
             "adcq $0, %%r12\n\t"
-            FQ_MUL_ROW("%[f1]", "r9", "r10", "r11", "r12", "r13")
-            FQ_MUL_ROW("%[f2]", "r10", "r11", "r12", "r13", "r14")
-            FQ_MUL_ROW("%[f3]", "r11", "r12", "r13", "r14", "r15")
+            FQ_MUL_ROW("8(%[f])", "r9", "r10", "r11", "r12", "r13")
+            FQ_MUL_ROW("16(%[f])", "r10", "r11", "r12", "r13", "r14")
+            FQ_MUL_ROW("24(%[f])", "r11", "r12", "r13", "r14", "r15")
             FQ_REDUCE
-            : FQ_OUT(h, h)
-            : FQ_IN(f, f), FQ_IN(g, g)
+            :
+            : [h] "r"(h), [f] "r"(f), [g] "r"(g)
             : FQ_CLOBBERS);
 }
 
@@ -637,52 +635,52 @@ ADX_FN void fq_mul(fq h, const fq f, const fq g)
  * limb with itself) while adding the four squares f_i^2 (ADOX). 10 MULX plus the reduction's 4. */
 ADX_FN void fq_sq(fq h, const fq f)
 {
-    __asm__("movq %[f0], %%rdx\n\t" /* f0 (f1, f2, f3) at limbs 1..4: r9..r12 */
-            "mulxq %[f1], %%r9, %%r10\n\t"
-            "mulxq %[f2], %%rax, %%r11\n\t"
+    __asm__("movq (%[f]), %%rdx\n\t" /* f0 (f1, f2, f3) at limbs 1..4: r9..r12 */
+            "mulxq 8(%[f]), %%r9, %%r10\n\t"
+            "mulxq 16(%[f]), %%rax, %%r11\n\t"
             "addq %%rax, %%r10\n\t"
-            "mulxq %[f3], %%rax, %%r12\n\t"
+            "mulxq 24(%[f]), %%rax, %%r12\n\t"
             "adcq %%rax, %%r11\n\t"
             "adcq $0, %%r12\n\t"
-            "movq %[f1], %%rdx\n\t" /* f1 (f2, f3) at limbs 3..5: r11..r13 */
+            "movq 8(%[f]), %%rdx\n\t" /* f1 (f2, f3) at limbs 3..5: r11..r13 */
             "xorl %%r13d, %%r13d\n\t"
-            "mulxq %[f2], %%rax, %%rbx\n\t"
+            "mulxq 16(%[f]), %%rax, %%rbx\n\t"
             "adcxq %%rax, %%r11\n\t"
             "adoxq %%rbx, %%r12\n\t"
-            "mulxq %[f3], %%rax, %%rbx\n\t"
+            "mulxq 24(%[f]), %%rax, %%rbx\n\t"
             "adcxq %%rax, %%r12\n\t"
             "adoxq %%rbx, %%r13\n\t"
             "adcq $0, %%r13\n\t"
-            "movq %[f2], %%rdx\n\t" /* f2 f3 at limbs 5..6: r13, r14 */
-            "mulxq %[f3], %%rax, %%r14\n\t"
+            "movq 16(%[f]), %%rdx\n\t" /* f2 f3 at limbs 5..6: r13, r14 */
+            "mulxq 24(%[f]), %%rax, %%r14\n\t"
             "addq %%rax, %%r13\n\t"
             "adcq $0, %%r14\n\t"
             "xorl %%r15d, %%r15d\n\t" /* doubled (CF) plus the squares (OF); limb 7 from zero */
-            "movq %[f0], %%rdx\n\t"
+            "movq (%[f]), %%rdx\n\t"
             "mulxq %%rdx, %%r8, %%rax\n\t"
             "adcxq %%r9, %%r9\n\t"
             "adoxq %%rax, %%r9\n\t"
-            "movq %[f1], %%rdx\n\t"
+            "movq 8(%[f]), %%rdx\n\t"
             "mulxq %%rdx, %%rax, %%rbx\n\t"
             "adcxq %%r10, %%r10\n\t"
             "adoxq %%rax, %%r10\n\t"
             "adcxq %%r11, %%r11\n\t"
             "adoxq %%rbx, %%r11\n\t"
-            "movq %[f2], %%rdx\n\t"
+            "movq 16(%[f]), %%rdx\n\t"
             "mulxq %%rdx, %%rax, %%rbx\n\t"
             "adcxq %%r12, %%r12\n\t"
             "adoxq %%rax, %%r12\n\t"
             "adcxq %%r13, %%r13\n\t"
             "adoxq %%rbx, %%r13\n\t"
-            "movq %[f3], %%rdx\n\t"
+            "movq 24(%[f]), %%rdx\n\t"
             "mulxq %%rdx, %%rax, %%rbx\n\t"
             "adcxq %%r14, %%r14\n\t"
             "adoxq %%rax, %%r14\n\t"
             "adcxq %%r15, %%r15\n\t"
             "adoxq %%rbx, %%r15\n\t" /* f^2 < 2^512: nothing carries out */
             FQ_REDUCE
-            : FQ_OUT(h, h)
-            : FQ_IN(f, f)
+            :
+            : [h] "r"(h), [f] "r"(f)
             : FQ_CLOBBERS);
 }
 
@@ -706,27 +704,27 @@ static __attribute__((target("bmi2,adx"))) void fq_sq_n(fq h, const fq f, int n)
 ADX_FN void fq_sub(fq h, const fq f, const fq g)
 {
     uint64_t r0, r1, r2, r3, c;
-    __asm__("movq %[f0], %[r0]\n\t"
-            "movq %[f1], %[r1]\n\t"
-            "movq %[f2], %[r2]\n\t"
-            "movq %[f3], %[r3]\n\t"
-            "subq %[g0], %[r0]\n\t"
-            "sbbq %[g1], %[r1]\n\t"
-            "sbbq %[g2], %[r2]\n\t"
-            "sbbq %[g3], %[r3]\n\t"
+    __asm__ volatile("movq (%[f]), %[r0]\n\t"
+            "movq 8(%[f]), %[r1]\n\t"
+            "movq 16(%[f]), %[r2]\n\t"
+            "movq 24(%[f]), %[r3]\n\t"
+            "subq (%[g]), %[r0]\n\t"
+            "sbbq 8(%[g]), %[r1]\n\t"
+            "sbbq 16(%[g]), %[r2]\n\t"
+            "sbbq 24(%[g]), %[r3]\n\t"
             "sbbq %[c], %[c]\n\t"
             "andl $38, %k[c]\n\t"
             "subq %[c], %[r0]\n\t"
             "sbbq $0, %[r1]\n\t"
             "sbbq $0, %[r2]\n\t"
             "sbbq $0, %[r3]\n\t"
-            "movq %[r0], %[h0]\n\t"
-            "movq %[r1], %[h1]\n\t"
-            "movq %[r2], %[h2]\n\t"
-            "movq %[r3], %[h3]\n\t"
-            : FQ_OUT(h, h), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [c] "=&r"(c)
-            : FQ_IN(f, f), FQ_IN(g, g)
-            : "cc");
+            "movq %[r0], (%[h])\n\t"
+            "movq %[r1], 8(%[h])\n\t"
+            "movq %[r2], 16(%[h])\n\t"
+            "movq %[r3], 24(%[h])\n\t"
+            : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [c] "=&r"(c)
+            : [h] "r"(h), [f] "r"(f), [g] "r"(g)
+            : "cc", "memory");
 }
 
 /* s = f + g and d = f - g with one load of f and g (the ladder's A, B and C, D and DA +- CB), both
@@ -736,43 +734,43 @@ ADX_FN void fq_sub(fq h, const fq f, const fq g)
 ADX_FN void fq_addsub(fq s, fq d, const fq f, const fq g)
 {
     uint64_t a0, a1, a2, a3, b0, b1, b2, b3, c;
-    __asm__("movq %[f0], %[a0]\n\t"
-            "movq %[f1], %[a1]\n\t"
-            "movq %[f2], %[a2]\n\t"
-            "movq %[f3], %[a3]\n\t"
+    __asm__ volatile("movq (%[f]), %[a0]\n\t"
+            "movq 8(%[f]), %[a1]\n\t"
+            "movq 16(%[f]), %[a2]\n\t"
+            "movq 24(%[f]), %[a3]\n\t"
             "movq %[a0], %[b0]\n\t"
             "movq %[a1], %[b1]\n\t"
             "movq %[a2], %[b2]\n\t"
             "movq %[a3], %[b3]\n\t"
-            "addq %[g0], %[a0]\n\t"
-            "adcq %[g1], %[a1]\n\t"
-            "adcq %[g2], %[a2]\n\t"
-            "adcq %[g3], %[a3]\n\t"
+            "addq (%[g]), %[a0]\n\t"
+            "adcq 8(%[g]), %[a1]\n\t"
+            "adcq 16(%[g]), %[a2]\n\t"
+            "adcq 24(%[g]), %[a3]\n\t"
             "sbbq %[c], %[c]\n\t"
             "andl $38, %k[c]\n\t"
             "addq %[c], %[a0]\n\t"
-            "subq %[g0], %[b0]\n\t"
-            "sbbq %[g1], %[b1]\n\t"
-            "sbbq %[g2], %[b2]\n\t"
-            "sbbq %[g3], %[b3]\n\t"
+            "subq (%[g]), %[b0]\n\t"
+            "sbbq 8(%[g]), %[b1]\n\t"
+            "sbbq 16(%[g]), %[b2]\n\t"
+            "sbbq 24(%[g]), %[b3]\n\t"
             "sbbq %[c], %[c]\n\t"
             "andl $38, %k[c]\n\t"
             "subq %[c], %[b0]\n\t"
             "sbbq $0, %[b1]\n\t"
             "sbbq $0, %[b2]\n\t"
             "sbbq $0, %[b3]\n\t"
-            "movq %[a0], %[s0]\n\t"
-            "movq %[a1], %[s1]\n\t"
-            "movq %[a2], %[s2]\n\t"
-            "movq %[a3], %[s3]\n\t"
-            "movq %[b0], %[d0]\n\t"
-            "movq %[b1], %[d1]\n\t"
-            "movq %[b2], %[d2]\n\t"
-            "movq %[b3], %[d3]\n\t"
-            : FQ_OUT(s, s), FQ_OUT(d, d), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2),
+            "movq %[a0], (%[s])\n\t"
+            "movq %[a1], 8(%[s])\n\t"
+            "movq %[a2], 16(%[s])\n\t"
+            "movq %[a3], 24(%[s])\n\t"
+            "movq %[b0], (%[d])\n\t"
+            "movq %[b1], 8(%[d])\n\t"
+            "movq %[b2], 16(%[d])\n\t"
+            "movq %[b3], 24(%[d])\n\t"
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2),
               [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [c] "=&r"(c)
-            : FQ_IN(f, f), FQ_IN(g, g)
-            : "cc");
+            : [s] "r"(s), [d] "r"(d), [f] "r"(f), [g] "r"(g)
+            : "cc", "memory");
 }
 
 /* h = a + s f for s < 2^32 (the ladder's AA + a24 E in one pass): a + s f < (2^32 + 1) 2^256, so the
@@ -781,18 +779,18 @@ ADX_FN void fq_addsub(fq s, fq d, const fq f, const fq g)
 ADX_FN void fq_mul_small_add(fq h, const fq a, const fq f, uint64_t s)
 {
     uint64_t r0, r1, r2, r3, r4, t;
-    __asm__("mulxq %[f0], %[r0], %[t]\n\t"
-            "mulxq %[f1], %[r1], %[r4]\n\t"
+    __asm__ volatile("mulxq (%[f]), %[r0], %[t]\n\t"
+            "mulxq 8(%[f]), %[r1], %[r4]\n\t"
             "addq %[t], %[r1]\n\t"
-            "mulxq %[f2], %[r2], %[t]\n\t"
+            "mulxq 16(%[f]), %[r2], %[t]\n\t"
             "adcq %[r4], %[r2]\n\t"
-            "mulxq %[f3], %[r3], %[r4]\n\t"
+            "mulxq 24(%[f]), %[r3], %[r4]\n\t"
             "adcq %[t], %[r3]\n\t"
             "adcq $0, %[r4]\n\t"
-            "addq %[a0], %[r0]\n\t"
-            "adcq %[a1], %[r1]\n\t"
-            "adcq %[a2], %[r2]\n\t"
-            "adcq %[a3], %[r3]\n\t"
+            "addq (%[a]), %[r0]\n\t"
+            "adcq 8(%[a]), %[r1]\n\t"
+            "adcq 16(%[a]), %[r2]\n\t"
+            "adcq 24(%[a]), %[r3]\n\t"
             "adcq $0, %[r4]\n\t"
             "imulq $38, %[r4], %[r4]\n\t"
             "addq %[r4], %[r0]\n\t"
@@ -802,14 +800,14 @@ ADX_FN void fq_mul_small_add(fq h, const fq a, const fq f, uint64_t s)
             "sbbq %[t], %[t]\n\t"
             "andl $38, %k[t]\n\t"
             "addq %[t], %[r0]\n\t"
-            "movq %[r0], %[h0]\n\t"
-            "movq %[r1], %[h1]\n\t"
-            "movq %[r2], %[h2]\n\t"
-            "movq %[r3], %[h3]\n\t"
-            : FQ_OUT(h, h), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2),
+            "movq %[r0], (%[h])\n\t"
+            "movq %[r1], 8(%[h])\n\t"
+            "movq %[r2], 16(%[h])\n\t"
+            "movq %[r3], 24(%[h])\n\t"
+            : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2),
               [r3] "=&r"(r3), [r4] "=&r"(r4), [t] "=&r"(t)
-            : FQ_IN(a, a), FQ_IN(f, f), "d"(s)
-            : "cc");
+            : [h] "r"(h), [a] "r"(a), [f] "r"(f), "d"(s)
+            : "cc", "memory");
 }
 
 /* Swaps f and g when bit is 1, touching both either way: limb by limb, x = mask & (f ^ g). In
@@ -819,18 +817,19 @@ ADX_FN void fq_cswap(fq f, fq g, uint64_t bit)
 {
     uint64_t mask = value_barrier(0 - bit), a, b, x;
 #define FQ_CSWAP_LIMB(i)                                                                                \
-    "movq %[f" i "], %[a]\n\t"                                                                           \
-    "movq %[g" i "], %[b]\n\t"                                                                           \
+    "movq " i "(%[f]), %[a]\n\t"                                                                           \
+    "movq " i "(%[g]), %[b]\n\t"                                                                           \
     "movq %[a], %[x]\n\t"                                                                                \
     "xorq %[b], %[x]\n\t"                                                                                \
     "andq %[m], %[x]\n\t"                                                                                \
     "xorq %[x], %[a]\n\t"                                                                                \
     "xorq %[x], %[b]\n\t"                                                                                \
-    "movq %[a], %[f" i "]\n\t"                                                                           \
-    "movq %[b], %[g" i "]\n\t"
-    __asm__(FQ_CSWAP_LIMB("0") FQ_CSWAP_LIMB("1") FQ_CSWAP_LIMB("2") FQ_CSWAP_LIMB("3")
-            : FQ_INOUT(f, f), FQ_INOUT(g, g), [a] "=&r"(a), [b] "=&r"(b), [x] "=&r"(x)
-            : [m] "r"(mask));
+    "movq %[a], " i "(%[f])\n\t"                                                                           \
+    "movq %[b], " i "(%[g])\n\t"
+    __asm__ volatile(FQ_CSWAP_LIMB("0") FQ_CSWAP_LIMB("8") FQ_CSWAP_LIMB("16") FQ_CSWAP_LIMB("24")
+            : [a] "=&r"(a), [b] "=&r"(b), [x] "=&r"(x)
+            : [f] "r"(f), [g] "r"(g), [m] "r"(mask)
+            : "memory");
 #undef FQ_CSWAP_LIMB
 }
 
