@@ -1,10 +1,12 @@
 /*
  * test_x25519_field.c - the field arithmetic of crypto/x25519.c's MULX/ADX path (issue 18 point 3)
  * against its portable 51-bit arithmetic, operation by operation, on the representations that whole
- * X25519 runs almost never produce: the fast path keeps any value below 2^256, so the second carry of
- * fq_add, the second borrow of fq_sub, the final subtraction of p in fq_tobytes ([p, 2^255 + 19)) and
- * the folds of 2^256 need inputs such as 2^256 - 1, p + k and 2^255 + k. Every operation's result is
- * encoded canonically and compared with the portable result on the same residues. The file includes
+ * X25519 runs almost never produce: the fast path keeps values below 2^256 (fq_mul and fq_sq return
+ * them below 2^255 + 2^11, which fq_addsub and fq_sub need), so the carry and borrow folds, the final
+ * subtraction of p in fq_tobytes ([p, 2^255 + 19)) and the folds of 2^256 and 2^255 need inputs such
+ * as 2^256 - 1, 2^255 + 2^11 - 1, p + k and 2^255 + k. Every operation's result is encoded
+ * canonically and compared with the portable result on the same residues; fq_mul's and fq_sq's must
+ * also be below 2^255 + 2^11. The file includes
  * x25519.c itself (its functions are static), with the public names renamed so that they do not clash
  * with the library's. Skipped (with an assertion that the CPU indeed lacks BMI2/ADX) elsewhere.
  */
@@ -52,40 +54,103 @@ static void same(const char *op, const fq got, const fe want, const fq f, const 
                      (unsigned long long)g[0], ha, hb);
 }
 
-static FAST void fast_ops(fq add, fq sub, fq mul, fq sq, fq small, const fq f, const fq g)
+/* fq_mul and fq_sq must return nearly reduced values (below 2^255 + 2^11), which fq_addsub and
+ * fq_sub rely on. */
+static int nearly_reduced(const fq x)
 {
-    fq_add(add, f, g);
-    fq_sub(sub, f, g);
+    return (x[3] >> 63) == 0 || (x[3] == UINT64_C(1) << 63 && x[2] == 0 && x[1] == 0 && x[0] < 2048);
+}
+
+/* x itself when nearly reduced, else x - 2^255 (bit 255 cleared): edge values stay edge values
+ * (2^256 - 1 becomes 2^255 - 1) within what fq_addsub and fq_sub accept. */
+static void near_of(fq r, const fq x)
+{
+    memcpy(r, x, sizeof(fq));
+    if (!nearly_reduced(r))
+        r[3] &= UINT64_MAX >> 1;
+}
+
+static FAST void fast_ops(fq add, fq sub, fq subf, fq mul, fq sq, fq small, const fq f, const fq g,
+                          const fq nf, const fq ng)
+{
+    fq_addsub(add, sub, nf, ng);
+    fq_sub(subf, f, ng); /* only the subtrahend needs to be nearly reduced */
     fq_mul(mul, f, g);
     fq_sq(sq, f);
-    fq_mul_small(small, f, 121665);
+    fq_mul_small_add(small, g, f, 121665);
+}
+
+/* The same operations with the result written over an input (the ladder and the inverse do this:
+ * fq_sq(t, t), fq_mul(a, a, c), ...): the assembly must read every input limb before storing. The
+ * results must be the very same limbs as those of the unaliased calls. */
+static FAST void check_aliased(const fq add, const fq sub, const fq subf, const fq mul, const fq sq,
+                               const fq small, const fq f, const fq g, const fq nf, const fq ng)
+{
+    fq x, y, z;
+#define ALIAS(what, a, b, call, want)                                                                   \
+    do {                                                                                               \
+        memcpy(x, a, sizeof x);                                                                        \
+        memcpy(y, b, sizeof y);                                                                        \
+        call;                                                                                          \
+        cr_assert_eq(memcmp(what, want, sizeof x), 0, "%s differs when aliased", #call);              \
+    } while (0)
+    ALIAS(x, nf, ng, fq_addsub(x, z, x, y), add);
+    ALIAS(y, nf, ng, fq_addsub(y, z, x, y), add);
+    ALIAS(x, nf, ng, fq_addsub(z, x, x, y), sub);
+    ALIAS(y, nf, ng, fq_addsub(z, y, x, y), sub);
+    ALIAS(x, f, ng, fq_sub(x, x, y), subf);
+    ALIAS(y, f, ng, fq_sub(y, x, y), subf);
+    ALIAS(x, f, g, fq_mul(x, x, y), mul);
+    ALIAS(y, f, g, fq_mul(y, x, y), mul);
+    ALIAS(x, f, g, fq_sq(x, x), sq);
+    ALIAS(y, f, g, fq_mul_small_add(y, y, x, 121665), small);
+    ALIAS(x, f, g, fq_mul_small_add(x, y, x, 121665), small);
+#undef ALIAS
+    fq m2;
+    fq_mul(m2, f, f);
+    memcpy(x, f, sizeof x);
+    fq_mul(x, x, x);
+    cr_assert_eq(memcmp(x, m2, sizeof x), 0, "fq_mul(x, x, x) differs from fq_mul(m, f, f)");
 }
 
 static void check_pair(const fq f, const fq g)
 {
-    fq add, sub, mul, sq, small;
+    fq nf, ng, add, sub, subf, mul, sq, small;
     static const fe one = { 1, 0, 0, 0, 0 };
-    fe rf, rg, r;
-    fast_ops(add, sub, mul, sq, small, f, g);
+    fe rf, rg, rnf, rng, r;
+    near_of(nf, f);
+    near_of(ng, g);
+    fast_ops(add, sub, subf, mul, sq, small, f, g, nf, ng);
+    check_aliased(add, sub, subf, mul, sq, small, f, g, nf, ng);
     ref_of(rf, f); /* limbs below 2^51 + 19: carried */
     ref_of(rg, g);
-    fe_add(r, rf, rg);
+    ref_of(rnf, nf);
+    ref_of(rng, ng);
+    fe_add(r, rnf, rng);
     fe_mul(r, r, one); /* carried again for fe_tobytes */
-    same("add", add, r, f, g);
-    fe_sub(r, rf, rg);
+    same("add", add, r, nf, ng);
+    fe_sub(r, rnf, rng);
     fe_mul(r, r, one);
-    same("sub", sub, r, f, g);
+    same("sub", sub, r, nf, ng);
+    fe_sub(r, rf, rng);
+    fe_mul(r, r, one);
+    same("sub (any minuend)", subf, r, f, ng);
     fe_mul(r, rf, rg);
     same("mul", mul, r, f, g);
+    cr_assert(nearly_reduced(mul), "fq_mul(%016llx.., %016llx..) is not below 2^255 + 2^11",
+              (unsigned long long)f[3], (unsigned long long)g[3]);
     fe_sq(r, rf);
     same("sq", sq, r, f, g);
+    cr_assert(nearly_reduced(sq), "fq_sq(%016llx..) is not below 2^255 + 2^11", (unsigned long long)f[3]);
     fe_mul_small(r, rf, 121665);
-    same("mul_small", small, r, f, g);
+    fe_add(r, r, rg);
+    fe_mul(r, r, one);
+    same("mul_small_add", small, r, f, g);
     same("tobytes", f, rf, f, f);
 }
 
 #define M UINT64_MAX
-/* Values at the edges of the representation: around 0, 19, 38, p, 2^255, 2^256. */
+/* Values at the edges of the representation: around 0, 19, 38, p, 2^255, 2^255 + 2^11, 2^256. */
 static const fq edges[] = {
     { 0, 0, 0, 0 }, { 1, 0, 0, 0 }, { 18, 0, 0, 0 }, { 19, 0, 0, 0 }, { 37, 0, 0, 0 }, { 38, 0, 0, 0 },
     { M, 0, 0, 0 }, { 0, 0, 0, UINT64_C(1) << 63 },           /* 2^255 = p + 19 */
@@ -95,6 +160,7 @@ static const fq edges[] = {
     { M - 38, M, M, M }, { M - 37, M, M, M }, { M - 36, M, M, M }, /* 2^256 - 39, -38, -37 */
     { M - 1, M, M, M }, { M, M, M, M },                       /* 2^256 - 2, 2^256 - 1 */
     { M - 37, M, M, M >> 1 }, { M, 0, M, 0 },                 /* p - 19, mixed words */
+    { 2047, 0, 0, UINT64_C(1) << 63 }, { 2048, 0, 0, UINT64_C(1) << 63 }, /* 2^255 + 2^11 - 1, + 2^11 */
 };
 #define NEDGES (sizeof edges / sizeof edges[0])
 
