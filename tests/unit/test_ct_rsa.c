@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <gmp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,91 @@ Test(ct_rsa, blinding_draws_and_checks_randomness)
     cr_assert_arr_eq(a, b, nb);
     cr_assert_eq(g1.sizes[0], (nb + 7) / 8 * 8 + 8, "r is drawn one limb wider than n");
     mpz_clear(c);
+    bn_ct_rsa_free(ct);
+    ref_rsa_clear(&k);
+    gmp_randclear(rs);
+}
+
+/* ---- the per-key blinding pair (IFMA path): reused, squared, refreshed, shared by threads ---- */
+struct blind_job {
+    const struct ref_rsa *k;
+    struct bn_ct_rsa *ct;
+    unsigned seed;
+    int ops, bad, fails;
+    struct rng g;
+};
+
+/* ops private operations on one shared key, each checked against mpz_powm and (every 8th) the
+ * portable path; failures are counted (Criterion asserts belong to the main thread) */
+static void *blind_worker(void *arg)
+{
+    struct blind_job *j = arg;
+    size_t nb = bn_ct_rsa_bytes(j->ct);
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, j->seed);
+    struct rng *g = &j->g;
+    g->state = 1000 + j->seed;
+    mpz_t c, m;
+    mpz_inits(c, m, NULL);
+    uint8_t in[300], out[300], port[300], want[300];
+    for (int i = 0; i < j->ops; i++) {
+        mpz_urandomm(c, rs, j->k->n);
+        mpz_powm(m, c, j->k->d, j->k->n);
+        put_fixed(c, in, nb);
+        put_fixed(m, want, nb);
+        if (bn_ct_rsa_private(j->ct, in, out, rng_fn, g) != SSLNoErr)
+            j->fails++;
+        else if (memcmp(out, want, nb) != 0)
+            j->bad++;
+        if (i % 8 == 0 &&
+            (bn_ct_rsa_private_flags(j->ct, in, port, rng_fn, g, BN_CT_RSA_PORTABLE) != SSLNoErr ||
+             memcmp(port, want, nb) != 0))
+            j->bad++;
+    }
+    mpz_clears(c, m, NULL);
+    gmp_randclear(rs);
+    return NULL;
+}
+
+/* One thread: the pair is drawn at the first use and every 32nd after (r and u: 2 draws each),
+ * squared in between, and every result is right, across 3 refreshes. Then 4 threads at once on
+ * the same key (trylock: a busy pair means a fresh r), 100 operations each. */
+Test(ct_rsa, blinding_pair_reused_refreshed_and_shared, .timeout = 120)
+{
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, 32);
+    struct ref_rsa k;
+    ref_rsa_gen(&k, rs, 1024, 1024);
+    struct bn_ct_rsa *ct = ct_key(&k);
+    struct blind_job one = {.k = &k, .ct = ct, .seed = 1, .ops = 100};
+    struct rng g = {.state = 3};
+    uint8_t in[300], out[300];
+    size_t nb = bn_ct_rsa_bytes(ct);
+    memset(in, 0, nb);
+    in[nb - 1] = 2;
+    cr_assert_eq(bn_ct_rsa_private(ct, in, out, rng_fn, &g), SSLNoErr);
+    cr_assert_eq(g.calls, 2, "the first use draws r and u");
+    blind_worker(&one); /* uses 1..100 */
+    cr_assert_eq(one.fails, 0);
+    cr_assert_eq(one.bad, 0, "%d wrong results on one thread", one.bad);
+    if (bn_ct_rsa_ifma(ct)) {
+        /* 101 crt uses: draws at 0 (g), 32, 64 and 96 (one.g: 2 calls each), plus the portable
+         * path's 2 per call on 13 of the 100 */
+        cr_assert_eq(one.g.calls, 3 * 2 + 13 * 2);
+    }
+    pthread_t th[4];
+    struct blind_job jobs[4];
+    for (int t = 0; t < 4; t++) {
+        jobs[t] = (struct blind_job){.k = &k, .ct = ct, .seed = 10 + (unsigned)t, .ops = 100};
+        cr_assert_eq(pthread_create(&th[t], NULL, blind_worker, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        cr_assert_eq(jobs[t].fails, 0, "thread %d", t);
+        cr_assert_eq(jobs[t].bad, 0, "thread %d: %d wrong results", t, jobs[t].bad);
+    }
     bn_ct_rsa_free(ct);
     ref_rsa_clear(&k);
     gmp_randclear(rs);

@@ -196,6 +196,103 @@ Test(rsa_ifma, powm_matches_mpz_powm)
     gmp_randclear(rs);
 }
 
+/* ---- the packed squaring against the general packed multiply ---- */
+
+static void to52_limbs(uint64_t *r, unsigned nl, const mpz_t z)
+{
+    mpz_t t;
+    mpz_init_set(t, z);
+    for (unsigned j = 0; j < nl; j++) {
+        r[j] = mpz_getlimbn(t, 0) & ((UINT64_C(1) << 52) - 1);
+        mpz_tdiv_q_2exp(t, t, 52);
+    }
+    cr_assert_eq(mpz_sgn(t), 0, "value wider than nl limbs");
+    mpz_clear(t);
+}
+
+static void from52_limbs(mpz_t z, const uint64_t *a, unsigned nl)
+{
+    mpz_set_ui(z, 0);
+    for (unsigned j = nl; j-- > 0;) {
+        mpz_mul_2exp(z, z, 52);
+        mpz_add_ui(z, z, a[j]);
+    }
+}
+
+/* operand i of 12 below 2m: 0, 1, m - 1, m, m + 1, 2m - 2, 2m - 1, R/4-ish high limbs, random */
+static void sqr_operand(mpz_t a, const mpz_t m, int i, gmp_randstate_t rs)
+{
+    mpz_t t;
+    mpz_init(t);
+    switch (i) {
+    case 0: mpz_set_ui(a, 0); break;
+    case 1: mpz_set_ui(a, 1); break;
+    case 2: mpz_sub_ui(a, m, 1); break;
+    case 3: mpz_set(a, m); break;
+    case 4: mpz_add_ui(a, m, 1); break;
+    case 5: mpz_mul_2exp(a, m, 1), mpz_sub_ui(a, a, 2); break;
+    case 6: mpz_mul_2exp(a, m, 1), mpz_sub_ui(a, a, 1); break;
+    case 7: /* all ones up to bits(m): many full 52-bit limbs */
+        mpz_set_ui(a, 1), mpz_mul_2exp(a, a, mpz_sizeinbase(m, 2)), mpz_sub_ui(a, a, 1); break;
+    default:
+        mpz_mul_2exp(t, m, 1);
+        mpz_urandomm(a, rs, t);
+    }
+    mpz_clear(t);
+}
+
+Test(rsa_ifma, squaring_matches_multiply)
+{
+    need_ifma();
+    /* 20-limb halves (up to 1038 bits), the only length with the dedicated squaring */
+    static const unsigned sizes[][2] = {{3, 5},      {64, 64},     {255, 700},  {512, 512},
+                                        {1000, 1038}, {1024, 1024}, {1023, 1024}, {1038, 1037},
+                                        {1030, 1038}, {777, 1001},  {1038, 1038}};
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, 2222);
+    mpz_t m[2], a[2], r, w, R;
+    mpz_inits(m[0], m[1], a[0], a[1], r, w, R, NULL);
+    int cases = 0;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        struct cry_ifma_mont c[2];
+        unsigned nl = cry_ifma_limbs(sizes[s][0] > sizes[s][1] ? sizes[s][0] : sizes[s][1]);
+        for (int h = 0; h < 2; h++) {
+            uint64_t m64[CRY_IFMA_MAX];
+            mpz_urandomb(m[h], rs, sizes[s][h]);
+            mpz_setbit(m[h], sizes[s][h] - 1);
+            mpz_setbit(m[h], 0);
+            to_limbs(m64, (sizes[s][h] + 63) / 64, m[h]);
+            cr_assert_eq(cry_ifma_mont_init(&c[h], m64, (sizes[s][h] + 63) / 64, sizes[s][h], nl), 0);
+        }
+        mpz_set_ui(R, 1);
+        mpz_mul_2exp(R, R, 52 * nl);
+        for (int i = 0; i < 24; i++, cases++) {
+            uint64_t a52[2][CRY_IFMA_MAX], rsq[2 * CRY_IFMA_MAX], rmul[2 * CRY_IFMA_MAX];
+            for (int h = 0; h < 2; h++) {
+                sqr_operand(a[h], m[h], (i + 5 * h) % 24, rs); /* different edges per half */
+                to52_limbs(a52[h], nl, a[h]);
+            }
+            cr_assert_eq(cry_ifma_sqr2_check(rsq, rmul, a52[0], a52[1], &c[0], &c[1]), 0);
+            cr_assert_arr_eq(rsq, rmul, 2 * nl * sizeof *rsq, "%u/%u bits, operand %d",
+                             sizes[s][0], sizes[s][1], i);
+            for (int h = 0; h < 2; h++) { /* r R = a^2 mod m, r < 2m */
+                from52_limbs(r, rsq + h * nl, nl);
+                mpz_mul_2exp(w, m[h], 1);
+                cr_assert_lt(mpz_cmp(r, w), 0, "%u bits, operand %d: not below 2m",
+                             sizes[s][h], i);
+                mpz_mul(w, r, R);
+                mpz_submul(w, a[h], a[h]);
+                cr_assert(mpz_divisible_p(w, m[h]), "%u bits, operand %d: wrong a a / R",
+                          sizes[s][h], i);
+            }
+        }
+    }
+    cr_assert_geq(cases, 250);
+    mpz_clears(m[0], m[1], a[0], a[1], r, w, R, NULL);
+    gmp_randclear(rs);
+}
+
 /* ---- bn_ct_rsa_private: IFMA against mpn_sec_powm and mpz_powm ---- */
 
 static SSLErr rng_fn(void *ref, uint8_t *out, size_t n)

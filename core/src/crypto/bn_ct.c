@@ -10,6 +10,7 @@
 #include "crypto/bn_ct.h"
 #include <gmp.h>
 #include "crypto/rsa_ifma.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,9 +128,18 @@ struct bn_ct_rsa {
     int ifme; /* r^e and the fault check mod p and q on IFMA (with ifma; e of <= 2560 bits) */
     unsigned hbits;
     struct cry_ifma_mont ifp, ifq, ifn;
+    /* the blinding pair of the crt path, kept across calls as OpenSSL's BN_BLINDING does:
+     * r^e mod p, q (bpe, bqe) and r^-1 mod p, q (bpi, bqi), squared at each use and drawn afresh
+     * every BLIND_USES uses (buses == 0). Guarded by block, taken only with trylock: a call that
+     * finds it busy draws its own r, so no thread waits. The only part of a key that changes. */
+    pthread_mutex_t block;
+    unsigned buses;
+    mp_limb_t *bpe, *bqe, *bpi, *bqi;
     size_t limbs; /* of mem */
     mp_limb_t mem[];
 };
+
+#define BLIND_USES 32 /* uses of one blinding pair, as OpenSSL's BN_BLINDING_COUNTER */
 
 size_t bn_ct_rsa_bytes(const struct bn_ct_rsa *k) { return k ? k->nbytes : 0; }
 
@@ -181,7 +191,7 @@ SSLErr bn_ct_rsa_new(const uint8_t *n, size_t nl, const uint8_t *e, size_t el, c
                SSLBadParameterErr);
     SSL_ENSURE((n[nl - 1] & 1) && (p[pl - 1] & 1) && (q[ql - 1] & 1), SSLBadParameterErr);
     mp_size_t nn = limbs_for(nl), en = limbs_for(el), pn = limbs_for(pl), qn = limbs_for(ql);
-    size_t limbs = (size_t)(nn + en + 3 * pn + 2 * qn);
+    size_t limbs = (size_t)(nn + en + 5 * pn + 4 * qn);
     struct bn_ct_rsa *k = calloc(1, sizeof *k + limbs * sizeof(mp_limb_t));
     SSL_ENSURE(k, SSLMemoryErr);
     k->limbs = limbs;
@@ -194,6 +204,15 @@ SSLErr bn_ct_rsa_new(const uint8_t *n, size_t nl, const uint8_t *e, size_t el, c
     k->dp = k->q + qn;
     k->dq = k->dp + pn;
     k->qinv = k->dq + qn;
+    k->bpe = k->qinv + pn;
+    k->bqe = k->bpe + pn;
+    k->bpi = k->bqe + qn;
+    k->bqi = k->bpi + pn;
+    if (pthread_mutex_init(&k->block, NULL) != 0) {
+        wipe(k, sizeof *k + limbs * sizeof(mp_limb_t));
+        free(k);
+        return SSLMemoryErr;
+    }
     from_be(k->n, nn, n, nl);
     from_be(k->e, en, e, el);
     from_be(k->p, pn, p, pl);
@@ -213,7 +232,8 @@ void bn_ct_rsa_free(struct bn_ct_rsa *k)
 {
     if (!k)
         return;
-    wipe(k, sizeof *k + k->limbs * sizeof(mp_limb_t));
+    pthread_mutex_destroy(&k->block);
+    wipe(k, sizeof *k + k->limbs * sizeof(mp_limb_t)); /* the blinding pair too */
     free(k);
 }
 
@@ -234,6 +254,8 @@ static size_t rsa_itch(const struct bn_ct_rsa *k)
     t = max2(t, (size_t)mpn_sec_powm_itch(qn, k->qbits, qn));
     t = max2(t, (size_t)mpn_sec_div_r_itch(qn, pn));
     t = max2(t, (size_t)mpn_sec_mul_itch(pn, pn));
+    t = max2(t, (size_t)mpn_sec_sqr_itch(pn));
+    t = max2(t, (size_t)mpn_sec_sqr_itch(qn));
     t = max2(t, (size_t)mpn_sec_div_r_itch(2 * pn, pn));
     t = max2(t, (size_t)mpn_sec_mul_itch(mx, mn));
     return t;
@@ -327,6 +349,29 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
     from_be(c, nn, in, k->nbytes);
 
     /*
+     * crt: the key's blinding pair when its lock is free (bn_ct_rsa_new allocated the key, so it
+     * may be written through a cast; only the pair and its count are). Uses after the first square
+     * the pair (r -> r^2: still r^e and r^-1 of one r) instead of drawing r and inverting it.
+     */
+    struct bn_ct_rsa *mk = (struct bn_ct_rsa *)(uintptr_t)k;
+    int locked = crt && pthread_mutex_trylock(&mk->block) == 0;
+    if (locked && mk->buses != 0) {
+        mp_limb_t *const pair[4] = {mk->bpe, mk->bqe, mk->bpi, mk->bqi};
+        for (int i = 0; i < 4; i++) {
+            const mp_limb_t *md = i & 1 ? k->q : k->p;
+            mp_size_t mn = i & 1 ? qn : pn;
+            mpn_sec_sqr(w, pair[i], mn, tp);
+            mpn_sec_div_r(w, 2 * mn, md, mn, tp);
+            memcpy(pair[i], w, (size_t)mn * sizeof *w);
+        }
+        memcpy(m1, mk->bpe, (size_t)pn * sizeof *m1);
+        memcpy(m2, mk->bqe, (size_t)qn * sizeof *m2);
+        memcpy(ri, mk->bpi, (size_t)pn * sizeof *ri);
+        memcpy(re, mk->bqi, (size_t)qn * sizeof *re);
+        goto blinded;
+    }
+
+    /*
      * Blinding factor r, uniform-ish in [0, n) (nn + 1 random limbs reduced), and r^-1. The
      * inverse is itself blinded: mpz_invert (fast, variable time) sees only r u for a fresh random
      * u, which is independent of r; r^-1 = (r u)^-1 u. (mpn_sec_invert here cost ~40% of the
@@ -371,12 +416,26 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
     }
     if (crt) {
         /* c r^e is only needed mod p and mod q: r^e there, both at once (a quarter of the work
-         * of r^e mod n), then c r^e mod p and mod q */
-        mod_into(cp, c, nn, k->p, pn, w);
-        mod_into(cq, c, nn, k->q, qn, w);
+         * of r^e mod n) */
         mod_into(m1, r, nn, k->p, pn, w);
         mod_into(m2, r, nn, k->q, qn, w);
         ifma_pub2(k, m1, m2);
+        if (locked) { /* a new pair for the next BLIND_USES - 1 calls */
+            memcpy(mk->bpe, m1, (size_t)pn * sizeof *m1);
+            memcpy(mk->bqe, m2, (size_t)qn * sizeof *m2);
+            memcpy(mk->bpi, ri, (size_t)pn * sizeof *ri);
+            memcpy(mk->bqi, re, (size_t)qn * sizeof *re);
+        }
+    }
+blinded:
+    if (locked) {
+        mk->buses = (mk->buses + 1) % BLIND_USES;
+        pthread_mutex_unlock(&mk->block);
+        locked = 0;
+    }
+    if (crt) { /* then c r^e mod p and mod q */
+        mod_into(cp, c, nn, k->p, pn, w);
+        mod_into(cq, c, nn, k->q, qn, w);
         mpn_sec_mul(w, cp, pn, m1, pn, tp);
         mpn_sec_div_r(w, 2 * pn, k->p, pn, tp);
         memcpy(m1, w, (size_t)pn * sizeof *m1);
@@ -460,6 +519,8 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
     }
     to_be(out, k->nbytes, m, nn);
 done:
+    if (locked) /* the draw failed: the pair stays unset (buses 0), the next use draws */
+        pthread_mutex_unlock(&mk->block);
     wipe(rb, sizeof rb);
     wipe(mem, total * sizeof *mem);
     free(mem);

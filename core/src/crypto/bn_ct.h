@@ -4,8 +4,9 @@
  * exponentiations with a private exponent, on GMP's mpn_sec_* functions. Every loop and memory
  * access depends only on public sizes (limb counts and bit lengths of n, p, q, e, and of a DH
  * exponent), never on secret values; outputs have a fixed length.
- * Keys are built once from big-endian numbers (crypto_ltc.c parses them) and are then read-only:
- * any number of threads may use one key at once. No global state; no tomcrypt.h.
+ * Keys are built once from big-endian numbers (crypto_ltc.c parses them) and are then read-only,
+ * except an RSA key's blinding pair (below, under a per-key mutex that no call waits for): any
+ * number of threads may use one key at once. No global state; no tomcrypt.h.
  */
 #ifndef SSLREF_BN_CT_H
 #define SSLREF_BN_CT_H
@@ -44,7 +45,11 @@ SSLErr bn_ct_rsa_private(const struct bn_ct_rsa *k, const uint8_t *in, uint8_t *
  * length max(bits(p), bits(q))) when the CPU has it and p and q have at most 2078 bits; else on
  * mpn_sec_powm. With them, r^e and the fault check's m^e run on IFMA too, modulo p and q at once
  * (c r^e is only needed mod p and mod q; m^e = c mod n is checked as m^e = c mod p and mod q),
- * and the halves are unblinded before Garner with r^-1 mod p and mod q.
+ * and the halves are unblinded before Garner with r^-1 mod p and mod q. On this path the key keeps
+ * its blinding pair (r^e and r^-1 mod p and q) as OpenSSL's BN_BLINDING does: drawn from rnd at
+ * the first use and every 32nd, squared at the uses between (so rnd is not called then, nor its
+ * failure seen). A call that finds the pair in use by another thread (pthread_mutex_trylock)
+ * draws its own r instead of waiting. bn_ct_rsa_free wipes the pair.
  * bn_ct_rsa_ifma: 1 if key k takes the IFMA path (decided in bn_ct_rsa_new).
  * bn_ct_rsa_private_flags with BN_CT_RSA_PORTABLE forces mpn_sec_powm (tests, benchmarks);
  * bn_ct_rsa_private is bn_ct_rsa_private_flags(..., 0).

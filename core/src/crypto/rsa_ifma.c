@@ -16,7 +16,8 @@
  * 4m < R = 2^(52 nl) the result is below 2m (no subtraction inside the exponentiation); leaving
  * Montgomery form (multiplying by 1) gives a value <= m, and one masked subtraction makes it < m.
  * Exponentiation: table of base^0..base^31 (Montgomery form), ceil(ebits / 5) windows from the top,
- * five squarings and one multiplication per window; every entry is read in full for every lookup
+ * five squarings (at 20 limbs zsqr: a_i a_j and a_j a_i added once, doubled) and one
+ * multiplication per window; every entry is read in full for every lookup
  * and kept under an all-ones / all-zeros mask from a compare with the window value. The window
  * value is only ever compared, never used as an index or a branch. Every trip count is a public
  * size (nl, ebits).
@@ -412,6 +413,121 @@ static INLINE IFMA void zamm(uint64_t *r, const uint64_t *a, const uint64_t *b, 
     }
 }
 
+/*
+ * Step i = 4 g + t of zsqr: zstep with b = a, adding only the products a_j a_i with j >= i (lane
+ * l of x[w] takes a_j a_i for j = 4 w + l - t, lo, and j - 1, hi). Those with j > i go to xd,
+ * which counts twice (a_i a_j for j < i was added, doubled, at step j); a_i a_i goes to x. The
+ * vectors below w = g + t / 2 hold only j < i and are skipped; that one is split by lane masks
+ * (public: they depend on g and t only). Lane i thus gets no product at step i unless i = 0: the
+ * scalar part adds a_0 a_0 then only. Every lane ends with the same sum as in zamm(a, a).
+ */
+static INLINE IFMA void zsstep(__m512i *x, __m512i *xd, __m512i *xm, uint64_t *s1, uint64_t *s2,
+                               struct zwork *z, const uint64_t *b, const int t, const int g,
+                               const int nv)
+{
+    const uint64_t b1 = b[t], b2 = b[4 + t];
+    const __m512i bi = bcast2(b1, b2);
+    const int wb = g + t / 2, r = 2 * (t % 2);
+    const __mmask8 elo = (__mmask8)(0x11 << r), glo = (__mmask8)(((0xE << r) & 0xF) * 0x11);
+    const __mmask8 ehi = (__mmask8)(0x22 << r), ghi = (__mmask8)(((0xE << (r + 1)) & 0xF) * 0x11);
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        if (w > wb) {
+            xd[w] = _mm512_madd52lo_epu64(xd[w], z->sha[4 - t][w], bi);
+            xd[w] = _mm512_madd52hi_epu64(xd[w], z->sha[3 - t][w], bi);
+        } else if (w == wb) {
+            x[w] = _mm512_mask_madd52lo_epu64(x[w], elo, z->sha[4 - t][w], bi);
+            xd[w] = _mm512_mask_madd52lo_epu64(xd[w], glo, z->sha[4 - t][w], bi);
+            x[w] = _mm512_mask_madd52hi_epu64(x[w], ehi, z->sha[3 - t][w], bi);
+            if (ghi)
+                xd[w] = _mm512_mask_madd52hi_epu64(xd[w], ghi, z->sha[3 - t][w], bi);
+        }
+    }
+    const int v = (t + 1) / 4;
+    _mm512_store_si512((void *)z->ex, _mm512_add_epi64(_mm512_add_epi64(x[v], xm[v]),
+                                                       _mm512_add_epi64(xd[v], xd[v])));
+    const int first = g == 0 && t == 0;
+    const uint64_t y1 = zscalar(s1, z, first ? b1 : 0, z->ex[(t + 1) % 4], 0);
+    const uint64_t y2 = zscalar(s2, z, first ? b2 : 0, z->ex[4 + (t + 1) % 4], 1);
+    const __m512i yv = bcast2(y1, y2);
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        if (t > 0 || w < nv)
+            xm[w] = _mm512_madd52lo_epu64(xm[w], z->shm[4 - t][w], yv);
+        xm[w] = _mm512_madd52hi_epu64(xm[w], z->shm[3 - t][w], yv);
+    }
+}
+
+/* r = a a / R mod m for both packed halves (almost: < 2m), the same value as zamm(r, a, a) with
+ * about half of its a b products (zsstep). r may alias a. */
+static INLINE IFMA void zsqr(uint64_t *r, const uint64_t *a, struct zwork *z, const int nv)
+{
+    __m512i x[MAXV + 1], xd[MAXV + 1], xm[MAXV + 1];
+    const __m512i zero = _mm512_setzero_si512();
+    uint64_t s1 = 0, s2 = 0;
+    const __m512i i1 = _mm512_set_epi64(12, 7, 6, 5, 8, 3, 2, 1); /* as in zamm */
+    const __m512i i2 = _mm512_set_epi64(13, 12, 7, 6, 9, 8, 3, 2);
+    const __m512i i3 = _mm512_set_epi64(14, 13, 12, 7, 10, 9, 8, 3);
+    __m512i prev = zero;
+    z->a0[0] = a[0];
+    z->a0[1] = a[4];
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        const __m512i cur = w < nv ? _mm512_load_si512((const void *)(a + 8 * w)) : zero;
+        z->sha[0][w] = prev;
+        z->sha[1][w] = _mm512_permutex2var_epi64(prev, i1, cur);
+        z->sha[2][w] = _mm512_permutex2var_epi64(prev, i2, cur);
+        z->sha[3][w] = _mm512_permutex2var_epi64(prev, i3, cur);
+        z->sha[4][w] = cur;
+        prev = cur;
+    }
+    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
+    {
+        x[w] = zero;
+        xd[w] = zero;
+        xm[w] = zero;
+    }
+    /* unrolled: g fixes which vectors a step touches, and the accumulators stay in registers */
+    _Pragma("GCC unroll 10") for (int g = 0; g < nv; g++)
+    {
+        _Pragma("GCC unroll 4") for (int t = 0; t < 4; t++)
+            zsstep(x, xd, xm, &s1, &s2, z, a + 8 * g, t, g, nv);
+        _Pragma("GCC unroll 11") for (int w = 0; w < nv; w++)
+        {
+            x[w] = x[w + 1];
+            xd[w] = xd[w + 1];
+            xm[w] = xm[w + 1];
+        }
+        x[nv] = zero;
+        xd[nv] = zero;
+        xm[nv] = zero;
+    }
+    _Pragma("GCC unroll 10") for (int w = 0; w < nv; w++)
+        _mm512_store_si512((void *)(r + 8 * w), _mm512_add_epi64(_mm512_add_epi64(x[w], xm[w]),
+                                                                 _mm512_add_epi64(xd[w], xd[w])));
+    r[0] = s1;
+    r[4] = s2;
+    uint64_t cy1 = 0, cy2 = 0;
+    _Pragma("GCC unroll 40") for (int j = 0; j < 4 * nv; j++)
+    {
+        uint64_t u1 = r[pk(j, 0)] + cy1, u2 = r[pk(j, 1)] + cy2;
+        r[pk(j, 0)] = u1 & M52;
+        r[pk(j, 1)] = u2 & M52;
+        cy1 = u1 >> 52;
+        cy2 = u2 >> 52;
+    }
+}
+
+/* a squaring in the exponentiations: zsqr at 20 limbs (RSA-2048), zamm above (zsqr there, fully
+ * unrolled, ran RSA-4096 at half speed) */
+static INLINE IFMA void zsq(uint64_t *r, const uint64_t *a, struct zwork *z, const int nv)
+{
+    if (nv == 5)
+        zsqr(r, a, z, nv);
+    else
+        zamm(r, a, a, z, nv);
+}
+
 /* d = the packed table entry whose index is w1 in half 1 and w2 in half 2, reading every entry */
 static INLINE IFMA void zlookup(uint64_t *d, const uint64_t (*tab)[ZMAX], uint64_t w1, uint64_t w2,
                                 const int nv)
@@ -465,7 +581,7 @@ static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
         zamm(z.x, z.rr, z.one, &z, nv);
         zamm(z.tab[1], z.s, z.rr, &z, nv);
         for (unsigned i = ebits; i-- > 0;) {
-            zamm(z.x, z.x, z.x, &z, nv);
+            zsq(z.x, z.x, &z, nv);
             if ((z.e1[i / 64] >> (i % 64)) & 1) /* a public exponent's bit */
                 zamm(z.x, z.x, z.tab[1], &z, nv);
         }
@@ -481,7 +597,7 @@ static INLINE IFMA void powm2_nv(struct work *w, const struct cry_ifma_mont *c1,
             window(z.e2, WIN * (nwin - 1)), nv);
     for (unsigned k = nwin - 1; k-- > 0;) {
         for (int s = 0; s < WIN; s++)
-            zamm(z.x, z.x, z.x, &z, nv);
+            zsq(z.x, z.x, &z, nv);
         zlookup(z.s, (const uint64_t(*)[ZMAX])z.tab, window(z.e1, WIN * k), window(z.e2, WIN * k),
                 nv);
         zamm(z.x, z.x, z.s, &z, nv);
@@ -514,6 +630,54 @@ static IFMA void powm2_40(struct work *w, const struct cry_ifma_mont *c1,
                           const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
     powm2_nv(w, c1, c2, ebits, 10, pub);
+}
+
+/* cry_ifma_sqr2_check for nv vectors: rs = zsqr(a), rm = zamm(a, a) */
+static INLINE IFMA void sqr2_check_nv(uint64_t *rs, uint64_t *rm, const uint64_t *a1,
+                                      const uint64_t *a2, const struct cry_ifma_mont *c1,
+                                      const struct cry_ifma_mont *c2, const int nv)
+{
+    struct zwork z;
+    const struct cry_ifma_mont *c[2] = {c1, c2};
+    _Alignas(64) uint64_t a[ZMAX], r[ZMAX];
+    memset(&z, 0, sizeof z);
+    memset(a, 0, sizeof a);
+    for (int h = 0; h < 2; h++) {
+        z.k0[h] = c[h]->k0;
+        z.m0[h] = c[h]->m[0];
+        z.m1[h] = c[h]->m[1];
+        for (int j = 0; j < 4 * nv; j++)
+            a[pk(j, h)] = h ? a2[j] : a1[j];
+    }
+    for (int o = 0; o < 5; o++)
+        for (int v = 0; v <= nv; v++)
+            z.shm[o][v] = pair(c1->mp + o + 4 * v, c2->mp + o + 4 * v);
+    for (int k = 0; k < 2; k++) {
+        uint64_t *out = k ? rm : rs;
+        if (k)
+            zamm(r, a, a, &z, nv);
+        else
+            zsqr(r, a, &z, nv);
+        for (int j = 0; j < 4 * nv; j++) {
+            out[j] = r[pk(j, 0)];
+            out[4 * nv + j] = r[pk(j, 1)];
+        }
+    }
+}
+
+static IFMA void sqr2_check_20(uint64_t *rs, uint64_t *rm, const uint64_t *a1, const uint64_t *a2,
+                               const struct cry_ifma_mont *c1, const struct cry_ifma_mont *c2)
+{
+    sqr2_check_nv(rs, rm, a1, a2, c1, c2, 5);
+}
+
+int cry_ifma_sqr2_check(uint64_t *rs, uint64_t *rm, const uint64_t *a1, const uint64_t *a2,
+                        const struct cry_ifma_mont *c1, const struct cry_ifma_mont *c2)
+{
+    if (!cry_ifma_cpu() || c1->nl != 20 || c2->nl != 20) /* zsqr runs at 20 limbs only */
+        return -1;
+    sqr2_check_20(rs, rm, a1, a2, c1, c2);
+    return 0;
 }
 
 static void powm2_any(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
@@ -613,6 +777,13 @@ void cry_ifma_powm_pub(uint64_t *r, const uint64_t *b, const uint64_t *e, unsign
 #else
 
 int cry_ifma_cpu(void) { return 0; }
+
+int cry_ifma_sqr2_check(uint64_t *rs, uint64_t *rm, const uint64_t *a1, const uint64_t *a2,
+                        const struct cry_ifma_mont *c1, const struct cry_ifma_mont *c2)
+{
+    (void)rs, (void)rm, (void)a1, (void)a2, (void)c1, (void)c2;
+    return -1;
+}
 
 void cry_ifma_powm2(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
                     const struct cry_ifma_mont *c1, uint64_t *r2, const uint64_t *b2,

@@ -73,4 +73,14 @@ void cry_ifma_powm2_pub(uint64_t *r1, const uint64_t *b1, const struct cry_ifma_
                         uint64_t *r2, const uint64_t *b2, const struct cry_ifma_mont *c2,
                         const uint64_t *e, unsigned ebits);
 
+/*
+ * Test hook for the packed squaring: for a1 < 2 m1 and a2 < 2 m2 (c1->nl 52-bit limbs each), rs
+ * gets the dedicated squaring's a a / R and rm the general multiply's a a / R (almost Montgomery:
+ * not fully reduced), half 1 in [0, nl) and half 2 in [nl, 2 nl) of each. The dedicated squaring
+ * is used at 20 limbs only (RSA-2048 halves): -1 (nothing written) without IFMA or unless
+ * c1->nl == c2->nl == 20, else 0.
+ */
+int cry_ifma_sqr2_check(uint64_t *rs, uint64_t *rm, const uint64_t *a1, const uint64_t *a2,
+                        const struct cry_ifma_mont *c1, const struct cry_ifma_mont *c2);
+
 #endif
