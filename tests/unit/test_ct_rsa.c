@@ -7,6 +7,8 @@
  * Keys come from a fixed-seed gmp_randstate: the run is reproducible.
  */
 #include <criterion/criterion.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <gmp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -295,6 +297,19 @@ Test(ct_rsa, blinding_pair_reused_refreshed_and_shared, .timeout = 120)
         /* 101 crt uses: draws at 0 (g), 32, 64 and 96 (one.g: 2 calls each), plus the portable
          * path's 2 per call on 13 of the 100 */
         cr_assert_eq(one.g.calls, 3 * 2 + 13 * 2);
+    }
+    if (bn_ct_rsa_ifma(ct)) {
+        /* a forked worker draws its own pair: the parent's (mid-period now) is not reused */
+        pid_t pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+            struct rng cg = {.state = 99};
+            int ok = bn_ct_rsa_private(ct, in, out, rng_fn, &cg) == SSLNoErr;
+            _exit(ok && cg.calls == 2 ? 0 : 1);
+        }
+        int st = 0;
+        cr_assert_eq(waitpid(pid, &st, 0), pid);
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child drew a blinding pair of its own");
     }
     pthread_t th[4];
     struct blind_job jobs[4];

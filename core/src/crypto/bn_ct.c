@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LB ((size_t)GMP_NUMB_BITS / 8) /* bytes per limb */
 #define BN_CT_MAX_BYTES 2048           /* 16384-bit moduli, as crypto_ltc.c allows */
@@ -131,9 +132,11 @@ struct bn_ct_rsa {
     /* the blinding pair of the crt path, kept across calls as OpenSSL's BN_BLINDING does:
      * r^e mod p, q (bpe, bqe) and r^-1 mod p, q (bpi, bqi), squared at each use and drawn afresh
      * every BLIND_USES uses (buses == 0). Guarded by block, taken only with trylock: a call that
-     * finds it busy draws its own r, so no thread waits. The only part of a key that changes. */
+     * finds it busy draws its own r, so no thread waits. The only part of a key that changes.
+     * bpid: the process that drew it (a forked worker draws its own, not its parent's). */
     pthread_mutex_t block;
     unsigned buses;
+    pid_t bpid;
     mp_limb_t *bpe, *bqe, *bpi, *bqi;
     size_t limbs; /* of mem */
     mp_limb_t mem[];
@@ -355,7 +358,7 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
      */
     struct bn_ct_rsa *mk = (struct bn_ct_rsa *)(uintptr_t)k;
     int locked = crt && pthread_mutex_trylock(&mk->block) == 0;
-    if (locked && mk->buses != 0) {
+    if (locked && mk->buses != 0 && mk->bpid == getpid()) {
         mp_limb_t *const pair[4] = {mk->bpe, mk->bqe, mk->bpi, mk->bqi};
         for (int i = 0; i < 4; i++) {
             const mp_limb_t *md = i & 1 ? k->q : k->p;
@@ -421,6 +424,7 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
         mod_into(m2, r, nn, k->q, qn, w);
         ifma_pub2(k, m1, m2);
         if (locked) { /* a new pair for the next BLIND_USES - 1 calls */
+            mk->bpid = getpid();
             memcpy(mk->bpe, m1, (size_t)pn * sizeof *m1);
             memcpy(mk->bqe, m2, (size_t)qn * sizeof *m2);
             memcpy(mk->bpi, ri, (size_t)pn * sizeof *ri);
