@@ -351,18 +351,11 @@ static INLINE IFMA void zstep(__m512i *x, __m512i *xm, uint64_t *s1, uint64_t *s
     }
 }
 
-/*
- * r = a b / R mod m for both packed halves (almost: < 2m), as amm() with two halves. r may alias
- * a or b. sha is rebuilt from a: the shifted reads of amm, paired, done once per call.
- */
-static INLINE IFMA void zamm(uint64_t *r, const uint64_t *a, const uint64_t *b, struct zwork *z,
-                             const int nv)
+/* z->sha[o][w], lanes l of each half: limb 4 (w - 1) + o + l of a, from packed vectors w - 1 and w
+ * by a two-source permute (no trip through per-half copies in memory); z->a0: each half's limb 0. */
+static INLINE IFMA void zshifts(struct zwork *z, const uint64_t *a, const int nv)
 {
-    __m512i x[MAXV + 1], xm[MAXV + 1];
     const __m512i zero = _mm512_setzero_si512();
-    uint64_t s1 = 0, s2 = 0;
-    /* sha[o][w], lanes l of each half: limb 4 (w - 1) + o + l of a, from packed vectors w - 1 and
-     * w by a two-source permute (no trip through per-half copies in memory) */
     const __m512i i1 = _mm512_set_epi64(12, 7, 6, 5, 8, 3, 2, 1); /* lane l: o + l, 8 = cur */
     const __m512i i2 = _mm512_set_epi64(13, 12, 7, 6, 9, 8, 3, 2);
     const __m512i i3 = _mm512_set_epi64(14, 13, 12, 7, 10, 9, 8, 3);
@@ -379,6 +372,19 @@ static INLINE IFMA void zamm(uint64_t *r, const uint64_t *a, const uint64_t *b, 
         z->sha[4][w] = cur;
         prev = cur;
     }
+}
+
+/*
+ * r = a b / R mod m for both packed halves (almost: < 2m), as amm() with two halves. r may alias
+ * a or b. sha is rebuilt from a: the shifted reads of amm, paired, done once per call.
+ */
+static INLINE IFMA void zamm(uint64_t *r, const uint64_t *a, const uint64_t *b, struct zwork *z,
+                             const int nv)
+{
+    __m512i x[MAXV + 1], xm[MAXV + 1];
+    const __m512i zero = _mm512_setzero_si512();
+    uint64_t s1 = 0, s2 = 0;
+    zshifts(z, a, nv);
     _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
     {
         x[w] = zero;
@@ -465,22 +471,7 @@ static INLINE IFMA void zsqr(uint64_t *r, const uint64_t *a, struct zwork *z, co
     __m512i x[MAXV + 1], xd[MAXV + 1], xm[MAXV + 1];
     const __m512i zero = _mm512_setzero_si512();
     uint64_t s1 = 0, s2 = 0;
-    const __m512i i1 = _mm512_set_epi64(12, 7, 6, 5, 8, 3, 2, 1); /* as in zamm */
-    const __m512i i2 = _mm512_set_epi64(13, 12, 7, 6, 9, 8, 3, 2);
-    const __m512i i3 = _mm512_set_epi64(14, 13, 12, 7, 10, 9, 8, 3);
-    __m512i prev = zero;
-    z->a0[0] = a[0];
-    z->a0[1] = a[4];
-    _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
-    {
-        const __m512i cur = w < nv ? _mm512_load_si512((const void *)(a + 8 * w)) : zero;
-        z->sha[0][w] = prev;
-        z->sha[1][w] = _mm512_permutex2var_epi64(prev, i1, cur);
-        z->sha[2][w] = _mm512_permutex2var_epi64(prev, i2, cur);
-        z->sha[3][w] = _mm512_permutex2var_epi64(prev, i3, cur);
-        z->sha[4][w] = cur;
-        prev = cur;
-    }
+    zshifts(z, a, nv);
     _Pragma("GCC unroll 11") for (int w = 0; w <= nv; w++)
     {
         x[w] = zero;
