@@ -77,6 +77,15 @@ static void mod_into(mp_limb_t *r, const mp_limb_t *a, mp_size_t an, const mp_li
     memcpy(r, t, (size_t)dn * sizeof *r);
 }
 
+/* r = a b mod d (a, b, d of dn limbs; r may alias a or b). w: 2 dn limbs, tp: mpn_sec scratch. */
+static void mul_mod(mp_limb_t *r, const mp_limb_t *a, const mp_limb_t *b, const mp_limb_t *d,
+                    mp_size_t dn, mp_limb_t *w, mp_limb_t *tp)
+{
+    mpn_sec_mul(w, a, dn, b, dn, tp);
+    mpn_sec_div_r(w, 2 * dn, d, dn, tp);
+    memcpy(r, w, (size_t)dn * sizeof *r);
+}
+
 static mp_bitcnt_t bits_of(const mp_limb_t *a, mp_size_t n) { return mpn_sizeinbase(a, n, 2); }
 
 /*
@@ -400,21 +409,18 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
              * half the length (about half the work of one mod n); h and cq hold u mod p, q */
             mod_into(m1, r, nn, k->p, pn, w);
             mod_into(h, re, nn, k->p, pn, w);
-            mpn_sec_mul(w, m1, pn, h, pn, tp);
-            mpn_sec_div_r(w, 2 * pn, k->p, pn, tp); /* r u mod p */
-            int ok = blinded_invert(ri, w, h, k->p, pn, tp);
+            mul_mod(m1, m1, h, k->p, pn, w, tp); /* r u mod p */
+            int ok = blinded_invert(ri, m1, h, k->p, pn, tp);
             mod_into(m2, r, nn, k->q, qn, w);
             mod_into(cq, re, nn, k->q, qn, w);
-            mpn_sec_mul(w, m2, qn, cq, qn, tp);
-            mpn_sec_div_r(w, 2 * qn, k->q, qn, tp); /* r u mod q */
-            ok &= blinded_invert(re, w, cq, k->q, qn, tp);
+            mul_mod(m2, m2, cq, k->q, qn, w, tp); /* r u mod q */
+            ok &= blinded_invert(re, m2, cq, k->q, qn, tp);
             if (ok)
                 break;
             continue;
         }
-        mpn_sec_mul(w, r, nn, re, nn, tp);
-        mpn_sec_div_r(w, 2 * nn, k->n, nn, tp); /* r u mod n */
-        if (blinded_invert(ri, w, re, k->n, nn, tp))
+        mul_mod(cb, r, re, k->n, nn, w, tp); /* r u mod n */
+        if (blinded_invert(ri, cb, re, k->n, nn, tp))
             break;
     }
     if (crt) {
@@ -440,17 +446,11 @@ blinded:
     if (crt) { /* then c r^e mod p and mod q */
         mod_into(cp, c, nn, k->p, pn, w);
         mod_into(cq, c, nn, k->q, qn, w);
-        mpn_sec_mul(w, cp, pn, m1, pn, tp);
-        mpn_sec_div_r(w, 2 * pn, k->p, pn, tp);
-        memcpy(m1, w, (size_t)pn * sizeof *m1);
-        mpn_sec_mul(w, cq, qn, m2, qn, tp);
-        mpn_sec_div_r(w, 2 * qn, k->q, qn, tp);
-        memcpy(m2, w, (size_t)qn * sizeof *m2);
+        mul_mod(m1, cp, m1, k->p, pn, w, tp);
+        mul_mod(m2, cq, m2, k->q, qn, w, tp);
     } else {
         pub_powm(k, re, r, tp, flags);
-        mpn_sec_mul(w, c, nn, re, nn, tp);
-        mpn_sec_div_r(w, 2 * nn, k->n, nn, tp);
-        memcpy(cb, w, (size_t)nn * sizeof *cb);
+        mul_mod(cb, c, re, k->n, nn, w, tp);
     }
 
     /* the two halves, each with a fixed exponent length: bits(p), bits(q) (IFMA: max of both) */
@@ -468,21 +468,15 @@ blinded:
     }
 
     if (crt) { /* unblind each half: m1 r^-1 mod p, m2 r^-1 mod q */
-        mpn_sec_mul(w, m1, pn, ri, pn, tp);
-        mpn_sec_div_r(w, 2 * pn, k->p, pn, tp);
-        memcpy(m1, w, (size_t)pn * sizeof *m1);
-        mpn_sec_mul(w, m2, qn, re, qn, tp);
-        mpn_sec_div_r(w, 2 * qn, k->q, qn, tp);
-        memcpy(m2, w, (size_t)qn * sizeof *m2);
+        mul_mod(m1, m1, ri, k->p, pn, w, tp);
+        mul_mod(m2, m2, re, k->q, qn, w, tp);
     }
 
     /* Garner: h = qInv (m1 - m2 mod p) mod p */
     mod_into(m2p, m2, qn, k->p, pn, w);
     mp_limb_t borrow = mpn_sub_n(t, m1, m2p, pn);
     mpn_cnd_add_n(borrow, t, t, k->p, pn);
-    mpn_sec_mul(w, k->qinv, pn, t, pn, tp);
-    mpn_sec_div_r(w, 2 * pn, k->p, pn, tp);
-    memcpy(h, w, (size_t)pn * sizeof *h);
+    mul_mod(h, k->qinv, t, k->p, pn, w, tp);
 
     /* mb = m2 + q h < p q = n, computed on hn limbs */
     if (qn >= pn)
@@ -495,9 +489,7 @@ blinded:
 
     /* unblind: m = mb * r^-1 mod n (mb < n fits in nn limbs; crt: done on the halves) */
     if (!crt) {
-        mpn_sec_mul(w, m, nn, ri, nn, tp);
-        mpn_sec_div_r(w, 2 * nn, k->n, nn, tp);
-        memcpy(m, w, (size_t)nn * sizeof *m);
+        mul_mod(m, m, ri, k->n, nn, w, tp);
     }
 
     /* fault check (Boneh-DeMillo-Lipton): m^e mod n == c, compared without a branch on m; with
@@ -658,9 +650,7 @@ SSLErr bn_ct_dsa_sign(const struct bn_ct_dsa *k, const uint8_t *hash, size_t hle
         memcpy(w, h, (size_t)qn * sizeof *w);
         mpn_add_n(u, u, w, 2 * qn); /* < q^2 + q: no carry out of 2 qn limbs */
         mpn_sec_div_r(u, 2 * qn, k->q, qn, tp);
-        mpn_sec_mul(w, ki, qn, u, qn, tp);
-        mpn_sec_div_r(w, 2 * qn, k->q, qn, tp);
-        memcpy(s, w, (size_t)qn * sizeof *s);
+        mul_mod(s, ki, u, k->q, qn, w, tp);
         if (is_zero(s, qn))
             continue;
         to_be(rout, k->qbytes, r, qn);
