@@ -354,3 +354,159 @@ Test(p256, ecdh_api_pairs_against_ltc, .timeout = 300)
         cr_expect(memcmp(lt + 1, sab, 32) == 0, "shared against the ladder");
     }
 }
+
+/*
+ * Signed windows: k * G reads w = 7-bit windows, k * P w = 5-bit ones, each digit in
+ * [-2^(w-1), 2^(w-1)] (the window plus the top bit of the one below), the top window's digit taking
+ * the carry. Scalars whose windows sit on the boundaries, for w = 4..8 to stay useful if the widths
+ * change, compared with the ladder for k G (table and variable base) and k Q.
+ */
+
+/* k = the sum of v(i) 2^(w i) over the windows, bits above 255 dropped; a zero k becomes 1 */
+static void windows_scalar(uint8_t k[32], int w, uint64_t (*v)(int i, int w))
+{
+    memset(k, 0, 32);
+    for (int i = 0; w * i < 256; i++) {
+        uint64_t x = v(i, w);
+        for (int b = 0; b < w && w * i + b < 256; b++)
+            if (x >> b & 1) {
+                int bit = w * i + b;
+                k[31 - bit / 8] |= (uint8_t)(1u << (bit % 8));
+            }
+    }
+}
+
+static uint64_t win_half(int i, int w) /* 10..0: digits -(2^(w-1) - 1), -2^(w-1) at the bottom */
+{
+    (void)i;
+    return UINT64_C(1) << (w - 1);
+}
+
+static uint64_t win_half_less(int i, int w) /* 01..1: digits 2^(w-1) - 1 */
+{
+    (void)i;
+    return (UINT64_C(1) << (w - 1)) - 1;
+}
+
+static uint64_t win_alternate(int i, int w) /* 01..1 above 10..0: digits +2^(w-1) */
+{
+    return i & 1 ? (UINT64_C(1) << (w - 1)) - 1 : UINT64_C(1) << (w - 1);
+}
+
+static uint64_t win_alternate2(int i, int w) /* 10..0 above 01..1 */
+{
+    return win_alternate(i + 1, w);
+}
+
+static uint64_t win_ones(int i, int w) /* 2^256 - 1: digits -1 and the carry into the top */
+{
+    (void)i;
+    return (UINT64_C(1) << w) - 1;
+}
+
+static uint64_t win_top_only(int i, int w) /* only the highest window that starts below bit 256 */
+{
+    return w * (i + 1) >= 256 ? (UINT64_C(1) << w) - 1 : 0;
+}
+
+static uint64_t win_half_plus(int i, int w) /* 10..01 */
+{
+    (void)i;
+    return (UINT64_C(1) << (w - 1)) + 1;
+}
+
+/* k G (table), k G (variable base) and k Q against the ladder; Q = 0x5eed G */
+static void check_scalar(const uint8_t k[32], const char *what)
+{
+    uint8_t g[65] = {4}, q[65], lt[65], out[64], r[32] = {0};
+    pt_hex(g + 1, GX, GY);
+    r[30] = 0x5e;
+    r[31] = 0xed;
+    cr_assert_eq(cry_ecdh_mul_ltc(CRY_EC_SECP256R1, r, NULL, 0, q), SSLNoErr);
+    cr_assert_eq(cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, NULL, 0, lt), SSLNoErr);
+    cr_assert_eq(cry_p256_base_mul(out, k), 0, "%s G table", what);
+    cr_expect(memcmp(out, lt + 1, 64) == 0, "%s G table", what);
+    cr_assert_eq(cry_p256_mul(out, k, g + 1), 0, "%s G", what);
+    cr_expect(memcmp(out, lt + 1, 64) == 0, "%s G", what);
+    cr_assert_eq(cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, q, 65, lt), SSLNoErr);
+    cr_assert_eq(cry_p256_mul(out, k, q + 1), 0, "%s Q", what);
+    cr_expect(memcmp(out, lt + 1, 64) == 0, "%s Q", what);
+}
+
+Test(p256, signed_window_edges, .timeout = 300)
+{
+    static uint64_t (*const pats[])(int, int) = {win_half,       win_half_less, win_alternate,
+                                                  win_alternate2, win_ones,      win_top_only,
+                                                  win_half_plus};
+    uint8_t k[32];
+    char what[64];
+    for (int w = 4; w <= 8; w++)
+        for (size_t p = 0; p < sizeof pats / sizeof pats[0]; p++) {
+            windows_scalar(k, w, pats[p]);
+            snprintf(what, sizeof what, "w %d pattern %zu", w, p);
+            check_scalar(k, what);
+            k[0] = 0xff; /* and >= n */
+            k[1] = 0xff;
+            snprintf(what, sizeof what, "w %d pattern %zu, top ff", w, p);
+            check_scalar(k, what);
+        }
+    /* byte patterns */
+    static const uint8_t bytes[] = {0x80, 0x7f, 0x40, 0x3f, 0xc0, 0xfe, 0x01, 0x55, 0xaa};
+    for (size_t b = 0; b < sizeof bytes; b++) {
+        memset(k, bytes[b], 32);
+        snprintf(what, sizeof what, "%02x...", bytes[b]);
+        check_scalar(k, what);
+    }
+    /* around n, 2^255 and 2^256 */
+    static const char *const hex[] = {
+        "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550", /* n - 1 */
+        "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63254f", /* n - 2 */
+        "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632552", /* n + 1 */
+        "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632591", /* n + 0x40 */
+        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", /* 2^256 - 1 */
+        "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe",
+        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc0",
+        "8000000000000000000000000000000000000000000000000000000000000000", /* 2^255 */
+        "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "0000000000000000000000000000000000000000000000000000000000000040",
+        "0000000000000000000000000000000000000000000000000000000000000010",
+        "00000000000000000000000000000000000000000000000000000000000000c0",
+    };
+    for (size_t h = 0; h < sizeof hex / sizeof hex[0]; h++) {
+        unhex(k, hex[h], 32);
+        check_scalar(k, hex[h]);
+    }
+}
+
+/* every entry of a few rows of the table of G's multiples, with either sign: k = +-j 2^(7 i) */
+Test(p256, base_table_entries, .timeout = 300)
+{
+    static const int rows[] = {0, 1, 18, 35, 36};
+    uint8_t n[32], k[32], out[64], lt[65];
+    unhex(n, N_HEX, 32);
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++)
+        for (int j = 1; j <= 64; j++) {
+            int bit = 7 * rows[r];
+            if (bit + 6 >= 256 && (j << (bit % 8)) >> (256 - bit / 8 * 8) != 0)
+                continue; /* j 2^(7 i) >= 2^256 */
+            /* k = j 2^bit */
+            memset(k, 0, 32);
+            unsigned v = (unsigned)j << (bit % 8);
+            k[31 - bit / 8] = (uint8_t)v;
+            if (bit / 8 < 31)
+                k[30 - bit / 8] = (uint8_t)(v >> 8);
+            for (int neg = 0; neg < 2; neg++) {
+                if (neg) { /* k = n - k */
+                    unsigned borrow = 0;
+                    for (int b = 31; b >= 0; b--) {
+                        unsigned d = (unsigned)n[b] - k[b] - borrow;
+                        k[b] = (uint8_t)d;
+                        borrow = (d >> 8) & 1;
+                    }
+                }
+                cr_assert_eq(cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, NULL, 0, lt), SSLNoErr);
+                cr_assert_eq(cry_p256_base_mul(out, k), 0);
+                cr_expect(memcmp(out, lt + 1, 64) == 0, "%s%d 2^%d G", neg ? "-" : "", j, bit);
+            }
+        }
+}
