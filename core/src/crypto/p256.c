@@ -202,8 +202,6 @@ static void fe_inv(fe r, const fe a)
 /* Constants in Montgomery form, made once: 1 (= R mod p), R^2 mod p, b, G. */
 static fe ONE, RR, B;
 static struct pt GP;
-/* GT[i][j] = j 16^i G, projective. */
-static struct pt GT[64][16];
 static pthread_once_t p256_once = PTHREAD_ONCE_INIT;
 
 static void fe_frombytes_raw(fe r, const uint8_t in[32])
@@ -254,6 +252,15 @@ static void fe_cmov(fe r, const fe a, uint64_t mask)
 {
     for (int j = 0; j < 4; j++)
         r[j] ^= mask & (r[j] ^ a[j]);
+}
+
+/* r = -r if mask is all ones, r if 0 (p - r; 0 stays 0). */
+static void fe_cneg(fe r, uint64_t mask)
+{
+    static const fe zero = {0, 0, 0, 0};
+    fe t;
+    fe_sub(t, zero, r);
+    fe_cmov(r, t, mask);
 }
 
 /* ---- points: RCB complete formulas for a = -3 ---- */
@@ -360,6 +367,68 @@ static void pt_dbl(struct pt *r, const struct pt *p)
     memcpy(r->z, z3, sizeof z3);
 }
 
+/* Affine point (x, y), Montgomery form: the entries of the table of multiples of G. */
+struct apt {
+    fe x, y;
+};
+
+/*
+ * r = p + q for q affine (algorithm 5, Z2 = 1: 11 multiplications and 2 by b against 12 and 2). Complete
+ * but for q: any p (the identity too), q any point but the identity (which has no affine form); r may
+ * alias p.
+ */
+static void pt_add_affine(struct pt *r, const struct pt *p, const struct apt *q)
+{
+    fe t0, t1, t2, t3, t4, x3, y3, z3;
+    fe_mul(t0, p->x, q->x);
+    fe_mul(t1, p->y, q->y);
+    fe_add(t3, q->x, q->y);
+    fe_add(t4, p->x, p->y);
+    fe_mul(t3, t3, t4);
+    fe_add(t4, t0, t1);
+    fe_sub(t3, t3, t4);
+    fe_mul(t4, q->y, p->z);
+    fe_add(t4, t4, p->y);
+    fe_mul(y3, q->x, p->z);
+    fe_add(y3, y3, p->x);
+    fe_mul(z3, B, p->z);
+    fe_sub(x3, y3, z3);
+    fe_add(z3, x3, x3);
+    fe_add(x3, x3, z3);
+    fe_sub(z3, t1, x3);
+    fe_add(x3, t1, x3);
+    fe_mul(y3, B, y3);
+    fe_add(t1, p->z, p->z);
+    fe_add(t2, t1, p->z);
+    fe_sub(y3, y3, t2);
+    fe_sub(y3, y3, t0);
+    fe_add(t1, y3, y3);
+    fe_add(y3, t1, y3);
+    fe_add(t1, t0, t0);
+    fe_add(t0, t1, t0);
+    fe_sub(t0, t0, t2);
+    fe_mul(t1, t4, y3);
+    fe_mul(t2, t0, y3);
+    fe_mul(y3, x3, z3);
+    fe_add(y3, y3, t2);
+    fe_mul(x3, x3, t3);
+    fe_sub(x3, x3, t1);
+    fe_mul(z3, t4, z3);
+    fe_mul(t1, t3, t0);
+    fe_add(z3, z3, t1);
+    memcpy(r->x, x3, sizeof x3);
+    memcpy(r->y, y3, sizeof y3);
+    memcpy(r->z, z3, sizeof z3);
+}
+
+/* r = a where mask is all ones, r unchanged where 0. */
+static void pt_cmov(struct pt *r, const struct pt *a, uint64_t mask)
+{
+    fe_cmov(r->x, a->x, mask);
+    fe_cmov(r->y, a->y, mask);
+    fe_cmov(r->z, a->z, mask);
+}
+
 /*
  * The doublings of k * P run in Jacobian coordinates (x = X / Z^2, y = Y / Z^3), which double for
  * 3M + 5S against RCB's 8M + 3S + 2 multiplications by b: a window is converted to Jacobian, doubled
@@ -416,18 +485,69 @@ static void jac_dbl(struct pt *p)
     fe_sub(p->y, t, u); /* Y3 = alpha (4 beta - X3) - 8 gamma^2 */
 }
 
-/* r = t[idx] for a secret idx < 16: every entry read, one kept under a mask. */
-static void pt_lookup(struct pt *r, const struct pt t[16], uint64_t idx)
+/* all ones if a == b, else 0; a, b < 2^63 */
+static uint64_t eq_mask(uint64_t a, uint64_t b)
+{
+    return 0 - (value_barrier((a ^ b) - 1) >> 63);
+}
+
+/* r = t[idx] for a secret idx < n: every entry read, one kept under a mask. */
+static void pt_lookup(struct pt *r, const struct pt *t, uint64_t n, uint64_t idx)
 {
     memset(r, 0, sizeof *r);
-    for (uint64_t j = 0; j < 16; j++) {
-        uint64_t d = j ^ idx; /* < 16 */
-        uint64_t m = value_barrier((d - 1) >> 63); /* 1 if d == 0 */
-        m = 0 - m;
+    for (uint64_t j = 0; j < n; j++) {
+        uint64_t m = eq_mask(j, idx);
         fe_cmov(r->x, t[j].x, m);
         fe_cmov(r->y, t[j].y, m);
         fe_cmov(r->z, t[j].z, m);
     }
+}
+
+/*
+ * Signed windows. The scalar is read as 4 little-endian words and a fifth, zero word (so that the top
+ * window sees zeros above bit 255). Window i of w bits covers bits [w i, w i + w) and also looks at
+ * bit w i - 1 (0 for i = 0): with in = bits [w i - 1, w i + w), its digit is
+ *   (in >> 1) + (in & 1) - 2^w (in >> w),
+ * in [-2^(w-1), 2^(w-1)], and the sum of digit_i 2^(w i) is k exactly (the bit borrowed from each
+ * window is given back by the one above). The top window's sign bit is bit w N - 1 >= 256, zero, so
+ * its digit is >= 0 and no carry leaves the last window: N = ceil(257 / w) windows cover every
+ * 32-byte k (2^256 - 1 too).
+ */
+static void scalar_words(uint64_t s[5], const uint8_t k[32])
+{
+    for (int j = 0; j < 4; j++) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v = (v << 8) | k[(3 - j) * 8 + i];
+        s[j] = v;
+    }
+    s[4] = 0;
+}
+
+/* in of window i (w + 1 bits); i and w are public. */
+static uint64_t window_bits(const uint64_t s[5], int i, int w)
+{
+    uint64_t v;
+    int pos = w * i - 1;
+    if (pos < 0) {
+        v = s[0] << 1;
+    } else {
+        int q = pos / 64, r = pos % 64;
+        v = s[q] >> r;
+        if (r != 0)
+            v |= s[q + 1] << (64 - r);
+    }
+    return v & ((UINT64_C(1) << (w + 1)) - 1);
+}
+
+/* Booth recoding without a branch: |digit| returned, *neg all ones if the digit is negative. */
+static uint64_t booth(uint64_t in, int w, uint64_t *neg)
+{
+    uint64_t s = value_barrier(0 - ((in >> w) & 1));
+    uint64_t d = ((UINT64_C(1) << (w + 1)) - 1) - in; /* for a negative digit: 2^(w+1) - 1 - in */
+    d = value_barrier((d & s) | (in & ~s));
+    *neg = s;
+    return (d >> 1) + (d & 1);
 }
 
 /* Nibble i (0 = least significant) of a 32-byte big-endian scalar; i is public. */
@@ -445,6 +565,35 @@ static void hex32(uint8_t out[32], const char *h)
             v = (uint8_t)(v << 4 | (c <= '9' ? c - '0' : c - 'a' + 10));
         }
         out[i] = v;
+    }
+}
+
+/*
+ * k * G: BW-bit signed windows, BWIN of them; GA[i][j] = (j + 1) 2^(BW i) G in affine form, j <
+ * 2^(BW-1) (a negative digit negates y, a zero digit keeps the sum).
+ */
+#define BW 7
+#define BWIN ((256 + BW) / BW)
+#define BTAB (1 << (BW - 1))
+static struct apt GA[BWIN][BTAB];
+
+/* out[j] = in[j] in affine form, n <= BTAB points none of which is the identity (one inversion). */
+static void batch_to_affine(struct apt *out, const struct pt *in, int n)
+{
+    fe pre[BTAB], inv, zi;
+    memcpy(pre[0], in[0].z, sizeof pre[0]);
+    for (int j = 1; j < n; j++)
+        fe_mul(pre[j], pre[j - 1], in[j].z);
+    fe_inv(inv, pre[n - 1]); /* 1 / (z0 ... z(n-1)) */
+    for (int j = n - 1; j >= 0; j--) {
+        if (j > 0) {
+            fe_mul(zi, inv, pre[j - 1]);
+            fe_mul(inv, inv, in[j].z);
+        } else {
+            memcpy(zi, inv, sizeof zi);
+        }
+        fe_mul(out[j].x, in[j].x, zi);
+        fe_mul(out[j].y, in[j].y, zi);
     }
 }
 
@@ -472,14 +621,17 @@ static void p256_init(void)
     fe_frombytes_raw(t, buf);
     fe_to_mont(GP.y, t);
     memcpy(GP.z, ONE, sizeof ONE);
-    struct pt base = GP;
-    for (int i = 0; i < 64; i++) {
-        pt_identity(&GT[i][0]);
-        GT[i][1] = base;
-        for (int j = 2; j < 16; j++)
-            pt_add(&GT[i][j], &GT[i][j - 1], &base);
-        for (int d = 0; d < 4; d++)
-            pt_dbl(&base, &base);
+    struct pt row[BTAB], base = GP;
+    for (int i = 0; i < BWIN; i++) { /* row[j] = (j + 1) base, base = 2^(BW i) G */
+        row[0] = base;
+        for (int j = 1; j < BTAB; j++) {
+            if (j & 1)
+                pt_dbl(&row[j], &row[j / 2]);
+            else
+                pt_add(&row[j], &row[j - 1], &base);
+        }
+        batch_to_affine(GA[i], row, BTAB);
+        pt_dbl(&base, &row[BTAB - 1]);
     }
 }
 
@@ -542,13 +694,13 @@ int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64])
         else
             pt_dbl(&t[j], &t[j / 2]);
     }
-    pt_lookup(&acc, t, nibble(k, 63));
+    pt_lookup(&acc, t, 16, nibble(k, 63));
     for (int i = 62; i >= 0; i--) {
         pt_to_jacobian(&acc);
         for (int d = 0; d < 4; d++)
             jac_dbl(&acc);
         pt_from_jacobian(&acc);
-        pt_lookup(&sel, t, nibble(k, i));
+        pt_lookup(&sel, t, 16, nibble(k, i));
         pt_add(&acc, &acc, &sel);
     }
     int r = pt_encode(out, &acc);
@@ -558,18 +710,55 @@ int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64])
     return r;
 }
 
+/* r = GA[i][d - 1] for a secret d in [0, BTAB] (zeros for d = 0): every entry of the row read. */
+static void aff_lookup(struct apt *r, const struct apt row[BTAB], uint64_t d)
+{
+    uint64_t x[4] = {0, 0, 0, 0}, y[4] = {0, 0, 0, 0};
+    for (uint64_t j = 0; j < BTAB; j++) {
+        uint64_t m = eq_mask(j + 1, d);
+        for (int l = 0; l < 4; l++) {
+            x[l] |= row[j].x[l] & m;
+            y[l] |= row[j].y[l] & m;
+        }
+    }
+    memcpy(r->x, x, sizeof x);
+    memcpy(r->y, y, sizeof y);
+    cry_wipe(x, sizeof x);
+    cry_wipe(y, sizeof y);
+}
+
 int cry_p256_base_mul(uint8_t out[64], const uint8_t k[32])
 {
     pthread_once(&p256_once, p256_init);
-    struct pt acc, sel;
-    pt_lookup(&acc, GT[0], nibble(k, 0));
-    for (int i = 1; i < 64; i++) {
-        pt_lookup(&sel, GT[i], nibble(k, i));
-        pt_add(&acc, &acc, &sel);
+    struct pt acc, sum, id;
+    struct apt sel;
+    uint64_t s[5], neg, d, zero;
+    scalar_words(s, k);
+    pt_identity(&id);
+    /* window 0: acc = +-GA[0][d - 1] with z = 1, or the identity for d = 0 */
+    d = booth(window_bits(s, 0, BW), BW, &neg);
+    aff_lookup(&sel, GA[0], d);
+    fe_cneg(sel.y, neg);
+    memcpy(acc.x, sel.x, sizeof sel.x);
+    memcpy(acc.y, sel.y, sizeof sel.y);
+    memcpy(acc.z, ONE, sizeof ONE);
+    pt_cmov(&acc, &id, eq_mask(d, 0));
+    for (int i = 1; i < BWIN; i++) {
+        d = booth(window_bits(s, i, BW), BW, &neg);
+        aff_lookup(&sel, GA[i], d);
+        fe_cneg(sel.y, neg);
+        pt_add_affine(&sum, &acc, &sel); /* for d = 0, a sum with (0, 0), dropped */
+        zero = eq_mask(d, 0);
+        pt_cmov(&acc, &sum, ~zero);
     }
     int r = pt_encode(out, &acc);
     cry_wipe(&acc, sizeof acc);
+    cry_wipe(&sum, sizeof sum);
     cry_wipe(&sel, sizeof sel);
+    cry_wipe(s, sizeof s);
+    cry_wipe(&d, sizeof d);
+    cry_wipe(&neg, sizeof neg);
+    cry_wipe(&zero, sizeof zero);
     return r;
 }
 
