@@ -550,12 +550,6 @@ static uint64_t booth(uint64_t in, int w, uint64_t *neg)
     return (d >> 1) + (d & 1);
 }
 
-/* Nibble i (0 = least significant) of a 32-byte big-endian scalar; i is public. */
-static uint64_t nibble(const uint8_t k[32], int i)
-{
-    return (uint64_t)(k[31 - i / 2] >> (4 * (i & 1))) & 15;
-}
-
 static void hex32(uint8_t out[32], const char *h)
 {
     for (int i = 0; i < 32; i++) {
@@ -576,6 +570,11 @@ static void hex32(uint8_t out[32], const char *h)
 #define BWIN ((256 + BW) / BW)
 #define BTAB (1 << (BW - 1))
 static struct apt GA[BWIN][BTAB];
+
+/* k * P: PW-bit signed windows, a table of the identity and 1..2^(PW-1) times P. */
+#define PW 5
+#define PWIN ((256 + PW) / PW)
+#define PTAB ((1 << (PW - 1)) + 1)
 
 /* out[j] = in[j] in affine form, n <= BTAB points none of which is the identity (one inversion). */
 static void batch_to_affine(struct apt *out, const struct pt *in, int n)
@@ -682,31 +681,40 @@ static int pt_encode(uint8_t out[64], const struct pt *p)
 int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64])
 {
     pthread_once(&p256_once, p256_init);
-    struct pt t[16], acc, sel;
+    struct pt t[PTAB], acc, sel;
+    uint64_t s[5], neg, d;
     if (!pt_decode(&t[1], point)) {
         memset(out, 0, 64);
         return -1;
     }
     pt_identity(&t[0]);
-    for (int j = 2; j < 16; j++) {
+    for (int j = 2; j < PTAB; j++) {
         if (j & 1)
             pt_add(&t[j], &t[j - 1], &t[1]);
         else
             pt_dbl(&t[j], &t[j / 2]);
     }
-    pt_lookup(&acc, t, 16, nibble(k, 63));
-    for (int i = 62; i >= 0; i--) {
+    scalar_words(s, k);
+    d = booth(window_bits(s, PWIN - 1, PW), PW, &neg);
+    pt_lookup(&acc, t, PTAB, d);
+    fe_cneg(acc.y, neg);
+    for (int i = PWIN - 2; i >= 0; i--) {
         pt_to_jacobian(&acc);
-        for (int d = 0; d < 4; d++)
+        for (int n = 0; n < PW; n++)
             jac_dbl(&acc);
         pt_from_jacobian(&acc);
-        pt_lookup(&sel, t, 16, nibble(k, i));
+        d = booth(window_bits(s, i, PW), PW, &neg);
+        pt_lookup(&sel, t, PTAB, d);
+        fe_cneg(sel.y, neg); /* -(0 : 1 : 0) = (0 : -1 : 0), the identity still */
         pt_add(&acc, &acc, &sel);
     }
     int r = pt_encode(out, &acc);
     cry_wipe(t, sizeof t);
     cry_wipe(&acc, sizeof acc);
     cry_wipe(&sel, sizeof sel);
+    cry_wipe(s, sizeof s);
+    cry_wipe(&d, sizeof d);
+    cry_wipe(&neg, sizeof neg);
     return r;
 }
 
