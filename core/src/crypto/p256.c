@@ -1,7 +1,7 @@
 /*
  * p256.c - NIST P-256 scalar multiplication in constant time (p256.h), written from FIPS 186-4,
  * SEC 2 and Renes-Costello-Batina, "Complete addition formulas for prime order elliptic curves"
- * (EUROCRYPT 2016, algorithms 4 and 6 for a = -3).
+ * (EUROCRYPT 2016, algorithms 4, 5 and 6 for a = -3).
  *
  * Field: GF(p), p = 2^256 - 2^224 + 2^192 + 2^96 - 1, four 64-bit limbs (little-endian) in
  * Montgomery form (x R mod p, R = 2^256), always fully reduced (< p). Multiplication is word-by-word
@@ -13,13 +13,19 @@
  * on a prime-order curve: they give the right sum for every pair of inputs (equal points, a point
  * and its negative, the identity on either side), so no input needs a branch.
  *
- * Scalar multiplication, k * P: a table T[j] = j P (j = 0..15, T[0] the identity); the scalar's 64
- * nibbles from the top: 4 doublings (in Jacobian coordinates, below), then the addition of
- * T[nibble]. k * G: a table made once of
- * j 16^i G (i = 0..63, j = 0..15), the sum over i of entry [i][nibble i]: 64 additions. Every
- * scalar takes the same 64 windows whatever its value; a table entry is chosen by reading every
- * entry and keeping one under a mask (no load indexed by a secret); the nibble index is the public
- * loop counter. Only the checks of a peer's point (public) branch.
+ * Scalar multiplication, signed (Booth) windows: window i of w bits, with the top bit of the
+ * window below it, gives a digit in [-2^(w-1), 2^(w-1)] (recoded without a branch, below), so a
+ * table holds only 1..2^(w-1) times its base and a negative digit negates y under a mask.
+ * k * P: w = 5, a table T[j] = j P (j = 0..16, T[0] the identity); the 52 digits from the top: 5
+ * doublings (in Jacobian coordinates, below), then the complete addition of +-T[|digit|].
+ * k * G: w = 7, a table made once of (j + 1) 2^(7 i) G (i = 0..36, j = 0..63) in affine form (x, y),
+ * the sum over i of +-entry [i][|digit i| - 1] by the mixed addition (RCB algorithm 5: complete
+ * when the affine point is not the identity, which no entry is); a zero digit still adds (a zero
+ * entry) and keeps the old sum under a mask. 37 windows of 7 bits cover 259 bits: the top digit
+ * takes the carry of any 32-byte k, 2^256 - 1 too. Every scalar takes the same windows whatever
+ * its value; a table entry is chosen by reading every entry and keeping one under a mask (no load
+ * indexed by a secret); the window index is the public loop counter. Only the checks of a peer's
+ * point (public) branch.
  */
 #include "crypto/p256.h"
 #include <pthread.h>

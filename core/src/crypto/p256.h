@@ -15,13 +15,14 @@
 /*
  * out = k * P. k: any 32-byte big-endian value (scalars >= n work as their residues mod n); P: a
  * point x || y, checked here (x, y < p, y^2 = x^3 - 3x + b; public data, ordinary branches).
- * The time taken depends on neither k nor P: 64 windows of 4 bits, every table entry read.
+ * The time taken depends on neither k nor P: 52 signed windows of 5 bits, every table entry read.
  * Returns 0, or -1 if P is not a point of the curve or the result is the identity (k = 0 mod n),
  * which has no affine form: out is then all zeros.
  */
 int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64]);
 
-/* out = k * G through the precomputed table (64 additions, no doublings); the same contract. */
+/* out = k * G through the precomputed table (36 additions of affine entries, no doublings); the
+ * same contract. */
 int cry_p256_base_mul(uint8_t out[64], const uint8_t k[32]);
 
 /* 1 if 1 <= k < n (32 bytes big-endian), else 0; computed without a branch on k. */
