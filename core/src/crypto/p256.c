@@ -32,6 +32,21 @@
 #include <string.h>
 #include "crypto/crypto_ltc.h"
 
+/* This file is compiled twice: here with the portable field (P256_ADX 0), and by p256_adx.c with
+ * fe_mul and fe_sqr in MULX/ADX assembly (P256_ADX 1). Everything above the field is the same text;
+ * each compilation defines its own scalar multiplications (p256_mul_portable / p256_mul_adx, ...), and
+ * the portable one also the table of multiples of G (both use it: Montgomery form is the same) and the
+ * public functions, which choose a path by the CPU (cry_p256_fast_path). */
+#ifndef P256_ADX
+#define P256_ADX 0
+#endif
+#if P256_ADX
+#include "crypto/mulx4.h"
+#define P256_PATH(name) name##_adx
+#else
+#define P256_PATH(name) name##_portable
+#endif
+
 __extension__ typedef unsigned __int128 u128;
 typedef uint64_t fe[4];
 
@@ -41,6 +56,17 @@ struct pt {
 
 static const fe P = {UINT64_C(0xFFFFFFFFFFFFFFFF), UINT64_C(0x00000000FFFFFFFF), 0,
                      UINT64_C(0xFFFFFFFF00000001)};
+/* In Montgomery form (x R mod p, R = 2^256): 1, R^2 (to convert into the form), b and G. */
+static const fe ONE = {UINT64_C(0x0000000000000001), UINT64_C(0xffffffff00000000),
+                       UINT64_C(0xffffffffffffffff), UINT64_C(0x00000000fffffffe)};
+static const fe RR = {UINT64_C(0x0000000000000003), UINT64_C(0xfffffffbffffffff),
+                      UINT64_C(0xfffffffffffffffe), UINT64_C(0x00000004fffffffd)};
+static const fe B = {UINT64_C(0xd89cdf6229c4bddf), UINT64_C(0xacf005cd78843090),
+                     UINT64_C(0xe5a220abf7212ed6), UINT64_C(0xdc30061d04874834)};
+static const fe GX = {UINT64_C(0x79e730d418a9143c), UINT64_C(0x75ba95fc5fedb601),
+                      UINT64_C(0x79fb732b77622510), UINT64_C(0x18905f76a53755c6)};
+static const fe GY = {UINT64_C(0xddf25357ce95560a), UINT64_C(0x8b4ab8e4ba19e45c),
+                      UINT64_C(0xd2e88688dd21f325), UINT64_C(0x8571ff1825885d85)};
 
 /* Hides a mask's origin from the optimiser so that it cannot turn a masked select into a branch. */
 static inline uint64_t value_barrier(uint64_t x)
@@ -88,6 +114,82 @@ static inline void fe_reduce_once(fe r, uint64_t t0, uint64_t t1, uint64_t t2, u
     r[3] = (t3 & keep) | (s3 & ~keep);
 }
 
+#if P256_ADX
+/*
+ * r = a + b and r = a - b in assembly: in C, GCC keeps the carries in registers with SETC and
+ * recombines them, and the two took as long as the multiplications in k * P. The sum (below 2p) has
+ * p subtracted and the difference is kept unless it borrowed; the difference has p added when it
+ * borrowed, p's words taken under the borrow's mask (SBB gives 0 or all ones). p's words 1 and 3 are
+ * memory operands, which leaves GCC enough registers at -O0. Volatile: the register outputs are
+ * scratch, and GCC deletes an asm whose outputs are unused, "memory" clobber or not. No branch; CMOV and SBB take the same time
+ * for every operand. Every input word is read before r is written, so r may alias a or b.
+ */
+static inline void fe_add(fe r, const fe a, const fe b)
+{
+    uint64_t s0, s1, s2, s3, t0, t1, t2, t3, c;
+    __asm__ volatile("movq (%[a]), %[s0]\n\t"
+            "movq 8(%[a]), %[s1]\n\t"
+            "movq 16(%[a]), %[s2]\n\t"
+            "movq 24(%[a]), %[s3]\n\t"
+            "xorl %k[c], %k[c]\n\t"
+            "addq (%[b]), %[s0]\n\t"
+            "adcq 8(%[b]), %[s1]\n\t"
+            "adcq 16(%[b]), %[s2]\n\t"
+            "adcq 24(%[b]), %[s3]\n\t"
+            "adcq $0, %[c]\n\t"
+            "movq %[s0], %[t0]\n\t"
+            "subq $-1, %[t0]\n\t"
+            "movq %[s1], %[t1]\n\t"
+            "sbbq %[p1], %[t1]\n\t"
+            "movq %[s2], %[t2]\n\t"
+            "sbbq $0, %[t2]\n\t"
+            "movq %[s3], %[t3]\n\t"
+            "sbbq %[p3], %[t3]\n\t"
+            "sbbq $0, %[c]\n\t" /* borrow: the sum was below p */
+            "cmovcq %[s0], %[t0]\n\t"
+            "cmovcq %[s1], %[t1]\n\t"
+            "cmovcq %[s2], %[t2]\n\t"
+            "cmovcq %[s3], %[t3]\n\t"
+            "movq %[t0], (%[r])\n\t"
+            "movq %[t1], 8(%[r])\n\t"
+            "movq %[t2], 16(%[r])\n\t"
+            "movq %[t3], 24(%[r])\n\t"
+            : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [t0] "=&r"(t0),
+              [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [c] "=&r"(c)
+            : [r] "r"(r), [a] "r"(a), [b] "r"(b), [p1] "m"(P[1]), [p3] "m"(P[3])
+            : "cc", "memory");
+}
+
+static inline void fe_sub(fe r, const fe a, const fe b)
+{
+    uint64_t s0, s1, s2, s3, m, t, u;
+    __asm__ volatile("movq (%[a]), %[s0]\n\t"
+            "movq 8(%[a]), %[s1]\n\t"
+            "movq 16(%[a]), %[s2]\n\t"
+            "movq 24(%[a]), %[s3]\n\t"
+            "subq (%[b]), %[s0]\n\t"
+            "sbbq 8(%[b]), %[s1]\n\t"
+            "sbbq 16(%[b]), %[s2]\n\t"
+            "sbbq 24(%[b]), %[s3]\n\t"
+            "sbbq %[m], %[m]\n\t" /* all ones: a < b */
+            "movq %[m], %[t]\n\t"
+            "andq %[p1], %[t]\n\t"
+            "movq %[m], %[u]\n\t"
+            "andq %[p3], %[u]\n\t" /* before the chain: AND clears CF */
+            "addq %[m], %[s0]\n\t"
+            "adcq %[t], %[s1]\n\t"
+            "adcq $0, %[s2]\n\t"
+            "adcq %[u], %[s3]\n\t"
+            "movq %[s0], (%[r])\n\t"
+            "movq %[s1], 8(%[r])\n\t"
+            "movq %[s2], 16(%[r])\n\t"
+            "movq %[s3], 24(%[r])\n\t"
+            : [s0] "=&r"(s0), [s1] "=&r"(s1), [s2] "=&r"(s2), [s3] "=&r"(s3), [m] "=&r"(m),
+              [t] "=&r"(t), [u] "=&r"(u)
+            : [r] "r"(r), [a] "r"(a), [b] "r"(b), [p1] "m"(P[1]), [p3] "m"(P[3])
+            : "cc", "memory");
+}
+#else
 static void fe_add(fe r, const fe a, const fe b)
 {
     uint64_t c = 0;
@@ -109,6 +211,71 @@ static void fe_sub(fe r, const fe a, const fe b)
     r[3] = adc(t3, P3 & m, &c);
 }
 
+#endif
+
+#if P256_ADX
+/*
+ * Montgomery reduction of the 512-bit product in r8..r15 (mulx4.h) into h, fully reduced. The lower
+ * half is reduced on its own, one word m per round: with p's words (2^64 - 1, 2^32 - 1, 0,
+ * 2^64 - 2^32 + 1), (S + m p) / 2^64 for m = S's lowest word is S's upper three words plus m 2^32 at
+ * word 0 (a shift, split over words 0 and 1) and m (2^64 - 2^32 + 1) at word 2 (one MULX), and it stays
+ * below 2^256, so four words hold the state and the word m leaves takes the new top word. After four
+ * rounds u = (lower + M p) / 2^256 <= p, the product's upper half is below p, so their sum is below 2p:
+ * p is subtracted and the difference kept unless it borrowed (CMOV, no branch).
+ */
+#define P256_RED_ROUND(m, a, b, c)                                                                 \
+    "movq %%" m ", %%rax\n\t"                                                                       \
+    "shlq $32, %%rax\n\t"                                                                           \
+    "movq %%" m ", %%rbx\n\t"                                                                       \
+    "shrq $32, %%rbx\n\t"                                                                           \
+    "addq %%rax, %%" a "\n\t"                                                                       \
+    "adcq %%rbx, %%" b "\n\t"                                                                       \
+    "mulxq %%" m ", %%rax, %%" m "\n\t"                                                             \
+    "adcq %%rax, %%" c "\n\t"                                                                       \
+    "adcq $0, %%" m "\n\t"
+
+#define P256_REDUCE                                                                                \
+    "movabsq $0xffffffff00000001, %%rdx\n\t"                                                        \
+    P256_RED_ROUND("r8", "r9", "r10", "r11")                                                       \
+    P256_RED_ROUND("r9", "r10", "r11", "r8")                                                       \
+    P256_RED_ROUND("r10", "r11", "r8", "r9")                                                       \
+    P256_RED_ROUND("r11", "r8", "r9", "r10")                                                       \
+    "addq %%r8, %%r12\n\t"                                                                          \
+    "adcq %%r9, %%r13\n\t"                                                                          \
+    "adcq %%r10, %%r14\n\t"                                                                         \
+    "adcq %%r11, %%r15\n\t"                                                                         \
+    "movl $0, %%eax\n\t" /* not XOR: the carry is live */                                          \
+    "adcq $0, %%rax\n\t"                                                                            \
+    "movl $0xffffffff, %%ebx\n\t"                                                                   \
+    "movq %%r12, %%r8\n\t"                                                                          \
+    "subq $-1, %%r8\n\t"                                                                            \
+    "movq %%r13, %%r9\n\t"                                                                          \
+    "sbbq %%rbx, %%r9\n\t"                                                                          \
+    "movq %%r14, %%r10\n\t"                                                                         \
+    "sbbq $0, %%r10\n\t"                                                                            \
+    "movq %%r15, %%r11\n\t"                                                                         \
+    "sbbq %%rdx, %%r11\n\t"                                                                         \
+    "sbbq $0, %%rax\n\t" /* borrow: the sum was below p */                                         \
+    "cmovcq %%r12, %%r8\n\t"                                                                        \
+    "cmovcq %%r13, %%r9\n\t"                                                                        \
+    "cmovcq %%r14, %%r10\n\t"                                                                       \
+    "cmovcq %%r15, %%r11\n\t"                                                                       \
+    "movq %%r8, (%[h])\n\t"                                                                         \
+    "movq %%r9, 8(%[h])\n\t"                                                                        \
+    "movq %%r10, 16(%[h])\n\t"                                                                      \
+    "movq %%r11, 24(%[h])\n\t"
+
+/* r = a b R^-1 mod p (a, b < p): 16 MULX for the product, 4 for the reduction; r may alias a or b. */
+static inline void fe_mul(fe h, const fe f, const fe g)
+{
+    __asm__("" MULX4_MUL P256_REDUCE : : [h] "r"(h), [f] "r"(f), [g] "r"(g) : MULX4_CLOBBERS);
+}
+
+static inline void fe_sqr(fe h, const fe f)
+{
+    __asm__("" MULX4_SQR P256_REDUCE : : [h] "r"(h), [f] "r"(f) : MULX4_CLOBBERS);
+}
+#else
 /*
  * One row of the Montgomery product: t += a * bi, then t = (t + m p) / 2^64 with m = t0 (p = -1 mod
  * 2^64). p's words are (2^64 - 1, 2^32 - 1, 0, 2^64 - 2^32 + 1): m p0 + t0 = m 2^64 exactly (carry m),
@@ -154,6 +321,8 @@ static void fe_sqr(fe r, const fe a)
 {
     fe_mul(r, a, a);
 }
+
+#endif
 
 /* r = a^(2^n) */
 static void fe_sqr_n(fe r, const fe a, int n)
@@ -205,10 +374,6 @@ static void fe_inv(fe r, const fe a)
     cry_wipe(t, sizeof t);
 }
 
-/* Constants in Montgomery form, made once: 1 (= R mod p), R^2 mod p, b, G. */
-static fe ONE, RR, B;
-static struct pt GP;
-static pthread_once_t p256_once = PTHREAD_ONCE_INIT;
 
 static void fe_frombytes_raw(fe r, const uint8_t in[32])
 {
@@ -572,18 +737,6 @@ static uint64_t booth(uint64_t in, int w, uint64_t *neg)
     return (d >> 1) + (d & 1);
 }
 
-static void hex32(uint8_t out[32], const char *h)
-{
-    for (int i = 0; i < 32; i++) {
-        uint8_t v = 0;
-        for (int s = 0; s < 2; s++) {
-            char c = h[2 * i + s];
-            v = (uint8_t)(v << 4 | (c <= '9' ? c - '0' : c - 'a' + 10));
-        }
-        out[i] = v;
-    }
-}
-
 /*
  * k * G: BW-bit signed windows, BWIN of them; GA[i][j] = (j + 1) 2^(BW i) G in affine form, j <
  * 2^(BW-1) (a negative digit negates y, a zero digit keeps the sum).
@@ -591,12 +744,20 @@ static void hex32(uint8_t out[32], const char *h)
 #define BW 7
 #define BWIN ((256 + BW) / BW)
 #define BTAB (1 << (BW - 1))
-static struct apt GA[BWIN][BTAB];
+/* Made once by the portable compilation (cry_p256_tables); the MULX/ADX one reads it too (the same
+ * Montgomery form). */
+extern struct apt cry_p256_ga[BWIN][BTAB];
+void cry_p256_tables(void);
+#define GA cry_p256_ga
 
 /* k * P: PW-bit signed windows, a table of the identity and 1..2^(PW-1) times P. */
 #define PW 5
 #define PWIN ((256 + PW) / PW)
 #define PTAB ((1 << (PW - 1)) + 1)
+
+#if !P256_ADX
+struct apt cry_p256_ga[BWIN][BTAB];
+static pthread_once_t p256_once = PTHREAD_ONCE_INIT;
 
 /* out[j] = in[j] in affine form, n <= BTAB points none of which is the identity (one inversion). */
 static void batch_to_affine(struct apt *out, const struct pt *in, int n)
@@ -620,29 +781,10 @@ static void batch_to_affine(struct apt *out, const struct pt *in, int n)
 
 static void p256_init(void)
 {
-    /* R mod p = 2^256 - p; R^2 mod p by 256 doublings of it */
-    fe t = {0, 0, 0, 0};
-    uint64_t borrow = 0;
-    for (int j = 0; j < 4; j++) {
-        u128 d = (u128)t[j] - P[j] - borrow;
-        ONE[j] = (uint64_t)d;
-        borrow = (uint64_t)(d >> 64) & 1;
-    }
-    memcpy(RR, ONE, sizeof RR);
-    for (int i = 0; i < 256; i++)
-        fe_add(RR, RR, RR);
-    uint8_t buf[32];
-    hex32(buf, "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b");
-    fe_frombytes_raw(t, buf);
-    fe_to_mont(B, t);
-    hex32(buf, "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
-    fe_frombytes_raw(t, buf);
-    fe_to_mont(GP.x, t);
-    hex32(buf, "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
-    fe_frombytes_raw(t, buf);
-    fe_to_mont(GP.y, t);
-    memcpy(GP.z, ONE, sizeof ONE);
-    struct pt row[BTAB], base = GP;
+    struct pt row[BTAB], base;
+    memcpy(base.x, GX, sizeof GX);
+    memcpy(base.y, GY, sizeof GY);
+    memcpy(base.z, ONE, sizeof ONE);
     for (int i = 0; i < BWIN; i++) { /* row[j] = (j + 1) base, base = 2^(BW i) G */
         row[0] = base;
         for (int j = 1; j < BTAB; j++) {
@@ -655,6 +797,12 @@ static void p256_init(void)
         pt_dbl(&base, &row[BTAB - 1]);
     }
 }
+
+void cry_p256_tables(void)
+{
+    pthread_once(&p256_once, p256_init);
+}
+#endif
 
 /* Point from x || y (raw), checked: 1 if on the curve with coordinates < p. Public data. */
 static int pt_decode(struct pt *r, const uint8_t in[64])
@@ -700,9 +848,9 @@ static int pt_encode(uint8_t out[64], const struct pt *p)
     return 0;
 }
 
-int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64])
+int P256_PATH(p256_mul)(uint8_t out[64], const uint8_t k[32], const uint8_t point[64]);
+int P256_PATH(p256_mul)(uint8_t out[64], const uint8_t k[32], const uint8_t point[64])
 {
-    pthread_once(&p256_once, p256_init);
     struct pt t[PTAB], acc, sel;
     uint64_t s[5], neg, d;
     if (!pt_decode(&t[1], point)) {
@@ -757,9 +905,10 @@ static void aff_lookup(struct apt *r, const struct apt row[BTAB], uint64_t d)
     cry_wipe(y, sizeof y);
 }
 
-int cry_p256_base_mul(uint8_t out[64], const uint8_t k[32])
+int P256_PATH(p256_base_mul)(uint8_t out[64], const uint8_t k[32]);
+int P256_PATH(p256_base_mul)(uint8_t out[64], const uint8_t k[32])
 {
-    pthread_once(&p256_once, p256_init);
+    cry_p256_tables();
     struct pt acc, sum, id;
     struct apt sel;
     uint64_t s[5], neg, d, zero;
@@ -792,6 +941,57 @@ int cry_p256_base_mul(uint8_t out[64], const uint8_t k[32])
     return r;
 }
 
+#if !P256_ADX
+/* The fast path: p256_adx.c, built where the compiler can ask the CPU (as for X25519, GCC 12). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define P256_HAVE_ADX 1
+int p256_mul_adx(uint8_t out[64], const uint8_t k[32], const uint8_t point[64]);
+int p256_base_mul_adx(uint8_t out[64], const uint8_t k[32]);
+#else
+#define P256_HAVE_ADX 0
+#endif
+
+int cry_p256_fast_path(void)
+{
+#if P256_HAVE_ADX
+    return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+#else
+    return 0;
+#endif
+}
+
+int cry_p256_mul_ex(uint8_t out[64], const uint8_t k[32], const uint8_t point[64], unsigned flags)
+{
+#if P256_HAVE_ADX
+    if (!(flags & CRY_P256_PORTABLE) && cry_p256_fast_path())
+        return p256_mul_adx(out, k, point);
+#else
+    (void)flags;
+#endif
+    return p256_mul_portable(out, k, point);
+}
+
+int cry_p256_base_mul_ex(uint8_t out[64], const uint8_t k[32], unsigned flags)
+{
+#if P256_HAVE_ADX
+    if (!(flags & CRY_P256_PORTABLE) && cry_p256_fast_path())
+        return p256_base_mul_adx(out, k);
+#else
+    (void)flags;
+#endif
+    return p256_base_mul_portable(out, k);
+}
+
+int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64])
+{
+    return cry_p256_mul_ex(out, k, point, 0);
+}
+
+int cry_p256_base_mul(uint8_t out[64], const uint8_t k[32])
+{
+    return cry_p256_base_mul_ex(out, k, 0);
+}
+
 int cry_p256_scalar_ok(const uint8_t k[32])
 {
     static const uint8_t n[32] = {
@@ -806,3 +1006,4 @@ int cry_p256_scalar_ok(const uint8_t k[32])
     uint32_t nonzero = (0 - any) >> 31; /* any < 256 */
     return (int)(value_barrier(borrow & nonzero) & 1);
 }
+#endif

@@ -25,6 +25,16 @@ int cry_p256_mul(uint8_t out[64], const uint8_t k[32], const uint8_t point[64]);
  * same contract. */
 int cry_p256_base_mul(uint8_t out[64], const uint8_t k[32]);
 
+/*
+ * The same two with a choice of path: flags CRY_P256_PORTABLE forces the portable field arithmetic;
+ * otherwise CPUs with BMI2 and ADX (cry_p256_fast_path() says 1) multiply in MULX/ADX assembly. Both
+ * paths give the same bytes; tests compare them.
+ */
+#define CRY_P256_PORTABLE 1u
+int cry_p256_mul_ex(uint8_t out[64], const uint8_t k[32], const uint8_t point[64], unsigned flags);
+int cry_p256_base_mul_ex(uint8_t out[64], const uint8_t k[32], unsigned flags);
+int cry_p256_fast_path(void);
+
 /* 1 if 1 <= k < n (32 bytes big-endian), else 0; computed without a branch on k. */
 int cry_p256_scalar_ok(const uint8_t k[32]);
 

@@ -54,6 +54,7 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 #define X25519_ADX 1
 #include <immintrin.h>
+#include "crypto/mulx4.h"
 #else
 #define X25519_ADX 0
 #endif
@@ -543,17 +544,11 @@ ADX_FN unsigned char adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
     return c;
 }
 
-/* fq_mul and fq_sq are inline assembly: written with the intrinsics, GCC 12 runs one carry chain
- * through ADC, keeps carries in registers with SETC and spills the 512-bit product (about four MOVs
- * per MULX in the ladder), which cost a third of the ladder's time. Here each row of partial products
- * runs two carry chains at once, ADCX (CF) for the low halves and ADOX (OF) for the high halves, and
- * the whole product stays in r8..r15. Operands are pointers in registers with a "memory" clobber:
- * per-limb "m" operands needed an address register each where GCC could not address them off %rsp,
- * more than the three left beside the eleven clobbered and %rbp (ASan builds: "impossible
- * constraints"; at -O0 the register allocator did not finish). The result is written after every
- * input has been read, so h may alias f or g. MOV and MULX leave the flags alone, which the
- * interleaved chains rely on. The functions whose register outputs are scratch only are volatile:
- * GCC would otherwise delete an asm whose outputs are all unused, "memory" clobber or not.
+/* fq_mul and fq_sq are inline assembly, the product from mulx4.h: written with the intrinsics, GCC
+ * 12 runs one carry chain through ADC, keeps carries in registers with SETC and spills the 512-bit
+ * product (about four MOVs per MULX in the ladder), which cost a third of the ladder's time. The
+ * functions whose register outputs are scratch only are volatile: GCC would otherwise delete an asm
+ * whose outputs are all unused, "memory" clobber or not.
  *
  * FQ_REDUCE: t = r8..r15 (512 bits) to h below 2^255 + 2^11: t[0..3] + 38 t[4..7] is below
  * 39 * 2^256, so its fifth limb (r12 after the fold) is at most 38; BTR takes bit 255 out (into CF) and
@@ -588,100 +583,16 @@ ADX_FN unsigned char adc(unsigned char c, uint64_t a, uint64_t b, uint64_t *out)
     "movq %%r10, 16(%[h])\n\t"                                                                           \
     "movq %%r11, 24(%[h])\n\t"
 
-/* One row i >= 1 of f * g: rdx = f[i] times g added at limb i; the new top limb starts at zero (the
- * XOR that clears it also clears CF and OF), takes the last high half through OF and the last CF by
- * ADC (the OF chain is finished by then). No carry leaves it: the partial sum is below 2^(64 (i + 5)). */
-#define FQ_MUL_ROW(fi, a, b, c, d, e)                                                                   \
-    "movq " fi ", %%rdx\n\t"                                                                            \
-    "xorl %%" e "d, %%" e "d\n\t"                                                                       \
-    "mulxq (%[g]), %%rax, %%rbx\n\t"                                                                      \
-    "adcxq %%rax, %%" a "\n\t"                                                                          \
-    "adoxq %%rbx, %%" b "\n\t"                                                                          \
-    "mulxq 8(%[g]), %%rax, %%rbx\n\t"                                                                    \
-    "adcxq %%rax, %%" b "\n\t"                                                                          \
-    "adoxq %%rbx, %%" c "\n\t"                                                                          \
-    "mulxq 16(%[g]), %%rax, %%rbx\n\t"                                                                   \
-    "adcxq %%rax, %%" c "\n\t"                                                                          \
-    "adoxq %%rbx, %%" d "\n\t"                                                                          \
-    "mulxq 24(%[g]), %%rax, %%rbx\n\t"                                                                   \
-    "adcxq %%rax, %%" d "\n\t"                                                                          \
-    "adoxq %%rbx, %%" e "\n\t"                                                                          \
-    "adcq $0, %%" e "\n\t"
-
-#define FQ_CLOBBERS "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory"
-
 /* h = f * g: 16 MULX for the product, 4 more (and one IMUL) for the reduction. */
 ADX_FN void fq_mul(fq h, const fq f, const fq g)
 {
-    __asm__("movq (%[f]), %%rdx\n\t"
-            "mulxq (%[g]), %%r8, %%r9\n\t"
-            "mulxq 8(%[g]), %%rax, %%r10\n\t"
-            "addq %%rax, %%r9\n\t"
-            "mulxq 16(%[g]), %%rax, %%r11\n\t"
-            "adcq %%rax, %%r10\n\t"
-            "mulxq 24(%[g]), %%rax, %%r12\n\t"
-            "adcq %%rax, %%r11\n\t"
-            "adcq $0, %%r12\n\t"
-            FQ_MUL_ROW("8(%[f])", "r9", "r10", "r11", "r12", "r13")
-            FQ_MUL_ROW("16(%[f])", "r10", "r11", "r12", "r13", "r14")
-            FQ_MUL_ROW("24(%[f])", "r11", "r12", "r13", "r14", "r15")
-            FQ_REDUCE
-            :
-            : [h] "r"(h), [f] "r"(f), [g] "r"(g)
-            : FQ_CLOBBERS);
+    __asm__(MULX4_MUL FQ_REDUCE : : [h] "r"(h), [f] "r"(f), [g] "r"(g) : MULX4_CLOBBERS);
 }
 
-/* h = f^2: the six cross products f_i f_j (i < j) once, then one pass that doubles them (ADCX of a
- * limb with itself) while adding the four squares f_i^2 (ADOX). 10 MULX plus the reduction's 4. */
+/* h = f^2: 10 MULX plus the reduction's 4. */
 ADX_FN void fq_sq(fq h, const fq f)
 {
-    __asm__("movq (%[f]), %%rdx\n\t" /* f0 (f1, f2, f3) at limbs 1..4: r9..r12 */
-            "mulxq 8(%[f]), %%r9, %%r10\n\t"
-            "mulxq 16(%[f]), %%rax, %%r11\n\t"
-            "addq %%rax, %%r10\n\t"
-            "mulxq 24(%[f]), %%rax, %%r12\n\t"
-            "adcq %%rax, %%r11\n\t"
-            "adcq $0, %%r12\n\t"
-            "movq 8(%[f]), %%rdx\n\t" /* f1 (f2, f3) at limbs 3..5: r11..r13 */
-            "xorl %%r13d, %%r13d\n\t"
-            "mulxq 16(%[f]), %%rax, %%rbx\n\t"
-            "adcxq %%rax, %%r11\n\t"
-            "adoxq %%rbx, %%r12\n\t"
-            "mulxq 24(%[f]), %%rax, %%rbx\n\t"
-            "adcxq %%rax, %%r12\n\t"
-            "adoxq %%rbx, %%r13\n\t"
-            "adcq $0, %%r13\n\t"
-            "movq 16(%[f]), %%rdx\n\t" /* f2 f3 at limbs 5..6: r13, r14 */
-            "mulxq 24(%[f]), %%rax, %%r14\n\t"
-            "addq %%rax, %%r13\n\t"
-            "adcq $0, %%r14\n\t"
-            "xorl %%r15d, %%r15d\n\t" /* doubled (CF) plus the squares (OF); limb 7 from zero */
-            "movq (%[f]), %%rdx\n\t"
-            "mulxq %%rdx, %%r8, %%rax\n\t"
-            "adcxq %%r9, %%r9\n\t"
-            "adoxq %%rax, %%r9\n\t"
-            "movq 8(%[f]), %%rdx\n\t"
-            "mulxq %%rdx, %%rax, %%rbx\n\t"
-            "adcxq %%r10, %%r10\n\t"
-            "adoxq %%rax, %%r10\n\t"
-            "adcxq %%r11, %%r11\n\t"
-            "adoxq %%rbx, %%r11\n\t"
-            "movq 16(%[f]), %%rdx\n\t"
-            "mulxq %%rdx, %%rax, %%rbx\n\t"
-            "adcxq %%r12, %%r12\n\t"
-            "adoxq %%rax, %%r12\n\t"
-            "adcxq %%r13, %%r13\n\t"
-            "adoxq %%rbx, %%r13\n\t"
-            "movq 24(%[f]), %%rdx\n\t"
-            "mulxq %%rdx, %%rax, %%rbx\n\t"
-            "adcxq %%r14, %%r14\n\t"
-            "adoxq %%rax, %%r14\n\t"
-            "adcxq %%r15, %%r15\n\t"
-            "adoxq %%rbx, %%r15\n\t" /* f^2 < 2^512: nothing carries out */
-            FQ_REDUCE
-            :
-            : [h] "r"(h), [f] "r"(f)
-            : FQ_CLOBBERS);
+    __asm__(MULX4_SQR FQ_REDUCE : : [h] "r"(h), [f] "r"(f) : MULX4_CLOBBERS);
 }
 
 /* h = f^(2^n), n public. */
