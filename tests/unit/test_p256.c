@@ -359,7 +359,8 @@ Test(p256, ecdh_api_pairs_against_ltc, .timeout = 300)
  * Signed windows: k * G reads w = 7-bit windows, k * P w = 5-bit ones, each digit in
  * [-2^(w-1), 2^(w-1)] (the window plus the top bit of the one below), the top window's digit taking
  * the carry. Scalars whose windows sit on the boundaries, for w = 4..8 to stay useful if the widths
- * change, compared with the ladder for k G (table and variable base) and k Q.
+ * change, compared with the ladder for k G (table and variable base) and k Q, through the path the
+ * CPU gets and through the portable field.
  */
 
 /* k = the sum of v(i) 2^(w i) over the windows, bits above 255 dropped; a zero k becomes 1 */
@@ -431,6 +432,12 @@ static void check_scalar(const uint8_t k[32], const char *what)
     cr_assert_eq(cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, q, 65, lt), SSLNoErr);
     cr_assert_eq(cry_p256_mul(out, k, q + 1), 0, "%s Q", what);
     cr_expect(memcmp(out, lt + 1, 64) == 0, "%s Q", what);
+    /* the portable field too (the calls above take the MULX/ADX one where the CPU has it) */
+    cr_assert_eq(cry_p256_mul_ex(out, k, q + 1, CRY_P256_PORTABLE), 0, "%s Q portable", what);
+    cr_expect(memcmp(out, lt + 1, 64) == 0, "%s Q portable", what);
+    cr_assert_eq(cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, NULL, 0, lt), SSLNoErr);
+    cr_assert_eq(cry_p256_base_mul_ex(out, k, CRY_P256_PORTABLE), 0, "%s G table portable", what);
+    cr_expect(memcmp(out, lt + 1, 64) == 0, "%s G table portable", what);
 }
 
 Test(p256, signed_window_edges, .timeout = 300)
@@ -507,6 +514,9 @@ Test(p256, base_table_entries, .timeout = 300)
                 cr_assert_eq(cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, NULL, 0, lt), SSLNoErr);
                 cr_assert_eq(cry_p256_base_mul(out, k), 0);
                 cr_expect(memcmp(out, lt + 1, 64) == 0, "%s%d 2^%d G", neg ? "-" : "", j, bit);
+                cr_assert_eq(cry_p256_base_mul_ex(out, k, CRY_P256_PORTABLE), 0);
+                cr_expect(memcmp(out, lt + 1, 64) == 0, "%s%d 2^%d G portable", neg ? "-" : "", j,
+                          bit);
             }
         }
 }

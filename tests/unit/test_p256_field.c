@@ -179,6 +179,24 @@ Test(p256_field, against_gmp_on_edges)
         mpz_mod(r, r, mp);
         expect_fe(out, r, "fe_sqr in place", i, i);
     }
+    /* fe_half (C, the same in both compilations): a / 2 mod p, in place too */
+    mpz_t half;
+    mpz_init(half);
+    mpz_set_ui(half, 2);
+    cr_assert(mpz_invert(half, half, mp));
+    for (int i = 0; i < NVAL; i++) {
+        fe out;
+        to_mpz(a, vals[i]);
+        mpz_mul(r, a, half);
+        mpz_mod(r, r, mp);
+        fe_half(out, vals[i]);
+        expect_fe(out, r, "fe_half", i, i);
+        fe_half(out, out);
+        mpz_mul(r, r, half);
+        mpz_mod(r, r, mp);
+        expect_fe(out, r, "fe_half in place", i, i);
+    }
+    mpz_clear(half);
     cr_expect_eq(checked, NVAL * NVAL);
     mpz_clears(a, b, r, NULL);
 }
