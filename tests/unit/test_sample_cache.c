@@ -51,7 +51,7 @@ Test(sample_cache, add_get_delete_contract)
 Test(sample_cache, bad_parameters)
 {
     struct memcache *mc = memcache_new(2, 3600);
-    SSLBuffer empty = {0, NULL}, out;
+    SSLBuffer empty = {0, NULL}, out = {0, NULL};
     cr_expect_eq(memcache_add(empty, buf_of("v"), mc), SSLBadParameterErr);
     cr_expect_eq(memcache_add(buf_of("k"), buf_of("v"), NULL), SSLBadParameterErr);
     cr_expect_eq(memcache_get(buf_of("k"), NULL, mc), SSLBadParameterErr);
@@ -70,7 +70,7 @@ Test(sample_cache, replace_keeps_one_entry)
     struct memcache *mc = memcache_new(4, 3600);
     cr_expect_eq(memcache_add(buf_of("k"), buf_of("old"), mc), SSLNoErr);
     cr_expect_eq(memcache_add(buf_of("k"), buf_of("newer"), mc), SSLNoErr);
-    SSLBuffer out;
+    SSLBuffer out = {0, NULL};
     cr_expect_eq(memcache_get(buf_of("k"), &out, mc), SSLNoErr);
     cr_expect(buf_is(out, "newer"));
     free(out.data);
@@ -88,7 +88,7 @@ Test(sample_cache, full_table_evicts_the_oldest)
     cr_expect_eq(memcache_add(buf_of("b"), buf_of("2"), mc), SSLNoErr);
     cr_expect_eq(memcache_add(buf_of("c"), buf_of("3"), mc), SSLNoErr);
     cr_expect_eq(memcache_add(buf_of("d"), buf_of("4"), mc), SSLNoErr);
-    SSLBuffer out;
+    SSLBuffer out = {0, NULL};
     cr_expect_eq(memcache_get(buf_of("a"), &out, mc), SSLNoMatchingSessionKeyErr, "oldest evicted");
     const char *keep[] = {"b", "c", "d"};
     for (int i = 0; i < 3; i++) {
@@ -108,7 +108,7 @@ Test(sample_cache, large_table_evicts_in_add_order)
     enum { CAP = 4096, N = 5000 };
     struct memcache *mc = memcache_new(CAP, 3600);
     char key[32];
-    SSLBuffer out;
+    SSLBuffer out = {0, NULL};
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof key, "session-%d", i);
         cr_assert_eq(memcache_add(buf_of(key), buf_of(key), mc), SSLNoErr);
@@ -147,7 +147,7 @@ Test(sample_cache, expired_entries_are_misses)
     struct memcache *mc = memcache_new(4, 0); /* lifetime 0: gone once a second has passed */
     cr_expect_eq(memcache_add(buf_of("k"), buf_of("v"), mc), SSLNoErr);
     sleep(2);
-    SSLBuffer out;
+    SSLBuffer out = {0, NULL};
     cr_expect_eq(memcache_get(buf_of("k"), &out, mc), SSLNoMatchingSessionKeyErr);
     struct memcache_stats st;
     memcache_stats(mc, &st);
@@ -175,7 +175,7 @@ static void *worker_run(void *arg)
         snprintf(val, sizeof val, "value %d of thread %d key %d", i, w->id, k);
         if (memcache_add(buf_of(key), buf_of(val), w->mc) != SSLNoErr)
             w->errors++;
-        SSLBuffer out;
+        SSLBuffer out = {0, NULL};
         if (memcache_get(buf_of(key), &out, w->mc) != SSLNoErr || !buf_is(out, val))
             w->errors++;
         free(out.data);

@@ -398,7 +398,7 @@ SSLErr bn_ct_rsa_private_flags(const struct bn_ct_rsa *k, const uint8_t *in, uin
             goto done;
         from_be(w, nn + 1, rb, rbl);
         mpn_sec_div_r(w, nn + 1, k->n, nn, tp);
-        memcpy(r, w, (size_t)nn * sizeof *r);
+        mpn_copyi(r, w, nn);
         if ((err = rnd(rnd_ref, rb, rbl)) != SSLNoErr)
             goto done;
         from_be(w, nn + 1, rb, rbl);
