@@ -1,7 +1,8 @@
 /*
  * p256_bench.c - CPU time per P-256 scalar multiplication: libtomcrypt's timing-resistant ladder
  * (cry_ecdh_mul_ltc, the path before p256.c) against p256.c's variable-base k * P and table k * G,
- * and the ECDHE operations as a server runs them (cry_ecdh_keygen, cry_ecdh_check + cry_ecdh_shared).
+ * on the portable field (CRY_P256_PORTABLE) and on the path the CPU selects (MULX/ADX where it has
+ * BMI2 and ADX; the header line says which), and the ECDHE operations as a server runs them (cry_ecdh_keygen, cry_ecdh_check + cry_ecdh_shared).
  * Usage: p256_bench [iterations, default 2000]. Prints microseconds of this process's CPU time per
  * operation (the machine may be shared), the best of three runs.
  * Built on request: cmake --build build --target p256_bench
@@ -15,8 +16,9 @@
 #include "bench_util.h"
 
 static uint8_t k[32], q[65], out[65];
-enum { LTC_VAR, LTC_BASE, P256_VAR, P256_BASE, KEYGEN, SHARED };
+enum { LTC_VAR, LTC_BASE, PORT_VAR, PORT_BASE, P256_VAR, P256_BASE, KEYGEN, SHARED };
 static const char *names[] = {"libtomcrypt ladder k*P", "libtomcrypt ladder k*G",
+                              "p256.c portable field k*P", "p256.c portable field k*G",
                               "p256.c k*P (cry_p256_mul)", "p256.c k*G (cry_p256_base_mul)",
                               "cry_ecdh_keygen P-256", "cry_ecdh_check + cry_ecdh_shared P-256"};
 
@@ -26,6 +28,8 @@ static int op(int which)
     switch (which) {
     case LTC_VAR: return cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, q, 65, out) != SSLNoErr;
     case LTC_BASE: return cry_ecdh_mul_ltc(CRY_EC_SECP256R1, k, NULL, 0, out) != SSLNoErr;
+    case PORT_VAR: return cry_p256_mul_ex(out, k, q + 1, CRY_P256_PORTABLE) != 0;
+    case PORT_BASE: return cry_p256_base_mul_ex(out, k, CRY_P256_PORTABLE) != 0;
     case P256_VAR: return cry_p256_mul(out, k, q + 1) != 0;
     case P256_BASE: return cry_p256_base_mul(out, k) != 0;
     case KEYGEN: return cry_ecdh_keygen(CRY_EC_SECP256R1, priv, out, bench_rand, NULL) != SSLNoErr;
@@ -43,6 +47,7 @@ int main(int argc, char **argv)
         bench_rand(NULL, k, 32) != SSLNoErr)
         return 1;
     k[0] &= 0x7f;
+    printf("selected P-256 field: %s\n", cry_p256_fast_path() ? "MULX/ADX assembly" : "portable C");
     for (int w = 0; w <= SHARED; w++) {
         int n = w <= LTC_BASE ? (iters / 10 > 0 ? iters / 10 : 1) : iters;
         double best = 1e9;

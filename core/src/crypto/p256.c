@@ -4,9 +4,12 @@
  * (EUROCRYPT 2016, algorithms 4, 5 and 6 for a = -3).
  *
  * Field: GF(p), p = 2^256 - 2^224 + 2^192 + 2^96 - 1, four 64-bit limbs (little-endian) in
- * Montgomery form (x R mod p, R = 2^256), always fully reduced (< p). Multiplication is word-by-word
- * Montgomery (CIOS): p = -1 mod 2^64, so the per-word factor is the low word itself; the result is
- * < 2p and one subtraction of p is kept or dropped by a mask. Addition and subtraction likewise.
+ * Montgomery form (x R mod p, R = 2^256), always fully reduced (< p). Two arithmetics, the same
+ * values: portable C, where multiplication is word-by-word Montgomery (CIOS): p = -1 mod 2^64, so the
+ * per-word factor is the low word itself; the result is < 2p and one subtraction of p is kept or
+ * dropped by a mask, addition and subtraction likewise; and, on x86-64 CPUs with BMI2 and ADX,
+ * multiplication, squaring, addition and subtraction in inline assembly (the product by MULX with
+ * two carry chains, the reduction by shifts and one MULX per word, comments at P256_REDUCE).
  * Inversion is Fermat's z^(p-2) by a fixed addition chain (the exponent is public).
  *
  * Points: homogeneous projective (X : Y : Z), identity (0 : 1 : 0). The RCB formulas are complete
@@ -33,7 +36,7 @@
 #include "crypto/crypto_ltc.h"
 
 /* This file is compiled twice: here with the portable field (P256_ADX 0), and by p256_adx.c with
- * fe_mul and fe_sqr in MULX/ADX assembly (P256_ADX 1). Everything above the field is the same text;
+ * fe_mul, fe_sqr, fe_add and fe_sub in assembly (P256_ADX 1). Everything above the field is the same text;
  * each compilation defines its own scalar multiplications (p256_mul_portable / p256_mul_adx, ...), and
  * the portable one also the table of multiples of G (both use it: Montgomery form is the same) and the
  * public functions, which choose a path by the CPU (cry_p256_fast_path). */
