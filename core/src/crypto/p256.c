@@ -623,8 +623,8 @@ static void pt_cmov(struct pt *r, const struct pt *a, uint64_t mask)
 
 /*
  * The doublings of k * P run in Jacobian coordinates (x = X / Z^2, y = Y / Z^3), which double for
- * 3M + 5S against RCB's 8M + 3S + 2 multiplications by b: a window is converted to Jacobian, doubled
- * four times, and converted back for the complete addition. The Jacobian doubling for a = -3
+ * 4M + 4S (jac_dbl) against RCB's 8M + 3S + 2 multiplications by b: a window is converted to
+ * Jacobian, doubled five times, and converted back for the complete addition. The Jacobian doubling for a = -3
  * (Bernstein-Lange "dbl-2001-b") has no exceptional input on a curve of prime order: no point has
  * y = 0, and any Z = 0 stays Z = 0 (the identity). Homogeneous (X : Y : Z) -> Jacobian
  * (X Z, Y Z^2, Z); back: (X Z, Y, Z^3), with Y set to 1 under a mask when Z = 0, so that the
