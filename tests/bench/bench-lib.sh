@@ -1,10 +1,11 @@
 # bench-lib.sh - what tests/bench/compare-nss and tests/bench/compare-nginx share (sourced by bash):
 # the temporary directories and the exit trap, free ports, waiting for a listener, a process
-# tree's CPU time from /proc, the raw-run file, and one handshake run (hs) with either client
-# (NSS strsclnt or sslref-bench), judged by the client's own full/resumed counts.
+# tree's CPU time from /proc, the raw-run file, and one handshake run (hs) with any client
+# (NSS strsclnt, sslref-bench or openssl s_time), judged by the client's own full/resumed counts.
 # The caller sets SRC, BIN, OUT (and creates it) and then calls bench_init NAME; before hs/warm it
 # sets DB (the NSS database), CLIENT_THREADS, and the arrays STRS_ARGS (protocol flags for
-# strsclnt, e.g. -V ssl3:ssl3) and BENCH_ARGS (for sslref-bench, e.g. --version ssl3).
+# strsclnt, e.g. -V ssl3:ssl3) and BENCH_ARGS (for sslref-bench, e.g. --version ssl3); for s_time
+# (TLS 1.2 only) STIME_SECONDS and a function ossl_suite (4 hex digits -> OpenSSL's suite name).
 
 # bench_init NAME: TMP (removed at exit), SHM (a tmpfs directory for LMDB session caches), PIDS
 # (servers to kill at exit), RAW (OUT/NAME-raw.txt, emptied), T_START; the servers' logs are
@@ -118,6 +119,24 @@ hs() {
                     resumed_ok "$n" "$nfull" || badres=1
                 fi
             fi
+        elif [ "$client" = s_time ]; then
+            # openssl s_time: one connection at a time for STIME_SECONDS, each fetching / (-www);
+            # prints * per full handshake and r per resumption, then "N connections in ...".
+            local mode=-new
+            [ "$kind" = res ] && mode=-reuse
+            openssl s_time -connect "127.0.0.1:$port" $mode -time "$STIME_SECONDS" -tls1_2 \
+                -cipher "$(ossl_suite "$suite")" -www / >"$out" 2>&1
+            n=$(sed -n 's/^\([0-9][0-9]*\) connections in [0-9.]*s;.*/\1/p' "$out" | head -1)
+            nfull=$(grep -E '^[*r]+$' "$out" | tr -cd '*' | wc -c)
+            nres=$(grep -E '^[*r]+$' "$out" | tr -cd 'r' | wc -c)
+            if [ -n "$n" ] && [ "$n" -gt 0 ] && [ $((nfull + nres)) = "$n" ]; then
+                if [ "$kind" = full ]; then
+                    [ "$nres" = 0 ] && ok=1
+                else
+                    ok=1
+                    resumed_ok "$n" "$nfull" || badres=1
+                fi
+            fi
         else
             "$BIN/sslref-bench" "${BENCH_ARGS[@]}" --host 127.0.0.1 --port "$port" --connections "$n" \
                 --threads "$CLIENT_THREADS" --full-percent "$full" --ciphers "$suite" --quiet \
@@ -150,7 +169,7 @@ hs() {
     fi
     record "$sec $key $suite $client nfull_$kind $srv $rep $nfull"
     record "$sec $key $suite $client nres_$kind $srv $rep $nres"
-    if [ "$client" = strsclnt ]; then
+    if [ "$client" = strsclnt ] || [ "$client" = s_time ]; then
         rate=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / ((b - a) / 1e9) }')
     else
         rate=$(awk '$1 == "all" { print $3 }' "$out")

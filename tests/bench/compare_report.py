@@ -234,7 +234,7 @@ def targets(rows):
         return f'{min(r["ratio"] for r in sel):.2f}-{max(r["ratio"] for r in sel):.2f} ({len(sel)} rows)'
 
     def short(r):
-        client = "strsclnt" if r["client"] == "strsclnt" else "bench"
+        client = r["client"] if r["client"] in ("strsclnt", "s_time") else "bench"
         return f'{r["suite"]} {client} {r["ratio"]:.2f}'
 
     groups = [
@@ -271,7 +271,7 @@ def targets_nginx(rows):
         return s + (f" ({len(na)} n/a)" if na else "")
 
     def short(r):
-        client = "strsclnt" if r["client"] == "strsclnt" else "bench"
+        client = r["client"] if r["client"] in ("strsclnt", "s_time") else "bench"
         return f'{r["section"]} {r["key"]} {r["suite"]} {client} {r["ratio"]:.2f}'
 
     def mem(r):
