@@ -163,13 +163,17 @@ else
     show "$TMP/rep.out" "$TMP/rep.csv"
 fi
 # 7. compare_report.py with nginx as the first peer (tests/bench/compare-nginx): three servers'
-# columns and both ratios, a row recorded "na" for sslref printed as n/a (its target n/a, not met
+# columns and both ratios, an s_time client row (named as such in the targets), a row recorded
+# "na" for sslref printed as n/a (its target n/a, not met
 # or failed), the targets judged against nginx (<= 0.67x for resumed CPU), and the concurrency
 # section as a table of its own and a second chart.
 cat >"$TMP/rawn.txt" <<'RAW'
 res1 rsa2048-x25519 c02f sslref-bench cpu_res nginx 1 150
 res1 rsa2048-x25519 c02f sslref-bench cpu_res nss 1 200
 res1 rsa2048-x25519 c02f sslref-bench cpu_res sslref 1 90
+res1 rsa2048-x25519 c02f s_time cpu_res nginx 1 180
+res1 rsa2048-x25519 c02f s_time cpu_res nss 1 185
+res1 rsa2048-x25519 c02f s_time cpu_res sslref 1 90
 tkt1 rsa2048-x25519 c02f strsclnt cpu_res sslref 0 na
 tkt1 rsa2048-x25519 c02f strsclnt cpu_res nginx 1 160
 tkt1 rsa2048-x25519 c02f strsclnt cpu_res nss 1 210
@@ -183,9 +187,11 @@ if [ $r -eq 0 ] &&
     grep -Eq ' rsa2048-x25519 +c02f +sslref-bench +server CPU per resumed handshake \(session ID\) +us +150 +200 +90\.0 +0\.60 +0\.45 +<= 0\.67 +met$' "$TMP/repn.txt" &&
     grep -Eq ' strsclnt +server CPU per resumed handshake \(ticket\) +us +160 +210 +n/a +- +- +<= 0\.67 +n/a$' "$TMP/repn.txt" &&
     grep -Eq '^  n/a +server CPU per resumed handshake <= 0\.67x nginx.s, ticket, 1 process: n/a \(not implemented in sslref yet\)$' "$TMP/repn.txt" &&
+    grep -Eq ' s_time +server CPU per resumed handshake \(session ID\) +us +180 +185 +90\.0 +0\.50 ' "$TMP/repn.txt" &&
+    grep -Eq 'session ID, 1 process: res1 rsa2048-x25519 c02f bench 0\.60, res1 rsa2048-x25519 c02f s_time 0\.50$' "$TMP/repn.txt" &&
     grep -Eq '^2 x 1 \(2\) +1000 +800 +0\.80 ' "$TMP/repn.txt" && [ -s "$TMP/repn-concurrency.svg" ] &&
     grep -q '^tkt1,1 process,rsa2048-x25519,c02f,strsclnt,cpu_res,.*,160,210,na,,,<= 0.67,n/a,' "$TMP/repn.csv"; then
-    pass "compare_report (nginx): nginx/NSS/sslref columns, an n/a row and target, the concurrency table and chart"
+    pass "compare_report (nginx): nginx/NSS/sslref columns, an s_time row named in its target, an n/a row and target, the concurrency table and chart"
 else
     fail "compare_report with nginx as a peer (exit $r)"
     show "$TMP/repn.out" "$TMP/repn.csv"
