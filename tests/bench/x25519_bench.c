@@ -1,8 +1,9 @@
 /*
  * x25519_bench.c - CPU time per X25519 operation: cry_x25519 (variable base, as the server's
  * cry_ecdh_shared runs it) and cry_x25519_base (key generation), each as flags 0 selects (MULX/ADX
- * ladder when the CPU has them; the fixed-base comb for the base point) and forced to the portable
- * 51-bit ladder (CRY_X25519_PORTABLE). Compare with `openssl speed -seconds 3
+ * ladder when the CPU has them; the fixed-base comb for the base point, on the same field), the comb
+ * on the portable field (CRY_X25519_PORTABLE_COMB) and forced to the portable 51-bit ladder
+ * (CRY_X25519_PORTABLE). Compare with `openssl speed -seconds 3
  * ecdhx25519` (one key derivation per op there).
  * Usage: x25519_bench [iterations, default 5000]. Prints microseconds of this process's CPU time per
  * operation (the machine may be shared), the best of three runs.
@@ -28,9 +29,12 @@ int main(int argc, char **argv)
     cry_x25519_base(u, k);
     printf("fast path (mulx/adx) available: %s\n", cry_x25519_fast_path() ? "yes" : "no");
     static const char *names[] = { "cry_x25519 (selected path)", "cry_x25519_base (comb)",
-                                   "cry_x25519 (portable 51-bit)", "cry_x25519_base (portable ladder)" };
-    for (int w = 0; w < 4; w++) {
-        unsigned flags = w >= 2 ? CRY_X25519_PORTABLE : 0;
+                                   "cry_x25519 (portable 51-bit)", "cry_x25519_base (portable ladder)",
+                                   "", "cry_x25519_base (portable comb)" };
+    for (int w = 0; w < 6; w++) {
+        unsigned flags = w >= 4 ? CRY_X25519_PORTABLE_COMB : w >= 2 ? CRY_X25519_PORTABLE : 0;
+        if (w == 4)
+            continue;
         double best = 1e9;
         for (int run = 0; run < 3; run++) {
             double t0 = bench_cpu();

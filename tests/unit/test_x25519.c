@@ -7,9 +7,9 @@
  * the low-order and non-canonical cases run on both field paths (flags 0, which is the MULX/ADX path on
  * a CPU with BMI2 and ADX, and CRY_X25519_PORTABLE); 4,000 random scalars and points, u >= p and the
  * top bit set among them, compare the two paths; and on an x86-64 CPU whose /proc/cpuinfo lists bmi2
- * and adx the fast path must be the one selected (issue 18 point 3). cry_x25519_base's fixed-base comb
- * is compared with the ladder on u = 9 on 2,000 random and ten patterned scalars, and from eight
- * threads at once on first use.
+ * and adx the fast path must be the one selected (issue 18 point 3). cry_x25519_base's fixed-base comb,
+ * on both field paths, is compared with the ladder on u = 9 on 2,000 random and ten patterned
+ * scalars, and from eight threads at once on first use.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -291,13 +291,14 @@ Test(x25519, fast_path_matches_portable_on_4000_random_inputs, .timeout = 120)
 /* ---- cry_x25519_base: the Edwards fixed-base comb against the ladder on u = 9 ---- */
 
 /* 2,000 random scalars and patterned ones whose radix-16 digits carry all the way up (0x88...),
- * never carry (0x77...), or are all 15 / all 0; flags 0 takes the comb, CRY_X25519_PORTABLE the
- * ladder, and cry_x25519_ex(k, 9) the ladder on the CPU's field path. */
+ * never carry (0x77...), or are all 15 / all 0; flags 0 takes the comb on the CPU's field path,
+ * CRY_X25519_PORTABLE_COMB the comb on the portable field, CRY_X25519_PORTABLE the ladder, and
+ * cry_x25519_ex(k, 9) the ladder on the CPU's field path. */
 Test(x25519, base_comb_matches_ladder, .timeout = 120)
 {
     static const uint8_t nine[32] = { 9 };
     static const uint8_t patterns[] = { 0x00, 0xff, 0x88, 0x77, 0x80, 0x08, 0x0f, 0xf0, 0x78, 0x87 };
-    uint8_t k[32], comb[32], ladder[32], ladder2[32];
+    uint8_t k[32], comb[32], comb2[32], ladder[32], ladder2[32];
     char hk[65];
     for (int i = 0; i < 2000 + (int)sizeof patterns; i++) {
         if (i < (int)sizeof patterns)
@@ -307,11 +308,13 @@ Test(x25519, base_comb_matches_ladder, .timeout = 120)
         if (i % 3 == 1)
             k[31] = (uint8_t)(k[31] & 0x7f); /* bit 255 clear as well as set */
         cry_x25519_base_ex(comb, k, 0);
+        cry_x25519_base_ex(comb2, k, CRY_X25519_PORTABLE_COMB);
         cry_x25519_base_ex(ladder, k, CRY_X25519_PORTABLE);
         cr_assert_eq(cry_x25519_ex(ladder2, k, nine, 0), 0);
         tohex(hk, k);
         cr_assert_eq(memcmp(comb, ladder, 32), 0, "comb differs from the portable ladder: k = %s", hk);
         cr_assert_eq(memcmp(comb, ladder2, 32), 0, "comb differs from the ladder: k = %s", hk);
+        cr_assert_eq(memcmp(comb2, ladder, 32), 0, "portable comb differs from the ladder: k = %s", hk);
     }
 }
 

@@ -4,9 +4,10 @@
  * in inline assembly, multiplied with MULX and two carry chains (ADCX, ADOX) (issue 18 point 3), chosen
  * at each call by __builtin_cpu_supports;
  * CRY_X25519_PORTABLE forces the portable one. Both run the same ladder and give the same bytes.
- * cry_x25519_base (u = 9) instead runs a fixed-base comb on edwards25519 with the portable field and a
- * table made once per process (comment above base_comb), about 2.3x faster than the ladder;
- * CRY_X25519_PORTABLE sends it to the ladder, which the tests compare it with.
+ * cry_x25519_base (u = 9) instead runs a fixed-base comb on edwards25519 with a table made once per
+ * process (comment above base_comb), on the same field as the ladder would (base_comb_adx on the
+ * fast one); CRY_X25519_PORTABLE_COMB forces the portable comb and CRY_X25519_PORTABLE sends it to
+ * the ladder, which the tests compare both combs with.
  *
  * Portable field: GF(p), p = 2^255 - 19. An element is five 64-bit limbs of radix 2^51
  * (value = sum l[i] 2^(51 i)); limbs may exceed 51 bits between operations (bounds below) and 2^255
@@ -473,6 +474,28 @@ static void ed_select(struct ed_niels *r, int i, int e, struct ed_tmp *s)
         r->xy2d[l] ^= m & (r->xy2d[l] ^ s->a[l]);
 }
 
+/* The clamped scalar (in k, for the caller to wipe) as 64 signed digits e[i] in [-8, 8], k = sum
+ * e[i] 16^i: nibbles, then a carry of (e + 8) >> 4 into the next, arithmetic on secret data but no
+ * branch. The top digit is at most 7 plus a carry: k < 2^255. */
+static void comb_digits(signed char e[64], uint8_t k[32], const uint8_t scalar[32])
+{
+    memcpy(k, scalar, 32);
+    k[0] &= 248;
+    k[31] &= 127;
+    k[31] |= 64;
+    for (int i = 0; i < 32; i++) {
+        e[2 * i] = (signed char)(k[i] & 15);
+        e[2 * i + 1] = (signed char)(k[i] >> 4);
+    }
+    int carry = 0;
+    for (int i = 0; i < 63; i++) {
+        e[i] = (signed char)(e[i] + carry);
+        carry = (e[i] + 8) >> 4;
+        e[i] = (signed char)(e[i] - (carry << 4));
+    }
+    e[63] = (signed char)(e[63] + carry);
+}
+
 static void base_comb(uint8_t out[32], const uint8_t scalar[32])
 {
     uint8_t k[32];
@@ -483,23 +506,7 @@ static void base_comb(uint8_t out[32], const uint8_t scalar[32])
     fe num, den;
 
     pthread_once(&ed_once, ed_init);
-    memcpy(k, scalar, 32);
-    k[0] &= 248;
-    k[31] &= 127;
-    k[31] |= 64;
-    for (int i = 0; i < 32; i++) {
-        e[2 * i] = (signed char)(k[i] & 15);
-        e[2 * i + 1] = (signed char)(k[i] >> 4);
-    }
-    /* Digits in [-8, 8): the carry is (e + 8) >> 4, arithmetic on secret data but no branch. The top
-     * digit is at most 7 plus a carry: k < 2^255. */
-    int carry = 0;
-    for (int i = 0; i < 63; i++) {
-        e[i] = (signed char)(e[i] + carry);
-        carry = (e[i] + 8) >> 4;
-        e[i] = (signed char)(e[i] - (carry << 4));
-    }
-    e[63] = (signed char)(e[63] + carry);
+    comb_digits(e, k, scalar);
 
     memset(&r, 0, sizeof r); /* the identity (0 : 1 : 1 : 0) */
     r.y[0] = 1;
@@ -869,6 +876,112 @@ static __attribute__((target("bmi2,adx"))) void ladder_run_adx(uint8_t out[32], 
 
     cry_wipe(&L, sizeof L);
 }
+
+/*
+ * base_comb on four 64-bit limbs: the same digits, table and additions, with every table entry and
+ * the addition's D halved. Scaling A, B, C and D of the mixed addition by one factor scales E, F, G,
+ * H by it and X3, Y3, T3, Z3 by its square: the same point. So an entry holds (y + x) / 2,
+ * (y - x) / 2 and d x y (2 d x y / 2), and D is Z1 itself, not 2 Z1, which fq_addsub could not take
+ * (it needs nearly reduced operands; Z1 and C are products, so G and F come from one fq_addsub).
+ * The identity entry is (1/2, 1/2, 0). Entries are made once from the portable table (fully
+ * reduced). Bounds: fq_addsub gets products or the starting 0 and 1; fq_mul takes its sums and
+ * differences (below 2^256) and the negated d x y (0 - entry by fq_sub, below 2^256).
+ */
+struct ed_niels64 {
+    fq ypx, ymx, xyd;
+};
+struct ed_pt64 {
+    fq x, y, z, t;
+};
+static struct ed_niels64 ed_table64[64][8];
+static pthread_once_t ed64_once = PTHREAD_ONCE_INIT;
+static const fq fq_half = {UINT64_C(0xfffffffffffffff7), UINT64_MAX, UINT64_MAX,
+                           UINT64_C(0x3fffffffffffffff)}; /* (p + 1) / 2 = 2^254 - 9 */
+
+static void ed64_init(void)
+{
+    static const fe two = { 2 };
+    uint8_t b[32];
+    fe half, t;
+    pthread_once(&ed_once, ed_init);
+    fe_invert(half, two);
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 8; j++) {
+            const struct ed_niels *n = &ed_table[i][j];
+            struct ed_niels64 *m = &ed_table64[i][j];
+            fe_mul(t, n->ypx, half);
+            fe_tobytes(b, t);
+            fq_frombytes(m->ypx, b);
+            fe_mul(t, n->ymx, half);
+            fe_tobytes(b, t);
+            fq_frombytes(m->ymx, b);
+            fe_mul(t, n->xy2d, half);
+            fe_tobytes(b, t);
+            fq_frombytes(m->xyd, b);
+        }
+}
+
+/* ed_select on the halved table: every entry read, the chosen one kept by mask, then negated by
+ * mask (y + x and y - x swap, d x y changes sign). */
+static __attribute__((target("bmi2,adx"))) void ed64_select(struct ed_niels64 *r, int i, int e, fq t)
+{
+    static const fq zero = { 0 };
+    uint64_t neg = (unsigned)e >> 31;
+    uint64_t abs = (uint64_t)(e ^ -(int)neg) + neg;
+    memcpy(r->ypx, fq_half, sizeof r->ypx);
+    memcpy(r->ymx, fq_half, sizeof r->ymx);
+    memset(r->xyd, 0, sizeof r->xyd);
+    for (uint64_t j = 1; j <= 8; j++) {
+        uint64_t m = value_barrier(0 - (((abs ^ j) - 1) >> 63));
+        const struct ed_niels64 *n = &ed_table64[i][j - 1];
+        for (int l = 0; l < 4; l++) {
+            r->ypx[l] ^= m & (r->ypx[l] ^ n->ypx[l]);
+            r->ymx[l] ^= m & (r->ymx[l] ^ n->ymx[l]);
+            r->xyd[l] ^= m & (r->xyd[l] ^ n->xyd[l]);
+        }
+    }
+    fq_cswap(r->ypx, r->ymx, neg);
+    fq_sub(t, zero, r->xyd);
+    uint64_t m = value_barrier(0 - neg);
+    for (int l = 0; l < 4; l++)
+        r->xyd[l] ^= m & (r->xyd[l] ^ t[l]);
+}
+
+struct comb64 {
+    uint8_t k[32];
+    signed char e[64];
+    struct ed_pt64 r;
+    struct ed_niels64 n;
+    fq a, b, c, d, e_, f, g, h, s;
+};
+
+static __attribute__((target("bmi2,adx"))) void base_comb_adx(uint8_t out[32], const uint8_t scalar[32])
+{
+    struct comb64 C;
+    pthread_once(&ed64_once, ed64_init);
+    comb_digits(C.e, C.k, scalar);
+    memset(&C.r, 0, sizeof C.r); /* the identity (0 : 1 : 1 : 0) */
+    C.r.y[0] = 1;
+    C.r.z[0] = 1;
+    for (int i = 0; i < 64; i++) {
+        ed64_select(&C.n, i, C.e[i], C.s);
+        fq_addsub(C.s, C.d, C.r.y, C.r.x);       /* Y + X, Y - X */
+        fq_mul(C.a, C.d, C.n.ymx);               /* A / 2 */
+        fq_mul(C.b, C.s, C.n.ypx);               /* B / 2 */
+        fq_mul(C.c, C.r.t, C.n.xyd);             /* C / 2 */
+        fq_addsub(C.h, C.e_, C.b, C.a);          /* H, E (halved) */
+        fq_addsub(C.g, C.f, C.r.z, C.c);         /* G, F (halved): D / 2 = Z */
+        fq_mul(C.r.x, C.e_, C.f);
+        fq_mul(C.r.y, C.g, C.h);
+        fq_mul(C.r.t, C.e_, C.h);
+        fq_mul(C.r.z, C.f, C.g);
+    }
+    fq_addsub(C.a, C.b, C.r.z, C.r.y);           /* u = (Z + Y) / (Z - Y) */
+    fq_invert(C.c, C.b);
+    fq_mul(C.a, C.a, C.c);
+    fq_tobytes(out, C.a);
+    cry_wipe(&C, sizeof C);
+}
 #endif
 
 int cry_x25519_fast_path(void)
@@ -915,6 +1028,12 @@ void cry_x25519_base_ex(uint8_t out[32], const uint8_t scalar[32], unsigned flag
         run(out, scalar, nine, flags);
         return;
     }
+#if X25519_ADX
+    if (!(flags & CRY_X25519_PORTABLE_COMB) && cry_x25519_fast_path()) {
+        base_comb_adx(out, scalar);
+        return;
+    }
+#endif
     base_comb(out, scalar);
 }
 

@@ -20,9 +20,11 @@ void cry_x25519_base(uint8_t out[32], const uint8_t scalar[32]);
 /* The same with a choice of method: flags 0 takes what the CPU selects for cry_x25519 (four 64-bit
  * limbs with MULX/ADX on x86-64 CPUs that have BMI2 and ADX, in GCC 12+ builds, else the portable
  * five 51-bit limbs) and the fixed-base comb on the Edwards form for cry_x25519_base (its table made
- * once per process); CRY_X25519_PORTABLE forces the Montgomery ladder on the portable limbs for both
- * (tests, tests/bench/x25519_bench.c). Same results. */
+ * once per process; on the same selected limbs); CRY_X25519_PORTABLE forces the Montgomery ladder on
+ * the portable limbs for both, CRY_X25519_PORTABLE_COMB the comb on the portable limbs (tests,
+ * tests/bench/x25519_bench.c). Same results. */
 #define CRY_X25519_PORTABLE 1u
+#define CRY_X25519_PORTABLE_COMB 2u
 int cry_x25519_ex(uint8_t out[32], const uint8_t scalar[32], const uint8_t u[32], unsigned flags);
 void cry_x25519_base_ex(uint8_t out[32], const uint8_t scalar[32], unsigned flags);
 /* 1 when flags 0 selects the MULX/ADX path on this CPU (a GCC 12+ build for x86-64 and the CPU has
