@@ -67,6 +67,17 @@ Test(p256, rfc5903_vectors)
     expect_bytes(out, gir, 64, "i gr");
     cr_assert_eq(cry_p256_mul(out, r, gi), 0);
     expect_bytes(out, gir, 64, "r gi");
+    /* the same on the portable field (the calls above take the MULX/ADX one where the CPU has it) */
+    cr_assert_eq(cry_p256_base_mul_ex(out, i, CRY_P256_PORTABLE), 0);
+    expect_bytes(out, gi, 64, "i G (table, portable)");
+    cr_assert_eq(cry_p256_mul_ex(out, i, g, CRY_P256_PORTABLE), 0);
+    expect_bytes(out, gi, 64, "i G (variable base, portable)");
+    cr_assert_eq(cry_p256_base_mul_ex(out, r, CRY_P256_PORTABLE), 0);
+    expect_bytes(out, gr, 64, "r G (portable)");
+    cr_assert_eq(cry_p256_mul_ex(out, i, gr, CRY_P256_PORTABLE), 0);
+    expect_bytes(out, gir, 64, "i gr (portable)");
+    cr_assert_eq(cry_p256_mul_ex(out, r, gi, CRY_P256_PORTABLE), 0);
+    expect_bytes(out, gir, 64, "r gi (portable)");
 }
 
 /* cry_ecdh_keygen with a "random" source that returns fixed bytes */
