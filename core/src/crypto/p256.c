@@ -43,8 +43,8 @@
 #ifndef P256_ADX
 #define P256_ADX 0
 #endif
-#if P256_ADX
 #include "crypto/mulx4.h"
+#if P256_ADX
 #define P256_PATH(name) name##_adx
 #else
 #define P256_PATH(name) name##_portable
@@ -464,28 +464,14 @@ static void pt_identity(struct pt *r)
     memset(r->z, 0, sizeof r->z);
 }
 
-/* r = p + q (algorithm 4); r may alias either input. */
-static void pt_add(struct pt *r, const struct pt *p, const struct pt *q)
+/*
+ * The part algorithms 4 and 5 share, from t0 = X1 X2, t1 = Y1 Y2, t2 = Z1 Z2 (Z1 for an affine q),
+ * t3 = X1 Y2 + X2 Y1, t4 = Y1 Z2 + Y2 Z1 and y3 = X1 Z2 + X2 Z1 to r = p + q (a = -3); the inputs
+ * are scratch afterwards. r may alias p or q: they are no longer read.
+ */
+static void rcb_add_finish(struct pt *r, fe t0, fe t1, fe t2, const fe t3, const fe t4, fe y3)
 {
-    fe t0, t1, t2, t3, t4, x3, y3, z3;
-    fe_mul(t0, p->x, q->x);
-    fe_mul(t1, p->y, q->y);
-    fe_mul(t2, p->z, q->z);
-    fe_add(t3, p->x, p->y);
-    fe_add(t4, q->x, q->y);
-    fe_mul(t3, t3, t4);
-    fe_add(t4, t0, t1);
-    fe_sub(t3, t3, t4);
-    fe_add(t4, p->y, p->z);
-    fe_add(x3, q->y, q->z);
-    fe_mul(t4, t4, x3);
-    fe_add(x3, t1, t2);
-    fe_sub(t4, t4, x3);
-    fe_add(x3, p->x, p->z);
-    fe_add(y3, q->x, q->z);
-    fe_mul(x3, x3, y3);
-    fe_add(y3, t0, t2);
-    fe_sub(y3, x3, y3);
+    fe x3, z3;
     fe_mul(z3, B, t2);
     fe_sub(x3, y3, z3);
     fe_add(z3, x3, x3);
@@ -512,8 +498,33 @@ static void pt_add(struct pt *r, const struct pt *p, const struct pt *q)
     fe_mul(t1, t3, t0);
     fe_add(z3, z3, t1);
     memcpy(r->x, x3, sizeof x3);
-    memcpy(r->y, y3, sizeof y3);
+    memcpy(r->y, y3, sizeof(fe));
     memcpy(r->z, z3, sizeof z3);
+}
+
+/* r = p + q (algorithm 4); r may alias either input. */
+static void pt_add(struct pt *r, const struct pt *p, const struct pt *q)
+{
+    fe t0, t1, t2, t3, t4, x3, y3;
+    fe_mul(t0, p->x, q->x);
+    fe_mul(t1, p->y, q->y);
+    fe_mul(t2, p->z, q->z);
+    fe_add(t3, p->x, p->y);
+    fe_add(t4, q->x, q->y);
+    fe_mul(t3, t3, t4);
+    fe_add(t4, t0, t1);
+    fe_sub(t3, t3, t4);
+    fe_add(t4, p->y, p->z);
+    fe_add(x3, q->y, q->z);
+    fe_mul(t4, t4, x3);
+    fe_add(x3, t1, t2);
+    fe_sub(t4, t4, x3);
+    fe_add(x3, p->x, p->z);
+    fe_add(y3, q->x, q->z);
+    fe_mul(x3, x3, y3);
+    fe_add(y3, t0, t2);
+    fe_sub(y3, x3, y3);
+    rcb_add_finish(r, t0, t1, t2, t3, t4, y3);
 }
 
 /* r = 2 p (algorithm 6); r may alias p. */
@@ -571,7 +582,7 @@ struct apt {
  */
 static void pt_add_affine(struct pt *r, const struct pt *p, const struct apt *q)
 {
-    fe t0, t1, t2, t3, t4, x3, y3, z3;
+    fe t0, t1, t2, t3, t4, y3;
     fe_mul(t0, p->x, q->x);
     fe_mul(t1, p->y, q->y);
     fe_add(t3, q->x, q->y);
@@ -583,34 +594,8 @@ static void pt_add_affine(struct pt *r, const struct pt *p, const struct apt *q)
     fe_add(t4, t4, p->y);
     fe_mul(y3, q->x, p->z);
     fe_add(y3, y3, p->x);
-    fe_mul(z3, B, p->z);
-    fe_sub(x3, y3, z3);
-    fe_add(z3, x3, x3);
-    fe_add(x3, x3, z3);
-    fe_sub(z3, t1, x3);
-    fe_add(x3, t1, x3);
-    fe_mul(y3, B, y3);
-    fe_add(t1, p->z, p->z);
-    fe_add(t2, t1, p->z);
-    fe_sub(y3, y3, t2);
-    fe_sub(y3, y3, t0);
-    fe_add(t1, y3, y3);
-    fe_add(y3, t1, y3);
-    fe_add(t1, t0, t0);
-    fe_add(t0, t1, t0);
-    fe_sub(t0, t0, t2);
-    fe_mul(t1, t4, y3);
-    fe_mul(t2, t0, y3);
-    fe_mul(y3, x3, z3);
-    fe_add(y3, y3, t2);
-    fe_mul(x3, x3, t3);
-    fe_sub(x3, x3, t1);
-    fe_mul(z3, t4, z3);
-    fe_mul(t1, t3, t0);
-    fe_add(z3, z3, t1);
-    memcpy(r->x, x3, sizeof x3);
-    memcpy(r->y, y3, sizeof y3);
-    memcpy(r->z, z3, sizeof z3);
+    memcpy(t2, p->z, sizeof t2);
+    rcb_add_finish(r, t0, t1, t2, t3, t4, y3);
 }
 
 /* r = a where mask is all ones, r unchanged where 0. */
@@ -945,8 +930,8 @@ int P256_PATH(p256_base_mul)(uint8_t out[64], const uint8_t k[32])
 }
 
 #if !P256_ADX
-/* The fast path: p256_adx.c, built where the compiler can ask the CPU (as for X25519, GCC 12). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+/* The fast path: p256_adx.c, built where the compiler can ask the CPU (mulx4.h's MULX4_BUILD). */
+#if MULX4_BUILD
 #define P256_HAVE_ADX 1
 int p256_mul_adx(uint8_t out[64], const uint8_t k[32], const uint8_t point[64]);
 int p256_base_mul_adx(uint8_t out[64], const uint8_t k[32]);
@@ -957,7 +942,7 @@ int p256_base_mul_adx(uint8_t out[64], const uint8_t k[32]);
 int cry_p256_fast_path(void)
 {
 #if P256_HAVE_ADX
-    return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+    return mulx4_cpu();
 #else
     return 0;
 #endif
