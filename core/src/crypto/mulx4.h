@@ -1,6 +1,6 @@
 /*
  * mulx4.h - the 4 x 64-bit limb product and square as inline-assembly text, shared by x25519.c and
- * p256.c (x86-64 with BMI2 and ADX; the caller checks the CPU). Each macro is a string to paste at the
+ * p256.c (x86-64 with BMI2 and ADX; the caller checks the CPU with mulx4_cpu). Each macro is a string to paste at the
  * start of an __asm__ whose operands name the inputs %[f] (and %[g]): pointers to four little-endian
  * limbs in registers. The 512-bit result is left in r8 (lowest) .. r15; rax, rbx and rdx are scratch;
  * the asm must list MULX4_CLOBBERS. What follows (the reduction, the stores) is the caller's: both
@@ -15,6 +15,19 @@
  */
 #ifndef SSLREF_MULX4_H
 #define SSLREF_MULX4_H
+
+/* MULX4_BUILD: whether this compiler builds the MULX paths. They need __builtin_cpu_supports("adx"),
+ * which GCC has (12 checked; clang 14 rejects the name), so other compilers build the portable paths
+ * only. mulx4_cpu(): 1 when this CPU has BMI2 and ADX, the test both users choose a path by. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define MULX4_BUILD 1
+static inline int mulx4_cpu(void)
+{
+    return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+}
+#else
+#define MULX4_BUILD 0
+#endif
 
 #define MULX4_CLOBBERS "rax", "rbx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "cc", "memory"
 

@@ -1,10 +1,12 @@
 /*
- * p256_adx.c - p256.c compiled a second time with its field multiplication and squaring in MULX/ADX
- * assembly (the P256_ADX branch there): p256_mul_adx and p256_base_mul_adx, which cry_p256_mul and
- * cry_p256_base_mul call on CPUs with BMI2 and ADX. Built only where p256.c would call it (GCC 12 or
- * later on x86-64); elsewhere this file is empty.
+ * p256_adx.c - p256.c compiled a second time with its field multiplication, squaring, addition and
+ * subtraction in MULX/ADX assembly (the P256_ADX branch there): p256_mul_adx and p256_base_mul_adx,
+ * which cry_p256_mul and
+ * cry_p256_base_mul call on CPUs with BMI2 and ADX. Built only where p256.c would call it
+ * (MULX4_BUILD: GCC 12 or later on x86-64); elsewhere this file is empty.
  */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#include "crypto/mulx4.h"
+#if MULX4_BUILD
 #define P256_ADX 1
 #include "crypto/p256.c"
 #else

@@ -50,12 +50,11 @@
 #include <string.h>
 #include "crypto/crypto_ltc.h"
 
-/* The fast path needs __builtin_cpu_supports("adx"): GCC has it (12 checked; clang 14 rejects the
- * name), so other compilers build the portable path only. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+/* The fast path is built where mulx4.h says the compiler can ask the CPU (MULX4_BUILD). */
+#include "crypto/mulx4.h"
+#if MULX4_BUILD
 #define X25519_ADX 1
 #include <immintrin.h>
-#include "crypto/mulx4.h"
 #else
 #define X25519_ADX 0
 #endif
@@ -987,7 +986,7 @@ static __attribute__((target("bmi2,adx"))) void base_comb_adx(uint8_t out[32], c
 int cry_x25519_fast_path(void)
 {
 #if X25519_ADX
-    return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+    return mulx4_cpu();
 #else
     return 0;
 #endif
