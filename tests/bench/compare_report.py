@@ -641,6 +641,26 @@ def update_doc(prefix, doc):
     return 0
 
 
+def noise_line(cells, peers):
+    """How much one server's own runs of one cell differ: (max - min) / median of each server's
+    runs of a full-handshake cell (sslref and the first peer), the median and the largest over the
+    cells. The interleaving exposes both servers to the same host; this says how far a median of a
+    few runs can move with it."""
+    spread = {"cpu_full": [], "hs_full": []}
+    for (sec, _k, _s, _c, metric), by in cells.items():
+        if metric in spread and sec != "conc":
+            for srv in ("sslref", peers[0]):
+                v = by.get(srv, [])
+                if len(v) > 1 and statistics.median(v) > 0:
+                    spread[metric].append(100 * (max(v) - min(v)) / statistics.median(v))
+    if not spread["cpu_full"]:
+        return None
+    parts = [f"{what} median {statistics.median(spread[m]):.0f} %, up to {max(spread[m]):.0f} %"
+             for m, what in (("cpu_full", "server CPU per full handshake"),
+                             ("hs_full", "full handshakes/s")) if spread[m]]
+    return "run-to-run spread of one server in one cell ((max - min) / median): " + "; ".join(parts)
+
+
 def main():
     if sys.argv[1] == "--update-doc":
         return update_doc(sys.argv[2], sys.argv[3])
@@ -648,6 +668,9 @@ def main():
     meta = [l.rstrip("\n") for l in open(meta_path)]
     cells, errors, badres, na = load(raw)
     peers = peers_of(cells)
+    noise = noise_line(cells, peers)
+    if noise:
+        meta.append(noise)
     rows = rows_of(cells, errors, badres, na, peers)
     ceiling = None
     for (sec, _k, _s, _c, metric), by in cells.items():

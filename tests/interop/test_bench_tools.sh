@@ -196,4 +196,36 @@ else
     fail "compare_report with nginx as a peer (exit $r)"
     show "$TMP/repn.out" "$TMP/repn.csv"
 fi
+# 8. compare_report.py's noise line: the spread of each server's own runs of a full-handshake cell,
+# (max - min) / median, for sslref and the first peer (not NSS, not the concurrency cells), as the
+# median and the largest over the cells. Here 20/110 and 50/200 in CPU, 200/1000 and 0 in rate.
+cat >"$TMP/rawz.txt" <<'RAW'
+full1 rsa2048-x25519 c02f sslref-bench cpu_full sslref 1 100
+full1 rsa2048-x25519 c02f sslref-bench cpu_full sslref 2 120
+full1 rsa2048-x25519 c02f sslref-bench cpu_full sslref 3 110
+full1 rsa2048-x25519 c02f sslref-bench cpu_full nginx 1 200
+full1 rsa2048-x25519 c02f sslref-bench cpu_full nginx 2 250
+full1 rsa2048-x25519 c02f sslref-bench cpu_full nginx 3 200
+full1 rsa2048-x25519 c02f sslref-bench cpu_full nss 1 100
+full1 rsa2048-x25519 c02f sslref-bench cpu_full nss 2 900
+full1 rsa2048-x25519 c02f sslref-bench hs_full sslref 1 1000
+full1 rsa2048-x25519 c02f sslref-bench hs_full sslref 2 900
+full1 rsa2048-x25519 c02f sslref-bench hs_full sslref 3 1100
+full1 rsa2048-x25519 c02f sslref-bench hs_full nginx 1 500
+full1 rsa2048-x25519 c02f sslref-bench hs_full nginx 2 500
+full1 rsa2048-x25519 c02f sslref-bench hs_full nginx 3 500
+conc t1p1 c02f sslref-bench cpu_full sslref 1 100
+conc t1p1 c02f sslref-bench cpu_full sslref 2 1000
+conc t1p1 c02f sslref-bench cpu_full nginx 1 100
+conc t1p1 c02f sslref-bench cpu_full nginx 2 100
+RAW
+python3 "$SRC/tests/bench/compare_report.py" "$TMP/rawz.txt" "$TMP/meta.txt" "$TMP/repz" >"$TMP/repz.out" 2>&1
+r=$?
+want='run-to-run spread of one server in one cell ((max - min) / median): server CPU per full handshake median 22 %, up to 25 %; full handshakes/s median 10 %, up to 20 %'
+if [ $r -eq 0 ] && grep -qxF "$want" "$TMP/repz.txt" && grep -qxF "$want  " "$TMP/repz.md"; then
+    pass "compare_report: the run-to-run spread line (sslref and nginx, full-handshake cells only)"
+else
+    fail "compare_report spread line (exit $r)"
+    show "$TMP/repz.out"
+fi
 interop_finish
