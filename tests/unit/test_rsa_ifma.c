@@ -6,7 +6,8 @@
  * path (BN_CT_RSA_PORTABLE) and mpz_powm with d, on the RSA keys in tests/data and on random keys
  * of 1024 to 4096 bits. On a CPU with AVX-512 IFMA and VL the IFMA path must be taken
  * (bn_ct_rsa_ifma); on one without, only the fallback is checked and the IFMA-only tests say
- * that they were skipped. Fixed seeds: reproducible.
+ * that they were skipped. Fixed seeds: reproducible. Also: an exponentiation leaves no secret on
+ * the stack below it or in the vector registers (rsa_ifma.c's burn()).
  */
 #include <criterion/criterion.h>
 #include <gmp.h>
@@ -292,6 +293,108 @@ Test(rsa_ifma, squaring_matches_multiply)
     mpz_clears(m[0], m[1], a[0], a[1], r, w, R, NULL);
     gmp_randclear(rs);
 }
+
+/* ---- what an exponentiation leaves on the stack and in the vector registers ---- */
+
+#if defined(__x86_64__)
+#define SCAN (40 * 1024) /* below the caller's frame: covers powm2_20's 35 KB and its callers' */
+
+/* Nonzero 8-byte words from SCAN bytes below this function's stack pointer up to 256 bytes
+ * below it (its own red zone). Called at the depth of the call under test, right after it. */
+static __attribute__((noinline, no_sanitize_address)) size_t stack_residue(void)
+{
+    uintptr_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    const volatile uint64_t *p = (const volatile uint64_t *)((sp & ~(uintptr_t)63) - SCAN);
+    size_t n = 0;
+    for (size_t i = 0; i < (SCAN - 256) / 8; i++)
+        n += p[i] != 0;
+    return n;
+}
+
+/* The positive control: a frame of SCAN bytes of 0xA5 where the call's frames will be. */
+static __attribute__((noinline)) void fill_stack(void)
+{
+    volatile uint8_t b[SCAN];
+    for (size_t i = 0; i < sizeof b; i++)
+        b[i] = 0xA5;
+}
+
+struct ifma_call {
+    int kind; /* 0: cry_ifma_powm2, 1: cry_ifma_sqr2_check, 2: cry_ifma_powm_pub */
+    uint64_t b[2][CRY_IFMA_MAX], e[2][CRY_IFMA_MAX], r[2 * CRY_IFMA_MAX], r2[2 * CRY_IFMA_MAX];
+    struct cry_ifma_mont c[2];
+};
+
+/* The call, then at once zmm16-31 and bits 128-511 of zmm0-15 into regs (what baseline x86-64
+ * code after it never writes: only the IFMA code or burn() can have left them non-zero). */
+static __attribute__((noinline, target("avx512f"))) void ifma_call_regs(struct ifma_call *k,
+                                                                        uint64_t regs[32][8])
+{
+    if (k->kind == 0)
+        cry_ifma_powm2(k->r, k->b[0], k->e[0], &k->c[0], k->r2, k->b[1], k->e[1], &k->c[1], 1024);
+    else if (k->kind == 1)
+        (void)cry_ifma_sqr2_check(k->r, k->r2, k->b[0], k->b[1], &k->c[0], &k->c[1]);
+    else
+        cry_ifma_powm_pub(k->r, k->b[0], k->e[0], 1024, &k->c[0]);
+#define ST(i) "vmovdqu64 %%zmm" #i ", " #i "*64(%0)\n\t"
+    __asm__ volatile(ST(0) ST(1) ST(2) ST(3) ST(4) ST(5) ST(6) ST(7) ST(8) ST(9) ST(10) ST(11)
+                         ST(12) ST(13) ST(14) ST(15) ST(16) ST(17) ST(18) ST(19) ST(20) ST(21)
+                             ST(22) ST(23) ST(24) ST(25) ST(26) ST(27) ST(28) ST(29) ST(30) ST(31)
+                     :
+                     : "r"(regs)
+                     : "memory");
+#undef ST
+}
+
+Test(rsa_ifma, no_residue_on_stack_or_in_vector_registers)
+{
+    need_ifma();
+    gmp_randstate_t rs;
+    gmp_randinit_default(rs);
+    gmp_randseed_ui(rs, 1024);
+    static struct ifma_call k;
+    mpz_t m, v;
+    mpz_inits(m, v, NULL);
+    for (int h = 0; h < 2; h++) { /* two 1024-bit moduli (RSA-2048's halves), a random base and
+                                     exponent each */
+        uint64_t m64[CRY_IFMA_MAX] = {0};
+        mpz_urandomb(m, rs, 1024);
+        mpz_setbit(m, 1023);
+        mpz_setbit(m, 0);
+        to_limbs(m64, 16, m);
+        cr_assert_eq(cry_ifma_mont_init(&k.c[h], m64, 16, 1024, 0), 0);
+        mpz_urandomm(v, rs, m);
+        to_limbs(k.b[h], 16, v);
+        mpz_urandomb(v, rs, 1024);
+        to_limbs(k.e[h], 16, v);
+    }
+    fill_stack();
+    size_t control = stack_residue();
+    cr_assert_gt(control, (SCAN - 256) / 8 * 9 / 10, "the scan must see the call's stack: %zu",
+                 control);
+    static const char *const what[] = {"cry_ifma_powm2", "cry_ifma_sqr2_check",
+                                       "cry_ifma_powm_pub"};
+    for (k.kind = 0; k.kind < 3; k.kind++) {
+        _Alignas(64) uint64_t regs[32][8];
+        if (k.kind == 1) /* sqr2_check takes 52-bit limbs (below 2^52 each) */
+            for (int h = 0; h < 2; h++)
+                for (int j = 0; j < CRY_IFMA_MAX; j++)
+                    k.b[h][j] = j < 20 ? k.b[h][j] & ((UINT64_C(1) << 52) - 1) : 0;
+        fill_stack();
+        ifma_call_regs(&k, regs);
+        size_t left = stack_residue();
+        /* what remains: return addresses, saved registers, pointers of the frames above burn()'s */
+        cr_expect_lt(left, 48, "%s left %zu nonzero words on the stack", what[k.kind], left);
+        for (int i = 0; i < 32; i++)
+            for (int l = i < 16 ? 2 : 0; l < 8; l++)
+                cr_expect_eq(regs[i][l], 0, "%s left zmm%d lane %d = %016llx", what[k.kind], i, l,
+                             (unsigned long long)regs[i][l]);
+    }
+    mpz_clears(m, v, NULL);
+    gmp_randclear(rs);
+}
+#endif
 
 /* ---- bn_ct_rsa_private: IFMA against mpn_sec_powm and mpz_powm ---- */
 

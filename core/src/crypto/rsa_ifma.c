@@ -126,6 +126,7 @@ int cry_ifma_mont_init(struct cry_ifma_mont *c, const uint64_t *m, size_t n64, u
 
 #define IFMA __attribute__((target("avx2,avx512f,avx512vl,avx512ifma")))
 #define INLINE inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline)) /* a frame of its own, under the caller's burn() */
 #define MAXV (CRY_IFMA_MAX / 4)
 #define WIN 5
 #define TAB (1 << WIN)
@@ -605,22 +606,59 @@ out:
     cry_wipe(&z, sizeof z);
 }
 
-static IFMA void powm2_20(struct work *w, const struct cry_ifma_mont *c1,
+static NOINLINE IFMA void powm2_20(struct work *w, const struct cry_ifma_mont *c1,
                           const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
     powm2_nv(w, c1, c2, ebits, 5, pub);
 }
 
-static IFMA void powm2_32(struct work *w, const struct cry_ifma_mont *c1,
+static NOINLINE IFMA void powm2_32(struct work *w, const struct cry_ifma_mont *c1,
                           const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
     powm2_nv(w, c1, c2, ebits, 8, pub);
 }
 
-static IFMA void powm2_40(struct work *w, const struct cry_ifma_mont *c1,
+static NOINLINE IFMA void powm2_40(struct work *w, const struct cry_ifma_mont *c1,
                           const struct cry_ifma_mont *c2, unsigned ebits, int pub)
 {
     powm2_nv(w, c1, c2, ebits, 10, pub);
+}
+
+/*
+ * What the exponentiations leave behind, cleared: their frames hold, besides the struct zwork they
+ * wipe, whatever vectors the compiler spilled (accumulators of products of secret limbs; powm2_20's
+ * frame is 35 KB with GCC 12), and zmm0-31 hold the last such vectors. Called by the function that
+ * called them, right after, so that its array lies where their frames were; BURN_BYTES covers the
+ * largest of them with margin. Costs well under a microsecond per call.
+ */
+#define BURN_BYTES (48 * 1024)
+static NOINLINE IFMA void burn(void)
+{
+    _Alignas(64) uint8_t b[BURN_BYTES];
+    cry_wipe(b, sizeof b);
+    /* a VEX or EVEX write of an xmm register zeroes the whole zmm */
+    __asm__ volatile("vpxor %%xmm0, %%xmm0, %%xmm0\n\tvpxor %%xmm1, %%xmm1, %%xmm1\n\t"
+                     "vpxor %%xmm2, %%xmm2, %%xmm2\n\tvpxor %%xmm3, %%xmm3, %%xmm3\n\t"
+                     "vpxor %%xmm4, %%xmm4, %%xmm4\n\tvpxor %%xmm5, %%xmm5, %%xmm5\n\t"
+                     "vpxor %%xmm6, %%xmm6, %%xmm6\n\tvpxor %%xmm7, %%xmm7, %%xmm7\n\t"
+                     "vpxor %%xmm8, %%xmm8, %%xmm8\n\tvpxor %%xmm9, %%xmm9, %%xmm9\n\t"
+                     "vpxor %%xmm10, %%xmm10, %%xmm10\n\tvpxor %%xmm11, %%xmm11, %%xmm11\n\t"
+                     "vpxor %%xmm12, %%xmm12, %%xmm12\n\tvpxor %%xmm13, %%xmm13, %%xmm13\n\t"
+                     "vpxor %%xmm14, %%xmm14, %%xmm14\n\tvpxor %%xmm15, %%xmm15, %%xmm15\n\t"
+                     "vpxord %%xmm16, %%xmm16, %%xmm16\n\tvpxord %%xmm17, %%xmm17, %%xmm17\n\t"
+                     "vpxord %%xmm18, %%xmm18, %%xmm18\n\tvpxord %%xmm19, %%xmm19, %%xmm19\n\t"
+                     "vpxord %%xmm20, %%xmm20, %%xmm20\n\tvpxord %%xmm21, %%xmm21, %%xmm21\n\t"
+                     "vpxord %%xmm22, %%xmm22, %%xmm22\n\tvpxord %%xmm23, %%xmm23, %%xmm23\n\t"
+                     "vpxord %%xmm24, %%xmm24, %%xmm24\n\tvpxord %%xmm25, %%xmm25, %%xmm25\n\t"
+                     "vpxord %%xmm26, %%xmm26, %%xmm26\n\tvpxord %%xmm27, %%xmm27, %%xmm27\n\t"
+                     "vpxord %%xmm28, %%xmm28, %%xmm28\n\tvpxord %%xmm29, %%xmm29, %%xmm29\n\t"
+                     "vpxord %%xmm30, %%xmm30, %%xmm30\n\tvpxord %%xmm31, %%xmm31, %%xmm31"
+                     :
+                     :
+                     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+                       "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16",
+                       "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24",
+                       "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
 }
 
 /* cry_ifma_sqr2_check for nv vectors: rs = zsqr(a), rm = zamm(a, a) */
@@ -656,8 +694,9 @@ static INLINE IFMA void sqr2_check_nv(uint64_t *rs, uint64_t *rm, const uint64_t
     }
 }
 
-static IFMA void sqr2_check_20(uint64_t *rs, uint64_t *rm, const uint64_t *a1, const uint64_t *a2,
-                               const struct cry_ifma_mont *c1, const struct cry_ifma_mont *c2)
+static NOINLINE IFMA void sqr2_check_20(uint64_t *rs, uint64_t *rm, const uint64_t *a1,
+                                        const uint64_t *a2, const struct cry_ifma_mont *c1,
+                                        const struct cry_ifma_mont *c2)
 {
     sqr2_check_nv(rs, rm, a1, a2, c1, c2, 5);
 }
@@ -668,6 +707,7 @@ int cry_ifma_sqr2_check(uint64_t *rs, uint64_t *rm, const uint64_t *a1, const ui
     if (!cry_ifma_cpu() || c1->nl != 20 || c2->nl != 20) /* zsqr runs at 20 limbs only */
         return -1;
     sqr2_check_20(rs, rm, a1, a2, c1, c2);
+    burn();
     return 0;
 }
 
@@ -695,6 +735,7 @@ static void powm2_any(uint64_t *r1, const uint64_t *b1, const uint64_t *e1,
         powm2_32(&w, c1, c2, ebits, pub);
     else
         powm2_40(&w, c1, c2, ebits, pub);
+    burn();
     from52(r1, c1->n64, w.x1, nl);
     from52(r2, c2->n64, w.x2, nl);
     cry_wipe(&w, sizeof w);
@@ -729,17 +770,17 @@ static INLINE IFMA void powpub_nv(struct work *w, const struct cry_ifma_mont *c,
     cnd_sub(w->x1, c->m, c->nl);
 }
 
-static IFMA void powpub_20(struct work *w, const struct cry_ifma_mont *c, unsigned ebits)
+static NOINLINE IFMA void powpub_20(struct work *w, const struct cry_ifma_mont *c, unsigned ebits)
 {
     powpub_nv(w, c, ebits, 5);
 }
 
-static IFMA void powpub_32(struct work *w, const struct cry_ifma_mont *c, unsigned ebits)
+static NOINLINE IFMA void powpub_32(struct work *w, const struct cry_ifma_mont *c, unsigned ebits)
 {
     powpub_nv(w, c, ebits, 8);
 }
 
-static IFMA void powpub_40(struct work *w, const struct cry_ifma_mont *c, unsigned ebits)
+static NOINLINE IFMA void powpub_40(struct work *w, const struct cry_ifma_mont *c, unsigned ebits)
 {
     powpub_nv(w, c, ebits, 10);
 }
@@ -761,6 +802,7 @@ void cry_ifma_powm_pub(uint64_t *r, const uint64_t *b, const uint64_t *e, unsign
         powpub_32(&w, c, ebits);
     else
         powpub_40(&w, c, ebits);
+    burn(); /* the base may be secret (a blinding factor) */
     from52(r, c->n64, w.x1, c->nl);
     cry_wipe(&w, sizeof w);
 }
