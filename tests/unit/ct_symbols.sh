@@ -6,11 +6,12 @@
 # hs3_kx.c.o raises DH values to private exponents through bn_ct_modexp only (no cry_modexp, whose
 # libtommath exptmod is variable time, and no mpz_powm). ECDSA signing (issue 16): ecdsa.c.o takes the
 # nonce range check and s = k^-1 (e + d r) mod n from bn_ct (bn_ct_ec_scalar, bn_ct_ecdsa_s, on
-# mpn_sec_invert / mpn_sec_mul / mpn_sec_div_r) and calls no GMP or libtommath function itself (no
-# mpz_invert, mp_invmod): the only inverse it reaches, through libtomcrypt's ltc_mp descriptor, is
-# verification's s^-1, of a public s. P-256 (issue 18): ecdh.c.o and ecdsa.c.o multiply through p256.c
-# (cry_p256_mul, cry_p256_base_mul), which is self-contained 64-bit limb arithmetic: p256.c.o calls no
-# GMP, libtommath or libtomcrypt function (libtomcrypt's ladder is left to P-384 and the tests).
+# mpn_sec_mul / mpn_sec_div_r, k^-1 by mpz_invert on k u for a random u) and calls no GMP or
+# libtommath function itself (no mpz_invert, mp_invmod): the only inverse it reaches, through
+# libtomcrypt's ltc_mp descriptor, is verification's s^-1, of a public s. P-256 (issue 18): ecdh.c.o
+# and ecdsa.c.o multiply through p256.c (cry_p256_mul, cry_p256_base_mul), which is self-contained
+# 64-bit limb arithmetic: p256.c.o calls no GMP, libtommath or libtomcrypt function (libtomcrypt's
+# ladder is left to P-384 and the tests).
 # RSA on AVX-512 IFMA (issue 18): bn_ct.c.o runs the CRT halves through rsa_ifma.c (cry_ifma_powm2,
 # and cry_ifma_powm_pub for r^e and the fault check) when the CPU has it, mpn_sec_powm otherwise;
 # rsa_ifma.c.o is self-contained limb arithmetic: no GMP, libtommath or libtomcrypt function.

@@ -1,6 +1,7 @@
 /*
  * ECDSA over P-256 and P-384 (core/src/crypto/ecdsa.c) and EC private keys (crypto_ltc.c):
- * RFC 6979 A.2.5 / A.2.6 vectors signed with the vector's k and verified; signatures checked by
+ * RFC 6979 A.2.5 / A.2.6 vectors signed with the vector's k and verified, whatever the random u
+ * that blinds k^-1 (u = 1, n - 1, 0 mod n drawn again, a failed draw); signatures checked by
  * the openssl CLI and openssl's checked by us; strict DER and point checks on bad input; SEC 1 and
  * PKCS#8 key loading, refusals, and EC keys kept out of the RSA / DSA paths.
  */
@@ -42,7 +43,8 @@ static char *slurp(const char *name, size_t *len)
     return buf;
 }
 
-/* rnd that hands out a fixed k (the vector's), then fails */
+/* rnd that hands out a fixed k (the vector's) first, then system randomness (the blinding of
+ * k^-1, which must not change s); used counts the draws */
 struct fixed_k {
     uint8_t k[48];
     size_t len, used;
@@ -51,11 +53,13 @@ struct fixed_k {
 static SSLErr rnd_fixed(void *ref, uint8_t *out, size_t n)
 {
     struct fixed_k *f = ref;
-    if (f->used || n != f->len)
-        return SSLUnknownErr;
-    memcpy(out, f->k, n);
-    f->used = 1;
-    return SSLNoErr;
+    if (f->used++ == 0) {
+        if (n != f->len)
+            return SSLUnknownErr;
+        memcpy(out, f->k, n);
+        return SSLNoErr;
+    }
+    return getrandom(out, n, 0) == (ssize_t)n ? SSLNoErr : SSLUnknownErr;
 }
 
 static SSLErr rnd_sys(void *ref, uint8_t *out, size_t n)
@@ -139,6 +143,7 @@ static void check_vectors(uint16_t group, const char *d, const char *ux, const c
         size_t siglen = sizeof sig;
         cr_assert_eq(cry_ecdsa_sign(key, h, hl, sig, &siglen, rnd_fixed, &fk), SSLNoErr,
                      "vector %zu", i);
+        cr_expect_eq(fk.used, 2, "vector %zu: k, then the blinding of k^-1", i);
         cr_expect_eq(siglen, n, "vector %zu length", i);
         cr_expect(memcmp(sig, want, n) == 0, "vector %zu: (r, s) as in RFC 6979", i);
         cr_expect_eq(cry_ecdsa_verify(group, pub, pl, h, hl, sig, siglen), 1, "vector %zu", i);
@@ -279,18 +284,27 @@ Test(ecdsa, openssl_p384_sha256) { openssl_roundtrip("ec384-key-pkcs8.pem", CRY_
 
 /* ---- sign: rejection of out-of-range nonces, arguments ---- */
 
+/* rnd that hands out s->n given draws in order, each of its own length, then fails */
 struct seq_k {
-    uint8_t k[4][32];
+    uint8_t k[8][40];
+    size_t len[8];
     int i, n;
 };
 
 static SSLErr rnd_seq(void *ref, uint8_t *out, size_t n)
 {
     struct seq_k *s = ref;
-    if (s->i >= s->n || n != 32)
+    if (s->i >= s->n || n != s->len[s->i])
         return SSLUnknownErr;
     memcpy(out, s->k[s->i++], n);
     return SSLNoErr;
+}
+
+static void seq_put(struct seq_k *s, const uint8_t *b, size_t len)
+{
+    cr_assert(s->n < 8 && len <= sizeof s->k[0]);
+    memcpy(s->k[s->n], b, len);
+    s->len[s->n++] = len;
 }
 
 #define P256_D "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721"
@@ -307,15 +321,21 @@ Test(ecdsa, nonce_rejection_and_arguments)
     uint8_t h[32], sig[CRY_ECDSA_MAX_SIG], want[80];
     cry_hash_once(CRY_SHA256, "sample", 6, h);
     size_t wl = unhex(P256_SAMPLE_SIG, want);
-    /* k = 0, k = n, k = 2^256 - 1 are drawn again; then the vector's k gives the vector */
-    struct seq_k s = {.i = 0, .n = 4};
-    memset(s.k[0], 0, 32);
-    unhex(P256_N, s.k[1]);
-    memset(s.k[2], 0xff, 32);
-    unhex(P256_SAMPLE_K, s.k[3]);
+    /* k = 0, k = n, k = 2^256 - 1 are drawn again; then the vector's k gives the vector (the fifth
+     * draw, 40 bytes, blinds k^-1) */
+    struct seq_k s = {.i = 0};
+    uint8_t b[40];
+    memset(b, 0, 32);
+    seq_put(&s, b, 32);
+    seq_put(&s, b, unhex(P256_N, b));
+    memset(b, 0xff, 32);
+    seq_put(&s, b, 32);
+    seq_put(&s, b, unhex(P256_SAMPLE_K, b));
+    cr_assert_eq(getrandom(b, 40, 0), 40);
+    seq_put(&s, b, 40);
     size_t sl = sizeof sig;
     cr_assert_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, rnd_seq, &s), SSLNoErr);
-    cr_expect_eq(s.i, 4);
+    cr_expect_eq(s.i, 5);
     cr_expect(sl == wl && memcmp(sig, want, wl) == 0);
     /* rnd's error comes back */
     s.i = s.n;
@@ -340,6 +360,118 @@ Test(ecdsa, nonce_rejection_and_arguments)
     cr_assert_eq(cry_ec_key_public(key, pub, &pl), SSLNoErr);
     cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, pl, h, 20, sig, sl), 1);
     cr_expect_eq(cry_ecdsa_verify(CRY_EC_SECP256R1, pub, pl, h, 32, sig, sl), 0);
+    cry_rsa_key_release(key);
+}
+
+/* ---- sign: the blinding of k^-1 (bn_ct_ecdsa_s: k^-1 = (k u)^-1 u, u from the draw after k) ---- */
+
+/* The "sample" vector signed with the vector's k and nu 40-byte blinding draws (u, one after the
+ * other): SSLNoErr, the RFC's signature, every draw used. */
+static void sign_sample_with_blinding(const uint8_t *u, int nu)
+{
+    SSLRSAPrivateKey *key = key_from_d(CRY_EC_SECP256R1, P256_D);
+    uint8_t h[32], sig[CRY_ECDSA_MAX_SIG], want[80], k[32];
+    cry_hash_once(CRY_SHA256, "sample", 6, h);
+    size_t wl = unhex(P256_SAMPLE_SIG, want);
+    struct seq_k s = {.i = 0};
+    seq_put(&s, k, unhex(P256_SAMPLE_K, k));
+    for (int i = 0; i < nu; i++)
+        seq_put(&s, u + 40 * i, 40);
+    size_t sl = sizeof sig;
+    cr_assert_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, rnd_seq, &s), SSLNoErr);
+    cr_expect_eq(s.i, 1 + nu, "k, then %d blinding draws", nu);
+    cr_expect(sl == wl && memcmp(sig, want, wl) == 0, "the RFC 6979 signature, whatever u");
+    cry_rsa_key_release(key);
+}
+
+Test(ecdsa, blinding_does_not_change_s)
+{
+    /* u = 1, u = n - 1 (= -1), and 2^320 - 1 reduced mod n: each gives the same s */
+    uint8_t u[3][40];
+    memset(u, 0, sizeof u);
+    u[0][39] = 1;
+    unhex(P256_N, u[1] + 8);
+    u[1][39] -= 1; /* n ends in 0x51 */
+    memset(u[2], 0xff, 40);
+    for (int i = 0; i < 3; i++)
+        sign_sample_with_blinding(u[i], 1);
+}
+
+Test(ecdsa, blinding_zero_mod_n_is_drawn_again)
+{
+    /* 0, n and 2n are 0 mod n (k u would not be invertible): drawn again, then u = n - 1 */
+    uint8_t u[4][40];
+    memset(u, 0, sizeof u);
+    unhex(P256_N, u[1] + 8);
+    uint8_t n[32];
+    unhex(P256_N, n);
+    unsigned carry = 0;
+    for (int i = 31; i >= 0; i--) { /* 2n: 257 bits, fits in 40 bytes */
+        unsigned v = 2u * n[i] + carry;
+        u[2][8 + i] = (uint8_t)v;
+        carry = v >> 8;
+    }
+    u[2][7] = (uint8_t)carry;
+    memcpy(u[3], u[1], 40);
+    u[3][39] -= 1;
+    sign_sample_with_blinding(u[0], 4);
+}
+
+/* rnd for the error paths: the vector's k first; draw fail_at (counted from 1) returns err; zero_u:
+ * every later draw is zeros (a u that is 0 mod n); otherwise system randomness */
+struct scripted {
+    uint8_t k[32];
+    int calls, fail_at, zero_u;
+    SSLErr err;
+};
+
+static SSLErr rnd_scripted(void *ref, uint8_t *out, size_t n)
+{
+    struct scripted *sc = ref;
+    if (++sc->calls == sc->fail_at)
+        return sc->err;
+    if (sc->calls == 1 && n == sizeof sc->k) {
+        memcpy(out, sc->k, n);
+        return SSLNoErr;
+    }
+    if (sc->zero_u) {
+        memset(out, 0, n);
+        return SSLNoErr;
+    }
+    return getrandom(out, n, 0) == (ssize_t)n ? SSLNoErr : SSLUnknownErr;
+}
+
+Test(ecdsa, blinding_draw_errors)
+{
+    SSLRSAPrivateKey *key = key_from_d(CRY_EC_SECP256R1, P256_D);
+    uint8_t h[32], sig[CRY_ECDSA_MAX_SIG];
+    cry_hash_once(CRY_SHA256, "sample", 6, h);
+    /* rnd fails on the blinding draw (the second): its error comes back, and nothing is drawn
+     * after it (SSLUnknownErr too: it must not pass for s = 0 and start over with a new k) */
+    static const SSLErr errs[] = {SSLUnknownErr, SSLIOErr, SSLMemoryErr};
+    for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+        struct scripted sc = {.fail_at = 2, .err = errs[i]};
+        unhex(P256_SAMPLE_K, sc.k);
+        size_t sl = sizeof sig;
+        cr_expect_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, rnd_scripted, &sc), errs[i], "err %d",
+                     (int)errs[i]);
+        cr_expect_eq(sc.calls, 2, "err %d: no draw after the failed one", (int)errs[i]);
+    }
+    /* a u that is always 0 mod n: 16 draws, then SSLUnknownErr (not a new k) */
+    struct scripted sc = {.zero_u = 1};
+    unhex(P256_SAMPLE_K, sc.k);
+    size_t sl = sizeof sig;
+    cr_expect_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, rnd_scripted, &sc), SSLUnknownErr);
+    cr_expect_eq(sc.calls, 1 + 16);
+    /* the same rnd with working blinding draws signs (the control for the two cases above) */
+    struct scripted ok = {.calls = 0};
+    unhex(P256_SAMPLE_K, ok.k);
+    uint8_t want[80];
+    size_t wl = unhex(P256_SAMPLE_SIG, want);
+    sl = sizeof sig;
+    cr_expect_eq(cry_ecdsa_sign(key, h, 32, sig, &sl, rnd_scripted, &ok), SSLNoErr);
+    cr_expect_eq(ok.calls, 2);
+    cr_expect(sl == wl && memcmp(sig, want, wl) == 0);
     cry_rsa_key_release(key);
 }
 

@@ -97,11 +97,15 @@ SSLErr bn_ct_modexp(const uint8_t *base, size_t bl, const uint8_t *exp, size_t e
 int bn_ct_ec_scalar(const uint8_t *k, const uint8_t *n, size_t nl, uint8_t *kfix);
 /*
  * s = k^-1 (e + d r) mod n (FIPS 186-4 §6.4), every input nl bytes big-endian: d and k secret in
- * [1, n), r in [1, n), e the truncated hash (< 2^bits(n); reduced here). k^-1 is mpn_sec_invert's,
- * the rest mpn_sec_mul / mpn_sec_div_r. SSLUnknownErr if s = 0 (draw a new k), SSLMemoryErr,
- * SSLBadParameterErr. Scratch is wiped.
+ * [1, n), r in [1, n), e the truncated hash (< 2^bits(n); reduced here), n prime. k^-1 is blinded
+ * as the RSA path's r^-1: one draw of nl + 8 bytes from rnd, reduced to u in [0, n), and
+ * k^-1 = (k u)^-1 u, where mpz_invert (variable time) sees only k u, independent of k for a fresh
+ * uniform u; every other step is mpn_sec_mul / mpn_sec_div_r. u = 0 mod n is drawn again (at most
+ * 16 draws, then SSLUnknownErr). s = 0 comes back as nl zero bytes with SSLNoErr (draw a new k).
+ * rnd's error, SSLMemoryErr, SSLBadParameterErr. Scratch is wiped.
  */
 SSLErr bn_ct_ecdsa_s(const uint8_t *n, size_t nl, const uint8_t *d, const uint8_t *k,
-                     const uint8_t *e, const uint8_t *r, uint8_t *s) SSL_MUST;
+                     const uint8_t *e, const uint8_t *r, uint8_t *s, cry_rand_fn rnd,
+                     void *rnd_ref) SSL_MUST;
 
 #endif

@@ -4,7 +4,8 @@
  * rejection with a branch-free range check (bn_ct_ec_scalar), k * G is p256.c's constant-time
  * table for P-256 and libtomcrypt's timing-resistant ladder (ltc_mp.ecc_ptmul, map = 1) over a
  * scalar of fixed bit length for P-384, and
- * s = k^-1 (e + d r) mod n is bn_ct_ecdsa_s (mpn_sec_*). Verification is public data only: strict
+ * s = k^-1 (e + d r) mod n is bn_ct_ecdsa_s: mpn_sec_* arithmetic, and k^-1 blinded by a fresh
+ * random u drawn from rnd (mpz_invert sees only k u). Verification is public data only: strict
  * DER, the point checked like an ECDH peer's, u1 G + u2 Q by libtomcrypt's ltc_ecc_mul2add (and,
  * when that does not match, by two ladders and one addition).
  */
@@ -213,11 +214,11 @@ SSLErr cry_ecdsa_sign(const SSLRSAPrivateKey *key, const uint8_t *hash, size_t h
         }
         if (cry_bn_cmp(r, size, NULL, 0) == 0)
             continue;
-        err = bn_ct_ecdsa_s(n, size, ec->d, kb, e, r, s);
-        if (err == SSLUnknownErr) { /* s = 0 */
-            err = SSLNoErr;
+        /* rnd also blinds the inversion of k there: its errors come back as they are */
+        if ((err = bn_ct_ecdsa_s(n, size, ec->d, kb, e, r, s, rnd, rnd_ref)) != SSLNoErr)
+            break;
+        if (cry_bn_cmp(s, size, NULL, 0) == 0) /* s = 0: a public, random event */
             continue;
-        }
         break;
     }
     if (err == SSLNoErr) {

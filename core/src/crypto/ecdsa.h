@@ -10,7 +10,8 @@
  * (2 <= k < n, compared without a branch; k = 1 is the one value the ladder below gets wrong, and
  * leaving it out moves the distribution by 1/n), k * G runs libtomcrypt's timing-resistant ladder over
  * k + n or k + 2n (always bits(n) + 1 bits long, so every k takes the same steps), k^-1 mod n is
- * GMP's mpn_sec_invert through bn_ct, and s = k^-1 (e + d r) mod n uses only mpn_sec_* arithmetic.
+ * blinded in bn_ct (a fresh random u from rnd; mpz_invert sees only k u, independent of k, and
+ * k^-1 = (k u)^-1 u), and s = k^-1 (e + d r) mod n uses only mpn_sec_* arithmetic.
  * Verification is public and may use libtomcrypt / libtommath directly.
  * Any number of threads may call at once; nothing here keeps state between calls.
  */
@@ -37,7 +38,9 @@ SSLErr cry_ec_key_public(const SSLRSAPrivateKey *k, uint8_t *pub, size_t *len) S
  * Sign a hash of any length (FIPS 186-4 §6.4: its leftmost bits, as many as the order has) into a
  * DER Ecdsa-Sig-Value with minimal INTEGERs; *siglen: capacity in, length out. SSLBadParameterErr
  * for a key that is not EC or a NULL argument, SSLOverflowErr, the error of rnd, SSLUnknownErr /
- * SSLMemoryErr if the library failed. The private scalar, the nonce and temporaries are wiped.
+ * SSLMemoryErr if the library failed. rnd gives each nonce (as many bytes as n has) and, for a
+ * nonce that gives r != 0, 8 bytes more than n has to blind its inversion (drawn again if 0 mod n).
+ * The private scalar, the nonce and temporaries are wiped.
  */
 SSLErr cry_ecdsa_sign(const SSLRSAPrivateKey *k, const uint8_t *hash, size_t hlen, uint8_t *sig,
                       size_t *siglen, cry_rand_fn rnd, void *rnd_ref) SSL_MUST;
